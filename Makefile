@@ -1,0 +1,55 @@
+# poolnode: the two commands a new user needs are `make run` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+DATA   ?= ./data
+URL    ?= http://127.0.0.1:8080
+HOST   ?= 127.0.0.1
+PORT   ?= 8080
+POOL   ?= commons
+ADMIN  ?= admin
+
+.PHONY: run test lint bench demo clean venv test-venv
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+# Reinstall only when the project metadata changed.
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@ $(VENV)/.installed
+
+venv: $(VENV)/.installed
+test-venv: $(VENV)/.installed-test
+
+## run: set up the virtualenv, initialise ./data on the first run, and serve on 127.0.0.1:8080
+run: $(VENV)/.installed
+	@if [ ! -f "$(DATA)/poolnode.toml" ]; then \
+		$(BIN)/poolnode init --data "$(DATA)" --url "$(URL)" --pool "$(POOL)" --admin "$(ADMIN)"; \
+	else \
+		echo "Reusing the node in $(DATA) (delete it to start afresh)."; \
+	fi
+	$(BIN)/poolnode serve --data "$(DATA)" --host "$(HOST)" --port "$(PORT)"
+
+## test: set up the virtualenv with the test extras and run the whole suite
+test: $(VENV)/.installed-test
+	@./scripts/browser-deps.sh
+	@$(BIN)/python -m pytest -q -p no:cacheprovider $(PYTEST_ARGS); rc=$$?; \
+	if [ $$rc -eq 5 ]; then echo "pytest collected no tests"; exit 1; fi; exit $$rc
+
+## lint: ruff everywhere, mypy (strict on governance/ and federation/)
+lint: $(VENV)/.installed-test
+	$(BIN)/ruff check .
+	$(BIN)/mypy governance federation node
+
+## bench: run the benchmarks in bench/ and print one table
+bench: $(VENV)/.installed-test
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build *.egg-info

@@ -1,0 +1,60 @@
+"""Errors raised by the federation layer; each knows its HTTP status and a client-safe message."""
+
+from __future__ import annotations
+
+__all__ = [
+    "BadActivity",
+    "FederationError",
+    "FetchError",
+    "ForbiddenOrigin",
+    "ProofInvalid",
+    "SignatureInvalid",
+    "UnsafeAddress",
+]
+
+
+class FederationError(Exception):
+    """Base: ``status`` is the HTTP status to answer, ``reason`` is safe to show a client."""
+
+    status = 400
+
+    def __init__(self, reason: str, *, detail: str | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.detail = detail or reason
+
+
+class BadActivity(FederationError):
+    """The document is malformed or not of a shape we accept."""
+
+    status = 400
+
+
+class SignatureInvalid(FederationError):
+    """The HTTP signature is missing, malformed, stale, or does not verify."""
+
+    status = 401
+
+
+class ProofInvalid(FederationError):
+    """A FEP-8b32 object integrity proof is missing or does not verify."""
+
+    status = 422
+
+
+class ForbiddenOrigin(FederationError):
+    """The signer may not speak for this actor or object (FEP-fe34 origin rules)."""
+
+    status = 403
+
+
+class FetchError(FederationError):
+    """A remote document could not be fetched or was not acceptable."""
+
+    status = 502
+
+
+class UnsafeAddress(FetchError):
+    """The target resolves to an address we refuse (SSRF guard)."""
+
+    status = 400
