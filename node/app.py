@@ -1,0 +1,45 @@
+"""The application factory: one aiohttp app per node, resources as cleanup contexts."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+
+from aiohttp import web
+
+from node.appkeys import ACTORS, CONFIG, DB, OBJECTS, TOKENS
+from node.config import Config
+from node.errors import error_middleware
+from node.storage import ActorStore, Database, ObjectStore, TokenStore
+from node.views import actors, discovery, objects, outbox
+
+__all__ = ["create_app"]
+
+log = logging.getLogger("poolnode")
+
+
+def _database_ctx(config: Config):  # type: ignore[no-untyped-def]
+    async def database(app: web.Application) -> AsyncIterator[None]:
+        db = Database.in_data_dir(config.data_dir)
+        await db.open()
+        app[DB] = db
+        app[ACTORS] = ActorStore(db)
+        app[TOKENS] = TokenStore(db)
+        app[OBJECTS] = ObjectStore(db)
+        yield
+        await db.close()
+
+    return database
+
+
+def create_app(config: Config) -> web.Application:
+    """Build the node's web application for one data directory."""
+    app = web.Application(
+        middlewares=[error_middleware],
+        client_max_size=config.max_body_bytes,
+    )
+    app[CONFIG] = config
+    app.cleanup_ctx.append(_database_ctx(config))
+    for module in (discovery, actors, outbox, objects):
+        app.router.add_routes(module.routes)
+    return app

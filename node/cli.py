@@ -1,0 +1,428 @@
+"""The ``poolnode`` command line: init, serve, pools, members, tokens."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import os
+import sys
+from collections.abc import Awaitable, Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from node import __version__
+from node.accounts import create_member, create_pool, issue_token, join_pool, now_iso
+from node.config import (
+    CONFIG_FILENAME,
+    Config,
+    ConfigError,
+    load_config,
+    normalise_base_url,
+    with_overrides,
+    write_config,
+)
+from node.errors import NodeError, NotFound
+from node.storage import ActorStore, Database, TokenStore
+
+__all__ = ["main"]
+
+
+class Output:
+    """Prints either human-readable lines or one JSON document (--json)."""
+
+    def __init__(self, as_json: bool) -> None:
+        self.as_json = as_json
+
+    def emit(self, data: dict[str, Any], lines: Sequence[str]) -> None:
+        if self.as_json:
+            print(json.dumps(data, indent=2, ensure_ascii=False))
+        else:
+            for line in lines:
+                print(line)
+
+    def progress(self, message: str) -> None:
+        if not self.as_json:
+            print(message, file=sys.stderr, flush=True)
+
+
+class Stores:
+    """The database of a data directory, opened (and migrated) for one command."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self.actors = ActorStore(db)
+        self.tokens = TokenStore(db)
+
+
+async def _with_stores(config: Config, work: Callable[[Stores], Awaitable[int]]) -> int:
+    db = Database.in_data_dir(config.data_dir)
+    await db.open()
+    try:
+        return await work(Stores(db))
+    finally:
+        await db.close()
+
+
+def _config(args: argparse.Namespace) -> Config:
+    return load_config(Path(args.data))
+
+
+def _acct(config: Config, username: str) -> str:
+    return f"acct:{username}@{config.domain}"
+
+
+# ---- init -----------------------------------------------------------------------------------
+
+
+async def _init(args: argparse.Namespace, out: Output) -> int:
+    data_dir = Path(args.data)
+    if (data_dir / CONFIG_FILENAME).exists():
+        raise ConfigError(f"{data_dir} already holds a node; use 'poolnode serve --data {data_dir}'")
+    base_url = normalise_base_url(args.url)
+    old_umask = os.umask(0o077)
+    try:
+        data_dir.mkdir(parents=True, exist_ok=True)
+    finally:
+        os.umask(old_umask)
+    os.chmod(data_dir, 0o700)
+    config = Config(data_dir=data_dir, base_url=base_url)
+    out.progress(f"Creating a node in {data_dir} for {base_url} ...")
+
+    async def work(stores: Stores) -> int:
+        out.progress(f"Generating keys for pool {args.pool!r} and admin {args.admin!r} ...")
+        pool = await create_pool(config, stores.actors, args.pool, currency=args.currency)
+        admin = await create_member(config, stores.actors, args.admin, is_admin=True)
+        await join_pool(stores.actors, pool, admin.uri, ("member", "steward", "treasurer"))
+        token = await issue_token(stores.tokens, admin, "created by init")
+        write_config(config)
+        curl = f"curl -H 'Accept: application/activity+json' {pool.uri}"
+        out.emit(
+            {
+                "data_dir": str(data_dir),
+                "base_url": base_url,
+                "pool": {"name": pool.username, "id": pool.uri, "acct": _acct(config, pool.username)},
+                "admin": {"name": admin.username, "id": admin.uri, "token": token.secret},
+                "curl": curl,
+            },
+            [
+                f"Initialised a node in {data_dir}",
+                f"  node   {base_url}",
+                f"  pool   {pool.uri}   ({_acct(config, pool.username)})",
+                f"  admin  {admin.uri}   (steward and treasurer of {pool.username})",
+                f"  token  {token.secret}",
+                "         (shown once, stored only as a hash: keep it safe)",
+                "Try:",
+                f"  {curl}",
+            ],
+        )
+        return 0
+
+    try:
+        return await _with_stores(config, work)
+    except BaseException:
+        # A half-made node is worse than none: leave no config so init can be re-run.
+        (data_dir / CONFIG_FILENAME).unlink(missing_ok=True)
+        raise
+
+
+# ---- pools ----------------------------------------------------------------------------------
+
+
+async def _pool_create(args: argparse.Namespace, out: Output) -> int:
+    config = _config(args)
+
+    async def work(stores: Stores) -> int:
+        pool = await create_pool(
+            config, stores.actors, args.name, purpose=args.purpose, currency=args.currency
+        )
+        out.emit(
+            {"name": pool.username, "id": pool.uri, "acct": _acct(config, pool.username)},
+            [f"Created pool {pool.username}: {pool.uri}"],
+        )
+        return 0
+
+    return await _with_stores(config, work)
+
+
+async def _pool_list(args: argparse.Namespace, out: Output) -> int:
+    config = _config(args)
+
+    async def work(stores: Stores) -> int:
+        pools = await stores.actors.list("pool")
+        rows = []
+        for pool in pools:
+            rows.append(
+                {
+                    "name": pool.username,
+                    "id": pool.uri,
+                    "members": await stores.actors.count_members(pool.id),
+                }
+            )
+        lines = [f"{r['name']:<24} {r['members']:>6} members  {r['id']}" for r in rows]
+        out.emit({"pools": rows}, lines or ["No pools yet: 'poolnode pool create NAME'."])
+        return 0
+
+    return await _with_stores(config, work)
+
+
+# ---- members --------------------------------------------------------------------------------
+
+
+async def _member_add(args: argparse.Namespace, out: Output) -> int:
+    config = _config(args)
+
+    async def work(stores: Stores) -> int:
+        pool = None
+        if args.pool:
+            pool = await stores.actors.get(args.pool, "pool")
+        member = await create_member(config, stores.actors, args.username, is_admin=args.admin)
+        roles = ("member", *args.role)
+        if pool is not None:
+            await join_pool(stores.actors, pool, member.uri, roles)
+        token = await issue_token(stores.tokens, member, "created with the account")
+        joined = f" and joined pool {pool.username} as {', '.join(roles)}" if pool else ""
+        out.emit(
+            {
+                "name": member.username,
+                "id": member.uri,
+                "acct": _acct(config, member.username),
+                "pool": pool.username if pool else None,
+                "roles": list(roles) if pool else [],
+                "token": token.secret,
+            },
+            [
+                f"Created member {member.username}: {member.uri}{joined}",
+                f"  token  {token.secret}",
+                "         (shown once, stored only as a hash: keep it safe)",
+            ],
+        )
+        return 0
+
+    return await _with_stores(config, work)
+
+
+async def _member_list(args: argparse.Namespace, out: Output) -> int:
+    config = _config(args)
+
+    async def work(stores: Stores) -> int:
+        if args.pool:
+            pool = await stores.actors.get(args.pool, "pool")
+            memberships = await stores.actors.memberships_of_pool(pool.id, limit=1_000_000)
+            rows = [{"id": m.person_uri, "roles": list(m.roles)} for m in reversed(memberships)]
+        else:
+            members = await stores.actors.list("member")
+            rows = [{"id": m.uri, "name": m.username, "admin": m.is_admin} for m in members]
+        out.emit({"members": rows}, [r["id"] for r in rows] or ["No members."])
+        return 0
+
+    return await _with_stores(config, work)
+
+
+# ---- tokens ---------------------------------------------------------------------------------
+
+
+async def _token_create(args: argparse.Namespace, out: Output) -> int:
+    config = _config(args)
+
+    async def work(stores: Stores) -> int:
+        actor = await stores.actors.get(args.username, "member")
+        token = await issue_token(stores.tokens, actor, args.label)
+        out.emit(
+            {"username": actor.username, "token_id": token.record.id, "token": token.secret},
+            [
+                f"New token {token.record.id} for {actor.username}: {token.secret}",
+                "(shown once, stored only as a hash: keep it safe)",
+            ],
+        )
+        return 0
+
+    return await _with_stores(config, work)
+
+
+async def _token_revoke(args: argparse.Namespace, out: Output) -> int:
+    config = _config(args)
+    if args.id is None and not args.all:
+        raise ConfigError("say which token to revoke: --id N (see 'poolnode token list') or --all")
+
+    async def work(stores: Stores) -> int:
+        actor = await stores.actors.get(args.username, "member")
+        count = await stores.tokens.revoke(actor.id, args.id, now_iso())
+        if args.id is not None and count == 0:
+            raise NotFound(f"{actor.username} has no live token with id {args.id}")
+        out.emit(
+            {"username": actor.username, "revoked": count},
+            [f"Revoked {count} token{'s' if count != 1 else ''} of {actor.username}."],
+        )
+        return 0
+
+    return await _with_stores(config, work)
+
+
+async def _token_list(args: argparse.Namespace, out: Output) -> int:
+    config = _config(args)
+
+    async def work(stores: Stores) -> int:
+        actor = await stores.actors.get(args.username, "member")
+        records = await stores.tokens.list_for(actor.id)
+        rows = [
+            {"id": r.id, "label": r.label, "created_at": r.created_at, "revoked_at": r.revoked_at}
+            for r in records
+        ]
+        lines = [
+            f"{r['id']:>4}  {'revoked ' + r['revoked_at'] if r['revoked_at'] else 'live':<28} "
+            f"{r['created_at']}  {r['label']}"
+            for r in rows
+        ]
+        out.emit({"username": actor.username, "tokens": rows}, lines or ["No tokens."])
+        return 0
+
+    return await _with_stores(config, work)
+
+
+# ---- migrate and serve ----------------------------------------------------------------------
+
+
+async def _migrate(args: argparse.Namespace, out: Output) -> int:
+    config = _config(args)
+    db = Database.in_data_dir(config.data_dir)
+    await db.open(migrate=False)
+    try:
+        applied = await db.migrate()
+        version = await db.schema_version()
+    finally:
+        await db.close()
+    out.emit(
+        {"schema_version": version, "applied": [m.version for m in applied]},
+        [f"Applied migration {m.version:04d} {m.name}" for m in applied]
+        + [f"Schema version {version}."],
+    )
+    return 0
+
+
+def _serve(args: argparse.Namespace, out: Output) -> int:
+    from aiohttp import web
+
+    from node.app import create_app
+
+    config = with_overrides(_config(args), host=args.host, port=args.port)
+    logging.basicConfig(
+        level=config.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+
+    async def check_database() -> None:
+        # Open once before serving so a bad database fails with a clear message, not a trace.
+        db = Database.in_data_dir(config.data_dir)
+        await db.open()
+        await db.close()
+
+    asyncio.run(check_database())
+    out.progress(f"poolnode {__version__} serving {config.base_url} on http://{config.host}:{config.port}")
+    web.run_app(
+        create_app(config),
+        host=config.host,
+        port=config.port,
+        print=None,
+        access_log_format='%a "%r" %s %b %Tfs',
+    )
+    return 0
+
+
+# ---- parser ---------------------------------------------------------------------------------
+
+
+def _parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--data", default=os.environ.get("POOLNODE_DATA", "./data"),
+        help="the node's data directory (default: $POOLNODE_DATA or ./data)",
+    )
+    common.add_argument("--json", action="store_true", help="print machine-readable JSON")
+
+    parser = argparse.ArgumentParser(
+        prog="poolnode",
+        description="Run a node that hosts pools: small co-ops deciding one person, one vote.",
+    )
+    parser.add_argument("--version", action="version", version=f"poolnode {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    init = commands.add_parser("init", parents=[common], help="create a node with one pool and an admin")
+    init.add_argument("--url", required=True, help="the node's public base URL, e.g. https://pool.example")
+    init.add_argument("--pool", default="commons", help="name of the first pool (default: commons)")
+    init.add_argument("--admin", default="admin", help="username of the admin member (default: admin)")
+    init.add_argument("--currency", default="EUR", help="ISO 4217 currency of the pool (default: EUR)")
+    init.set_defaults(run=_init)
+
+    serve = commands.add_parser("serve", parents=[common], help="serve the node over HTTP")
+    serve.add_argument("--host", help="address to bind (default: from the config, 127.0.0.1)")
+    serve.add_argument("--port", type=int, help="port to bind (default: from the config, 8080)")
+    serve.set_defaults(sync=_serve)
+
+    migrate = commands.add_parser("migrate", parents=[common], help="apply pending schema migrations")
+    migrate.set_defaults(run=_migrate)
+
+    pool = commands.add_parser("pool", help="create and list pools").add_subparsers(
+        dest="pool_command", metavar="ACTION", required=True
+    )
+    pool_create = pool.add_parser("create", parents=[common], help="create a pool")
+    pool_create.add_argument("name", help="the pool's name (lowercase letters, digits, _)")
+    pool_create.add_argument("--purpose", default="", help="what the pool is for")
+    pool_create.add_argument("--currency", default="EUR", help="ISO 4217 currency (default: EUR)")
+    pool_create.set_defaults(run=_pool_create)
+    pool.add_parser("list", parents=[common], help="list pools").set_defaults(run=_pool_list)
+
+    member = commands.add_parser("member", help="create and list member accounts").add_subparsers(
+        dest="member_command", metavar="ACTION", required=True
+    )
+    member_add = member.add_parser("add", parents=[common], help="create a member (prints a token)")
+    member_add.add_argument("username", help="the member's username (lowercase letters, digits, _)")
+    member_add.add_argument("--pool", help="also make them a member of this pool")
+    member_add.add_argument(
+        "--role", action="append", default=[], choices=["steward", "treasurer"],
+        help="a duty in the pool (repeatable); roles never add votes",
+    )
+    member_add.add_argument("--admin", action="store_true", help="make the account a node admin")
+    member_add.set_defaults(run=_member_add)
+    member_list = member.add_parser("list", parents=[common], help="list members")
+    member_list.add_argument("--pool", help="list this pool's members")
+    member_list.set_defaults(run=_member_list)
+
+    token = commands.add_parser("token", help="create, list and revoke API tokens").add_subparsers(
+        dest="token_command", metavar="ACTION", required=True
+    )
+    token_create = token.add_parser("create", parents=[common], help="create a token (shown once)")
+    token_create.add_argument("username")
+    token_create.add_argument("--label", default="", help="a note to recognise the token by")
+    token_create.set_defaults(run=_token_create)
+    token_revoke = token.add_parser("revoke", parents=[common], help="revoke a token or all tokens")
+    token_revoke.add_argument("username")
+    token_revoke.add_argument("--id", type=int, help="the token id to revoke (see 'token list')")
+    token_revoke.add_argument("--all", action="store_true", help="revoke every live token")
+    token_revoke.set_defaults(run=_token_revoke)
+    token_list = token.add_parser("list", parents=[common], help="list a member's tokens")
+    token_list.add_argument("username")
+    token_list.set_defaults(run=_token_list)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``poolnode`` console script."""
+    args = _parser().parse_args(argv)
+    out = Output(getattr(args, "json", False))
+    try:
+        if hasattr(args, "sync"):
+            return int(args.sync(args, out))
+        return int(asyncio.run(args.run(args, out)))
+    except NodeError as exc:
+        if out.as_json:
+            print(json.dumps({"error": exc.reason}))
+        else:
+            print(f"poolnode: error: {exc.reason}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,145 @@
+"""Node configuration: a TOML file in the data directory, overridable by environment."""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from node.errors import NodeError
+
+__all__ = ["CONFIG_FILENAME", "Config", "ConfigError", "load_config", "write_config"]
+
+CONFIG_FILENAME = "poolnode.toml"
+_ENV_PREFIX = "POOLNODE_"
+
+
+class ConfigError(NodeError):
+    """The configuration is missing or invalid."""
+
+
+@dataclass(frozen=True, slots=True)
+class Config:
+    """Everything a node needs to know to run; ``data_dir`` is where all its files live."""
+
+    data_dir: Path
+    base_url: str
+    host: str = "127.0.0.1"
+    port: int = 8080
+    max_body_bytes: int = 1024 * 1024
+    allow_private_addresses: bool = False
+    signature_window_seconds: int = 3600
+    page_size: int = 20
+    log_level: str = "INFO"
+
+    @property
+    def domain(self) -> str:
+        """The host[:port] that names this node in acct: URIs."""
+        return urlsplit(self.base_url).netloc
+
+    def url(self, path: str) -> str:
+        """An absolute URL on this node."""
+        return self.base_url + path
+
+
+def normalise_base_url(url: str) -> str:
+    """Check a public base URL and drop its trailing slash."""
+    parts = urlsplit(url.strip())
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ConfigError(f"base URL must be an absolute http(s) URL, got {url!r}")
+    if parts.query or parts.fragment or parts.username or parts.password:
+        raise ConfigError(f"base URL must not carry credentials, a query or a fragment: {url!r}")
+    if parts.path not in ("", "/"):
+        raise ConfigError(f"base URL must be the root of a host (no path): {url!r}")
+    return f"{parts.scheme}://{parts.netloc}".lower()
+
+
+_INT_KEYS = {"port", "max_body_bytes", "signature_window_seconds", "page_size"}
+_BOOL_KEYS = {"allow_private_addresses"}
+
+
+def _coerce(key: str, value: object, source: str) -> object:
+    if key in _INT_KEYS:
+        if isinstance(value, bool) or not isinstance(value, int | str):
+            raise ConfigError(f"{source}: {key} must be an integer")
+        try:
+            number = int(value)
+        except ValueError:
+            raise ConfigError(f"{source}: {key} must be an integer, got {value!r}") from None
+        if number <= 0:
+            raise ConfigError(f"{source}: {key} must be positive")
+        return number
+    if key in _BOOL_KEYS:
+        if isinstance(value, bool):
+            return value
+        text = str(value).strip().lower()
+        if text in ("1", "true", "yes", "on"):
+            return True
+        if text in ("0", "false", "no", "off"):
+            return False
+        raise ConfigError(f"{source}: {key} must be true or false, got {value!r}")
+    if not isinstance(value, str):
+        raise ConfigError(f"{source}: {key} must be a string")
+    return value
+
+
+def load_config(data_dir: Path, environ: Mapping[str, str] | None = None) -> Config:
+    """Read ``poolnode.toml`` from the data directory, then apply POOLNODE_* variables."""
+    environ = os.environ if environ is None else environ
+    path = data_dir / CONFIG_FILENAME
+    if not path.exists():
+        raise ConfigError(
+            f"{data_dir} is not a poolnode data directory (no {CONFIG_FILENAME}); "
+            f"run 'poolnode init --data {data_dir} --url BASE_URL' first"
+        )
+    try:
+        raw = tomllib.loads(path.read_text("utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: invalid TOML: {exc}") from None
+    known = {f.name for f in fields(Config)} - {"data_dir"}
+    values: dict[str, object] = {}
+    for key, value in raw.items():
+        if key not in known:
+            raise ConfigError(f"{path}: unknown setting {key!r}")
+        values[key] = _coerce(key, value, str(path))
+    for key in known:
+        env_value = environ.get(_ENV_PREFIX + key.upper())
+        if env_value is not None:
+            values[key] = _coerce(key, env_value, _ENV_PREFIX + key.upper())
+    if "base_url" not in values:
+        raise ConfigError(f"{path}: base_url is required")
+    values["base_url"] = normalise_base_url(str(values["base_url"]))
+    return Config(data_dir=data_dir, **values)  # type: ignore[arg-type]
+
+
+def _toml_value(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    text = str(value)
+    if not re.fullmatch(r"[^\"\\\x00-\x1f]*", text):
+        raise ConfigError(f"cannot write {text!r} to the configuration file")
+    return f'"{text}"'
+
+
+def write_config(config: Config) -> Path:
+    """Write the configuration file (all settings, so an operator sees what can be set)."""
+    lines = ["# poolnode configuration; environment variables POOLNODE_<NAME> override these."]
+    for f in fields(Config):
+        if f.name == "data_dir":
+            continue
+        lines.append(f"{f.name} = {_toml_value(getattr(config, f.name))}")
+    path = config.data_dir / CONFIG_FILENAME
+    path.write_text("\n".join(lines) + "\n", "utf-8")
+    os.chmod(path, 0o600)
+    return path
+
+
+def with_overrides(config: Config, **changes: object) -> Config:
+    """A copy with some settings changed (e.g. --host/--port on the command line)."""
+    return replace(config, **{k: v for k, v in changes.items() if v is not None})  # type: ignore[arg-type]

@@ -1,0 +1,109 @@
+"""The ActivityStreams documents a node serves for its actors and collections."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from node.config import Config
+from node.storage import ActorRecord
+
+__all__ = [
+    "ACTOR_CONTEXT",
+    "actor_document",
+    "actor_paths",
+    "collection_document",
+    "collection_page_document",
+]
+
+AS_CONTEXT = "https://www.w3.org/ns/activitystreams"
+ACTOR_CONTEXT: list[Any] = [
+    AS_CONTEXT,
+    "https://w3id.org/security/v1",
+    "https://w3id.org/security/multikey/v1",
+    {
+        "manuallyApprovesFollowers": "as:manuallyApprovesFollowers",
+        "pn": "https://poolnode.org/ns#",
+        "members": {"@id": "pn:members", "@type": "@id"},
+        "bylaws": {"@id": "pn:bylaws", "@type": "@id"},
+    },
+]
+
+
+def actor_paths(actor: ActorRecord) -> dict[str, str]:
+    """The actor's endpoints, all under its own id."""
+    paths = {
+        "inbox": actor.uri + "/inbox",
+        "outbox": actor.uri + "/outbox",
+        "followers": actor.uri + "/followers",
+        "following": actor.uri + "/following",
+    }
+    if actor.is_pool:
+        paths["members"] = actor.uri + "/members"
+        paths["bylaws"] = actor.uri + "/bylaws"
+    return paths
+
+
+def actor_document(config: Config, actor: ActorRecord) -> dict[str, Any]:
+    """A Mastodon-compatible actor: Group for a pool, Person for a member."""
+    paths = actor_paths(actor)
+    document: dict[str, Any] = {
+        "@context": ACTOR_CONTEXT,
+        "id": actor.uri,
+        "type": "Group" if actor.is_pool else "Person",
+        "preferredUsername": actor.username,
+        "name": actor.display_name,
+        "summary": actor.summary,
+        "url": actor.uri,
+        "inbox": paths["inbox"],
+        "outbox": paths["outbox"],
+        "followers": paths["followers"],
+        "following": paths["following"],
+        "endpoints": {"sharedInbox": config.url("/inbox")},
+        "manuallyApprovesFollowers": False,
+        "published": actor.created_at,
+        "publicKey": {
+            "id": actor.key_id,
+            "owner": actor.uri,
+            "publicKeyPem": actor.rsa_public_pem,
+        },
+        "assertionMethod": [
+            {
+                "id": actor.proof_key_id,
+                "type": "Multikey",
+                "controller": actor.uri,
+                "publicKeyMultibase": actor.ed25519_public_multibase,
+            }
+        ],
+    }
+    if actor.is_pool:
+        document["members"] = paths["members"]
+        document["bylaws"] = paths["bylaws"]
+    return document
+
+
+def collection_document(collection_id: str, total: int) -> dict[str, Any]:
+    """An OrderedCollection whose items are served in pages, newest first."""
+    return {
+        "@context": AS_CONTEXT,
+        "id": collection_id,
+        "type": "OrderedCollection",
+        "totalItems": total,
+        "first": collection_id + "?page=true",
+    }
+
+
+def collection_page_document(
+    collection_id: str, items: list[Any], *, before: int | None, next_before: int | None
+) -> dict[str, Any]:
+    """One OrderedCollectionPage; ``next`` continues to older items."""
+    page_id = collection_id + "?page=true" + (f"&before={before}" if before is not None else "")
+    page: dict[str, Any] = {
+        "@context": AS_CONTEXT,
+        "id": page_id,
+        "type": "OrderedCollectionPage",
+        "partOf": collection_id,
+        "orderedItems": items,
+    }
+    if next_before is not None:
+        page["next"] = f"{collection_id}?page=true&before={next_before}"
+    return page

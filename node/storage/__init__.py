@@ -1,0 +1,26 @@
+"""The node's storage layer: every SQL statement of the node lives in this package.
+
+`Database` owns the connection and the schema; one repository class per area
+(actors, tokens, objects and collections, ...) holds that area's queries. Keep the
+SQL portable (no SQLite-only syntax where standard SQL costs nothing): a PostgreSQL
+backend will implement the same interface.
+"""
+
+from node.storage.actors import ActorRecord, ActorStore, Membership
+from node.storage.database import Database, SchemaTooNew, StorageError
+from node.storage.objects import CollectionPage, ObjectStore, StoredObject
+from node.storage.tokens import TokenRecord, TokenStore
+
+__all__ = [
+    "ActorRecord",
+    "ActorStore",
+    "CollectionPage",
+    "Database",
+    "Membership",
+    "ObjectStore",
+    "SchemaTooNew",
+    "StorageError",
+    "StoredObject",
+    "TokenRecord",
+    "TokenStore",
+]

@@ -1,0 +1,166 @@
+"""ActivityPub objects and activities, and the ordered collections that list them."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from dataclasses import dataclass
+from typing import Any
+
+import aiosqlite
+
+from node.storage.database import Database
+
+__all__ = ["CollectionPage", "ObjectStore", "StoredObject"]
+
+
+@dataclass(frozen=True, slots=True)
+class StoredObject:
+    """An object or activity as stored, its document as parsed JSON."""
+
+    id: int
+    uri: str
+    type: str
+    actor_uri: str | None
+    local: bool
+    document: dict[str, Any]
+    created_at: str
+
+
+@dataclass(frozen=True, slots=True)
+class CollectionPage:
+    """One page of an ordered collection, newest first; ``next_before`` pages on."""
+
+    items: list[str]
+    next_before: int | None
+
+
+def _object(row: aiosqlite.Row) -> StoredObject:
+    return StoredObject(
+        id=row["id"],
+        uri=row["uri"],
+        type=row["type"],
+        actor_uri=row["actor_uri"],
+        local=bool(row["local"]),
+        document=json.loads(row["document"]),
+        created_at=row["created_at"],
+    )
+
+
+class ObjectStore:
+    """Queries on stored objects and collection items."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def get(self, uri: str) -> StoredObject | None:
+        """An object by its ActivityPub id."""
+        row = await self.db.fetchone("SELECT * FROM objects WHERE uri = ?", (uri,))
+        return _object(row) if row else None
+
+    async def put_local_activity(
+        self,
+        owner_id: int,
+        activity: dict[str, Any],
+        embedded: dict[str, Any] | None,
+        created_at: str,
+        collections: tuple[str, ...] = ("outbox",),
+    ) -> None:
+        """Store a local activity (and the object it created) and list it in collections."""
+        async with self.db.transaction() as conn:
+            if embedded is not None:
+                await _insert_object(conn, embedded, local=True, created_at=created_at)
+            await _insert_object(conn, activity, local=True, created_at=created_at)
+            for collection in collections:
+                await conn.execute(
+                    "INSERT INTO collection_items (owner_id, collection, item_uri, created_at)"
+                    " VALUES (?, ?, ?, ?)",
+                    (owner_id, collection, activity["id"], created_at),
+                )
+
+    async def add_to_collection(
+        self, owner_id: int, collection: str, item_uri: str, created_at: str
+    ) -> bool:
+        """List an item in a collection; False if it was already there."""
+        try:
+            await self.db.execute(
+                "INSERT INTO collection_items (owner_id, collection, item_uri, created_at)"
+                " VALUES (?, ?, ?, ?)",
+                (owner_id, collection, item_uri, created_at),
+            )
+        except sqlite3.IntegrityError:
+            return False
+        return True
+
+    async def remove_from_collection(self, owner_id: int, collection: str, item_uri: str) -> bool:
+        """Remove an item from a collection; False if it was not there."""
+        async with self.db.transaction() as conn:
+            cursor = await conn.execute(
+                "DELETE FROM collection_items"
+                " WHERE owner_id = ? AND collection = ? AND item_uri = ?",
+                (owner_id, collection, item_uri),
+            )
+            return cursor.rowcount > 0
+
+    async def collection_size(self, owner_id: int, collection: str) -> int:
+        """How many items a collection holds."""
+        row = await self.db.fetchone(
+            "SELECT COUNT(*) AS n FROM collection_items WHERE owner_id = ? AND collection = ?",
+            (owner_id, collection),
+        )
+        return int(row["n"]) if row else 0
+
+    async def collection_page(
+        self, owner_id: int, collection: str, *, before: int | None, limit: int
+    ) -> CollectionPage:
+        """A page of item ids, newest first, keyset-paged so cost does not grow with history."""
+        sql = "SELECT id, item_uri FROM collection_items WHERE owner_id = ? AND collection = ?"
+        params: list[object] = [owner_id, collection]
+        if before is not None:
+            sql += " AND id < ?"
+            params.append(before)
+        sql += " ORDER BY id DESC LIMIT ?"
+        params.append(limit + 1)
+        rows = list(await self.db.fetchall(sql, params))
+        more = len(rows) > limit
+        rows = rows[:limit]
+        return CollectionPage(
+            items=[r["item_uri"] for r in rows],
+            next_before=rows[-1]["id"] if more and rows else None,
+        )
+
+    async def documents(self, uris: list[str]) -> dict[str, dict[str, Any]]:
+        """Documents of the given ids that are stored, by id."""
+        if not uris:
+            return {}
+        marks = ",".join("?" for _ in uris)
+        rows = await self.db.fetchall(
+            f"SELECT uri, document FROM objects WHERE uri IN ({marks})", uris
+        )
+        return {r["uri"]: json.loads(r["document"]) for r in rows}
+
+    async def count_local(self, types: tuple[str, ...]) -> int:
+        """How many local objects of the given types exist (NodeInfo's localPosts)."""
+        marks = ",".join("?" for _ in types)
+        row = await self.db.fetchone(
+            f"SELECT COUNT(*) AS n FROM objects WHERE local = 1 AND type IN ({marks})", types
+        )
+        return int(row["n"]) if row else 0
+
+
+async def _insert_object(
+    conn: aiosqlite.Connection, document: dict[str, Any], *, local: bool, created_at: str
+) -> None:
+    actor = document.get("actor") or document.get("attributedTo")
+    await conn.execute(
+        "INSERT INTO objects (uri, type, actor_uri, local, document, created_at)"
+        " VALUES (?, ?, ?, ?, ?, ?)",
+        (
+            document["id"],
+            str(document.get("type", "Object")),
+            actor if isinstance(actor, str) else None,
+            int(local),
+            json.dumps(document, separators=(",", ":"), ensure_ascii=False),
+            created_at,
+        ),
+    )

@@ -1,0 +1,123 @@
+"""Actor documents and their collections: outbox, inbox (owner only), followers, members."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiohttp import web
+
+from node.activitypub import activity_response
+from node.appkeys import ACTORS, CONFIG, OBJECTS
+from node.auth import require_owner
+from node.documents import actor_document, collection_document, collection_page_document
+from node.errors import InvalidRequest, NotFound
+from node.storage import ActorRecord
+
+__all__ = ["local_actor", "routes"]
+
+routes = web.RouteTableDef()
+
+_KIND_OF_PATH = {"pools": "pool", "users": "member"}
+ACTOR_PATH = r"/{kind:pools|users}/{name:[a-z0-9_]+}"
+# Collections whose items are embedded as full documents rather than listed by id.
+_EMBEDDED = {"outbox", "inbox"}
+
+
+async def local_actor(request: web.Request) -> ActorRecord:
+    """The local actor named by the route, or 404."""
+    kind = _KIND_OF_PATH[request.match_info["kind"]]
+    actor = await request.app[ACTORS].by_username(request.match_info["name"], kind)
+    if actor is None:
+        raise NotFound(f"no {'pool' if kind == 'pool' else 'member'} named {request.match_info['name']!r}")
+    return actor
+
+
+@routes.get(ACTOR_PATH)
+async def get_actor(request: web.Request) -> web.Response:
+    """The actor document (Group or Person)."""
+    actor = await local_actor(request)
+    return activity_response(request, actor_document(request.app[CONFIG], actor))
+
+
+def _before(request: web.Request) -> int | None:
+    raw = request.query.get("before")
+    if raw is None:
+        return None
+    if not raw.isdigit():
+        raise InvalidRequest("'before' must be a positive integer cursor")
+    return int(raw)
+
+
+async def _collection(
+    request: web.Request, actor: ActorRecord, name: str
+) -> web.Response:
+    objects = request.app[OBJECTS]
+    collection_id = f"{actor.uri}/{name}"
+    if "page" not in request.query:
+        total = await objects.collection_size(actor.id, name)
+        return activity_response(request, collection_document(collection_id, total))
+    before = _before(request)
+    page = await objects.collection_page(
+        actor.id, name, before=before, limit=request.app[CONFIG].page_size
+    )
+    items: list[Any] = page.items
+    if name in _EMBEDDED:
+        documents = await objects.documents(page.items)
+        items = [documents.get(uri, uri) for uri in page.items]
+    return activity_response(
+        request,
+        collection_page_document(collection_id, items, before=before, next_before=page.next_before),
+    )
+
+
+@routes.get(ACTOR_PATH + "/outbox")
+async def get_outbox(request: web.Request) -> web.Response:
+    """The actor's outbox: public activities, newest first."""
+    return await _collection(request, await local_actor(request), "outbox")
+
+
+@routes.get(ACTOR_PATH + "/inbox")
+async def get_inbox(request: web.Request) -> web.Response:
+    """The actor's inbox, readable by its owner only (401 without a token, 403 for another)."""
+    actor = await local_actor(request)
+    await require_owner(request, actor)
+    return await _collection(request, actor, "inbox")
+
+
+@routes.get(ACTOR_PATH + "/followers")
+async def get_followers(request: web.Request) -> web.Response:
+    """Accepted followers, newest first."""
+    return await _collection(request, await local_actor(request), "followers")
+
+
+@routes.get(ACTOR_PATH + "/following")
+async def get_following(request: web.Request) -> web.Response:
+    """Actors this actor follows (accepted), newest first."""
+    return await _collection(request, await local_actor(request), "following")
+
+
+@routes.get(r"/pools/{name:[a-z0-9_]+}/members")
+async def get_members(request: web.Request) -> web.Response:
+    """A pool's members as an OrderedCollection of actor ids, newest first."""
+    actors = request.app[ACTORS]
+    pool = await actors.by_username(request.match_info["name"], "pool")
+    if pool is None:
+        raise NotFound(f"no pool named {request.match_info['name']!r}")
+    collection_id = pool.uri + "/members"
+    if "page" not in request.query:
+        total = await actors.count_members(pool.id)
+        return activity_response(request, collection_document(collection_id, total))
+    before = _before(request)
+    limit = request.app[CONFIG].page_size
+    rows = await actors.memberships_of_pool(pool.id, limit=limit + 1, before=before)
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return activity_response(
+        request,
+        collection_page_document(
+            collection_id,
+            [m.person_uri for m in rows],
+            before=before,
+            next_before=rows[-1].id if more and rows else None,
+        ),
+    )

@@ -1,0 +1,32 @@
+"""Client-to-server posting to an actor's outbox (ActivityPub §6)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiohttp import web
+
+from node.activitypub import read_json_object
+from node.appkeys import CONFIG, OBJECTS
+from node.auth import require_owner
+from node.outbox import prepare_client_activity
+from node.views.actors import ACTOR_PATH, local_actor
+
+__all__ = ["routes"]
+
+routes = web.RouteTableDef()
+
+
+@routes.post(ACTOR_PATH + "/outbox")
+async def post_outbox(request: web.Request) -> web.Response:
+    """Store the client's activity (a bare object is wrapped in a Create, §6.2); 201 + Location."""
+    owner = await local_actor(request)
+    await require_owner(request, owner)
+    body = await read_json_object(request)
+    prepared = prepare_client_activity(request.app[CONFIG], owner, body)
+    await request.app[OBJECTS].put_local_activity(
+        owner.id, prepared.activity, prepared.created_object, prepared.published
+    )
+    headers = {"Location": prepared.activity["id"]}
+    document: dict[str, Any] = prepared.activity
+    return web.json_response(document, status=201, headers=headers, content_type="application/activity+json")
