@@ -12,6 +12,7 @@ from __future__ import annotations
 import ipaddress
 import re
 import socket
+from collections.abc import Callable
 
 import yarl
 
@@ -94,11 +95,14 @@ def literal_address(host: str) -> IPAddress | None:
     return None
 
 
-def check_url(url: str) -> None:
+def check_url(
+    url: str, is_forbidden: Callable[[IPAddress], str | None] | None = is_forbidden_address
+) -> None:
     """Refuse URLs we never fetch: non-http(s), userinfo, no host, forbidden IP literal.
 
-    Raises :class:`~federation.errors.UnsafeAddress`. Host names are checked later, on
-    every address they resolve to (see ``federation.fetch``).
+    Raises :class:`~federation.errors.UnsafeAddress`. ``is_forbidden`` is the address
+    policy (None: skip the IP-literal check). Host names are checked later, on every
+    address they resolve to (see ``federation.fetch``).
     """
     try:
         parsed = yarl.URL(url)
@@ -112,7 +116,7 @@ def check_url(url: str) -> None:
     if not host:
         raise UnsafeAddress("URL has no host")
     ip = literal_address(host)
-    if ip is not None:
-        reason = is_forbidden_address(ip)
+    if ip is not None and is_forbidden is not None:
+        reason = is_forbidden(ip)
         if reason:
             raise UnsafeAddress(f"refusing to fetch from a {reason}", detail=f"{url}: {ip}")

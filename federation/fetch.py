@@ -1,0 +1,276 @@
+"""SSRF-safe fetching of remote ActivityPub documents (actors, keys, objects).
+
+Every hop (the first URL and each redirect, at most :data:`MAX_REDIRECTS`) is checked
+with :func:`federation.addresses.check_url`, its host is resolved with the injectable
+resolver, and the request is refused if ANY resolved address is forbidden. The request
+then goes to the checked IP itself: the URL's host is replaced by that address, with the
+original name sent as ``Host`` and used as the TLS ``server_hostname`` (SNI and
+certificate check). So there is no DNS-rebinding gap between check and connect, with any
+caller-owned :class:`aiohttp.ClientSession`; we do not rely on a resolver inside the
+session's connector because aiohttp skips the resolver for IP-literal hosts and the
+session is not ours to configure.
+
+Responses are capped at :data:`MAX_BODY_BYTES` (read in chunks), must be an AS2 media
+type, a JSON object, and carry an ``id`` equal to the final URL fetched. Content types:
+``application/activity+json`` (any parameters), ``application/ld+json`` with the AS2
+profile, and, leniently, ``application/ld+json`` with no profile at all (some servers
+omit it; the id check still binds the document to its URL). ``application/json`` and
+``application/ld+json`` with another profile are refused.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import json
+import socket
+import time
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import aiohttp
+import yarl
+from aiohttp.helpers import parse_mimetype
+
+from federation.addresses import IPAddress, check_url, is_forbidden_address, literal_address
+from federation.errors import FetchError, UnsafeAddress
+
+__all__ = [
+    "ACCEPT",
+    "AS2_PROFILE",
+    "MAX_BODY_BYTES",
+    "MAX_REDIRECTS",
+    "FetchResult",
+    "Fetcher",
+    "Resolver",
+    "is_as2_content_type",
+    "system_resolver",
+]
+
+AS2_PROFILE = "https://www.w3.org/ns/activitystreams"
+ACCEPT = f'application/activity+json, application/ld+json; profile="{AS2_PROFILE}"'
+MAX_REDIRECTS = 3
+MAX_BODY_BYTES = 1024 * 1024
+_CHUNK = 64 * 1024
+_REDIRECTS = frozenset({301, 302, 303, 307, 308})
+
+#: ``(host, port) -> addresses``; must not return an empty list (raise OSError instead).
+Resolver = Callable[[str, int], Awaitable[Sequence[IPAddress]]]
+SignGet = Callable[[str], Mapping[str, str]]
+AddressPolicy = Callable[[IPAddress], "str | None"]
+
+
+async def system_resolver(host: str, port: int) -> list[IPAddress]:
+    """Resolve ``host`` with the event loop's getaddrinfo (TCP), de-duplicated, in order."""
+    infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    out: list[IPAddress] = []
+    for _family, _type, _proto, _canon, sockaddr in infos:
+        ip = ipaddress.ip_address(str(sockaddr[0]).split("%", 1)[0])
+        if ip not in out:
+            out.append(ip)
+    return out
+
+
+def is_as2_content_type(value: str | None) -> bool:
+    """Whether a Content-Type is an ActivityStreams 2 type (AS2 §3, ActivityPub §3.2)."""
+    if not value:
+        return False
+    mime = parse_mimetype(value)
+    suffix = f"+{mime.suffix}" if mime.suffix else ""
+    kind = f"{mime.type}/{mime.subtype}{suffix}".lower()
+    if kind == "application/activity+json":
+        return True
+    if kind == "application/ld+json":
+        profile = mime.parameters.get("profile")
+        return profile is None or AS2_PROFILE in profile.split()
+    return False
+
+
+@dataclass(frozen=True, slots=True)
+class FetchResult:
+    """A fetched document and the URL it was finally fetched from (after redirects)."""
+
+    url: str
+    document: dict[str, Any]
+
+
+class Fetcher:
+    """Fetches remote AS2 documents through a caller-owned session, refusing SSRF targets."""
+
+    def __init__(
+        self,
+        session: aiohttp.ClientSession,
+        *,
+        sign_get: SignGet | None = None,
+        allow_private_addresses: bool = False,
+        resolver: Resolver = system_resolver,
+        is_forbidden: AddressPolicy = is_forbidden_address,
+        connect_timeout: float = 5.0,
+        total_timeout: float = 10.0,
+        max_bytes: int = MAX_BODY_BYTES,
+        cache_ttl: float = 600.0,
+        cache_size: int = 1024,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._session = session
+        self._sign_get = sign_get
+        self._policy: AddressPolicy | None = None if allow_private_addresses else is_forbidden
+        self._resolver = resolver
+        self._connect_timeout = connect_timeout
+        self._total_timeout = total_timeout
+        self._max_bytes = max_bytes
+        self._ttl = cache_ttl
+        self._cache_size = cache_size
+        self._clock = clock
+        self._cache: OrderedDict[str, tuple[float, dict[str, Any]]] = OrderedDict()
+
+    async def fetch(self, url: str) -> FetchResult:
+        """GET an AS2 document (ActivityPub §3.2), following at most 3 checked redirects."""
+        try:
+            async with asyncio.timeout(self._total_timeout):
+                return await self._fetch(url)
+        except TimeoutError:
+            raise FetchError("timed out fetching remote document", detail=url) from None
+
+    async def _fetch(self, url: str) -> FetchResult:
+        current = yarl.URL(url)
+        for hop in range(MAX_REDIRECTS + 1):
+            async with await self._request(current) as resp:
+                if resp.status in _REDIRECTS:
+                    location = resp.headers.get("Location")
+                    if not location:
+                        raise FetchError("redirect without Location", detail=str(current))
+                    if hop == MAX_REDIRECTS:
+                        raise FetchError("too many redirects", detail=url)
+                    current = current.join(yarl.URL(location)).with_fragment(None)
+                    continue
+                if resp.status != 200:
+                    raise FetchError(f"remote answered HTTP {resp.status}", detail=str(current))
+                if not is_as2_content_type(resp.headers.get("Content-Type")):
+                    raise FetchError(
+                        "response is not an ActivityStreams document",
+                        detail=f"{current}: {resp.headers.get('Content-Type')}",
+                    )
+                body = await self._read_capped(resp)
+            return FetchResult(url=str(current), document=_parse_document(body, str(current)))
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    async def _request(self, url: yarl.URL) -> aiohttp.ClientResponse:
+        check_url(str(url), self._policy)
+        host = url.raw_host
+        assert host is not None and url.port is not None  # check_url guarantees a host
+        ip = await self._checked_address(host, url.port)
+        headers = {"Accept": ACCEPT}
+        if self._sign_get is not None:
+            headers.update(self._sign_get(str(url)))
+        headers["Host"] = url.raw_authority.rsplit("@", 1)[-1]
+        target = url.with_host(str(ip))
+        timeout = aiohttp.ClientTimeout(total=None, sock_connect=self._connect_timeout)
+        try:
+            return await self._session.get(
+                target,
+                headers=headers,
+                allow_redirects=False,
+                timeout=timeout,
+                server_hostname=url.host if url.scheme == "https" else None,
+            )
+        except aiohttp.ClientError as exc:
+            raise FetchError("could not connect to remote server", detail=f"{url}: {exc}") from exc
+
+    async def _checked_address(self, host: str, port: int) -> IPAddress:
+        literal = literal_address(host)
+        if literal is not None:
+            addresses: Sequence[IPAddress] = [literal]
+        else:
+            try:
+                async with asyncio.timeout(self._connect_timeout):
+                    addresses = await self._resolver(host, port)
+            except TimeoutError:
+                raise FetchError("timed out resolving host", detail=host) from None
+            except OSError as exc:
+                raise FetchError("could not resolve host", detail=f"{host}: {exc}") from exc
+            if not addresses:
+                raise FetchError("could not resolve host", detail=host)
+        if self._policy is not None:
+            for ip in addresses:
+                reason = self._policy(ip)
+                if reason:
+                    raise UnsafeAddress(
+                        f"refusing to fetch from a {reason}", detail=f"{host} -> {ip}"
+                    )
+        return addresses[0]
+
+    async def _read_capped(self, resp: aiohttp.ClientResponse) -> bytes:
+        declared = resp.content_length
+        if declared is not None and declared > self._max_bytes:
+            raise FetchError("response too large", detail=f"Content-Length {declared}")
+        chunks: list[bytes] = []
+        size = 0
+        async for chunk in resp.content.iter_chunked(_CHUNK):
+            size += len(chunk)
+            if size > self._max_bytes:
+                raise FetchError("response too large", detail=f"more than {self._max_bytes} bytes")
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+    async def fetch_actor(self, url: str, *, refresh: bool = False) -> dict[str, Any]:
+        """Fetch an actor document (ActivityPub §4.1), from the TTL cache unless ``refresh``."""
+        now = self._clock()
+        cached = None if refresh else self._cache.get(url)
+        if cached is not None and cached[0] > now:
+            self._cache.move_to_end(url)
+            return cached[1]
+        result = await self.fetch(url)
+        self._cache[url] = (now + self._ttl, result.document)
+        self._cache.move_to_end(url)
+        while len(self._cache) > self._cache_size:
+            self._cache.popitem(last=False)
+        return result.document
+
+    async def fetch_key(self, key_id: str, *, refresh: bool = False) -> tuple[dict[str, Any], str]:
+        """Resolve a keyId to (actor, PEM or publicKeyMultibase); the key must be the actor's own.
+
+        Looks in Mastodon-style ``publicKey`` (security v1) and FEP-521a ``assertionMethod``
+        Multikeys; the key's ``owner``/``controller`` must be the fetched actor's ``id``.
+        """
+        actor_url = str(yarl.URL(key_id).with_fragment(None))
+        actor = await self.fetch_actor(actor_url, refresh=refresh)
+        actor_id = actor.get("id")
+        for key in _as_objects(actor.get("publicKey")):
+            if key.get("id") == key_id:
+                pem = key.get("publicKeyPem")
+                if key.get("owner") != actor_id or not isinstance(pem, str):
+                    raise FetchError("key is not owned by the actor", detail=key_id)
+                return actor, pem
+        for key in _as_objects(actor.get("assertionMethod")):
+            if key.get("id") == key_id and key.get("type") == "Multikey":
+                multibase = key.get("publicKeyMultibase")
+                if key.get("controller") != actor_id or not isinstance(multibase, str):
+                    raise FetchError("key is not controlled by the actor", detail=key_id)
+                return actor, multibase
+        raise FetchError("key not found in actor document", detail=key_id)
+
+    def forget(self, url: str) -> None:
+        """Drop one actor from the cache (e.g. after a Delete or Update of that actor)."""
+        self._cache.pop(url, None)
+
+
+def _as_objects(value: Any) -> list[dict[str, Any]]:
+    items = value if isinstance(value, list) else [value]
+    return [item for item in items if isinstance(item, dict)]
+
+
+def _parse_document(body: bytes, url: str) -> dict[str, Any]:
+    try:
+        document = json.loads(body)
+    except ValueError:
+        raise FetchError("response is not JSON", detail=url) from None
+    if not isinstance(document, dict):
+        raise FetchError("response is not a JSON object", detail=url)
+    if document.get("id") != url:
+        raise FetchError(
+            "fetched id does not match URL", detail=f"{url}: id {document.get('id')!r}"
+        )
+    return document
