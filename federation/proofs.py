@@ -90,10 +90,13 @@ def create_proof(
     verification_method: str,
     created: datetime,
     proof_purpose: str = "assertionMethod",
+    *,
+    allow_floats: bool = False,
 ) -> dict[str, Any]:
     """A copy of ``document`` with an eddsa-jcs-2022 ``proof`` added (vc-di-eddsa §3.3.1, FEP-8b32 §Proof generation).
 
-    Raises ``ValueError`` if the document already has a proof or contains a float.
+    Raises ``ValueError`` if the document already has a proof or (unless ``allow_floats``)
+    contains a float.
     """
     if "proof" in document:
         raise ValueError("document already has a proof")
@@ -106,7 +109,7 @@ def create_proof(
     }
     if "@context" in document:
         options = {"@context": document["@context"], **options}
-    hash_data = _hash_data(document, options, False, ValueError)
+    hash_data = _hash_data(document, options, allow_floats, ValueError)
     proof = {**options, "proofValue": "z" + b58encode(private_key.sign(hash_data))}
     return {**document, "proof": proof}
 
