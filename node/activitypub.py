@@ -74,9 +74,11 @@ async def read_json_object(request: web.Request) -> dict[str, Any]:
     if not body:
         raise InvalidRequest("request body is empty; send a JSON object")
     try:
-        parsed = json.loads(body)
+        text = body.decode("utf-8")
     except UnicodeDecodeError:
         raise InvalidRequest("request body is not UTF-8") from None
+    try:
+        parsed = json.loads(text)
     except json.JSONDecodeError as exc:
         raise InvalidRequest(f"request body is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
     if not isinstance(parsed, dict):

@@ -150,7 +150,7 @@ async def _pool_list(args: argparse.Namespace, out: Output) -> int:
     config = _config(args)
 
     async def work(stores: Stores) -> int:
-        pools = await stores.actors.list("pool")
+        pools = await stores.actors.all("pool")
         rows = []
         for pool in pools:
             rows.append(
@@ -210,10 +210,12 @@ async def _member_list(args: argparse.Namespace, out: Output) -> int:
         if args.pool:
             pool = await stores.actors.get(args.pool, "pool")
             memberships = await stores.actors.memberships_of_pool(pool.id, limit=1_000_000)
-            rows = [{"id": m.person_uri, "roles": list(m.roles)} for m in reversed(memberships)]
+            rows: list[dict[str, Any]] = [
+                {"id": m.person_uri, "roles": list(m.roles)} for m in reversed(memberships)
+            ]
         else:
-            members = await stores.actors.list("member")
-            rows = [{"id": m.uri, "name": m.username, "admin": m.is_admin} for m in members]
+            members = await stores.actors.all("member")
+            rows = [{"id": a.uri, "name": a.username, "admin": a.is_admin} for a in members]
         out.emit({"members": rows}, [r["id"] for r in rows] or ["No members."])
         return 0
 
@@ -271,9 +273,9 @@ async def _token_list(args: argparse.Namespace, out: Output) -> int:
             for r in records
         ]
         lines = [
-            f"{r['id']:>4}  {'revoked ' + r['revoked_at'] if r['revoked_at'] else 'live':<28} "
-            f"{r['created_at']}  {r['label']}"
-            for r in rows
+            f"{r.id:>4}  {'revoked ' + r.revoked_at if r.revoked_at else 'live':<28} "
+            f"{r.created_at}  {r.label}"
+            for r in records
         ]
         out.emit({"username": actor.username, "tokens": rows}, lines or ["No tokens."])
         return 0
@@ -315,7 +317,16 @@ def _serve(args: argparse.Namespace, out: Output) -> int:
         # Open once before serving so a bad database fails with a clear message, not a trace.
         db = Database.in_data_dir(config.data_dir)
         await db.open()
-        await db.close()
+        try:
+            first = (await ActorStore(db).all())[:1]
+        finally:
+            await db.close()
+        if first and not first[0].uri.startswith(config.base_url + "/"):
+            raise ConfigError(
+                f"the actors in {config.data_dir} were created for {first[0].uri.rsplit('/', 2)[0]}, "
+                f"but base_url is now {config.base_url}; a node's URL is part of its actors' "
+                "identities and cannot change"
+            )
 
     asyncio.run(check_database())
     out.progress(f"poolnode {__version__} serving {config.base_url} on http://{config.host}:{config.port}")

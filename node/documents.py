@@ -6,27 +6,18 @@ from typing import Any
 
 from node.config import Config
 from node.storage import ActorRecord
+from schemas import ACTOR_CONTEXT, AS_CONTEXT_URL
 
 __all__ = [
     "ACTOR_CONTEXT",
+    "AS_CONTEXT",
     "actor_document",
     "actor_paths",
     "collection_document",
     "collection_page_document",
 ]
 
-AS_CONTEXT = "https://www.w3.org/ns/activitystreams"
-ACTOR_CONTEXT: list[Any] = [
-    AS_CONTEXT,
-    "https://w3id.org/security/v1",
-    "https://w3id.org/security/multikey/v1",
-    {
-        "manuallyApprovesFollowers": "as:manuallyApprovesFollowers",
-        "pn": "https://poolnode.org/ns#",
-        "members": {"@id": "pn:members", "@type": "@id"},
-        "bylaws": {"@id": "pn:bylaws", "@type": "@id"},
-    },
-]
+AS_CONTEXT = AS_CONTEXT_URL
 
 
 def actor_paths(actor: ActorRecord) -> dict[str, str]:
@@ -60,6 +51,7 @@ def actor_document(config: Config, actor: ActorRecord) -> dict[str, Any]:
         "following": paths["following"],
         "endpoints": {"sharedInbox": config.url("/inbox")},
         "manuallyApprovesFollowers": False,
+        "discoverable": True,
         "published": actor.created_at,
         "publicKey": {
             "id": actor.key_id,

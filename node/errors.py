@@ -94,19 +94,20 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
         return await handler(request)
     except web.HTTPException as exc:
         if exc.status >= 400 and exc.content_type != "application/json":
-            reason = exc.text if exc.text and exc.text != f"{exc.status}: {exc.reason}" else exc.reason
+            text = exc.text or ""
+            reason = text if text and text != f"{exc.status}: {exc.reason}" else exc.reason
             if exc.status == 413:
                 reason = "request body is larger than the configured limit"
             return json_error(exc.status, reason.removeprefix(f"{exc.status}: "))
         raise
     except Exception as exc:
         status = _status_of(exc)
-        reason = getattr(exc, "reason", None)
-        if status is None or not isinstance(reason, str):
+        public = getattr(exc, "reason", None)
+        if status is None or not isinstance(public, str):
             log.exception("unhandled error on %s %s", request.method, request.path)
             return json_error(500, "internal error")
         if status >= 500:
-            log.error("%s %s: %s", request.method, request.path, getattr(exc, "detail", reason))
+            log.error("%s %s: %s", request.method, request.path, getattr(exc, "detail", public))
         code = getattr(exc, "code", None)
         extra = {"code": code} if isinstance(code, str) else {}
-        return json_error(status, reason, **extra)
+        return json_error(status, public, **extra)

@@ -158,7 +158,7 @@ class ActorStore:
         row = await self.db.fetchone("SELECT * FROM actors WHERE uri = ?", (uri,))
         return _actor(row) if row else None
 
-    async def list(self, kind: str | None = None) -> list[ActorRecord]:
+    async def all(self, kind: str | None = None) -> list[ActorRecord]:
         """Local actors (of one kind), oldest first."""
         if kind is None:
             rows = await self.db.fetchall("SELECT * FROM actors ORDER BY id")

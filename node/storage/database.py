@@ -115,8 +115,8 @@ class Database:
         row = await self.fetchone("SELECT MAX(version) AS v FROM schema_migrations")
         return int(row["v"] or 0) if row else 0
 
-    async def migrate(self) -> list[Migration]:
-        """Apply pending migrations in order; refuse a database newer than we know."""
+    async def migrate(self, target: int | None = None) -> list[Migration]:
+        """Apply pending migrations in order (up to ``target``); refuse a newer database."""
         known = migrations()
         latest = known[-1].version if known else 0
         current = await self.schema_version()
@@ -127,7 +127,7 @@ class Database:
             )
         applied = []
         for migration in known:
-            if migration.version <= current:
+            if migration.version <= current or (target is not None and migration.version > target):
                 continue
             async with self.transaction():
                 for statement in _statements(migration.sql):

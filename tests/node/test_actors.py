@@ -1,0 +1,90 @@
+"""Actor documents (Group for a pool, Person for a member) and content negotiation."""
+
+from __future__ import annotations
+
+import pytest
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+from federation.keys import ed25519_public_from_multibase, load_public_key_pem
+from schemas import validation_errors
+
+AP = "application/activity+json"
+LD = 'application/ld+json; profile="https://www.w3.org/ns/activitystreams"'
+
+
+async def _get(client, path, accept=AP):
+    resp = await client.get(path.removeprefix("http://node.test"), headers={"Accept": accept})
+    assert resp.status == 200, await resp.text()
+    return resp, await resp.json(content_type=None)
+
+
+async def test_pool_is_a_group_with_keys_members_and_bylaws(client, node):
+    _, doc = await _get(client, "/pools/commons")
+    assert doc["type"] == "Group"
+    assert doc["id"] == node.pool.uri
+    assert doc["preferredUsername"] == "commons"
+    for field in ("inbox", "outbox", "followers", "following"):
+        assert doc[field] == f"{node.pool.uri}/{field}"
+    assert doc["endpoints"]["sharedInbox"] == "http://node.test/inbox"
+    assert doc["members"] == node.pool.uri + "/members"
+    assert doc["bylaws"] == node.pool.uri + "/bylaws"
+    key = doc["publicKey"]
+    assert key["id"] == node.pool.uri + "#main-key"
+    assert key["owner"] == node.pool.uri
+    parsed = load_public_key_pem(key["publicKeyPem"])
+    assert isinstance(parsed, rsa.RSAPublicKey) and parsed.key_size == 2048
+    (multikey,) = doc["assertionMethod"]
+    assert multikey["type"] == "Multikey" and multikey["controller"] == node.pool.uri
+    ed25519_public_from_multibase(multikey["publicKeyMultibase"])
+    assert "https://www.w3.org/ns/activitystreams" in doc["@context"]
+    assert "https://w3id.org/security/v1" in doc["@context"]
+    assert validation_errors("group", doc) == []
+
+
+async def test_member_is_a_person_and_validates(client, node):
+    _, doc = await _get(client, "/users/alice")
+    assert doc["type"] == "Person"
+    assert doc["publicKey"]["id"] == node.alice.uri + "#main-key"
+    assert "members" not in doc
+    assert validation_errors("person", doc) == []
+
+
+@pytest.mark.parametrize(
+    ("accept", "expected"),
+    [
+        (AP, "application/activity+json"),
+        (LD, LD),
+        ("application/ld+json", LD),
+        ("application/json", "application/activity+json"),
+        (f"{LD}, {AP};q=0.5", LD),
+        (f"{LD};q=0.4, {AP}", "application/activity+json"),
+    ],
+)
+async def test_content_negotiation(client, accept, expected):
+    resp, _ = await _get(client, "/pools/commons", accept)
+    assert resp.headers["Content-Type"].startswith(expected)
+    assert resp.headers["Vary"] == "Accept"
+
+
+async def test_unknown_actor_is_404_with_reason(client):
+    resp = await client.get("/pools/nothing")
+    assert resp.status == 404
+    assert "no pool named 'nothing'" in (await resp.json())["error"]
+    resp = await client.get("/users/commons")  # a pool is not a Person
+    assert resp.status == 404
+
+
+async def test_members_collection_is_paged_newest_first(client, node):
+    _, collection = await _get(client, "/pools/commons/members")
+    assert collection["type"] == "OrderedCollection"
+    assert collection["totalItems"] == 2
+    _, page = await _get(client, collection["first"])
+    assert page["type"] == "OrderedCollectionPage"
+    assert page["partOf"] == collection["id"]
+    assert page["orderedItems"] == [node.alice.uri, node.admin.uri]
+
+
+async def test_bad_page_cursor_is_400(client):
+    resp = await client.get("/pools/commons/outbox?page=true&before=abc")
+    assert resp.status == 400
+    assert "before" in (await resp.json())["error"]
