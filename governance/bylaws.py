@@ -1,0 +1,177 @@
+"""The pool's bylaws: a small fixed set of variables, validated, with a stable dict form."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import timedelta
+from enum import StrEnum
+from fractions import Fraction
+from typing import Any
+
+from governance.codec import fraction_from_str, fraction_to_str, get_field
+from governance.errors import RuleViolation
+from governance.money import check_currency
+
+__all__ = ["AdmissionPolicy", "Bylaws", "Comparator", "Threshold"]
+
+
+class Comparator(StrEnum):
+    """How the share of votes is compared with the threshold fraction."""
+
+    MORE_THAN = "more_than"
+    AT_LEAST = "at_least"
+
+
+class AdmissionPolicy(StrEnum):
+    """Who admits an applicant."""
+
+    OPEN = "open"
+    STEWARD = "steward"
+    VOTE = "vote"
+
+
+def _invalid(reason: str) -> RuleViolation:
+    return RuleViolation("invalid_bylaws", reason)
+
+
+@dataclass(frozen=True, slots=True)
+class Threshold:
+    """A pass threshold such as "more than 1/2" or "at least 2/3"; unanimity is "at least 1/1"."""
+
+    comparator: Comparator
+    fraction: Fraction
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.comparator, Comparator):
+            raise _invalid("threshold comparator must be more_than or at_least")
+        if not isinstance(self.fraction, Fraction):
+            raise _invalid("threshold must be an exact fraction")
+        if not 0 <= self.fraction <= 1:
+            raise _invalid("threshold must be between 0 and 1")
+        if self.comparator is Comparator.MORE_THAN and self.fraction == 1:
+            raise _invalid("'more than 1/1' can never be met; use 'at least 1/1' for unanimity")
+        if self.comparator is Comparator.AT_LEAST and self.fraction == 0:
+            raise _invalid("'at least 0' would pass with no support; use 'more than 0'")
+
+    @classmethod
+    def more_than(cls, fraction: Fraction) -> Threshold:
+        """Threshold met when the share is strictly greater than ``fraction``."""
+        return cls(Comparator.MORE_THAN, fraction)
+
+    @classmethod
+    def at_least(cls, fraction: Fraction) -> Threshold:
+        """Threshold met when the share is at least ``fraction``."""
+        return cls(Comparator.AT_LEAST, fraction)
+
+    @classmethod
+    def unanimity(cls) -> Threshold:
+        """Everyone who votes must agree."""
+        return cls(Comparator.AT_LEAST, Fraction(1))
+
+    def met(self, yes: int, total: int) -> bool:
+        """Whether ``yes`` out of ``total`` meets the threshold (never with ``total == 0``)."""
+        if total <= 0:
+            return False
+        # Integer cross-multiplication: exact, and no Fraction built on the hot path.
+        lhs = yes * self.fraction.denominator
+        rhs = self.fraction.numerator * total
+        return lhs > rhs if self.comparator is Comparator.MORE_THAN else lhs >= rhs
+
+    def strictness(self) -> tuple[Fraction, int]:
+        """Sort key: a larger key passes fewer outcomes."""
+        return (self.fraction, 1 if self.comparator is Comparator.MORE_THAN else 0)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-safe form."""
+        return {"comparator": self.comparator.value, "fraction": fraction_to_str(self.fraction)}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Threshold:
+        """Inverse of ``to_dict``."""
+        comparator = get_field(data, "comparator", str)
+        if comparator not in Comparator.__members__.values():
+            raise RuleViolation("invalid_document", f"unknown comparator {comparator!r}")
+        return cls(Comparator(comparator), fraction_from_str(get_field(data, "fraction", str)))
+
+
+@dataclass(frozen=True, slots=True)
+class Bylaws:
+    """Everything a pool may set; one person one vote is deliberately not among them."""
+
+    name: str
+    purpose: str
+    currency: str
+    min_share: int = 0
+    threshold: Threshold = field(default_factory=lambda: Threshold.more_than(Fraction(1, 2)))
+    quorum: Fraction = Fraction(1, 2)
+    voting_period: timedelta = timedelta(days=7)
+    admission: AdmissionPolicy = AdmissionPolicy.STEWARD
+    block_vetoes: bool = False
+    amendment_threshold: Threshold = field(
+        default_factory=lambda: Threshold.at_least(Fraction(2, 3))
+    )
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.name, str) or not self.name.strip():
+            raise _invalid("the pool needs a name")
+        if not isinstance(self.purpose, str):
+            raise _invalid("purpose must be text")
+        try:
+            check_currency(self.currency)
+        except RuleViolation as exc:
+            raise _invalid(exc.reason) from None
+        if isinstance(self.min_share, bool) or not isinstance(self.min_share, int):
+            raise _invalid("minimum share must be an integer number of minor units")
+        if self.min_share < 0:
+            raise _invalid("minimum share cannot be negative")
+        if not isinstance(self.threshold, Threshold):
+            raise _invalid("threshold must be a Threshold")
+        if not isinstance(self.amendment_threshold, Threshold):
+            raise _invalid("amendment threshold must be a Threshold")
+        if not isinstance(self.quorum, Fraction) or not 0 <= self.quorum <= 1:
+            raise _invalid("quorum must be a fraction between 0 and 1")
+        if not isinstance(self.voting_period, timedelta) or self.voting_period <= timedelta(0):
+            raise _invalid("voting period must be positive")
+        if self.voting_period.microseconds:
+            raise _invalid("voting period must be a whole number of seconds")
+        if not isinstance(self.admission, AdmissionPolicy):
+            raise _invalid("admission must be open, steward or vote")
+        if not isinstance(self.block_vetoes, bool):
+            raise _invalid("block_vetoes must be true or false")
+        if self.amendment_threshold.strictness() < self.threshold.strictness():
+            raise _invalid("bylaws changes need a threshold at least as strict as decisions")
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-safe form."""
+        return {
+            "name": self.name,
+            "purpose": self.purpose,
+            "currency": self.currency,
+            "min_share": self.min_share,
+            "threshold": self.threshold.to_dict(),
+            "quorum": fraction_to_str(self.quorum),
+            "voting_period_seconds": int(self.voting_period.total_seconds()),
+            "admission": self.admission.value,
+            "block_vetoes": self.block_vetoes,
+            "amendment_threshold": self.amendment_threshold.to_dict(),
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Bylaws:
+        """Inverse of ``to_dict``."""
+        admission = get_field(data, "admission", str)
+        if admission not in AdmissionPolicy.__members__.values():
+            raise RuleViolation("invalid_document", f"unknown admission policy {admission!r}")
+        return cls(
+            name=get_field(data, "name", str),
+            purpose=get_field(data, "purpose", str),
+            currency=get_field(data, "currency", str),
+            min_share=get_field(data, "min_share", int),
+            threshold=Threshold.from_dict(get_field(data, "threshold", dict)),
+            quorum=fraction_from_str(get_field(data, "quorum", str)),
+            voting_period=timedelta(seconds=get_field(data, "voting_period_seconds", int)),
+            admission=AdmissionPolicy(admission),
+            block_vetoes=get_field(data, "block_vetoes", bool),
+            amendment_threshold=Threshold.from_dict(get_field(data, "amendment_threshold", dict)),
+        )

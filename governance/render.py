@@ -1,0 +1,106 @@
+"""Rendering the bylaws as the pool's readable co-op agreement (Markdown)."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+from governance.bylaws import AdmissionPolicy, Bylaws, Comparator, Threshold
+from governance.money import format_money
+
+__all__ = ["fraction_words", "render_bylaws", "threshold_words"]
+
+_NAMED = {
+    Fraction(1, 2): "half",
+    Fraction(1, 3): "one third",
+    Fraction(2, 3): "two thirds",
+    Fraction(1, 4): "one quarter",
+    Fraction(3, 4): "three quarters",
+    Fraction(1, 5): "one fifth",
+    Fraction(2, 5): "two fifths",
+    Fraction(3, 5): "three fifths",
+    Fraction(4, 5): "four fifths",
+    Fraction(1, 10): "one tenth",
+    Fraction(0): "none",
+    Fraction(1): "all",
+}
+
+
+def fraction_words(value: Fraction) -> str:
+    """A fraction in words and numbers, e.g. ``"two thirds (2/3)"``."""
+    numbers = f"{value.numerator}/{value.denominator}"
+    name = _NAMED.get(value)
+    return f"{name} ({numbers})" if name else numbers
+
+
+def threshold_words(threshold: Threshold) -> str:
+    """E.g. ``"more than half (1/2)"``, ``"at least two thirds (2/3)"`` or unanimity."""
+    if threshold.comparator is Comparator.AT_LEAST and threshold.fraction == 1:
+        return "unanimity (1/1)"
+    words = "more than" if threshold.comparator is Comparator.MORE_THAN else "at least"
+    return f"{words} {fraction_words(threshold.fraction)}"
+
+
+def _period(bylaws: Bylaws) -> str:
+    seconds = int(bylaws.voting_period.total_seconds())
+    for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
+        if seconds % size == 0:
+            count = seconds // size
+            return f"{count} {unit}{'' if count == 1 else 's'}"
+    return f"{seconds} seconds"
+
+
+_ADMISSION = {
+    AdmissionPolicy.OPEN: "Anyone who applies and pays the minimum share is admitted.",
+    AdmissionPolicy.STEWARD: (
+        "An applicant who has paid the minimum share is admitted by a steward."
+    ),
+    AdmissionPolicy.VOTE: (
+        "An applicant who has paid the minimum share is admitted when the members pass an "
+        "admission proposal."
+    ),
+}
+
+
+def render_bylaws(bylaws: Bylaws) -> str:
+    """The bylaws as a Markdown co-op agreement, with the pool's own numbers."""
+    share = format_money(bylaws.min_share, bylaws.currency)
+    veto = (
+        "A single block vetoes a consent proposal."
+        if bylaws.block_vetoes
+        else "A block counts as a vote against; it does not veto on its own."
+    )
+    sections = [
+        f"# Bylaws of {bylaws.name}",
+        "## 1. Purpose",
+        bylaws.purpose.strip() or "(No purpose stated.)",
+        "## 2. Membership and admission",
+        f"Membership requires a minimum share of {share}. {_ADMISSION[bylaws.admission]} "
+        "Members may be stewards (who admit and moderate) or treasurers (who confirm payments "
+        "and record disbursements); these roles are duties and carry no extra vote.",
+        "## 3. One member, one vote",
+        "Every member has exactly one vote on every proposal opened while they are a member. "
+        "No role, share or seniority gives anyone more than one vote. This clause cannot be "
+        "amended.",
+        "## 4. Decision rules",
+        f"- A proposal passes with {threshold_words(bylaws.threshold)} of the votes cast "
+        "(agree against disagree and block; abstentions do not count as votes cast).\n"
+        f"- Quorum: {fraction_words(bylaws.quorum)} of the members who could vote must take "
+        "part, abstentions included.\n"
+        f"- Voting lasts {_period(bylaws)} unless a proposal sets its own closing time.\n"
+        f"- {veto}\n"
+        "- Who may vote and the rule that applies are fixed when a proposal opens.",
+        "## 5. Finances and the fund",
+        f"Members' shares and contributions go into the pool's fund, kept in {bylaws.currency}. "
+        "Money leaves the fund only by a passed disbursement proposal or a budget round, and "
+        "is paid out by a treasurer. Every booking is public to members and tamper-evident.",
+        "## 6. Withdrawal of capital",
+        "A member who leaves is refunded the capital they paid in, as soon as the fund's free "
+        "money covers it. An expelled member is refunded in the same way.",
+        "## 7. Amendments",
+        f"These bylaws change only by a bylaws proposal passed with "
+        f"{threshold_words(bylaws.amendment_threshold)} of the votes cast, under the same quorum.",
+        "## 8. Dissolution",
+        "The pool is dissolved by a decision passed under the amendment rule. The fund then "
+        "repays members' capital first; anything left goes to a purpose the members decide.",
+    ]
+    return "\n\n".join(sections) + "\n"
