@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -91,7 +92,9 @@ class StructuredFieldError(ValueError):
 
 _LCALPHA = "abcdefghijklmnopqrstuvwxyz"
 _DIGITS = "0123456789"
-_KEY_CHARS = frozenset(_LCALPHA + _DIGITS + "_-.*")
+_KEY_RE = re.compile(r"[a-z*][a-z0-9_\-.*]*")
+# printable ASCII except '"' and '\\' (RFC 8941 §3.3.3)
+_STRING_RUN_RE = re.compile(r"[ !#-\[\]-~]*")
 _TCHAR = frozenset("!#$%&'*+-.^_`|~" + _DIGITS + _LCALPHA + _LCALPHA.upper() + ":/")
 _B64_CHARS = frozenset(_LCALPHA + _LCALPHA.upper() + _DIGITS + "+/=")
 
@@ -114,13 +117,11 @@ class _Parser:
             self.i += 1
 
     def key(self) -> str:
-        c = self.peek()
-        if not c or (c not in _LCALPHA and c != "*"):
+        m = _KEY_RE.match(self.s, self.i)
+        if m is None:
             raise self.fail("expected a key")
-        start = self.i
-        while self.i < len(self.s) and self.s[self.i] in _KEY_CHARS:
-            self.i += 1
-        return self.s[start : self.i]
+        self.i = m.end()
+        return m.group()
 
     def params(self) -> Params:
         out: Params = {}
@@ -174,22 +175,26 @@ class _Parser:
     def string(self) -> str:
         self.i += 1
         out = []
-        while self.i < len(self.s):
-            c = self.s[self.i]
-            self.i += 1
+        while True:
+            m = _STRING_RUN_RE.match(self.s, self.i)
+            if m is None:  # pragma: no cover - the pattern matches the empty string
+                raise self.fail("bad string")
+            out.append(m.group())
+            self.i = m.end()
+            c = self.peek()
+            if c == '"':
+                self.i += 1
+                return "".join(out)
             if c == "\\":
-                nxt = self.peek()
+                nxt = self.s[self.i + 1 : self.i + 2]
                 if nxt not in ('"', "\\") or not nxt:
                     raise self.fail("bad escape in string")
                 out.append(nxt)
-                self.i += 1
-            elif c == '"':
-                return "".join(out)
-            elif not (" " <= c <= "~"):
-                raise self.fail("bad character in string")
+                self.i += 2
+            elif not c:
+                raise self.fail("unterminated string")
             else:
-                out.append(c)
-        raise self.fail("unterminated string")
+                raise self.fail("bad character in string")
 
     def byte_sequence(self) -> bytes:
         end = self.s.find(":", self.i + 1)
