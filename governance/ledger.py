@@ -1,0 +1,448 @@
+"""A double-entry, hash-chained ledger of the pool's money, in integer minor units.
+
+Sign convention: a posting's amount is a *debit* when positive and a *credit* when negative
+(the usual accounting convention), and every transaction's postings sum to zero.
+
+* ``fund`` (asset): the pool's free money. Debit balance; never below zero.
+* ``commitment:<ref>`` (asset): money approved for a disbursement or budget bucket but not
+  yet paid. Debit balance; never below zero.
+* ``capital:<person>`` (equity): what the pool holds as the person's paid-in capital. Credit
+  balance, so its balance is zero or negative; it never goes above zero.
+* ``external:<party>``: the outside world (payees, donors). Unconstrained.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from types import MappingProxyType
+from typing import Any
+
+from governance.codec import (
+    canonical_json,
+    datetime_from_str,
+    datetime_to_str,
+    get_field,
+    sha256_hex,
+    utc,
+)
+from governance.errors import Conflict, NotPermitted, RuleViolation
+from governance.membership import MemberState, Role, Roster
+from governance.money import check_currency
+from governance.proposals import Disbursement, Proposal
+from governance.tally import Outcome, Tally
+
+__all__ = [
+    "FUND",
+    "GENESIS",
+    "EntryKind",
+    "Ledger",
+    "LedgerEntry",
+    "Posting",
+    "StatementLine",
+    "Transaction",
+    "capital_account",
+    "commit_disbursement",
+    "commitment_account",
+    "contribution",
+    "donation",
+    "external_account",
+    "pay",
+    "pay_disbursement",
+    "refund",
+    "release",
+    "verify_chain",
+]
+
+FUND = "fund"
+GENESIS = "0" * 64
+_PREFIXES = ("capital:", "commitment:", "external:")
+
+
+def capital_account(person: str) -> str:
+    """The capital account of ``person``."""
+    return f"capital:{person}"
+
+
+def commitment_account(ref: str) -> str:
+    """The commitment account of a disbursement proposal or budget bucket."""
+    return f"commitment:{ref}"
+
+
+def external_account(party: str) -> str:
+    """The account standing for an outside party."""
+    return f"external:{party}"
+
+
+class EntryKind(StrEnum):
+    """What a transaction records."""
+
+    CONTRIBUTION = "contribution"
+    DONATION = "donation"
+    COMMITMENT = "commitment"
+    PAYMENT = "payment"
+    RELEASE = "release"
+    REFUND = "refund"
+
+
+@dataclass(frozen=True, slots=True)
+class Posting:
+    """One leg of a transaction: debit (positive) or credit (negative) ``amount`` to ``account``."""
+
+    account: str
+    amount: int
+
+    def __post_init__(self) -> None:
+        account = self.account
+        if not isinstance(account, str) or not (
+            account == FUND or (account.startswith(_PREFIXES) and account.split(":", 1)[1])
+        ):
+            raise RuleViolation("invalid_account", f"unknown account {account!r}")
+        if isinstance(self.amount, bool) or not isinstance(self.amount, int) or not self.amount:
+            raise RuleViolation("invalid_amount", "postings are non-zero integer minor units")
+
+
+@dataclass(frozen=True, slots=True)
+class Transaction:
+    """The content of a ledger entry: balanced postings plus what they record."""
+
+    id: str
+    at: datetime
+    kind: EntryKind
+    currency: str
+    postings: tuple[Posting, ...]
+    memo: str = ""
+    reference: str | None = None
+    recorded_by: str | None = None
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.id, str) or not self.id:
+            raise RuleViolation("invalid_entry", "an entry needs an id")
+        object.__setattr__(self, "at", utc(self.at, "entry time"))
+        check_currency(self.currency)
+        postings = tuple(self.postings)
+        object.__setattr__(self, "postings", postings)
+        if len(postings) < 2:
+            raise RuleViolation("unbalanced", "a transaction needs at least two postings")
+        if len({p.account for p in postings}) != len(postings):
+            raise RuleViolation("invalid_entry", "each account may appear once per transaction")
+        if sum(p.amount for p in postings) != 0:
+            raise RuleViolation("unbalanced", "postings must sum to zero")
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-safe form."""
+        return {
+            "id": self.id,
+            "at": datetime_to_str(self.at),
+            "kind": self.kind.value,
+            "currency": self.currency,
+            "postings": [{"account": p.account, "amount": p.amount} for p in self.postings],
+            "memo": self.memo,
+            "reference": self.reference,
+            "recorded_by": self.recorded_by,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Transaction:
+        """Inverse of ``to_dict``."""
+        kind = get_field(data, "kind", str)
+        if kind not in EntryKind.__members__.values():
+            raise RuleViolation("invalid_document", f"unknown entry kind {kind!r}")
+        reference, recorded_by = data.get("reference"), data.get("recorded_by")
+        if not isinstance(reference, (str, type(None))) or not isinstance(
+            recorded_by, (str, type(None))
+        ):
+            raise RuleViolation("invalid_document", "reference and recorded_by are text or null")
+        return cls(
+            id=get_field(data, "id", str),
+            at=datetime_from_str(get_field(data, "at", str)),
+            kind=EntryKind(kind),
+            currency=get_field(data, "currency", str),
+            postings=tuple(
+                Posting(get_field(p, "account", str), get_field(p, "amount", int))
+                for p in get_field(data, "postings", list)
+            ),
+            memo=get_field(data, "memo", str),
+            reference=reference,
+            recorded_by=recorded_by,
+        )
+
+
+def _entry_hash(transaction: Transaction, prev_hash: str) -> str:
+    return sha256_hex(canonical_json({**transaction.to_dict(), "prev_hash": prev_hash}))
+
+
+@dataclass(frozen=True, slots=True)
+class LedgerEntry:
+    """A transaction sealed into the chain: ``hash`` covers the content and ``prev_hash``."""
+
+    transaction: Transaction
+    prev_hash: str
+    hash: str
+
+    @classmethod
+    def seal(cls, transaction: Transaction, prev_hash: str) -> LedgerEntry:
+        """Chain ``transaction`` after the entry whose hash is ``prev_hash``."""
+        return cls(transaction, prev_hash, _entry_hash(transaction, prev_hash))
+
+    @property
+    def id(self) -> str:
+        """The transaction id."""
+        return self.transaction.id
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-safe form: the transaction's fields plus ``prev_hash`` and ``hash``."""
+        return {**self.transaction.to_dict(), "prev_hash": self.prev_hash, "hash": self.hash}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> LedgerEntry:
+        """Inverse of ``to_dict``; does not check the hash (use ``verify_chain``)."""
+        return cls(
+            Transaction.from_dict(data),
+            get_field(data, "prev_hash", str),
+            get_field(data, "hash", str),
+        )
+
+
+def verify_chain(entries: Sequence[LedgerEntry]) -> int | None:
+    """Index of the first entry whose link or hash is wrong, or None if the chain is intact."""
+    prev = GENESIS
+    for index, entry in enumerate(entries):
+        if entry.prev_hash != prev or _entry_hash(entry.transaction, prev) != entry.hash:
+            return index
+        prev = entry.hash
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class StatementLine:
+    """One movement on a member's capital, shown as the member sees it (paid in is positive)."""
+
+    entry_id: str
+    at: datetime
+    kind: EntryKind
+    amount: int
+    balance: int
+
+
+def _check_balance(account: str, balance: int) -> None:
+    if account.startswith("capital:"):
+        if balance > 0:
+            raise RuleViolation("overdraft", f"more would be refunded than {account} holds")
+    elif account == FUND or account.startswith("commitment:"):
+        if balance < 0:
+            raise RuleViolation("overdraft", f"{account} cannot go below zero")
+
+
+@dataclass(frozen=True, slots=True)
+class Ledger:
+    """The chain of entries and the balances they imply; ``apply`` returns a new Ledger."""
+
+    currency: str
+    entries: tuple[LedgerEntry, ...] = ()
+    balances: Mapping[str, int] = field(default_factory=lambda: MappingProxyType({}))
+    _index: Mapping[str, int] = field(default_factory=lambda: MappingProxyType({}), repr=False)
+
+    def __post_init__(self) -> None:
+        check_currency(self.currency)
+
+    @classmethod
+    def replay(cls, currency: str, entries: Iterable[LedgerEntry]) -> Ledger:
+        """Rebuild a ledger from stored entries, checking the chain and every invariant."""
+        ledger = cls(currency)
+        for index, entry in enumerate(entries):
+            if entry.prev_hash != ledger.head:
+                raise Conflict("broken_chain", f"entry {index} does not follow the chain")
+            ledger = ledger.apply(entry.transaction)
+            if ledger.entries[-1].hash != entry.hash:
+                raise Conflict("broken_chain", f"entry {index} has been altered")
+        return ledger
+
+    @property
+    def head(self) -> str:
+        """Hash of the last entry (GENESIS when empty)."""
+        return self.entries[-1].hash if self.entries else GENESIS
+
+    @property
+    def fund(self) -> int:
+        """Free money in the fund."""
+        return self.balance(FUND)
+
+    def balance(self, account: str) -> int:
+        """Balance of ``account`` under the debit-positive convention."""
+        return self.balances.get(account, 0)
+
+    def capital_of(self, person: str) -> int:
+        """Capital the pool holds for ``person`` (a non-negative amount)."""
+        return -self.balance(capital_account(person))
+
+    def get(self, entry_id: str) -> LedgerEntry | None:
+        """The entry with this id, if booked."""
+        index = self._index.get(entry_id)
+        return None if index is None else self.entries[index]
+
+    def apply(self, transaction: Transaction) -> Ledger:
+        """Book ``transaction``; the same one again is a no-op, a different one with its id conflicts."""
+        if transaction.currency != self.currency:
+            raise RuleViolation("currency_mismatch", f"this ledger is in {self.currency}")
+        known = self.get(transaction.id)
+        if known is not None:
+            if known.transaction != transaction:
+                raise Conflict("entry_id_conflict", "another entry was booked with this id")
+            return self
+        balances = dict(self.balances)
+        for posting in transaction.postings:
+            balances[posting.account] = balance = balances.get(posting.account, 0) + posting.amount
+            _check_balance(posting.account, balance)
+        entry = LedgerEntry.seal(transaction, self.head)
+        index = dict(self._index)
+        index[transaction.id] = len(self.entries)
+        return Ledger(
+            self.currency,
+            (*self.entries, entry),
+            MappingProxyType(balances),
+            MappingProxyType(index),
+        )
+
+    def committed(self, ref: str, *, excluding: str | None = None) -> int:
+        """Total ever committed to ``commitment:<ref>`` (optionally not counting one entry)."""
+        account = commitment_account(ref)
+        return sum(
+            p.amount
+            for e in self.entries
+            if e.transaction.kind is EntryKind.COMMITMENT and e.id != excluding
+            for p in e.transaction.postings
+            if p.account == account
+        )
+
+    def statement(self, person: str) -> tuple[StatementLine, ...]:
+        """Every movement on the person's capital, with the running balance."""
+        account = capital_account(person)
+        lines: list[StatementLine] = []
+        running = 0
+        for entry in self.entries:
+            for posting in entry.transaction.postings:
+                if posting.account == account:
+                    running -= posting.amount
+                    tx = entry.transaction
+                    lines.append(StatementLine(tx.id, tx.at, tx.kind, -posting.amount, running))
+        return tuple(lines)
+
+
+def _treasurer(roster: Roster, person: str) -> None:
+    entry = roster.get(person)
+    if entry is None or not entry.has(Role.TREASURER):
+        raise NotPermitted("not_permitted", "only a treasurer may record this")
+
+
+def _positive(amount: int) -> None:
+    if isinstance(amount, bool) or not isinstance(amount, int) or amount <= 0:
+        raise RuleViolation("invalid_amount", "amounts are positive integer minor units")
+
+
+def contribution(
+    id: str, at: datetime, ledger: Ledger, person: str, amount: int, *, by: str, roster: Roster
+) -> Transaction:
+    """A treasurer confirms a payment in by an applicant or member: fund up, their capital up."""
+    _treasurer(roster, by)
+    _positive(amount)
+    if roster.state_of(person) not in (MemberState.APPLICANT, MemberState.MEMBER):
+        raise RuleViolation("not_a_member", "only applicants and members contribute capital")
+    return Transaction(
+        id, at, EntryKind.CONTRIBUTION, ledger.currency,
+        (Posting(FUND, amount), Posting(capital_account(person), -amount)),
+        recorded_by=by,
+    )
+
+
+def donation(
+    id: str, at: datetime, ledger: Ledger, donor: str, amount: int, *, by: str, roster: Roster
+) -> Transaction:
+    """Money given to the fund without creating capital (no claim on the pool)."""
+    _treasurer(roster, by)
+    _positive(amount)
+    return Transaction(
+        id, at, EntryKind.DONATION, ledger.currency,
+        (Posting(FUND, amount), Posting(external_account(donor), -amount)),
+        recorded_by=by,
+    )
+
+
+def commit_disbursement(
+    id: str, at: datetime, ledger: Ledger, proposal: Proposal, result: Tally, amount: int
+) -> Transaction:
+    """Earmark money for a passed disbursement proposal, at most its amount in total."""
+    motion = proposal.motion
+    if not isinstance(motion, Disbursement):
+        raise RuleViolation("wrong_proposal", "only a disbursement proposal can be booked")
+    if result.proposal_id != proposal.id or result.electorate_digest != proposal.electorate.digest:
+        raise RuleViolation("wrong_proposal", "the tally is not this proposal's")
+    when = utc(at)
+    if when < proposal.rule.closes_at:
+        raise Conflict("proposal_open", "a disbursement is booked only after the vote closes")
+    if result.outcome is not Outcome.PASSED:
+        raise NotPermitted("not_passed", "the disbursement proposal did not pass")
+    _positive(amount)
+    if ledger.committed(proposal.id, excluding=id) + amount > motion.amount:
+        raise RuleViolation("exceeds_approved", "more than the approved amount would be committed")
+    return Transaction(
+        id, when, EntryKind.COMMITMENT, ledger.currency,
+        (Posting(commitment_account(proposal.id), amount), Posting(FUND, -amount)),
+        reference=proposal.id,
+    )
+
+
+def pay(
+    id: str, at: datetime, ledger: Ledger, commitment: str, payee: str, amount: int, *,
+    reference: str, by: str, roster: Roster,
+) -> Transaction:
+    """A treasurer records that committed money was paid to ``payee`` (with a bank reference)."""
+    _treasurer(roster, by)
+    _positive(amount)
+    if not reference:
+        raise RuleViolation("missing_reference", "a payment needs a reference")
+    return Transaction(
+        id, at, EntryKind.PAYMENT, ledger.currency,
+        (Posting(external_account(payee), amount), Posting(commitment_account(commitment), -amount)),
+        memo=commitment, reference=reference, recorded_by=by,
+    )
+
+
+def pay_disbursement(
+    id: str, at: datetime, ledger: Ledger, proposal: Proposal, amount: int, *,
+    reference: str, by: str, roster: Roster,
+) -> Transaction:
+    """``pay`` for a disbursement proposal, to the payee the members approved."""
+    if not isinstance(proposal.motion, Disbursement):
+        raise RuleViolation("wrong_proposal", "only a disbursement proposal can be paid")
+    return pay(id, at, ledger, proposal.id, proposal.motion.payee, amount,
+               reference=reference, by=by, roster=roster)
+
+
+def release(
+    id: str, at: datetime, ledger: Ledger, commitment: str, amount: int, *, by: str, roster: Roster
+) -> Transaction:
+    """Return unspent committed money to the fund."""
+    _treasurer(roster, by)
+    _positive(amount)
+    return Transaction(
+        id, at, EntryKind.RELEASE, ledger.currency,
+        (Posting(FUND, amount), Posting(commitment_account(commitment), -amount)),
+        memo=commitment, recorded_by=by,
+    )
+
+
+def refund(id: str, at: datetime, ledger: Ledger, person: str, roster: Roster) -> Transaction:
+    """Refund all capital of a person who left or was expelled (fund down, capital cleared)."""
+    if roster.state_of(person) not in (MemberState.LEFT, MemberState.EXPELLED):
+        raise RuleViolation("still_member", "capital is refunded after leaving")
+    amount = ledger.capital_of(person)
+    if amount <= 0:
+        raise RuleViolation("nothing_to_refund", "this person has no capital in the pool")
+    return Transaction(
+        id, at, EntryKind.REFUND, ledger.currency,
+        (Posting(capital_account(person), amount), Posting(FUND, -amount)),
+        reference=person,
+    )
