@@ -23,6 +23,7 @@ from node.config import (
     with_overrides,
     write_config,
 )
+from governance import GovernanceError
 from node.errors import NodeError, NotFound
 from node.storage import ActorStore, Database, TokenStore
 
@@ -425,7 +426,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if hasattr(args, "sync"):
             return int(args.sync(args, out))
         return int(asyncio.run(args.run(args, out)))
-    except NodeError as exc:
+    except (NodeError, GovernanceError) as exc:
         if out.as_json:
             print(json.dumps({"error": exc.reason}))
         else:

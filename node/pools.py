@@ -1,12 +1,48 @@
-"""A pool's bylaws as the node stores and serves them."""
+"""A pool's bylaws as the node stores and serves them (the rules come from governance/)."""
 
 from __future__ import annotations
 
 import json
+from typing import Any
 
-__all__ = ["default_bylaws_json"]
+from governance import Bylaws, render_bylaws
+from node.config import Config
+from node.storage import ActorRecord, ActorStore
+from schemas import OBJECT_CONTEXT
+
+__all__ = ["bylaws_document", "default_bylaws_json", "load_bylaws"]
 
 
 def default_bylaws_json(name: str, purpose: str, currency: str) -> str:
-    """Bylaws a new pool starts with (placeholder until the governance core provides them)."""
-    return json.dumps({"name": name, "purpose": purpose, "currency": currency})
+    """The bylaws a new pool starts with: the governance core's defaults, validated."""
+    return json.dumps(Bylaws(name=name, purpose=purpose, currency=currency.upper()).to_dict())
+
+
+async def load_bylaws(actors: ActorStore, pool: ActorRecord) -> Bylaws:
+    """A local pool's current bylaws."""
+    return Bylaws.from_dict(json.loads(await actors.bylaws_json(pool.id)))
+
+
+def bylaws_document(config: Config, pool: ActorRecord, bylaws: Bylaws) -> dict[str, Any]:
+    """The bylaws as an ActivityStreams object: settings as data, the agreement as Markdown."""
+    settings = bylaws.to_dict()
+    return {
+        "@context": OBJECT_CONTEXT,
+        "id": pool.uri + "/bylaws",
+        "type": "Bylaws",
+        "attributedTo": pool.uri,
+        "pool": pool.uri,
+        "name": f"Bylaws of {bylaws.name}",
+        "mediaType": "text/markdown",
+        "content": render_bylaws(bylaws),
+        "currency": settings["currency"],
+        "minimumShare": settings["min_share"],
+        "threshold": settings["threshold"]["fraction"],
+        "thresholdComparator": settings["threshold"]["comparator"],
+        "quorum": settings["quorum"],
+        "votingPeriod": f"PT{settings['voting_period_seconds']}S",
+        "admissionPolicy": settings["admission"],
+        "blockVetoes": settings["block_vetoes"],
+        "bylawsThreshold": settings["amendment_threshold"]["fraction"],
+        "bylawsThresholdComparator": settings["amendment_threshold"]["comparator"],
+    }

@@ -10,7 +10,9 @@ from node.activitypub import activity_response
 from node.appkeys import ACTORS, CONFIG, OBJECTS
 from node.auth import require_owner
 from node.documents import actor_document, collection_document, collection_page_document
+from governance import render_bylaws
 from node.errors import InvalidRequest, NotFound
+from node.pools import bylaws_document, load_bylaws
 from node.storage import ActorRecord
 
 __all__ = ["local_actor", "routes"]
@@ -121,3 +123,19 @@ async def get_members(request: web.Request) -> web.Response:
             next_before=rows[-1].id if more and rows else None,
         ),
     )
+
+
+@routes.get(r"/pools/{name:[a-z0-9_]+}/bylaws")
+async def get_bylaws(request: web.Request) -> web.StreamResponse:
+    """A pool's bylaws: an ActivityStreams object, or the Markdown agreement for text clients."""
+    actors = request.app[ACTORS]
+    pool = await actors.by_username(request.match_info["name"], "pool")
+    if pool is None:
+        raise NotFound(f"no pool named {request.match_info['name']!r}")
+    bylaws = await load_bylaws(actors, pool)
+    accept = request.headers.get("Accept", "")
+    if request.query.get("format") == "md" or accept.startswith(("text/markdown", "text/plain")):
+        return web.Response(
+            text=render_bylaws(bylaws), content_type="text/markdown", charset="utf-8"
+        )
+    return activity_response(request, bylaws_document(request.app[CONFIG], pool, bylaws))

@@ -88,3 +88,17 @@ async def test_bad_page_cursor_is_400(client):
     resp = await client.get("/pools/commons/outbox?page=true&before=abc")
     assert resp.status == 400
     assert "before" in (await resp.json())["error"]
+
+
+async def test_bylaws_as_object_and_markdown(client, node):
+    _, doc = await _get(client, "/pools/commons/bylaws")
+    assert doc["type"] == "Bylaws"
+    assert doc["attributedTo"] == node.pool.uri
+    assert doc["threshold"] == "1/2" and doc["thresholdComparator"] == "more_than"
+    assert doc["mediaType"] == "text/markdown"
+    assert "one vote" in doc["content"].lower()
+    resp = await client.get("/pools/commons/bylaws", headers={"Accept": "text/markdown"})
+    assert resp.headers["Content-Type"].startswith("text/markdown")
+    text = await resp.text()
+    assert text.startswith("# Bylaws of Commons")
+    assert "A shared fund for the club" in text

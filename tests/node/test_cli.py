@@ -166,3 +166,9 @@ def test_serve_answers_webfinger_and_stops_cleanly(tmp_path, capsys):
         _, err = proc.communicate(timeout=30)
     assert proc.returncode == 0, err
     assert b"serving http://127.0.0.1" in err
+
+
+def test_pool_with_an_unknown_currency_is_refused(data, capsys):
+    code = main(["pool", "create", "--data", str(data), "garden", "--currency", "EURO"])
+    assert code == 1
+    assert "currency" in capsys.readouterr().err
