@@ -12,6 +12,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from governance import GovernanceError
 from node import __version__
 from node.accounts import create_member, create_pool, issue_token, join_pool, now_iso
 from node.config import (
@@ -23,7 +24,6 @@ from node.config import (
     with_overrides,
     write_config,
 )
-from governance import GovernanceError
 from node.errors import NodeError, NotFound
 from node.storage import ActorStore, Database, TokenStore
 

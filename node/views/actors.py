@@ -6,11 +6,11 @@ from typing import Any
 
 from aiohttp import web
 
+from governance import render_bylaws
 from node.activitypub import activity_response
 from node.appkeys import ACTORS, CONFIG, OBJECTS
 from node.auth import require_owner
 from node.documents import actor_document, collection_document, collection_page_document
-from governance import render_bylaws
 from node.errors import InvalidRequest, NotFound
 from node.pools import bylaws_document, load_bylaws
 from node.storage import ActorRecord
