@@ -15,6 +15,7 @@ from typing import Any
 from governance import GovernanceError
 from node import __version__
 from node.accounts import create_member, create_pool, issue_token, join_pool, now_iso
+from node.backup import backup, restore
 from node.config import (
     CONFIG_FILENAME,
     Config,
@@ -284,6 +285,30 @@ async def _token_list(args: argparse.Namespace, out: Output) -> int:
     return await _with_stores(config, work)
 
 
+# ---- backup and restore ---------------------------------------------------------------------
+
+
+async def _backup(args: argparse.Namespace, out: Output) -> int:
+    info = await backup(Path(args.data), Path(args.out))
+    out.emit(
+        {"backup": str(info.path), "schema_version": info.schema_version, "bytes": info.size_bytes},
+        [f"Backed up {args.data} to {info.path} ({info.size_bytes} bytes, schema {info.schema_version})."],
+    )
+    return 0
+
+
+async def _restore(args: argparse.Namespace, out: Output) -> int:
+    info = await restore(Path(args.backup), Path(args.data))
+    out.emit(
+        {"data_dir": str(info.path), "schema_version": info.schema_version},
+        [
+            f"Restored {args.backup} into {info.path} (schema {info.schema_version}).",
+            f"Start it with: poolnode serve --data {info.path}",
+        ],
+    )
+    return 0
+
+
 # ---- migrate and serve ----------------------------------------------------------------------
 
 
@@ -373,6 +398,17 @@ def _parser() -> argparse.ArgumentParser:
 
     migrate = commands.add_parser("migrate", parents=[common], help="apply pending schema migrations")
     migrate.set_defaults(run=_migrate)
+
+    backup_cmd = commands.add_parser(
+        "backup", parents=[common], help="copy the node's data consistently, even while serving"
+    )
+    backup_cmd.add_argument("out", help="a new directory to write the backup to")
+    backup_cmd.set_defaults(run=_backup)
+    restore_cmd = commands.add_parser(
+        "restore", parents=[common], help="restore a backup into a new data directory"
+    )
+    restore_cmd.add_argument("backup", help="a directory written by 'poolnode backup'")
+    restore_cmd.set_defaults(run=_restore)
 
     pool = commands.add_parser("pool", help="create and list pools").add_subparsers(
         dest="pool_command", metavar="ACTION", required=True

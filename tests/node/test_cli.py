@@ -116,7 +116,7 @@ def test_migrate_reports_the_schema_version(data, capsys):
 
 @pytest.mark.parametrize(
     "argv",
-    [[], ["init"], ["serve"], ["migrate"], ["pool", "create"], ["pool", "list"], ["member", "add"],
+    [[], ["init"], ["serve"], ["migrate"], ["backup"], ["restore"], ["pool", "create"], ["pool", "list"], ["member", "add"],
      ["member", "list"], ["token", "create"], ["token", "revoke"], ["token", "list"]],
 )
 def test_every_command_has_help(argv):
@@ -172,3 +172,20 @@ def test_pool_with_an_unknown_currency_is_refused(data, capsys):
     code = main(["pool", "create", "--data", str(data), "garden", "--currency", "EURO"])
     assert code == 1
     assert "currency" in capsys.readouterr().err
+
+
+def test_backup_and_restore_round_trip(data, tmp_path, capsys):
+    code, out = run(capsys, "backup", "--data", str(data), str(tmp_path / "bk"), "--json")
+    assert code == 0 and out["schema_version"] >= 1
+    assert stat.S_IMODE((tmp_path / "bk").stat().st_mode) == 0o700
+    code, out = run(capsys, "backup", "--data", str(data), str(tmp_path / "bk"), "--json")
+    assert code == 1 and "already exists" in out["error"]
+    restored = tmp_path / "restored"
+    code, out = run(capsys, "restore", "--data", str(restored), str(tmp_path / "bk"), "--json")
+    assert code == 0
+    code, out = run(capsys, "pool", "list", "--data", str(restored), "--json")
+    assert [p["name"] for p in out["pools"]] == ["commons"]
+    code, out = run(capsys, "restore", "--data", str(data), str(tmp_path / "bk"), "--json")
+    assert code == 1 and "not empty" in out["error"]
+    code, out = run(capsys, "restore", "--data", str(tmp_path / "x"), str(tmp_path), "--json")
+    assert code == 1 and "not a poolnode backup" in out["error"]
