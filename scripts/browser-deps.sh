@@ -8,6 +8,6 @@ if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null 2>&1; then
 fi
 echo "browser-deps: installing Debian's chromium for the browser tests..."
 export DEBIAN_FRONTEND=noninteractive
-apt-get update -qq >/dev/null
+apt-get update -qq >/dev/null || { echo "browser-deps: apt-get update failed" >&2; exit 1; }
 apt-get install -y -qq --no-install-recommends chromium fonts-dejavu-core >/dev/null
 echo "browser-deps: $(/usr/bin/chromium --version 2>/dev/null || echo chromium installed)"
