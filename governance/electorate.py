@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from governance.codec import get_field, sha256_hex
@@ -22,6 +22,7 @@ class Electorate:
     """The set of persons who may vote on one proposal, fixed when it opens."""
 
     members: frozenset[str]
+    _digest: str = field(init=False, repr=False, compare=False, default="")
 
     def __post_init__(self) -> None:
         if not isinstance(self.members, frozenset):
@@ -29,6 +30,8 @@ class Electorate:
         for member in self.members:
             if not isinstance(member, str) or not member or "\n" in member:
                 raise RuleViolation("invalid_person", "person ids must be non-empty single-line text")
+        # Computed once: tallies report it and recomputing would sort every member each time.
+        object.__setattr__(self, "_digest", electorate_digest(self.members))
 
     @classmethod
     def of(cls, members: Iterable[str]) -> Electorate:
@@ -43,7 +46,7 @@ class Electorate:
     @property
     def digest(self) -> str:
         """See :func:`electorate_digest`."""
-        return electorate_digest(self.members)
+        return self._digest
 
     def __contains__(self, person: object) -> bool:
         return person in self.members
