@@ -4,9 +4,34 @@ No I/O, no clock, no randomness: time and ids are passed in; every result is det
 """
 
 from governance.ballots import Ballot, ConsentChoice, check_ballot
+from governance.budget import Bucket, Budget, BudgetResult
 from governance.bylaws import AdmissionPolicy, Bylaws, Comparator, Threshold
 from governance.electorate import Electorate, electorate_digest
 from governance.errors import Conflict, GovernanceError, NotPermitted, RuleViolation
+from governance.flood import (
+    Flood,
+    FloodDecision,
+    FloodTally,
+    flood_electorate,
+    flood_tally,
+    open_flood_proposal,
+    split_pro_rata,
+)
+from governance.ledger import (
+    EntryKind,
+    Ledger,
+    LedgerEntry,
+    Posting,
+    Transaction,
+    commit_disbursement,
+    contribution,
+    donation,
+    pay,
+    pay_disbursement,
+    refund,
+    release,
+    verify_chain,
+)
 from governance.membership import Membership, MemberState, Role, Roster
 from governance.money import format_money
 from governance.proposals import (
@@ -32,6 +57,9 @@ __all__ = [
     "AdmissionPolicy",
     "Ballot",
     "BallotType",
+    "Bucket",
+    "Budget",
+    "BudgetResult",
     "BudgetRound",
     "Bylaws",
     "BylawsChange",
@@ -42,16 +70,23 @@ __all__ = [
     "Decision",
     "Disbursement",
     "Electorate",
+    "EntryKind",
     "Expulsion",
+    "Flood",
+    "FloodDecision",
+    "FloodTally",
     "FrozenRule",
     "GovernanceError",
     "JoinFlood",
     "Kind",
     "LeaveFlood",
+    "Ledger",
+    "LedgerEntry",
     "MemberState",
     "Membership",
     "NotPermitted",
     "Outcome",
+    "Posting",
     "Proposal",
     "Role",
     "Roster",
@@ -59,11 +94,24 @@ __all__ = [
     "Tally",
     "TallyState",
     "Threshold",
+    "Transaction",
     "check_ballot",
+    "commit_disbursement",
+    "contribution",
     "decided_early",
+    "donation",
     "electorate_digest",
+    "flood_electorate",
+    "flood_tally",
     "format_money",
+    "open_flood_proposal",
     "open_proposal",
+    "pay",
+    "pay_disbursement",
+    "refund",
+    "release",
     "render_bylaws",
+    "split_pro_rata",
     "tally",
+    "verify_chain",
 ]
