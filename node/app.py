@@ -9,6 +9,7 @@ from aiohttp import web
 
 from node.appkeys import ACTORS, CONFIG, DB, OBJECTS, TOKENS
 from node.config import Config
+from node.delivery import delivery_ctx
 from node.errors import error_middleware
 from node.storage import ActorStore, Database, ObjectStore, TokenStore
 from node.views import actors, discovery, objects, outbox
@@ -40,6 +41,7 @@ def create_app(config: Config) -> web.Application:
     )
     app[CONFIG] = config
     app.cleanup_ctx.append(_database_ctx(config))
+    app.cleanup_ctx.append(delivery_ctx)
     for module in (discovery, actors, outbox, objects):
         app.router.add_routes(module.routes)
     return app

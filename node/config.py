@@ -35,6 +35,17 @@ class Config:
     signature_window_seconds: int = 3600
     page_size: int = 20
     log_level: str = "INFO"
+    # Outgoing delivery (docs/FEDERATION.md, "Sending"); seconds unless said otherwise.
+    delivery_workers: int = 32
+    delivery_per_host: int = 4
+    delivery_base_delay: float = 30.0
+    delivery_max_delay: float = 36000.0
+    delivery_max_attempts: int = 15
+    delivery_timeout: float = 30.0
+    delivery_breaker_threshold: int = 10
+    delivery_breaker_cooldown: float = 300.0
+    delivery_unavailable_after: float = 172800.0
+    delivery_poll_interval: float = 1.0
 
     @property
     def domain(self) -> str:
@@ -60,6 +71,13 @@ def normalise_base_url(url: str) -> str:
 
 _INT_KEYS = {"port", "max_body_bytes", "signature_window_seconds", "page_size"}
 _BOOL_KEYS = {"allow_private_addresses"}
+_INT_KEYS |= {
+    "delivery_workers", "delivery_per_host", "delivery_max_attempts", "delivery_breaker_threshold",
+}
+_FLOAT_KEYS = {
+    "delivery_base_delay", "delivery_max_delay", "delivery_timeout", "delivery_breaker_cooldown",
+    "delivery_unavailable_after", "delivery_poll_interval",
+}
 
 
 def _coerce(key: str, value: object, source: str) -> object:
@@ -73,6 +91,16 @@ def _coerce(key: str, value: object, source: str) -> object:
         if number <= 0:
             raise ConfigError(f"{source}: {key} must be positive")
         return number
+    if key in _FLOAT_KEYS:
+        if isinstance(value, bool) or not isinstance(value, int | float | str):
+            raise ConfigError(f"{source}: {key} must be a number")
+        try:
+            seconds = float(value)
+        except ValueError:
+            raise ConfigError(f"{source}: {key} must be a number, got {value!r}") from None
+        if not seconds > 0 or seconds == float("inf"):
+            raise ConfigError(f"{source}: {key} must be a positive number")
+        return seconds
     if key in _BOOL_KEYS:
         if isinstance(value, bool):
             return value
@@ -121,6 +149,8 @@ def _toml_value(value: object) -> str:
         return "true" if value else "false"
     if isinstance(value, int):
         return str(value)
+    if isinstance(value, float):
+        return repr(value)
     text = str(value)
     if not re.fullmatch(r"[^\"\\\x00-\x1f]*", text):
         raise ConfigError(f"cannot write {text!r} to the configuration file")

@@ -8,14 +8,28 @@ backend will implement the same interface.
 
 from node.storage.actors import ActorRecord, ActorStore, Membership
 from node.storage.database import Database, SchemaTooNew, StorageError
+from node.storage.deliveries import (
+    ClaimedDelivery,
+    DeliveryResult,
+    DeliveryStore,
+    DeliveryTarget,
+    HostRecord,
+    HostSummary,
+)
 from node.storage.objects import CollectionPage, ObjectStore, StoredObject
 from node.storage.tokens import TokenRecord, TokenStore
 
 __all__ = [
     "ActorRecord",
     "ActorStore",
+    "ClaimedDelivery",
     "CollectionPage",
     "Database",
+    "DeliveryResult",
+    "DeliveryStore",
+    "DeliveryTarget",
+    "HostRecord",
+    "HostSummary",
     "Membership",
     "ObjectStore",
     "SchemaTooNew",

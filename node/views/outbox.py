@@ -9,6 +9,8 @@ from aiohttp import web
 from node.activitypub import read_json_object
 from node.appkeys import CONFIG, OBJECTS
 from node.auth import require_owner
+from node.delivery import enqueue_activity
+from node.delivery.recipients import addressed
 from node.outbox import prepare_client_activity
 from node.views.actors import ACTOR_PATH, local_actor
 
@@ -27,6 +29,9 @@ async def post_outbox(request: web.Request) -> web.Response:
     await request.app[OBJECTS].put_local_activity(
         owner.id, prepared.activity, prepared.created_object, prepared.published
     )
+    # bto/bcc were taken out of the stored activity; they still name recipients.
+    recipients = addressed(prepared.activity) + list(prepared.private_recipients)
+    await enqueue_activity(request.app, owner, prepared.activity, recipients)
     headers = {"Location": prepared.activity["id"]}
     document: dict[str, Any] = prepared.activity
     return web.json_response(document, status=201, headers=headers, content_type="application/activity+json")

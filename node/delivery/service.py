@@ -1,0 +1,139 @@
+"""The delivery API the rest of the node calls, and the workers' cleanup context."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import AsyncIterator
+from typing import Any
+
+import aiohttp
+from aiohttp import web
+
+from federation.errors import FetchError
+from federation.fetch import Fetcher
+from node.accounts import now_iso
+from node.appkeys import ACTORS, CONFIG, DB, DELIVERY
+from node.config import Config
+from node.delivery.breaker import BreakerPolicy
+from node.delivery.queue import USER_AGENT, DeliveryQueue, DeliverySettings
+from node.delivery.recipients import (
+    addressed,
+    expand_recipients,
+    without_private_addressing,
+)
+from node.delivery.schedule import RetryPolicy
+from node.storage import ActorRecord, DeliveryStore, DeliveryTarget
+
+__all__ = ["delivery_ctx", "enqueue_activity", "mark_host_alive", "settings_from_config"]
+
+
+def settings_from_config(config: Config) -> DeliverySettings:
+    """The workers' settings from the node's configuration."""
+    return DeliverySettings(
+        workers=config.delivery_workers,
+        per_host=config.delivery_per_host,
+        timeout=config.delivery_timeout,
+        poll_interval=config.delivery_poll_interval,
+        flush_interval=min(0.05, config.delivery_poll_interval),
+        retry=RetryPolicy(
+            base=config.delivery_base_delay,
+            cap=config.delivery_max_delay,
+            attempts=config.delivery_max_attempts,
+        ),
+        breaker=BreakerPolicy(
+            threshold=config.delivery_breaker_threshold,
+            cooldown=config.delivery_breaker_cooldown,
+            unavailable_after=config.delivery_unavailable_after,
+        ),
+        allow_private_addresses=config.allow_private_addresses,
+    )
+
+
+async def delivery_ctx(app: web.Application) -> AsyncIterator[None]:
+    """Cleanup context: a keep-alive connection pool and the delivery workers."""
+    config = app[CONFIG]
+    settings = settings_from_config(config)
+    connector = aiohttp.TCPConnector(limit=settings.workers, limit_per_host=settings.per_host)
+    async with aiohttp.ClientSession(
+        connector=connector, headers={"User-Agent": USER_AGENT}
+    ) as session:
+        queue = DeliveryQueue(DeliveryStore(app[DB]), app[ACTORS], session, settings)
+        queue.fetcher = Fetcher(
+            session, allow_private_addresses=config.allow_private_addresses
+        )
+        app[DELIVERY] = queue
+        await queue.start()
+        yield
+        await queue.stop()
+
+
+async def _resolve_inbox(app: web.Application, uri: str) -> str:
+    """The (shared) inbox of a remote actor, via the receiving side's cache when it runs."""
+    try:
+        from node.appkeys import REMOTE_ACTORS
+        from node.remote import resolve_actor
+    except ImportError:  # a tree without the receiving side: fetch the actor ourselves
+        pass
+    else:
+        if REMOTE_ACTORS in app:
+            actor = await resolve_actor(app, uri)
+            return actor.shared_inbox or actor.inbox
+    fetcher = app[DELIVERY].fetcher
+    if fetcher is None:
+        raise FetchError("no fetcher to resolve remote actors", detail=uri)
+    document = await fetcher.fetch_actor(uri)
+    endpoints = document.get("endpoints")
+    shared = endpoints.get("sharedInbox") if isinstance(endpoints, dict) else None
+    inbox = shared if isinstance(shared, str) else document.get("inbox")
+    if not isinstance(inbox, str):
+        raise FetchError("actor document has no inbox", detail=uri)
+    return inbox
+
+
+async def enqueue_activity(
+    app: web.Application,
+    sender: ActorRecord,
+    activity: dict[str, Any],
+    recipients: list[str] | None = None,
+) -> int:
+    """Queue an activity for every recipient's inbox in one transaction; rows written.
+
+    ``recipients`` are actor URIs (or the sender's followers collection); None means the
+    activity's own addressing. Local actors get it in their inbox collection at once;
+    remote ones share a row per (shared) inbox (ActivityPub §7.1). bto/bcc are never sent.
+    """
+    queue = app[DELIVERY]
+    uris = addressed(activity) if recipients is None else recipients
+    found = await expand_recipients(
+        sender=sender,
+        uris=uris,
+        base_url=app[CONFIG].base_url,
+        actors=app[ACTORS],
+        deliveries=queue.store,
+        resolve=lambda uri: _resolve_inbox(app, uri),
+    )
+    body = json.dumps(
+        without_private_addressing(activity), separators=(",", ":"), ensure_ascii=False
+    ).encode("utf-8")
+    targets = [
+        DeliveryTarget(inbox, host, "skipped" if queue.is_unavailable(host) else "queued")
+        for inbox, host in found.inboxes.items()
+    ]
+    written = await queue.store.enqueue(
+        sender_id=sender.id,
+        activity_uri=str(activity.get("id", "")),
+        body=body,
+        targets=targets,
+        local_owner_ids=sorted(found.local_ids),
+        now=time.time(),
+        now_iso=now_iso(),
+    )
+    if written:
+        queue.wake()
+    return written
+
+
+async def mark_host_alive(app: web.Application, host: str) -> None:
+    """A host delivered to us or answered a probe: close its breaker, deliver to it again."""
+    app[DELIVERY].mark_alive(host.lower())
