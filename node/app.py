@@ -7,11 +7,21 @@ from collections.abc import AsyncIterator
 
 from aiohttp import web
 
-from node.appkeys import ACTORS, CONFIG, DB, OBJECTS, TOKENS
+from node.appkeys import ACTORS, CONFIG, DB, FOLLOWS, OBJECTS, REMOTE_ACTORS, TOKENS
 from node.config import Config
 from node.delivery import delivery_ctx
 from node.errors import error_middleware
-from node.storage import ActorStore, Database, ObjectStore, TokenStore
+from node.http import http_ctx
+from node.inbox import view as inbox_view
+from node.inbox.worker import inbox_ctx
+from node.storage import (
+    ActorStore,
+    Database,
+    FollowStore,
+    ObjectStore,
+    RemoteActorStore,
+    TokenStore,
+)
 from node.views import actors, discovery, objects, outbox
 
 __all__ = ["create_app"]
@@ -27,6 +37,8 @@ def _database_ctx(config: Config):  # type: ignore[no-untyped-def]
         app[ACTORS] = ActorStore(db)
         app[TOKENS] = TokenStore(db)
         app[OBJECTS] = ObjectStore(db)
+        app[REMOTE_ACTORS] = RemoteActorStore(db)
+        app[FOLLOWS] = FollowStore(db)
         yield
         await db.close()
 
@@ -41,7 +53,9 @@ def create_app(config: Config) -> web.Application:
     )
     app[CONFIG] = config
     app.cleanup_ctx.append(_database_ctx(config))
+    app.cleanup_ctx.append(http_ctx)
+    app.cleanup_ctx.append(inbox_ctx)
     app.cleanup_ctx.append(delivery_ctx)
-    for module in (discovery, actors, outbox, objects):
+    for module in (discovery, actors, outbox, objects, inbox_view):
         app.router.add_routes(module.routes)
     return app

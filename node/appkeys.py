@@ -2,20 +2,67 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import TYPE_CHECKING
 
+import aiohttp
 from aiohttp import web
 
+from federation.fetch import Fetcher
 from node.config import Config
-from node.storage import ActorStore, Database, ObjectStore, TokenStore
+from node.inbox.keys import KeyCache
+from node.inbox.writer import InboxWriter
+from node.storage import (
+    ActorStore,
+    Database,
+    FollowStore,
+    InboxStore,
+    ObjectStore,
+    ReceivedObjectStore,
+    RemoteActorStore,
+    TokenStore,
+)
 
-__all__ = ["ACTORS", "CONFIG", "DB", "DELIVERY", "OBJECTS", "TOKENS"]
+__all__ = [
+    "ACTORS",
+    "CONFIG",
+    "DB",
+    "DELIVERY",
+    "FETCHER",
+    "FOLLOWS",
+    "HTTP_SESSION",
+    "INBOX",
+    "INBOX_WAKE",
+    "INBOX_WORKER_ENABLED",
+    "INBOX_WRITER",
+    "KEY_CACHE",
+    "OBJECTS",
+    "RECEIVED",
+    "REMOTE_ACTORS",
+    "RESOLVING",
+    "TOKENS",
+]
 
 CONFIG = web.AppKey("config", Config)
 DB = web.AppKey("db", Database)
 ACTORS = web.AppKey("actors", ActorStore)
 TOKENS = web.AppKey("tokens", TokenStore)
 OBJECTS = web.AppKey("objects", ObjectStore)
+
+# Receiving side of federation (inbox, remote actors, follows).
+HTTP_SESSION = web.AppKey("http_session", aiohttp.ClientSession)
+FETCHER = web.AppKey("fetcher", Fetcher)
+REMOTE_ACTORS = web.AppKey("remote_actors", RemoteActorStore)
+FOLLOWS = web.AppKey("follows", FollowStore)
+INBOX = web.AppKey("inbox", InboxStore)
+RECEIVED = web.AppKey("received_objects", ReceivedObjectStore)
+KEY_CACHE = web.AppKey("key_cache", KeyCache)
+INBOX_WRITER = web.AppKey("inbox_writer", InboxWriter)
+INBOX_WAKE = web.AppKey("inbox_wake", asyncio.Event)
+INBOX_WORKER_ENABLED = web.AppKey("inbox_worker_enabled", bool)
+"""False keeps received items queued unprocessed (tests of crash recovery set it)."""
+RESOLVING = web.AppKey("resolving_actors", dict)
+"""Actor fetches in flight, by actor id, so concurrent requests share one fetch."""
 
 if TYPE_CHECKING:  # the queue's package uses these keys: only the type checker imports it
     from node.delivery.queue import DeliveryQueue

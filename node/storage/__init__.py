@@ -16,7 +16,10 @@ from node.storage.deliveries import (
     HostRecord,
     HostSummary,
 )
+from node.storage.follows import Follow, FollowStore
+from node.storage.inbox import InboxItem, InboxRow, InboxStore, ReceivedObjectStore
 from node.storage.objects import CollectionPage, ObjectStore, StoredObject
+from node.storage.remote_actors import RemoteActor, RemoteActorStore
 from node.storage.tokens import TokenRecord, TokenStore
 
 __all__ = [
@@ -28,10 +31,18 @@ __all__ = [
     "DeliveryResult",
     "DeliveryStore",
     "DeliveryTarget",
+    "Follow",
+    "FollowStore",
     "HostRecord",
     "HostSummary",
+    "InboxItem",
+    "InboxRow",
+    "InboxStore",
     "Membership",
     "ObjectStore",
+    "ReceivedObjectStore",
+    "RemoteActor",
+    "RemoteActorStore",
     "SchemaTooNew",
     "StorageError",
     "StoredObject",

@@ -11,6 +11,7 @@ from node.appkeys import CONFIG, OBJECTS
 from node.auth import require_owner
 from node.delivery import enqueue_activity
 from node.delivery.recipients import addressed
+from node.handlers import on_local_activity
 from node.outbox import prepare_client_activity
 from node.views.actors import ACTOR_PATH, local_actor
 
@@ -32,6 +33,7 @@ async def post_outbox(request: web.Request) -> web.Response:
     # bto/bcc were taken out of the stored activity; they still name recipients.
     recipients = addressed(prepared.activity) + list(prepared.private_recipients)
     await enqueue_activity(request.app, owner, prepared.activity, recipients)
+    await on_local_activity(request.app, owner, prepared.activity)
     headers = {"Location": prepared.activity["id"]}
     document: dict[str, Any] = prepared.activity
     return web.json_response(document, status=201, headers=headers, content_type="application/activity+json")

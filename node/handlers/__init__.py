@@ -1,0 +1,33 @@
+"""What each received activity does: ONE table from (activity type, object type) to handler.
+
+Read it top to bottom. ``None`` as object type matches any object. A more specific row
+(e.g. ``("Undo", "Follow")``) wins over ``(type, None)``. Types without a row are stored
+and acknowledged but have no side effect. Adding a handler is adding one line here.
+"""
+
+from __future__ import annotations
+
+from node.handlers import accept, create, delete, follow, reject, undo, update
+from node.handlers.context import Handler, Inbound
+from node.handlers.local import on_local_activity
+
+__all__ = ["HANDLERS", "Handler", "Inbound", "handler_for", "on_local_activity"]
+
+HANDLERS: dict[tuple[str, str | None], Handler] = {
+    ("Follow", None): follow.handle,
+    ("Accept", "Follow"): accept.accept_follow,
+    ("Reject", "Follow"): reject.reject_follow,
+    ("Undo", "Follow"): undo.undo_follow,
+    ("Create", None): create.handle,
+    ("Update", None): update.handle,
+    ("Delete", None): delete.handle,
+}
+
+
+def handler_for(activity_type: str, object_type: str | None) -> Handler | None:
+    """The handler for an activity, most specific row first; None if it has no effect."""
+    if object_type is not None:
+        specific = HANDLERS.get((activity_type, object_type))
+        if specific is not None:
+            return specific
+    return HANDLERS.get((activity_type, None))

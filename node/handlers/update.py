@@ -1,0 +1,29 @@
+"""Update: an actor changes its own profile or keys, or one of its objects (§7.3)."""
+
+from __future__ import annotations
+
+import time
+
+from federation.errors import FetchError
+from node.appkeys import KEY_CACHE, RECEIVED, REMOTE_ACTORS
+from node.handlers.context import Inbound
+from node.remote import actor_from_document
+
+__all__ = ["handle"]
+
+
+async def handle(inbound: Inbound) -> None:
+    """Replace what we hold; the inbox has checked that the actor owns the object."""
+    obj = inbound.object
+    if not isinstance(obj, dict):
+        return  # by reference only: nothing to replace it with
+    app = inbound.app
+    if inbound.object_id == inbound.actor:
+        try:
+            actor = actor_from_document(obj, int(time.time() * 1000))
+        except FetchError:
+            return  # not a usable actor document: keep the cached one
+        await app[REMOTE_ACTORS].put(actor)
+        app[KEY_CACHE].forget_owner(actor.uri)
+        return
+    await app[RECEIVED].replace_remote(obj)

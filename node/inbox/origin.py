@@ -1,0 +1,129 @@
+"""Shape and origin checks on a received activity (FEP-fe34), before it is stored.
+
+The signature proves who sent the request; these rules decide what that sender may say:
+
+* The activity's ``id`` must be on the actor's origin (scheme, host and port).
+* An embedded object is trusted as sent only if it comes from the actor's origin.
+  From another origin we do NOT refetch it in the request path (that would block the
+  inbox on a remote server): an ``Announce`` keeps only the object's id (the worker or a
+  reader fetches it by id later); ``Accept``/``Reject`` keep it, because their handlers
+  only act on the Follow *we* stored under that id; every other type is refused with 403.
+* ``Create``: the object's ``attributedTo`` must be on the actor's origin as well.
+* ``Undo``: the undone activity must be the actor's own.
+* ``Update``/``Delete``: only the object's owner: the object is on the actor's origin and
+  is the actor itself or attributed to it (the view also checks a stored object's owner).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlsplit
+
+from federation.errors import BadActivity, ForbiddenOrigin
+
+__all__ = ["ACTOR_TYPES", "check_origins", "check_shape", "object_id", "same_origin"]
+
+ACTOR_TYPES = frozenset({"Application", "Group", "Organization", "Person", "Service"})
+_MAX_ID = 2048
+
+
+def _origin(url: str) -> tuple[str, str, int | None]:
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    try:
+        port = parts.port or {"http": 80, "https": 443}.get(scheme)
+    except ValueError:
+        port = None
+    return scheme, (parts.hostname or "").lower(), port
+
+
+def same_origin(a: str, b: str) -> bool:
+    """Whether two URLs share scheme, host and port (RFC 6454 §4)."""
+    return _origin(a) == _origin(b)
+
+
+def _absolute_url(value: object) -> bool:
+    if not isinstance(value, str) or len(value) > _MAX_ID:
+        return False
+    parts = urlsplit(value)
+    return parts.scheme in ("http", "https") and bool(parts.hostname)
+
+
+def object_id(value: object) -> str | None:
+    """The id of an object given by reference or embedded."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, dict) and isinstance(value.get("id"), str):
+        return str(value["id"])
+    return None
+
+
+def check_shape(activity: dict[str, Any]) -> dict[str, Any]:
+    """An activity with string ``id`` (absolute http(s) URL), ``type`` and ``actor``; 400 otherwise.
+
+    An embedded actor is reduced to its id.
+    """
+    if "id" not in activity:
+        raise BadActivity("the activity has no 'id'")
+    if not _absolute_url(activity["id"]):
+        raise BadActivity("the activity 'id' must be an absolute http(s) URL")
+    kind = activity.get("type")
+    if not isinstance(kind, str) or not kind:
+        raise BadActivity("the activity has no 'type' string")
+    actor = object_id(activity.get("actor"))
+    if actor is None:
+        raise BadActivity("the activity has no 'actor'")
+    if not _absolute_url(actor):
+        raise BadActivity("the activity 'actor' must be an absolute http(s) URL")
+    if activity["actor"] != actor:
+        activity = {**activity, "actor": actor}
+    return activity
+
+
+def _first_id(value: object) -> str | None:
+    if isinstance(value, list):
+        return object_id(value[0]) if value else None
+    return object_id(value)
+
+
+def check_origins(activity: dict[str, Any]) -> dict[str, Any]:
+    """Apply the origin rules above; returns the activity to store (maybe with its object by id)."""
+    actor: str = activity["actor"]
+    kind: str = activity["type"]
+    if not same_origin(activity["id"], actor):
+        raise ForbiddenOrigin("the activity id is not on the actor's origin")
+    obj = activity.get("object")
+    if isinstance(obj, dict):
+        embedded_id = object_id(obj)
+        foreign = embedded_id is None or not same_origin(embedded_id, actor)
+        if kind == "Announce" and foreign:
+            if embedded_id is None:
+                raise BadActivity("the announced object has no id")
+            return {**activity, "object": embedded_id}
+        if foreign and kind not in ("Accept", "Reject"):
+            raise ForbiddenOrigin("the embedded object is from another origin than the actor")
+        if kind == "Create":
+            author = _first_id(obj.get("attributedTo"))
+            if author is None or not same_origin(author, actor):
+                raise ForbiddenOrigin("the created object is attributed to another origin")
+        if kind == "Undo" and object_id(obj.get("actor")) != actor:
+            raise ForbiddenOrigin("an actor can only undo its own activities")
+    if kind in ("Update", "Delete"):
+        _check_owner(actor, obj, kind)
+    return activity
+
+
+def _check_owner(actor: str, obj: object, kind: str) -> None:
+    target = object_id(obj)
+    if target is None:
+        raise BadActivity(f"a {kind} needs an 'object' with an id")
+    reason = f"only the object's owner may {kind.lower()} it"
+    if not same_origin(target, actor):
+        raise ForbiddenOrigin(reason)
+    if target == actor or not isinstance(obj, dict):
+        return
+    author = _first_id(obj.get("attributedTo"))
+    if author is not None and author != actor:
+        raise ForbiddenOrigin(reason)
+    if author is None and obj.get("type") in ACTOR_TYPES:
+        raise ForbiddenOrigin(reason)

@@ -1,0 +1,79 @@
+"""POST to an inbox (ActivityPub §7): check, verify, persist, answer 202.
+
+Nothing here has side effects beyond one row in the inbox queue: the worker applies
+the activity later. Order of checks: size (the app's client_max_size, 413), JSON shape
+(400), HTTP signature (401), signer is the actor (403), origin rules (403), then
+deduplication by activity id (a duplicate is answered 202 and stores nothing).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+from aiohttp import web
+
+from federation.errors import ForbiddenOrigin
+from node.activitypub import read_json_object
+from node.appkeys import INBOX_WRITER, RECEIVED
+from node.inbox.origin import check_origins, check_shape, object_id
+from node.inbox.verify import verify_signer
+from node.storage import InboxRow
+from node.views.actors import ACTOR_PATH, local_actor
+
+__all__ = ["routes"]
+
+routes = web.RouteTableDef()
+
+async def _check_stored_owner(request: web.Request, activity: dict[str, Any]) -> None:
+    """Update/Delete of an object we hold: its stored owner must be the actor."""
+    target = object_id(activity.get("object"))
+    if target is None or target == activity["actor"]:
+        return
+    stored = await request.app[RECEIVED].owner_of(target)
+    if stored is not None and (stored[1] or stored[0] != activity["actor"]):
+        raise ForbiddenOrigin(f"only the object's owner may {activity['type'].lower()} it")
+
+
+async def _receive(request: web.Request, recipient_id: int | None) -> web.Response:
+    received = await read_json_object(request)
+    body = await request.read()  # cached by aiohttp: the exact bytes the digest covers
+    activity = check_shape(received)
+    signer = await verify_signer(request, body)
+    if signer != activity["actor"]:
+        raise ForbiddenOrigin("signer is not the actor")
+    checked = check_origins(activity)
+    if checked["type"] in ("Update", "Delete"):
+        await _check_stored_owner(request, checked)
+    writer = request.app[INBOX_WRITER]
+    if checked["id"] in writer.recent:
+        return web.Response(status=202)
+    document = body.decode("utf-8") if checked is received else json.dumps(
+        checked, separators=(",", ":"), ensure_ascii=False
+    )
+    await writer.submit(
+        InboxRow(
+            activity_id=checked["id"],
+            activity_type=checked["type"],
+            actor_uri=checked["actor"],
+            recipient_id=recipient_id,
+            document=document,
+            received_at=int(time.time() * 1000),
+        )
+    )
+    return web.Response(status=202)
+
+
+@routes.post(ACTOR_PATH + "/inbox")
+async def post_actor_inbox(request: web.Request) -> web.Response:
+    """An actor's own inbox: 404 for an unknown actor, then as the shared inbox."""
+    actor = await local_actor(request)
+    return await _receive(request, actor.id)
+
+
+@routes.post("/inbox")
+async def post_shared_inbox(request: web.Request) -> web.Response:
+    """The node's shared inbox (ActivityPub §7.1.3): recipients come from the addressing."""
+    return await _receive(request, None)
+

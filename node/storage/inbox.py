@@ -1,0 +1,212 @@
+"""The durable inbox queue: received activities, deduplicated by id, leased to a worker."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import aiosqlite
+
+from node.storage.database import Database
+
+__all__ = ["InboxItem", "InboxRow", "InboxStore", "ReceivedObjectStore"]
+
+_MAX_ERROR = 500
+
+
+@dataclass(frozen=True, slots=True)
+class InboxRow:
+    """A verified activity ready to persist; ``document`` is its JSON text."""
+
+    activity_id: str
+    activity_type: str
+    actor_uri: str
+    recipient_id: int | None
+    document: str
+    received_at: int
+
+
+@dataclass(frozen=True, slots=True)
+class InboxItem:
+    """A persisted inbox row as the worker sees it."""
+
+    id: int
+    activity_id: str
+    activity_type: str
+    actor_uri: str
+    recipient_id: int | None
+    document: dict[str, Any]
+    state: str
+    attempts: int
+    last_error: str | None
+
+
+def _item(row: aiosqlite.Row) -> InboxItem:
+    return InboxItem(
+        id=row["id"],
+        activity_id=row["activity_id"],
+        activity_type=row["activity_type"],
+        actor_uri=row["actor_uri"],
+        recipient_id=row["recipient_id"],
+        document=json.loads(row["document"]),
+        state=row["state"],
+        attempts=row["attempts"],
+        last_error=row["last_error"],
+    )
+
+
+class InboxStore:
+    """Queries on the inbox queue."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def insert_batch(self, rows: Sequence[InboxRow]) -> None:
+        """Persist many rows in ONE transaction (group commit); known activity ids are skipped."""
+        async with self.db.transaction() as conn:
+            await conn.executemany(
+                "INSERT INTO inbox_items (activity_id, activity_type, actor_uri, recipient_id,"
+                " document, next_attempt_at, received_at) VALUES (?, ?, ?, ?, ?, ?, ?)"
+                " ON CONFLICT (activity_id) DO NOTHING",
+                [
+                    (r.activity_id, r.activity_type, r.actor_uri, r.recipient_id, r.document,
+                     r.received_at, r.received_at)
+                    for r in rows
+                ],
+            )
+
+    async def release_leases(self) -> None:
+        """Forget every lease: at start-up no worker of this node holds a row."""
+        await self.db.execute(
+            "UPDATE inbox_items SET locked_until = NULL WHERE state = 'queued'"
+        )
+
+    async def claim_due(self, now_ms: int, lease_ms: int, limit: int) -> list[InboxItem]:
+        """Lease up to ``limit`` due rows, oldest first, counting the attempt."""
+        async with self.db.transaction() as conn:
+            async with conn.execute(
+                "SELECT id FROM inbox_items WHERE state = 'queued' AND next_attempt_at <= ?"
+                " AND (locked_until IS NULL OR locked_until < ?) ORDER BY id LIMIT ?",
+                (now_ms, now_ms, limit),
+            ) as cursor:
+                ids = [row["id"] for row in await cursor.fetchall()]
+            if not ids:
+                return []
+            marks = ",".join("?" for _ in ids)
+            await conn.execute(
+                f"UPDATE inbox_items SET locked_until = ?, attempts = attempts + 1"
+                f" WHERE id IN ({marks})",
+                (now_ms + lease_ms, *ids),
+            )
+            async with conn.execute(
+                f"SELECT * FROM inbox_items WHERE id IN ({marks}) ORDER BY id", ids
+            ) as cursor:
+                return [_item(row) for row in await cursor.fetchall()]
+
+    async def mark_done(self, item_id: int, now_ms: int) -> None:
+        """The item's side effects are applied."""
+        await self.db.execute(
+            "UPDATE inbox_items SET state = 'done', locked_until = NULL, processed_at = ?"
+            " WHERE id = ?",
+            (now_ms, item_id),
+        )
+
+    async def mark_retry(self, item_id: int, next_attempt_at: int, error: str) -> None:
+        """Processing failed for now: try again at ``next_attempt_at``."""
+        await self.db.execute(
+            "UPDATE inbox_items SET locked_until = NULL, next_attempt_at = ?, last_error = ?"
+            " WHERE id = ?",
+            (next_attempt_at, error[:_MAX_ERROR], item_id),
+        )
+
+    async def mark_failed(self, item_id: int, now_ms: int, error: str) -> None:
+        """Processing gave up; the row stays for inspection."""
+        await self.db.execute(
+            "UPDATE inbox_items SET state = 'failed', locked_until = NULL, processed_at = ?,"
+            " last_error = ? WHERE id = ?",
+            (now_ms, error[:_MAX_ERROR], item_id),
+        )
+
+    async def by_activity_id(self, activity_id: str) -> InboxItem | None:
+        """The row for an activity id, if it was received."""
+        row = await self.db.fetchone(
+            "SELECT * FROM inbox_items WHERE activity_id = ?", (activity_id,)
+        )
+        return _item(row) if row else None
+
+    async def count(self, state: str | None = None) -> int:
+        """How many rows the queue holds (in one state)."""
+        if state is None:
+            row = await self.db.fetchone("SELECT COUNT(*) AS n FROM inbox_items")
+        else:
+            row = await self.db.fetchone(
+                "SELECT COUNT(*) AS n FROM inbox_items WHERE state = ?", (state,)
+            )
+        return int(row["n"]) if row else 0
+
+
+class ReceivedObjectStore:
+    """Received activities and objects in the objects table, and local inbox listings."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def put(
+        self, document: dict[str, Any], inbox_owner_ids: Sequence[int], created_at: str
+    ) -> None:
+        """Store a received document (kept if already there) and list it in local inboxes."""
+        actor = document.get("actor") or document.get("attributedTo")
+        async with self.db.transaction() as conn:
+            await conn.execute(
+                "INSERT INTO objects (uri, type, actor_uri, local, document, created_at)"
+                " VALUES (?, ?, ?, 0, ?, ?) ON CONFLICT (uri) DO NOTHING",
+                (
+                    document["id"],
+                    str(document.get("type", "Object")),
+                    actor if isinstance(actor, str) else None,
+                    json.dumps(document, separators=(",", ":"), ensure_ascii=False),
+                    created_at,
+                ),
+            )
+            for owner_id in inbox_owner_ids:
+                await conn.execute(
+                    "INSERT INTO collection_items (owner_id, collection, item_uri, created_at)"
+                    " VALUES (?, 'inbox', ?, ?)"
+                    " ON CONFLICT (owner_id, collection, item_uri) DO NOTHING",
+                    (owner_id, document["id"], created_at),
+                )
+
+    async def owner_of(self, uri: str) -> tuple[str | None, bool] | None:
+        """(actor_uri, local) of a stored object, or None if not stored."""
+        row = await self.db.fetchone(
+            "SELECT actor_uri, local FROM objects WHERE uri = ?", (uri,)
+        )
+        return (row["actor_uri"], bool(row["local"])) if row else None
+
+    async def type_of(self, uri: str) -> str | None:
+        """The type of a stored object or activity."""
+        row = await self.db.fetchone("SELECT type FROM objects WHERE uri = ?", (uri,))
+        return str(row["type"]) if row else None
+
+    async def replace_remote(self, document: dict[str, Any]) -> bool:
+        """Replace a stored remote object's document (Update); False if not stored."""
+        async with self.db.transaction() as conn:
+            cursor = await conn.execute(
+                "UPDATE objects SET document = ?, type = ? WHERE uri = ? AND local = 0",
+                (
+                    json.dumps(document, separators=(",", ":"), ensure_ascii=False),
+                    str(document.get("type", "Object")),
+                    document["id"],
+                ),
+            )
+            return cursor.rowcount > 0
+
+    async def delete_remote(self, uri: str) -> bool:
+        """Delete a stored remote object; False if not stored."""
+        async with self.db.transaction() as conn:
+            cursor = await conn.execute(
+                "DELETE FROM objects WHERE uri = ? AND local = 0", (uri,)
+            )
+            return cursor.rowcount > 0

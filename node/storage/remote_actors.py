@@ -1,0 +1,81 @@
+"""Remote actors as last fetched: inboxes and public keys, cached with their fetch time."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+import aiosqlite
+
+from node.storage.database import Database
+
+__all__ = ["RemoteActor", "RemoteActorStore"]
+
+
+@dataclass(frozen=True, slots=True)
+class RemoteActor:
+    """What the node needs of another actor: where to deliver and how to verify it.
+
+    ``ed25519_keys`` maps FEP-521a Multikey ids to their ``publicKeyMultibase``.
+    ``fetched_at`` is in epoch milliseconds.
+    """
+
+    uri: str
+    type: str
+    inbox: str
+    shared_inbox: str | None
+    key_id: str | None
+    public_key_pem: str | None
+    ed25519_keys: dict[str, str] = field(default_factory=dict)
+    document: dict[str, Any] = field(default_factory=dict)
+    fetched_at: int = 0
+
+
+def _remote(row: aiosqlite.Row) -> RemoteActor:
+    return RemoteActor(
+        uri=row["uri"],
+        type=row["type"],
+        inbox=row["inbox"],
+        shared_inbox=row["shared_inbox"],
+        key_id=row["key_id"],
+        public_key_pem=row["public_key_pem"],
+        ed25519_keys=json.loads(row["ed25519_keys"]),
+        document=json.loads(row["document"]),
+        fetched_at=row["fetched_at"],
+    )
+
+
+class RemoteActorStore:
+    """Queries on cached remote actors."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def get(self, uri: str) -> RemoteActor | None:
+        """A cached actor by id, however old."""
+        row = await self.db.fetchone("SELECT * FROM remote_actors WHERE uri = ?", (uri,))
+        return _remote(row) if row else None
+
+    async def put(self, actor: RemoteActor) -> None:
+        """Insert or replace the cached copy of an actor."""
+        await self.db.execute(
+            "INSERT INTO remote_actors (uri, type, inbox, shared_inbox, key_id, public_key_pem,"
+            " ed25519_keys, document, fetched_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+            " ON CONFLICT (uri) DO UPDATE SET type = excluded.type, inbox = excluded.inbox,"
+            " shared_inbox = excluded.shared_inbox, key_id = excluded.key_id,"
+            " public_key_pem = excluded.public_key_pem, ed25519_keys = excluded.ed25519_keys,"
+            " document = excluded.document, fetched_at = excluded.fetched_at",
+            (
+                actor.uri, actor.type, actor.inbox, actor.shared_inbox, actor.key_id,
+                actor.public_key_pem, json.dumps(actor.ed25519_keys),
+                json.dumps(actor.document, separators=(",", ":"), ensure_ascii=False),
+                actor.fetched_at,
+            ),
+        )
+
+    async def delete(self, uri: str) -> bool:
+        """Forget an actor (after its Delete); False if it was not cached."""
+        async with self.db.transaction() as conn:
+            cursor = await conn.execute("DELETE FROM remote_actors WHERE uri = ?", (uri,))
+            return cursor.rowcount > 0
