@@ -87,7 +87,10 @@ ACTOR_CONTEXT: list[Any] = [
 #: ``@context`` of governance documents (proposals, ballots, tallies, ledger entries).
 OBJECT_CONTEXT: list[Any] = [AS_CONTEXT_URL, DATA_INTEGRITY_CONTEXT_URL, POOLNODE_CONTEXT_URL]
 
-SCHEMA_NAMES = ("actor", "person", "group", "webfinger", "nodeinfo")
+SCHEMA_NAMES = (
+    "actor", "person", "group", "webfinger", "nodeinfo",
+    "bylaws", "proposal", "electorate", "ballot", "tally", "ledger-entry",
+)
 
 
 @cache

@@ -1,0 +1,226 @@
+"""Proposals on the wire: a member's draft, the pool-opened Proposal, its Electorate, its Question.
+
+A member drafts ``{"type": "Proposal", "pool", "name", "proposalKind", ...}`` and sends it in
+a ``Create``; the pool opens it with :func:`governance.open_proposal` and publishes a
+pool-signed ``Proposal`` (rule and electorate digest frozen) and ``Electorate`` on its node.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from governance import (
+    Admission,
+    BallotType,
+    Bylaws,
+    BylawsChange,
+    Decision,
+    Disbursement,
+    Electorate,
+    Expulsion,
+    FrozenRule,
+    GovernanceError,
+    Kind,
+    Proposal,
+    Tally,
+    Threshold,
+)
+from governance.codec import datetime_from_str, datetime_to_str, fraction_from_str
+from governance.proposals import Motion
+from node.wire.errors import InvalidDocument
+from schemas import AS_CONTEXT_URL, AS_PUBLIC, OBJECT_CONTEXT
+
+__all__ = [
+    "CONSENT_OPTIONS",
+    "ProposalDraft",
+    "draft_from_document",
+    "electorate_document",
+    "proposal_document",
+    "proposal_from_documents",
+    "question_document",
+]
+
+CONSENT_OPTIONS = ("agree", "abstain", "disagree", "block")
+_MASTODON = {"toot": "http://joinmastodon.org/ns#", "votersCount": "toot:votersCount"}
+
+
+@dataclass(frozen=True, slots=True)
+class ProposalDraft:
+    """What a member asks the pool to open."""
+
+    id: str
+    author: str
+    pool: str
+    title: str
+    motion: Motion
+    ballot_type: BallotType
+    options: tuple[str, ...]
+
+
+def _invalid(exc: GovernanceError) -> InvalidDocument:
+    return InvalidDocument(f"invalid proposal: {exc.reason}", detail=exc.code)
+
+
+def _motion(doc: Mapping[str, Any]) -> Motion:
+    kind = doc.get("proposalKind", Kind.DECISION.value)
+    if kind == Kind.DECISION:
+        return Decision(str(doc.get("content") or doc.get("name") or ""))
+    if kind == Kind.DISBURSEMENT:
+        return Disbursement(doc.get("amount"), doc.get("currency"), doc.get("payee"),  # type: ignore[arg-type]
+                            str(doc.get("purpose", "")))
+    if kind == Kind.ADMISSION:
+        return Admission(doc.get("person"))  # type: ignore[arg-type]
+    if kind == Kind.EXPULSION:
+        return Expulsion(doc.get("person"))  # type: ignore[arg-type]
+    if kind == Kind.BYLAWS_CHANGE:
+        return BylawsChange(Bylaws.from_dict(doc.get("proposedBylaws") or {}))
+    raise InvalidDocument(f"proposals of kind {kind!r} are not accepted by a pool")
+
+
+def _motion_fields(motion: Motion) -> dict[str, Any]:
+    fields: dict[str, Any] = {"proposalKind": motion.kind.value}
+    if isinstance(motion, Decision):
+        fields["content"] = motion.text
+    elif isinstance(motion, Disbursement):
+        fields.update(amount=motion.amount, currency=motion.currency, payee=motion.payee,
+                      purpose=motion.purpose)
+    elif isinstance(motion, (Admission, Expulsion)):
+        fields["person"] = motion.person
+    elif isinstance(motion, BylawsChange):
+        fields["proposedBylaws"] = motion.bylaws.to_dict()
+    return fields
+
+
+def draft_from_document(doc: Mapping[str, Any]) -> ProposalDraft:
+    """The draft a member's (schema-checked) Proposal document asks for."""
+    try:
+        ballot_type = BallotType(doc.get("ballotType", BallotType.CONSENT.value))
+        return ProposalDraft(
+            id=doc["id"],
+            author=doc["attributedTo"],
+            pool=doc["pool"],
+            title=doc["name"],
+            motion=_motion(doc),
+            ballot_type=ballot_type,
+            options=tuple(doc.get("options", ())),
+        )
+    except GovernanceError as exc:
+        raise _invalid(exc) from exc
+    except ValueError as exc:
+        raise InvalidDocument(f"invalid proposal: {exc}") from exc
+
+
+def proposal_document(proposal: Proposal, pool: str, published: str) -> dict[str, Any]:
+    """The pool's Proposal document (unsigned): motion, frozen rule and electorate digest."""
+    rule = proposal.rule
+    doc: dict[str, Any] = {
+        "@context": OBJECT_CONTEXT,
+        "id": proposal.id,
+        "type": "Proposal",
+        "attributedTo": pool,
+        "pool": pool,
+        "proposedBy": proposal.author,
+        "name": proposal.title,
+        **_motion_fields(proposal.motion),
+        "ballotType": rule.ballot_type.value,
+        "options": list(rule.options),
+        "threshold": rule.threshold.to_dict()["fraction"],
+        "thresholdComparator": rule.threshold.comparator.value,
+        "quorum": rule.to_dict()["quorum"],
+        "blockVetoes": rule.block_vetoes,
+        "opensAt": datetime_to_str(rule.opens_at),
+        "closesAt": datetime_to_str(rule.closes_at),
+        "electorate": proposal.id + "/electorate",
+        "electorateDigest": proposal.electorate.digest,
+        "electorateSize": proposal.electorate.size,
+        "published": published,
+        "to": [AS_PUBLIC],
+    }
+    return doc
+
+
+def electorate_document(proposal: Proposal, pool: str, published: str) -> dict[str, Any]:
+    """The frozen electorate (unsigned): sorted member ids and their digest."""
+    return {
+        "@context": OBJECT_CONTEXT,
+        "id": proposal.id + "/electorate",
+        "type": "Electorate",
+        "attributedTo": pool,
+        "pool": pool,
+        "proposal": proposal.id,
+        "members": sorted(proposal.electorate.members),
+        "electorateDigest": proposal.electorate.digest,
+        "electorateSize": proposal.electorate.size,
+        "published": published,
+    }
+
+
+def proposal_from_documents(doc: Mapping[str, Any], electorate: Mapping[str, Any]) -> Proposal:
+    """Rebuild the governance Proposal from its pool documents (what a verifier does)."""
+    try:
+        members = Electorate.from_dict(
+            {"members": list(electorate["members"]), "digest": electorate["electorateDigest"]}
+        )
+        if members.digest != doc["electorateDigest"] or electorate["proposal"] != doc["id"]:
+            raise InvalidDocument("the electorate is not this proposal's")
+        rule = FrozenRule(
+            proposal_id=doc["id"],
+            ballot_type=BallotType(doc["ballotType"]),
+            options=tuple(doc.get("options", ())),
+            threshold=Threshold.from_dict(
+                {"comparator": doc["thresholdComparator"], "fraction": doc["threshold"]}
+            ),
+            quorum=fraction_from_str(doc["quorum"]),
+            opens_at=datetime_from_str(doc["opensAt"]),
+            closes_at=datetime_from_str(doc["closesAt"]),
+            block_vetoes=bool(doc["blockVetoes"]),
+        )
+        return Proposal(doc["id"], doc["proposedBy"], doc["name"], _motion(doc), rule, members)
+    except GovernanceError as exc:
+        raise _invalid(exc) from exc
+    except (KeyError, ValueError) as exc:
+        raise InvalidDocument(f"invalid proposal document: {exc!r}") from exc
+
+
+def question_options(proposal: Proposal) -> tuple[str, ...]:
+    """The poll options a fediverse client shows: the consent answers or the proposal's options."""
+    if proposal.rule.ballot_type is BallotType.CONSENT:
+        return CONSENT_OPTIONS
+    return proposal.rule.options
+
+
+def question_document(
+    proposal: Proposal, pool: str, published: str, current: Tally | None, closed_at: str | None
+) -> dict[str, Any]:
+    """The proposal as an ActivityStreams Question a Mastodon user can answer (AS2 Vocabulary §Question)."""
+    counts = dict(current.counts) if current is not None else {}
+    choices = [
+        {"type": "Note", "name": option,
+         "replies": {"type": "Collection", "totalItems": int(counts.get(option, 0))}}
+        for option in question_options(proposal)
+    ]
+    many = proposal.rule.ballot_type in (BallotType.APPROVAL, BallotType.RANKED)
+    doc: dict[str, Any] = {
+        "@context": [AS_CONTEXT_URL, _MASTODON],
+        "id": proposal.id + "/question",
+        "type": "Question",
+        "attributedTo": pool,
+        "name": proposal.title,
+        "content": f"<p>{_escape(proposal.title)}</p>",
+        "url": proposal.id,
+        "published": published,
+        "endTime": datetime_to_str(proposal.rule.closes_at),
+        "votersCount": current.participation if current is not None else 0,
+        "anyOf" if many else "oneOf": choices,
+        "to": [AS_PUBLIC],
+        "cc": [pool + "/followers"],
+    }
+    if closed_at is not None:
+        doc["closed"] = closed_at
+    return doc
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

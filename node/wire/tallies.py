@@ -1,0 +1,42 @@
+"""Tallies on the wire: the pool's running or final count of one proposal."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from governance import Tally
+from schemas import OBJECT_CONTEXT
+
+__all__ = ["tally_document"]
+
+
+def tally_document(
+    result: Tally, pool: str, ballots: Sequence[str], *, final: bool, updated: str
+) -> dict[str, Any]:
+    """The Tally document (unsigned); ``ballots`` lists every accepted ballot id to recount from."""
+    data = result.to_dict()
+    return {
+        "@context": OBJECT_CONTEXT,
+        "id": result.proposal_id + "/tally",
+        "type": "Tally",
+        "attributedTo": pool,
+        "pool": pool,
+        "proposal": result.proposal_id,
+        "electorate": result.proposal_id + "/electorate",
+        "electorateDigest": result.electorate_digest,
+        "electorateSize": result.electorate_size,
+        "participation": result.participation,
+        "abstentions": result.abstentions,
+        "votesCast": result.votes_cast,
+        "counts": data["counts"],
+        "quorumMet": result.quorum_met,
+        "thresholdMet": result.threshold_met,
+        "outcome": result.outcome.value,
+        "winner": list(result.winners),
+        "rounds": data.get("rounds", []),
+        "final": final,
+        "ballots": list(ballots),
+        "updated": updated,
+        "to": ["https://www.w3.org/ns/activitystreams#Public"],
+    }
