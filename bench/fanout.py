@@ -1,0 +1,152 @@
+"""Benchmark 4: one activity delivered to 1,000 followers on 100 receiving hosts.
+
+The receivers (bench.receivers) are 100 aiohttp servers on 127.0.0.1 in another process.
+The node side is the real delivery queue (``node.delivery.queue.DeliveryQueue`` with the
+node's settings) over a node directory made by `poolnode init`: followers are set up
+through the storage layer (the pool's followers collection and cached remote actors,
+each with its own inbox and no shared inbox, so there is one signed POST per follower),
+recipients are expanded by ``expand_recipients`` and queued by ``DeliveryStore.enqueue``.
+The clock runs from expansion until the database shows every row delivered. Compared
+with the time to compute the same number of signatures alone, in the same process.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import tempfile
+import time
+from dataclasses import replace
+from datetime import UTC, datetime
+from pathlib import Path
+
+import aiohttp
+
+from bench.procs import NodeProcess, free_port, start_module, stop
+from bench.report import Row
+from bench.sizes import Sizes
+from federation.httpsig import sign_request
+from federation.keys import load_private_key_pem
+from node.accounts import now_iso
+from node.config import load_config
+from node.delivery import settings_from_config
+from node.delivery.queue import USER_AGENT, DeliveryQueue
+from node.delivery.recipients import expand_recipients
+from node.storage import (
+    ActorStore,
+    Database,
+    DeliveryStore,
+    DeliveryTarget,
+    ObjectStore,
+    RemoteActor,
+    RemoteActorStore,
+)
+
+__all__ = ["run"]
+
+NAME = "4 fan-out"
+AS2 = "https://www.w3.org/ns/activitystreams"
+
+
+def _follower(port: int, n: int) -> str:
+    return f"http://127.0.0.1:{port}/users/f{n}"
+
+
+async def _deliver(data_dir: Path, ports: list[int], followers: int, time_limit: float,
+                   ) -> tuple[float, dict[str, int], float]:
+    """(seconds until all delivered, row states, seconds to sign ``followers`` alone)."""
+    config = replace(load_config(data_dir), allow_private_addresses=True)
+    db = Database.in_data_dir(data_dir)
+    await db.open()
+    try:
+        actors, deliveries = ActorStore(db), DeliveryStore(db)
+        remote, objects = RemoteActorStore(db), ObjectStore(db)
+        sender = (await actors.all("pool"))[0]
+        fetched = int(time.time() * 1000)
+        for n in range(followers):
+            uri = _follower(ports[n % len(ports)], n)
+            await objects.add_to_collection(sender.id, "followers", uri, now_iso())
+            await remote.put(RemoteActor(uri, "Person", uri + "/inbox", None, uri + "#main-key",
+                                         None, fetched_at=fetched))
+        activity = {
+            "@context": AS2, "id": sender.uri + "/activities/fanout-1", "type": "Create",
+            "actor": sender.uri, "to": [f"{AS2}#Public"], "cc": [sender.uri + "/followers"],
+            "object": {"id": sender.uri + "/notes/fanout-1", "type": "Note",
+                       "attributedTo": sender.uri, "content": "Meeting on Thursday."},
+        }
+        body = json.dumps(activity, separators=(",", ":")).encode()
+
+        async def inbox_of(uri: str) -> str:
+            found = await remote.get(uri)
+            assert found is not None
+            return found.inbox
+
+        settings = settings_from_config(config)
+        connector = aiohttp.TCPConnector(limit=settings.workers, limit_per_host=settings.per_host)
+        async with aiohttp.ClientSession(connector=connector,
+                                         headers={"User-Agent": USER_AGENT}) as session:
+            queue = DeliveryQueue(deliveries, actors, session, settings)
+            await queue.start()
+            try:
+                started = time.perf_counter()
+                found = await expand_recipients(
+                    sender=sender, uris=activity["cc"], base_url=config.base_url,
+                    actors=actors, deliveries=deliveries, resolve=inbox_of,
+                )
+                await deliveries.enqueue(
+                    sender_id=sender.id, activity_uri=activity["id"], body=body,
+                    targets=[DeliveryTarget(i, h, "queued") for i, h in found.inboxes.items()],
+                    local_owner_ids=sorted(found.local_ids), now=time.time(), now_iso=now_iso(),
+                )
+                queue.wake()
+                async with asyncio.timeout(time_limit):
+                    while True:
+                        await queue.flush()
+                        counts = await deliveries.counts()
+                        if counts.get("queued", 0) == 0:
+                            break
+                        await asyncio.sleep(0.01)
+                elapsed = time.perf_counter() - started
+            finally:
+                await queue.stop()
+        key = load_private_key_pem(sender.rsa_private_pem)
+        inboxes = list(found.inboxes)
+        t0 = time.perf_counter()
+        for inbox in inboxes:
+            sign_request("POST", inbox, body, sender.key_id, key, datetime.now(UTC))
+        signing = time.perf_counter() - t0
+        return elapsed, counts, signing
+    finally:
+        await db.close()
+
+
+def run(sizes: Sizes) -> list[Row]:
+    """Delivery time, signing-alone time, and their ratio."""
+    receivers = start_module("bench.receivers")
+    try:
+        assert receivers.stdin is not None and receivers.stdout is not None
+        receivers.stdin.write(json.dumps({"hosts": sizes.fanout_hosts,
+                                          "time_limit": sizes.fanout_time_limit + 60}) + "\n")
+        receivers.stdin.flush()
+        ports = json.loads(receivers.stdout.readline())["ports"]
+        with tempfile.TemporaryDirectory(prefix="poolnode-bench-") as tmp:
+            node = NodeProcess(Path(tmp) / "node", free_port())
+            node.init()
+            elapsed, counts, signing = asyncio.run(
+                _deliver(node.data_dir, ports, sizes.fanout_followers, sizes.fanout_time_limit))
+        receivers.stdin.write("stop\n")
+        receivers.stdin.flush()
+        seen = json.loads(receivers.stdout.readline())
+    finally:
+        stop(receivers)
+    n, hosts = sizes.fanout_followers, sizes.fanout_hosts
+    ratio = elapsed / signing if signing else float("inf")
+    complete = counts.get("delivered", 0) == n and seen["distinct"] == n
+    return [
+        Row(NAME, f"deliver 1 activity to {n:,} followers on {hosts} hosts", elapsed * 1000, "ms",
+            note=f"rows {counts}; receivers got {seen['posts']} POSTs, "
+                 f"{seen['duplicates']} duplicates"),
+        Row(NAME, f"compute {n:,} signatures alone", signing * 1000, "ms"),
+        Row(NAME, "delivery / signing alone", ratio, "x", "<= 2x", ratio <= 2.0),
+        Row(NAME, "every follower delivered once", float(complete), "", "= 1", complete),
+    ]

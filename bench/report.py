@@ -1,0 +1,116 @@
+"""Result rows, the machine's details, the printed table and the JSON files."""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import sys
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+__all__ = ["RESULTS_DIR", "Row", "machine", "percentile", "render_table", "write_results"]
+
+RESULTS_DIR = Path(__file__).resolve().parent / "results"
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    """One measured figure; ``value`` None means the benchmark could not measure it (see note)."""
+
+    benchmark: str
+    metric: str
+    value: float | None
+    unit: str
+    target: str = ""
+    met: bool | None = None
+    note: str = ""
+
+
+def percentile(sorted_values: list[float], fraction: float) -> float:
+    """Nearest-rank percentile of already sorted values (0 for none)."""
+    if not sorted_values:
+        return 0.0
+    rank = max(1, min(len(sorted_values), round(fraction * len(sorted_values) + 0.5)))
+    return sorted_values[rank - 1]
+
+
+def _cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def machine() -> dict[str, Any]:
+    """Where the figures were measured: they mean nothing without it."""
+    return {
+        "cpu": _cpu_model(),
+        "cores": os.cpu_count(),
+        "python": sys.version.split()[0],
+        "implementation": platform.python_implementation(),
+        "platform": platform.platform(),
+    }
+
+
+def _format_value(row: Row) -> str:
+    if row.value is None:
+        return "n/a"
+    v = row.value
+    text = f"{v:,.0f}" if abs(v) >= 100 else f"{v:.3g}" if abs(v) >= 0.01 else f"{v:.2g}"
+    return f"{text} {row.unit}".strip()
+
+
+def _format_met(row: Row) -> str:
+    if row.met is None:
+        return "-"
+    return "yes" if row.met else "NO"
+
+
+def render_table(rows: list[Row], info: dict[str, Any], *, markdown: bool = False) -> str:
+    """One table of every row, headed by the machine's details."""
+    header = ("benchmark", "metric", "value", "target", "met", "note")
+    cells = [
+        (r.benchmark, r.metric, _format_value(r), r.target, _format_met(r), r.note) for r in rows
+    ]
+    title = (
+        f"{info['cpu']}, {info['cores']} cores, {info['implementation']} {info['python']}, "
+        f"{info['platform']}"
+    )
+    if markdown:
+        lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+        lines += ["| " + " | ".join(c.replace("|", "\\|") for c in row) + " |" for row in cells]
+        return f"Machine: {title}\n\n" + "\n".join(lines)
+    widths = [max(len(h), *(len(c[i]) for c in cells)) if cells else len(h)
+              for i, h in enumerate(header[:-1])]
+
+    def line(row: tuple[str, ...]) -> str:
+        padded = (c.ljust(w) for c, w in zip(row[:-1], widths, strict=True))
+        return "  ".join(padded) + "  " + row[-1]
+
+    out = [title, line(header), line((*tuple("-" * w for w in widths), "----"))]
+    out += [line(c) for c in cells]
+    return "\n".join(out)
+
+
+def write_results(
+    rows: list[Row], info: dict[str, Any], command: str, started: datetime, directory: Path
+) -> Path:
+    """Write ``<timestamp>.json`` and ``latest.json``; returns the timestamped path."""
+    directory.mkdir(parents=True, exist_ok=True)
+    document = {
+        "command": command,
+        "started_at": started.astimezone(UTC).isoformat(timespec="seconds"),
+        "machine": info,
+        "results": [asdict(r) for r in rows],
+    }
+    text = json.dumps(document, indent=2) + "\n"
+    path = directory / f"{started.astimezone(UTC):%Y%m%dT%H%M%SZ}.json"
+    path.write_text(text)
+    (directory / "latest.json").write_text(text)
+    return path

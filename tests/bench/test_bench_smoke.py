@@ -1,0 +1,87 @@
+"""A reduced run of every benchmark: each runs and its results are well formed.
+
+Timings are not asserted (they depend on the machine); counts are: every accepted
+activity stored exactly once, every follower delivered once, recount equals incremental.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from bench.__main__ import BENCHMARKS, run_all
+from bench.report import Row, machine, render_table, write_results
+from bench.sizes import SMOKE
+
+pytestmark = pytest.mark.timeout(180)
+
+# Rows that check a count rather than a speed: they must hold even in a smoke run.
+_COUNT_CHECKS = (
+    "stored exactly once",
+    "every ballot counted",
+    "equals recount",
+    "every follower delivered once",
+)
+
+
+@pytest.fixture(scope="module")
+def rows() -> list[Row]:
+    return run_all(SMOKE, list(BENCHMARKS), progress=False)
+
+
+def test_every_benchmark_ran(rows: list[Row]) -> None:
+    crashed = [r for r in rows if r.metric == "crashed"]
+    assert not crashed, crashed
+    prefixes = {r.benchmark.split()[0] for r in rows}
+    assert prefixes == {"1", "2", "3", "4", "5", "6", "7"}
+
+
+def test_rows_are_well_formed(rows: list[Row]) -> None:
+    for row in rows:
+        assert row.benchmark and row.metric
+        if row.value is None:
+            assert row.note.startswith("not available"), row
+            assert row.met is None, row
+        else:
+            assert row.value >= 0, row
+            assert row.value == row.value, row  # not NaN
+
+
+def test_count_checks_hold(rows: list[Row]) -> None:
+    checks = [r for r in rows if any(c in r.metric for c in _COUNT_CHECKS)]
+    assert checks
+    for row in checks:
+        if row.value is not None:
+            assert row.met is True, row
+
+
+def test_growth_stores_every_accepted_activity_once(rows: list[Row]) -> None:
+    growth = [r for r in rows if r.benchmark.startswith("7") and "inbox accepted/s" in r.metric]
+    assert len(growth) == len(SMOKE.growth_history)
+    for row in growth:
+        if row.value is not None:
+            assert row.met is True, row
+
+
+def test_flood_reports_availability(rows: list[Row]) -> None:
+    network = [r for r in rows if r.benchmark.startswith("5") and "every node" in r.metric]
+    assert len(network) == 1
+    assert network[0].value is not None or network[0].note.startswith("not available")
+
+
+def test_results_file_and_table(rows: list[Row], tmp_path: Path) -> None:
+    info = machine()
+    assert {"cpu", "cores", "python", "platform"} <= set(info)
+    started = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
+    path = write_results(rows, info, "python -m bench --smoke", started, tmp_path)
+    assert path.name == "20250301T120000Z.json"
+    document = json.loads((tmp_path / "latest.json").read_text())
+    assert document == json.loads(path.read_text())
+    assert document["command"] == "python -m bench --smoke"
+    assert len(document["results"]) == len(rows)
+    table = render_table(rows, info)
+    assert all(r.metric in table for r in rows)
+    assert render_table(rows, info, markdown=True).count("\n|") == len(rows) + 2  # header, rule, rows
