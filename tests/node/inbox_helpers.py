@@ -70,6 +70,7 @@ class FakeRemote:
     base: str
     actors: dict[str, FakeActor] = field(default_factory=dict)
     fetches: list[str] = field(default_factory=list)
+    fetch_signatures: list[str | None] = field(default_factory=list)
     posts: list[dict[str, Any]] = field(default_factory=list)
 
     def add(self, name: str, kind: str = "Person", **keys: Any) -> FakeActor:
@@ -87,6 +88,7 @@ async def start_remote(aiohttp_server: Any) -> FakeRemote:
         remote = holder[0]
         uri = remote.base + request.path
         remote.fetches.append(uri)
+        remote.fetch_signatures.append(request.headers.get("Signature"))
         actor = remote.actors.get(uri)
         if actor is None:
             raise web.HTTPNotFound()

@@ -1,0 +1,88 @@
+"""The durable inbox queue: processing after a restart, inbox listings, unknown types."""
+
+from __future__ import annotations
+
+import pytest
+
+import node.appkeys
+import node.delivery
+from node.app import create_app
+from node.appkeys import INBOX, INBOX_WORKER_ENABLED
+from node.storage import Database, InboxStore
+from tests.conftest import make_node
+from tests.node.inbox_helpers import AP, post_signed, processed, start_remote
+
+
+@pytest.fixture
+async def remote(aiohttp_server):  # type: ignore[no-untyped-def]
+    return await start_remote(aiohttp_server)
+
+
+@pytest.fixture
+async def fed(tmp_path):  # type: ignore[no-untyped-def]
+    return await make_node(tmp_path / "data", allow_private_addresses=True)
+
+
+async def _followers(client) -> list[str]:  # type: ignore[no-untyped-def]
+    resp = await client.get("/pools/commons/followers?page=true", headers={"Accept": AP})
+    return list((await resp.json(content_type=None))["orderedItems"])
+
+
+async def test_item_received_before_a_stop_is_processed_by_the_next_run(
+    fed, remote, aiohttp_client, monkeypatch
+):
+    async def record(app, sender, activity, recipients=None):  # type: ignore[no-untyped-def]
+        return 1
+
+    monkeypatch.setattr(node.delivery, "enqueue_activity", record)
+    bob = remote.add("bob")
+    follow = bob.activity("Follow", fed.pool.uri)
+
+    first = create_app(fed.config)
+    first[INBOX_WORKER_ENABLED] = False  # as if the process died right after the 202
+    client = await aiohttp_client(first)
+    assert (await post_signed(client, bob, "/pools/commons/inbox", follow)).status == 202
+    assert await _followers(client) == []
+    await client.close()
+
+    db = Database.in_data_dir(fed.config.data_dir)
+    await db.open()
+    try:
+        item = await InboxStore(db).by_activity_id(follow["id"])
+        assert item is not None and item.state == "queued" and item.attempts == 0
+    finally:
+        await db.close()
+
+    client = await aiohttp_client(create_app(fed.config))
+    assert (await processed(client, follow["id"])).state == "done"
+    assert await _followers(client) == [bob.uri]
+
+
+async def test_received_activity_is_listed_in_the_recipients_inbox(fed, remote, aiohttp_client):
+    client = await aiohttp_client(create_app(fed.config))
+    bob = remote.add("bob")
+    note = {"id": bob.uri + "/notes/1", "type": "Note", "attributedTo": bob.uri,
+            "content": "hello", "to": [fed.alice.uri]}
+    create = bob.activity("Create", note, to=[fed.alice.uri])
+    assert (await post_signed(client, bob, "/inbox", create)).status == 202  # shared inbox
+    await processed(client, create["id"])
+    resp = await client.get(
+        "/users/alice/inbox?page=true",
+        headers={"Accept": AP, "Authorization": f"Bearer {fed.alice_token}"},
+    )
+    page = await resp.json(content_type=None)
+    assert [item["id"] for item in page["orderedItems"]] == [create["id"]]
+    served = await client.server.app[node.appkeys.OBJECTS].get(note["id"])
+    assert served is not None and served.document["content"] == "hello"
+
+
+async def test_unknown_type_is_stored_and_has_no_side_effect(fed, remote, aiohttp_client):
+    client = await aiohttp_client(create_app(fed.config))
+    bob = remote.add("bob")
+    odd = bob.activity("Dance", fed.pool.uri)
+    resp = await post_signed(client, bob, "/users/alice/inbox", odd)
+    assert resp.status == 202
+    item = await processed(client, odd["id"])
+    assert item.state == "done" and item.last_error is None
+    assert await client.server.app[INBOX].count("done") == 1
+    assert await _followers(client) == []
