@@ -93,6 +93,7 @@ async def _deliver(data_dir: Path, ports: list[int], followers: int, time_limit:
                     sender=sender, uris=activity["cc"], base_url=config.base_url,
                     actors=actors, deliveries=deliveries, resolve=inbox_of,
                 )
+                expected = len(found.inboxes)
                 await deliveries.enqueue(
                     sender_id=sender.id, activity_uri=activity["id"], body=body,
                     targets=[DeliveryTarget(i, h, "queued") for i, h in found.inboxes.items()],
@@ -103,7 +104,8 @@ async def _deliver(data_dir: Path, ports: list[int], followers: int, time_limit:
                     while True:
                         await queue.flush()
                         counts = await deliveries.counts()
-                        if counts.get("queued", 0) == 0:
+                        finished = sum(n for state, n in counts.items() if state != "queued")
+                        if counts.get("queued", 0) == 0 and finished >= expected:
                             break
                         await asyncio.sleep(0.01)
                 elapsed = time.perf_counter() - started
