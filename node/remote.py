@@ -91,7 +91,7 @@ async def resolve_actor(app: web.Application, uri: str, *, refresh: bool = False
     future: asyncio.Future[RemoteActor] = asyncio.get_running_loop().create_future()
     in_flight[uri] = future
     try:
-        actor = await _fetch(app, uri, refresh)
+        actor = await _fetch(app, uri)
     except BaseException as exc:
         future.set_exception(exc)
         future.exception()  # retrieved here, so an unawaited future does not warn
@@ -103,8 +103,9 @@ async def resolve_actor(app: web.Application, uri: str, *, refresh: bool = False
         in_flight.pop(uri, None)
 
 
-async def _fetch(app: web.Application, uri: str, refresh: bool) -> RemoteActor:
-    document = await app[FETCHER].fetch_actor(uri, refresh=refresh)
+async def _fetch(app: web.Application, uri: str) -> RemoteActor:
+    # The database row is our cache: past it, the Fetcher's own cache would only be staler.
+    document = await app[FETCHER].fetch_actor(uri, refresh=True)
     actor = actor_from_document(document, _now_ms())
     await app[REMOTE_ACTORS].put(actor)
     return actor
