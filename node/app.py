@@ -14,6 +14,7 @@ from node.errors import error_middleware
 from node.http import http_ctx
 from node.inbox import view as inbox_view
 from node.inbox.worker import inbox_ctx
+from node.pool_engine import closing_ctx
 from node.storage import (
     ActorStore,
     Database,
@@ -22,7 +23,7 @@ from node.storage import (
     RemoteActorStore,
     TokenStore,
 )
-from node.views import actors, discovery, objects, outbox
+from node.views import actors, discovery, governance, objects, outbox
 
 __all__ = ["create_app"]
 
@@ -56,6 +57,7 @@ def create_app(config: Config) -> web.Application:
     app.cleanup_ctx.append(http_ctx)
     app.cleanup_ctx.append(inbox_ctx)
     app.cleanup_ctx.append(delivery_ctx)
-    for module in (discovery, actors, outbox, objects, inbox_view):
+    app.cleanup_ctx.append(closing_ctx)
+    for module in (discovery, actors, outbox, objects, inbox_view, governance):
         app.router.add_routes(module.routes)
     return app

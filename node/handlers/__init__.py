@@ -7,7 +7,21 @@ and acknowledged but have no side effect. Adding a handler is adding one line he
 
 from __future__ import annotations
 
-from node.handlers import accept, create, delete, follow, reject, undo, update
+from node.handlers import (
+    accept,
+    create,
+    create_ballot,
+    create_ledger_entry,
+    create_proposal,
+    delete,
+    follow,
+    join,
+    leave,
+    poll_reply,
+    reject,
+    undo,
+    update,
+)
 from node.handlers.context import Handler, Inbound
 from node.handlers.local import on_local_activity
 
@@ -19,6 +33,12 @@ HANDLERS: dict[tuple[str, str | None], Handler] = {
     ("Reject", "Follow"): reject.reject_follow,
     ("Undo", "Follow"): undo.undo_follow,
     ("Create", None): create.handle,
+    ("Create", "Proposal"): create_proposal.handle,
+    ("Create", "Ballot"): create_ballot.handle,
+    ("Create", "LedgerEntry"): create_ledger_entry.handle,
+    ("Create", "Note"): poll_reply.handle,
+    ("Join", None): join.handle,
+    ("Leave", None): leave.handle,
     ("Update", None): update.handle,
     ("Delete", None): delete.handle,
 }

@@ -17,6 +17,12 @@ from node.storage.deliveries import (
     HostSummary,
 )
 from node.storage.follows import Follow, FollowStore
+from node.storage.governance import (
+    GovernanceStore,
+    StoredBallot,
+    StoredEntry,
+    StoredProposal,
+)
 from node.storage.inbox import InboxItem, InboxRow, InboxStore, ReceivedObjectStore
 from node.storage.objects import CollectionPage, ObjectStore, StoredObject
 from node.storage.remote_actors import RemoteActor, RemoteActorStore
@@ -33,6 +39,7 @@ __all__ = [
     "DeliveryTarget",
     "Follow",
     "FollowStore",
+    "GovernanceStore",
     "HostRecord",
     "HostSummary",
     "InboxItem",
@@ -45,7 +52,10 @@ __all__ = [
     "RemoteActorStore",
     "SchemaTooNew",
     "StorageError",
+    "StoredBallot",
+    "StoredEntry",
     "StoredObject",
+    "StoredProposal",
     "TokenRecord",
     "TokenStore",
 ]

@@ -13,6 +13,7 @@ from node.delivery import enqueue_activity
 from node.delivery.recipients import addressed
 from node.handlers import on_local_activity
 from node.outbox import prepare_client_activity
+from node.pool_engine.c2s import governance_outbox
 from node.views.actors import ACTOR_PATH, local_actor
 
 __all__ = ["routes"]
@@ -27,6 +28,8 @@ async def post_outbox(request: web.Request) -> web.Response:
     await require_owner(request, owner)
     body = await read_json_object(request)
     prepared = prepare_client_activity(request.app[CONFIG], owner, body)
+    # Governance objects are signed with the member's key, and a local pool applies them now.
+    prepared = await governance_outbox(request.app, owner, body, prepared)
     await request.app[OBJECTS].put_local_activity(
         owner.id, prepared.activity, prepared.created_object, prepared.published
     )

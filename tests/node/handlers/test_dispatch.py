@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
-from node.handlers import accept, create, delete, follow, handler_for, reject, undo, update
+from node.handlers import (
+    accept,
+    create,
+    delete,
+    follow,
+    handler_for,
+    poll_reply,
+    reject,
+    undo,
+    update,
+)
 from node.storage import ActorRecord, RemoteActor
 
 
@@ -20,7 +30,9 @@ def test_specific_rows_win_over_any_object() -> None:
     assert handler_for("Reject", "Follow") is reject.reject_follow
     assert handler_for("Undo", "Follow") is undo.undo_follow
     assert handler_for("Follow", None) is follow.handle
-    assert handler_for("Create", "Note") is create.handle
+    # A Note may be a Mastodon poll reply to a pool's Question; poll_reply stores other Notes.
+    assert handler_for("Create", "Note") is poll_reply.handle
+    assert handler_for("Create", "Article") is create.handle
     assert handler_for("Update", "Person") is update.handle
     assert handler_for("Delete", None) is delete.handle
 

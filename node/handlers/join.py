@@ -1,0 +1,20 @@
+"""Join: a person applies to a local pool; the pool answers per its admission policy."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from node.handlers.context import Inbound
+from node.handlers.governance import pool_recipient, refusing
+from node.pool_engine import join
+
+__all__ = ["handle"]
+
+
+async def handle(inbound: Inbound) -> None:
+    """Record the applicant; open pools Accept at once, vote pools open an admission proposal."""
+    pool = pool_recipient(inbound, inbound.object_id)
+    if pool is None:
+        return
+    await refusing(inbound, pool, lambda: join(
+        inbound.app, pool, inbound.actor, inbound.activity["id"], datetime.now(UTC)))

@@ -1,0 +1,38 @@
+"""The pool services the web app and the federation handlers call.
+
+Every function takes the time it acts at (``at``); the governance core never reads a clock.
+
+* membership: ``join(app, pool, person, join_id, at)``, ``accept_join``, ``reject_join``, ``leave``
+* proposals: ``propose(app, draft_document, at)``, ``open_admission``
+* ballots: ``verify_ballot(app, document)``, ``cast(app, document, at)``, ``cast_poll_reply``
+* tallies: ``recount``, ``tally_of``, ``question_of``; closing: ``close_due(app, now)``, ``closing_ctx``
+* ledger: ``record_request(app, treasurer, request, at)``, ``book_commitment``, ``balances``
+"""
+
+from node.pool_engine.ballots import cast, cast_poll_reply, verify_ballot
+from node.pool_engine.closing import CLOSING_INTERVAL, close_due, closing_ctx
+from node.pool_engine.ledger import balances, book_commitment, record_request
+from node.pool_engine.membership import accept_join, join, leave, reject_join
+from node.pool_engine.proposals import open_admission, propose
+from node.pool_engine.tallies import question_of, recount, tally_of
+
+__all__ = [
+    "CLOSING_INTERVAL",
+    "accept_join",
+    "balances",
+    "book_commitment",
+    "cast",
+    "cast_poll_reply",
+    "close_due",
+    "closing_ctx",
+    "join",
+    "leave",
+    "open_admission",
+    "propose",
+    "question_of",
+    "record_request",
+    "recount",
+    "reject_join",
+    "tally_of",
+    "verify_ballot",
+]

@@ -1,0 +1,110 @@
+"""Governance activities a member posts to their own outbox (ActivityPub §6).
+
+* ``Create(Proposal|Ballot|LedgerEntry)``: the node signs the object with the member's key
+  (FEP-8b32) unless the client sent it signed; a local pool applies it at once (an error is
+  the response, and nothing is stored); a remote pool gets it delivered to its inbox.
+* ``Join``/``Leave`` of a local pool apply at once; of a remote pool they are delivered.
+* ``Accept``/``Reject`` of a Join by a steward of a local pool decide the application.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import UTC, datetime
+from typing import Any
+
+from aiohttp import web
+
+from node.appkeys import ACTORS, OBJECTS
+from node.errors import Forbidden, InvalidRequest
+from node.outbox import PreparedActivity
+from node.pool_engine import ballots, ledger, membership, proposals
+from node.pool_engine.common import key_lookup, signed, store
+from node.storage import ActorRecord
+from node.wire import check_document, verify_author_proof
+
+__all__ = ["GOVERNANCE_OBJECTS", "governance_outbox"]
+
+GOVERNANCE_OBJECTS = {"Proposal": "proposal", "Ballot": "ballot", "LedgerEntry": "ledger-entry"}
+
+
+def _target_pool(obj: dict[str, Any]) -> str | None:
+    pool = obj.get("pool")
+    return pool if isinstance(pool, str) else None
+
+
+async def governance_outbox(
+    app: web.Application, owner: ActorRecord, original: dict[str, Any], prepared: PreparedActivity
+) -> PreparedActivity:
+    """Sign and apply a governance activity before the outbox stores it; others pass through."""
+    activity = prepared.activity
+    kind = activity.get("type")
+    now = datetime.now(UTC)
+    obj = prepared.created_object
+    if kind == "Create" and obj is not None and obj.get("type") in GOVERNANCE_OBJECTS:
+        obj = await _signed_object(app, owner, original, obj, now)
+        pool_uri = _target_pool(obj)
+        if pool_uri is None and obj["type"] == "Ballot":
+            raise InvalidRequest("a Ballot names its 'pool'")
+        activity = {**activity, "object": obj}
+        if pool_uri is not None:
+            for field in ("to",):
+                addressed = activity.get(field) or []
+                addressed = addressed if isinstance(addressed, list) else [addressed]
+                if pool_uri not in addressed:
+                    activity[field] = [*addressed, pool_uri]
+        prepared = dataclasses.replace(prepared, activity=activity, created_object=obj)
+        if await app[OBJECTS].get(obj["id"]) is not None:
+            # The same signed object again (a replay): listed once, applied once.
+            prepared = dataclasses.replace(prepared, created_object=None)
+        pool = await app[ACTORS].by_uri(pool_uri) if pool_uri else None
+        if pool is not None and pool.is_pool:
+            check_document(GOVERNANCE_OBJECTS[obj["type"]], obj)
+            if obj["type"] == "Proposal":
+                await proposals.propose(app, obj, now)
+            elif obj["type"] == "Ballot":
+                await ballots.cast(app, obj, now, verified=True)
+            else:
+                await ledger.record_request(app, owner.uri, obj, now)
+        return prepared
+    target = activity.get("object")
+    target_id = target if isinstance(target, str) else (target or {}).get("id") if isinstance(target, dict) else None
+    if kind in ("Join", "Leave") and isinstance(target_id, str):
+        addressed = activity.get("to") or []
+        addressed = addressed if isinstance(addressed, list) else [addressed]
+        if target_id not in addressed:
+            # A remote pool learns of it only if it is addressed (delivery follows "to").
+            activity = {**activity, "to": [*addressed, target_id]}
+            prepared = dataclasses.replace(prepared, activity=activity)
+        pool = await app[ACTORS].by_uri(target_id)
+        if pool is not None and pool.is_pool:
+            if kind == "Join":
+                await membership.join(app, pool, owner.uri, activity["id"], now)
+            else:
+                await membership.leave(app, pool, owner.uri, now)
+    elif kind in ("Accept", "Reject") and isinstance(target_id, str):
+        for pool in await app[ACTORS].all("pool"):
+            if await store(app).person_of_join(pool.id, target_id) is not None:
+                if kind == "Accept":
+                    await membership.accept_join(app, pool, owner.uri, target_id, now)
+                else:
+                    await membership.reject_join(app, pool, owner.uri, target_id, now)
+                break
+    return prepared
+
+
+async def _signed_object(
+    app: web.Application, owner: ActorRecord, original: dict[str, Any], obj: dict[str, Any],
+    now: datetime,
+) -> dict[str, Any]:
+    sent = original.get("object") if original.get("type") == "Create" else original
+    if isinstance(sent, dict) and "proof" in sent:
+        # A pre-signed object is kept byte for byte: its id and time are the client's.
+        if sent.get("attributedTo") != owner.uri or not isinstance(sent.get("id"), str):
+            raise Forbidden("a signed object must carry its id and be attributed to you")
+        await verify_author_proof(sent, owner.uri, lambda m: key_lookup(app, m))
+        return dict(sent)
+    obj = {k: v for k, v in obj.items() if k not in ("proof",)}
+    if obj["type"] == "Ballot":
+        obj.setdefault("inReplyTo", obj.get("proposal"))
+    return signed(obj, owner, now)

@@ -1,0 +1,86 @@
+"""Closing proposals at their end time, and what a passed proposal does.
+
+We close at ``closesAt`` only, never early: members may change their ballot until the close,
+so ``decided_early`` would publish a result that is not yet binding (docs/PROTOCOL.md).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+
+from aiohttp import web
+
+from governance import Kind, Outcome, Proposal
+from node.appkeys import ACTORS
+from node.pool_engine.common import POOL_LOCKS, iso, pool_lock, publish, store
+from node.pool_engine.tallies import question_of, recount
+from node.storage import StoredProposal
+
+__all__ = ["CLOSING_INTERVAL", "close_due", "closing_ctx"]
+
+log = logging.getLogger("poolnode.pools")
+
+CLOSING_INTERVAL: web.AppKey[float] = web.AppKey("closing_interval", float)
+"""Seconds between checks for proposals due to close (default 1)."""
+
+
+async def close_due(app: web.Application, now: datetime) -> list[str]:
+    """Close every open proposal whose ``closesAt`` is at or before ``now``; their ids."""
+    closed = []
+    for stored in await store(app).due_proposals(iso(now)):
+        if await close(app, stored, now):
+            closed.append(stored.uri)
+    return closed
+
+
+async def close(app: web.Application, stored: StoredProposal, now: datetime) -> bool:
+    """Publish the final tally and apply a passed proposal's effect."""
+    pool = await app[ACTORS].by_id(stored.pool_id)
+    assert pool is not None
+    proposal = Proposal.from_dict(stored.proposal)
+    at = max(now, proposal.rule.closes_at)
+    async with pool_lock(app, pool):
+        result, document = await recount(app, pool, stored, at, final=True)
+        if not await store(app).close_proposal(stored.id, result.outcome.value, document, iso(at)):
+            return False
+    await publish(app, pool, "Update", document)
+    refreshed = await store(app).proposal(stored.uri)
+    assert refreshed is not None
+    await publish(app, pool, "Update", await question_of(app, pool, refreshed), members=False)
+    if result.outcome is Outcome.PASSED:
+        if proposal.kind is Kind.DISBURSEMENT:
+            from node.pool_engine.ledger import book_commitment
+
+            await book_commitment(app, pool, proposal, result, at)
+        elif proposal.kind is Kind.ADMISSION:
+            from node.pool_engine.membership import admit
+
+            person = getattr(proposal.motion, "person", "")
+            await admit(app, pool, person, at, vote=(proposal, result))
+    return True
+
+
+async def closing_ctx(app: web.Application) -> AsyncIterator[None]:
+    """Cleanup context: the pools' locks, and a worker closing due proposals (it reads the clock)."""
+    interval = app.get(CLOSING_INTERVAL, 1.0)
+    app[POOL_LOCKS] = {}
+
+    async def run() -> None:
+        while True:
+            try:
+                await close_due(app, datetime.now(UTC))
+            except Exception:
+                # A failing close stays open and is retried next round; the trace is logged.
+                log.exception("closing proposals failed")
+            await asyncio.sleep(interval)
+
+    task = asyncio.create_task(run(), name="pool-closing")
+    yield
+    task.cancel()
+    try:
+        await task
+    except asyncio.CancelledError:
+        pass

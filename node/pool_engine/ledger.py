@@ -1,0 +1,121 @@
+"""Booking ledger entries: treasurer requests (contribution, donation, payment) and commitments."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from aiohttp import web
+
+from governance import (
+    Bylaws,
+    Ledger,
+    NotPermitted,
+    Proposal,
+    Roster,
+    Tally,
+    Transaction,
+    commit_disbursement,
+    contribution,
+    donation,
+    pay_disbursement,
+)
+from governance.codec import utc
+from node.errors import NotFound
+from node.pool_engine.common import iso, local_pool, pool_lock, publish, roster_of, signed, store
+from node.storage import ActorRecord, StoredEntry
+from node.wire import InvalidDocument, check_document, ledger_entry_document
+
+__all__ = ["balances", "book", "book_commitment", "record_request"]
+
+Build = Callable[[str, Ledger, Roster, Bylaws], Transaction]
+
+
+async def book(
+    app: web.Application, pool: ActorRecord, build: Build, source: str | None, at: datetime
+) -> StoredEntry:
+    """Append one pool-signed entry built from the current ledger; once per ``source``."""
+    governance = store(app)
+    async with pool_lock(app, pool):
+        if source is not None:
+            known = await governance.entry_by_source(source)
+            if known is not None:
+                return known
+        roster, bylaws, ledger = await roster_of(app, pool)
+        sequence = len(ledger.entries) + 1
+        transaction = build(f"{pool.uri}/ledger/{sequence}", ledger, roster, bylaws)
+        ledger = ledger.apply(transaction)  # refuses an overdraft with the governance error
+        document = signed(ledger_entry_document(ledger.entries[-1], pool.uri, sequence), pool, at)
+        await governance.add_entry(
+            pool.id, sequence=sequence, uri=transaction.id, source_uri=source,
+            kind=transaction.kind.value, entry=ledger.entries[-1].to_dict(), document=document,
+            created_at=iso(at),
+        )
+    await publish(app, pool, "Create", document)
+    entry = await governance.entry(transaction.id)
+    assert entry is not None
+    return entry
+
+
+async def record_request(
+    app: web.Application, treasurer: str, request: dict[str, Any], at: datetime
+) -> StoredEntry:
+    """A treasurer's ``LedgerEntry`` request: contribution, donation or payment of a disbursement."""
+    check_document("ledger-entry", request)
+    if "postings" in request:
+        raise InvalidDocument("send a request (entryKind, amount, person or proposal); the pool books it")
+    pool = await local_pool(app, request.get("pool"))
+    kind, amount = request["entryKind"], request["amount"]
+    when = utc(at)
+
+    if kind == "contribution":
+        person = request.get("person")
+        if not isinstance(person, str):
+            raise InvalidDocument("a contribution names the 'person' who paid")
+
+        def build(id: str, ledger: Ledger, roster: Roster, bylaws: Bylaws) -> Transaction:
+            return contribution(id, when, ledger, person, amount, by=treasurer, roster=roster)
+    elif kind == "donation":
+        donor = request.get("person") or request.get("reference") or "anonymous"
+
+        def build(id: str, ledger: Ledger, roster: Roster, bylaws: Bylaws) -> Transaction:
+            return donation(id, when, ledger, str(donor), amount, by=treasurer, roster=roster)
+    elif kind == "payment":
+        stored = await store(app).proposal(str(request.get("proposal")))
+        if stored is None or stored.pool_id != pool.id:
+            raise NotFound("no such disbursement proposal in this pool")
+        proposal = Proposal.from_dict(stored.proposal)
+        reference = str(request.get("reference", ""))
+
+        def build(id: str, ledger: Ledger, roster: Roster, bylaws: Bylaws) -> Transaction:
+            return pay_disbursement(id, when, ledger, proposal, amount, reference=reference,
+                                    by=treasurer, roster=roster)
+    else:
+        raise NotPermitted("not_permitted", f"{kind} entries are booked by the pool itself")
+    source = request.get("id") if isinstance(request.get("id"), str) else None
+    return await book(app, pool, build, source, at)
+
+
+async def book_commitment(
+    app: web.Application, pool: ActorRecord, proposal: Proposal, result: Tally, at: datetime
+) -> StoredEntry:
+    """Earmark a passed disbursement's amount (booked by the pool when the vote closes)."""
+    amount = getattr(proposal.motion, "amount", 0)
+
+    def build(id: str, ledger: Ledger, roster: Roster, bylaws: Bylaws) -> Transaction:
+        return commit_disbursement(id, utc(at), ledger, proposal, result, amount)
+
+    return await book(app, pool, build, proposal.id + "#commitment", at)
+
+
+async def balances(app: web.Application, pool: ActorRecord) -> dict[str, Any]:
+    """The balances a replay of the public ledger gives, and its head hash."""
+    _, bylaws, ledger = await roster_of(app, pool)
+    return {
+        "currency": bylaws.currency,
+        "fund": ledger.fund,
+        "balances": dict(sorted(ledger.balances.items())),
+        "entries": len(ledger.entries),
+        "headHash": ledger.head,
+    }

@@ -1,0 +1,115 @@
+"""Joining and leaving a pool under its admission policy (open, steward, member vote)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from aiohttp import web
+
+from governance import AdmissionPolicy, GovernanceError, NotPermitted, Roster
+from node.errors import NotFound
+from node.pool_engine.common import iso, pool_lock, roster_of, store
+from node.storage import ActorRecord
+
+__all__ = ["accept_join", "join", "leave", "reject_join"]
+
+log_name = "poolnode.pools"
+
+
+def _roles(roster: Roster, person: str) -> tuple[str, ...]:
+    entry = roster.get(person)
+    return tuple(sorted(r.value for r in entry.roles)) if entry is not None else ()
+
+
+async def _answer(app: web.Application, pool: ActorRecord, kind: str, join_id: str | None,
+                  person: str, reason: str | None = None) -> None:
+    from node.handlers.replies import reply
+
+    obj: object = join_id or {"type": "Join", "actor": person, "object": pool.uri}
+    activity = await reply(app, pool, kind, obj, person)
+    del activity, reason
+
+
+async def join(
+    app: web.Application, pool: ActorRecord, person: str, join_id: str | None, at: datetime
+) -> str:
+    """``person`` applies; returns the state now ('member' or 'applicant').
+
+    open: admitted at once (once the minimum share is confirmed); steward: waits for a
+    steward's Accept; vote: an admission proposal opens and its outcome decides.
+    """
+    async with pool_lock(app, pool):
+        roster, bylaws, _ = await roster_of(app, pool)
+        roster = roster.apply(person, at)
+        state: str = "applicant"
+        roles: tuple[str, ...] = ()
+        if bylaws.admission is AdmissionPolicy.OPEN and roster.get(person).share_paid >= bylaws.min_share:  # type: ignore[union-attr]
+            roster = roster.admit(person, at, bylaws)
+            state, roles = "member", _roles(roster, person)
+        await store(app).set_membership(pool.id, person, state=state, roles=roles, at=iso(at),
+                                        join_activity=join_id)
+    if state == "member":
+        await _answer(app, pool, "Accept", join_id, person)
+    elif bylaws.admission is AdmissionPolicy.VOTE:
+        from node.pool_engine.proposals import open_admission
+
+        await open_admission(app, pool, roster, person, at)
+    return state
+
+
+async def accept_join(
+    app: web.Application, pool: ActorRecord, steward: str, join_id: str, at: datetime
+) -> str:
+    """A steward admits the applicant whose Join this is (steward or open policy)."""
+    person = await store(app).person_of_join(pool.id, join_id)
+    if person is None:
+        raise NotFound("no such Join to this pool")
+    await admit(app, pool, person, at, by=steward)
+    return person
+
+
+async def admit(app: web.Application, pool: ActorRecord, person: str, at: datetime, *,
+                by: str | None = None, vote: tuple[object, object] | None = None) -> None:
+    """Admit an applicant (by a steward, or by a passed admission vote) and tell them."""
+    async with pool_lock(app, pool):
+        roster, bylaws, _ = await roster_of(app, pool)
+        if vote is not None:
+            roster = roster.admit_by_vote(vote[0], vote[1], at, bylaws)  # type: ignore[arg-type]
+        else:
+            roster = roster.admit(person, at, bylaws, by=by)
+        await store(app).set_membership(pool.id, person, state="member",
+                                        roles=_roles(roster, person), at=iso(at))
+    await _answer(app, pool, "Accept", await store(app).join_activity(pool.id, person), person)
+
+
+async def reject_join(
+    app: web.Application, pool: ActorRecord, steward: str, join_id: str, at: datetime
+) -> str:
+    """A steward turns an application down; the person may apply again later."""
+    roster, _, _ = await roster_of(app, pool)
+    entry = roster.get(steward)
+    if entry is None or "steward" not in {r.value for r in entry.roles} or not roster.is_member(steward):
+        raise NotPermitted("not_permitted", "only a steward may turn an application down")
+    person = await store(app).person_of_join(pool.id, join_id)
+    if person is None or roster.is_member(person):
+        raise NotFound("no pending Join with this id")
+    await store(app).set_membership(pool.id, person, state="left", roles=(), at=iso(at))
+    await _answer(app, pool, "Reject", join_id, person)
+    return person
+
+
+async def leave(app: web.Application, pool: ActorRecord, person: str, at: datetime) -> None:
+    """A member leaves; their capital is refunded when the fund covers it."""
+    async with pool_lock(app, pool):
+        roster, _, _ = await roster_of(app, pool)
+        roster = roster.leave(person, at)
+        await store(app).set_membership(pool.id, person, state="left", roles=(), at=iso(at))
+    from governance import refund
+    from node.pool_engine.ledger import book
+
+    try:
+        await book(app, pool, lambda id, ledger, r, b: refund(id, at, ledger, person, r),
+                   f"{pool.uri}#refund:{person}:{iso(at)}", at)
+    except GovernanceError as exc:
+        if exc.code not in ("nothing_to_refund", "overdraft"):
+            raise

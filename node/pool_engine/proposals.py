@@ -1,0 +1,105 @@
+"""Opening proposals: a member's draft (C2S or S2S) or the pool's own admission proposal."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import datetime
+from typing import Any
+
+from aiohttp import web
+
+from governance import Admission, BallotType, NotPermitted, Proposal, Roster, open_proposal
+from governance.proposals import Motion
+from node.pool_engine.common import (
+    iso,
+    local_pool,
+    new_id,
+    pool_lock,
+    publish,
+    roster_of,
+    signed,
+    store,
+)
+from node.pool_engine.tallies import question_of, recount
+from node.storage import ActorRecord, StoredProposal
+from node.wire import (
+    InvalidDocument,
+    check_document,
+    draft_from_document,
+    electorate_document,
+    proposal_document,
+)
+
+__all__ = ["open_admission", "propose"]
+
+
+async def propose(
+    app: web.Application, draft_document: dict[str, Any], at: datetime
+) -> StoredProposal:
+    """Open a member's (already proof-checked) draft in the pool it names; the same draft twice opens once."""
+    draft = draft_from_document(check_document("proposal", draft_document))
+    if "electorate" in draft_document:
+        raise InvalidDocument("send a draft: the pool freezes the rule and the electorate")
+    pool = await local_pool(app, draft.pool)
+    async with pool_lock(app, pool):
+        known = await store(app).proposal_by_source(draft.id)
+        if known is not None:
+            return known
+        roster, bylaws, _ = await roster_of(app, pool)
+        if not roster.is_member(draft.author):
+            raise NotPermitted("not_a_member", "only a member of the pool may propose")
+        proposal = open_proposal(
+            id=new_id(pool, "proposals"), author=draft.author, title=draft.title,
+            motion=draft.motion, bylaws=bylaws, electorate=roster.electorate(), opens_at=at.replace(microsecond=0),
+            ballot_type=draft.ballot_type, options=draft.options,
+        )
+        return await _store_and_publish(app, pool, proposal, draft.id, at)
+
+
+async def open_admission(
+    app: web.Application, pool: ActorRecord, roster: Roster, person: str, at: datetime
+) -> StoredProposal:
+    """The pool itself proposes to admit an applicant (admission policy ``vote``)."""
+    from node.appkeys import ACTORS
+    from node.pools import load_bylaws
+
+    bylaws = await load_bylaws(app[ACTORS], pool)
+    electorate = roster.electorate()
+    motion: Motion = Admission(person)
+    # open_proposal wants an author in the electorate; the pool is the proposer here.
+    proposal = open_proposal(
+        id=new_id(pool, "proposals"), author=min(electorate.members), title=f"Admit {person}",
+        motion=motion, bylaws=bylaws, electorate=electorate, opens_at=at.replace(microsecond=0),
+        ballot_type=BallotType.CONSENT,
+    )
+    proposal = dataclasses.replace(proposal, author=pool.uri)
+    return await _store_and_publish(app, pool, proposal, None, at)
+
+
+async def _store_and_publish(
+    app: web.Application, pool: ActorRecord, proposal: Proposal, source: str | None, at: datetime
+) -> StoredProposal:
+    published = iso(at)
+    document = signed(proposal_document(proposal, pool.uri, published), pool, at)
+    electorate = signed(electorate_document(proposal, pool.uri, published), pool, at)
+    governance = store(app)
+    # The first tally is over no ballots; recount needs the stored row, so sign it directly.
+    from governance import tally
+    from node.wire import tally_document
+
+    empty = tally(proposal.rule, proposal.electorate, [])
+    first = signed(tally_document(empty, pool.uri, [], final=False, updated=published), pool, at)
+    await governance.add_proposal(
+        pool_id=pool.id, uri=proposal.id, source_uri=source, author_uri=proposal.author,
+        kind=proposal.kind.value, closes_at=iso(proposal.rule.closes_at),
+        proposal=proposal.to_dict(), document=document, electorate_document=electorate,
+        tally_document=first, outcome=empty.outcome.value, created_at=published,
+    )
+    stored = await governance.proposal(proposal.id)
+    assert stored is not None
+    await publish(app, pool, "Create", document, followers=False)
+    await publish(app, pool, "Create", await question_of(app, pool, stored), members=False)
+    return stored
+
+
+__all__ += ["recount"]

@@ -1,0 +1,334 @@
+"""Proposals, ballots, tallies, ledger entries and membership changes of local pools."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from dataclasses import dataclass
+from typing import Any
+
+import aiosqlite
+
+from node.storage.actors import Membership
+from node.storage.database import Database
+
+__all__ = [
+    "GovernanceStore",
+    "StoredBallot",
+    "StoredEntry",
+    "StoredProposal",
+]
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+
+
+@dataclass(frozen=True, slots=True)
+class StoredProposal:
+    """An opened proposal: the governance value's dict and the pool-signed documents."""
+
+    id: int
+    pool_id: int
+    uri: str
+    source_uri: str | None
+    author_uri: str
+    kind: str
+    state: str
+    closes_at: str
+    outcome: str | None
+    proposal: dict[str, Any]
+    document: dict[str, Any]
+    electorate_document: dict[str, Any]
+    created_at: str
+    closed_at: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class StoredBallot:
+    """An accepted ballot and the signed document that proves it."""
+
+    id: int
+    uri: str
+    voter_uri: str
+    ballot: dict[str, Any]
+    document: dict[str, Any]
+    attested_by: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class StoredEntry:
+    """A booked ledger entry and its pool-signed document."""
+
+    sequence: int
+    uri: str
+    entry: dict[str, Any]
+    document: dict[str, Any]
+
+
+def _proposal(row: aiosqlite.Row) -> StoredProposal:
+    return StoredProposal(
+        id=row["id"], pool_id=row["pool_id"], uri=row["uri"], source_uri=row["source_uri"],
+        author_uri=row["author_uri"], kind=row["kind"], state=row["state"],
+        closes_at=row["closes_at"], outcome=row["outcome"],
+        proposal=json.loads(row["proposal_json"]), document=json.loads(row["document"]),
+        electorate_document=json.loads(row["electorate_document"]),
+        created_at=row["created_at"], closed_at=row["closed_at"],
+    )
+
+
+def _ballot(row: aiosqlite.Row) -> StoredBallot:
+    return StoredBallot(row["id"], row["uri"], row["voter_uri"], json.loads(row["ballot_json"]),
+                        json.loads(row["document"]), row["attested_by"])
+
+
+def _entry(row: aiosqlite.Row) -> StoredEntry:
+    return StoredEntry(row["sequence"], row["uri"], json.loads(row["entry_json"]),
+                       json.loads(row["document"]))
+
+
+def _membership(row: aiosqlite.Row) -> Membership:
+    return Membership(row["id"], row["pool_id"], row["person_uri"],
+                      tuple(r for r in row["roles"].split(",") if r), row["state"], row["joined_at"])
+
+
+class GovernanceStore:
+    """Queries behind the pool engine (node/pool_engine)."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    # Memberships (the memberships table of schema 1, extended by schema 4).
+
+    async def memberships(self, pool_id: int) -> list[Membership]:
+        """Every person who ever applied to the pool, any state, oldest first."""
+        rows = await self.db.fetchall(
+            "SELECT * FROM memberships WHERE pool_id = ? ORDER BY id", (pool_id,)
+        )
+        return [_membership(r) for r in rows]
+
+    async def membership(self, pool_id: int, person_uri: str) -> Membership | None:
+        """One person's membership row."""
+        row = await self.db.fetchone(
+            "SELECT * FROM memberships WHERE pool_id = ? AND person_uri = ?", (pool_id, person_uri)
+        )
+        return _membership(row) if row else None
+
+    async def join_activity(self, pool_id: int, person_uri: str) -> str | None:
+        """The Join that made the person an applicant, if any."""
+        row = await self.db.fetchone(
+            "SELECT join_activity FROM memberships WHERE pool_id = ? AND person_uri = ?",
+            (pool_id, person_uri),
+        )
+        return row["join_activity"] if row else None
+
+    async def person_of_join(self, pool_id: int, join_id: str) -> str | None:
+        """Who sent the Join with this id to the pool."""
+        row = await self.db.fetchone(
+            "SELECT person_uri FROM memberships WHERE pool_id = ? AND join_activity = ?",
+            (pool_id, join_id),
+        )
+        return row["person_uri"] if row else None
+
+    async def set_membership(
+        self, pool_id: int, person_uri: str, *, state: str, roles: tuple[str, ...], at: str,
+        join_activity: str | None = None,
+    ) -> None:
+        """Create or update a person's membership row."""
+        async with self.db.transaction() as conn:
+            cursor = await conn.execute(
+                "UPDATE memberships SET state = ?, roles = ?, updated_at = ?,"
+                " join_activity = COALESCE(?, join_activity),"
+                " joined_at = CASE WHEN ? = 'member' AND state != 'member' THEN ? ELSE joined_at END"
+                " WHERE pool_id = ? AND person_uri = ?",
+                (state, ",".join(roles), at, join_activity, state, at, pool_id, person_uri),
+            )
+            if cursor.rowcount == 0:
+                await conn.execute(
+                    "INSERT INTO memberships (pool_id, person_uri, roles, state, joined_at,"
+                    " join_activity, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    (pool_id, person_uri, ",".join(roles), state, at, join_activity, at),
+                )
+
+    # Proposals.
+
+    async def add_proposal(
+        self, *, pool_id: int, uri: str, source_uri: str | None, author_uri: str, kind: str,
+        closes_at: str, proposal: dict[str, Any], document: dict[str, Any],
+        electorate_document: dict[str, Any], tally_document: dict[str, Any], outcome: str,
+        created_at: str,
+    ) -> bool:
+        """Store an opened proposal with its first tally; False if its source was opened before."""
+        try:
+            async with self.db.transaction() as conn:
+                cursor = await conn.execute(
+                    "INSERT INTO proposals (pool_id, uri, source_uri, author_uri, kind, closes_at,"
+                    " proposal_json, document, electorate_document, created_at)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (pool_id, uri, source_uri, author_uri, kind, closes_at, _dumps(proposal),
+                     _dumps(document), _dumps(electorate_document), created_at),
+                )
+                await conn.execute(
+                    "INSERT INTO tallies (proposal_id, outcome, final, document, updated_at)"
+                    " VALUES (?, ?, 0, ?, ?)",
+                    (cursor.lastrowid, outcome, _dumps(tally_document), created_at),
+                )
+        except sqlite3.IntegrityError:
+            return False
+        return True
+
+    async def proposal(self, uri: str) -> StoredProposal | None:
+        """A proposal by its id (the pool's Proposal document id)."""
+        row = await self.db.fetchone("SELECT * FROM proposals WHERE uri = ?", (uri,))
+        return _proposal(row) if row else None
+
+    async def proposal_by_source(self, source_uri: str) -> StoredProposal | None:
+        """The proposal opened from a member's draft."""
+        row = await self.db.fetchone("SELECT * FROM proposals WHERE source_uri = ?", (source_uri,))
+        return _proposal(row) if row else None
+
+    async def proposals_of_pool(
+        self, pool_id: int, *, limit: int, before: int | None = None
+    ) -> list[StoredProposal]:
+        """A pool's proposals, newest first, keyset-paged on the row id."""
+        sql, params = "SELECT * FROM proposals WHERE pool_id = ?", [pool_id]
+        if before is not None:
+            sql += " AND id < ?"
+            params.append(before)
+        rows = await self.db.fetchall(sql + " ORDER BY id DESC LIMIT ?", (*params, limit))
+        return [_proposal(r) for r in rows]
+
+    async def count_proposals(self, pool_id: int) -> int:
+        """How many proposals a pool has opened."""
+        row = await self.db.fetchone(
+            "SELECT COUNT(*) AS n FROM proposals WHERE pool_id = ?", (pool_id,)
+        )
+        return int(row["n"]) if row else 0
+
+    async def due_proposals(self, now: str) -> list[StoredProposal]:
+        """Open proposals whose closing time has come."""
+        rows = await self.db.fetchall(
+            "SELECT * FROM proposals WHERE state = 'open' AND closes_at <= ? ORDER BY closes_at",
+            (now,),
+        )
+        return [_proposal(r) for r in rows]
+
+    async def open_proposals(self) -> list[StoredProposal]:
+        """Every open proposal (the scheduler checks them for an early decision)."""
+        rows = await self.db.fetchall("SELECT * FROM proposals WHERE state = 'open' ORDER BY id")
+        return [_proposal(r) for r in rows]
+
+    async def close_proposal(
+        self, proposal_id: int, outcome: str, tally_document: dict[str, Any], at: str
+    ) -> bool:
+        """Close an open proposal with its final tally; False if it was already closed."""
+        async with self.db.transaction() as conn:
+            cursor = await conn.execute(
+                "UPDATE proposals SET state = 'closed', outcome = ?, closed_at = ?"
+                " WHERE id = ? AND state = 'open'",
+                (outcome, at, proposal_id),
+            )
+            if cursor.rowcount == 0:
+                return False
+            await conn.execute(
+                "UPDATE tallies SET outcome = ?, final = 1, document = ?, updated_at = ?"
+                " WHERE proposal_id = ?",
+                (outcome, _dumps(tally_document), at, proposal_id),
+            )
+        return True
+
+    # Ballots and tallies.
+
+    async def add_ballot(
+        self, proposal_id: int, *, uri: str, voter_uri: str, cast_at: str, ballot: dict[str, Any],
+        document: dict[str, Any], attested_by: str | None, received_at: str,
+    ) -> bool:
+        """Store an accepted ballot; False if this ballot id was stored before."""
+        try:
+            await self.db.execute(
+                "INSERT INTO ballots (proposal_id, uri, voter_uri, cast_at, ballot_json, document,"
+                " attested_by, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (proposal_id, uri, voter_uri, cast_at, _dumps(ballot), _dumps(document),
+                 attested_by, received_at),
+            )
+        except sqlite3.IntegrityError:
+            return False
+        return True
+
+    async def ballot(self, proposal_id: int, uri: str) -> StoredBallot | None:
+        """One stored ballot of a proposal."""
+        row = await self.db.fetchone(
+            "SELECT * FROM ballots WHERE proposal_id = ? AND uri = ?", (proposal_id, uri)
+        )
+        return _ballot(row) if row else None
+
+    async def ballot_by_uri(self, uri: str) -> StoredBallot | None:
+        """A stored ballot by its id, whatever the proposal."""
+        row = await self.db.fetchone("SELECT * FROM ballots WHERE uri = ?", (uri,))
+        return _ballot(row) if row else None
+
+    async def ballots(self, proposal_id: int) -> list[StoredBallot]:
+        """Every accepted ballot of a proposal, in arrival order."""
+        rows = await self.db.fetchall(
+            "SELECT * FROM ballots WHERE proposal_id = ? ORDER BY id", (proposal_id,)
+        )
+        return [_ballot(r) for r in rows]
+
+    async def set_tally(self, proposal_id: int, outcome: str, document: dict[str, Any], at: str) -> None:
+        """Replace the running tally of an open proposal."""
+        await self.db.execute(
+            "UPDATE tallies SET outcome = ?, document = ?, updated_at = ?"
+            " WHERE proposal_id = ? AND final = 0",
+            (outcome, _dumps(document), at, proposal_id),
+        )
+
+    async def tally_document(self, proposal_id: int) -> dict[str, Any] | None:
+        """The latest pool-signed Tally document."""
+        row = await self.db.fetchone(
+            "SELECT document FROM tallies WHERE proposal_id = ?", (proposal_id,)
+        )
+        return json.loads(row["document"]) if row else None
+
+    # Ledger.
+
+    async def ledger(self, pool_id: int) -> list[StoredEntry]:
+        """A pool's whole ledger, oldest first."""
+        rows = await self.db.fetchall(
+            "SELECT * FROM ledger_entries WHERE pool_id = ? ORDER BY sequence", (pool_id,)
+        )
+        return [_entry(r) for r in rows]
+
+    async def ledger_page(
+        self, pool_id: int, *, limit: int, before: int | None = None
+    ) -> list[StoredEntry]:
+        """Ledger entries newest first, keyset-paged on the sequence number."""
+        sql, params = "SELECT * FROM ledger_entries WHERE pool_id = ?", [pool_id]
+        if before is not None:
+            sql += " AND sequence < ?"
+            params.append(before)
+        rows = await self.db.fetchall(sql + " ORDER BY sequence DESC LIMIT ?", (*params, limit))
+        return [_entry(r) for r in rows]
+
+    async def entry_by_source(self, source_uri: str) -> StoredEntry | None:
+        """The entry booked for a request (or a proposal's commitment), if any."""
+        row = await self.db.fetchone(
+            "SELECT * FROM ledger_entries WHERE source_uri = ?", (source_uri,)
+        )
+        return _entry(row) if row else None
+
+    async def entry(self, uri: str) -> StoredEntry | None:
+        """One ledger entry by its id."""
+        row = await self.db.fetchone("SELECT * FROM ledger_entries WHERE uri = ?", (uri,))
+        return _entry(row) if row else None
+
+    async def add_entry(
+        self, pool_id: int, *, sequence: int, uri: str, source_uri: str | None, kind: str,
+        entry: dict[str, Any], document: dict[str, Any], created_at: str,
+    ) -> None:
+        """Append a booked entry (the caller holds the pool's ledger lock)."""
+        await self.db.execute(
+            "INSERT INTO ledger_entries (pool_id, sequence, uri, source_uri, kind, entry_json,"
+            " document, hash, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (pool_id, sequence, uri, source_uri, kind, _dumps(entry), _dumps(document),
+             entry["hash"], created_at),
+        )

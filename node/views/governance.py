@@ -1,0 +1,153 @@
+"""A pool's governance documents: proposals (also as Questions), electorates, tallies, ballots, ledger."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiohttp import web
+
+from node.activitypub import activity_response
+from node.appkeys import ACTORS, CONFIG
+from node.documents import collection_document, collection_page_document
+from node.errors import InvalidRequest, NotFound
+from node.pool_engine import balances, question_of, tally_of
+from node.pool_engine.common import store
+from node.storage import ActorRecord, StoredProposal
+from schemas import POOLNODE_CONTEXT_URL, load_context
+
+__all__ = ["routes"]
+
+routes = web.RouteTableDef()
+
+POOL = r"/pools/{name:[a-z0-9_]+}"
+PROPOSAL = POOL + r"/proposals/{key:[0-9a-f-]{36}}"
+
+
+async def _pool(request: web.Request) -> ActorRecord:
+    pool = await request.app[ACTORS].by_username(request.match_info["name"], "pool")
+    if pool is None:
+        raise NotFound(f"no pool named {request.match_info['name']!r}")
+    return pool
+
+
+async def _proposal(request: web.Request) -> tuple[ActorRecord, StoredProposal]:
+    pool = await _pool(request)
+    uri = f"{pool.uri}/proposals/{request.match_info['key']}"
+    stored = await store(request.app).proposal(uri)
+    if stored is None:
+        raise NotFound("no such proposal")
+    return pool, stored
+
+
+def _before(request: web.Request) -> int | None:
+    raw = request.query.get("before")
+    if raw is not None and not raw.isdigit():
+        raise InvalidRequest("'before' must be a positive integer cursor")
+    return int(raw) if raw is not None else None
+
+
+@routes.get("/ns/v1")
+async def get_vocabulary(request: web.Request) -> web.Response:
+    """Our JSON-LD context (canonically https://poolnode.org/ns/v1), served from the bundle."""
+    return web.json_response(load_context(POOLNODE_CONTEXT_URL), content_type="application/ld+json")
+
+
+@routes.get(POOL + "/proposals")
+async def get_proposals(request: web.Request) -> web.Response:
+    """The pool's proposals, newest first, as full pool-signed Proposal documents."""
+    pool = await _pool(request)
+    governance = store(request.app)
+    collection_id = pool.uri + "/proposals"
+    if "page" not in request.query:
+        total = await governance.count_proposals(pool.id)
+        return activity_response(request, collection_document(collection_id, total))
+    limit = request.app[CONFIG].page_size
+    before = _before(request)
+    rows = await governance.proposals_of_pool(pool.id, limit=limit + 1, before=before)
+    more = len(rows) > limit
+    rows = rows[:limit]
+    page = collection_page_document(collection_id, [r.document for r in rows], before=before,
+                                    next_before=rows[-1].id if more and rows else None)
+    return activity_response(request, page)
+
+
+@routes.get(PROPOSAL)
+async def get_proposal(request: web.Request) -> web.Response:
+    """One pool-signed Proposal document."""
+    _, stored = await _proposal(request)
+    return activity_response(request, stored.document)
+
+
+@routes.get(PROPOSAL + "/electorate")
+async def get_electorate(request: web.Request) -> web.Response:
+    """The frozen, pool-signed Electorate of a proposal."""
+    _, stored = await _proposal(request)
+    return activity_response(request, stored.electorate_document)
+
+
+@routes.get(PROPOSAL + "/question")
+async def get_question(request: web.Request) -> web.Response:
+    """The proposal as an ActivityStreams Question (what Mastodon shows as a poll)."""
+    pool, stored = await _proposal(request)
+    return activity_response(request, await question_of(request.app, pool, stored))
+
+
+@routes.get(PROPOSAL + "/tally")
+async def get_tally(request: web.Request) -> web.Response:
+    """The latest pool-signed Tally (``final`` once the proposal closed)."""
+    _, stored = await _proposal(request)
+    document = await tally_of(request.app, stored)
+    if document is None:
+        raise NotFound("no tally yet")
+    return activity_response(request, document)
+
+
+@routes.get(PROPOSAL + "/ballots")
+async def get_ballots(request: web.Request) -> web.Response:
+    """Every accepted ballot as its signed document: the inputs anyone can recount from."""
+    _, stored = await _proposal(request)
+    items: list[Any] = [b.document for b in await store(request.app).ballots(stored.id)]
+    collection_id = stored.uri + "/ballots"
+    return activity_response(request, {
+        "@context": "https://www.w3.org/ns/activitystreams", "id": collection_id,
+        "type": "OrderedCollection", "totalItems": len(items), "orderedItems": items,
+    })
+
+
+@routes.get(POOL + "/ledger")
+async def get_ledger(request: web.Request) -> web.Response:
+    """The pool's ledger: pool-signed LedgerEntry documents, newest first, paged by sequence."""
+    pool = await _pool(request)
+    governance = store(request.app)
+    collection_id = pool.uri + "/ledger"
+    if "page" not in request.query:
+        summary = await balances(request.app, pool)
+        document = collection_document(collection_id, summary["entries"])
+        document["@context"] = ["https://www.w3.org/ns/activitystreams", POOLNODE_CONTEXT_URL]
+        document["headHash"] = summary["headHash"]
+        return activity_response(request, document)
+    limit = request.app[CONFIG].page_size
+    before = _before(request)
+    rows = await governance.ledger_page(pool.id, limit=limit + 1, before=before)
+    more = len(rows) > limit
+    rows = rows[:limit]
+    page = collection_page_document(collection_id, [r.document for r in rows], before=before,
+                                    next_before=rows[-1].sequence if more and rows else None)
+    return activity_response(request, page)
+
+
+@routes.get(POOL + "/ledger/balances")
+async def get_balances(request: web.Request) -> web.Response:
+    """Balances from a replay of the ledger, and the head hash a replay must reach."""
+    pool = await _pool(request)
+    return web.json_response({"pool": pool.uri, **await balances(request.app, pool)})
+
+
+@routes.get(POOL + r"/ledger/{sequence:[0-9]+}")
+async def get_entry(request: web.Request) -> web.Response:
+    """One LedgerEntry document."""
+    pool = await _pool(request)
+    entry = await store(request.app).entry(f"{pool.uri}/ledger/{request.match_info['sequence']}")
+    if entry is None:
+        raise NotFound("no such ledger entry")
+    return activity_response(request, entry.document)
