@@ -22,7 +22,6 @@ import aiohttp
 
 from federation.addresses import check_url, is_forbidden_address
 from federation.errors import UnsafeAddress
-from federation.fetch import Fetcher
 from federation.httpsig import PrivateKey, sign_request
 from federation.keys import load_private_key_pem
 from node.delivery.breaker import BreakerPolicy, BreakerState, HostHealth
@@ -89,8 +88,6 @@ class DeliveryQueue:
         self._bodies: OrderedDict[int, tuple[int, bytes]] = OrderedDict()
         self._keys: dict[int, tuple[str, PrivateKey]] = {}
         self._runners: list[asyncio.Task[None]] = []
-        self.fetcher: Fetcher | None = None
-        """Fetches actors when the node has no resolver of its own (see service.py)."""
 
     # ---- lifecycle ---------------------------------------------------------------------------
 

@@ -10,8 +10,6 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
-from federation.errors import FetchError
-from federation.fetch import Fetcher
 from node.accounts import now_iso
 from node.appkeys import ACTORS, CONFIG, DB, DELIVERY
 from node.config import Config
@@ -23,6 +21,7 @@ from node.delivery.recipients import (
     without_private_addressing,
 )
 from node.delivery.schedule import RetryPolicy
+from node.remote import resolve_actor
 from node.storage import ActorRecord, DeliveryStore, DeliveryTarget
 
 __all__ = ["delivery_ctx", "enqueue_activity", "mark_host_alive", "settings_from_config"]
@@ -59,9 +58,6 @@ async def delivery_ctx(app: web.Application) -> AsyncIterator[None]:
         connector=connector, headers={"User-Agent": USER_AGENT}
     ) as session:
         queue = DeliveryQueue(DeliveryStore(app[DB]), app[ACTORS], session, settings)
-        queue.fetcher = Fetcher(
-            session, allow_private_addresses=config.allow_private_addresses
-        )
         app[DELIVERY] = queue
         await queue.start()
         yield
@@ -69,26 +65,9 @@ async def delivery_ctx(app: web.Application) -> AsyncIterator[None]:
 
 
 async def _resolve_inbox(app: web.Application, uri: str) -> str:
-    """The (shared) inbox of a remote actor, via the receiving side's cache when it runs."""
-    try:
-        from node.appkeys import REMOTE_ACTORS
-        from node.remote import resolve_actor
-    except ImportError:  # a tree without the receiving side: fetch the actor ourselves
-        pass
-    else:
-        if REMOTE_ACTORS in app:
-            actor = await resolve_actor(app, uri)
-            return actor.shared_inbox or actor.inbox
-    fetcher = app[DELIVERY].fetcher
-    if fetcher is None:
-        raise FetchError("no fetcher to resolve remote actors", detail=uri)
-    document = await fetcher.fetch_actor(uri)
-    endpoints = document.get("endpoints")
-    shared = endpoints.get("sharedInbox") if isinstance(endpoints, dict) else None
-    inbox = shared if isinstance(shared, str) else document.get("inbox")
-    if not isinstance(inbox, str):
-        raise FetchError("actor document has no inbox", detail=uri)
-    return inbox
+    """The inbox to deliver to for a remote actor: its shared inbox when it has one."""
+    actor = await resolve_actor(app, uri)
+    return actor.shared_inbox or actor.inbox
 
 
 async def enqueue_activity(
