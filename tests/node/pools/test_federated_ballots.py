@@ -1,0 +1,160 @@
+"""Members on other servers: Join, signed ballots over S2S, refusals with a reason, poll replies."""
+
+from __future__ import annotations
+
+import copy
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from cryptography.hazmat.primitives.asymmetric import ed25519
+
+from federation.keys import ed25519_public_to_multibase
+from federation.proofs import create_proof
+from node.app import create_app
+from node.appkeys import ACTORS, OBJECTS
+from node.pool_engine.common import store
+from schemas import OBJECT_CONTEXT
+from tests.conftest import make_node
+from tests.node.inbox_helpers import FakeActor, post_signed, processed, start_remote
+from tests.node.pools.helpers import POOL, post, propose
+
+POOL_INBOX = "/pools/commons/inbox"
+
+
+@dataclass
+class ProofActor(FakeActor):
+    """A remote Person that also publishes an Ed25519 assertionMethod (FEP-521a)."""
+
+    proof_key: ed25519.Ed25519PrivateKey = field(default_factory=ed25519.Ed25519PrivateKey.generate)
+
+    def document(self) -> dict[str, Any]:
+        doc = super().document()
+        doc["assertionMethod"] = [{
+            "id": self.uri + "#ed25519-key", "type": "Multikey", "controller": self.uri,
+            "publicKeyMultibase": ed25519_public_to_multibase(self.proof_key.public_key()),
+        }]
+        return doc
+
+    def ballot(self, proposal: str, *choice: str) -> dict[str, Any]:
+        doc = {"@context": OBJECT_CONTEXT, "id": f"{self.uri}/ballots/{uuid.uuid4()}",
+               "type": "Ballot", "attributedTo": self.uri, "pool": POOL, "proposal": proposal,
+               "choice": list(choice), "to": [POOL],
+               "published": datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")}
+        return create_proof(doc, self.proof_key, self.uri + "#ed25519-key", datetime.now(UTC))
+
+
+@pytest.fixture
+async def remote(aiohttp_server):  # type: ignore[no-untyped-def]
+    return await start_remote(aiohttp_server)
+
+
+@pytest.fixture
+async def fed(tmp_path):  # type: ignore[no-untyped-def]
+    return await make_node(tmp_path / "data", allow_private_addresses=True)
+
+
+@pytest.fixture
+async def client(fed, aiohttp_client):  # type: ignore[no-untyped-def]
+    return await aiohttp_client(create_app(fed.config))
+
+
+def _person(remote, name: str) -> ProofActor:  # type: ignore[no-untyped-def]
+    actor = ProofActor(f"{remote.base}/users/{name}", "Person")
+    remote.actors[actor.uri] = actor
+    return actor
+
+
+async def _send(client, actor: FakeActor, activity: dict[str, Any]):  # type: ignore[no-untyped-def]
+    resp = await post_signed(client, actor, POOL_INBOX, activity)
+    assert resp.status == 202, await resp.text()
+    return await processed(client, activity["id"])
+
+
+async def _admit(client, fed, actor: FakeActor) -> None:  # type: ignore[no-untyped-def]
+    join = actor.activity("Join", POOL, to=[POOL])
+    await _send(client, actor, join)
+    resp = await post(client, "admin", fed.admin_token, {"type": "Accept", "object": join["id"]})
+    assert resp.status == 201, await resp.text()
+
+
+async def _ballots(client, proposal: str) -> list[Any]:  # type: ignore[no-untyped-def]
+    stored = await store(client.app).proposal(proposal)
+    return await store(client.app).ballots(stored.id)
+
+
+async def _rejections(client) -> list[str]:  # type: ignore[no-untyped-def]
+    pool = await client.app[ACTORS].get("commons", "pool")
+    page = await client.app[OBJECTS].collection_page(pool.id, "outbox", before=None, limit=100)
+    documents = await client.app[OBJECTS].documents(page.items)
+    return [d.get("summary", "") for d in documents.values() if d["type"] == "Reject"]
+
+
+async def test_remote_member_votes_with_a_signed_ballot(client, fed, remote) -> None:  # type: ignore[no-untyped-def]
+    bo = _person(remote, "bo")
+    await _admit(client, fed, bo)
+    proposal = (await propose(client, "admin", fed.admin_token))["id"]
+
+    ballot = bo.ballot(proposal, "agree")
+    create = bo.activity("Create", ballot, to=[POOL])
+    item = await _send(client, bo, create)
+    assert item.state == "done"
+    (stored,) = await _ballots(client, proposal)
+    assert stored.voter_uri == bo.uri and stored.attested_by is None
+
+    # The same ballot again under another activity: no change, no error.
+    await _send(client, bo, bo.activity("Create", ballot, to=[POOL]))
+    assert len(await _ballots(client, proposal)) == 1
+
+    # A ballot relayed by another actor counts on its own proof.
+    eve = _person(remote, "eve")
+    relayed = bo.ballot(proposal, "disagree")
+    await _send(client, eve, eve.activity("Create", relayed, to=[POOL]))
+    assert [b.ballot["choice"] for b in await _ballots(client, proposal)] == [["agree"], ["disagree"]]
+
+    tally = await (await client.get(proposal.removeprefix("http://node.test") + "/tally")).json()
+    assert tally["participation"] == 1 and tally["counts"]["disagree"] == 1
+
+
+async def test_refused_ballots_get_a_reason_and_change_nothing(client, fed, remote) -> None:  # type: ignore[no-untyped-def]
+    bo, dan = _person(remote, "bo"), _person(remote, "dan")
+    await _admit(client, fed, bo)
+    proposal = (await propose(client, "admin", fed.admin_token))["id"]
+
+    forged = copy.deepcopy(bo.ballot(proposal, "agree"))
+    forged["choice"] = ["block"]
+    await _send(client, bo, bo.activity("Create", forged, to=[POOL]))
+    await _send(client, dan, dan.activity("Create", dan.ballot(proposal, "agree"), to=[POOL]))
+    unknown = bo.ballot(fed.config.base_url + "/pools/commons/proposals/" + str(uuid.uuid4()), "agree")
+    await _send(client, bo, bo.activity("Create", unknown, to=[POOL]))
+
+    assert await _ballots(client, proposal) == []
+    reasons = await _rejections(client)
+    assert any("does not verify" in r for r in reasons)
+    assert any("only members" in r for r in reasons)
+    assert any("no such proposal" in r for r in reasons)
+
+
+async def test_remote_non_member_cannot_propose(client, fed, remote) -> None:  # type: ignore[no-untyped-def]
+    dan = _person(remote, "dan")
+    draft = {"@context": OBJECT_CONTEXT, "id": dan.uri + "/drafts/1", "type": "Proposal",
+             "attributedTo": dan.uri, "pool": POOL, "name": "Mine", "to": [POOL]}
+    draft = create_proof(draft, dan.proof_key, dan.uri + "#ed25519-key", datetime.now(UTC))
+    await _send(client, dan, dan.activity("Create", draft, to=[POOL]))
+    assert await store(client.app).count_proposals(1) == 0
+    assert any("only a member" in r for r in await _rejections(client))
+
+
+async def test_mastodon_poll_reply_counts_as_an_attested_ballot(client, fed, remote) -> None:  # type: ignore[no-untyped-def]
+    mo = _person(remote, "mo")
+    await _admit(client, fed, mo)
+    proposal = (await propose(client, "admin", fed.admin_token))["id"]
+    note = {"id": mo.uri + "/statuses/1", "type": "Note", "attributedTo": mo.uri,
+            "name": "agree", "inReplyTo": proposal + "/question", "to": [POOL]}
+    await _send(client, mo, mo.activity("Create", note, to=[POOL]))
+    (stored,) = await _ballots(client, proposal)
+    assert stored.voter_uri == mo.uri and stored.attested_by == POOL
+    assert stored.document["attestedBy"] == POOL and stored.document["evidence"] == note["id"]
+    assert stored.document["proof"]["verificationMethod"] == POOL + "#ed25519-key"

@@ -1,0 +1,119 @@
+"""Ledger bookings through the treasurer and closings; joining and leaving under each policy."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from datetime import datetime, timedelta
+
+from governance import AdmissionPolicy
+from node.accounts import create_member, issue_token
+from node.appkeys import ACTORS, TOKENS
+from node.pool_engine import close_due
+from node.pool_engine.common import store
+from node.pools import load_bylaws
+from node.wire import check_document, replay_documents
+from tests.node.pools.helpers import POOL, get, post, propose, vote
+
+
+async def _entries(client) -> list[dict]:  # type: ignore[no-untyped-def,type-arg]
+    page = await get(client, "/pools/commons/ledger?page=true")
+    items = list(page["orderedItems"])
+    while "next" in page:
+        page = await get(client, page["next"])
+        items += page["orderedItems"]
+    return items
+
+
+async def _close(client, proposal: dict) -> None:  # type: ignore[no-untyped-def,type-arg]
+    closes = datetime.fromisoformat(proposal["closesAt"].replace("Z", "+00:00"))
+    assert await close_due(client.app, closes + timedelta(seconds=1)) == [proposal["id"]]
+
+
+async def test_contribution_disbursement_and_payment(client, node) -> None:  # type: ignore[no-untyped-def]
+    contribution = {"type": "LedgerEntry", "pool": POOL, "entryKind": "contribution",
+                    "person": node.alice.uri, "amount": 5000, "reference": "bank 17"}
+    assert (await post(client, "admin", node.admin_token, contribution)).status == 201
+    denied = await post(client, "alice", node.alice_token, contribution)
+    assert denied.status == 403 and (await denied.json())["code"] == "not_permitted"
+
+    proposal = await propose(client, "alice", node.alice_token, proposalKind="disbursement",
+                             amount=3000, currency="EUR", payee="Tool shop", purpose="a drill")
+    await vote(client, "alice", node.alice_token, proposal["id"], "agree")
+    await vote(client, "admin", node.admin_token, proposal["id"], "agree")
+    await _close(client, proposal)
+
+    payment = {"type": "LedgerEntry", "pool": POOL, "entryKind": "payment",
+               "proposal": proposal["id"], "amount": 3000, "reference": "invoice 42"}
+    assert (await post(client, "admin", node.admin_token, payment)).status == 201
+    overdraw = await post(client, "admin", node.admin_token, {**payment, "amount": 1})
+    assert overdraw.status == 422 and (await overdraw.json())["code"] == "overdraft"
+
+    entries = await _entries(client)
+    assert [e["entryKind"] for e in entries] == ["payment", "commitment", "contribution"]
+    for entry in entries:
+        check_document("ledger-entry", entry)
+    ledger = replay_documents("EUR", entries)
+    balances = await (await client.get("/pools/commons/ledger/balances")).json()
+    assert ledger.fund == balances["fund"] == 2000
+    assert ledger.head == balances["headHash"] == entries[0]["entryHash"]
+    assert balances["balances"]["external:Tool shop"] == 3000
+
+
+async def _set_admission(client, policy: AdmissionPolicy) -> None:  # type: ignore[no-untyped-def]
+    actors = client.app[ACTORS]
+    pool = await actors.get("commons", "pool")
+    bylaws = replace(await load_bylaws(actors, pool), admission=policy)
+    await actors.set_bylaws_json(pool.id, json.dumps(bylaws.to_dict()))
+
+
+async def _carol(client, node):  # type: ignore[no-untyped-def]
+    carol = await create_member(node.config, client.app[ACTORS], "carol")
+    return carol, (await issue_token(client.app[TOKENS], carol)).secret
+
+
+async def _state(client, person: str) -> str | None:  # type: ignore[no-untyped-def]
+    pool = await client.app[ACTORS].get("commons", "pool")
+    row = await store(client.app).membership(pool.id, person)
+    return row.state if row else None
+
+
+async def test_open_pool_admits_at_once(client, node) -> None:  # type: ignore[no-untyped-def]
+    await _set_admission(client, AdmissionPolicy.OPEN)
+    carol, token = await _carol(client, node)
+    assert (await post(client, "carol", token, {"type": "Join", "object": POOL})).status == 201
+    assert await _state(client, carol.uri) == "member"
+
+
+async def test_steward_accepts_a_join(client, node) -> None:  # type: ignore[no-untyped-def]
+    carol, token = await _carol(client, node)
+    join = await (await post(client, "carol", token, {"type": "Join", "object": POOL})).json()
+    assert await _state(client, carol.uri) == "applicant"
+    refused = await post(client, "alice", node.alice_token, {"type": "Accept", "object": join["id"]})
+    assert refused.status == 403
+    assert await _state(client, carol.uri) == "applicant"
+    accepted = await post(client, "admin", node.admin_token, {"type": "Accept", "object": join["id"]})
+    assert accepted.status == 201
+    assert await _state(client, carol.uri) == "member"
+
+
+async def test_member_vote_admits(client, node) -> None:  # type: ignore[no-untyped-def]
+    await _set_admission(client, AdmissionPolicy.VOTE)
+    carol, token = await _carol(client, node)
+    await post(client, "carol", token, {"type": "Join", "object": POOL})
+    (admission,) = (await get(client, "/pools/commons/proposals?page=true"))["orderedItems"]
+    assert admission["proposalKind"] == "admission" and admission["person"] == carol.uri
+    await vote(client, "alice", node.alice_token, admission["id"], "agree")
+    await vote(client, "admin", node.admin_token, admission["id"], "agree")
+    await _close(client, admission)
+    assert await _state(client, carol.uri) == "member"
+
+
+async def test_leave_refunds_capital(client, node) -> None:  # type: ignore[no-untyped-def]
+    await post(client, "admin", node.admin_token, {"type": "LedgerEntry", "pool": POOL,
+               "entryKind": "contribution", "person": node.alice.uri, "amount": 700})
+    assert (await post(client, "alice", node.alice_token, {"type": "Leave", "object": POOL})).status == 201
+    assert await _state(client, node.alice.uri) == "left"
+    entries = await _entries(client)
+    assert entries[0]["entryKind"] == "refund"
+    assert replay_documents("EUR", entries).fund == 0
