@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 import uuid
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -38,11 +38,12 @@ class ProofActor(FakeActor):
         }]
         return doc
 
-    def ballot(self, proposal: str, *choice: str) -> dict[str, Any]:
+    def ballot(self, proposal: str, *choice: str, later: int = 0) -> dict[str, Any]:
+        cast = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=later)
         doc = {"@context": OBJECT_CONTEXT, "id": f"{self.uri}/ballots/{uuid.uuid4()}",
                "type": "Ballot", "attributedTo": self.uri, "pool": POOL, "proposal": proposal,
                "choice": list(choice), "to": [POOL],
-               "published": datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")}
+               "published": cast.isoformat().replace("+00:00", "Z")}
         return create_proof(doc, self.proof_key, self.uri + "#ed25519-key", datetime.now(UTC))
 
 
@@ -108,9 +109,9 @@ async def test_remote_member_votes_with_a_signed_ballot(client, fed, remote) -> 
     await _send(client, bo, bo.activity("Create", ballot, to=[POOL]))
     assert len(await _ballots(client, proposal)) == 1
 
-    # A ballot relayed by another actor counts on its own proof.
+    # A ballot relayed by another actor counts on its own proof (and, being later, replaces).
     eve = _person(remote, "eve")
-    relayed = bo.ballot(proposal, "disagree")
+    relayed = bo.ballot(proposal, "disagree", later=2)
     await _send(client, eve, eve.activity("Create", relayed, to=[POOL]))
     assert [b.ballot["choice"] for b in await _ballots(client, proposal)] == [["agree"], ["disagree"]]
 
