@@ -17,7 +17,6 @@ The signature proves who sent the request; these rules decide what that sender m
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlsplit
 
 from federation.errors import BadActivity, ForbiddenOrigin
 
@@ -27,14 +26,25 @@ ACTOR_TYPES = frozenset({"Application", "Group", "Organization", "Person", "Serv
 _MAX_ID = 2048
 
 
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
 def _origin(url: str) -> tuple[str, str, int | None]:
-    parts = urlsplit(url)
-    scheme = parts.scheme.lower()
-    try:
-        port = parts.port or {"http": 80, "https": 443}.get(scheme)
-    except ValueError:
-        port = None
-    return scheme, (parts.hostname or "").lower(), port
+    # On the hot path for every request: a plain split is several times faster than
+    # urlsplit; ids that are not absolute http(s) URLs were refused by check_shape.
+    scheme, _, rest = url.partition("://")
+    scheme = scheme.lower()
+    authority = rest
+    for stop in "/?#":
+        authority = authority.split(stop, 1)[0]
+    authority = authority.rpartition("@")[2].lower()
+    if authority.startswith("["):
+        host, _, tail = authority[1:].partition("]")
+        port_text = tail[1:] if tail.startswith(":") else ""
+    else:
+        host, _, port_text = authority.partition(":")
+    port = int(port_text) if port_text.isdigit() else _DEFAULT_PORTS.get(scheme)
+    return scheme, host, port
 
 
 def same_origin(a: str, b: str) -> bool:
@@ -43,10 +53,10 @@ def same_origin(a: str, b: str) -> bool:
 
 
 def _absolute_url(value: object) -> bool:
-    if not isinstance(value, str) or len(value) > _MAX_ID:
+    if not isinstance(value, str) or len(value) > _MAX_ID or not value.isprintable():
         return False
-    parts = urlsplit(value)
-    return parts.scheme in ("http", "https") and bool(parts.hostname)
+    scheme, host, _ = _origin(value)
+    return "://" in value and scheme in ("http", "https") and bool(host) and " " not in value
 
 
 def object_id(value: object) -> str | None:

@@ -9,7 +9,6 @@ SSRF-safe Fetcher). When a cached key does not verify, the key is fetched again 
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from urllib.parse import urlsplit
 
 from aiohttp import web
 
@@ -79,6 +78,6 @@ async def verify_signer(request: web.Request, body: bytes) -> str:
         resolver,
         datetime.now(UTC),
         config.signature_window_seconds,
-        scheme=urlsplit(config.base_url).scheme,
+        scheme=config.base_url.partition(":")[0],
     )
     return owners[verified.key_id]
