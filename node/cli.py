@@ -26,7 +26,7 @@ from node.config import (
     write_config,
 )
 from node.errors import NodeError, NotFound
-from node.storage import ActorStore, Database, TokenStore
+from node.storage import ActorStore, Database, DeliveryStore, TokenStore
 
 __all__ = ["main"]
 
@@ -309,6 +309,38 @@ async def _restore(args: argparse.Namespace, out: Output) -> int:
     return 0
 
 
+# ---- deliveries -----------------------------------------------------------------------------
+
+
+async def _deliveries(args: argparse.Namespace, out: Output) -> int:
+    config = _config(args)
+
+    async def work(stores: Stores) -> int:
+        deliveries = DeliveryStore(stores.db)
+        counts = await deliveries.counts()
+        hosts = await deliveries.failing_hosts()
+        rows = [
+            {
+                "host": h.host, "queued": h.queued, "failed": h.failed, "skipped": h.skipped,
+                "consecutive_failures": h.consecutive_failures,
+                "failing_since": h.failing_since, "unavailable": h.unavailable,
+                "last_error": h.last_error,
+            }
+            for h in hosts
+        ]
+        lines = ["  ".join(f"{state} {n}" for state, n in counts.items())]
+        for h in hosts:
+            mark = "unavailable" if h.unavailable else f"{h.consecutive_failures} failures"
+            lines.append(
+                f"{h.host:<32} {mark:<14} queued {h.queued} failed {h.failed} "
+                f"skipped {h.skipped}  {h.last_error or ''}"
+            )
+        out.emit({"counts": counts, "failing_hosts": rows}, lines)
+        return 0
+
+    return await _with_stores(config, work)
+
+
 # ---- migrate and serve ----------------------------------------------------------------------
 
 
@@ -395,6 +427,11 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", help="address to bind (default: from the config, 127.0.0.1)")
     serve.add_argument("--port", type=int, help="port to bind (default: from the config, 8080)")
     serve.set_defaults(sync=_serve)
+
+    deliveries = commands.add_parser(
+        "deliveries", parents=[common], help="outgoing deliveries by state, and failing hosts"
+    )
+    deliveries.set_defaults(run=_deliveries)
 
     migrate = commands.add_parser("migrate", parents=[common], help="apply pending schema migrations")
     migrate.set_defaults(run=_migrate)
