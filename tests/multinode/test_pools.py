@@ -1,0 +1,123 @@
+"""Two real nodes: a pool on B, a member on A joins, proposes and votes over ActivityPub;
+both nodes show the same tally, and the public ledger replays to the published head hash."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from cryptography.hazmat.primitives.asymmetric import ed25519
+
+from federation.keys import ed25519_public_from_multibase
+from federation.proofs import verify_proof_with_key
+from governance import tally
+from node.wire import ballot_from_document, proposal_from_documents, replay_documents
+from tests.multinode.harness import Cluster, NodeProcess, poll
+
+pytestmark = pytest.mark.multinode
+
+VOTING_SECONDS = 6
+
+
+def _get(node: NodeProcess, url: str) -> dict[str, Any]:
+    status, body = node.request("GET", url)
+    assert status == 200, (url, status, body)
+    return body
+
+
+def _verify(reader: NodeProcess, document: dict[str, Any], author: str) -> None:
+    """Check a document's proof against its author's published assertionMethod key."""
+    actor = _get(reader, author)
+    method = document["proof"]["verificationMethod"]
+    (key,) = [k for k in actor["assertionMethod"] if k["id"] == method and k["controller"] == author]
+    public = ed25519_public_from_multibase(key["publicKeyMultibase"])
+    assert isinstance(public, ed25519.Ed25519PublicKey)
+    verify_proof_with_key(document, public)
+
+
+def _short_votes(node: NodeProcess) -> None:
+    # Test-only: a pool deciding in seconds (the engine reads the bylaws on every opening).
+    import sqlite3
+
+    conn = sqlite3.connect(node.data_dir / "poolnode.sqlite3")
+    try:
+        row = conn.execute("SELECT actor_id, bylaws_json FROM pools").fetchone()
+        bylaws = json.loads(row[1])
+        bylaws["voting_period_seconds"] = VOTING_SECONDS
+        conn.execute("UPDATE pools SET bylaws_json = ? WHERE actor_id = ?", (json.dumps(bylaws), row[0]))
+        conn.commit()
+    finally:
+        conn.close()
+
+
+def _membership(node: NodeProcess, person: str) -> str | None:
+    rows = node.query("SELECT state FROM memberships WHERE person_uri = ?", (person,))
+    return rows[0]["state"] if rows else None
+
+
+def _proposals(node: NodeProcess) -> list[dict[str, Any]]:
+    return list(_get(node, node.pool_id + "/proposals?page=true")["orderedItems"])
+
+
+def _tally_seen_at(node: NodeProcess, tally_id: str) -> dict[str, Any] | None:
+    """The latest Update(Tally) this node received for ``tally_id``."""
+    found = None
+    for row in node.query("SELECT document FROM inbox_items WHERE activity_type = 'Update' ORDER BY id"):
+        obj = json.loads(row["document"]).get("object")
+        if isinstance(obj, dict) and obj.get("id") == tally_id:
+            found = obj
+    return found
+
+
+def test_pool_on_b_decides_with_a_member_on_a(cluster: Cluster) -> None:
+    a, b = cluster.node("a"), cluster.node("b")
+    _short_votes(b)
+    pool, ana = b.pool_id, a.admin_id
+
+    join = a.post_outbox({"type": "Join", "object": pool})
+    poll(lambda: _membership(b, ana) == "applicant", 20, "ana's Join at b")
+    b.post_outbox({"type": "Accept", "object": join["id"]})  # b's admin is a steward
+    assert _membership(b, ana) == "member"
+
+    b.post_outbox({"type": "LedgerEntry", "pool": pool, "entryKind": "contribution",
+                   "person": ana, "amount": 5000, "reference": "bank transfer 1"})
+
+    a.post_outbox({"type": "Proposal", "pool": pool, "name": "Buy a drill",
+                   "proposalKind": "disbursement", "amount": 3000, "currency": "EUR",
+                   "payee": "Tool shop", "purpose": "a shared drill"})
+    (proposal,) = poll(lambda: _proposals(b), 20, "ana's proposal opened at b")
+    assert proposal["proposedBy"] == ana and proposal["electorateSize"] == 2
+
+    a.post_outbox({"type": "Ballot", "pool": pool, "proposal": proposal["id"], "choice": ["agree"]})
+    b.post_outbox({"type": "Ballot", "pool": pool, "proposal": proposal["id"], "choice": ["agree"]})
+    poll(lambda: _get(b, proposal["id"] + "/tally")["participation"] == 2, 20, "both ballots at b")
+
+    final = poll(lambda: (t := _get(b, proposal["id"] + "/tally"))["final"] and t, 30, "the close")
+    assert final["outcome"] == "passed" and final["counts"]["agree"] == 2
+    seen_at_a = poll(lambda: (t := _tally_seen_at(a, final["id"])) and t["final"] and t, 20,
+                     "the final tally at a")
+    assert {k: v for k, v in seen_at_a.items() if k != "proof"} == {
+        k: v for k, v in final.items() if k != "proof"}
+
+    # A third party recomputes the result from the signed inputs, checking every proof.
+    electorate = _get(a, proposal["id"] + "/electorate")
+    ballots = _get(a, proposal["id"] + "/ballots")["orderedItems"]
+    for document, author in [(proposal, pool), (electorate, pool), (final, pool),
+                             *[(bd, bd["attributedTo"]) for bd in ballots]]:
+        _verify(a, document, author)
+    rebuilt = proposal_from_documents(proposal, electorate)
+    recount = tally(rebuilt.rule, rebuilt.electorate, [ballot_from_document(bd) for bd in ballots])
+    assert recount.outcome.value == final["outcome"] and recount.participation == 2
+
+    # The ledger: the contribution and the commitment the pool booked at the close.
+    def entries() -> list[dict[str, Any]]:
+        return list(_get(a, pool + "/ledger?page=true")["orderedItems"])
+
+    booked = poll(lambda: (e := entries()) and len(e) == 2 and e, 20, "the commitment")
+    assert [e["entryKind"] for e in booked] == ["commitment", "contribution"]
+    for entry in booked:
+        _verify(a, entry, pool)
+    ledger = replay_documents("EUR", booked)
+    assert ledger.fund == 2000 and ledger.balance("commitment:" + proposal["id"]) == 3000
+    assert ledger.head == _get(a, pool + "/ledger")["headHash"]

@@ -1,0 +1,150 @@
+"""The examples in docs/PROTOCOL.md, built by the real wire code with fixed keys and times.
+
+``python -m tests.node.pools.protocol_examples`` rewrites every ``<!-- example:NAME -->``
+block of docs/PROTOCOL.md; test_protocol_examples.py fails when the document is stale.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from cryptography.hazmat.primitives.asymmetric import ed25519
+
+from federation.keys import ed25519_public_to_multibase, private_key_to_pem
+from governance import (
+    Ballot,
+    Bylaws,
+    Disbursement,
+    Ledger,
+    Roster,
+    commit_disbursement,
+    contribution,
+    open_proposal,
+    tally,
+)
+from node.storage import ActorRecord
+from node.wire import (
+    attested_ballot_document,
+    ballot_document,
+    electorate_document,
+    ledger_entry_document,
+    proposal_document,
+    question_document,
+    sign_document,
+    tally_document,
+)
+from schemas import ACTOR_CONTEXT, AS_CONTEXT_URL, OBJECT_CONTEXT
+
+DOC = Path(__file__).resolve().parents[3] / "docs" / "PROTOCOL.md"
+AT = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
+B = "https://b.example"
+A = "https://a.example"
+POOL = B + "/pools/commons"
+PROPOSAL = POOL + "/proposals/7d1f5a9e-3c2b-4e8f-9a61-0b2c4d6e8f10"
+
+
+def _actor(uri: str, seed: int) -> ActorRecord:
+    key = ed25519.Ed25519PrivateKey.from_private_bytes(bytes([seed]) * 32)
+    return ActorRecord(seed, uri.rsplit("/", 1)[1], "member", uri, "", "", False, "", "",
+                       private_key_to_pem(key), ed25519_public_to_multibase(key.public_key()),
+                       "2025-01-01T00:00:00Z")
+
+
+def _activity(kind: str, actor: str, obj: Any, to: list[str], key: str, **extra: Any) -> dict[str, Any]:
+    return {"@context": ACTOR_CONTEXT if actor == POOL else AS_CONTEXT_URL,
+            "id": f"{actor.split('/pools/')[0].split('/users/')[0]}/activities/{key}",
+            "type": kind, "actor": actor, "object": obj, "to": to,
+            "published": "2025-03-01T12:00:00Z", **extra}
+
+
+def examples() -> dict[str, dict[str, Any]]:
+    """Every example, by name, exactly as the node builds and signs it."""
+    pool, ana, bo = _actor(POOL, 1), _actor(A + "/users/ana", 2), _actor(B + "/users/bo", 3)
+    out: dict[str, dict[str, Any]] = {}
+    join = _activity("Join", ana.uri, POOL, [POOL], "join-1",
+                     sharePayment={"type": "Object", "amount": 2500, "currency": "EUR",
+                                   "reference": "bank transfer 2025-03-01"})
+    out["join"] = join
+    # Accept/Reject of a Join go out through node.handlers.replies.reply (plain AS2 context).
+    out["accept-join"] = {**_activity("Accept", POOL, join["id"], [ana.uri], "accept-1"),
+                          "@context": AS_CONTEXT_URL}
+    out["reject"] = _activity("Reject", POOL, A + "/activities/create-ballot-9", [ana.uri],
+                              "reject-1", cc=[],
+                              summary="proof rejected: proof does not verify")
+    out["leave"] = _activity("Leave", ana.uri, POOL, [POOL], "leave-1")
+
+    draft = {"@context": OBJECT_CONTEXT, "id": A + "/objects/draft-1", "type": "Proposal",
+             "attributedTo": ana.uri, "pool": POOL, "name": "Buy a drill",
+             "proposalKind": "disbursement", "amount": 3000, "currency": "EUR",
+             "payee": "Tool shop", "purpose": "a shared drill", "to": [POOL],
+             "published": "2025-03-01T12:00:00Z"}
+    out["create-draft"] = _activity("Create", ana.uri, sign_document(draft, ana, AT), [POOL], "create-draft-1")
+
+    roster = Roster.found([ana.uri, bo.uri], AT - timedelta(days=30))
+    bylaws = Bylaws("Commons", "Share tools.", "EUR")
+    proposal = open_proposal(id=PROPOSAL, author=ana.uri, title="Buy a drill",
+                             motion=Disbursement(3000, "EUR", "Tool shop", "a shared drill"),
+                             bylaws=bylaws, electorate=roster.electorate(), opens_at=AT)
+    opened = sign_document(proposal_document(proposal, POOL, "2025-03-01T12:00:00Z"), pool, AT)
+    out["create-proposal"] = _activity("Create", POOL, opened, [ana.uri, bo.uri], "create-proposal-1")
+    out["electorate"] = sign_document(electorate_document(proposal, POOL, "2025-03-01T12:00:00Z"), pool, AT)
+
+    cast = AT + timedelta(hours=1)
+    ballot = Ballot.consent(A + "/objects/ballot-1", PROPOSAL, ana.uri, cast, "agree")
+    signed_ballot = sign_document(ballot_document(ballot, POOL), ana, cast)
+    out["create-ballot"] = _activity("Create", ana.uri, signed_ballot, [POOL], "create-ballot-1")
+
+    question = question_document(proposal, POOL, "2025-03-01T12:00:00Z", None, None)
+    out["create-question"] = _activity("Create", POOL, question, [], "create-question-1",
+                                       cc=[POOL + "/followers"])
+    note = {"id": "https://mastodon.example/users/mo/statuses/1", "type": "Note",
+            "attributedTo": "https://mastodon.example/users/mo", "name": "agree",
+            "inReplyTo": PROPOSAL + "/question", "to": [POOL]}
+    out["poll-reply"] = {"@context": AS_CONTEXT_URL,
+                         "id": "https://mastodon.example/users/mo/statuses/1/activity",
+                         "type": "Create", "actor": "https://mastodon.example/users/mo",
+                         "object": note, "to": [POOL]}
+    mo_ballot = Ballot(note["id"], PROPOSAL, note["attributedTo"], cast, ("agree",))
+    out["attested-ballot"] = sign_document(attested_ballot_document(mo_ballot, POOL, note["id"]), pool, cast)
+
+    bo_ballot = Ballot.consent(B + "/objects/ballot-2", PROPOSAL, bo.uri, cast, "agree")
+    closes = proposal.rule.closes_at
+    result = tally(proposal.rule, proposal.electorate, [ballot, bo_ballot])
+    final = sign_document(tally_document(result, POOL, [ballot.id, bo_ballot.id], final=True,
+                                         updated="2025-03-08T12:00:00Z"), pool, closes)
+    out["update-tally"] = _activity("Update", POOL, final, [ana.uri, bo.uri], "update-tally-1",
+                                    cc=[POOL + "/followers"])
+
+    request = {"@context": OBJECT_CONTEXT, "id": B + "/objects/request-1", "type": "LedgerEntry",
+               "attributedTo": bo.uri, "pool": POOL, "entryKind": "contribution",
+               "person": ana.uri, "amount": 5000, "reference": "bank transfer 17",
+               "to": [POOL], "published": "2025-03-01T12:00:00Z"}
+    out["create-ledger-request"] = _activity("Create", bo.uri, sign_document(request, bo, AT),
+                                             [POOL], "create-request-1")
+    ledger = Ledger("EUR")
+    ledger = ledger.apply(contribution(POOL + "/ledger/1", AT, ledger, ana.uri, 5000,
+                                       by=bo.uri, roster=roster))
+    first = sign_document(ledger_entry_document(ledger.entries[-1], POOL, 1), pool, AT)
+    ledger = ledger.apply(commit_disbursement(POOL + "/ledger/2", closes, ledger, proposal, result, 3000))
+    out["ledger-entry"] = first
+    out["create-ledger-entry"] = _activity(
+        "Create", POOL, sign_document(ledger_entry_document(ledger.entries[-1], POOL, 2), pool, closes),
+        [ana.uri, bo.uri], "create-entry-2", cc=[POOL + "/followers"])
+    return out
+
+
+_BLOCK = re.compile(r"(<!-- example:([a-z-]+) -->\n```json\n)(.*?)(\n```)", re.S)
+
+
+def render(text: str) -> str:
+    """``text`` with every example block replaced by the generated example."""
+    found = examples()
+    return _BLOCK.sub(lambda m: m[1] + json.dumps(found[m[2]], indent=2, ensure_ascii=False) + m[4], text)
+
+
+if __name__ == "__main__":
+    DOC.write_text(render(DOC.read_text("utf-8")), "utf-8")

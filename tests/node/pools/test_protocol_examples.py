@@ -1,0 +1,22 @@
+"""docs/PROTOCOL.md shows exactly what the code sends, and every example is valid."""
+
+from __future__ import annotations
+
+from node.wire import check_document
+from tests.node.pools.protocol_examples import _BLOCK, DOC, examples, render
+
+SCHEMA_OF = {"Proposal": "proposal", "Ballot": "ballot", "Tally": "tally",
+             "LedgerEntry": "ledger-entry", "Electorate": "electorate"}
+
+
+def test_document_is_up_to_date() -> None:
+    text = DOC.read_text("utf-8")
+    assert render(text) == text, "run: python -m tests.node.pools.protocol_examples"
+    assert {m[2] for m in _BLOCK.finditer(text)} == set(examples())
+
+
+def test_examples_match_their_schemas() -> None:
+    for name, example in examples().items():
+        for document in (example, example.get("object")):
+            if isinstance(document, dict) and document.get("type") in SCHEMA_OF:
+                assert check_document(SCHEMA_OF[document["type"]], document), name
