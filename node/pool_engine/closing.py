@@ -7,17 +7,18 @@ so ``decided_early`` would publish a result that is not yet binding (docs/PROTOC
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
 from aiohttp import web
 
-from governance import Kind, Outcome, Proposal
+from governance import BylawsChange, Kind, Outcome, Proposal
 from node.appkeys import ACTORS
 from node.pool_engine.common import POOL_LOCKS, iso, pool_lock, publish, store
 from node.pool_engine.tallies import question_of, recount
-from node.storage import StoredProposal
+from node.storage import ActorRecord, StoredProposal
 
 __all__ = ["CLOSING_INTERVAL", "close_due", "closing_ctx"]
 
@@ -60,7 +61,21 @@ async def close(app: web.Application, stored: StoredProposal, now: datetime) -> 
 
             person = getattr(proposal.motion, "person", "")
             await admit(app, pool, person, at, vote=(proposal, result))
+        elif proposal.kind is Kind.EXPULSION:
+            from node.pool_engine.membership import expel
+
+            await expel(app, pool, proposal, result, at)
+        elif proposal.kind is Kind.BYLAWS_CHANGE:
+            await _amend_bylaws(app, pool, proposal)
     return True
+
+
+async def _amend_bylaws(app: web.Application, pool: ActorRecord, proposal: Proposal) -> None:
+    """A passed bylaws change replaces the pool's bylaws; proposals already open keep their rule."""
+    motion = proposal.motion
+    assert isinstance(motion, BylawsChange)
+    await app[ACTORS].set_bylaws_json(pool.id, json.dumps(motion.bylaws.to_dict()))
+    log.info("%s: bylaws amended by %s", pool.uri, proposal.id)
 
 
 async def closing_ctx(app: web.Application) -> AsyncIterator[None]:

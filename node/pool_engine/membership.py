@@ -11,7 +11,7 @@ from node.errors import NotFound
 from node.pool_engine.common import iso, pool_lock, roster_of, store
 from node.storage import ActorRecord
 
-__all__ = ["accept_join", "join", "leave", "reject_join"]
+__all__ = ["accept_join", "expel", "join", "leave", "reject_join"]
 
 log_name = "poolnode.pools"
 
@@ -113,3 +113,14 @@ async def leave(app: web.Application, pool: ActorRecord, person: str, at: dateti
     except GovernanceError as exc:
         if exc.code not in ("nothing_to_refund", "overdraft"):
             raise
+
+
+async def expel(app: web.Application, pool: ActorRecord, proposal: object, result: object,
+                at: datetime) -> str:
+    """Expel the subject of a passed expulsion proposal (their capital stays booked until refunded)."""
+    async with pool_lock(app, pool):
+        roster, _, _ = await roster_of(app, pool)
+        roster = roster.expel(proposal, result, at)  # type: ignore[arg-type]
+        person = str(getattr(getattr(proposal, "motion", None), "person", ""))
+        await store(app).set_membership(pool.id, person, state="expelled", roles=(), at=iso(at))
+    return person
