@@ -24,6 +24,7 @@ from node.storage import (
     TokenStore,
 )
 from node.views import actors, discovery, governance, objects, outbox
+from node.web import setup_web
 
 __all__ = ["create_app"]
 
@@ -60,4 +61,5 @@ def create_app(config: Config) -> web.Application:
     app.cleanup_ctx.append(closing_ctx)
     for module in (discovery, actors, outbox, objects, inbox_view, governance):
         app.router.add_routes(module.routes)
+    setup_web(app)
     return app

@@ -6,6 +6,7 @@ import asyncio
 from typing import TYPE_CHECKING
 
 import aiohttp
+import jinja2
 from aiohttp import web
 
 from federation.fetch import Fetcher
@@ -21,6 +22,7 @@ from node.storage import (
     ReceivedObjectStore,
     RemoteActorStore,
     TokenStore,
+    WebStore,
 )
 
 __all__ = [
@@ -40,7 +42,9 @@ __all__ = [
     "RECEIVED",
     "REMOTE_ACTORS",
     "RESOLVING",
+    "TEMPLATES",
     "TOKENS",
+    "WEB",
 ]
 
 CONFIG = web.AppKey("config", Config)
@@ -69,3 +73,7 @@ if TYPE_CHECKING:  # the queue's package uses these keys: only the type checker 
 
 # Sending side of federation: the delivery workers (node/delivery).
 DELIVERY: web.AppKey[DeliveryQueue] = web.AppKey("delivery")
+
+# The web app for people (node/web): its SQL and its templates.
+WEB = web.AppKey("web", WebStore)
+TEMPLATES = web.AppKey("templates", jinja2.Environment)

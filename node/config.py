@@ -32,6 +32,8 @@ class Config:
     port: int = 8080
     max_body_bytes: int = 1024 * 1024
     allow_private_addresses: bool = False
+    # Whether anyone may create an account in the web app (docs/OPERATIONS.md, "Web app").
+    open_registrations: bool = False
     signature_window_seconds: int = 3600
     page_size: int = 20
     log_level: str = "INFO"
@@ -70,7 +72,7 @@ def normalise_base_url(url: str) -> str:
 
 
 _INT_KEYS = {"port", "max_body_bytes", "signature_window_seconds", "page_size"}
-_BOOL_KEYS = {"allow_private_addresses"}
+_BOOL_KEYS = {"allow_private_addresses", "open_registrations"}
 _INT_KEYS |= {
     "delivery_workers", "delivery_per_host", "delivery_max_attempts", "delivery_breaker_threshold",
 }

@@ -27,6 +27,7 @@ from node.storage.inbox import InboxItem, InboxRow, InboxStore, ReceivedObjectSt
 from node.storage.objects import CollectionPage, ObjectStore, StoredObject
 from node.storage.remote_actors import RemoteActor, RemoteActorStore
 from node.storage.tokens import TokenRecord, TokenStore
+from node.storage.web import WebSession, WebStore
 
 __all__ = [
     "ActorRecord",
@@ -58,4 +59,6 @@ __all__ = [
     "StoredProposal",
     "TokenRecord",
     "TokenStore",
+    "WebSession",
+    "WebStore",
 ]

@@ -84,7 +84,7 @@ async def nodeinfo(request: web.Request) -> web.Response:
         },
         "protocols": ["activitypub"],
         "services": {"inbound": [], "outbound": []},
-        "openRegistrations": False,
+        "openRegistrations": request.app[CONFIG].open_registrations,
         "usage": {
             "users": {"total": members, "activeMonth": members, "activeHalfyear": members},
             "localPosts": local_posts,

@@ -1,0 +1,119 @@
+"""Web sign-in: password hashes, browser sessions and failed sign-in attempts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from node.storage.database import Database
+
+__all__ = ["WebSession", "WebStore"]
+
+
+@dataclass(frozen=True, slots=True)
+class WebSession:
+    """A browser session as stored: the hash of its id, never the id itself."""
+
+    id_hash: str
+    actor_id: int | None
+    csrf_token: str
+    created_at: str
+    expires_at: str
+
+
+class WebStore:
+    """Queries of the web app (timestamps are ISO 8601 UTC strings, compared as text)."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def set_password(self, actor_id: int, password_hash: str, now: str) -> None:
+        """Store (or replace) an account's password hash."""
+        await self.db.execute(
+            "INSERT INTO web_passwords (actor_id, password_hash, updated_at) VALUES (?, ?, ?)"
+            " ON CONFLICT (actor_id) DO UPDATE SET password_hash = excluded.password_hash,"
+            " updated_at = excluded.updated_at",
+            (actor_id, password_hash, now),
+        )
+
+    async def password_hash(self, actor_id: int) -> str | None:
+        """An account's password hash, or None when it has no password."""
+        row = await self.db.fetchone(
+            "SELECT password_hash FROM web_passwords WHERE actor_id = ?", (actor_id,)
+        )
+        return str(row["password_hash"]) if row else None
+
+    async def create_session(self, session: WebSession) -> None:
+        """Store a new session (and drop expired ones while at it)."""
+        async with self.db.transaction() as conn:
+            await conn.execute("DELETE FROM web_sessions WHERE expires_at <= ?", (session.created_at,))
+            await conn.execute(
+                "INSERT INTO web_sessions (id_hash, actor_id, csrf_token, created_at, expires_at)"
+                " VALUES (?, ?, ?, ?, ?)",
+                (session.id_hash, session.actor_id, session.csrf_token, session.created_at,
+                 session.expires_at),
+            )
+
+    async def session(self, id_hash: str, now: str) -> WebSession | None:
+        """A live session by the hash of its id."""
+        row = await self.db.fetchone(
+            "SELECT * FROM web_sessions WHERE id_hash = ? AND expires_at > ?", (id_hash, now)
+        )
+        if row is None:
+            return None
+        return WebSession(
+            row["id_hash"], row["actor_id"], row["csrf_token"], row["created_at"], row["expires_at"]
+        )
+
+    async def delete_session(self, id_hash: str) -> None:
+        """End one session."""
+        await self.db.execute("DELETE FROM web_sessions WHERE id_hash = ?", (id_hash,))
+
+    async def delete_sessions_of(self, actor_id: int) -> int:
+        """End every session of an account (after a password change); returns how many."""
+        async with self.db.transaction() as conn:
+            cursor = await conn.execute("DELETE FROM web_sessions WHERE actor_id = ?", (actor_id,))
+            return cursor.rowcount
+
+    async def apply_to_pool(self, pool_id: int, person_uri: str, at: str) -> None:
+        """Record an application to a pool (a membership in state 'applicant'); idempotent."""
+        await self.db.execute(
+            "INSERT INTO memberships (pool_id, person_uri, roles, state, joined_at)"
+            " VALUES (?, ?, 'member', 'applicant', ?) ON CONFLICT (pool_id, person_uri) DO NOTHING",
+            (pool_id, person_uri, at),
+        )
+
+    async def admit_applicant(self, pool_id: int, membership_id: int, at: str) -> bool:
+        """Turn an applicant into a member; False when there is no such applicant."""
+        async with self.db.transaction() as conn:
+            cursor = await conn.execute(
+                "UPDATE memberships SET state = 'member', joined_at = ?"
+                " WHERE id = ? AND pool_id = ? AND state = 'applicant'",
+                (at, membership_id, pool_id),
+            )
+            return cursor.rowcount == 1
+
+    async def record_failure(self, username: str, address: str, at: str) -> None:
+        """Remember one failed sign-in."""
+        await self.db.execute(
+            "INSERT INTO web_signin_failures (username, address, failed_at) VALUES (?, ?, ?)",
+            (username, address, at),
+        )
+
+    async def failures_since(self, since: str, *, username: str | None = None,
+                             address: str | None = None) -> int:
+        """How many sign-ins failed after ``since`` for a username or for an address."""
+        if username is not None:
+            sql, key = "username = ?", username
+        elif address is not None:
+            sql, key = "address = ?", address
+        else:
+            raise ValueError("give a username or an address")
+        row = await self.db.fetchone(
+            f"SELECT COUNT(*) AS n FROM web_signin_failures WHERE {sql} AND failed_at > ?",
+            (key, since),
+        )
+        return int(row["n"]) if row else 0
+
+    async def forget_failures(self, before: str) -> None:
+        """Drop failures older than the rate-limit window."""
+        await self.db.execute("DELETE FROM web_signin_failures WHERE failed_at <= ?", (before,))

@@ -1,0 +1,71 @@
+"""The web app for people: server-rendered pages, sign-in, sessions, CSRF.
+
+``setup_web(app)`` registers everything on the node's application. Pages that share a URL
+with an ActivityPub document (a pool, a member, a pool's bylaws) are served by content
+negotiation: a browser asking for HTML gets the page, every other client the JSON.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator, Awaitable, Callable
+from importlib import resources
+
+from aiohttp import web
+
+from node.appkeys import DB, TEMPLATES, WEB
+from node.storage import WebStore
+from node.web import account, pools
+from node.web.errors import html_error_middleware, wants_html
+from node.web.render import make_environment
+from node.web.sessions import session_middleware
+
+__all__ = ["NEGOTIATED_PAGES", "setup_web"]
+
+Page = Callable[[web.Request, dict[str, str]], Awaitable[web.StreamResponse]]
+
+_NAME = r"(?P<name>[a-z0-9_]+)"
+# URL patterns served as HTML pages to browsers and as JSON to ActivityPub clients.
+NEGOTIATED_PAGES: list[tuple[re.Pattern[str], Page]] = [
+    (re.compile(rf"^/pools/{_NAME}$"), pools.pool_page),
+    (re.compile(rf"^/pools/{_NAME}/bylaws$"), pools.bylaws_page),
+    (re.compile(rf"^/users/{_NAME}$"), pools.member_page),
+]
+
+
+def _negotiated(request: web.Request) -> tuple[Page, dict[str, str]] | None:
+    if request.method not in ("GET", "HEAD") or not wants_html(request):
+        return None
+    if request.query.get("format") == "md":
+        return None
+    for pattern, page in NEGOTIATED_PAGES:
+        match = pattern.match(request.path)
+        if match:
+            return page, match.groupdict()
+    return None
+
+
+@web.middleware
+async def negotiation_middleware(request: web.Request, handler):  # type: ignore[no-untyped-def]
+    """Browsers asking for HTML at an actor's or object's URL get its page."""
+    found = _negotiated(request)
+    if found is None:
+        return await handler(request)
+    page, params = found
+    return await page(request, params)
+
+
+async def _web_ctx(app: web.Application) -> AsyncIterator[None]:
+    app[WEB] = WebStore(app[DB])
+    yield
+
+
+def setup_web(app: web.Application) -> None:
+    """Register the web app: its middlewares, stores, templates, static files and routes."""
+    app.middlewares.extend([html_error_middleware, session_middleware, negotiation_middleware])
+    app[TEMPLATES] = make_environment()
+    app.cleanup_ctx.append(_web_ctx)
+    for module in (account, pools):
+        app.router.add_routes(module.routes)
+    static = resources.files("node") / "static"
+    app.router.add_static("/static/", str(static), name="web.static", append_version=True)

@@ -1,0 +1,232 @@
+"""Pages about pools: the landing page, the create-a-pool wizard, a pool, its bylaws, joining."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from aiohttp import web
+
+from governance import AdmissionPolicy, Bylaws, format_money, render_bylaws
+from governance.render import fraction_words, threshold_words
+from node.accounts import create_pool, join_pool, now_iso
+from node.appkeys import ACTORS, CONFIG, WEB
+from node.errors import Conflict, Forbidden, NotFound
+from node.pools import load_bylaws
+from node.storage import ActorRecord, ActorStore, Membership
+from node.web.render import render
+from node.web.sessions import current_user, require_user
+from node.web.wizard import ADMISSIONS, CURRENCIES, QUORUMS, THRESHOLDS, parse_pool_form
+
+__all__ = ["bylaws_page", "member_page", "pool_page", "routes"]
+
+routes = web.RouteTableDef()
+
+
+@dataclass(frozen=True, slots=True)
+class MemberView:
+    """A member as a pool page lists them."""
+
+    name: str
+    handle: str
+    url: str
+    roles: tuple[str, ...]
+    state: str
+    membership_id: int
+
+
+async def _pool(request: web.Request, name: str) -> ActorRecord:
+    pool = await request.app[ACTORS].by_username(name, "pool")
+    if pool is None:
+        raise NotFound(f"There is no pool called {name!r} on this node.")
+    return pool
+
+
+async def _member_view(actors: ActorStore, membership: Membership) -> MemberView:
+    local = await actors.by_uri(membership.person_uri)
+    if local is not None:
+        return MemberView(local.display_name, f"@{local.username}", local.uri, membership.roles,
+                          membership.state, membership.id)
+    return MemberView(membership.person_uri.rsplit("/", 1)[-1], membership.person_uri,
+                      membership.person_uri, membership.roles, membership.state, membership.id)
+
+
+async def _members(request: web.Request, pool: ActorRecord, state: str = "member") -> list[MemberView]:
+    actors = request.app[ACTORS]
+    rows = await actors.memberships_of_pool(pool.id, state=state)
+    return [await _member_view(actors, m) for m in reversed(rows)]
+
+
+async def viewer_membership(request: web.Request, pool: ActorRecord) -> Membership | None:
+    """The signed-in member's membership of this pool (any state), or None."""
+    user = current_user(request)
+    if user is None:
+        return None
+    for membership in await request.app[ACTORS].pools_of_person(user.uri):
+        if membership.pool_id == pool.id:
+            return membership
+    return None
+
+
+def bylaws_summary(bylaws: Bylaws) -> list[tuple[str, str]]:
+    """The bylaws' numbers in plain words, for the pool page."""
+    admission = {value: label for value, label, _ in ADMISSIONS}[bylaws.admission.value]
+    days = int(bylaws.voting_period.total_seconds()) // 86400
+    period = f"{days} day{'s' if days != 1 else ''}" if days else f"{bylaws.voting_period}"
+    return [
+        ("A proposal passes with", f"{threshold_words(bylaws.threshold)} of the votes cast"),
+        ("Quorum", f"{fraction_words(bylaws.quorum)} of the members take part"),
+        ("Voting lasts", period),
+        ("New members", admission),
+        ("Minimum share", format_money(bylaws.min_share, bylaws.currency)),
+        ("Changing the bylaws needs", threshold_words(bylaws.amendment_threshold)),
+        ("Votes per member", "exactly one, always"),
+    ]
+
+
+@routes.get("/", name="web.landing")
+async def landing(request: web.Request) -> web.Response:
+    """What this node is, and the pools it hosts."""
+    actors = request.app[ACTORS]
+    pools = []
+    for pool in await actors.all("pool"):
+        pools.append({"pool": pool, "members": await actors.count_members(pool.id)})
+    return await render(request, "landing.html", {"pools": pools})
+
+
+def _wizard_context(values: dict[str, str], errors: dict[str, str]) -> dict[str, Any]:
+    defaults = {"currency": "EUR", "threshold": "more_than:1/2", "quorum": "1/2",
+                "admission": "steward", "min_share": "0", "voting_days": "7"}
+    return {
+        "values": {**defaults, **{k: v for k, v in values.items() if v}},
+        "errors": errors,
+        "thresholds": THRESHOLDS,
+        "quorums": QUORUMS,
+        "admissions": ADMISSIONS,
+        "currencies": CURRENCIES,
+    }
+
+
+@routes.get("/create-pool", name="web.create_pool")
+async def create_pool_page(request: web.Request) -> web.Response:
+    """The wizard: the pool's name, purpose and rules, each explained."""
+    require_user(request)
+    return await render(request, "create_pool.html", _wizard_context({}, {}), form=True)
+
+
+@routes.post("/create-pool", name="web.create_pool_post")
+async def create_pool_submit(request: web.Request) -> web.StreamResponse:
+    """Validate (nothing is stored on an error), create the pool, show its bylaws."""
+    user = require_user(request)
+    form = await request.post()
+    parsed = parse_pool_form({k: str(v) for k, v in form.items()})
+    if parsed.bylaws is None:
+        values = {**parsed.values, "handle": parsed.values["handle"]}
+        return await render(request, "create_pool.html", _wizard_context(values, parsed.errors),
+                            status=422, form=True)
+    bylaws = parsed.bylaws
+    config, actors = request.app[CONFIG], request.app[ACTORS]
+    try:
+        pool = await create_pool(config, actors, parsed.handle, purpose=bylaws.purpose,
+                                 currency=bylaws.currency, display_name=bylaws.name)
+    except Conflict:
+        errors = {"handle": f"The name {parsed.handle!r} is taken on this node; choose another."}
+        return await render(request, "create_pool.html",
+                            _wizard_context({**parsed.values, "handle": parsed.handle}, errors),
+                            status=409, form=True)
+    await actors.set_bylaws_json(pool.id, json.dumps(bylaws.to_dict()))
+    await join_pool(actors, pool, user.uri, ("member", "steward", "treasurer"))
+    raise web.HTTPSeeOther(f"/pools/{pool.username}/bylaws?created=1")
+
+
+async def pool_page(request: web.Request, params: dict[str, str]) -> web.Response:
+    """A pool: purpose, members, rules, fund and recent decisions."""
+    from node.web.engine import pool_activity
+
+    pool = await _pool(request, params["name"])
+    bylaws = await load_bylaws(request.app[ACTORS], pool)
+    membership = await viewer_membership(request, pool)
+    is_steward = membership is not None and membership.state == "member" and "steward" in membership.roles
+    return await render(request, "pool.html", {
+        "pool": pool,
+        "bylaws": bylaws,
+        "summary": bylaws_summary(bylaws),
+        "members": await _members(request, pool),
+        "applicants": await _members(request, pool, "applicant") if is_steward else [],
+        "membership": membership,
+        "is_steward": is_steward,
+        "activity": await pool_activity(request, pool, bylaws),
+    })
+
+
+async def bylaws_page(request: web.Request, params: dict[str, str]) -> web.Response:
+    """A pool's bylaws, rendered from the Markdown the governance core writes."""
+    pool = await _pool(request, params["name"])
+    bylaws = await load_bylaws(request.app[ACTORS], pool)
+    return await render(request, "bylaws.html", {
+        "pool": pool,
+        "bylaws_markdown": render_bylaws(bylaws),
+        "created": request.query.get("created") == "1",
+    })
+
+
+async def member_page(request: web.Request, params: dict[str, str]) -> web.Response:
+    """A member's public page: name and pools."""
+    actors = request.app[ACTORS]
+    member = await actors.by_username(params["name"], "member")
+    if member is None:
+        raise NotFound(f"There is no member called {params['name']!r} on this node.")
+    pools = []
+    for membership in await actors.pools_of_person(member.uri):
+        pool = await actors.by_id(membership.pool_id)
+        if pool is not None and membership.state == "member":
+            pools.append({"pool": pool, "roles": membership.roles})
+    return await render(request, "member.html", {"member": member, "pools": pools})
+
+
+@routes.get(r"/pools/{name:[a-z0-9_]+}/join", name="web.join")
+async def join_page(request: web.Request) -> web.Response:
+    """How to join this pool, and the button to ask."""
+    require_user(request)
+    pool = await _pool(request, request.match_info["name"])
+    bylaws = await load_bylaws(request.app[ACTORS], pool)
+    return await render(request, "join.html", {
+        "pool": pool, "bylaws": bylaws, "summary": bylaws_summary(bylaws),
+        "membership": await viewer_membership(request, pool),
+    }, form=True)
+
+
+@routes.post(r"/pools/{name:[a-z0-9_]+}/join", name="web.join_post")
+async def join(request: web.Request) -> web.StreamResponse:
+    """Join an open pool at once; otherwise apply and wait for a steward or a vote."""
+    user = require_user(request)
+    actors = request.app[ACTORS]
+    pool = await _pool(request, request.match_info["name"])
+    bylaws = await load_bylaws(actors, pool)
+    if await viewer_membership(request, pool) is not None:
+        raise web.HTTPSeeOther(f"/pools/{pool.username}")
+    if bylaws.admission is AdmissionPolicy.OPEN:
+        await join_pool(actors, pool, user.uri)
+    else:
+        await request.app[WEB].apply_to_pool(pool.id, user.uri, now_iso())
+    raise web.HTTPSeeOther(f"/pools/{pool.username}")
+
+
+@routes.post(r"/pools/{name:[a-z0-9_]+}/applicants/{membership:\d+}/admit", name="web.admit")
+async def admit(request: web.Request) -> web.StreamResponse:
+    """A steward admits an applicant (pools whose bylaws say a steward admits)."""
+    pool = await _pool(request, request.match_info["name"])
+    membership = await viewer_membership(request, pool)
+    require_user(request)
+    if membership is None or membership.state != "member" or "steward" not in membership.roles:
+        raise Forbidden("Only a steward of this pool can admit new members.")
+    bylaws = await load_bylaws(request.app[ACTORS], pool)
+    if bylaws.admission is AdmissionPolicy.VOTE:
+        raise Forbidden("In this pool the members vote on each admission.")
+    admitted = await request.app[WEB].admit_applicant(
+        pool.id, int(request.match_info["membership"]), now_iso()
+    )
+    if not admitted:
+        raise NotFound("No such applicant.")
+    raise web.HTTPSeeOther(f"/pools/{pool.username}#members")

@@ -1,0 +1,75 @@
+"""Jinja2 templates (autoescaped) and the helpers every page uses."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from typing import Any
+
+import jinja2
+from aiohttp import web
+
+from governance import format_money
+from node.appkeys import CONFIG, TEMPLATES
+from node.web.markdown import render_markdown
+from node.web.sessions import CSRF_FIELD, SESSION, current_user, ensure_session
+
+__all__ = ["make_environment", "render"]
+
+
+def _percent(value: Fraction | float | int) -> str:
+    return f"{round(float(value) * 100)}%"
+
+
+def make_environment() -> jinja2.Environment:
+    """The template environment: autoescape on for every template, undefined names fail."""
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("node", "templates"),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["money"] = format_money
+    env.filters["markdown"] = render_markdown
+    env.filters["percent"] = _percent
+    return env
+
+
+async def render(
+    request: web.Request,
+    template: str,
+    context: dict[str, Any] | None = None,
+    *,
+    status: int = 200,
+    form: bool = False,
+) -> web.Response:
+    """Render a page; ``form=True`` makes sure there is a session whose CSRF token it embeds."""
+    user = current_user(request)
+    session = await ensure_session(request) if form or user is not None else request.get(SESSION)
+    values: dict[str, Any] = {
+        "user": user,
+        "csrf_field": CSRF_FIELD,
+        "csrf_token": session.csrf_token if session is not None else "",
+        "node_domain": request.app[CONFIG].domain,
+        "open_registrations": request.app[CONFIG].open_registrations,
+        "path": request.path,
+    }
+    values.update(context or {})
+    html = request.app[TEMPLATES].get_template(template).render(values)
+    return web.Response(
+        text=html,
+        status=status,
+        content_type="text/html",
+        charset="utf-8",
+        headers={
+            "Vary": "Accept, Cookie",
+            "Cache-Control": "no-store" if session is not None else "no-cache",
+            "X-Content-Type-Options": "nosniff",
+            "Referrer-Policy": "same-origin",
+            "X-Frame-Options": "DENY",
+            "Content-Security-Policy": (
+                "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+                "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+            ),
+        },
+    )

@@ -1,0 +1,144 @@
+"""The "Create a pool" form: plain-language choices turned into validated governance Bylaws."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import timedelta
+from decimal import Decimal, InvalidOperation
+from fractions import Fraction
+
+from governance import AdmissionPolicy, Bylaws, GovernanceError, Threshold
+from governance.money import minor_units
+from node.urls import USERNAME_RULE
+
+__all__ = [
+    "ADMISSIONS",
+    "CURRENCIES",
+    "QUORUMS",
+    "THRESHOLDS",
+    "PoolForm",
+    "parse_pool_form",
+    "suggest_handle",
+]
+
+# (value, label, explanation): what each choice means for the members.
+THRESHOLDS = [
+    ("more_than:1/2", "Simple majority (more than half)",
+     "A proposal passes when more people agree than disagree."),
+    ("at_least:2/3", "Two thirds", "At least two agreeing for every one against: broad support."),
+    ("at_least:3/4", "Three quarters", "Only clearly popular proposals pass."),
+    ("at_least:1/1", "Everyone (unanimity)", "A single vote against stops a proposal."),
+]
+QUORUMS = [
+    ("0", "No quorum", "Decisions stand however few members vote."),
+    ("1/4", "A quarter of the members", "Good for larger, looser groups."),
+    ("1/3", "A third of the members", ""),
+    ("1/2", "Half of the members", "The usual choice for clubs."),
+    ("2/3", "Two thirds of the members", "For small groups where everyone should take part."),
+]
+ADMISSIONS = [
+    (AdmissionPolicy.OPEN.value, "Open", "Anyone who asks to join (and pays the minimum share) is in."),
+    (AdmissionPolicy.STEWARD.value, "A steward admits",
+     "A steward, chosen by the members, lets new people in."),
+    (AdmissionPolicy.VOTE.value, "The members vote",
+     "Each new member is admitted by a proposal the members vote on."),
+]
+CURRENCIES = ["EUR", "USD", "GBP", "CHF", "SEK", "NOK", "DKK", "PLN", "CAD", "AUD", "JPY"]
+_DEFAULT_AMENDMENT = Threshold.at_least(Fraction(2, 3))
+
+
+@dataclass
+class PoolForm:
+    """What was typed into the form, the errors by field, and the bylaws when it is valid."""
+
+    values: dict[str, str]
+    errors: dict[str, str] = field(default_factory=dict)
+    handle: str = ""
+    bylaws: Bylaws | None = None
+
+
+def suggest_handle(name: str) -> str:
+    """A URL name from a display name: 'Green Allotment!' -> 'green_allotment'."""
+    return re.sub(r"[^a-z0-9]+", "_", name.lower()).strip("_")[:30]
+
+
+def _threshold(raw: str) -> Threshold | None:
+    comparator, _, fraction = raw.partition(":")
+    if raw not in {value for value, _, _ in THRESHOLDS}:
+        return None
+    value = Fraction(fraction)
+    return Threshold.more_than(value) if comparator == "more_than" else Threshold.at_least(value)
+
+
+def _money(raw: str, currency: str) -> int | None:
+    text = raw.strip().replace(",", ".") or "0"
+    try:
+        amount = Decimal(text)
+    except InvalidOperation:
+        return None
+    scaled = amount * (10 ** minor_units(currency))
+    if not amount.is_finite() or scaled != scaled.to_integral_value():
+        return None
+    return int(scaled)
+
+
+def parse_pool_form(form: Mapping[str, str]) -> PoolForm:
+    """Check every field, then let governance ``Bylaws`` validate the whole; nothing is stored."""
+    keys = ("name", "handle", "purpose", "currency", "threshold", "quorum", "admission",
+            "min_share", "voting_days")
+    values = {key: str(form.get(key, "")).strip() for key in keys}
+    result = PoolForm(values)
+    errors = result.errors
+    name = values["name"]
+    if not name:
+        errors["name"] = "Give the pool a name, e.g. 'Green Street Garden'."
+    elif len(name) > 80:
+        errors["name"] = "Keep the name under 80 characters."
+    handle = values["handle"].lower() or suggest_handle(name)
+    if name and not re.fullmatch(r"[a-z0-9_]{1,30}", handle):
+        errors["handle"] = f"The web address name must be {USERNAME_RULE}."
+    result.handle = handle
+    if len(values["purpose"]) > 2000:
+        errors["purpose"] = "Keep the purpose under 2000 characters."
+    currency = values["currency"].upper()
+    if not re.fullmatch(r"[A-Z]{3}", currency):
+        errors["currency"] = "Choose a currency: a three-letter code such as EUR."
+    threshold = _threshold(values["threshold"])
+    if threshold is None:
+        errors["threshold"] = "Choose how much support a proposal needs."
+    quorum_choices = {value for value, _, _ in QUORUMS}
+    if values["quorum"] not in quorum_choices:
+        errors["quorum"] = "Choose how many members must take part."
+    if values["admission"] not in {value for value, _, _ in ADMISSIONS}:
+        errors["admission"] = "Choose how new members are admitted."
+    min_share = None
+    if "currency" not in errors:
+        min_share = _money(values["min_share"], currency)
+        if min_share is None or min_share < 0:
+            errors["min_share"] = (
+                f"Enter an amount in {currency}, e.g. 20 or 12.50 (0 for no minimum share)."
+            )
+    days = values["voting_days"] or "7"
+    if not days.isdigit() or not 1 <= int(days) <= 90:
+        errors["voting_days"] = "Voting lasts between 1 and 90 days."
+    if errors:
+        return result
+    assert threshold is not None and min_share is not None
+    amendment = max(_DEFAULT_AMENDMENT, threshold, key=Threshold.strictness)
+    try:
+        result.bylaws = Bylaws(
+            name=name,
+            purpose=values["purpose"],
+            currency=currency,
+            min_share=min_share,
+            threshold=threshold,
+            quorum=Fraction(values["quorum"]),
+            voting_period=timedelta(days=int(days)),
+            admission=AdmissionPolicy(values["admission"]),
+            amendment_threshold=amendment,
+        )
+    except GovernanceError as exc:
+        errors["form"] = exc.reason
+    return result
