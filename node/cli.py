@@ -26,7 +26,7 @@ from node.config import (
     write_config,
 )
 from node.errors import NodeError, NotFound
-from node.storage import ActorStore, Database, DeliveryStore, TokenStore
+from node.storage import ActorStore, Database, DeliveryStore, GovernanceStore, TokenStore
 
 __all__ = ["main"]
 
@@ -56,6 +56,7 @@ class Stores:
         self.db = db
         self.actors = ActorStore(db)
         self.tokens = TokenStore(db)
+        self.governance = GovernanceStore(db)
 
 
 async def _with_stores(config: Config, work: Callable[[Stores], Awaitable[int]]) -> int:
@@ -285,6 +286,80 @@ async def _token_list(args: argparse.Namespace, out: Output) -> int:
     return await _with_stores(config, work)
 
 
+# ---- proposals and ledger -------------------------------------------------------------------
+
+
+async def _proposal_list(args: argparse.Namespace, out: Output) -> int:
+    config = _config(args)
+
+    async def work(stores: Stores) -> int:
+        pool = await stores.actors.get(args.pool, "pool")
+        found = await stores.governance.proposals_of_pool(pool.id, limit=args.limit)
+        rows = [
+            {
+                "id": p.uri,
+                "title": p.document.get("name", ""),
+                "kind": p.kind,
+                "state": p.state,
+                "closes_at": p.closes_at,
+                "outcome": p.outcome,
+            }
+            for p in found
+        ]
+        lines = [
+            f"{r['state']:<7} {r['outcome'] or '-':<10} closes {r['closes_at']}  {r['title']}  {r['id']}"
+            for r in rows
+        ]
+        out.emit({"pool": pool.uri, "proposals": rows}, lines or [f"{pool.username} has no proposals yet."])
+        return 0
+
+    return await _with_stores(config, work)
+
+
+async def _ledger(args: argparse.Namespace, out: Output) -> int:
+    from governance import Bylaws, format_money, verify_chain
+    from node.wire import entry_from_document, replay_documents
+
+    config = _config(args)
+
+    async def work(stores: Stores) -> int:
+        pool = await stores.actors.get(args.pool, "pool")
+        bylaws = Bylaws.from_dict(json.loads(await stores.actors.bylaws_json(pool.id)))
+        stored = await stores.governance.ledger(pool.id)
+        documents = [e.document for e in stored]
+        entries = []
+        bad: int | None = None
+        for index, document in enumerate(documents):
+            try:
+                entries.append(entry_from_document(document))
+            except (NodeError, GovernanceError):
+                bad = index  # an entry that no longer parses is as broken as a wrong hash
+                break
+        if bad is None:
+            bad = verify_chain(entries)
+        ledger = replay_documents(bylaws.currency, documents) if bad is None else None
+        data = {
+            "pool": pool.uri,
+            "currency": bylaws.currency,
+            "entries": [e.entry for e in stored],
+            "chain_ok": bad is None,
+            "first_bad_entry": bad,
+            "fund": ledger.fund if ledger else None,
+            "balances": dict(sorted(ledger.balances.items())) if ledger else None,
+            "head_hash": ledger.head if ledger else None,
+        }
+        lines = [f"{e.sequence:>5}  {e.entry.get('at', '')}  {e.entry.get('kind', ''):<14} {e.entry.get('memo', '')}"
+                 for e in stored]
+        if ledger is not None:
+            lines += [f"Fund: {format_money(ledger.fund, bylaws.currency)}   chain verified ({len(stored)} entries, head {ledger.head[:16]}...)"]
+        else:
+            lines += [f"HASH CHAIN BROKEN at entry {bad}: the ledger was altered"]
+        out.emit(data, lines if stored else [f"{pool.username}'s ledger is empty."])
+        return 0 if bad is None else 1
+
+    return await _with_stores(config, work)
+
+
 # ---- backup and restore ---------------------------------------------------------------------
 
 
@@ -435,6 +510,20 @@ def _parser() -> argparse.ArgumentParser:
 
     migrate = commands.add_parser("migrate", parents=[common], help="apply pending schema migrations")
     migrate.set_defaults(run=_migrate)
+
+    proposal = commands.add_parser("proposal", help="list a pool's proposals").add_subparsers(
+        dest="proposal_command", metavar="ACTION", required=True
+    )
+    proposal_list = proposal.add_parser("list", parents=[common], help="a pool's proposals, newest first")
+    proposal_list.add_argument("pool", help="the pool's name")
+    proposal_list.add_argument("--limit", type=int, default=50, help="how many (default 50)")
+    proposal_list.set_defaults(run=_proposal_list)
+
+    ledger_cmd = commands.add_parser(
+        "ledger", parents=[common], help="a pool's ledger: entries, balances, hash-chain check"
+    )
+    ledger_cmd.add_argument("pool", help="the pool's name")
+    ledger_cmd.set_defaults(run=_ledger)
 
     backup_cmd = commands.add_parser(
         "backup", parents=[common], help="copy the node's data consistently, even while serving"

@@ -31,6 +31,8 @@ def actor_paths(actor: ActorRecord) -> dict[str, str]:
     if actor.is_pool:
         paths["members"] = actor.uri + "/members"
         paths["bylaws"] = actor.uri + "/bylaws"
+        paths["proposals"] = actor.uri + "/proposals"
+        paths["ledger"] = actor.uri + "/ledger"
     return paths
 
 
@@ -70,6 +72,8 @@ def actor_document(config: Config, actor: ActorRecord) -> dict[str, Any]:
     if actor.is_pool:
         document["members"] = paths["members"]
         document["bylaws"] = paths["bylaws"]
+        document["proposals"] = paths["proposals"]
+        document["ledger"] = paths["ledger"]
     return document
 
 

@@ -117,7 +117,7 @@ def test_migrate_reports_the_schema_version(data, capsys):
 @pytest.mark.parametrize(
     "argv",
     [[], ["init"], ["serve"], ["migrate"], ["backup"], ["restore"], ["pool", "create"], ["pool", "list"], ["member", "add"],
-     ["member", "list"], ["token", "create"], ["token", "revoke"], ["token", "list"]],
+     ["member", "list"], ["proposal", "list"], ["ledger"], ["token", "create"], ["token", "revoke"], ["token", "list"]],
 )
 def test_every_command_has_help(argv):
     result = subprocess.run([*POOLNODE, *argv, "--help"], capture_output=True, text=True, timeout=60)

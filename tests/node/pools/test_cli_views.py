@@ -1,0 +1,46 @@
+"""`poolnode proposal list` and `poolnode ledger` read what the pool decided and booked."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sqlite3
+
+from node.cli import main
+from tests.node.pools.helpers import POOL, get, post, propose
+
+
+def _cli(capsys, *argv: str) -> tuple[int, dict]:  # type: ignore[no-untyped-def,type-arg]
+    code = main(list(argv))
+    return code, json.loads(capsys.readouterr().out)
+
+
+async def test_proposal_list_and_ledger(client, node, capsys) -> None:  # type: ignore[no-untyped-def]
+    pool = await get(client, "/pools/commons")
+    assert pool["proposals"] == POOL + "/proposals" and pool["ledger"] == POOL + "/ledger"
+    proposal = await propose(client, "admin", node.admin_token, name="Buy a drill")
+    contribution = {"type": "LedgerEntry", "pool": POOL, "entryKind": "contribution",
+                    "person": node.alice.uri, "amount": 2500, "currency": "EUR"}
+    assert (await post(client, "admin", node.admin_token, contribution)).status == 201
+    data = str(node.config.data_dir)
+
+    code, out = await asyncio.to_thread(_cli, capsys, "proposal", "list", "--data", data, "commons", "--json")
+    assert code == 0
+    assert [p["id"] for p in out["proposals"]] == [proposal["id"]]
+    assert out["proposals"][0]["state"] == "open"
+
+    code, out = await asyncio.to_thread(_cli, capsys, "ledger", "--data", data, "commons", "--json")
+    assert code == 0 and out["chain_ok"] is True
+    assert out["fund"] == 2500 and len(out["entries"]) == 1
+
+    # An edit to stored history is caught by the hash chain.
+    db = sqlite3.connect(node.config.data_dir / "poolnode.sqlite3")
+    row = db.execute("SELECT id, document FROM ledger_entries").fetchone()
+    doc = json.loads(row[1])
+    for posting in doc["postings"]:  # still balanced, so only the hash chain can tell
+        posting["amount"] *= 2
+    db.execute("UPDATE ledger_entries SET document = ? WHERE id = ?", (json.dumps(doc), row[0]))
+    db.commit()
+    db.close()
+    code, out = await asyncio.to_thread(_cli, capsys, "ledger", "--data", data, "commons", "--json")
+    assert code == 1 and out.get("chain_ok") is False and out["first_bad_entry"] == 0, out
