@@ -88,6 +88,7 @@ class DeliveryQueue:
         self._bodies: OrderedDict[int, tuple[int, bytes]] = OrderedDict()
         self._keys: dict[int, tuple[str, PrivateKey]] = {}
         self._runners: list[asyncio.Task[None]] = []
+        self._stopping = False
 
     # ---- lifecycle ---------------------------------------------------------------------------
 
@@ -105,9 +106,16 @@ class DeliveryQueue:
 
     async def stop(self) -> None:
         """Stop claiming, cancel attempts in flight (their rows stay locked), write results."""
-        for task in [*self._runners, *self._tasks]:
+        # The dispatcher and flusher are asked to stop, not cancelled: a cancellation
+        # landing inside a database transaction would leave the connection mid-transaction.
+        self._stopping = True
+        self._wake.set()
+        self._flush_needed.set()
+        await asyncio.gather(*self._runners)
+        attempts = list(self._tasks)
+        for task in attempts:
             task.cancel()
-        await asyncio.gather(*self._runners, *self._tasks, return_exceptions=True)
+        await asyncio.gather(*attempts, return_exceptions=True)
         await self.flush()
 
     def wake(self) -> None:
@@ -135,7 +143,7 @@ class DeliveryQueue:
     # ---- claiming ----------------------------------------------------------------------------
 
     async def _dispatch(self) -> None:
-        while True:
+        while not self._stopping:
             self._wake.clear()
             self._start_probes()
             started = await self._claim_and_start()
@@ -351,8 +359,10 @@ class DeliveryQueue:
     # ---- writing results ---------------------------------------------------------------------
 
     async def _flush_loop(self) -> None:
-        while True:
+        while not self._stopping:
             await self._flush_needed.wait()
+            if self._stopping:
+                break
             if len(self._results) < _FLUSH_BATCH:
                 await asyncio.sleep(self.settings.flush_interval)
             self._flush_needed.clear()
