@@ -74,24 +74,6 @@ class WebStore:
             cursor = await conn.execute("DELETE FROM web_sessions WHERE actor_id = ?", (actor_id,))
             return cursor.rowcount
 
-    async def apply_to_pool(self, pool_id: int, person_uri: str, at: str) -> None:
-        """Record an application to a pool (a membership in state 'applicant'); idempotent."""
-        await self.db.execute(
-            "INSERT INTO memberships (pool_id, person_uri, roles, state, joined_at)"
-            " VALUES (?, ?, 'member', 'applicant', ?) ON CONFLICT (pool_id, person_uri) DO NOTHING",
-            (pool_id, person_uri, at),
-        )
-
-    async def admit_applicant(self, pool_id: int, membership_id: int, at: str) -> bool:
-        """Turn an applicant into a member; False when there is no such applicant."""
-        async with self.db.transaction() as conn:
-            cursor = await conn.execute(
-                "UPDATE memberships SET state = 'member', joined_at = ?"
-                " WHERE id = ? AND pool_id = ? AND state = 'applicant'",
-                (at, membership_id, pool_id),
-            )
-            return cursor.rowcount == 1
-
     async def record_failure(self, username: str, address: str, at: str) -> None:
         """Remember one failed sign-in."""
         await self.db.execute(

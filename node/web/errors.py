@@ -47,6 +47,7 @@ _TITLES = {
     405: "Not allowed here",
     409: "That conflicts with what is already there",
     413: "Too large",
+    422: "That goes against the rules",
     429: "Too many attempts",
     500: "Something went wrong",
 }

@@ -8,13 +8,15 @@ from typing import Any
 
 from aiohttp import web
 
-from governance import AdmissionPolicy, Bylaws, format_money, render_bylaws
+from governance import Bylaws, format_money, render_bylaws
 from governance.render import fraction_words, threshold_words
-from node.accounts import create_pool, join_pool, now_iso
-from node.appkeys import ACTORS, CONFIG, WEB
+from node.accounts import create_pool, join_pool
+from node.appkeys import ACTORS, CONFIG
 from node.errors import Conflict, Forbidden, NotFound
+from node.pool_engine.common import store
 from node.pools import load_bylaws
 from node.storage import ActorRecord, ActorStore, Membership
+from node.web.outbox import post_as
 from node.web.render import render
 from node.web.sessions import current_user, require_user
 from node.web.wizard import ADMISSIONS, CURRENCIES, QUORUMS, THRESHOLDS, parse_pool_form
@@ -199,34 +201,30 @@ async def join_page(request: web.Request) -> web.Response:
 
 @routes.post(r"/pools/{name:[a-z0-9_]+}/join", name="web.join_post")
 async def join(request: web.Request) -> web.StreamResponse:
-    """Join an open pool at once; otherwise apply and wait for a steward or a vote."""
+    """Send a Join, as a C2S client would: the pool's bylaws decide what happens next."""
     user = require_user(request)
-    actors = request.app[ACTORS]
     pool = await _pool(request, request.match_info["name"])
-    bylaws = await load_bylaws(actors, pool)
-    if await viewer_membership(request, pool) is not None:
-        raise web.HTTPSeeOther(f"/pools/{pool.username}")
-    if bylaws.admission is AdmissionPolicy.OPEN:
-        await join_pool(actors, pool, user.uri)
-    else:
-        await request.app[WEB].apply_to_pool(pool.id, user.uri, now_iso())
+    membership = await viewer_membership(request, pool)
+    if membership is None or membership.state not in ("member", "applicant"):
+        await post_as(request.app, user, {"type": "Join", "object": pool.uri, "to": [pool.uri]})
     raise web.HTTPSeeOther(f"/pools/{pool.username}")
 
 
 @routes.post(r"/pools/{name:[a-z0-9_]+}/applicants/{membership:\d+}/admit", name="web.admit")
 async def admit(request: web.Request) -> web.StreamResponse:
-    """A steward admits an applicant (pools whose bylaws say a steward admits)."""
+    """A steward accepts an applicant's Join (pools whose bylaws say a steward admits)."""
+    user = require_user(request)
     pool = await _pool(request, request.match_info["name"])
     membership = await viewer_membership(request, pool)
-    require_user(request)
     if membership is None or membership.state != "member" or "steward" not in membership.roles:
         raise Forbidden("Only a steward of this pool can admit new members.")
-    bylaws = await load_bylaws(request.app[ACTORS], pool)
-    if bylaws.admission is AdmissionPolicy.VOTE:
-        raise Forbidden("In this pool the members vote on each admission.")
-    admitted = await request.app[WEB].admit_applicant(
-        pool.id, int(request.match_info["membership"]), now_iso()
-    )
-    if not admitted:
+    wanted = int(request.match_info["membership"])
+    applicants = await request.app[ACTORS].memberships_of_pool(pool.id, state="applicant")
+    applicant = next((m for m in applicants if m.id == wanted), None)
+    if applicant is None:
         raise NotFound("No such applicant.")
+    join_id = await store(request.app).join_activity(pool.id, applicant.person_uri)
+    accept: dict[str, object] = {"type": "Accept", "to": [applicant.person_uri]}
+    accept["object"] = join_id or {"type": "Join", "actor": applicant.person_uri, "object": pool.uri}
+    await post_as(request.app, user, accept)
     raise web.HTTPSeeOther(f"/pools/{pool.username}#members")

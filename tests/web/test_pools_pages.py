@@ -104,8 +104,9 @@ async def test_browsers_get_html_error_pages_with_the_same_status(client) -> Non
 
 async def test_joining_an_open_pool_and_a_steward_admitted_pool(client) -> None:
     await signed_in(client, "admin")
-    await post_form(client, "/create-pool", {**WIZARD, "admission": "open"})
-    await post_form(client, "/create-pool", {**WIZARD, "name": "Book Club", "admission": "steward"})
+    await post_form(client, "/create-pool", {**WIZARD, "admission": "open", "min_share": "0"})
+    await post_form(client, "/create-pool", {**WIZARD, "name": "Book Club", "admission": "steward",
+                                              "min_share": "0"})
     await post_form(client, "/signout", {}, from_page="/")
     await signed_in(client, "alice")
     await post_form(client, "/pools/green_street_garden/join", {})

@@ -1,0 +1,248 @@
+"""Proposals, ballots and the ledger in the browser, over the pools engine's service API.
+
+Every action is the member's own C2S activity (``post_as``): the node signs it with the
+member's key and the pool applies it exactly as it would one from any other client.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from aiohttp import web
+
+from governance import Ballot, GovernanceError, Proposal, Tally, format_money, tally, verify_chain
+from governance.money import minor_units
+from node.appkeys import ACTORS
+from node.errors import InvalidRequest, NotFound
+from node.pool_engine.common import ledger_of, store
+from node.pools import load_bylaws
+from node.storage import ActorRecord, StoredProposal
+from node.web.outbox import post_as
+from node.web.pools import _pool, viewer_membership
+from node.web.render import render
+from node.web.sessions import require_user
+
+__all__ = ["ledger_page", "proposal_page", "proposals_page", "routes"]
+
+routes = web.RouteTableDef()
+
+CONSENT = [("agree", "Agree"), ("disagree", "Disagree"), ("abstain", "Abstain"), ("block", "Block")]
+_KEY = r"{key:[0-9a-f-]{36}}"
+
+
+async def _member(request: web.Request, pool: ActorRecord) -> bool:
+    membership = await viewer_membership(request, pool)
+    return membership is not None and membership.state == "member"
+
+
+async def _stored(request: web.Request, pool: ActorRecord, key: str) -> StoredProposal:
+    stored = await store(request.app).proposal(f"{pool.uri}/proposals/{key}")
+    if stored is None:
+        raise NotFound("There is no such proposal in this pool.")
+    return stored
+
+
+async def _tally(request: web.Request, stored: StoredProposal) -> tuple[Proposal, Tally]:
+    proposal = Proposal.from_dict(stored.proposal)
+    ballots = await store(request.app).ballots(stored.id)
+    return proposal, tally(proposal.rule, proposal.electorate,
+                           [Ballot.from_dict(b.ballot) for b in ballots])
+
+
+def tally_view(proposal: Proposal, result: Tally, stored: StoredProposal) -> dict[str, Any]:
+    """The numbers the proposal page and its live JSON show."""
+    size = result.electorate_size
+    return {
+        "state": stored.state,
+        "outcome": (stored.outcome or result.outcome.value) if stored.state == "closed" else None,
+        "counts": dict(result.counts),
+        "participation": result.participation,
+        "electorate": size,
+        "turnout_percent": round(100 * result.participation / size) if size else 0,
+        "quorum_percent": round(100 * float(proposal.rule.quorum)),
+        "quorum_met": result.quorum_met,
+        "threshold_met": result.threshold_met,
+        "leading": result.outcome.value,
+    }
+
+
+async def proposals_page(request: web.Request, params: dict[str, str]) -> web.Response:
+    """A pool's proposals, newest first, and a form to make one."""
+    pool = await _pool(request, params["name"])
+    rows = await store(request.app).proposals_of_pool(pool.id, limit=100)
+    items = []
+    for stored in rows:
+        items.append({"stored": stored, "title": stored.proposal.get("title", ""),
+                      "key": stored.uri.rsplit("/", 1)[-1]})
+    bylaws = await load_bylaws(request.app[ACTORS], pool)
+    return await render(request, "proposals.html", {
+        "pool": pool, "items": items, "bylaws": bylaws, "is_member": await _member(request, pool),
+        "errors": {}, "values": {},
+    }, form=True)
+
+
+def _amount(raw: str, currency: str) -> int | None:
+    try:
+        value = Decimal(raw.strip().replace(",", ".")) * 10 ** minor_units(currency)
+    except InvalidOperation:
+        return None
+    if not value.is_finite() or value != value.to_integral_value() or value <= 0:
+        return None
+    return int(value)
+
+
+@routes.post(r"/pools/{name:[a-z0-9_]+}/propose", name="web.propose")
+async def propose(request: web.Request) -> web.StreamResponse:
+    """Open a proposal: a decision in words, or spending from the fund."""
+    user = require_user(request)
+    pool = await _pool(request, request.match_info["name"])
+    bylaws = await load_bylaws(request.app[ACTORS], pool)
+    form = await request.post()
+    values = {k: str(form.get(k, "")).strip() for k in ("title", "text", "kind", "amount", "payee")}
+    errors: dict[str, str] = {}
+    if not values["title"] or len(values["title"]) > 200:
+        errors["title"] = "Give the proposal a short title (up to 200 characters)."
+    if not values["text"]:
+        errors["text"] = "Say what the members decide."
+    draft: dict[str, Any] = {"type": "Proposal", "pool": pool.uri, "to": [pool.uri],
+                             "name": values["title"]}
+    if values["kind"] == "disbursement":
+        amount = _amount(values["amount"], bylaws.currency)
+        if amount is None:
+            errors["amount"] = f"Enter the amount to spend in {bylaws.currency}, e.g. 30 or 12.50."
+        if not values["payee"]:
+            errors["payee"] = "Say who is paid."
+        draft.update(proposalKind="disbursement", amount=amount, currency=bylaws.currency,
+                     payee=values["payee"], purpose=values["text"])
+    else:
+        draft.update(proposalKind="decision", content=values["text"])
+    activity: dict[str, Any] = {}
+    if not errors:
+        try:
+            activity = await post_as(request.app, user, draft)
+        except GovernanceError as exc:
+            errors["form"] = exc.reason
+    if errors:
+        rows = await store(request.app).proposals_of_pool(pool.id, limit=100)
+        items = [{"stored": s, "title": s.proposal.get("title", ""), "key": s.uri.rsplit("/", 1)[-1]}
+                 for s in rows]
+        status = 403 if "form" in errors and "member" in errors["form"] else 422
+        return await render(request, "proposals.html", {
+            "pool": pool, "items": items, "bylaws": bylaws, "is_member": await _member(request, pool),
+            "errors": errors, "values": values,
+        }, status=status, form=True)
+    opened = await store(request.app).proposal_by_source(activity["object"]["id"])
+    if opened is None:
+        raise NotFound("The proposal was not opened.")
+    raise web.HTTPSeeOther(f"/pools/{pool.username}/proposals/{opened.uri.rsplit('/', 1)[-1]}")
+
+
+async def proposal_page(request: web.Request, params: dict[str, str]) -> web.Response:
+    """One proposal: text, options, the ballot form, the live tally, the result."""
+    pool = await _pool(request, params["name"])
+    stored = await _stored(request, pool, params["key"])
+    proposal, result = await _tally(request, stored)
+    mine = None
+    membership = await viewer_membership(request, pool)
+    if membership is not None:
+        for ballot in await store(request.app).ballots(stored.id):
+            if ballot.voter_uri == membership.person_uri:
+                mine = ballot.ballot
+    motion = proposal.motion.to_dict()
+    can_vote = (membership is not None and membership.person_uri in proposal.electorate.members
+                and stored.state != "closed")
+    options = CONSENT if proposal.rule.ballot_type.value == "consent" else [
+        (o, o) for o in proposal.rule.options]
+    return await render(request, "proposal.html", {
+        "pool": pool, "stored": stored, "proposal": proposal, "motion": motion,
+        "amount": format_money(motion["amount"], motion.get("currency", "EUR"))
+        if "amount" in motion else None,
+        "tally": tally_view(proposal, result, stored), "options": options,
+        "ballot_type": proposal.rule.ballot_type.value, "can_vote": can_vote,
+        "mine": mine, "key": params["key"],
+        "electorate_digest": proposal.electorate.digest,
+        "closes_at": proposal.rule.closes_at.strftime("%Y-%m-%d %H:%M UTC"),
+    }, form=True)
+
+
+@routes.post(r"/pools/{name:[a-z0-9_]+}/proposals/" + _KEY + "/vote", name="web.vote")
+async def vote(request: web.Request) -> web.StreamResponse:
+    """Cast (or change) the member's one ballot."""
+    user = require_user(request)
+    pool = await _pool(request, request.match_info["name"])
+    stored = await _stored(request, pool, request.match_info["key"])
+    form = await request.post()
+    choice = [str(c) for c in form.getall("choice", [])]
+    await post_as(request.app, user, {
+        "type": "Ballot", "pool": pool.uri, "proposal": stored.uri, "to": [pool.uri],
+        "choice": choice,
+    })
+    raise web.HTTPSeeOther(request.path.removesuffix("/vote") + "#tally")
+
+
+@routes.get(r"/pools/{name:[a-z0-9_]+}/proposals/" + _KEY + "/live", name="web.live")
+async def live(request: web.Request) -> web.Response:
+    """The current tally as small JSON, polled by the proposal page's script."""
+    pool = await _pool(request, request.match_info["name"])
+    stored = await _stored(request, pool, request.match_info["key"])
+    proposal, result = await _tally(request, stored)
+    return web.json_response(tally_view(proposal, result, stored),
+                             headers={"Cache-Control": "no-store"})
+
+
+async def ledger_page(request: web.Request, params: dict[str, str]) -> web.Response:
+    """The pool's ledger: every entry, the balances, and whether the hash chain checks out."""
+    pool = await _pool(request, params["name"])
+    bylaws = await load_bylaws(request.app[ACTORS], pool)
+    chain_ok, problem, ledger = True, None, None
+    try:
+        ledger = await ledger_of(request.app, pool, bylaws)
+        broken = verify_chain(ledger.entries)
+        if broken is not None:
+            chain_ok, problem = False, f"entry {broken + 1} does not match the chain"
+    except GovernanceError as exc:
+        chain_ok, problem = False, exc.reason
+    entries = []
+    if ledger is not None:
+        for number, entry in enumerate(ledger.entries, start=1):
+            tx = entry.transaction
+            entries.append({
+                "number": number, "at": tx.at.astimezone(UTC).strftime("%Y-%m-%d %H:%M"),
+                "kind": tx.kind.value.replace("_", " "), "memo": tx.memo,
+                "postings": [(p.account, format_money(p.amount, tx.currency)) for p in tx.postings],
+                "hash": entry.hash,
+            })
+    membership = await viewer_membership(request, pool)
+    is_treasurer = (membership is not None and membership.state == "member"
+                    and "treasurer" in membership.roles)
+    members = await request.app[ACTORS].memberships_of_pool(pool.id, state=None)
+    return await render(request, "ledger.html", {
+        "pool": pool, "bylaws": bylaws, "entries": list(reversed(entries)),
+        "fund": format_money(ledger.fund, bylaws.currency) if ledger else None,
+        "balances": [(a, format_money(v, bylaws.currency)) for a, v in sorted(ledger.balances.items())]
+        if ledger else [],
+        "head": ledger.head if ledger else None,
+        "chain_ok": chain_ok, "problem": problem, "is_treasurer": is_treasurer,
+        "people": [m.person_uri for m in reversed(members)], "errors": {},
+    }, form=True)
+
+
+@routes.post(r"/pools/{name:[a-z0-9_]+}/ledger/record", name="web.record")
+async def record(request: web.Request) -> web.StreamResponse:
+    """A treasurer records money received: a member's share or contribution."""
+    user = require_user(request)
+    pool = await _pool(request, request.match_info["name"])
+    bylaws = await load_bylaws(request.app[ACTORS], pool)
+    form = await request.post()
+    amount = _amount(str(form.get("amount", "")), bylaws.currency)
+    if amount is None:
+        raise InvalidRequest(f"Enter the amount received in {bylaws.currency}, e.g. 20.")
+    await post_as(request.app, user, {
+        "type": "LedgerEntry", "pool": pool.uri, "to": [pool.uri], "entryKind": "contribution",
+        "person": str(form.get("person", "")), "amount": amount,
+        "reference": str(form.get("reference", "")).strip()[:200] or "recorded in the browser",
+    })
+    raise web.HTTPSeeOther(f"/pools/{pool.username}/ledger")
+
