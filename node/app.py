@@ -11,6 +11,7 @@ from node.appkeys import ACTORS, CONFIG, DB, FOLLOWS, OBJECTS, REMOTE_ACTORS, TO
 from node.config import Config
 from node.delivery import delivery_ctx
 from node.errors import error_middleware
+from node.floods import floods_ctx
 from node.http import http_ctx
 from node.inbox import view as inbox_view
 from node.inbox.worker import inbox_ctx
@@ -24,6 +25,7 @@ from node.storage import (
     TokenStore,
 )
 from node.views import actors, discovery, governance, objects, outbox
+from node.views import floods as flood_views
 from node.web import setup_web
 
 __all__ = ["create_app"]
@@ -59,7 +61,8 @@ def create_app(config: Config) -> web.Application:
     app.cleanup_ctx.append(inbox_ctx)
     app.cleanup_ctx.append(delivery_ctx)
     app.cleanup_ctx.append(closing_ctx)
-    for module in (discovery, actors, outbox, objects, inbox_view, governance):
+    app.cleanup_ctx.append(floods_ctx)
+    for module in (discovery, actors, outbox, objects, inbox_view, governance, flood_views):
         app.router.add_routes(module.routes)
     setup_web(app)
     return app

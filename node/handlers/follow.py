@@ -19,13 +19,14 @@ log = logging.getLogger("poolnode.handlers")
 FollowDecision = Literal["accept", "pending", "reject"]
 
 
-def follow_policy(pool: ActorRecord, follower: RemoteActor) -> FollowDecision:
+def follow_policy(pool: ActorRecord, follower: RemoteActor, *, approved: bool = False) -> FollowDecision:
     """Whether a pool accepts a follower now, later (after a decision) or not at all.
 
     People are accepted at once. Another pool (a Group) following us is the start of a
-    flood link, which a passed proposal will have to approve: it waits as 'pending'.
+    flood link, which a passed proposal will have to approve: it waits as 'pending'
+    unless ``approved`` (the pool passed a JoinFlood proposal naming the follower).
     """
-    if follower.type == "Person":
+    if follower.type == "Person" or approved:
         return "accept"
     return "pending"
 
@@ -38,7 +39,10 @@ async def handle(inbound: Inbound) -> None:
         log.debug("Follow %s is not of a local actor", inbound.activity["id"])
         return
     if followee.is_pool:
-        decision = follow_policy(followee, await resolve_actor(app, inbound.actor))
+        from node.floods import follow_approved
+
+        decision = follow_policy(followee, await resolve_actor(app, inbound.actor),
+                                 approved=await follow_approved(app, followee, inbound.actor))
     else:
         decision = "accept"  # members' accounts do not moderate followers
     follower = await local_actor_of(app, inbound.actor)

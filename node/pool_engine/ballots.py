@@ -43,7 +43,9 @@ async def cast(
     governance = store(app)
     stored = await governance.proposal(ballot.proposal_id)
     if stored is None:
-        raise NotFound("no such proposal on this node")
+        from node.floods import cast_in_flood  # a flood proposal's ballot, sent to its pool
+
+        return await cast_in_flood(app, document, at)
     attested_by = document.get("attestedBy")
     pool = await _pool(app, stored.pool_id)
     if attested_by is not None and attested_by != pool.uri:

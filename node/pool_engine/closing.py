@@ -61,6 +61,10 @@ async def close(app: web.Application, stored: StoredProposal, now: datetime) -> 
 
             person = getattr(proposal.motion, "person", "")
             await admit(app, pool, person, at, vote=(proposal, result))
+        elif proposal.kind in (Kind.JOIN_FLOOD, Kind.LEAVE_FLOOD):
+            from node.floods import decided
+
+            await decided(app, pool, refreshed, at)
         elif proposal.kind is Kind.EXPULSION:
             from node.pool_engine.membership import expel
 

@@ -16,6 +16,7 @@ from node.storage.deliveries import (
     HostRecord,
     HostSummary,
 )
+from node.storage.floods import FloodLink, FloodStore, StoredAttestation, StoredFloodProposal
 from node.storage.follows import Follow, FollowStore
 from node.storage.governance import (
     GovernanceStore,
@@ -38,6 +39,8 @@ __all__ = [
     "DeliveryResult",
     "DeliveryStore",
     "DeliveryTarget",
+    "FloodLink",
+    "FloodStore",
     "Follow",
     "FollowStore",
     "GovernanceStore",
@@ -53,8 +56,10 @@ __all__ = [
     "RemoteActorStore",
     "SchemaTooNew",
     "StorageError",
+    "StoredAttestation",
     "StoredBallot",
     "StoredEntry",
+    "StoredFloodProposal",
     "StoredObject",
     "StoredProposal",
     "TokenRecord",

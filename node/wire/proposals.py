@@ -22,7 +22,9 @@ from governance import (
     Expulsion,
     FrozenRule,
     GovernanceError,
+    JoinFlood,
     Kind,
+    LeaveFlood,
     Proposal,
     Tally,
     Threshold,
@@ -76,6 +78,10 @@ def _motion(doc: Mapping[str, Any]) -> Motion:
         return Expulsion(doc.get("person"))  # type: ignore[arg-type]
     if kind == Kind.BYLAWS_CHANGE:
         return BylawsChange(Bylaws.from_dict(doc.get("proposedBylaws") or {}))
+    if kind == Kind.JOIN_FLOOD:  # the pool links with ``peer`` in ``flood`` (node/floods)
+        return JoinFlood(doc.get("flood"), doc.get("peer"))  # type: ignore[arg-type]
+    if kind == Kind.LEAVE_FLOOD:  # the proposing pool leaves ``flood``
+        return LeaveFlood(doc.get("flood"), doc.get("pool"))  # type: ignore[arg-type]
     raise InvalidDocument(f"proposals of kind {kind!r} are not accepted by a pool")
 
 
@@ -90,6 +96,10 @@ def _motion_fields(motion: Motion) -> dict[str, Any]:
         fields["person"] = motion.person
     elif isinstance(motion, BylawsChange):
         fields["proposedBylaws"] = motion.bylaws.to_dict()
+    elif isinstance(motion, JoinFlood):
+        fields.update(flood=motion.flood, peer=motion.pool)
+    elif isinstance(motion, LeaveFlood):
+        fields["flood"] = motion.flood
     return fields
 
 

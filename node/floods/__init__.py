@@ -1,0 +1,38 @@
+"""Floods over the network: pools linked by mutual follows deciding together (docs/PROTOCOL.md §Floods).
+
+* links: ``decided(app, pool, stored, at)`` applies a passed JoinFlood/LeaveFlood proposal;
+  ``follow_approved(app, pool, follower)`` tells the follow handler to accept a pool's Follow
+* proposals: ``propose_flood`` (a member's draft naming a ``flood``), ``receive_proposal``,
+  ``receive_electorate``; each pool freezes its own electorate and pledge
+* ballots: ``cast_in_flood`` (a member's ballot via their pool, relayed), ``receive_relayed``
+* results: ``compute``, ``close_due``, ``receive_attestation``, ``floods_ctx``
+"""
+
+from node.floods.ballots import cast_in_flood, receive_relayed
+from node.floods.common import flood_pools, floods, linked
+from node.floods.links import decided, follow_approved
+from node.floods.proposals import (
+    is_flood_draft,
+    propose_flood,
+    receive_electorate,
+    receive_proposal,
+)
+from node.floods.results import close_due, compute, floods_ctx, receive_attestation
+
+__all__ = [
+    "cast_in_flood",
+    "close_due",
+    "compute",
+    "decided",
+    "flood_pools",
+    "floods",
+    "floods_ctx",
+    "follow_approved",
+    "is_flood_draft",
+    "linked",
+    "propose_flood",
+    "receive_attestation",
+    "receive_electorate",
+    "receive_proposal",
+    "receive_relayed",
+]

@@ -1,0 +1,219 @@
+"""Flood results: the flood tally from the signed ballots and the pools' signed electorates,
+closing after the vote (each local pool attests the result), checking other pools'
+attestations (a different result is a mismatch, stored and logged) and booking each local
+pool's pro-rata share of a passed disbursement."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from aiohttp import web
+
+from governance import (
+    Ballot,
+    Bylaws,
+    Disbursement,
+    Electorate,
+    Flood,
+    FloodDecision,
+    FloodTally,
+    GovernanceError,
+    Ledger,
+    Outcome,
+    Roster,
+    Transaction,
+    check_ballot,
+    commit_disbursement,
+    flood_electorate,
+    flood_tally,
+    split_pro_rata,
+)
+from governance.codec import utc
+from node.appkeys import ACTORS
+from node.floods.common import floods
+from node.pool_engine.common import iso, key_lookup, publish, signed
+from node.storage import ActorRecord, StoredFloodProposal
+from node.wire import InvalidDocument, check_document, proposal_from_documents, verify_author_proof
+from node.wire.errors import ProofRejected
+from node.wire.floods import (
+    attestation_document,
+    result_summary,
+    summary_digest,
+    summary_of_attestation,
+)
+
+__all__ = ["FLOOD_GRACE", "close_due", "compute", "floods_ctx", "receive_attestation", "refresh"]
+
+log = logging.getLogger("poolnode.floods")
+
+FLOOD_GRACE = timedelta(seconds=1)
+"""How long after ``closesAt`` a node waits for relayed ballots cast before the close."""
+
+
+async def compute(app: web.Application, uri: str) -> tuple[FloodTally, dict[str, Any], list[str]] | None:
+    """(flood tally, result summary, counted ballot ids) once every pool's electorate is here."""
+    stored = await floods(app).proposal(uri)
+    if stored is None:
+        return None
+    documents = await floods(app).electorates(uri)
+    if not set(stored.pools) <= set(documents):
+        return None
+    try:
+        electorates = {
+            pool: Electorate.from_dict({"members": documents[pool]["members"],
+                                        "digest": documents[pool]["electorateDigest"]})
+            for pool in stored.pools
+        }
+        union = flood_electorate(electorates)
+        doc = {**stored.document, "electorateDigest": union.digest}
+        proposal = proposal_from_documents(
+            doc, {"members": sorted(union.members), "electorateDigest": union.digest, "proposal": uri})
+        decision = FloodDecision(Flood(stored.flood_uri, frozenset(stored.pools)), proposal,
+                                 electorates, bool(stored.document.get("doubleMajority")))
+    except GovernanceError as exc:
+        raise InvalidDocument(f"invalid flood proposal: {exc.reason}") from exc
+    counted: list[Ballot] = []
+    for data, _ in await floods(app).ballots(uri):
+        ballot = Ballot.from_dict(data)
+        try:
+            check_ballot(proposal.rule, union, ballot)
+        except GovernanceError:
+            continue  # e.g. a ballot relayed before the electorate showed its voter is no member
+        counted.append(ballot)
+    result = flood_tally(decision, counted)
+    summary = result_summary(result, {p: e.digest for p, e in electorates.items()})
+    return result, summary, [b.id for b in counted]
+
+
+async def refresh(app: web.Application, uri: str) -> None:
+    """Update the running result of an open flood proposal."""
+    computed = await compute(app, uri)
+    if computed is not None:
+        await floods(app).set_result(uri, computed[1]["outcome"], computed[1])
+
+
+async def close_due(app: web.Application, now: datetime) -> list[str]:
+    """Close flood proposals past their close (and the grace); their ids."""
+    closed = []
+    for stored in await floods(app).due_proposals(iso(now - FLOOD_GRACE)):
+        if await close(app, stored, now):
+            closed.append(stored.uri)
+    return closed
+
+
+async def close(app: web.Application, stored: StoredFloodProposal, now: datetime) -> bool:
+    """Record the final result; each local pool attests it and books its share."""
+    computed = await compute(app, stored.uri)
+    if computed is None:
+        return False  # an electorate is still missing: wait
+    result, summary, ballots = computed
+    if not await floods(app).close_proposal(stored.uri, result.outcome.value, summary, iso(now)):
+        return False
+    local = [a for a in [await app[ACTORS].by_uri(p) for p in stored.pools]
+             if a is not None and a.is_pool]
+    for pool in local:
+        document = signed(attestation_document(pool.uri, stored.flood_uri, summary, ballots,
+                                               iso(now)), pool, now)
+        await floods(app).put_attestation(stored.uri, pool.uri, document, True, None, iso(now))
+        others = [p for p in stored.pools if p != pool.uri]
+        await publish(app, pool, "Create", document, others, followers=False)
+    for attestation in await floods(app).attestations(stored.uri):
+        if attestation.matches is None:
+            await _judge(app, stored.uri, attestation.document, summary, now)
+    if result.outcome is Outcome.PASSED and isinstance(result.overall, object):
+        motion = stored.document.get("proposalKind")
+        if motion == "disbursement":
+            await _book_shares(app, stored, result, local, now)
+    return True
+
+
+async def _judge(app: web.Application, uri: str, document: dict[str, Any],
+                 ours: dict[str, Any], now: datetime) -> None:
+    theirs = summary_of_attestation(document)
+    differing = sorted(k for k in set(ours) | set(theirs) if ours.get(k) != theirs.get(k))
+    if document.get("tallyDigest") != summary_digest(theirs):
+        differing.append("tallyDigest")
+    reason = None
+    if differing:
+        reason = "differs in " + ", ".join(
+            f"{k} (theirs {theirs.get(k, document.get(k))!r}, ours {ours.get(k)!r})" for k in differing)
+        log.warning("flood result mismatch: %s attests %s for %s: %s", document["attributedTo"],
+                    document.get("outcome"), uri, reason)
+    await floods(app).put_attestation(uri, document["attributedTo"], document, not differing,
+                                      reason, iso(now))
+
+
+async def receive_attestation(app: web.Application, sender: str, document: dict[str, Any],
+                              at: datetime) -> None:
+    """Another pool's attestation: kept, and compared with our own result once we have it."""
+    check_document("attestation", document)
+    if document["attributedTo"] != sender or document["pool"] != sender:
+        raise ProofRejected("proof rejected: an attestation is sent by its own pool")
+    await verify_author_proof(document, sender, lambda m: key_lookup(app, m))
+    stored = await floods(app).proposal(document["proposal"])
+    if stored is not None and stored.state == "closed" and stored.result is not None:
+        await _judge(app, stored.uri, document, stored.result, at)
+    else:
+        await floods(app).put_attestation(document["proposal"], sender, document, None, None, iso(at))
+
+
+async def _book_shares(app: web.Application, stored: StoredFloodProposal, result: FloodTally,
+                       local: list[ActorRecord], at: datetime) -> None:
+    """Each local pool books its share, pro rata to the pledges (fund at electorate freeze)."""
+    from node.pool_engine.ledger import book
+
+    documents = await floods(app).electorates(stored.uri)
+    pledges = {pool: int(documents[pool].get("pledge", 0)) for pool in stored.pools}
+    computed = await compute(app, stored.uri)
+    assert computed is not None
+    union = flood_electorate({
+        p: Electorate.from_dict({"members": d["members"], "digest": d["electorateDigest"]})
+        for p, d in documents.items() if p in stored.pools})
+    doc = {**stored.document, "electorateDigest": union.digest}
+    proposal = proposal_from_documents(
+        doc, {"members": sorted(union.members), "electorateDigest": union.digest, "proposal": stored.uri})
+    motion = proposal.motion
+    assert isinstance(motion, Disbursement)
+    try:
+        shares = split_pro_rata(motion.amount, pledges)
+    except GovernanceError as exc:
+        log.warning("flood disbursement %s not booked: %s", stored.uri, exc.reason)
+        return
+    for pool in local:
+        share = shares.get(pool.uri, 0)
+        if share <= 0:
+            continue
+
+        def build(id: str, ledger: Ledger, roster: Roster, bylaws: Bylaws, share: int = share) -> Transaction:
+            return commit_disbursement(id, utc(at), ledger, proposal, result.overall, share)
+
+        try:
+            await book(app, pool, build, f"{stored.uri}#commitment:{pool.uri}", at)
+        except GovernanceError as exc:
+            # e.g. an overdraft: the pool's fund no longer covers its share; retried never, logged.
+            log.warning("flood share of %s not booked in %s: %s", stored.uri, pool.uri, exc.reason)
+
+
+async def floods_ctx(app: web.Application) -> AsyncIterator[None]:
+    """Cleanup context: a worker closing due flood proposals (it reads the clock)."""
+
+    async def run() -> None:
+        while True:
+            try:
+                await close_due(app, datetime.now(UTC))
+            except Exception:
+                # As the pools' closing worker: a failing close stays open and is retried.
+                log.exception("closing flood proposals failed")
+            await asyncio.sleep(0.5)
+
+    task = asyncio.create_task(run(), name="flood-closing")
+    yield
+    task.cancel()
+    try:
+        await task
+    except asyncio.CancelledError:
+        pass
