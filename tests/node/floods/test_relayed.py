@@ -1,0 +1,143 @@
+"""A remote pool of a flood relays ballots and attests results: forged and foreign ballots
+are refused with a reason; an attestation of a different result is kept as a mismatch."""
+
+from __future__ import annotations
+
+import copy
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from federation.proofs import create_proof
+from governance import electorate_digest
+from node.accounts import now_iso
+from node.app import create_app
+from node.appkeys import ACTORS, FOLLOWS
+from node.floods import close_due, floods
+from node.wire.floods import summary_digest
+from schemas import OBJECT_CONTEXT
+from tests.conftest import make_node
+from tests.node.inbox_helpers import post_signed, processed, start_remote
+from tests.node.pools.test_federated_ballots import ProofActor, _rejections
+
+POOL_INBOX = "/pools/commons/inbox"
+
+
+def _iso(moment: datetime) -> str:
+    return moment.replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+@pytest.fixture
+async def remote(aiohttp_server):  # type: ignore[no-untyped-def]
+    return await start_remote(aiohttp_server)
+
+
+@pytest.fixture
+async def client(tmp_path, aiohttp_client):  # type: ignore[no-untyped-def]
+    node = await make_node(tmp_path / "data", allow_private_addresses=True)
+    return await aiohttp_client(create_app(node.config))
+
+
+def _actor(remote, name: str, kind: str = "Person") -> ProofActor:  # type: ignore[no-untyped-def]
+    actor = ProofActor(f"{remote.base}/users/{name}", kind)
+    remote.actors[actor.uri] = actor
+    return actor
+
+
+def _signed(actor: ProofActor, doc: dict[str, Any]) -> dict[str, Any]:
+    return create_proof(doc, actor.proof_key, actor.uri + "#ed25519-key", datetime.now(UTC))
+
+
+async def _send(client, actor, activity):  # type: ignore[no-untyped-def]
+    resp = await post_signed(client, actor, POOL_INBOX, activity)
+    assert resp.status == 202, await resp.text()
+    return await processed(client, activity["id"])
+
+
+async def _flood(client, remote):  # type: ignore[no-untyped-def]
+    """Our pool 'commons' linked with the remote pool 'river'; river opened a flood proposal."""
+    app = client.app
+    pool = await app[ACTORS].get("commons", "pool")
+    river = _actor(remote, "river", "Group")
+    flood = river.uri + "/floods/delta"
+    await floods(app).set_link(pool.id, flood, "delta", river.uri, "approved", "x", now_iso())
+    await app[FOLLOWS].put(pool.uri, river.uri, pool.uri + "#f1", "accepted", now_iso(), follower_local_id=pool.id)
+    await app[FOLLOWS].put(river.uri, pool.uri, river.uri + "#f2", "accepted", now_iso(), followee_local_id=pool.id)
+    bo = _actor(remote, "bo")
+    opens = datetime.now(UTC) - timedelta(minutes=1)
+    pid = f"{river.uri}/floods/proposals/{uuid.uuid4()}"
+    proposal = _signed(river, {
+        "@context": OBJECT_CONTEXT, "id": pid, "type": "Proposal", "attributedTo": river.uri,
+        "pool": river.uri, "proposedBy": bo.uri, "name": "Shared van", "proposalKind": "decision",
+        "content": "Rent a van", "ballotType": "consent", "options": [], "threshold": "1/2",
+        "thresholdComparator": "more_than", "quorum": "1/2", "blockVetoes": False,
+        "opensAt": _iso(opens), "closesAt": _iso(opens + timedelta(minutes=10)),
+        "electorate": pid + "/electorate", "electorateDigest": electorate_digest([bo.uri]),
+        "electorateSize": 1, "flood": flood, "floodPools": sorted([pool.uri, river.uri]),
+        "doubleMajority": False,
+    })
+    item = await _send(client, river, river.activity("Announce", proposal, to=[pool.uri]))
+    assert item.state == "done"
+    electorate = _signed(river, {
+        "@context": OBJECT_CONTEXT, "id": river.uri + "/floods/electorates/1", "type": "Electorate",
+        "attributedTo": river.uri, "pool": river.uri, "flood": flood, "proposal": pid,
+        "members": [bo.uri], "electorateDigest": electorate_digest([bo.uri]), "electorateSize": 1,
+        "pledge": 500,
+    })
+    await _send(client, river, river.activity("Create", electorate, to=[pool.uri]))
+    return pool, river, bo, pid
+
+
+def _ballot(voter: ProofActor, river: ProofActor, pid: str, choice: str) -> dict[str, Any]:
+    return _signed(voter, {
+        "@context": OBJECT_CONTEXT, "id": f"{river.uri}/ballots/{uuid.uuid4()}", "type": "Ballot",
+        "attributedTo": voter.uri, "pool": river.uri, "proposal": pid, "choice": [choice],
+        "published": _iso(datetime.now(UTC)), "to": [river.uri],
+    })
+
+
+async def test_relayed_ballots_count_on_their_own_proof_only(client, remote) -> None:  # type: ignore[no-untyped-def]
+    pool, river, bo, pid = await _flood(client, remote)
+    stored = await floods(client.app).proposal(pid)
+    assert stored is not None and set(await floods(client.app).electorates(pid)) == {pool.uri, river.uri}
+
+    forged = copy.deepcopy(_ballot(bo, river, pid, "agree"))
+    forged["choice"] = ["block"]
+    await _send(client, river, river.activity("Announce", forged, to=[pool.uri]))
+    dan = _actor(remote, "dan")
+    await _send(client, river, river.activity("Announce", _ballot(dan, river, pid, "agree"), to=[pool.uri]))
+    assert await floods(client.app).ballots(pid) == []
+    reasons = await _rejections(client)
+    assert any("does not verify" in r for r in reasons)
+    assert any("not a member of the flood" in r for r in reasons)
+
+    good = _ballot(bo, river, pid, "agree")
+    await _send(client, river, river.activity("Announce", good, to=[pool.uri]))
+    assert [b["voter"] for b, _ in await floods(client.app).ballots(pid)] == [bo.uri]
+
+
+async def test_an_attestation_of_another_result_is_a_mismatch(client, remote) -> None:  # type: ignore[no-untyped-def]
+    pool, river, bo, pid = await _flood(client, remote)
+    await _send(client, river, river.activity("Announce", _ballot(bo, river, pid, "agree"), to=[pool.uri]))
+    assert await close_due(client.app, datetime.now(UTC) + timedelta(minutes=20)) == [pid]
+    stored = await floods(client.app).proposal(pid)
+    assert stored is not None and stored.result is not None
+    ours = stored.result
+    theirs = {**ours, "outcome": "rejected" if ours["outcome"] == "passed" else "passed"}
+    attestation = _signed(river, {
+        "@context": OBJECT_CONTEXT, "id": river.uri + "/floods/attestations/1", "type": "Attestation",
+        "attributedTo": river.uri, "pool": river.uri, "flood": stored.flood_uri, "proposal": pid,
+        "electorates": [{"pool": p, "electorateDigest": d} for p, d in theirs["electorates"].items()],
+        **{k: theirs[k] for k in ("electorateDigest", "electorateSize", "participation", "votesCast",
+                                  "counts", "poolOutcomes", "poolsFor", "doubleMajority", "outcome")},
+        "tallyDigest": summary_digest(theirs),
+    })
+    await _send(client, river, river.activity("Create", attestation, to=[pool.uri]))
+    view = await (await client.get("/pools/commons/floods/tally", params={"proposal": pid})).json()
+    assert view["final"] and view["result"] == ours
+    (mismatch,) = view["mismatches"]
+    assert mismatch["pool"] == river.uri and "outcome" in mismatch["reason"]
+    mine = [a for a in view["attestations"] if a["pool"] == pool.uri]
+    assert mine and mine[0]["matches"] is True
