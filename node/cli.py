@@ -27,6 +27,7 @@ from node.config import (
 )
 from node.errors import NodeError, NotFound
 from node.storage import ActorStore, Database, DeliveryStore, GovernanceStore, TokenStore
+from node.web.cli import add_password_command
 
 __all__ = ["main"]
 
@@ -561,6 +562,7 @@ def _parser() -> argparse.ArgumentParser:
     member_list = member.add_parser("list", parents=[common], help="list members")
     member_list.add_argument("--pool", help="list this pool's members")
     member_list.set_defaults(run=_member_list)
+    add_password_command(member, common)
 
     token = commands.add_parser("token", help="create, list and revoke API tokens").add_subparsers(
         dest="token_command", metavar="ACTION", required=True

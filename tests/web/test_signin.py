@@ -108,3 +108,17 @@ async def test_sign_up_is_closed_by_default(client) -> None:
     await page(client, "/signup", status=403)
     nodeinfo = await (await client.get("/nodeinfo/2.1")).json()
     assert nodeinfo["openRegistrations"] is False
+
+
+def test_cli_sets_a_password_that_signs_in(node, capsys, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import io
+
+    from node.cli import main
+
+    monkeypatch.setattr("sys.stdin", io.StringIO("a password from the cli\n"))
+    assert main(["member", "password", "--data", str(node.config.data_dir), "alice",
+                 "--password-stdin"]) == 0
+    assert "Set the web sign-in password of alice" in capsys.readouterr().out
+    monkeypatch.setattr("sys.stdin", io.StringIO("short\n"))
+    assert main(["member", "password", "--data", str(node.config.data_dir), "alice",
+                 "--password-stdin"]) == 1
