@@ -92,3 +92,10 @@ async def test_only_a_treasurer_records_money(client) -> None:
                                {"person": "http://node.test/users/alice", "amount": "20"},
                                from_page="/pools/commons/ledger", status=403)
     assert response.status == 403
+
+
+async def test_flood_page_without_floods_and_json_for_clients(client) -> None:
+    html = await page(client, "/pools/commons/floods")
+    assert "Floods of Commons" in html and "not in a flood" in html
+    api = await client.get("/pools/commons/floods")
+    assert (await api.json())["floods"] == []

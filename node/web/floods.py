@@ -1,0 +1,89 @@
+"""The flood page: the floods a pool is linked in, their pools, combined fund and proposals."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiohttp import web
+
+from governance import format_money
+from node.appkeys import ACTORS
+from node.errors import NotFound
+from node.floods import compute, flood_pools, floods
+from node.pools import load_bylaws
+from node.web.outbox import post_as
+from node.web.pools import _pool, viewer_membership
+from node.web.proposals import CONSENT
+from node.web.render import render
+from node.web.sessions import require_user
+
+__all__ = ["flood_page", "routes"]
+
+routes = web.RouteTableDef()
+
+
+async def _proposal_view(request: web.Request, stored: Any, person: str | None) -> dict[str, Any]:
+    result = stored.result
+    if stored.state == "open":
+        computed = await compute(request.app, stored.uri)
+        result = computed[1] if computed is not None else None
+    electorates = await floods(request.app).electorates(stored.uri)
+    pledges = {pool: doc.get("pledge") for pool, doc in electorates.items()}
+    voted = False
+    if person is not None:
+        voted = any(b.get("attributedTo") == person for b, _ in await floods(request.app).ballots(stored.uri))
+    return {
+        "uri": stored.uri,
+        "title": stored.document.get("name", ""),
+        "text": stored.document.get("content") or stored.document.get("purpose") or "",
+        "state": stored.state,
+        "outcome": stored.outcome,
+        "closes_at": stored.closes_at[:16].replace("T", " "),
+        "result": result or {},
+        "pools": list(stored.pools),
+        "pledged": sum(v for v in pledges.values() if isinstance(v, int)),
+        "pledges": pledges,
+        "voted": voted,
+    }
+
+
+async def flood_page(request: web.Request, params: dict[str, str]) -> web.Response:
+    """Every flood the pool is in: its pools, the combined fund pledged, its proposals."""
+    pool = await _pool(request, params["name"])
+    bylaws = await load_bylaws(request.app[ACTORS], pool)
+    membership = await viewer_membership(request, pool)
+    is_member = membership is not None and membership.state == "member"
+    person = membership.person_uri if membership is not None else None
+    seen: dict[str, dict[str, Any]] = {}
+    for link in await floods(request.app).links(pool.id):
+        entry = seen.setdefault(link.flood_uri, {"id": link.flood_uri, "name": link.flood_name,
+                                                 "links": []})
+        entry["links"].append({"peer": link.peer_uri, "state": link.state})
+    for flood, entry in seen.items():
+        entry["pools"] = await flood_pools(request.app, pool, flood)
+        stored = await floods(request.app).proposals_of_flood(flood)
+        entry["proposals"] = [await _proposal_view(request, s, person) for s in stored]
+        latest = entry["proposals"][-1] if entry["proposals"] else None
+        entry["combined"] = (format_money(latest["pledged"], bylaws.currency)
+                             if latest and latest["pledged"] else None)
+    return await render(request, "flood.html", {
+        "pool": pool, "floods": list(seen.values()), "is_member": is_member,
+        "options": CONSENT, "currency": bylaws.currency,
+        "money": lambda amount: format_money(amount, bylaws.currency),
+    }, form=True)
+
+
+@routes.post(r"/pools/{name:[a-z0-9_]+}/floods/vote", name="web.flood_vote")
+async def flood_vote(request: web.Request) -> web.StreamResponse:
+    """A member's ballot on a flood proposal, cast through their own pool."""
+    user = require_user(request)
+    pool = await _pool(request, request.match_info["name"])
+    form = await request.post()
+    proposal = str(form.get("proposal", ""))
+    if await floods(request.app).proposal(proposal) is None:
+        raise NotFound("There is no such flood proposal.")
+    await post_as(request.app, user, {
+        "type": "Ballot", "pool": pool.uri, "proposal": proposal, "to": [pool.uri],
+        "choice": [str(c) for c in form.getall("choice", [])],
+    })
+    raise web.HTTPSeeOther(f"/pools/{pool.username}/floods")
