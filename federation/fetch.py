@@ -1,14 +1,9 @@
 """SSRF-safe fetching of remote ActivityPub documents (actors, keys, objects).
 
-Every hop (the first URL and each redirect, at most :data:`MAX_REDIRECTS`) is checked
-with :func:`federation.addresses.check_url`, its host is resolved with the injectable
-resolver, and the request is refused if ANY resolved address is forbidden. The request
-then goes to the checked IP itself: the URL's host is replaced by that address, with the
-original name sent as ``Host`` and used as the TLS ``server_hostname`` (SNI and
-certificate check). So there is no DNS-rebinding gap between check and connect, with any
-caller-owned :class:`aiohttp.ClientSession`; we do not rely on a resolver inside the
-session's connector because aiohttp skips the resolver for IP-literal hosts and the
-session is not ours to configure.
+Every hop (the first URL and each redirect, at most :data:`MAX_REDIRECTS`) goes through
+:class:`federation.pinning.AddressPinner`: the URL is checked, its host resolved with the
+injectable resolver, the request refused if ANY resolved address is forbidden, and sent
+to the checked address itself (no DNS-rebinding gap; see that module).
 
 Responses are capped at :data:`MAX_BODY_BYTES` (read in chunks), must be an AS2 media
 type, a JSON object, and carry an ``id`` equal to the final URL fetched. Content types:
@@ -21,12 +16,10 @@ omit it; the id check still binds the document to its URL). ``application/json``
 from __future__ import annotations
 
 import asyncio
-import ipaddress
 import json
-import socket
 import time
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -34,8 +27,9 @@ import aiohttp
 import yarl
 from aiohttp.helpers import parse_mimetype
 
-from federation.addresses import IPAddress, check_url, is_forbidden_address, literal_address
-from federation.errors import FetchError, UnsafeAddress
+from federation.addresses import is_forbidden_address
+from federation.errors import FetchError
+from federation.pinning import AddressPinner, AddressPolicy, Resolver, system_resolver
 
 __all__ = [
     "ACCEPT",
@@ -56,21 +50,7 @@ MAX_BODY_BYTES = 1024 * 1024
 _CHUNK = 64 * 1024
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 
-#: ``(host, port) -> addresses``; must not return an empty list (raise OSError instead).
-Resolver = Callable[[str, int], Awaitable[Sequence[IPAddress]]]
 SignGet = Callable[[str], Mapping[str, str]]
-AddressPolicy = Callable[[IPAddress], "str | None"]
-
-
-async def system_resolver(host: str, port: int) -> list[IPAddress]:
-    """Resolve ``host`` with the event loop's getaddrinfo (TCP), de-duplicated, in order."""
-    infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    out: list[IPAddress] = []
-    for _family, _type, _proto, _canon, sockaddr in infos:
-        ip = ipaddress.ip_address(str(sockaddr[0]).split("%", 1)[0])
-        if ip not in out:
-            out.append(ip)
-    return out
 
 
 def is_as2_content_type(value: str | None) -> bool:
@@ -116,8 +96,13 @@ class Fetcher:
     ) -> None:
         self._session = session
         self._sign_get = sign_get
-        self._policy: AddressPolicy | None = None if allow_private_addresses else is_forbidden
-        self._resolver = resolver
+        self._pinner = AddressPinner(
+            allow_private_addresses=allow_private_addresses,
+            resolver=resolver,
+            is_forbidden=is_forbidden,
+            timeout=connect_timeout,
+            verb="fetch from",
+        )
         self._connect_timeout = connect_timeout
         self._total_timeout = total_timeout
         self._max_bytes = max_bytes
@@ -158,49 +143,22 @@ class Fetcher:
         raise AssertionError("unreachable")  # pragma: no cover
 
     async def _request(self, url: yarl.URL) -> aiohttp.ClientResponse:
-        check_url(str(url), self._policy)
-        host = url.raw_host
-        assert host is not None and url.port is not None  # check_url guarantees a host
-        ip = await self._checked_address(host, url.port)
+        pinned = await self._pinner.pin(url)
         headers = {"Accept": ACCEPT}
         if self._sign_get is not None:
             headers.update(self._sign_get(str(url)))
-        headers["Host"] = url.raw_authority.rsplit("@", 1)[-1]
-        target = url.with_host(str(ip))
+        headers["Host"] = pinned.host_header
         timeout = aiohttp.ClientTimeout(total=None, sock_connect=self._connect_timeout)
         try:
             return await self._session.get(
-                target,
+                pinned.url,
                 headers=headers,
                 allow_redirects=False,
                 timeout=timeout,
-                server_hostname=url.host if url.scheme == "https" else None,
+                server_hostname=pinned.server_hostname,
             )
         except aiohttp.ClientError as exc:
             raise FetchError("could not connect to remote server", detail=f"{url}: {exc}") from exc
-
-    async def _checked_address(self, host: str, port: int) -> IPAddress:
-        literal = literal_address(host)
-        if literal is not None:
-            addresses: Sequence[IPAddress] = [literal]
-        else:
-            try:
-                async with asyncio.timeout(self._connect_timeout):
-                    addresses = await self._resolver(host, port)
-            except TimeoutError:
-                raise FetchError("timed out resolving host", detail=host) from None
-            except OSError as exc:
-                raise FetchError("could not resolve host", detail=f"{host}: {exc}") from exc
-            if not addresses:
-                raise FetchError("could not resolve host", detail=host)
-        if self._policy is not None:
-            for ip in addresses:
-                reason = self._policy(ip)
-                if reason:
-                    raise UnsafeAddress(
-                        f"refusing to fetch from a {reason}", detail=f"{host} -> {ip}"
-                    )
-        return addresses[0]
 
     async def _read_capped(self, resp: aiohttp.ClientResponse) -> bytes:
         declared = resp.content_length

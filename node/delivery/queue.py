@@ -20,10 +20,10 @@ from datetime import UTC, datetime
 
 import aiohttp
 
-from federation.addresses import check_url, is_forbidden_address
-from federation.errors import UnsafeAddress
+from federation.errors import FetchError, UnsafeAddress
 from federation.httpsig import PrivateKey, sign_request
 from federation.keys import load_private_key_pem
+from federation.pinning import AddressPinner, Resolver, system_resolver
 from node.delivery.breaker import BreakerPolicy, BreakerState, HostHealth
 from node.delivery.schedule import Outcome, RetryPolicy, classify_status, parse_retry_after
 from node.storage import ActorStore, ClaimedDelivery, DeliveryResult, DeliveryStore
@@ -36,6 +36,7 @@ USER_AGENT = "poolnode/0.1 (+https://codeberg.org/poolnode)"
 CONTENT_TYPE = "application/activity+json"
 _FLUSH_BATCH = 256
 _BODY_CACHE = 256
+_DNS_TTL = 60.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +70,7 @@ class DeliveryQueue:
         *,
         clock: Callable[[], float] = time.time,
         unit: Callable[[], float] = random.random,
+        resolver: Resolver = system_resolver,
     ) -> None:
         self.store = store
         self.actors = actors
@@ -76,10 +78,21 @@ class DeliveryQueue:
         self.settings = settings
         self._clock = clock
         self._unit = unit
+        # The same SSRF guard as the Fetcher's GETs: every address the inbox's host
+        # resolves to is checked, and the POST goes to the checked address.
+        self._pinner = AddressPinner(
+            allow_private_addresses=settings.allow_private_addresses,
+            resolver=resolver,
+            timeout=min(settings.timeout, 10.0),
+            verb="deliver to",
+            cache_ttl=_DNS_TTL,
+        )
         self._health: dict[str, HostHealth] = {}
         self._in_flight: dict[str, int] = {}
         self._tasks: set[asyncio.Task[None]] = set()
         self._probing: set[str] = set()
+        # Hosts the inbox should report when they send us something (see needs_revival).
+        self._tripped: set[str] = set()
         self._results: list[DeliveryResult] = []
         self._dirty: dict[str, HostHealth] = {}
         self._to_skip: set[str] = set()
@@ -98,7 +111,8 @@ class DeliveryQueue:
         if released:
             log.info("resuming %d deliveries that were in flight when the node stopped", released)
         for record in await self.store.hosts():
-            self._health[record.host] = HostHealth.of(record)
+            self._health[record.host] = health = HostHealth.of(record)
+            self._note_tripped(health)
         self._runners = [
             asyncio.create_task(self._dispatch(), name="delivery-dispatch"),
             asyncio.create_task(self._flush_loop(), name="delivery-flush"),
@@ -130,6 +144,10 @@ class DeliveryQueue:
     def health(self, host: str) -> HostHealth | None:
         """What the workers know of a host."""
         return self._health.get(host)
+
+    def needs_revival(self, host: str) -> bool:
+        """Whether the host is unavailable or its breaker is not closed (a set lookup)."""
+        return host in self._tripped
 
     def mark_alive(self, host: str) -> None:
         """The host answered (e.g. it delivered to our inbox): close its breaker."""
@@ -244,19 +262,26 @@ class DeliveryQueue:
             self._finish(row, status=None, error="the activity or its sender is gone", final=True)
             return
         body = stored[1]
-        if not self.settings.allow_private_addresses:
-            try:
-                check_url(row.inbox, is_forbidden_address)
-            except UnsafeAddress as exc:
-                self._finish(row, status=None, error=f"unsafe inbox: {exc}", final=True)
-                return
+        try:
+            pinned = await self._pinner.pin(row.inbox)
+        except UnsafeAddress as exc:
+            self._finish(row, status=None, error=f"unsafe inbox: {exc.reason} ({exc.detail})", final=True)
+            return
+        except FetchError as exc:
+            self._finish(row, status=None, error=f"{exc.reason}: {exc.detail}"[:500])
+            return
         headers = sign_request("POST", row.inbox, body, key[0], key[1], datetime.now(UTC))
+        # sign_request's Host header names the inbox's host, not the pinned address.
         headers["Content-Type"] = CONTENT_TYPE
         headers["User-Agent"] = USER_AGENT
         try:
             async with asyncio.timeout(self.settings.timeout):
                 async with self.session.post(
-                    row.inbox, data=body, headers=headers, allow_redirects=False
+                    pinned.url,
+                    data=body,
+                    headers=headers,
+                    allow_redirects=False,
+                    server_hostname=pinned.server_hostname,
                 ) as resp:
                     await resp.read()
                     status, retry_after = resp.status, resp.headers.get("Retry-After")
@@ -319,6 +344,13 @@ class DeliveryQueue:
     def _set_health(self, health: HostHealth) -> None:
         self._health[health.host] = health
         self._dirty[health.host] = health
+        self._note_tripped(health)
+
+    def _note_tripped(self, health: HostHealth) -> None:
+        if health.unavailable or health.consecutive_failures >= self.settings.breaker.threshold:
+            self._tripped.add(health.host)
+        else:
+            self._tripped.discard(health.host)
 
     # ---- probing unavailable hosts -----------------------------------------------------------
 
@@ -340,10 +372,18 @@ class DeliveryQueue:
         url = health.origin + "/.well-known/nodeinfo"
         error: str | None = None
         try:
+            pinned = await self._pinner.pin(url)
             async with asyncio.timeout(self.settings.timeout):
-                async with self.session.get(url, allow_redirects=False) as resp:
+                async with self.session.get(
+                    pinned.url,
+                    headers={"Host": pinned.host_header},
+                    allow_redirects=False,
+                    server_hostname=pinned.server_hostname,
+                ) as resp:
                     if resp.status >= 500:
                         error = f"HTTP {resp.status}"
+        except FetchError as exc:
+            error = f"{exc.reason}: {exc.detail}"[:500]
         except TimeoutError:
             error = "timed out"
         except (aiohttp.ClientError, OSError) as exc:
