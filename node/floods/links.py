@@ -18,7 +18,7 @@ from node.floods.common import flood_name, floods
 from node.pool_engine.common import iso
 from node.storage import ActorRecord, StoredProposal
 from node.urls import new_object_uri
-from schemas import ACTOR_CONTEXT
+from node.wire.floods import follow_reference, link_activity
 
 __all__ = ["decided", "follow_approved"]
 
@@ -49,7 +49,7 @@ async def _join(app: web.Application, pool: ActorRecord, flood: str, peer: str, 
     pending = await app[FOLLOWS].get(peer, pool.uri)
     if pending is not None and pending.state == "pending":
         await app[FOLLOWS].set_state(pending, "accepted", now_iso(), followee_local_id=pool.id)
-        follow = {"id": pending.follow_id, "type": "Follow", "actor": peer, "object": pool.uri}
+        follow = follow_reference(pending.follow_id, peer, pool.uri)
         await _send(app, pool, "Accept", follow, peer)
     mine = await app[FOLLOWS].get(pool.uri, peer)
     if mine is None or mine.state == "rejected":
@@ -70,25 +70,17 @@ async def _leave(app: web.Application, pool: ActorRecord, flood: str, by: str, a
         mine = await app[FOLLOWS].get(pool.uri, link.peer_uri)
         if mine is not None:
             await app[FOLLOWS].remove(mine, follower_local_id=pool.id)
-            follow = {"id": mine.follow_id, "type": "Follow", "actor": pool.uri, "object": link.peer_uri}
+            follow = follow_reference(mine.follow_id, pool.uri, link.peer_uri)
             await _send(app, pool, "Undo", follow, link.peer_uri)
         theirs = await app[FOLLOWS].get(link.peer_uri, pool.uri)
         if theirs is not None:
             await app[FOLLOWS].remove(theirs, followee_local_id=pool.id)
-            follow = {"id": theirs.follow_id, "type": "Follow", "actor": link.peer_uri, "object": pool.uri}
+            follow = follow_reference(theirs.follow_id, link.peer_uri, pool.uri)
             await _send(app, pool, "Reject", follow, link.peer_uri)
 
 
 def _activity(app: web.Application, pool: ActorRecord, kind: str, obj: Any, to: str) -> dict[str, Any]:
-    return {
-        "@context": ACTOR_CONTEXT,
-        "id": new_object_uri(app[CONFIG], "activities"),
-        "type": kind,
-        "actor": pool.uri,
-        "object": obj,
-        "to": [to],
-        "published": now_iso(),
-    }
+    return link_activity(new_object_uri(app[CONFIG], "activities"), kind, pool.uri, obj, to, now_iso())
 
 
 async def _deliver(app: web.Application, pool: ActorRecord, activity: dict[str, Any], to: str) -> None:

@@ -21,7 +21,7 @@ from node.wire import (
     verify_author_proof,
 )
 from node.wire.errors import ProofRejected
-from node.wire.floods import flood_electorate_document
+from node.wire.floods import flood_electorate_document, flood_proposal_document
 
 __all__ = ["is_flood_draft", "propose_flood", "receive_electorate", "receive_proposal"]
 
@@ -56,9 +56,8 @@ async def propose_flood(app: web.Application, draft_document: dict[str, Any], at
         motion=draft.motion, bylaws=bylaws, electorate=roster.electorate(), opens_at=at,
         ballot_type=draft.ballot_type, options=draft.options,
     )
-    document = proposal_document(proposal, pool.uri, iso(at))
-    document.update(flood=flood, floodPools=pools, doubleMajority=double,
-                    electorate=_electorate_id(pool, proposal.id))
+    document = flood_proposal_document(proposal_document(proposal, pool.uri, iso(at)), flood, pools,
+                                       double, _electorate_id(pool, proposal.id))
     document = signed(document, pool, at)
     stored = await floods(app).add_proposal(
         uri=proposal.id, flood_uri=flood, origin_pool=pool.uri, pools=pools, document=document,

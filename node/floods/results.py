@@ -17,19 +17,13 @@ from governance import (
     Ballot,
     Bylaws,
     Disbursement,
-    Electorate,
-    Flood,
-    FloodDecision,
     FloodTally,
     GovernanceError,
     Ledger,
     Outcome,
     Roster,
     Transaction,
-    check_ballot,
     commit_disbursement,
-    flood_electorate,
-    flood_tally,
     split_pro_rata,
 )
 from governance.codec import utc
@@ -37,11 +31,13 @@ from node.appkeys import ACTORS
 from node.floods.common import floods
 from node.pool_engine.common import iso, key_lookup, publish, signed
 from node.storage import ActorRecord, StoredFloodProposal
-from node.wire import InvalidDocument, check_document, proposal_from_documents, verify_author_proof
+from node.wire import check_document, verify_author_proof
 from node.wire.errors import ProofRejected
 from node.wire.floods import (
+    FloodCount,
     attestation_document,
-    result_summary,
+    flood_proposal,
+    recount,
     summary_digest,
     summary_of_attestation,
 )
@@ -54,39 +50,15 @@ FLOOD_GRACE = timedelta(seconds=1)
 """How long after ``closesAt`` a node waits for relayed ballots cast before the close."""
 
 
-async def compute(app: web.Application, uri: str) -> tuple[FloodTally, dict[str, Any], list[str]] | None:
-    """(flood tally, result summary, counted ballot ids) once every pool's electorate is here."""
+async def compute(app: web.Application, uri: str, *, final: bool = False) -> FloodCount | None:
+    """(flood tally, result summary, counted ballot ids) once every pool's electorate is here;
+    with ``final`` (at the close) the pools whose electorate never came are left out."""
     stored = await floods(app).proposal(uri)
     if stored is None:
         return None
-    documents = await floods(app).electorates(uri)
-    if not set(stored.pools) <= set(documents):
-        return None
-    try:
-        electorates = {
-            pool: Electorate.from_dict({"members": documents[pool]["members"],
-                                        "digest": documents[pool]["electorateDigest"]})
-            for pool in stored.pools
-        }
-        union = flood_electorate(electorates)
-        doc = {**stored.document, "electorateDigest": union.digest}
-        proposal = proposal_from_documents(
-            doc, {"members": sorted(union.members), "electorateDigest": union.digest, "proposal": uri})
-        decision = FloodDecision(Flood(stored.flood_uri, frozenset(stored.pools)), proposal,
-                                 electorates, bool(stored.document.get("doubleMajority")))
-    except GovernanceError as exc:
-        raise InvalidDocument(f"invalid flood proposal: {exc.reason}") from exc
-    counted: list[Ballot] = []
-    for data, _ in await floods(app).ballots(uri):
-        ballot = Ballot.from_dict(data)
-        try:
-            check_ballot(proposal.rule, union, ballot)
-        except GovernanceError:
-            continue  # e.g. a ballot relayed before the electorate showed its voter is no member
-        counted.append(ballot)
-    result = flood_tally(decision, counted)
-    summary = result_summary(result, {p: e.digest for p, e in electorates.items()})
-    return result, summary, [b.id for b in counted]
+    electorates = await floods(app).electorates(uri)
+    ballots = [Ballot.from_dict(data) for data, _ in await floods(app).ballots(uri)]
+    return recount(stored.document, electorates, ballots, final=final)
 
 
 async def refresh(app: web.Application, uri: str) -> None:
@@ -107,10 +79,13 @@ async def close_due(app: web.Application, now: datetime) -> list[str]:
 
 async def close(app: web.Application, stored: StoredFloodProposal, now: datetime) -> bool:
     """Record the final result; each local pool attests it and books its share."""
-    computed = await compute(app, stored.uri)
+    computed = await compute(app, stored.uri, final=True)
     if computed is None:
-        return False  # an electorate is still missing: wait
+        return False  # no pool's electorate at all (not even the proposing pool's): wait
     result, summary, ballots = computed
+    if summary["absentPools"]:
+        log.warning("flood proposal %s closes without the electorate of %s: left out of the union",
+                    stored.uri, ", ".join(summary["absentPools"]))
     if not await floods(app).close_proposal(stored.uri, result.outcome.value, summary, iso(now)):
         return False
     local = [a for a in [await app[ACTORS].by_uri(p) for p in stored.pools]
@@ -167,15 +142,9 @@ async def _book_shares(app: web.Application, stored: StoredFloodProposal, result
     from node.pool_engine.ledger import book
 
     documents = await floods(app).electorates(stored.uri)
-    pledges = {pool: int(documents[pool].get("pledge", 0)) for pool in stored.pools}
-    computed = await compute(app, stored.uri)
-    assert computed is not None
-    union = flood_electorate({
-        p: Electorate.from_dict({"members": d["members"], "digest": d["electorateDigest"]})
-        for p, d in documents.items() if p in stored.pools})
-    doc = {**stored.document, "electorateDigest": union.digest}
-    proposal = proposal_from_documents(
-        doc, {"members": sorted(union.members), "electorateDigest": union.digest, "proposal": stored.uri})
+    present = {pool: documents[pool] for pool in stored.pools if pool in documents}
+    pledges = {pool: int(doc.get("pledge", 0)) for pool, doc in present.items()}
+    proposal, _ = flood_proposal(stored.document, present)
     motion = proposal.motion
     assert isinstance(motion, Disbursement)
     try:

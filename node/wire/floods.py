@@ -11,18 +11,57 @@ import hashlib
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from governance import FloodTally
+from governance import (
+    Ballot,
+    Electorate,
+    Flood,
+    FloodDecision,
+    FloodTally,
+    GovernanceError,
+    Proposal,
+    check_ballot,
+    flood_electorate,
+    flood_tally,
+)
 from governance.codec import canonical_json
-from schemas import AS_PUBLIC, OBJECT_CONTEXT
+from node.wire.errors import InvalidDocument
+from node.wire.proposals import proposal_from_documents
+from schemas import ACTOR_CONTEXT, AS_PUBLIC, OBJECT_CONTEXT
 
 __all__ = [
+    "FloodCount",
     "attestation_document",
     "document_key",
     "flood_document",
     "flood_electorate_document",
+    "flood_proposal",
+    "flood_proposal_document",
+    "follow_reference",
+    "link_activity",
+    "recount",
     "result_summary",
     "summary_digest",
 ]
+
+
+def flood_proposal_document(
+    opened: Mapping[str, Any], flood: str, pools: Sequence[str], double_majority: bool,
+    electorate: str,
+) -> dict[str, Any]:
+    """A pool's opened proposal document (``proposal_document``) made a flood proposal (unsigned)."""
+    return {**opened, "flood": flood, "floodPools": sorted(pools),
+            "doubleMajority": double_majority, "electorate": electorate}
+
+
+def link_activity(id: str, kind: str, pool: str, obj: Any, to: str, published: str) -> dict[str, Any]:
+    """A pool's Follow, or its Accept/Reject/Undo of a Follow, for a flood link (unsigned)."""
+    return {"@context": ACTOR_CONTEXT, "id": id, "type": kind, "actor": pool, "object": obj,
+            "to": [to], "published": published}
+
+
+def follow_reference(follow_id: str, follower: str, followee: str) -> dict[str, Any]:
+    """The Follow an Accept, Reject or Undo is about, embedded so the peer need not fetch it."""
+    return {"id": follow_id, "type": "Follow", "actor": follower, "object": followee}
 
 
 def document_key(uri: str) -> str:
@@ -64,10 +103,11 @@ def flood_electorate_document(
     }
 
 
-def result_summary(result: FloodTally, electorates: Mapping[str, str]) -> dict[str, Any]:
+def result_summary(result: FloodTally, electorates: Mapping[str, str],
+                   pools: Sequence[str] = ()) -> dict[str, Any]:
     """What every node must agree on: union counts, each pool's electorate and outcome, the result."""
     overall = result.overall
-    return {
+    summary = {
         "proposal": overall.proposal_id,
         "electorates": dict(sorted(electorates.items())),
         "electorateDigest": overall.electorate_digest,
@@ -80,6 +120,9 @@ def result_summary(result: FloodTally, electorates: Mapping[str, str]) -> dict[s
         "doubleMajority": result.double_majority,
         "outcome": result.outcome.value,
     }
+    # Pools of the proposal whose electorate never arrived (left out of the union at the close).
+    summary["absentPools"] = sorted(set(pools) - set(electorates)) if pools else []
+    return summary
 
 
 def summary_digest(summary: Mapping[str, Any]) -> str:
@@ -112,6 +155,7 @@ def attestation_document(
         "poolsFor": summary["poolsFor"],
         "doubleMajority": summary["doubleMajority"],
         "outcome": summary["outcome"],
+        "absentPools": list(summary.get("absentPools", [])),
         "tallyDigest": summary_digest(summary),
         "ballots": sorted(ballots),
         "published": published,
@@ -133,7 +177,60 @@ def summary_of_attestation(doc: Mapping[str, Any]) -> dict[str, Any]:
         "poolsFor": doc["poolsFor"],
         "doubleMajority": doc["doubleMajority"],
         "outcome": doc["outcome"],
+        "absentPools": list(doc.get("absentPools", [])),
     }
 
 
 __all__ += ["summary_of_attestation"]
+
+
+FloodCount = tuple[FloodTally, dict[str, Any], list[str]]
+"""A flood result: the tally, its summary (what attestations state) and the counted ballot ids."""
+
+
+def flood_proposal(
+    document: Mapping[str, Any], electorates: Mapping[str, Mapping[str, Any]],
+) -> tuple[Proposal, FloodDecision]:
+    """The governance proposal and flood decision of a flood Proposal document and the
+    pools' Electorate documents (every pool of ``electorates`` is in the union)."""
+    try:
+        frozen = {
+            pool: Electorate.from_dict({"members": list(doc["members"]), "digest": doc["electorateDigest"]})
+            for pool, doc in electorates.items()
+        }
+        union = flood_electorate(frozen)
+        proposal = proposal_from_documents(
+            {**document, "electorateDigest": union.digest},
+            {"members": sorted(union.members), "electorateDigest": union.digest,
+             "proposal": document["id"]})
+        decision = FloodDecision(Flood(str(document["flood"]), frozenset(frozen)), proposal, frozen,
+                                 bool(document.get("doubleMajority")))
+    except GovernanceError as exc:
+        raise InvalidDocument(f"invalid flood proposal: {exc.reason}") from exc
+    except (KeyError, TypeError) as exc:
+        raise InvalidDocument(f"invalid flood proposal: {exc!r}") from exc
+    return proposal, decision
+
+
+def recount(
+    document: Mapping[str, Any], electorates: Mapping[str, Mapping[str, Any]],
+    ballots: Sequence[Ballot], *, final: bool = False,
+) -> FloodCount | None:
+    """Recount a flood proposal from its signed documents (what every node and any third
+    party does, docs/PROTOCOL.md §Floods): ``None`` while a pool's electorate is missing,
+    unless ``final``, when the pools without one are left out and listed as ``absentPools``."""
+    pools = [str(p) for p in document["floodPools"]]
+    present = {p: electorates[p] for p in pools if p in electorates}
+    if not present or (len(present) < len(pools) and not final):
+        return None
+    proposal, decision = flood_proposal(document, present)
+    counted: list[Ballot] = []
+    for ballot in ballots:
+        try:
+            check_ballot(proposal.rule, proposal.electorate, ballot)
+        except GovernanceError:
+            continue  # e.g. a voter of no pool whose electorate counts, or cast outside the window
+        counted.append(ballot)
+    result = flood_tally(decision, counted)
+    summary = result_summary(result, {p: e.digest for p, e in decision.pool_electorates.items()}, pools)
+    return result, summary, [b.id for b in counted]

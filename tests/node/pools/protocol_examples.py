@@ -23,9 +23,11 @@ from governance import (
     Roster,
     commit_disbursement,
     contribution,
+    electorate_digest,
     open_proposal,
     tally,
 )
+from node.pool_engine.common import iso
 from node.storage import ActorRecord
 from node.wire import (
     attested_ballot_document,
@@ -36,6 +38,16 @@ from node.wire import (
     question_document,
     sign_document,
     tally_document,
+)
+from node.wire.floods import (
+    attestation_document,
+    document_key,
+    flood_document,
+    flood_electorate_document,
+    flood_proposal_document,
+    follow_reference,
+    link_activity,
+    recount,
 )
 from schemas import ACTOR_CONTEXT, AS_CONTEXT_URL, OBJECT_CONTEXT
 
@@ -134,7 +146,94 @@ def examples() -> dict[str, dict[str, Any]]:
     out["create-ledger-entry"] = _activity(
         "Create", POOL, sign_document(ledger_entry_document(ledger.entries[-1], POOL, 2), pool, closes),
         [ana.uri, bo.uri], "create-entry-2", cc=[POOL + "/followers"])
+    out.update(flood_examples(pool, ana, bo, roster, bylaws))
     return out
+
+
+C = "https://c.example"
+RIVER = C + "/pools/river"
+FLOOD = POOL + "/floods/delta"
+FLOOD_PROPOSAL = POOL + "/floods/proposals/2b7e9c41-5d3a-4f60-8e12-9a4b6c8d0e21"
+
+
+def _pool_activity(kind: str, pool: str, obj: Any, to: list[str], key: str) -> dict[str, Any]:
+    """An activity as ``node.pool_engine.common.publish`` sends it to the other pools of a flood."""
+    return {"@context": ACTOR_CONTEXT, "id": f"{pool.split('/pools/')[0]}/activities/{key}",
+            "type": kind, "actor": pool, "object": obj, "to": to, "cc": [],
+            "published": "2025-03-01T12:00:00Z"}
+
+
+def flood_examples(pool: ActorRecord, ana: ActorRecord, bo: ActorRecord, roster: Roster,
+                   bylaws: Bylaws) -> dict[str, dict[str, Any]]:
+    """The flood examples: commons (on b) and river (on c) in the flood 'delta'; ana is in both."""
+    return _flood(pool, ana, bo, roster, bylaws)[0]
+
+
+def flood_inputs() -> tuple[dict[str, Any], dict[str, dict[str, Any]], list[dict[str, Any]]]:
+    """The example's signed inputs a third party fetches: proposal, electorates, ballots."""
+    ana, bo = _actor(A + "/users/ana", 2), _actor(B + "/users/bo", 3)
+    roster = Roster.found([ana.uri, bo.uri], AT - timedelta(days=30))
+    return _flood(_actor(POOL, 1), ana, bo, roster, Bylaws("Commons", "Share tools.", "EUR"))[1]
+
+
+def _flood(
+    pool: ActorRecord, ana: ActorRecord, bo: ActorRecord, roster: Roster, bylaws: Bylaws,
+) -> tuple[dict[str, dict[str, Any]], tuple[dict[str, Any], dict[str, dict[str, Any]], list[dict[str, Any]]]]:
+    river, cy = _actor(RIVER, 4), _actor(C + "/users/cy", 5)
+    published = "2025-03-01T12:00:00Z"
+    out: dict[str, dict[str, Any]] = {}
+    follow = link_activity(C + "/activities/follow-1", "Follow", RIVER, POOL, POOL, published)
+    out["flood-follow"] = follow
+    out["flood-accept-follow"] = link_activity(
+        B + "/activities/accept-follow-1", "Accept", POOL, follow_reference(follow["id"], RIVER, POOL),
+        RIVER, published)
+    out["flood"] = flood_document(FLOOD, "delta", POOL, [POOL, RIVER])
+
+    opened = open_proposal(id=FLOOD_PROPOSAL, author=ana.uri, title="Shared van",
+                           motion=Disbursement(1000, "EUR", "Van rental", "a van for both pools"),
+                           bylaws=bylaws, electorate=roster.electorate(), opens_at=AT)
+    document = sign_document(flood_proposal_document(
+        proposal_document(opened, POOL, published), FLOOD, [POOL, RIVER], False,
+        f"{POOL}/floods/electorates/{document_key(FLOOD_PROPOSAL)}"), pool, AT)
+    out["announce-flood-proposal"] = _pool_activity("Announce", POOL, document, [RIVER],
+                                                    "announce-proposal-1")
+    ours = sorted([ana.uri, bo.uri])
+    theirs = sorted([ana.uri, cy.uri])
+    electorates = {
+        POOL: sign_document(flood_electorate_document(
+            FLOOD_PROPOSAL, FLOOD, POOL, ours, electorate_digest(ours), 6000, published), pool, AT),
+        RIVER: sign_document(flood_electorate_document(
+            FLOOD_PROPOSAL, FLOOD, RIVER, theirs, electorate_digest(theirs), 3000, published), river, AT),
+    }
+    out["create-flood-electorate"] = _pool_activity("Create", RIVER, electorates[RIVER], [POOL],
+                                                    "create-electorate-1")
+
+    cast = AT + timedelta(hours=1)
+    votes = [(ana, POOL, "objects/ballot-3", "agree"), (bo, POOL, "objects/ballot-4", "agree"),
+             (cy, RIVER, "objects/ballot-5", "disagree")]
+    ballots = [Ballot.consent(f"{voter.uri.split('/users/')[0]}/{key}", FLOOD_PROPOSAL, voter.uri,
+                              cast, choice) for voter, _, key, choice in votes]
+    signed_ballots = [sign_document(ballot_document(b, via), voter, cast)
+                      for b, (voter, via, _, _) in zip(ballots, votes, strict=True)]
+    out["announce-flood-ballot"] = _pool_activity("Announce", RIVER, signed_ballots[2], [POOL],
+                                                  "announce-ballot-1")
+
+    closes = opened.rule.closes_at
+    counted = recount(document, electorates, ballots, final=True)
+    assert counted is not None
+    _, summary, ids = counted
+    attestation = sign_document(attestation_document(POOL, FLOOD, summary, ids, iso(closes)),
+                                pool, closes)
+    out["create-attestation"] = _pool_activity("Create", POOL, attestation, [RIVER],
+                                               "create-attestation-1")
+    # river leaves: it withdraws its follow of commons and drops commons' follow of it.
+    out["flood-undo-follow"] = link_activity(
+        C + "/activities/undo-follow-1", "Undo", RIVER, follow_reference(follow["id"], RIVER, POOL),
+        POOL, published)
+    out["flood-reject-follow"] = link_activity(
+        C + "/activities/reject-follow-1", "Reject", RIVER,
+        follow_reference(B + "/activities/follow-2", POOL, RIVER), POOL, published)
+    return out, (document, electorates, signed_ballots)
 
 
 _BLOCK = re.compile(r"(<!-- example:([a-z-]+) -->\n```json\n)(.*?)(\n```)", re.S)
