@@ -5,7 +5,8 @@
 * proposals: ``propose_flood`` (a member's draft naming a ``flood``), ``receive_proposal``,
   ``receive_electorate``; each pool freezes its own electorate and pledge
 * ballots: ``cast_in_flood`` (a member's ballot via their pool, relayed), ``receive_relayed``
-* results: ``compute``, ``close_due``, ``receive_attestation``, ``floods_ctx``
+* results: ``compute``, ``close_due``, ``receive_attestation``, ``floods_ctx``,
+  ``flood_disbursement`` (what a treasurer pays a pool's flood commitment against)
 """
 
 from node.floods.ballots import cast_in_flood, receive_relayed
@@ -17,13 +18,20 @@ from node.floods.proposals import (
     receive_electorate,
     receive_proposal,
 )
-from node.floods.results import close_due, compute, floods_ctx, receive_attestation
+from node.floods.results import (
+    close_due,
+    compute,
+    flood_disbursement,
+    floods_ctx,
+    receive_attestation,
+)
 
 __all__ = [
     "cast_in_flood",
     "close_due",
     "compute",
     "decided",
+    "flood_disbursement",
     "flood_pools",
     "floods",
     "floods_ctx",

@@ -21,6 +21,7 @@ from governance import (
     GovernanceError,
     Ledger,
     Outcome,
+    Proposal,
     Roster,
     Transaction,
     commit_disbursement,
@@ -42,7 +43,7 @@ from node.wire.floods import (
     summary_of_attestation,
 )
 
-__all__ = ["FLOOD_GRACE", "close_due", "compute", "floods_ctx", "receive_attestation", "refresh"]
+__all__ = ["FLOOD_GRACE", "close_due", "compute", "flood_disbursement", "floods_ctx", "receive_attestation", "refresh"]
 
 log = logging.getLogger("poolnode.floods")
 
@@ -165,6 +166,19 @@ async def _book_shares(app: web.Application, stored: StoredFloodProposal, result
         except GovernanceError as exc:
             # e.g. an overdraft: the pool's fund no longer covers its share; retried never, logged.
             log.warning("flood share of %s not booked in %s: %s", stored.uri, pool.uri, exc.reason)
+
+
+async def flood_disbursement(app: web.Application, pool: ActorRecord, uri: str) -> Proposal | None:
+    """A passed flood disbursement ``pool`` took part in (to pay its commitment), else None."""
+    stored = await floods(app).proposal(uri)
+    if (stored is None or pool.uri not in stored.pools or stored.state != "closed"
+            or stored.document.get("proposalKind") != "disbursement"):
+        return None
+    documents = await floods(app).electorates(uri)
+    if pool.uri not in documents:
+        return None  # the pool had no electorate in it: it committed nothing
+    proposal, _ = flood_proposal(stored.document, {p: d for p, d in documents.items() if p in stored.pools})
+    return proposal
 
 
 async def floods_ctx(app: web.Application) -> AsyncIterator[None]:

@@ -83,9 +83,15 @@ async def record_request(
             return donation(id, when, ledger, str(donor), amount, by=treasurer, roster=roster)
     elif kind == "payment":
         stored = await store(app).proposal(str(request.get("proposal")))
-        if stored is None or stored.pool_id != pool.id:
-            raise NotFound("no such disbursement proposal in this pool")
-        proposal = Proposal.from_dict(stored.proposal)
+        if stored is not None and stored.pool_id == pool.id:
+            proposal = Proposal.from_dict(stored.proposal)
+        else:
+            from node.floods import flood_disbursement  # the pool's share of a flood disbursement
+
+            found = await flood_disbursement(app, pool, str(request.get("proposal")))
+            if found is None:
+                raise NotFound("no such disbursement proposal in this pool")
+            proposal = found
         reference = str(request.get("reference", ""))
 
         def build(id: str, ledger: Ledger, roster: Roster, bylaws: Bylaws) -> Transaction:

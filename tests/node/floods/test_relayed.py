@@ -8,18 +8,14 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import pytest
-
 from federation.proofs import create_proof
 from governance import electorate_digest
 from node.accounts import now_iso
-from node.app import create_app
 from node.appkeys import ACTORS, FOLLOWS
 from node.floods import close_due, floods
 from node.wire.floods import summary_digest
 from schemas import OBJECT_CONTEXT
-from tests.conftest import make_node
-from tests.node.inbox_helpers import post_signed, processed, start_remote
+from tests.node.inbox_helpers import post_signed, processed
 from tests.node.pools.test_federated_ballots import ProofActor, _rejections
 
 POOL_INBOX = "/pools/commons/inbox"
@@ -27,17 +23,6 @@ POOL_INBOX = "/pools/commons/inbox"
 
 def _iso(moment: datetime) -> str:
     return moment.replace(microsecond=0).isoformat().replace("+00:00", "Z")
-
-
-@pytest.fixture
-async def remote(aiohttp_server):  # type: ignore[no-untyped-def]
-    return await start_remote(aiohttp_server)
-
-
-@pytest.fixture
-async def client(tmp_path, aiohttp_client):  # type: ignore[no-untyped-def]
-    node = await make_node(tmp_path / "data", allow_private_addresses=True)
-    return await aiohttp_client(create_app(node.config))
 
 
 def _actor(remote, name: str, kind: str = "Person") -> ProofActor:  # type: ignore[no-untyped-def]
@@ -56,8 +41,10 @@ async def _send(client, actor, activity):  # type: ignore[no-untyped-def]
     return await processed(client, activity["id"])
 
 
-async def _flood(client, remote):  # type: ignore[no-untyped-def]
-    """Our pool 'commons' linked with the remote pool 'river'; river opened a flood proposal."""
+async def _flood(client, remote, *, members=("bo",), electorate=True, pledge=500,  # type: ignore[no-untyped-def]
+                 **fields):
+    """Our pool 'commons' linked with the remote pool 'river'; river opened a flood proposal
+    (``fields`` override the proposal's) and, if ``electorate``, sent its electorate."""
     app = client.app
     pool = await app[ACTORS].get("commons", "pool")
     river = _actor(remote, "river", "Group")
@@ -65,10 +52,12 @@ async def _flood(client, remote):  # type: ignore[no-untyped-def]
     await floods(app).set_link(pool.id, flood, "delta", river.uri, "approved", "x", now_iso())
     await app[FOLLOWS].put(pool.uri, river.uri, pool.uri + "#f1", "accepted", now_iso(), follower_local_id=pool.id)
     await app[FOLLOWS].put(river.uri, pool.uri, river.uri + "#f2", "accepted", now_iso(), followee_local_id=pool.id)
-    bo = _actor(remote, "bo")
+    voters = [_actor(remote, name) for name in members]
+    bo = voters[0]
+    uris = sorted(v.uri for v in voters)
     opens = datetime.now(UTC) - timedelta(minutes=1)
     pid = f"{river.uri}/floods/proposals/{uuid.uuid4()}"
-    proposal = _signed(river, {
+    proposal = _signed(river, {k: v for k, v in {
         "@context": OBJECT_CONTEXT, "id": pid, "type": "Proposal", "attributedTo": river.uri,
         "pool": river.uri, "proposedBy": bo.uri, "name": "Shared van", "proposalKind": "decision",
         "content": "Rent a van", "ballotType": "consent", "options": [], "threshold": "1/2",
@@ -76,17 +65,19 @@ async def _flood(client, remote):  # type: ignore[no-untyped-def]
         "opensAt": _iso(opens), "closesAt": _iso(opens + timedelta(minutes=10)),
         "electorate": pid + "/electorate", "electorateDigest": electorate_digest([bo.uri]),
         "electorateSize": 1, "flood": flood, "floodPools": sorted([pool.uri, river.uri]),
-        "doubleMajority": False,
-    })
+        "doubleMajority": False, **fields,
+    }.items() if v is not None})
     item = await _send(client, river, river.activity("Announce", proposal, to=[pool.uri]))
     assert item.state == "done"
-    electorate = _signed(river, {
+    if not electorate:
+        return pool, river, bo, pid
+    document = _signed(river, {
         "@context": OBJECT_CONTEXT, "id": river.uri + "/floods/electorates/1", "type": "Electorate",
         "attributedTo": river.uri, "pool": river.uri, "flood": flood, "proposal": pid,
-        "members": [bo.uri], "electorateDigest": electorate_digest([bo.uri]), "electorateSize": 1,
-        "pledge": 500,
+        "members": uris, "electorateDigest": electorate_digest(uris), "electorateSize": len(uris),
+        "pledge": pledge,
     })
-    await _send(client, river, river.activity("Create", electorate, to=[pool.uri]))
+    await _send(client, river, river.activity("Create", document, to=[pool.uri]))
     return pool, river, bo, pid
 
 

@@ -1,0 +1,132 @@
+"""Flood results on one node with a remote pool: double majority over relayed ballots, a
+relayed ballot that arrives as an id only, a pool whose electorate never arrives, and a
+treasurer paying out the pool's share of a passed flood disbursement."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from governance import Ballot, NotPermitted, RuleViolation
+from node.appkeys import ACTORS
+from node.errors import NotFound
+from node.floods import cast_in_flood, close_due, floods
+from node.pool_engine.ledger import balances, record_request
+from node.storage import ActorRecord
+from node.wire import ballot_document, sign_document
+from schemas import OBJECT_CONTEXT
+from tests.node.floods.test_relayed import _ballot, _flood, _send, _signed
+
+LATER = timedelta(minutes=20)
+
+
+async def _member(client, name: str) -> ActorRecord:  # type: ignore[no-untyped-def]
+    actor = await client.app[ACTORS].get(name, "member")
+    assert actor is not None
+    return actor
+
+
+async def _vote(client, voter: ActorRecord, pool: ActorRecord, pid: str, choice: str) -> None:  # type: ignore[no-untyped-def]
+    at = datetime.now(UTC).replace(microsecond=0)
+    ballot = Ballot.consent(f"{voter.uri}/ballots/{uuid.uuid4()}", pid, voter.uri, at, choice)
+    await cast_in_flood(client.app, sign_document(ballot_document(ballot, pool.uri), voter, at), at)
+
+
+async def _contribute(client, pool: ActorRecord, amount: int) -> None:  # type: ignore[no-untyped-def]
+    admin = await _member(client, "admin")
+    await record_request(client.app, admin.uri, _request(pool, admin, entryKind="contribution",
+                                                          person=admin.uri, amount=amount), datetime.now(UTC))
+
+
+def _request(pool: ActorRecord, treasurer: ActorRecord, **fields: Any) -> dict[str, Any]:
+    return {"@context": OBJECT_CONTEXT, "id": f"{treasurer.uri}/requests/{uuid.uuid4()}",
+            "type": "LedgerEntry", "attributedTo": treasurer.uri, "pool": pool.uri,
+            "reference": "bank transfer", "to": [pool.uri],
+            "published": datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z"),
+            **fields}
+
+
+async def test_double_majority_needs_more_than_half_of_the_pools(client, remote) -> None:  # type: ignore[no-untyped-def]
+    pool, river, _, pid = await _flood(client, remote, members=("bo", "cy", "dan"), doubleMajority=True)
+    for name in ("bo", "cy", "dan"):
+        voter = remote.actors[f"{remote.base}/users/{name}"]
+        await _send(client, river, river.activity("Announce", _ballot(voter, river, pid, "agree"), to=[pool.uri]))
+    await _vote(client, await _member(client, "admin"), pool, pid, "agree")
+    await _vote(client, await _member(client, "alice"), pool, pid, "disagree")
+    assert await close_due(client.app, datetime.now(UTC) + LATER) == [pid]
+    stored = await floods(client.app).proposal(pid)
+    assert stored is not None and stored.result is not None
+    result = stored.result
+    # 4 of 5 agree across the flood, but only river passes it in its own tally: 1 of 2 pools.
+    assert result["counts"]["agree"] == 4 and result["counts"]["disagree"] == 1
+    assert result["poolOutcomes"] == {pool.uri: "rejected", river.uri: "passed"}
+    assert result["poolsFor"] == 1 and result["doubleMajority"] is True
+    assert result["outcome"] == "rejected"
+
+
+async def test_a_relayed_ballot_sent_as_an_id_is_fetched_and_checked(client, remote) -> None:  # type: ignore[no-untyped-def]
+    pool, river, bo, pid = await _flood(client, remote)
+    ballot = _ballot(bo, river, pid, "agree")
+    ballot["id"] = f"{remote.base}/users/ballot-{uuid.uuid4().hex}"  # served by the voter's server
+    ballot = _signed(bo, {k: v for k, v in ballot.items() if k != "proof"})
+
+    class Served:
+        def document(self) -> dict[str, Any]:
+            return ballot
+
+    remote.actors[ballot["id"]] = Served()
+    await _send(client, river, river.activity("Announce", ballot["id"], to=[pool.uri]))
+    assert ballot["id"] in remote.fetches
+    assert [b["id"] for b, _ in await floods(client.app).ballots(pid)] == [ballot["id"]]
+    view = await (await client.get("/pools/commons/floods/tally", params={"proposal": pid})).json()
+    assert view["result"]["counts"]["agree"] == 1
+
+
+async def test_a_pool_whose_electorate_never_arrives_is_left_out_at_the_close(client, remote) -> None:  # type: ignore[no-untyped-def]
+    pool, river, bo, pid = await _flood(client, remote, electorate=False)
+    await _send(client, river, river.activity("Announce", _ballot(bo, river, pid, "agree"), to=[pool.uri]))
+    await _vote(client, await _member(client, "admin"), pool, pid, "agree")
+    view = await (await client.get("/pools/commons/floods/tally", params={"proposal": pid})).json()
+    assert view["result"] is None  # no running result while an electorate is missing
+    assert await close_due(client.app, datetime.now(UTC) + LATER) == [pid]
+    stored = await floods(client.app).proposal(pid)
+    assert stored is not None and stored.result is not None
+    result = stored.result
+    assert result["absentPools"] == [river.uri]
+    assert list(result["poolOutcomes"]) == [pool.uri]
+    assert result["electorateSize"] == 2 and result["participation"] == 1  # bo's ballot is not counted
+    (mine,) = [a.document for a in await floods(client.app).attestations(pid)]
+    assert mine["absentPools"] == [river.uri]
+    assert [e["pool"] for e in mine["electorates"]] == [pool.uri]
+
+
+async def test_a_treasurer_pays_out_the_pools_share_of_a_flood_disbursement(client, remote) -> None:  # type: ignore[no-untyped-def]
+    pool = await client.app[ACTORS].get("commons", "pool")
+    await _contribute(client, pool, 1500)  # before the electorate freezes: commons pledges 1500
+    _, river, bo, pid = await _flood(client, remote, pledge=500, proposalKind="disbursement", amount=1000,
+                                     currency="EUR", payee="Van rental", purpose="a van",
+                                     content=None)
+    await _send(client, river, river.activity("Announce", _ballot(bo, river, pid, "agree"), to=[pool.uri]))
+    await _vote(client, await _member(client, "admin"), pool, pid, "agree")
+    assert await close_due(client.app, datetime.now(UTC) + LATER) == [pid]
+    account = "commitment:" + pid
+    assert (await balances(client.app, pool))["balances"][account] == 750  # 1000 * 1500 / 2000
+
+    admin, alice = await _member(client, "admin"), await _member(client, "alice")
+    with pytest.raises(RuleViolation):  # more than the pool's own commitment
+        await record_request(client.app, admin.uri, _request(pool, admin, entryKind="payment",
+                                                             proposal=pid, amount=751), datetime.now(UTC))
+    with pytest.raises(NotPermitted):  # not a treasurer
+        await record_request(client.app, alice.uri, _request(pool, alice, entryKind="payment",
+                                                             proposal=pid, amount=100), datetime.now(UTC))
+    entry = await record_request(client.app, admin.uri, _request(pool, admin, entryKind="payment",
+                                                                 proposal=pid, amount=750), datetime.now(UTC))
+    assert entry.document["entryKind"] == "payment" and entry.document["memo"] == pid
+    after = await balances(client.app, pool)
+    assert after["balances"][account] == 0 and after["fund"] == 750
+    with pytest.raises(NotFound):
+        await record_request(client.app, admin.uri, _request(pool, admin, entryKind="payment",
+                                                             proposal=pid + "x", amount=1), datetime.now(UTC))
