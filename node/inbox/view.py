@@ -16,7 +16,8 @@ from aiohttp import web
 
 from federation.errors import ForbiddenOrigin
 from node.activitypub import read_json_object
-from node.appkeys import INBOX_WRITER, RECEIVED
+from node.appkeys import DELIVERY, INBOX_WRITER, RECEIVED
+from node.delivery import mark_host_alive
 from node.inbox.origin import check_origins, check_shape, object_id
 from node.inbox.verify import verify_signer
 from node.storage import InboxRow
@@ -25,6 +26,7 @@ from node.views.actors import ACTOR_PATH, local_actor
 __all__ = ["routes"]
 
 routes = web.RouteTableDef()
+
 
 async def _check_stored_owner(request: web.Request, activity: dict[str, Any]) -> None:
     """Update/Delete of an object we hold: its stored owner must be the actor."""
@@ -36,6 +38,19 @@ async def _check_stored_owner(request: web.Request, activity: dict[str, Any]) ->
         raise ForbiddenOrigin(f"only the object's owner may {activity['type'].lower()} it")
 
 
+async def _host_is_alive(app: web.Application, actor: str) -> None:
+    """A verified activity proves its host is up: reopen delivery to it if we had given up.
+
+    Only a set lookup per request; the delivery queue writes the change in its next batch.
+    """
+    queue = app.get(DELIVERY)
+    if queue is None:
+        return
+    host = actor.split("/", 3)[2].rpartition("@")[2].lower()
+    if queue.needs_revival(host):
+        await mark_host_alive(app, host)
+
+
 async def _receive(request: web.Request, recipient_id: int | None) -> web.Response:
     received = await read_json_object(request)
     body = await request.read()  # cached by aiohttp: the exact bytes the digest covers
@@ -43,6 +58,7 @@ async def _receive(request: web.Request, recipient_id: int | None) -> web.Respon
     signer = await verify_signer(request, body)
     if signer != activity["actor"]:
         raise ForbiddenOrigin("signer is not the actor")
+    await _host_is_alive(request.app, signer)
     checked = check_origins(activity)
     if checked["type"] in ("Update", "Delete"):
         await _check_stored_owner(request, checked)
