@@ -51,5 +51,9 @@ lint: $(VENV)/.installed-test
 bench: $(VENV)/.installed-test
 	$(BIN)/python -m bench
 
+## demo: three nodes on loopback, three pools with members, a flood and decisions; Ctrl-C stops
+demo: $(VENV)/.installed
+	$(BIN)/python scripts/demo.py
+
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build *.egg-info

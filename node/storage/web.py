@@ -74,6 +74,10 @@ class WebStore:
             cursor = await conn.execute("DELETE FROM web_sessions WHERE actor_id = ?", (actor_id,))
             return cursor.rowcount
 
+    async def set_summary(self, actor_id: int, summary: str) -> None:
+        """Replace an actor's summary (a pool's purpose as its page shows it)."""
+        await self.db.execute("UPDATE actors SET summary = ? WHERE id = ?", (summary, actor_id))
+
     async def record_failure(self, username: str, address: str, at: str) -> None:
         """Remember one failed sign-in."""
         await self.db.execute(
