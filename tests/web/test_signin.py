@@ -122,3 +122,20 @@ def test_cli_sets_a_password_that_signs_in(node, capsys, monkeypatch) -> None:  
     monkeypatch.setattr("sys.stdin", io.StringIO("short\n"))
     assert main(["member", "password", "--data", str(node.config.data_dir), "alice",
                  "--password-stdin"]) == 1
+
+
+async def test_every_web_post_route_checks_csrf(client) -> None:
+    await set_password(client, "alice")
+    await sign_in(client, "alice")
+    samples = {"name": "commons", "key": "00000000-0000-0000-0000-000000000000",
+               "token_id": "1", "membership": "1"}
+    checked = 0
+    for route in client.app.router.routes():
+        if route.method != "POST" or not (route.name or "").startswith("web."):
+            continue
+        info = route.resource.get_info() if route.resource else {}
+        path = info.get("path") or info["formatter"].format(**samples)
+        response = await client.post(path, data={"x": "1"}, headers=HTML, allow_redirects=False)
+        assert response.status == 403, path
+        checked += 1
+    assert checked >= 12
