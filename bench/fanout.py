@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import json
 import tempfile
+import sys
 import time
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -100,6 +101,7 @@ async def _deliver(data_dir: Path, ports: list[int], followers: int, time_limit:
                     local_owner_ids=sorted(found.local_ids), now=time.time(), now_iso=now_iso(),
                 )
                 queue.wake()
+                enqueued = time.perf_counter() - started
                 async with asyncio.timeout(time_limit):
                     while True:
                         await queue.flush()
@@ -107,8 +109,10 @@ async def _deliver(data_dir: Path, ports: list[int], followers: int, time_limit:
                         finished = sum(n for state, n in counts.items() if state != "queued")
                         if counts.get("queued", 0) == 0 and finished >= expected:
                             break
-                        await asyncio.sleep(0.01)
+                        await asyncio.sleep(0.05)
                 elapsed = time.perf_counter() - started
+                print(f"bench: fan-out enqueue {enqueued * 1000:.0f} ms of {elapsed * 1000:.0f} ms",
+                      file=sys.stderr)
             finally:
                 await queue.stop()
         key = load_private_key_pem(sender.rsa_private_pem)
