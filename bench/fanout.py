@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import asyncio
 import json
-import tempfile
 import sys
+import tempfile
 import time
 from dataclasses import replace
 from datetime import UTC, datetime
