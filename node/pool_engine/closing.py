@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 
 from aiohttp import web
 
-from governance import BylawsChange, Kind, Outcome, Proposal
+from governance import BylawsChange, GovernanceError, Kind, Outcome, Proposal, Tally
 from node.appkeys import ACTORS
 from node.pool_engine.common import POOL_LOCKS, iso, pool_lock, publish, store
 from node.pool_engine.tallies import question_of, recount
@@ -52,26 +52,38 @@ async def close(app: web.Application, stored: StoredProposal, now: datetime) -> 
     assert refreshed is not None
     await publish(app, pool, "Update", await question_of(app, pool, refreshed), members=False)
     if result.outcome is Outcome.PASSED:
-        if proposal.kind is Kind.DISBURSEMENT:
-            from node.pool_engine.ledger import book_commitment
-
-            await book_commitment(app, pool, proposal, result, at)
-        elif proposal.kind is Kind.ADMISSION:
-            from node.pool_engine.membership import admit
-
-            person = getattr(proposal.motion, "person", "")
-            await admit(app, pool, person, at, vote=(proposal, result))
-        elif proposal.kind in (Kind.JOIN_FLOOD, Kind.LEAVE_FLOOD):
-            from node.floods import decided
-
-            await decided(app, pool, refreshed, at)
-        elif proposal.kind is Kind.EXPULSION:
-            from node.pool_engine.membership import expel
-
-            await expel(app, pool, proposal, result, at)
-        elif proposal.kind is Kind.BYLAWS_CHANGE:
-            await _amend_bylaws(app, pool, proposal)
+        try:
+            await _carry_out(app, pool, proposal, result, refreshed, at)
+        except GovernanceError as exc:
+            # The decision stands; its effect could not be booked (e.g. the fund cannot cover
+            # a disbursement). Other due proposals must still close, so this is not raised.
+            log.warning("%s passed but could not be carried out: %s (%s)",
+                        proposal.id, exc.reason, exc.code)
     return True
+
+
+async def _carry_out(app: web.Application, pool: ActorRecord, proposal: Proposal, result: Tally,
+                     refreshed: StoredProposal, at: datetime) -> None:
+    """What a passed proposal does."""
+    if proposal.kind is Kind.DISBURSEMENT:
+        from node.pool_engine.ledger import book_commitment
+
+        await book_commitment(app, pool, proposal, result, at)
+    elif proposal.kind is Kind.ADMISSION:
+        from node.pool_engine.membership import admit
+
+        person = getattr(proposal.motion, "person", "")
+        await admit(app, pool, person, at, vote=(proposal, result))
+    elif proposal.kind in (Kind.JOIN_FLOOD, Kind.LEAVE_FLOOD):
+        from node.floods import decided
+
+        await decided(app, pool, refreshed, at)
+    elif proposal.kind is Kind.EXPULSION:
+        from node.pool_engine.membership import expel
+
+        await expel(app, pool, proposal, result, at)
+    elif proposal.kind is Kind.BYLAWS_CHANGE:
+        await _amend_bylaws(app, pool, proposal)
 
 
 async def _amend_bylaws(app: web.Application, pool: ActorRecord, proposal: Proposal) -> None:

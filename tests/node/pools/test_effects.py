@@ -70,3 +70,18 @@ async def test_passed_expulsion_expels_and_removes_from_later_electorates(client
     assert later["electorateSize"] == 1
     refused = await vote(client, "alice", node.alice_token, later["id"], "agree")
     assert refused.status == 403
+
+
+async def test_passed_disbursement_the_fund_cannot_cover_closes_and_books_nothing(client, node) -> None:  # type: ignore[no-untyped-def]
+    too_big = await propose(client, "admin", node.admin_token, name="Buy a boat",
+                            proposalKind="disbursement", amount=10_000_000, currency="EUR",
+                            payee="https://shop.example/boats", purpose="a boat")
+    other = await propose(client, "admin", node.admin_token, name="Meet on Thursdays")
+    for proposal in (too_big, other):
+        for user, token in (("admin", node.admin_token), ("alice", node.alice_token)):
+            await vote(client, user, token, proposal["id"], "agree")
+    closed = await close_due(client.app, max(_closes(too_big), _closes(other)))
+    assert sorted(closed) == sorted([too_big["id"], other["id"]])
+    assert (await get(client, too_big["id"] + "/tally"))["outcome"] == "passed"
+    balances = await get(client, "/pools/commons/ledger/balances")
+    assert balances["entries"] == 0 and balances["fund"] == 0
