@@ -119,6 +119,8 @@ async def _init(args: argparse.Namespace, out: Output) -> int:
                 "         (shown once, stored only as a hash: keep it safe)",
                 "Try:",
                 f"  {curl}",
+                "To sign in to the web pages as the admin, set a password:",
+                f"  poolnode member password --data {data_dir} {admin.username}",
             ],
         )
         return 0

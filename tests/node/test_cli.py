@@ -42,6 +42,7 @@ def test_init_prints_pool_token_and_curl(tmp_path, capsys):
     assert "http://127.0.0.1:8080/pools/garden" in out
     assert "token  pn_" in out
     assert "curl -H 'Accept: application/activity+json' http://127.0.0.1:8080/pools/garden" in out
+    assert "poolnode member password" in out
     assert stat.S_IMODE((tmp_path / "d").stat().st_mode) == 0o700
     for path in (tmp_path / "d").iterdir():
         assert stat.S_IMODE(path.stat().st_mode) == 0o600, path
