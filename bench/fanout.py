@@ -93,6 +93,7 @@ async def _deliver(data_dir: Path, ports: list[int], followers: int, time_limit:
                 found = await expand_recipients(
                     sender=sender, uris=activity["cc"], base_url=config.base_url,
                     actors=actors, deliveries=deliveries, resolve=inbox_of,
+                    known=lambda uris: remote.inboxes(uris, 0),
                 )
                 expected = len(found.inboxes)
                 await deliveries.enqueue(

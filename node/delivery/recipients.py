@@ -23,6 +23,7 @@ __all__ = [
     "ADDRESSING",
     "PUBLIC",
     "InboxResolver",
+    "KnownInboxes",
     "Recipients",
     "addressed",
     "expand_recipients",
@@ -38,6 +39,9 @@ _RESOLVE_CONCURRENCY = 16
 
 InboxResolver = Callable[[str], Awaitable[str]]
 """``resolve(actor_uri)``: the inbox to deliver to (its shared inbox if it has one)."""
+
+KnownInboxes = Callable[[list[str]], Awaitable[dict[str, str]]]
+"""``known(actor_uris)``: inboxes of the actors already cached, in one query (a fast path)."""
 
 
 @dataclass(slots=True)
@@ -94,6 +98,7 @@ async def expand_recipients(
     actors: ActorStore,
     deliveries: DeliveryStore,
     resolve: InboxResolver,
+    known: KnownInboxes | None = None,
 ) -> Recipients:
     """Expand addresses to local actors and remote inboxes, deduplicated by (shared) inbox."""
     followers_url = sender.uri + "/followers"
@@ -110,6 +115,9 @@ async def expand_recipients(
     for uri in dict.fromkeys(people):
         if uri == sender.uri:
             continue
+        if not uri.startswith(base_url + "/"):
+            remote.append(uri)  # every local actor's id is under the node's base URL
+            continue
         local = await actors.by_uri(uri)
         if local is not None:
             out.local_ids.add(local.id)
@@ -117,6 +125,12 @@ async def expand_recipients(
             log.debug("not delivering to %s: a local address that is not an actor", uri)
         else:
             remote.append(uri)
+    if known is not None and remote:
+        cached = await known(remote)
+        for uri in remote:
+            if uri in cached:
+                out.inboxes.setdefault(cached[uri], host_of(cached[uri]))
+        remote = [uri for uri in remote if uri not in cached]
     limit = asyncio.Semaphore(_RESOLVE_CONCURRENCY)
 
     async def inbox_of(uri: str) -> str | None:

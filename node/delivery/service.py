@@ -11,7 +11,7 @@ import aiohttp
 from aiohttp import web
 
 from node.accounts import now_iso
-from node.appkeys import ACTORS, CONFIG, DB, DELIVERY
+from node.appkeys import ACTORS, CONFIG, DB, DELIVERY, REMOTE_ACTORS
 from node.config import Config
 from node.delivery.breaker import BreakerPolicy
 from node.delivery.queue import USER_AGENT, DeliveryQueue, DeliverySettings
@@ -21,7 +21,7 @@ from node.delivery.recipients import (
     without_private_addressing,
 )
 from node.delivery.schedule import RetryPolicy
-from node.remote import resolve_actor
+from node.remote import ACTOR_TTL_SECONDS, resolve_actor
 from node.storage import ActorRecord, DeliveryStore, DeliveryTarget
 
 __all__ = ["delivery_ctx", "enqueue_activity", "mark_host_alive", "settings_from_config"]
@@ -91,6 +91,9 @@ async def enqueue_activity(
         actors=app[ACTORS],
         deliveries=queue.store,
         resolve=lambda uri: _resolve_inbox(app, uri),
+        known=lambda uris: app[REMOTE_ACTORS].inboxes(
+            uris, int(time.time() * 1000) - ACTOR_TTL_SECONDS * 1000
+        ),
     )
     body = json.dumps(
         without_private_addressing(activity), separators=(",", ":"), ensure_ascii=False

@@ -57,6 +57,21 @@ class RemoteActorStore:
         row = await self.db.fetchone("SELECT * FROM remote_actors WHERE uri = ?", (uri,))
         return _remote(row) if row else None
 
+    async def inboxes(self, uris: list[str], fetched_after: int) -> dict[str, str]:
+        """Delivery inboxes (shared when there is one) of cached actors fetched after a time."""
+        found: dict[str, str] = {}
+        for start in range(0, len(uris), 500):
+            chunk = uris[start:start + 500]
+            marks = ",".join("?" for _ in chunk)
+            rows = await self.db.fetchall(
+                f"SELECT uri, inbox, shared_inbox FROM remote_actors WHERE uri IN ({marks})"
+                " AND fetched_at > ?",
+                (*chunk, fetched_after),
+            )
+            for row in rows:
+                found[row["uri"]] = row["shared_inbox"] or row["inbox"]
+        return found
+
     async def put(self, actor: RemoteActor) -> None:
         """Insert or replace the cached copy of an actor."""
         await self.db.execute(
