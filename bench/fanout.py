@@ -154,6 +154,9 @@ def run(sizes: Sizes) -> list[Row]:
             note=f"rows {counts}; receivers got {seen['posts']} POSTs, "
                  f"{seen['duplicates']} duplicates"),
         Row(NAME, f"compute {n:,} signatures alone", signing * 1000, "ms"),
+        Row(NAME, "receivers' CPU while receiving (the other process)",
+            float(seen.get("cpu_seconds", 0.0)) * 1000, "ms",
+            note="on 2 cores, CPU the receiving process takes from the sender"),
         Row(NAME, "delivery / signing alone", ratio, "x", "<= 2x", ratio <= 2.0),
         Row(NAME, "every follower delivered once", float(complete), "", "= 1", complete),
     ]
