@@ -5,6 +5,8 @@
 * proposals: ``propose_flood`` (a member's draft naming a ``flood``), ``receive_proposal``,
   ``receive_electorate``; each pool freezes its own electorate and pledge
 * ballots: ``cast_in_flood`` (a member's ballot via their pool, relayed), ``receive_relayed``
+* reconcile: before closing, fetch the ballots other pools list and this node lacks
+  (``list_complete``: whether a pool's own list is final)
 * results: ``compute``, ``close_due``, ``receive_attestation``, ``floods_ctx``,
   ``flood_disbursement`` (what a treasurer pays a pool's flood commitment against)
 """
@@ -18,6 +20,7 @@ from node.floods.proposals import (
     receive_electorate,
     receive_proposal,
 )
+from node.floods.reconcile import list_complete
 from node.floods.results import (
     close_due,
     compute,
@@ -38,6 +41,7 @@ __all__ = [
     "follow_approved",
     "is_flood_draft",
     "linked",
+    "list_complete",
     "propose_flood",
     "receive_attestation",
     "receive_electorate",

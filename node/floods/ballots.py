@@ -35,7 +35,8 @@ async def cast_in_flood(app: web.Application, document: dict[str, Any], at: date
     electorate = (await floods(app).electorates(stored.uri)).get(pool.uri)
     if electorate is None or ballot.voter not in electorate["members"]:
         raise NotPermitted("not_in_electorate", "the voter is not in this pool's electorate")
-    if stored.state == "closed" or iso(at) > stored.closes_at:
+    # To the instant, not the second: a pool's ballot list is complete once its intake settles.
+    if stored.state == "closed" or at > datetime_from_str(stored.document["closesAt"]):
         raise Conflict("proposal_closed", "the proposal is closed")
     if not await floods(app).add_ballot(stored.uri, uri=ballot.id, voter_uri=ballot.voter,
                                         via_pool=pool.uri, ballot=ballot.to_dict(),

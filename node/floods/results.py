@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from aiohttp import web
@@ -30,6 +30,7 @@ from governance import (
 from governance.codec import utc
 from node.appkeys import ACTORS
 from node.floods.common import floods
+from node.floods.reconcile import FLOOD_GRACE, reconcile
 from node.pool_engine.common import iso, key_lookup, publish, signed
 from node.storage import ActorRecord, StoredFloodProposal
 from node.wire import check_document, verify_author_proof
@@ -46,10 +47,6 @@ from node.wire.floods import (
 __all__ = ["FLOOD_GRACE", "close_due", "compute", "flood_disbursement", "floods_ctx", "receive_attestation", "refresh"]
 
 log = logging.getLogger("poolnode.floods")
-
-FLOOD_GRACE = timedelta(seconds=1)
-"""How long after ``closesAt`` a node waits for relayed ballots cast before the close."""
-
 
 async def compute(app: web.Application, uri: str, *, final: bool = False) -> FloodCount | None:
     """(flood tally, result summary, counted ballot ids) once every pool's electorate is here;
@@ -70,10 +67,11 @@ async def refresh(app: web.Application, uri: str) -> None:
 
 
 async def close_due(app: web.Application, now: datetime) -> list[str]:
-    """Close flood proposals past their close (and the grace); their ids."""
+    """Close flood proposals past their close (and the grace) once reconciled with every
+    other pool's ballot list (or past the bounded wait); their ids."""
     closed = []
     for stored in await floods(app).due_proposals(iso(now - FLOOD_GRACE)):
-        if await close(app, stored, now):
+        if await reconcile(app, stored, now) and await close(app, stored, now):
             closed.append(stored.uri)
     return closed
 
@@ -99,7 +97,7 @@ async def close(app: web.Application, stored: StoredFloodProposal, now: datetime
         await publish(app, pool, "Create", document, others, followers=False)
     for attestation in await floods(app).attestations(stored.uri):
         if attestation.matches is None:
-            await _judge(app, stored.uri, attestation.document, summary, now)
+            await _judge(app, stored.uri, attestation.document, summary, ballots, now)
     if result.outcome is Outcome.PASSED and isinstance(result.overall, object):
         motion = stored.document.get("proposalKind")
         if motion == "disbursement":
@@ -108,15 +106,22 @@ async def close(app: web.Application, stored: StoredFloodProposal, now: datetime
 
 
 async def _judge(app: web.Application, uri: str, document: dict[str, Any],
-                 ours: dict[str, Any], now: datetime) -> None:
+                 ours: dict[str, Any], counted: list[str] | None, now: datetime) -> None:
     theirs = summary_of_attestation(document)
     differing = sorted(k for k in set(ours) | set(theirs) if ours.get(k) != theirs.get(k))
     if document.get("tallyDigest") != summary_digest(theirs):
         differing.append("tallyDigest")
+    reasons = [f"{k} (theirs {theirs.get(k, document.get(k))!r}, ours {ours.get(k)!r})" for k in differing]
+    listed = document.get("ballots")
+    if counted is not None and isinstance(listed, list) and set(listed) != set(counted):
+        # Same counts from different ballots is still a different result.
+        only_theirs, only_ours = set(listed) - set(counted), set(counted) - set(listed)
+        reasons.append(f"ballots ({len(only_theirs)} counted only there, e.g. "
+                       f"{sorted(only_theirs)[:1]}; {len(only_ours)} only here, e.g. {sorted(only_ours)[:1]})")
+        differing.append("ballots")
     reason = None
     if differing:
-        reason = "differs in " + ", ".join(
-            f"{k} (theirs {theirs.get(k, document.get(k))!r}, ours {ours.get(k)!r})" for k in differing)
+        reason = "differs in " + ", ".join(reasons)
         log.warning("flood result mismatch: %s attests %s for %s: %s", document["attributedTo"],
                     document.get("outcome"), uri, reason)
     await floods(app).put_attestation(uri, document["attributedTo"], document, not differing,
@@ -132,9 +137,18 @@ async def receive_attestation(app: web.Application, sender: str, document: dict[
     await verify_author_proof(document, sender, lambda m: key_lookup(app, m))
     stored = await floods(app).proposal(document["proposal"])
     if stored is not None and stored.state == "closed" and stored.result is not None:
-        await _judge(app, stored.uri, document, stored.result, at)
+        await _judge(app, stored.uri, document, stored.result, await _counted(app, stored), at)
     else:
         await floods(app).put_attestation(document["proposal"], sender, document, None, None, iso(at))
+
+
+async def _counted(app: web.Application, stored: StoredFloodProposal) -> list[str] | None:
+    """The ballot ids this node counted at the close (its own pools' attestations list them)."""
+    for attestation in await floods(app).attestations(stored.uri):
+        actor = await app[ACTORS].by_uri(attestation.pool_uri)
+        if actor is not None and actor.is_pool and isinstance(attestation.document.get("ballots"), list):
+            return list(attestation.document["ballots"])
+    return None
 
 
 async def _book_shares(app: web.Application, stored: StoredFloodProposal, result: FloodTally,
@@ -191,7 +205,7 @@ async def floods_ctx(app: web.Application) -> AsyncIterator[None]:
             except Exception:
                 # As the pools' closing worker: a failing close stays open and is retried.
                 log.exception("closing flood proposals failed")
-            await asyncio.sleep(0.5)
+            await asyncio.sleep(0.25)
 
     task = asyncio.create_task(run(), name="flood-closing")
     yield

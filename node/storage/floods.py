@@ -209,6 +209,17 @@ class FloodStore:
             (proposal_uri,))
         return [(json.loads(r["ballot_json"]), json.loads(r["document"])) for r in rows]
 
+    async def ballot_ids(self, proposal_uri: str, via_pool: str | None = None) -> set[str]:
+        """Ids of the accepted ballots (those relayed by ``via_pool`` only, if given)."""
+        if via_pool is None:
+            rows = await self.db.fetchall(
+                "SELECT uri FROM flood_ballots WHERE proposal_uri = ?", (proposal_uri,))
+        else:
+            rows = await self.db.fetchall(
+                "SELECT uri FROM flood_ballots WHERE proposal_uri = ? AND via_pool = ?",
+                (proposal_uri, via_pool))
+        return {r["uri"] for r in rows}
+
     # Attestations.
 
     async def put_attestation(self, proposal_uri: str, pool_uri: str, document: dict[str, Any],

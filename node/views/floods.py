@@ -3,6 +3,7 @@ electorates, the flood tally (with every pool's attestation and any mismatch).""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from aiohttp import web
@@ -10,9 +11,9 @@ from aiohttp import web
 from node.activitypub import activity_response
 from node.appkeys import ACTORS
 from node.errors import InvalidRequest, NotFound
-from node.floods import compute, flood_pools, floods
+from node.floods import compute, flood_pools, floods, list_complete
 from node.storage import ActorRecord
-from node.wire.floods import flood_document
+from node.wire.floods import ballot_list_document, ballot_list_id, flood_document
 
 __all__ = ["routes"]
 
@@ -94,6 +95,22 @@ async def get_flood_electorate(request: web.Request) -> web.Response:
     if document is None:
         raise NotFound("no such electorate")
     return activity_response(request, document)
+
+
+@routes.get(POOL + "/floods/ballots/" + KEY)
+async def get_flood_ballot_list(request: web.Request) -> web.Response:
+    """The ids of the ballots the pool accepted from its own members for a flood proposal."""
+    pool = await _pool(request)
+    store = floods(request.app)
+    # The pool's own electorate for the proposal has the same key and names the proposal.
+    electorate = await store.electorate_by_uri(f"{pool.uri}/floods/electorates/{request.match_info['key']}")
+    stored = await store.proposal(electorate["proposal"]) if electorate is not None else None
+    if stored is not None and ballot_list_id(pool.uri, stored.uri).endswith(request.match_info["key"]):
+        closes = stored.document["closesAt"]
+        return activity_response(request, ballot_list_document(
+            pool.uri, stored.uri, closes, sorted(await store.ballot_ids(stored.uri, pool.uri)),
+            list_complete(closes, datetime.now(UTC))))
+    raise NotFound("no such ballot list")
 
 
 @routes.get(POOL + "/floods/attestations/" + KEY)

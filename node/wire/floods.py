@@ -31,6 +31,8 @@ from schemas import ACTOR_CONTEXT, AS_PUBLIC, OBJECT_CONTEXT
 __all__ = [
     "FloodCount",
     "attestation_document",
+    "ballot_list_document",
+    "ballot_list_id",
     "document_key",
     "flood_document",
     "flood_electorate_document",
@@ -99,7 +101,33 @@ def flood_electorate_document(
         "electorateDigest": digest,
         "electorateSize": len(members),
         "pledge": pledge,
+        "ballots": ballot_list_id(pool, proposal),
         "published": published,
+    }
+
+
+def ballot_list_id(pool: str, proposal: str) -> str:
+    """Where a pool lists the ballots of its own members it accepted for a flood proposal."""
+    return f"{pool}/floods/ballots/{document_key(proposal)}"
+
+
+def ballot_list_document(
+    pool: str, proposal: str, closes_at: str, ballots: Sequence[str], complete: bool,
+) -> dict[str, Any]:
+    """A pool's list of the ballot ids it accepted from its own members (unsigned: each ballot
+    carries its voter's proof); ``complete`` once its intake is settled after ``closesAt``."""
+    ids = sorted(ballots)
+    return {
+        "@context": OBJECT_CONTEXT,
+        "id": ballot_list_id(pool, proposal),
+        "type": "OrderedCollection",
+        "attributedTo": pool,
+        "pool": pool,
+        "proposal": proposal,
+        "closesAt": closes_at,
+        "complete": complete,
+        "totalItems": len(ids),
+        "orderedItems": ids,
     }
 
 

@@ -42,9 +42,10 @@ async def _send(client, actor, activity):  # type: ignore[no-untyped-def]
 
 
 async def _flood(client, remote, *, members=("bo",), electorate=True, pledge=500,  # type: ignore[no-untyped-def]
-                 **fields):
+                 ballots=None, **fields):
     """Our pool 'commons' linked with the remote pool 'river'; river opened a flood proposal
-    (``fields`` override the proposal's) and, if ``electorate``, sent its electorate."""
+    (``fields`` override the proposal's) and, if ``electorate``, sent its electorate (naming
+    its ballot list ``ballots``, if given)."""
     app = client.app
     pool = await app[ACTORS].get("commons", "pool")
     river = _actor(remote, "river", "Group")
@@ -75,7 +76,7 @@ async def _flood(client, remote, *, members=("bo",), electorate=True, pledge=500
         "@context": OBJECT_CONTEXT, "id": river.uri + "/floods/electorates/1", "type": "Electorate",
         "attributedTo": river.uri, "pool": river.uri, "flood": flood, "proposal": pid,
         "members": uris, "electorateDigest": electorate_digest(uris), "electorateSize": len(uris),
-        "pledge": pledge,
+        "pledge": pledge, **({"ballots": ballots} if ballots else {}),
     })
     await _send(client, river, river.activity("Create", document, to=[pool.uri]))
     return pool, river, bo, pid

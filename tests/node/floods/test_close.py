@@ -1,0 +1,101 @@
+"""Closing a flood proposal reconciles with the other pools first: ballots a pool accepted
+before the close but whose relays have not arrived are fetched from its ballot list and
+counted; a list that never becomes complete is a recorded mismatch after the bounded wait."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from governance.codec import datetime_from_str
+from node.floods import close_due, floods
+from node.floods.reconcile import FLOOD_GRACE, RECONCILE_WAIT
+from tests.node.floods.test_relayed import _ballot, _flood, _send, _signed
+from tests.node.floods.test_results import _member, _vote
+from tests.node.inbox_helpers import NODE
+
+
+class Served:
+    """A document the fake remote serves at one URL."""
+
+    def __init__(self, document: dict[str, Any]) -> None:
+        self.body = document
+
+    def document(self) -> dict[str, Any]:
+        return self.body
+
+
+def _list(url: str, river: str, pid: str, closes: str, ids: list[str], complete: bool) -> dict[str, Any]:
+    return {"id": url, "type": "OrderedCollection", "attributedTo": river, "pool": river, "proposal": pid,
+            "closesAt": closes, "complete": complete, "totalItems": len(ids), "orderedItems": ids}
+
+
+async def test_relayed_ballots_that_arrive_after_the_close_are_fetched_and_counted(client, remote) -> None:  # type: ignore[no-untyped-def]
+    url = f"{remote.base}/users/river-ballots"
+    pool, river, bo, pid = await _flood(client, remote, members=("bo", "cy"), ballots=url)
+    cy = remote.actors[f"{remote.base}/users/cy"]
+    stored = await floods(client.app).proposal(pid)
+    assert stored is not None
+    closes = stored.document["closesAt"]
+    # river accepted two ballots before the close; their Announces are still queued there.
+    late = [_ballot(bo, river, pid, "agree"), _ballot(cy, river, pid, "agree")]
+    for ballot in late:
+        ballot["id"] = f"{remote.base}/users/ballot-{ballot['id'].rsplit('/', 1)[-1]}"
+
+    late = [_signed(v, {k: x for k, x in b.items() if k != "proof"}) for v, b in zip((bo, cy), late, strict=True)]
+    for ballot in late:
+        remote.actors[ballot["id"]] = Served(ballot)
+    served = Served(_list(url, river.uri, pid, closes, [b["id"] for b in late], complete=False))
+    remote.actors[url] = served
+    await _vote(client, await _member(client, "admin"), pool, pid, "disagree")
+
+    # At the close our node waits: river's list is not complete yet (its intake has not settled).
+    after = datetime_from_str(closes) + FLOOD_GRACE + timedelta(seconds=1)
+    assert await close_due(client.app, after) == []
+    assert (await floods(client.app).proposal(pid)).state == "open"  # type: ignore[union-attr]
+
+    served.body = {**served.body, "complete": True}
+    assert await close_due(client.app, after + timedelta(seconds=1)) == [pid]
+    assert sorted(remote.fetches).count(late[0]["id"]) == 1
+    stored = await floods(client.app).proposal(pid)
+    assert stored is not None and stored.result is not None
+    assert stored.result["participation"] == 3 and stored.result["counts"]["agree"] == 2
+    (mine,) = [a for a in await floods(client.app).attestations(pid) if a.pool_uri == pool.uri]
+    assert set(mine.document["ballots"]) >= {b["id"] for b in late}
+
+    # The queued relays arrive afterwards: kept once, the final result does not change.
+    for ballot in late:
+        await _send(client, river, river.activity("Announce", ballot["id"], to=[pool.uri]))
+    assert len(await floods(client.app).ballots(pid)) == 3
+    again = await floods(client.app).proposal(pid)
+    assert again is not None and again.result == stored.result
+
+
+async def test_a_pool_whose_list_never_completes_is_a_recorded_mismatch(client, remote) -> None:  # type: ignore[no-untyped-def]
+    url = f"{remote.base}/users/river-ballots"
+    pool, river, bo, pid = await _flood(client, remote, ballots=url)
+    stored = await floods(client.app).proposal(pid)
+    assert stored is not None
+    closes = stored.document["closesAt"]
+    remote.actors[url] = Served(_list(url, river.uri, pid, closes, [], complete=False))
+    await _send(client, river, river.activity("Announce", _ballot(bo, river, pid, "agree"), to=[pool.uri]))
+    start = datetime_from_str(closes) + FLOOD_GRACE
+    assert await close_due(client.app, start) == []
+    assert await close_due(client.app, datetime_from_str(closes) + RECONCILE_WAIT) == [pid]
+    view = await (await client.get("/pools/commons/floods/tally", params={"proposal": pid})).json()
+    assert view["final"] and view["result"]["participation"] == 1
+    (mismatch,) = view["mismatches"]
+    assert mismatch["pool"] == river.uri and "not reconciled" in mismatch["reason"]
+
+
+async def test_the_pools_ballot_list_lists_its_own_members_ballots(client, remote) -> None:  # type: ignore[no-untyped-def]
+    pool, river, bo, pid = await _flood(client, remote)
+    await _send(client, river, river.activity("Announce", _ballot(bo, river, pid, "agree"), to=[pool.uri]))
+    admin = await _member(client, "admin")
+    await _vote(client, admin, pool, pid, "agree")
+    (electorate,) = [d for p, d in (await floods(client.app).electorates(pid)).items() if p == pool.uri]
+    path = electorate["ballots"].removeprefix(NODE)
+    listed = await (await client.get(path, headers={"Accept": "application/activity+json"})).json()
+    assert listed["proposal"] == pid and listed["attributedTo"] == pool.uri
+    assert listed["complete"] is False and listed["totalItems"] == 1  # bo's ballot is river's, not ours
+    assert listed["orderedItems"][0].startswith(admin.uri)
