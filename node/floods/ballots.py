@@ -12,7 +12,7 @@ from governance import Change, Conflict, NotPermitted
 from governance.codec import datetime_from_str
 from node.errors import NotFound
 from node.floods.common import floods
-from node.floods.results import refresh
+from node.floods.running import remember, schedule
 from node.pool_engine.common import iso, key_lookup, local_pool, publish
 from node.wire import ballot_from_document, check_document, verify_author_proof
 from node.wire.errors import ProofRejected
@@ -42,9 +42,10 @@ async def cast_in_flood(app: web.Application, document: dict[str, Any], at: date
                                         via_pool=pool.uri, ballot=ballot.to_dict(),
                                         document=document, now=iso(at)):
         return Change.UNCHANGED
+    remember(app, stored.uri, ballot)
     others = [p for p in stored.pools if p != pool.uri]
     await publish(app, pool, "Announce", document, others, followers=False, members=False)
-    await refresh(app, stored.uri)
+    schedule(app, stored.uri)
     return Change.COUNTED
 
 
@@ -72,4 +73,5 @@ async def receive_relayed(app: web.Application, relay: str, document: dict[str, 
     if await floods(app).add_ballot(ballot.proposal_id, uri=ballot.id, voter_uri=ballot.voter,
                                     via_pool=relay, ballot=ballot.to_dict(), document=document,
                                     now=iso(at)):
-        await refresh(app, ballot.proposal_id)
+        remember(app, ballot.proposal_id, ballot)
+        schedule(app, ballot.proposal_id)

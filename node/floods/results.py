@@ -31,6 +31,7 @@ from governance.codec import utc
 from node.appkeys import ACTORS
 from node.floods.common import floods
 from node.floods.reconcile import FLOOD_GRACE, reconcile
+from node.floods.running import ballots_of, forget
 from node.pool_engine.common import iso, key_lookup, publish, signed
 from node.storage import ActorRecord, StoredFloodProposal
 from node.wire import check_document, verify_author_proof
@@ -55,12 +56,18 @@ async def compute(app: web.Application, uri: str, *, final: bool = False) -> Flo
     if stored is None:
         return None
     electorates = await floods(app).electorates(uri)
-    ballots = [Ballot.from_dict(data) for data, _ in await floods(app).ballots(uri)]
+    if stored.state == "closed":  # read rarely: not kept in memory
+        ballots = [Ballot.from_dict(data) for data, _ in await floods(app).ballots(uri)]
+    else:
+        ballots = await ballots_of(app, uri)
     return recount(stored.document, electorates, ballots, final=final)
 
 
 async def refresh(app: web.Application, uri: str) -> None:
     """Update the running result of an open flood proposal."""
+    stored = await floods(app).proposal(uri)
+    if stored is None or stored.state != "open":
+        return
     computed = await compute(app, uri)
     if computed is not None:
         await floods(app).set_result(uri, computed[1]["outcome"], computed[1])
@@ -87,6 +94,7 @@ async def close(app: web.Application, stored: StoredFloodProposal, now: datetime
                     stored.uri, ", ".join(summary["absentPools"]))
     if not await floods(app).close_proposal(stored.uri, result.outcome.value, summary, iso(now)):
         return False
+    forget(app, stored.uri)
     local = [a for a in [await app[ACTORS].by_uri(p) for p in stored.pools]
              if a is not None and a.is_pool]
     for pool in local:

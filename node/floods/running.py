@@ -1,0 +1,88 @@
+"""The ballots of each open flood proposal, decoded once and kept in memory, and a coalesced
+refresh of its running result: a stored ballot adds one entry instead of re-reading and
+decoding every ballot from the database (which made a proposal's tally O(n²))."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import weakref
+from dataclasses import dataclass, field
+
+from aiohttp import web
+
+from governance import Ballot
+from node.floods.common import floods
+
+__all__ = ["REFRESH_DELAY", "ballots_of", "forget", "remember", "schedule"]
+
+log = logging.getLogger("poolnode.floods")
+
+REFRESH_DELAY = 0.05
+"""Ballots stored within this many seconds of each other share one refresh of the result."""
+
+
+@dataclass(slots=True)
+class _Ballots:
+    by_id: dict[str, Ballot] = field(default_factory=dict)
+    loaded: asyncio.Event = field(default_factory=asyncio.Event)
+
+
+_KEPT: weakref.WeakKeyDictionary[web.Application, dict[str, _Ballots]] = weakref.WeakKeyDictionary()
+
+
+def _of(app: web.Application) -> dict[str, _Ballots]:
+    return _KEPT.setdefault(app, {})
+
+
+async def ballots_of(app: web.Application, uri: str) -> list[Ballot]:
+    """Every accepted ballot of a flood proposal, in arrival order (read from the DB once)."""
+    kept = _of(app).get(uri)
+    if kept is None:
+        kept = _of(app)[uri] = _Ballots()
+        # Ballots remembered while this read runs are kept too (the dict dedups by id).
+        stored = {b["id"]: Ballot.from_dict(b) for b, _ in await floods(app).ballots(uri)}
+        kept.by_id = {**stored, **kept.by_id}
+        kept.loaded.set()
+    await kept.loaded.wait()
+    return list(kept.by_id.values())
+
+
+def remember(app: web.Application, uri: str, ballot: Ballot) -> None:
+    """A ballot just stored for ``uri`` (after ``add_ballot`` said it was new)."""
+    kept = _of(app).get(uri)
+    if kept is not None:
+        kept.by_id.setdefault(ballot.id, ballot)
+
+
+def schedule(app: web.Application, uri: str) -> None:
+    """Refresh the proposal's running result soon, once for every ballot stored meanwhile."""
+    pending = _REFRESHING.setdefault(app, {})
+    if uri in pending:
+        return
+
+    async def run() -> None:
+        from node.floods.results import refresh
+
+        await asyncio.sleep(REFRESH_DELAY)
+        pending.pop(uri, None)  # a ballot stored from here on schedules the next refresh
+        await refresh(app, uri)
+
+    task = asyncio.create_task(run(), name=f"flood-refresh {uri}")
+    pending[uri] = task
+    task.add_done_callback(_done)
+
+
+def _done(task: asyncio.Task[None]) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        # As the closing worker: the running result is refreshed again by the next ballot.
+        log.error("refreshing a flood result failed", exc_info=task.exception())
+
+
+_REFRESHING: weakref.WeakKeyDictionary[web.Application, dict[str, asyncio.Task[None]]] = (
+    weakref.WeakKeyDictionary())
+
+
+def forget(app: web.Application, uri: str) -> None:
+    """Drop a closed proposal's ballots from memory."""
+    _of(app).pop(uri, None)
