@@ -16,12 +16,12 @@ from node.handlers import (
     create_proposal,
     delete,
     flood_attestation,
-    flood_electorate,
     follow,
     join,
     leave,
     poll_reply,
     reject,
+    remote_results,
     undo,
     update,
 )
@@ -40,11 +40,12 @@ HANDLERS: dict[tuple[str, str | None], Handler] = {
     ("Create", "Ballot"): create_ballot.handle,
     ("Create", "LedgerEntry"): create_ledger_entry.handle,
     ("Create", "Note"): poll_reply.handle,
-    ("Create", "Electorate"): flood_electorate.handle,
+    ("Create", "Electorate"): remote_results.handle_electorate,  # a flood's, or a remote pool's
     ("Create", "Attestation"): flood_attestation.handle,
     ("Announce", None): announce.handle,
     ("Join", None): join.handle,
     ("Leave", None): leave.handle,
+    ("Update", "Tally"): remote_results.handle,
     ("Update", None): update.handle,
     ("Delete", None): delete.handle,
 }

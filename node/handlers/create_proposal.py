@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from node.handlers import remote_results
 from node.handlers.context import Inbound
 from node.handlers.governance import pool_recipient, refusing
 from node.pool_engine import propose
@@ -19,7 +20,8 @@ async def handle(inbound: Inbound) -> None:
     if not isinstance(obj, dict):
         return
     pool = pool_recipient(inbound, obj.get("pool"))
-    if pool is None:
+    if pool is None:  # a remote pool's own signed document, sent to its members and followers
+        await remote_results.handle(inbound)
         return
 
     async def work() -> None:

@@ -58,6 +58,11 @@ async def governance_outbox(
             # The same signed object again (a replay): listed once, applied once.
             prepared = dataclasses.replace(prepared, created_object=None)
         pool = await app[ACTORS].by_uri(pool_uri) if pool_uri else None
+        if pool is None and pool_uri is not None and obj["type"] == "Ballot":
+            # Our member's ballot to a remote pool: kept to check that pool's final tally.
+            from node.pool_engine.remote_results import keep_ballot
+
+            await keep_ballot(app, pool_uri, obj, now)
         if pool is not None and pool.is_pool:
             check_document(GOVERNANCE_OBJECTS[obj["type"]], obj)
             if obj["type"] == "Proposal":

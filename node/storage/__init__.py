@@ -27,6 +27,7 @@ from node.storage.governance import (
 from node.storage.inbox import InboxItem, InboxRow, InboxStore, ReceivedObjectStore
 from node.storage.objects import CollectionPage, ObjectStore, StoredObject
 from node.storage.remote_actors import RemoteActor, RemoteActorStore
+from node.storage.remote_results import RemoteDocument, RemoteRecount, RemoteResultStore
 from node.storage.tokens import TokenRecord, TokenStore
 from node.storage.web import WebSession, WebStore
 
@@ -54,6 +55,9 @@ __all__ = [
     "ReceivedObjectStore",
     "RemoteActor",
     "RemoteActorStore",
+    "RemoteDocument",
+    "RemoteRecount",
+    "RemoteResultStore",
     "SchemaTooNew",
     "StorageError",
     "StoredAttestation",

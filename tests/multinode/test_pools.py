@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from typing import Any
+from urllib.parse import urlencode
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ed25519
@@ -99,6 +100,18 @@ def test_pool_on_b_decides_with_a_member_on_a(cluster: Cluster) -> None:
                      "the final tally at a")
     assert {k: v for k, v in seen_at_a.items() if k != "proof"} == {
         k: v for k, v in final.items() if k != "proof"}
+
+    # A kept B's final tally only after verifying B's proof, and its own recount (from the
+    # signed proposal, electorate and ballots it fetched) reproduces it.
+    def known_at_a() -> dict[str, Any] | None:
+        status, body = a.request("GET", "/remote?" + urlencode({"proposal": proposal["id"]}))
+        return body if status == 200 and body["result"] != "running" else None
+
+    remote = poll(known_at_a, 20, "a's recount of the final tally")
+    assert remote["result"] == "verified" and remote["recount"]["state"] == "matches"
+    assert remote["documents"]["tally"]["document"] == final
+    assert remote["documents"]["tally"]["verifiedBy"] == pool + "#ed25519-key"
+    assert remote["recount"]["recount"]["counts"] == final["counts"]
 
     # A third party recomputes the result from the signed inputs, checking every proof.
     electorate = _get(a, proposal["id"] + "/electorate")

@@ -1,0 +1,297 @@
+"""Other nodes' pools: their signed results, verified on receipt and recounted, trusting no relay.
+
+A remote pool's opened ``Proposal``, ``Electorate``, ``Tally`` and booked ``LedgerEntry`` are kept
+only when they match their JSON Schema, sit under the pool's id, and their FEP-8b32 proof
+verifies with a key of the pool's ``assertionMethod``. A final Tally is then recounted from the
+signed proposal, electorate and ballots (those local members sent, plus the pool's public
+``{proposal}/ballots``, each verified against its voter's key); a tally we cannot reproduce is
+kept as a mismatch, never as verified (docs/PROTOCOL.md §Results of other nodes' pools).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from aiohttp import web
+
+from federation.errors import FetchError
+from governance import GovernanceError, check_ballot, tally
+from node.appkeys import DB, FETCHER
+from node.pool_engine.common import iso, key_lookup
+from node.storage.remote_results import RemoteDocument, RemoteRecount, RemoteResultStore
+from node.wire import (
+    InvalidDocument,
+    ballot_from_document,
+    check_document,
+    proposal_from_documents,
+    tally_document,
+    verify_author_proof,
+)
+from node.wire.errors import ProofRejected
+
+__all__ = ["COMPARED_FIELDS", "keep_ballot", "receive", "recount_final", "remote_pool", "remote_proposal"]
+
+log = logging.getLogger("poolnode.pools")
+
+_SCHEMAS = {"Proposal": "proposal", "Electorate": "electorate", "Tally": "tally",
+            "LedgerEntry": "ledger-entry"}
+
+COMPARED_FIELDS = ("electorateDigest", "electorateSize", "participation", "abstentions",
+                   "votesCast", "counts", "quorumMet", "thresholdMet", "outcome", "winner", "rounds")
+"""The fields of a Tally a recount must reproduce."""
+_OPTIONAL_FIELDS = ("abstentions", "rounds")
+
+
+def results(app: web.Application) -> RemoteResultStore:
+    """The remote results queries over the app's database."""
+    return RemoteResultStore(app[DB])
+
+
+def _proposal_of(document: Mapping[str, Any]) -> str | None:
+    if document["type"] == "Proposal":
+        return str(document["id"])
+    proposal = document.get("proposal")
+    return proposal if isinstance(proposal, str) else None
+
+
+def _check_place(document: Mapping[str, Any]) -> str:
+    """The pool that must have signed ``document``; ProofRejected if the document is not its."""
+    pool = document.get("pool", document.get("attributedTo"))
+    if document.get("attributedTo") != pool or not isinstance(pool, str):
+        raise ProofRejected("proof rejected: a pool's result is attributed to that pool")
+    if not str(document["id"]).startswith(pool + "/"):
+        raise ProofRejected("proof rejected: the document's id is not under its pool")
+    proposal = _proposal_of(document)
+    if document["type"] != "LedgerEntry" and (proposal is None or not proposal.startswith(pool + "/")):
+        raise ProofRejected("proof rejected: the proposal is not the pool's")
+    if document["type"] in ("Tally", "Electorate") and document["id"] != f"{proposal}/{document['type'].lower()}":
+        raise InvalidDocument(f"a {document['type']} lives at its proposal's id")
+    return pool
+
+
+async def receive(app: web.Application, document: dict[str, Any], at: datetime) -> RemoteDocument:
+    """Verify and keep a remote pool's document; recount a final tally. Refusals raise with a reason."""
+    kind = document.get("type")
+    schema = _SCHEMAS.get(kind) if isinstance(kind, str) else None
+    if schema is None:
+        raise InvalidDocument(f"not a pool result: {kind!r}")
+    check_document(schema, document)
+    pool = _check_place(document)
+    verified = await verify_author_proof(document, pool, lambda m: key_lookup(app, m))
+    store = results(app)
+    known = await store.get(document["id"])
+    if kind == "Tally" and known is not None and known.document.get("final") and not document["final"]:
+        return known  # a running tally delivered after the final one changes nothing
+    await store.put(uri=document["id"], type=str(kind), pool_uri=pool,
+                    proposal_uri=_proposal_of(document), document=document,
+                    verified_by=verified.verification_method, at=iso(at))
+    if kind == "Tally" and document["final"]:
+        await recount_final(app, document, at)
+    kept = await store.get(document["id"])
+    if kept is None or kept.pool_uri != pool:
+        raise ProofRejected("proof rejected: another pool's document has this id")
+    return kept
+
+
+async def keep_ballot(app: web.Application, pool: str, document: dict[str, Any], at: datetime) -> None:
+    """Verify a ballot of a remote pool's proposal against its voter (or the pool, if attested); keep it."""
+    check_document("ballot", document)
+    attested = document.get("attestedBy")
+    if attested is not None and attested != pool:
+        raise ProofRejected("proof rejected: only the pool's own attestations are accepted")
+    author = attested or document["attributedTo"]
+    verified = await verify_author_proof(document, str(author), lambda m: key_lookup(app, m))
+    await results(app).put(uri=document["id"], type="Ballot", pool_uri=pool,
+                           proposal_uri=str(document["proposal"]), document=document,
+                           verified_by=verified.verification_method, at=iso(at))
+
+
+async def _input(app: web.Application, uri: str, kind: str, at: datetime,
+                 problems: dict[str, Any], failures: list[FetchError]) -> dict[str, Any] | None:
+    """A signed input of a recount: kept already, or fetched from its id and verified."""
+    kept = await results(app).get(uri)
+    if kept is not None and kept.type == kind:
+        return kept.document
+    try:
+        fetched = (await app[FETCHER].fetch(uri)).document
+        if fetched.get("type") != kind:
+            raise InvalidDocument(f"{uri} is not a {kind}")
+        return (await receive(app, fetched, at)).document
+    except FetchError as exc:
+        failures.append(exc)
+        problems[kind.lower()] = f"could not be fetched: {exc.reason}"
+    except (InvalidDocument, ProofRejected) as exc:
+        problems[kind.lower()] = exc.reason
+    return None
+
+
+async def _fetch_ballots(app: web.Application, pool: str, proposal: str, at: datetime,
+                         problems: dict[str, Any], failures: list[FetchError]) -> None:
+    """Keep every ballot of the pool's public ballots collection whose proof verifies."""
+    try:
+        collection = (await app[FETCHER].fetch(proposal + "/ballots")).document
+    except FetchError as exc:
+        failures.append(exc)
+        problems["ballots"] = f"could not be fetched: {exc.reason}"
+        return
+    items = collection.get("orderedItems")
+    rejected: dict[str, str] = {}
+    for item in items if isinstance(items, list) else []:
+        if not isinstance(item, dict) or not isinstance(item.get("id"), str):
+            continue
+        if item.get("proposal") != proposal:
+            rejected[item["id"]] = "a ballot of another proposal"
+            continue
+        try:
+            await keep_ballot(app, pool, item, at)
+        except (InvalidDocument, ProofRejected) as exc:
+            rejected[item["id"]] = exc.reason
+    if rejected:
+        problems["rejectedBallots"] = rejected
+
+
+async def recount_final(app: web.Application, final: dict[str, Any], at: datetime) -> RemoteRecount:
+    """Recount a verified final Tally from the signed inputs and record how it compares.
+
+    Incomplete when the proposal, electorate or ballots cannot be had (a failed fetch is raised
+    after recording, so the inbox retries later); a mismatch when a listed ballot is missing or
+    does not verify, a ballot we hold and that counts is not listed, or a counted field differs.
+    """
+    store = results(app)
+    pool, proposal_uri = str(final["pool"]), str(final["proposal"])
+    problems: dict[str, Any] = {}
+    failures: list[FetchError] = []
+    proposal_doc = await _input(app, proposal_uri, "Proposal", at, problems, failures)
+    electorate_doc = await _input(app, str(final.get("electorate") or proposal_uri + "/electorate"),
+                                  "Electorate", at, problems, failures)
+    await _fetch_ballots(app, pool, proposal_uri, at, problems, failures)
+    recounted: dict[str, Any] | None = None
+    state = "incomplete"
+    if proposal_doc is not None and electorate_doc is not None and "ballots" not in problems:
+        state, recounted = _compare(final, proposal_doc, electorate_doc,
+                                    {d.uri: d.document for d in await store.of_proposal(proposal_uri, "Ballot")},
+                                    problems)
+    await store.set_recount(proposal_uri, final["id"], state, recounted, problems, iso(at))
+    if state != "matches":
+        log.warning("final tally %s of %s: %s %s", final["id"], pool, state, problems)
+    if failures:
+        raise failures[0]
+    recount = await store.recount(proposal_uri)
+    assert recount is not None
+    return recount
+
+
+def _compare(final: Mapping[str, Any], proposal_doc: Mapping[str, Any],
+             electorate_doc: Mapping[str, Any], held: Mapping[str, dict[str, Any]],
+             problems: dict[str, Any]) -> tuple[str, dict[str, Any] | None]:
+    """('matches' | 'mismatch', the recounted Tally fields); ``problems`` gains each difference."""
+    try:
+        proposal = proposal_from_documents(proposal_doc, electorate_doc)
+    except InvalidDocument as exc:
+        problems["proposal"] = exc.reason
+        return "mismatch", None
+    listed = [str(b) for b in final["ballots"]]
+    missing = [uri for uri in listed if uri not in held]
+    if missing:
+        problems["missingBallots"] = missing
+    counted, invalid = [], {}
+    for uri in listed:
+        if uri in held:
+            ballot = ballot_from_document(held[uri])
+            try:
+                check_ballot(proposal.rule, proposal.electorate, ballot)
+            except GovernanceError as exc:
+                invalid[uri] = exc.code
+                continue
+            counted.append(ballot)
+    if invalid:
+        problems["invalidBallots"] = invalid
+    omitted = []
+    for uri, document in held.items():
+        if uri not in listed:
+            try:
+                check_ballot(proposal.rule, proposal.electorate, ballot_from_document(document))
+            except (GovernanceError, InvalidDocument):
+                continue  # a ballot the pool rightly refused
+            omitted.append(uri)
+    if omitted:
+        problems["omittedBallots"] = omitted
+    result = tally(proposal.rule, proposal.electorate, counted)
+    ours = tally_document(result, str(final["pool"]), listed, final=True, updated=str(final.get("updated", "")))
+    recounted = {field: ours[field] for field in COMPARED_FIELDS}
+    differences = {}
+    for field in COMPARED_FIELDS:
+        theirs = final.get(field, ours[field]) if field in _OPTIONAL_FIELDS else final.get(field)
+        if theirs != ours[field]:
+            differences[field] = {"tally": theirs, "recount": ours[field]}
+    if differences:
+        problems["fields"] = differences
+    if proposal_doc.get("electorateDigest") != final.get("electorateDigest"):
+        problems["electorateDigest"] = "the tally's electorate is not the proposal's"
+    return ("mismatch" if problems else "matches"), recounted
+
+
+def _entry(kept: RemoteDocument | None) -> dict[str, Any] | None:
+    if kept is None:
+        return None
+    return {"document": kept.document, "verified": True, "verifiedBy": kept.verified_by,
+            "verifiedAt": kept.verified_at}
+
+
+def result_state(tally_doc: RemoteDocument | None, recount: RemoteRecount | None) -> str:
+    """'verified' only when our recount reproduces the final tally; else what we know."""
+    if tally_doc is None:
+        return "no_tally"
+    if not tally_doc.document.get("final"):
+        return "running"
+    if recount is None:
+        return "unchecked"
+    return "verified" if recount.state == "matches" else recount.state
+
+
+async def remote_proposal(app: web.Application, proposal_uri: str) -> dict[str, Any] | None:
+    """What this node knows of a remote proposal (None if nothing): documents, ballots, recount."""
+    store = results(app)
+    kept = await store.of_proposal(proposal_uri)
+    if not kept:
+        return None
+    by_type: dict[str, RemoteDocument] = {}
+    for document in kept:
+        if document.type != "Ballot":
+            by_type[document.type] = document
+    recount = await store.recount(proposal_uri)
+    tally_doc = by_type.get("Tally")
+    return {
+        "proposal": proposal_uri,
+        "pool": kept[0].pool_uri,
+        "result": result_state(tally_doc, recount),
+        "documents": {kind.lower(): _entry(by_type.get(kind)) for kind in ("Proposal", "Electorate", "Tally")},
+        "ballots": [{"id": d.uri, "voter": d.document.get("attributedTo"), "verifiedBy": d.verified_by}
+                    for d in kept if d.type == "Ballot"],
+        "recount": None if recount is None else {
+            "state": recount.state, "tally": recount.tally_uri, "recount": recount.recount,
+            "differences": recount.differences, "checkedAt": recount.checked_at},
+    }
+
+
+async def remote_pool(app: web.Application, pool_uri: str) -> dict[str, Any] | None:
+    """What this node knows of a remote pool: its proposals (with their result) and ledger entries."""
+    store = results(app)
+    proposals, tallies = await store.of_pool(pool_uri, "Proposal"), await store.of_pool(pool_uri, "Tally")
+    entries = await store.of_pool(pool_uri, "LedgerEntry")
+    if not (proposals or tallies or entries):
+        return None
+    known = {t.proposal_uri: t for t in tallies}
+    listed = []
+    for uri in dict.fromkeys([*(p.uri for p in proposals), *(t.proposal_uri or "" for t in tallies)]):
+        name = next((p.document.get("name") for p in proposals if p.uri == uri), None)
+        listed.append({"id": uri, "name": name,
+                       "result": result_state(known.get(uri), await store.recount(uri))})
+    return {
+        "pool": pool_uri,
+        "proposals": listed,
+        "ledger": [_entry(e) for e in sorted(entries, key=lambda e: int(e.document.get("sequence", 0)))],
+    }
