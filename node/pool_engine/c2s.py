@@ -84,7 +84,8 @@ async def governance_outbox(
         pool = await app[ACTORS].by_uri(target_id)
         if pool is not None and pool.is_pool:
             if kind == "Join":
-                await membership.join(app, pool, owner.uri, activity["id"], now)
+                await membership.join(app, pool, owner.uri, activity["id"], now,
+                                      membership.share_claim(activity.get("sharePayment")))
             else:
                 await membership.leave(app, pool, owner.uri, now)
     elif kind in ("Accept", "Reject") and isinstance(target_id, str):

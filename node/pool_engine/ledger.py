@@ -100,7 +100,12 @@ async def record_request(
     else:
         raise NotPermitted("not_permitted", f"{kind} entries are booked by the pool itself")
     source = request.get("id") if isinstance(request.get("id"), str) else None
-    return await book(app, pool, build, source, at)
+    entry = await book(app, pool, build, source, at)
+    if kind == "contribution":
+        from node.pool_engine.membership import admit_if_share_paid
+
+        await admit_if_share_paid(app, pool, str(request["person"]), at)
+    return entry
 
 
 async def book_commitment(

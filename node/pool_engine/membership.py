@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from aiohttp import web
 
-from governance import AdmissionPolicy, GovernanceError, NotPermitted, Roster
+from governance import AdmissionPolicy, GovernanceError, MemberState, NotPermitted, Roster
 from node.errors import NotFound
 from node.pool_engine.common import iso, pool_lock, roster_of, store
 from node.storage import ActorRecord
 
-__all__ = ["accept_join", "expel", "join", "leave", "reject_join"]
+__all__ = ["accept_join", "admit_if_share_paid", "expel", "join", "leave", "reject_join", "share_claim"]
 
 log_name = "poolnode.pools"
 
@@ -30,13 +31,29 @@ async def _answer(app: web.Application, pool: ActorRecord, kind: str, join_id: s
     del activity, reason
 
 
+def share_claim(value: object) -> dict[str, Any] | None:
+    """The ``sharePayment`` of a Join as we keep it (amount in minor units), or None if unusable."""
+    if not isinstance(value, dict):
+        return None
+    amount = value.get("amount")
+    if not isinstance(amount, int) or isinstance(amount, bool) or amount < 0:
+        return None
+    claim: dict[str, Any] = {"amount": amount}
+    for field in ("currency", "reference"):
+        if isinstance(value.get(field), str):
+            claim[field] = value[field][:500]
+    return claim
+
+
 async def join(
-    app: web.Application, pool: ActorRecord, person: str, join_id: str | None, at: datetime
+    app: web.Application, pool: ActorRecord, person: str, join_id: str | None, at: datetime,
+    claim: dict[str, Any] | None = None,
 ) -> str:
     """``person`` applies; returns the state now ('member' or 'applicant').
 
     open: admitted at once (once the minimum share is confirmed); steward: waits for a
-    steward's Accept; vote: an admission proposal opens and its outcome decides.
+    steward's Accept; vote: an admission proposal opens and its outcome decides. ``claim``
+    (the Join's ``sharePayment``) is kept for the treasurer; it confirms no money.
     """
     async with pool_lock(app, pool):
         roster, bylaws, _ = await roster_of(app, pool)
@@ -48,6 +65,8 @@ async def join(
             state, roles = "member", _roles(roster, person)
         await store(app).set_membership(pool.id, person, state=state, roles=roles, at=iso(at),
                                         join_activity=join_id)
+        if state == "applicant":
+            await store(app).set_share_claim(pool.id, person, claim)
     if state == "member":
         await _answer(app, pool, "Accept", join_id, person)
     elif bylaws.admission is AdmissionPolicy.VOTE:
@@ -55,6 +74,17 @@ async def join(
 
         await open_admission(app, pool, roster, person, at)
     return state
+
+
+async def admit_if_share_paid(app: web.Application, pool: ActorRecord, person: str, at: datetime) -> bool:
+    """Open policy: an applicant whose confirmed capital reaches the minimum share is admitted."""
+    roster, bylaws, _ = await roster_of(app, pool)
+    entry = roster.get(person)
+    if (bylaws.admission is not AdmissionPolicy.OPEN or entry is None
+            or entry.state is not MemberState.APPLICANT or entry.share_paid < bylaws.min_share):
+        return False
+    await admit(app, pool, person, at)
+    return True
 
 
 async def accept_join(

@@ -130,6 +130,22 @@ class GovernanceStore:
         )
         return row["person_uri"] if row else None
 
+    async def set_share_claim(self, pool_id: int, person_uri: str, claim: dict[str, Any] | None) -> None:
+        """Keep (or clear) the share payment an applicant says they made."""
+        await self.db.execute(
+            "UPDATE memberships SET share_claim = ? WHERE pool_id = ? AND person_uri = ?",
+            (None if claim is None else _dumps(claim), pool_id, person_uri),
+        )
+
+    async def applications(self, pool_id: int) -> list[tuple[Membership, str | None, dict[str, Any] | None]]:
+        """Pending applicants, oldest first: membership, their Join's id and their share claim."""
+        rows = await self.db.fetchall(
+            "SELECT * FROM memberships WHERE pool_id = ? AND state = 'applicant' ORDER BY id",
+            (pool_id,),
+        )
+        return [(_membership(r), r["join_activity"],
+                 json.loads(r["share_claim"]) if r["share_claim"] else None) for r in rows]
+
     async def set_membership(
         self, pool_id: int, person_uri: str, *, state: str, roles: tuple[str, ...], at: str,
         join_activity: str | None = None,

@@ -8,10 +8,11 @@ from aiohttp import web
 
 from node.activitypub import activity_response
 from node.appkeys import ACTORS, CONFIG
+from node.auth import authenticated_actor
 from node.documents import collection_document, collection_page_document
-from node.errors import InvalidRequest, NotFound
+from node.errors import Forbidden, InvalidRequest, NotFound
 from node.pool_engine import balances, question_of, tally_of
-from node.pool_engine.common import store
+from node.pool_engine.common import roster_of, store
 from node.storage import ActorRecord, StoredProposal
 from schemas import POOLNODE_CONTEXT_URL, load_context
 
@@ -134,6 +135,27 @@ async def get_ledger(request: web.Request) -> web.Response:
     page = collection_page_document(collection_id, [r.document for r in rows], before=before,
                                     next_before=rows[-1].sequence if more and rows else None)
     return activity_response(request, page)
+
+
+@routes.get(POOL + "/applications")
+async def get_applications(request: web.Request) -> web.Response:
+    """Pending applicants with their share claim and confirmed capital (stewards and treasurers)."""
+    pool = await _pool(request)
+    viewer = await authenticated_actor(request)
+    governance = store(request.app)
+    membership = await governance.membership(pool.id, viewer.uri)
+    if membership is None or membership.state != "member" or not (
+            {"steward", "treasurer"} & set(membership.roles)):
+        raise Forbidden("only a steward or treasurer of this pool sees its applications")
+    _, bylaws, ledger = await roster_of(request.app, pool)
+    applications = [
+        {"person": m.person_uri, "join": join_id, "since": m.joined_at, "sharePayment": claim,
+         "sharePaid": ledger.capital_of(m.person_uri)}
+        for m, join_id, claim in await governance.applications(pool.id)
+    ]
+    return web.json_response({"pool": pool.uri, "admission": bylaws.admission.value,
+                              "minimumShare": bylaws.min_share, "currency": bylaws.currency,
+                              "applications": applications})
 
 
 @routes.get(POOL + "/ledger/balances")
