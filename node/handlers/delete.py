@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from node.appkeys import FOLLOWS, KEY_CACHE, RECEIVED, REMOTE_ACTORS
-from node.handlers.context import Inbound, local_actor_of
+from node.handlers.context import Inbound
+from node.handlers.follows import drop_follow
 
 __all__ = ["handle"]
 
@@ -20,12 +21,6 @@ async def handle(inbound: Inbound) -> None:
             await app[RECEIVED].delete_remote(target)
         return
     for follow in await app[FOLLOWS].of_actor(target):
-        follower = await local_actor_of(app, follow.follower_uri)
-        followee = await local_actor_of(app, follow.followee_uri)
-        await app[FOLLOWS].remove(
-            follow,
-            followee_local_id=followee.id if followee else None,
-            follower_local_id=follower.id if follower else None,
-        )
+        await drop_follow(app, follow)
     await app[REMOTE_ACTORS].delete(target)
     app[KEY_CACHE].forget_owner(target)

@@ -1,12 +1,14 @@
-"""Finding the stored Follow an Accept, Reject or Undo refers to."""
+"""Finding the stored Follow an Accept, Reject or Undo refers to, and dropping it."""
 
 from __future__ import annotations
 
+from aiohttp import web
+
 from node.appkeys import FOLLOWS
-from node.handlers.context import Inbound, object_id
+from node.handlers.context import Inbound, local_actor_of, object_id
 from node.storage import Follow
 
-__all__ = ["referenced_follow"]
+__all__ = ["drop_follow", "referenced_follow"]
 
 
 async def referenced_follow(inbound: Inbound) -> Follow | None:
@@ -23,3 +25,14 @@ async def referenced_follow(inbound: Inbound) -> Follow | None:
         if follower is not None and followee is not None:
             follow = await store.get(follower, followee)
     return follow
+
+
+async def drop_follow(app: web.Application, follow: Follow) -> None:
+    """Remove a follow relation and the local actors' followers/following listings of it."""
+    follower = await local_actor_of(app, follow.follower_uri)
+    followee = await local_actor_of(app, follow.followee_uri)
+    await app[FOLLOWS].remove(
+        follow,
+        followee_local_id=followee.id if followee else None,
+        follower_local_id=follower.id if follower else None,
+    )

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 from governance import GovernanceError
 from node.errors import Conflict, Forbidden, InvalidRequest, NotFound
@@ -15,7 +16,7 @@ from node.handlers.context import Inbound
 from node.storage import ActorRecord
 from node.wire.errors import InvalidDocument, ProofRejected
 
-__all__ = ["REFUSALS", "pool_recipient", "refusing"]
+__all__ = ["REFUSALS", "for_local_pool", "pool_recipient", "refusing"]
 
 log = logging.getLogger("poolnode.pools")
 
@@ -44,3 +45,23 @@ async def refusing(inbound: Inbound, pool: ActorRecord | None, work: Callable[[]
         if pool is not None:
             await publish(inbound.app, pool, "Reject", inbound.activity["id"], [inbound.actor],
                           followers=False, members=False, summary=reason)
+
+
+async def for_local_pool(
+    inbound: Inbound, work: Callable[[dict[str, Any]], Awaitable[object]]
+) -> None:
+    """A member's document for a pool here: ``work`` on it, refusals answered with a reason.
+
+    A document naming no pool of this node is a remote pool's own signed document, sent to
+    its members and followers: it goes to the remote results handler instead.
+    """
+    obj = inbound.object
+    if not isinstance(obj, dict):
+        return
+    pool = pool_recipient(inbound, obj.get("pool"))
+    if pool is None:
+        from node.handlers import remote_results
+
+        await remote_results.handle(inbound)
+        return
+    await refusing(inbound, pool, lambda: work(obj))

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import logging
 
-from node.appkeys import FOLLOWS
-from node.handlers.context import Inbound, local_actor_of
-from node.handlers.follows import referenced_follow
+from node.handlers.context import Inbound
+from node.handlers.follows import drop_follow, referenced_follow
 
 __all__ = ["reject_follow"]
 
@@ -19,10 +18,4 @@ async def reject_follow(inbound: Inbound) -> None:
     if follow is None or follow.followee_uri != inbound.actor:
         log.debug("Reject %s names no Follow of its actor", inbound.activity["id"])
         return
-    follower = await local_actor_of(inbound.app, follow.follower_uri)
-    followee = await local_actor_of(inbound.app, follow.followee_uri)
-    await inbound.app[FOLLOWS].remove(
-        follow,
-        followee_local_id=followee.id if followee else None,
-        follower_local_id=follower.id if follower else None,
-    )
+    await drop_follow(inbound.app, follow)
