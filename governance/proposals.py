@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from fractions import Fraction
-from typing import Any
+from typing import Any, ClassVar
 
 from governance.bylaws import Bylaws, Threshold
 from governance.codec import (
@@ -152,12 +152,12 @@ class Expulsion:
 
 
 @dataclass(frozen=True, slots=True)
-class JoinFlood:
-    """Pool ``pool`` joins flood ``flood``."""
+class _FloodMotion:
+    """A pool ``pool`` and a flood ``flood``: what joining and leaving a flood name."""
 
     flood: str
     pool: str
-    kind = Kind.JOIN_FLOOD
+    kind: ClassVar[Kind]
 
     def __post_init__(self) -> None:
         _text(self.flood, "flood")
@@ -169,20 +169,17 @@ class JoinFlood:
 
 
 @dataclass(frozen=True, slots=True)
-class LeaveFlood:
+class JoinFlood(_FloodMotion):
+    """Pool ``pool`` joins flood ``flood``."""
+
+    kind = Kind.JOIN_FLOOD
+
+
+@dataclass(frozen=True, slots=True)
+class LeaveFlood(_FloodMotion):
     """Pool ``pool`` leaves flood ``flood``."""
 
-    flood: str
-    pool: str
     kind = Kind.LEAVE_FLOOD
-
-    def __post_init__(self) -> None:
-        _text(self.flood, "flood")
-        _text(self.pool, "pool")
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-safe form."""
-        return {"kind": self.kind.value, "flood": self.flood, "pool": self.pool}
 
 
 @dataclass(frozen=True, slots=True)
