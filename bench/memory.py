@@ -1,11 +1,14 @@
-"""Benchmark 6: resident memory (VmRSS from /proc) of a node, idle and with members.
+"""Benchmark 6: resident memory (VmRSS from /proc) of `poolnode serve`, idle and with history.
 
-* An idle node: `poolnode serve` right after start-up (and one request).
-* The same node with ``memory_members`` members of its pool, loaded through the storage
-  layer (``ActorStore.add_membership``) before it starts.
-* Ballots storage has not landed (schema 4 is a placeholder), so the 10,000 members +
-  100,000 ballots figure is the governance in-memory state (electorate + ``TallyState``
-  holding every ballot) in a process that has the node's modules loaded.
+* An idle node right after start-up (and one request).
+* The same node with ``memory_members`` members of its pool (``ActorStore.add_membership``).
+* The same node with those members and ``memory_ballots`` stored ballots over ten proposals
+  (``bench.poolsetup.seed_ballots``: the first proposal, the largest, has every member voting
+  twice; the rest share the others), stored through the storage layer before the node starts:
+  VmRSS after start-up, after ``GET {largest}/tally`` (the stored, pool-signed Tally listing
+  every ballot id) and after ``GET {largest}/question`` (a full recount from the database:
+  every ballot of the proposal read and decoded); the peak (VmHWM) after also fetching
+  ``GET {largest}/ballots`` (every signed ballot document in one response).
 """
 
 from __future__ import annotations
@@ -16,68 +19,94 @@ import time
 import urllib.request
 from pathlib import Path
 
-from bench.procs import NodeProcess, free_port, run_module
+from bench import govdata
+from bench.poolsetup import ballot_counts, init_node, seed_ballots, seed_members
+from bench.procs import NodeProcess, free_port
 from bench.report import Row
 from bench.sizes import Sizes
-from node.storage import ActorStore, Database
 
-__all__ = ["run"]
+__all__ = ["run", "status_bytes"]
 
 NAME = "6 memory"
 MB = 1024 * 1024
+PROPOSALS = 10
+TARGET_MB = 200
 
 
-async def add_members(data_dir: Path, count: int) -> None:
-    """Make ``count`` people members of the node's first pool, via the storage layer."""
-    db = Database.in_data_dir(data_dir)
-    await db.open()
-    try:
-        actors = ActorStore(db)
-        pool = (await actors.all("pool"))[0]
-        for i in range(count):
-            await actors.add_membership(
-                pool.id, f"https://remote{i % 100}.example/users/m{i}", ("member",),
-                "2025-03-01T12:00:00Z",
-            )
-    finally:
-        await db.close()
+def status_bytes(pid: int, field: str) -> int:
+    """A size field of /proc/<pid>/status (VmRSS, VmHWM), in bytes."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1]) * 1024
+    raise RuntimeError(f"no {field} for pid {pid}")
 
 
-def _settled_rss(node: NodeProcess) -> int:
-    with urllib.request.urlopen(node.base_url + "/nodeinfo/2.1", timeout=5):
-        pass
-    time.sleep(1.0)
+def _fetch(url: str) -> int:
+    request = urllib.request.Request(url, headers={"Accept": "application/activity+json"})
+    with urllib.request.urlopen(request, timeout=120) as resp:
+        return len(resp.read())
+
+
+def _settled_rss(node: NodeProcess, settle: float, url: str | None = None) -> int:
+    _fetch(node.base_url + "/nodeinfo/2.1" if url is None else url)
+    time.sleep(settle)
     return node.rss()
 
 
 def run(sizes: Sizes) -> list[Row]:
-    """Idle node, node with members, governance state with ballots."""
+    """Idle node, node with members, node with members and stored ballots."""
+    members, ballots = sizes.memory_members, sizes.memory_ballots
+    people = [govdata.member(i) for i in range(members)]
+    counts = ballot_counts(ballots, PROPOSALS, members)
+    settle = 0.2 if sizes.smoke else 1.0
     with tempfile.TemporaryDirectory(prefix="poolnode-bench-") as tmp:
         node = NodeProcess(Path(tmp) / "node", free_port())
-        node.init()
+        info = init_node(node)
         node.start()
         try:
-            idle = _settled_rss(node)
+            idle = _settled_rss(node, settle)
         finally:
             node.stop()
-        asyncio.run(add_members(node.data_dir, sizes.memory_members))
+        asyncio.run(seed_members(node.data_dir, info.pool, people))
         node.start()
         try:
-            with_members = _settled_rss(node)
+            with_members = _settled_rss(node, settle)
         finally:
             node.stop()
-    state = run_module(
-        "bench.memory_state",
-        {"members": sizes.memory_members, "ballots": sizes.memory_ballots},
-        timeout=300,
-    )
+        t0 = time.perf_counter()
+        proposals = asyncio.run(seed_ballots(node.data_dir, info.pool, people, counts, sign=False))
+        seeding = time.perf_counter() - t0
+        largest = proposals[0]
+        node.start()
+        try:
+            started = _settled_rss(node, settle)
+            tally_bytes = _fetch(largest + "/tally")
+            after_tally = _settled_rss(node, settle)
+            after_recount = _settled_rss(node, settle, largest + "/question")
+            ballots_bytes = _fetch(largest + "/ballots")
+            time.sleep(settle)
+            after_ballots = node.rss()
+            assert node.proc is not None
+            peak = status_bytes(node.proc.pid, "VmHWM")
+        finally:
+            node.stop()
+        db_bytes = node.database.stat().st_size
+    worst = max(started, after_tally, after_recount)
+    history = f"{members:,} members + {ballots:,} ballots"
     return [
         Row(NAME, "idle node (VmRSS after start-up)", idle / MB, "MB", "< 80 MB", idle < 80 * MB),
-        Row(NAME, f"node with {sizes.memory_members:,} pool members in its DB", with_members / MB,
-            "MB", note="members loaded via ActorStore.add_membership; the node keeps them in SQLite"),
-        Row(NAME, f"{sizes.memory_members:,} members + {sizes.memory_ballots:,} ballots",
-            state["after"] / MB, "MB", "< 200 MB", state["after"] < 200 * MB,
-            f"governance in-memory state in a process with the node's code "
-            f"(+{(state['after'] - state['before']) / MB:.0f} MB over its {state['before'] / MB:.0f} MB "
-            "start): ballots storage not landed"),
+        Row(NAME, f"node with {members:,} pool members in its DB", with_members / MB, "MB",
+            note="members written via ActorStore.add_membership; the node keeps them in SQLite"),
+        Row(NAME, f"{history}: after start-up", started / MB, "MB",
+            note=f"{len(counts)} proposals, the largest with {counts[0]:,} ballots; seeded via "
+                 f"GovernanceStore in {seeding:.1f} s; database {db_bytes / MB:.0f} MB"),
+        Row(NAME, f"{history}: after GET tally of the largest proposal", after_tally / MB, "MB",
+            f"< {TARGET_MB} MB", worst < TARGET_MB * MB,
+            f"Tally document {tally_bytes / 1024:,.0f} KB (lists every ballot id); target checked "
+            f"on the largest of start-up, tally and recount"),
+        Row(NAME, f"{history}: after GET question (recount of {counts[0]:,} stored ballots)",
+            after_recount / MB, "MB", f"< {TARGET_MB} MB", after_recount < TARGET_MB * MB),
+        Row(NAME, f"{history}: peak (VmHWM) after also GET ballots of the largest proposal",
+            peak / MB, "MB", note=f"VmRSS afterwards {after_ballots / MB:.0f} MB; the response "
+                                  f"was {ballots_bytes / MB:.1f} MB (every signed ballot, unpaged)"),
     ]
