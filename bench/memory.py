@@ -83,6 +83,8 @@ def run(sizes: Sizes) -> list[Row]:
             tally_bytes = _fetch(largest + "/tally")
             after_tally = _settled_rss(node, settle)
             after_recount = _settled_rss(node, settle, largest + "/question")
+            assert node.proc is not None
+            peak_recount = status_bytes(node.proc.pid, "VmHWM")
             ballots_bytes = _fetch(largest + "/ballots")
             time.sleep(settle)
             after_ballots = node.rss()
@@ -91,7 +93,6 @@ def run(sizes: Sizes) -> list[Row]:
         finally:
             node.stop()
         db_bytes = node.database.stat().st_size
-    worst = max(started, after_tally, after_recount)
     history = f"{members:,} members + {ballots:,} ballots"
     return [
         Row(NAME, "idle node (VmRSS after start-up)", idle / MB, "MB", "< 80 MB", idle < 80 * MB),
@@ -101,11 +102,12 @@ def run(sizes: Sizes) -> list[Row]:
             note=f"{len(counts)} proposals, the largest with {counts[0]:,} ballots; seeded via "
                  f"GovernanceStore in {seeding:.1f} s; database {db_bytes / MB:.0f} MB"),
         Row(NAME, f"{history}: after GET tally of the largest proposal", after_tally / MB, "MB",
-            f"< {TARGET_MB} MB", worst < TARGET_MB * MB,
-            f"Tally document {tally_bytes / 1024:,.0f} KB (lists every ballot id); target checked "
-            f"on the largest of start-up, tally and recount"),
+            f"< {TARGET_MB} MB", after_tally < TARGET_MB * MB,
+            f"the stored Tally document, {tally_bytes / 1024:,.0f} KB (lists every ballot id)"),
         Row(NAME, f"{history}: after GET question (recount of {counts[0]:,} stored ballots)",
             after_recount / MB, "MB", f"< {TARGET_MB} MB", after_recount < TARGET_MB * MB),
+        Row(NAME, f"{history}: peak (VmHWM) through start-up, tally and recount",
+            peak_recount / MB, "MB", f"< {TARGET_MB} MB", peak_recount < TARGET_MB * MB),
         Row(NAME, f"{history}: peak (VmHWM) after also GET ballots of the largest proposal",
             peak / MB, "MB", note=f"VmRSS afterwards {after_ballots / MB:.0f} MB; the response "
                                   f"was {ballots_bytes / MB:.1f} MB (every signed ballot, unpaged)"),
