@@ -10,8 +10,8 @@ from aiohttp import web
 from governance import Ballot, Change, Conflict, Proposal, check_ballot
 from governance.codec import datetime_from_str
 from node.errors import NotFound
-from node.pool_engine.common import iso, key_lookup, pool_lock, publish, signed, store
-from node.pool_engine.tallies import recount
+from node.pool_engine.common import iso, key_lookup, pool_lock, signed, store
+from node.pool_engine.tallies import note_ballot
 from node.storage import ActorRecord
 from node.wire import (
     InvalidDocument,
@@ -67,9 +67,7 @@ async def cast(
             ballot=ballot.to_dict(), document=document, attested_by=attested_by,
             received_at=iso(at),
         )
-        result, tally_doc = await recount(app, pool, stored, at, final=False)
-        await governance.set_tally(stored.id, result.outcome.value, tally_doc, iso(at))
-    await publish(app, pool, "Update", tally_doc)
+        await note_ballot(app, pool, stored, ballot.id, ballot)
     return Change.COUNTED
 
 

@@ -17,7 +17,7 @@ from aiohttp import web
 from governance import BylawsChange, GovernanceError, Kind, Outcome, Proposal, Tally
 from node.appkeys import ACTORS
 from node.pool_engine.common import POOL_LOCKS, iso, pool_lock, publish, store
-from node.pool_engine.tallies import question_of, recount
+from node.pool_engine.tallies import RUNNING, question_of, recount
 from node.storage import ActorRecord, StoredProposal
 
 __all__ = ["CLOSING_INTERVAL", "close_due", "closing_ctx"]
@@ -98,6 +98,7 @@ async def closing_ctx(app: web.Application) -> AsyncIterator[None]:
     """Cleanup context: the pools' locks, and a worker closing due proposals (it reads the clock)."""
     interval = app.get(CLOSING_INTERVAL, 1.0)
     app[POOL_LOCKS] = {}
+    app[RUNNING] = {}
 
     async def run() -> None:
         while True:
