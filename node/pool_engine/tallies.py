@@ -46,13 +46,15 @@ RUNNING: web.AppKey[dict[int, _Running]] = web.AppKey("running_ballots", dict)
 
 
 async def _running(app: web.Application, stored: StoredProposal) -> _Running:
-    cache = app[RUNNING]
-    found = cache.get(stored.id)
+    # An app without the closing worker's context (a tool reading a data directory) keeps
+    # no cache: every call reads the ballots from the database.
+    cache = app.get(RUNNING)
+    found = cache.get(stored.id) if cache is not None else None
     if found is None:
         rows = await store(app).ballots(stored.id)
-        found = cache[stored.id] = _Running(
-            [b.uri for b in rows], [Ballot.from_dict(b.ballot) for b in rows]
-        )
+        found = _Running([b.uri for b in rows], [Ballot.from_dict(b.ballot) for b in rows])
+        if cache is not None:
+            cache[stored.id] = found
     return found
 
 
@@ -63,7 +65,7 @@ async def recount(
     proposal = Proposal.from_dict(stored.proposal)
     if final:
         # A running tally still scheduled finds the proposal closed and publishes nothing.
-        app[RUNNING].pop(stored.id, None)
+        app.get(RUNNING, {}).pop(stored.id, None)
         rows = await store(app).ballots(stored.id)
         uris, ballots = [b.uri for b in rows], [Ballot.from_dict(b.ballot) for b in rows]
     else:
@@ -92,7 +94,7 @@ async def _publish_later(app: web.Application, pool: ActorRecord, proposal_uri: 
     await _flush(app, pool, proposal_uri)
     async with pool_lock(app, pool):
         stored = await store(app).proposal(proposal_uri)
-        running = app[RUNNING].get(stored.id) if stored is not None else None
+        running = app.get(RUNNING, {}).get(stored.id) if stored is not None else None
         if stored is None or running is None or not running.unpublished:
             return  # closed meanwhile: the final tally is published by the close
         running.unpublished = False
@@ -105,7 +107,7 @@ async def _flush(app: web.Application, pool: ActorRecord, proposal_uri: str) -> 
     """Sign and store the running tally if ballots arrived since the last one."""
     async with pool_lock(app, pool):
         stored = await store(app).proposal(proposal_uri)
-        running = app[RUNNING].get(stored.id) if stored is not None else None
+        running = app.get(RUNNING, {}).get(stored.id) if stored is not None else None
         if stored is None or running is None or not running.dirty or stored.state != "open":
             return
         running.dirty = False
@@ -117,7 +119,7 @@ async def _flush(app: web.Application, pool: ActorRecord, proposal_uri: str) -> 
 
 async def tally_of(app: web.Application, stored: StoredProposal) -> dict[str, Any] | None:
     """The latest Tally document of a proposal, with every accepted ballot counted."""
-    running = app[RUNNING].get(stored.id)
+    running = app.get(RUNNING, {}).get(stored.id)
     if running is not None and running.dirty:
         from node.appkeys import ACTORS
 
