@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
 
 from node.config import Config
 from node.storage import ActorRecord
@@ -15,6 +16,7 @@ __all__ = [
     "actor_paths",
     "collection_document",
     "collection_page_document",
+    "keyset_page_document",
 ]
 
 AS_CONTEXT = AS_CONTEXT_URL
@@ -103,3 +105,26 @@ def collection_page_document(
     if next_before is not None:
         page["next"] = f"{collection_id}?page=true&before={next_before}"
     return page
+
+
+_Row = TypeVar("_Row")
+
+
+def keyset_page_document(
+    collection_id: str,
+    rows: Sequence[_Row],
+    *,
+    limit: int,
+    before: int | None,
+    item: Callable[[_Row], Any],
+    cursor: Callable[[_Row], int],
+) -> dict[str, Any]:
+    """A page from ``limit + 1`` rows fetched newest first: the extra row only says there is more."""
+    shown = rows[:limit]
+    more = len(rows) > limit and bool(shown)
+    return collection_page_document(
+        collection_id,
+        [item(r) for r in shown],
+        before=before,
+        next_before=cursor(shown[-1]) if more else None,
+    )

@@ -10,7 +10,12 @@ from governance import render_bylaws
 from node.activitypub import activity_response
 from node.appkeys import ACTORS, CONFIG, OBJECTS
 from node.auth import require_owner
-from node.documents import actor_document, collection_document, collection_page_document
+from node.documents import (
+    actor_document,
+    collection_document,
+    collection_page_document,
+    keyset_page_document,
+)
 from node.errors import InvalidRequest, NotFound
 from node.pools import bylaws_document, load_bylaws
 from node.storage import ActorRecord
@@ -112,17 +117,10 @@ async def get_members(request: web.Request) -> web.Response:
     before = _before(request)
     limit = request.app[CONFIG].page_size
     rows = await actors.memberships_of_pool(pool.id, limit=limit + 1, before=before)
-    more = len(rows) > limit
-    rows = rows[:limit]
-    return activity_response(
-        request,
-        collection_page_document(
-            collection_id,
-            [m.person_uri for m in rows],
-            before=before,
-            next_before=rows[-1].id if more and rows else None,
-        ),
-    )
+    return activity_response(request, keyset_page_document(
+        collection_id, rows, limit=limit, before=before,
+        item=lambda m: m.person_uri, cursor=lambda m: m.id,
+    ))
 
 
 @routes.get(r"/pools/{name:[a-z0-9_]+}/bylaws")

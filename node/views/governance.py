@@ -9,7 +9,7 @@ from aiohttp import web
 from node.activitypub import activity_response
 from node.appkeys import ACTORS, CONFIG
 from node.auth import authenticated_actor
-from node.documents import collection_document, collection_page_document
+from node.documents import collection_document, keyset_page_document
 from node.errors import Forbidden, InvalidRequest, NotFound
 from node.pool_engine import balances, question_of, tally_of
 from node.pool_engine.common import roster_of, store
@@ -65,11 +65,10 @@ async def get_proposals(request: web.Request) -> web.Response:
     limit = request.app[CONFIG].page_size
     before = _before(request)
     rows = await governance.proposals_of_pool(pool.id, limit=limit + 1, before=before)
-    more = len(rows) > limit
-    rows = rows[:limit]
-    page = collection_page_document(collection_id, [r.document for r in rows], before=before,
-                                    next_before=rows[-1].id if more and rows else None)
-    return activity_response(request, page)
+    return activity_response(request, keyset_page_document(
+        collection_id, rows, limit=limit, before=before,
+        item=lambda r: r.document, cursor=lambda r: r.id,
+    ))
 
 
 @routes.get(PROPOSAL)
@@ -130,11 +129,10 @@ async def get_ledger(request: web.Request) -> web.Response:
     limit = request.app[CONFIG].page_size
     before = _before(request)
     rows = await governance.ledger_page(pool.id, limit=limit + 1, before=before)
-    more = len(rows) > limit
-    rows = rows[:limit]
-    page = collection_page_document(collection_id, [r.document for r in rows], before=before,
-                                    next_before=rows[-1].sequence if more and rows else None)
-    return activity_response(request, page)
+    return activity_response(request, keyset_page_document(
+        collection_id, rows, limit=limit, before=before,
+        item=lambda r: r.document, cursor=lambda r: r.sequence,
+    ))
 
 
 @routes.get(POOL + "/applications")

@@ -102,3 +102,18 @@ async def test_bylaws_as_object_and_markdown(client, node):
     text = await resp.text()
     assert text.startswith("# Bylaws of Commons")
     assert "A shared fund for the club" in text
+
+
+async def test_members_pages_continue_with_next_until_the_oldest(client, node):
+    from node.accounts import create_member, join_pool
+    from node.appkeys import ACTORS
+
+    actors = client.app[ACTORS]
+    for n in range(23):
+        member = await create_member(node.config, actors, f"m{n}")
+        await join_pool(actors, node.pool, member.uri)
+    _, first = await _get(client, "/pools/commons/members?page=true")
+    assert len(first["orderedItems"]) == 20 and first["orderedItems"][0].endswith("/users/m22")
+    _, second = await _get(client, first["next"])
+    assert len(second["orderedItems"]) == 5 and "next" not in second
+    assert second["orderedItems"][-1] == node.admin.uri
