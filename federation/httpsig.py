@@ -22,6 +22,7 @@ from __future__ import annotations
 import base64
 import binascii
 import email.utils
+import re
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -232,39 +233,27 @@ def verify_signature_bytes(
 # --------------------------------------------------------------------------- cavage: parsing
 
 
+# One parameter: separators, a token name, "=", a quoted value (no escapes) or a bare one,
+# then optional whitespace and a comma or the end (draft-cavage-12 §2.1). A regex match
+# per parameter is several times faster than a character loop on this per-request path.
+_PARAM = re.compile(r'[ \t,]*([A-Za-z0-9_-]+)=(?:"([^"]*)"|(?!")([^, \t]*))[ \t]*(?:,|\Z)')
+
+
 def _parse_params(value: str) -> dict[str, str]:
     params: dict[str, str] = {}
-    i, n = 0, len(value)
-    while i < n:
-        while i < n and value[i] in " \t,":
-            i += 1
-        if i >= n:
-            break
-        start = i
-        while i < n and (value[i].isalnum() or value[i] in "-_"):
-            i += 1
-        name = value[start:i].lower()
-        if not name or i >= n or value[i] != "=":
-            raise SignatureInvalid("signature header is malformed")
-        i += 1
-        if i < n and value[i] == '"':
-            end = value.find('"', i + 1)
-            if end < 0:
+    pos, n = 0, len(value)
+    while pos < n:
+        match = _PARAM.match(value, pos)
+        if match is None:
+            if value[pos:].strip(" \t,"):
                 raise SignatureInvalid("signature header is malformed")
-            param = value[i + 1 : end]
-            i = end + 1
-        else:
-            start = i
-            while i < n and value[i] not in ", \t":
-                i += 1
-            param = value[start:i]
-        while i < n and value[i] in " \t":
-            i += 1
-        if i < n and value[i] != ",":
-            raise SignatureInvalid("signature header is malformed")
+            break
+        name = match[1].lower()
         if name in params:
             raise SignatureInvalid(f"signature header repeats {name}")
-        params[name] = param
+        quoted = match[2]
+        params[name] = quoted if quoted is not None else match[3]
+        pos = match.end()
     return params
 
 

@@ -18,6 +18,7 @@ from collections.abc import Callable
 
 from node.errors import NodeError
 from node.storage import InboxRow, InboxStore, StorageError
+from node.storage.inbox import MAX_BATCH_ROWS
 
 __all__ = ["InboxUnavailable", "InboxWriter", "RecentIds"]
 
@@ -54,7 +55,7 @@ class InboxWriter:
         self,
         store: InboxStore,
         *,
-        max_batch: int = 512,
+        max_batch: int = MAX_BATCH_ROWS,
         on_commit: Callable[[], None] | None = None,
     ) -> None:
         self._store = store

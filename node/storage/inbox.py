@@ -11,7 +11,10 @@ import aiosqlite
 
 from node.storage.database import Database
 
-__all__ = ["InboxItem", "InboxRow", "InboxStore", "ReceivedObjectStore"]
+__all__ = ["MAX_BATCH_ROWS", "InboxItem", "InboxRow", "InboxStore", "ReceivedObjectStore"]
+
+# Rows per group commit (one multi-row INSERT): 512 x 7 parameters.
+MAX_BATCH_ROWS = 512
 
 _MAX_ERROR = 500
 
@@ -57,6 +60,20 @@ def _item(row: aiosqlite.Row) -> InboxItem:
     )
 
 
+def _insert_rows(rows: Sequence[InboxRow]) -> tuple[str, list[Any]]:
+    params: list[Any] = []
+    for r in rows:
+        params += (r.activity_id, r.activity_type, r.actor_uri, r.recipient_id, r.document,
+                   r.received_at, r.received_at)
+    return (
+        "INSERT INTO inbox_items (activity_id, activity_type, actor_uri, recipient_id,"
+        " document, next_attempt_at, received_at) VALUES "
+        + ",".join(["(?, ?, ?, ?, ?, ?, ?)"] * len(rows))
+        + " ON CONFLICT (activity_id) DO NOTHING",
+        params,
+    )
+
+
 class InboxStore:
     """Queries on the inbox queue."""
 
@@ -64,18 +81,19 @@ class InboxStore:
         self.db = db
 
     async def insert_batch(self, rows: Sequence[InboxRow]) -> None:
-        """Persist many rows in ONE transaction (group commit); known activity ids are skipped."""
-        async with self.db.transaction() as conn:
-            await conn.executemany(
-                "INSERT INTO inbox_items (activity_id, activity_type, actor_uri, recipient_id,"
-                " document, next_attempt_at, received_at) VALUES (?, ?, ?, ?, ?, ?, ?)"
-                " ON CONFLICT (activity_id) DO NOTHING",
-                [
-                    (r.activity_id, r.activity_type, r.actor_uri, r.recipient_id, r.document,
-                     r.received_at, r.received_at)
-                    for r in rows
-                ],
-            )
+        """Persist many rows in ONE transaction (group commit); known activity ids are skipped.
+
+        Up to ``MAX_BATCH_ROWS`` rows (the inbox writer's batches) are one multi-row INSERT,
+        atomic on its own, so the commit costs one hop to the database thread; larger sets
+        (bulk imports) are several such statements in one transaction.
+        """
+        chunks = [rows[i:i + MAX_BATCH_ROWS] for i in range(0, len(rows), MAX_BATCH_ROWS)]
+        if len(chunks) == 1:
+            await self.db.execute(*_insert_rows(chunks[0]))
+        elif chunks:
+            async with self.db.transaction() as conn:
+                for chunk in chunks:
+                    await conn.execute(*_insert_rows(chunk))
 
     async def release_leases(self) -> None:
         """Forget every lease: at start-up no worker of this node holds a row."""

@@ -8,8 +8,9 @@ import pytest
 
 from node.accounts import create_pool
 from node.config import Config
-from node.storage import ActorStore, Database, SchemaTooNew
+from node.storage import ActorStore, Database, InboxRow, InboxStore, SchemaTooNew
 from node.storage.database import migrations
+from node.storage.inbox import MAX_BATCH_ROWS
 
 
 async def test_pragmas_and_private_files(tmp_path):
@@ -92,5 +93,45 @@ async def test_failed_transaction_rolls_back(tmp_path):
                 )
                 raise RuntimeError("boom")
         assert await db.fetchone("SELECT * FROM schema_migrations WHERE version = 5000") is None
+    finally:
+        await db.close()
+
+
+def _inbox_row(n: int, recipient_id: int | None = None) -> InboxRow:
+    activity_id = f"https://remote.example/activities/{n}"
+    return InboxRow(activity_id, "Create", "https://remote.example/users/bob", recipient_id,
+                    f'{{"id": "{activity_id}"}}', 1_000 + n)
+
+
+async def test_inbox_batches_store_each_activity_once_of_any_size(tmp_path):
+    db = Database.in_data_dir(tmp_path)
+    await db.open()
+    try:
+        store = InboxStore(db)
+        # One statement: a duplicate inside the batch and one already stored are skipped.
+        await store.insert_batch([_inbox_row(0)])
+        await store.insert_batch([_inbox_row(0), _inbox_row(1), _inbox_row(1), _inbox_row(2)])
+        assert await store.count() == 3
+        # Larger than one statement takes: several statements, one transaction.
+        await store.insert_batch([_inbox_row(n) for n in range(2 * MAX_BATCH_ROWS + 7)])
+        assert await store.count() == 2 * MAX_BATCH_ROWS + 7
+        await store.insert_batch([])
+        assert await store.count() == 2 * MAX_BATCH_ROWS + 7
+    finally:
+        await db.close()
+
+
+@pytest.mark.parametrize("size", [3, MAX_BATCH_ROWS + 3])
+async def test_a_failing_inbox_batch_stores_none_of_its_rows(tmp_path, size):
+    db = Database.in_data_dir(tmp_path)
+    await db.open()
+    try:
+        store = InboxStore(db)
+        rows = [_inbox_row(n) for n in range(size - 1)] + [_inbox_row(size, recipient_id=999)]
+        with pytest.raises(Exception, match="FOREIGN KEY"):
+            await store.insert_batch(rows)  # the last row names no actor
+        assert await store.count() == 0
+        await store.insert_batch(rows[:-1])  # the connection is usable afterwards
+        assert await store.count() == size - 1
     finally:
         await db.close()
