@@ -18,6 +18,7 @@ from typing import Any
 from bench.procs import (
     ROOT,
     NodeProcess,
+    cpu_seconds,
     free_port,
     read_only_db,
     run_module,
@@ -47,6 +48,13 @@ class LoadResult:
     warmup_statuses: list[int]
     accepted_ids: list[str]
     timed_out: bool
+    server_cpu: float | None = None
+
+    @property
+    def cpu_ms_per_request(self) -> float | None:
+        """The server's CPU (user + system) per completed request, warm-ups included."""
+        done = self.completed + len(self.warmup_statuses)
+        return self.server_cpu * 1000 / done if self.server_cpu is not None and done else None
 
     @property
     def per_second(self) -> float:
@@ -54,7 +62,10 @@ class LoadResult:
         return self.accepted / self.elapsed if self.elapsed > 0 else 0.0
 
 
-def _load(target: str, sizes: Sizes, prefix: str, requests: int | None = None) -> LoadResult:
+def _load(target: str, sizes: Sizes, prefix: str, requests: int | None = None,
+          server_pid: int | None = None) -> LoadResult:
+    # The server's CPU time is a figure a busy machine changes far less than throughput.
+    cpu_before = cpu_seconds(server_pid) if server_pid is not None else None
     answer: dict[str, Any] = run_module(
         "bench.loadgen",
         {
@@ -79,6 +90,8 @@ def _load(target: str, sizes: Sizes, prefix: str, requests: int | None = None) -
         warmup_statuses=answer["warmup_statuses"],
         accepted_ids=answer["accepted_ids"],
         timed_out=answer["timed_out"],
+        server_cpu=(cpu_seconds(server_pid) - cpu_before
+                    if server_pid is not None and cpu_before is not None else None),
     )
 
 
@@ -110,7 +123,8 @@ def stored_counts(node: NodeProcess, ids: list[str]) -> tuple[int, int]:
 def load_node(node: NodeProcess, sizes: Sizes, prefix: str, requests: int | None = None
               ) -> LoadResult:
     """The load against a running node's shared inbox."""
-    return _load(node.base_url + "/inbox", sizes, prefix, requests)
+    return _load(node.base_url + "/inbox", sizes, prefix, requests,
+                 node.proc.pid if node.proc is not None else None)
 
 
 def unavailable_reason(result: LoadResult) -> str | None:
@@ -152,7 +166,8 @@ def run(sizes: Sizes) -> list[Row]:
             node.start()
             try:
                 for n in range(rounds):
-                    baselines.append(_load(f"http://127.0.0.1:{port}/inbox", sizes, f"baseline{n}"))
+                    baselines.append(_load(f"http://127.0.0.1:{port}/inbox", sizes, f"baseline{n}",
+                                           server_pid=base_proc.pid))
                     results.append(load_node(node, sizes, f"inbox{n}"))
                     if unavailable_reason(results[-1]) is not None:
                         break
@@ -161,6 +176,19 @@ def run(sizes: Sizes) -> list[Row]:
             return _rows(node, sizes, baselines, results, log)
     finally:
         stop(base_proc)
+
+
+def _cpu_rows(baselines: list[LoadResult], results: list[LoadResult]) -> list[Row]:
+    node_cpu = [c for r in results if (c := r.cpu_ms_per_request) is not None]
+    base_cpu = [c for b in baselines if (c := b.cpu_ms_per_request) is not None]
+    if not node_cpu or not base_cpu:
+        return []
+    return [
+        Row(NAME, "node CPU per activity (verify, check, store, answer)", _median(node_cpu), "ms",
+            note="median of rounds (" + ", ".join(f"{c:.2f}" for c in node_cpu) + "); baseline "
+                 f"{_median(base_cpu):.2f} ms per request; CPU time varies less than "
+                 "throughput on a shared machine"),
+    ]
 
 
 def _rows(node: NodeProcess, sizes: Sizes, baselines: list[LoadResult],
@@ -196,6 +224,7 @@ def _rows(node: NodeProcess, sizes: Sizes, baselines: list[LoadResult],
         Row(NAME, "node / baseline throughput", ratio, "x", ">= 0.5x", ratio >= 0.5,
             "median of per-round ratios (" + ", ".join(f"{x:.2f}" for x in ratios) + ")"),
         Row(NAME, "node p50 latency", _median([r.p50_ms for r in results]), "ms"),
+        *_cpu_rows(baselines, results),
         Row(NAME, "node p99 latency", p99, "ms", f"< {P99_TARGET_MS:.0f} ms",
             p99 < P99_TARGET_MS, "median of rounds (" + ", ".join(
                 f"{r.p99_ms:.0f}" for r in results) + ")"),

@@ -26,6 +26,7 @@ __all__ = [
     "LOOPBACK",
     "ROOT",
     "NodeProcess",
+    "cpu_seconds",
     "free_port",
     "read_only_db",
     "rss_bytes",
@@ -51,6 +52,12 @@ def rss_bytes(pid: int) -> int:
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) * 1024
     raise RuntimeError(f"no VmRSS for pid {pid}")
+
+
+def cpu_seconds(pid: int) -> float:
+    """User plus system CPU a process has used so far (/proc/<pid>/stat, fields 14 and 15)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _env(extra: dict[str, str] | None = None) -> dict[str, str]:

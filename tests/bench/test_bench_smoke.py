@@ -85,3 +85,10 @@ def test_results_file_and_table(rows: list[Row], tmp_path: Path) -> None:
     table = render_table(rows, info)
     assert all(r.metric in table for r in rows)
     assert render_table(rows, info, markdown=True).count("\n|") == len(rows) + 2  # header, rule, rows
+
+
+def test_inbox_reports_the_servers_cpu_per_request(rows: list[Row]) -> None:
+    cpu = [r for r in rows if r.benchmark.startswith("1") and r.metric.startswith("node CPU")]
+    assert len(cpu) == 1
+    assert cpu[0].value is not None and cpu[0].value > 0, cpu[0]
+    assert "baseline" in cpu[0].note
