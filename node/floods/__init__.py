@@ -4,14 +4,15 @@
   ``follow_approved(app, pool, follower)`` tells the follow handler to accept a pool's Follow
 * proposals: ``propose_flood`` (a member's draft naming a ``flood``), ``receive_proposal``,
   ``receive_electorate``; each pool freezes its own electorate and pledge
-* ballots: ``cast_in_flood`` (a member's ballot via their pool, relayed), ``receive_relayed``
+* ballots: ``cast_in_flood`` (a member's ballot via their pool, relayed: relay coalesces them
+  per peer), ``receive_relayed`` and ``receive_relayed_many`` (one Announce, several ballots)
 * reconcile: before closing, fetch the ballots other pools list and this node lacks
   (``list_complete``: whether a pool's own list is final)
 * results: ``compute``, ``close_due``, ``receive_attestation``, ``floods_ctx``,
   ``flood_disbursement`` (what a treasurer pays a pool's flood commitment against)
 """
 
-from node.floods.ballots import cast_in_flood, receive_relayed
+from node.floods.ballots import cast_in_flood, receive_relayed, receive_relayed_many
 from node.floods.common import flood_pools, floods, linked
 from node.floods.links import decided, follow_approved
 from node.floods.proposals import (
@@ -47,4 +48,5 @@ __all__ = [
     "receive_electorate",
     "receive_proposal",
     "receive_relayed",
+    "receive_relayed_many",
 ]

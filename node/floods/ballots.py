@@ -1,23 +1,42 @@
 """Ballots of flood proposals: a pool takes its members' ballots and relays them unchanged
-(``Announce``, as FEP-1b12 groups do); every node accepts a ballot on its own proof only."""
+(``Announce``, as FEP-1b12 groups do, coalesced per peer: node/floods/relay.py); every node
+accepts a ballot on its own proof only, and only from a voter in the relaying pool's
+signed electorate."""
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from datetime import datetime
 from typing import Any
 
 from aiohttp import web
 
-from governance import Change, Conflict, NotPermitted
+from federation.errors import FederationError
+from governance import Ballot, Change, Conflict, GovernanceError, NotPermitted
 from governance.codec import datetime_from_str
+from node import errors
 from node.errors import NotFound
 from node.floods.common import floods
+from node.floods.relay import relay
 from node.floods.running import remember, schedule
-from node.pool_engine.common import iso, key_lookup, local_pool, publish
+from node.pool_engine.common import iso, key_lookup, local_pool
+from node.remote import key_owner_uri, resolve_actor
+from node.storage import StoredFloodProposal
 from node.wire import ballot_from_document, check_document, verify_author_proof
-from node.wire.errors import ProofRejected
+from node.wire.errors import InvalidDocument, ProofRejected
 
-__all__ = ["cast_in_flood", "receive_relayed"]
+__all__ = ["KEY_CONCURRENCY", "REFUSED", "cast_in_flood", "receive_relayed", "receive_relayed_many"]
+
+log = logging.getLogger("poolnode.floods")
+
+KEY_CONCURRENCY = 8
+"""Voters' actor documents fetched at once while checking a list of relayed ballots."""
+
+REFUSED = (GovernanceError, InvalidDocument, ProofRejected, errors.NotFound, errors.Forbidden,
+           errors.Conflict, errors.InvalidRequest)
+"""Why a relayed ballot is refused (as node.handlers.governance.REFUSALS); anything else,
+e.g. a voter's actor that cannot be fetched, is worth another try."""
 
 
 async def cast_in_flood(app: web.Application, document: dict[str, Any], at: datetime) -> Change:
@@ -43,14 +62,15 @@ async def cast_in_flood(app: web.Application, document: dict[str, Any], at: date
                                         document=document, now=iso(at)):
         return Change.UNCHANGED
     remember(app, stored.uri, ballot)
-    others = [p for p in stored.pools if p != pool.uri]
-    await publish(app, pool, "Announce", document, others, followers=False, members=False)
+    relay(app, pool, stored.uri, [p for p in stored.pools if p != pool.uri], document)
     schedule(app, stored.uri)
     return Change.COUNTED
 
 
-async def receive_relayed(app: web.Application, relay: str, document: dict[str, Any], at: datetime) -> None:
-    """A ballot another pool relayed: its own proof, a voter of that pool, cast before the close."""
+async def _check_relayed(app: web.Application, relay: str, document: dict[str, Any],
+                         stored: StoredFloodProposal | None,
+                         electorates: dict[str, dict[str, Any]]) -> Ballot:
+    """The receiver rules of a relayed ballot (docs/PROTOCOL.md §Ballots and relays), in order."""
     check_document("ballot", document)
     author = document.get("attestedBy") or document["attributedTo"]
     if document.get("attestedBy") not in (None, relay):
@@ -59,19 +79,85 @@ async def receive_relayed(app: web.Application, relay: str, document: dict[str, 
     ballot = ballot_from_document(document)
     if document.get("pool") != relay:
         raise NotPermitted("not_in_flood", "a pool relays only its own members' ballots")
-    stored = await floods(app).proposal(ballot.proposal_id)
-    if stored is not None:
+    if stored is not None and stored.uri == ballot.proposal_id:
         if relay not in stored.pools:
             raise NotPermitted("not_in_flood", "the relaying pool is not in this flood proposal")
         if ballot.cast_at > datetime_from_str(stored.document["closesAt"]):
             raise Conflict("proposal_closed", "the ballot was cast after the close")
-    electorate = (await floods(app).electorates(ballot.proposal_id)).get(relay)
+    electorate = electorates.get(relay)
     if electorate is not None and ballot.voter not in electorate["members"]:
         raise NotPermitted("not_in_electorate",
                            "the voter is not a member of the flood (not in the relaying pool's electorate)")
+    return ballot
+
+
+async def receive_relayed(app: web.Application, relay: str, document: dict[str, Any], at: datetime) -> None:
+    """A ballot another pool relayed: its own proof, a voter of that pool, cast before the close."""
+    proposal = document.get("proposal")
+    stored = await floods(app).proposal(proposal) if isinstance(proposal, str) else None
+    electorates = await floods(app).electorates(proposal) if isinstance(proposal, str) else {}
+    ballot = await _check_relayed(app, relay, document, stored, electorates)
     # Kept even before the proposal or the electorate arrives: the tally filters by electorate.
     if await floods(app).add_ballot(ballot.proposal_id, uri=ballot.id, voter_uri=ballot.voter,
                                     via_pool=relay, ballot=ballot.to_dict(), document=document,
                                     now=iso(at)):
         remember(app, ballot.proposal_id, ballot)
         schedule(app, ballot.proposal_id)
+
+
+async def receive_relayed_many(app: web.Application, relay: str, documents: list[dict[str, Any]],
+                               at: datetime) -> list[tuple[str, str]]:
+    """Ballots another pool relayed together: each checked as ``receive_relayed`` does, on its
+    own proof; the accepted ones are kept in one transaction. Returns the refused ones as
+    (id, reason). A retryable failure (e.g. a voter's key that cannot be fetched yet) is
+    raised after the others are kept, so the whole list is tried again (kept ones dedup)."""
+    await _resolve_keys(app, documents)
+    by_proposal: dict[str, list[tuple[Ballot, dict[str, Any]]]] = {}
+    refused: list[tuple[str, str]] = []
+    retry: Exception | None = None
+    cache: dict[str, tuple[StoredFloodProposal | None, dict[str, dict[str, Any]]]] = {}
+    for document in documents:
+        proposal = document.get("proposal")
+        if isinstance(proposal, str) and proposal not in cache:
+            cache[proposal] = (await floods(app).proposal(proposal), await floods(app).electorates(proposal))
+        stored, electorates = cache.get(proposal, (None, {})) if isinstance(proposal, str) else (None, {})
+        try:
+            ballot = await _check_relayed(app, relay, document, stored, electorates)
+        except REFUSED as exc:
+            refused.append((str(document.get("id")), getattr(exc, "reason", str(exc))))
+            continue
+        except FederationError as exc:  # e.g. a fetch that failed: worth another try
+            retry = retry or exc
+            continue
+        by_proposal.setdefault(ballot.proposal_id, []).append((ballot, document))
+    for proposal, accepted in by_proposal.items():
+        added = await floods(app).add_ballots(proposal, relay, [(b.to_dict(), d) for b, d in accepted], iso(at))
+        for ballot, _ in accepted:
+            if ballot.id in added:
+                remember(app, proposal, ballot)
+        if added:
+            schedule(app, proposal)
+    if retry is not None:
+        raise retry
+    return refused
+
+
+async def _resolve_keys(app: web.Application, documents: list[dict[str, Any]]) -> None:
+    """Resolve the voters' actors (cached, or fetched a few at a time) before the proofs are
+    checked one by one; a failure here is met again, and reported, by that ballot's check."""
+    owners = set()
+    for document in documents:
+        proof = document.get("proof")
+        method = proof.get("verificationMethod") if isinstance(proof, dict) else None
+        if isinstance(method, str):
+            owners.add(key_owner_uri(method))
+    limit = asyncio.Semaphore(KEY_CONCURRENCY)
+
+    async def resolve(uri: str) -> None:
+        async with limit:
+            try:
+                await resolve_actor(app, uri)
+            except FederationError as exc:
+                log.debug("voter %s not resolved yet: %s", uri, exc)
+
+    await asyncio.gather(*(resolve(uri) for uri in sorted(owners)))

@@ -122,8 +122,12 @@ async def receive_electorate(app: web.Application, sender: str, document: dict[s
         raise InvalidDocument("a flood electorate names its flood and pledge")
     await verify_author_proof(document, sender, lambda m: key_lookup(app, m))
     if await floods(app).put_electorate(document["proposal"], sender, document):
+        from node.floods.keys import prefetch
         from node.floods.results import refresh
 
+        members = document.get("members")
+        if isinstance(members, list):
+            prefetch(app, [m for m in members if isinstance(m, str)])
         await refresh(app, document["proposal"])
 
 

@@ -30,8 +30,10 @@ from governance import (
 from governance.codec import utc
 from node.appkeys import ACTORS
 from node.floods.common import floods
+from node.floods.keys import stop_prefetching
 from node.floods.reconcile import FLOOD_GRACE, reconcile
-from node.floods.running import ballots_of, forget
+from node.floods.relay import flush_all
+from node.floods.running import ballots_of, forget, running_count
 from node.pool_engine.common import iso, key_lookup, publish, signed
 from node.storage import ActorRecord, StoredFloodProposal
 from node.wire import check_document, verify_author_proof
@@ -58,6 +60,9 @@ async def compute(app: web.Application, uri: str, *, final: bool = False) -> Flo
     electorates = await floods(app).electorates(uri)
     if stored.state == "closed":  # read rarely: not kept in memory
         ballots = [Ballot.from_dict(data) for data, _ in await floods(app).ballots(uri)]
+    elif not final:
+        return await running_count(app, uri, list(electorates),
+                                   lambda kept: recount(stored.document, electorates, kept))
     else:
         ballots = await ballots_of(app, uri)
     return recount(stored.document, electorates, ballots, final=final)
@@ -222,3 +227,5 @@ async def floods_ctx(app: web.Application) -> AsyncIterator[None]:
         await task
     except asyncio.CancelledError:
         pass
+    await stop_prefetching(app)
+    await flush_all(app)  # collected relays go to the outbox and the delivery queue now

@@ -7,14 +7,16 @@ from __future__ import annotations
 import asyncio
 import logging
 import weakref
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 
 from aiohttp import web
 
 from governance import Ballot
 from node.floods.common import floods
+from node.wire.floods import FloodCount
 
-__all__ = ["REFRESH_DELAY", "ballots_of", "forget", "remember", "schedule"]
+__all__ = ["REFRESH_DELAY", "ballots_of", "forget", "remember", "running_count", "schedule"]
 
 log = logging.getLogger("poolnode.floods")
 
@@ -26,6 +28,8 @@ REFRESH_DELAY = 0.05
 class _Ballots:
     by_id: dict[str, Ballot] = field(default_factory=dict)
     loaded: asyncio.Event = field(default_factory=asyncio.Event)
+    # The last running count and what it was computed from: (ballots, electorates' pools).
+    count: tuple[Hashable, FloodCount | None] | None = None
 
 
 _KEPT: weakref.WeakKeyDictionary[web.Application, dict[str, _Ballots]] = weakref.WeakKeyDictionary()
@@ -46,6 +50,20 @@ async def ballots_of(app: web.Application, uri: str) -> list[Ballot]:
         kept.loaded.set()
     await kept.loaded.wait()
     return list(kept.by_id.values())
+
+
+async def running_count(app: web.Application, uri: str, electorates: list[str],
+                        count: Callable[[list[Ballot]], FloodCount | None]) -> FloodCount | None:
+    """``count(ballots)`` of an open proposal, computed again only when a ballot or an
+    electorate was added since the last time (readers and refreshes share it)."""
+    ballots = await ballots_of(app, uri)
+    kept = _of(app)[uri]
+    # Ballots are only ever added (a voter's later ballot is another id) and electorates are
+    # frozen once kept, so their numbers name what was counted.
+    key = (len(ballots), tuple(sorted(electorates)))
+    if kept.count is None or kept.count[0] != key:
+        kept.count = (key, count(ballots))
+    return kept.count[1]
 
 
 def remember(app: web.Application, uri: str, ballot: Ballot) -> None:

@@ -202,6 +202,23 @@ class FloodStore:
             (proposal_uri, uri, voter_uri, via_pool, _dumps(ballot), _dumps(document), now))
         return changed > 0
 
+    async def add_ballots(self, proposal_uri: str, via_pool: str,
+                          accepted: list[tuple[dict[str, Any], dict[str, Any]]], now: str) -> set[str]:
+        """Keep several accepted (ballot dict, signed document) pairs in one transaction;
+        the ids that were new."""
+        added: set[str] = set()
+        async with self.db.transaction() as conn:
+            for ballot, document in accepted:
+                cursor = await conn.execute(
+                    "INSERT INTO flood_ballots (proposal_uri, uri, voter_uri, via_pool, ballot_json,"
+                    " document, received_at) VALUES (?, ?, ?, ?, ?, ?, ?)"
+                    " ON CONFLICT (proposal_uri, uri) DO NOTHING",
+                    (proposal_uri, ballot["id"], ballot["voter"], via_pool, _dumps(ballot),
+                     _dumps(document), now))
+                if cursor.rowcount > 0:
+                    added.add(ballot["id"])
+        return added
+
     async def ballots(self, proposal_uri: str) -> list[tuple[dict[str, Any], dict[str, Any]]]:
         """(ballot dict, signed document) of every accepted ballot, in arrival order."""
         rows = await self.db.fetchall(
