@@ -33,6 +33,10 @@ def test_flood_documents_match_their_schemas() -> None:
     assert check_document("proposal", _object("announce-flood-proposal"))
     assert check_document("electorate", _object("create-flood-electorate"))
     assert check_document("ballot", _object("announce-flood-ballot"))
+    listed = examples()["announce-flood-ballots"]["object"]
+    assert isinstance(listed, list) and len(listed) == 2
+    for ballot in listed:
+        assert check_document("ballot", ballot)
     for name in ("flood-follow", "flood-undo-follow", "flood-reject-follow", "flood-accept-follow"):
         assert found[name]["type"] in ("Follow", "Undo", "Reject", "Accept"), name
 
@@ -43,6 +47,11 @@ def test_every_signed_flood_example_verifies_with_its_authors_key() -> None:
         document = _object(name)
         verified = verify_proof_with_key(document, _key(document["attributedTo"]))
         assert verified.verification_method == document["attributedTo"] + "#ed25519-key", name
+    # Relayed together, each ballot still carries (and is accepted on) its own voter's proof.
+    for ballot in examples()["announce-flood-ballots"]["object"]:
+        verified = verify_proof_with_key(ballot, _key(ballot["attributedTo"]))
+        assert verified.verification_method == ballot["attributedTo"] + "#ed25519-key"
+        assert ballot["pool"] == examples()["announce-flood-ballots"]["actor"]
 
 
 def test_a_third_party_recount_gives_the_attested_result() -> None:

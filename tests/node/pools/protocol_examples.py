@@ -217,6 +217,9 @@ def _flood(
                       for b, (voter, via, _, _) in zip(ballots, votes, strict=True)]
     out["announce-flood-ballot"] = _pool_activity("Announce", RIVER, signed_ballots[2], [POOL],
                                                   "announce-ballot-1")
+    # commons accepted ana's and bo's ballots within one relay window: one Announce lists both.
+    out["announce-flood-ballots"] = _pool_activity("Announce", POOL, signed_ballots[:2], [RIVER],
+                                                   "announce-ballots-1")
 
     closes = opened.rule.closes_at
     counted = recount(document, electorates, ballots, final=True)
