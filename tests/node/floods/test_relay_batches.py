@@ -150,3 +150,16 @@ async def test_the_running_count_is_computed_again_only_when_something_was_added
     await running_count(client.app, uri, pools, count)
     await running_count(client.app, uri, pools[:1], count)  # another set of electorates
     assert calls == [0, 1, 1]
+
+
+async def test_collected_relays_are_published_at_once_when_the_node_stops(client, remote, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from node.floods import relay
+
+    monkeypatch.setattr(relay, "RELAY_WINDOW", 3600)  # the window would not end during the test
+    pool, river, _, pid = await _flood(client, remote)
+    await _vote(client, await _member(client, "admin"), pool, pid, "agree")
+    ballots = [a for a in await _announces(client) if a["object"].get("type") == "Ballot"]
+    assert ballots == []
+    await relay.flush_all(client.app)  # what floods_ctx does at shutdown
+    (announce,) = [a for a in await _announces(client) if a["object"].get("type") == "Ballot"]
+    assert announce["to"] == [river.uri]
