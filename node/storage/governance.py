@@ -13,6 +13,7 @@ from node.storage.actors import Membership
 from node.storage.database import Database
 
 __all__ = [
+    "CountedBallot",
     "GovernanceStore",
     "StoredBallot",
     "StoredEntry",
@@ -54,6 +55,16 @@ class StoredBallot:
     ballot: dict[str, Any]
     document: dict[str, Any]
     attested_by: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class CountedBallot:
+    """The fields of a stored ballot a count reads, as stored; ``choice`` is still JSON text."""
+
+    id: str
+    voter: str
+    cast_at: str
+    choice: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -284,11 +295,55 @@ class GovernanceStore:
         return _ballot(row) if row else None
 
     async def ballots(self, proposal_id: int) -> list[StoredBallot]:
-        """Every accepted ballot of a proposal, in arrival order."""
+        """Every accepted ballot of a proposal with its signed document, in arrival order.
+
+        Counting needs only ``counted_ballots``; this is for the few readers of the documents.
+        """
         rows = await self.db.fetchall(
             "SELECT * FROM ballots WHERE proposal_id = ? ORDER BY id", (proposal_id,)
         )
         return [_ballot(r) for r in rows]
+
+    async def counted_ballots(self, proposal_id: int) -> list[CountedBallot]:
+        """What a count needs of each accepted ballot, in arrival order: no signed document.
+
+        ``uri`` and ``voter_uri`` are the ballot's id and voter (``add_ballot`` writes both from
+        the same ballot); its time and choice are taken out of ``ballot_json`` by SQLite, so
+        no JSON document is decoded in Python per ballot.
+        """
+        rows = await self.db.fetchall(
+            "SELECT uri, voter_uri, json_extract(ballot_json, '$.cast_at'),"
+            " json_extract(ballot_json, '$.choice')"
+            " FROM ballots WHERE proposal_id = ? ORDER BY id",
+            (proposal_id,),
+        )
+        return [CountedBallot(r[0], r[1], r[2], r[3]) for r in rows]
+
+    async def count_ballots(self, proposal_id: int) -> int:
+        """How many ballots of a proposal were accepted (changed votes included)."""
+        row = await self.db.fetchone(
+            "SELECT COUNT(*) AS n FROM ballots WHERE proposal_id = ?", (proposal_id,)
+        )
+        return int(row["n"]) if row else 0
+
+    async def ballots_page(
+        self, proposal_id: int, *, limit: int, before: int | None = None
+    ) -> list[StoredBallot]:
+        """A proposal's ballots newest first, keyset-paged on the row id."""
+        sql, params = "SELECT * FROM ballots WHERE proposal_id = ?", [proposal_id]
+        if before is not None:
+            sql += " AND id < ?"
+            params.append(before)
+        rows = await self.db.fetchall(sql + " ORDER BY id DESC LIMIT ?", (*params, limit))
+        return [_ballot(r) for r in rows]
+
+    async def voter_ballot(self, proposal_id: int, voter_uri: str) -> StoredBallot | None:
+        """The ballot a voter cast last (in arrival order) on a proposal, if any."""
+        row = await self.db.fetchone(
+            "SELECT * FROM ballots WHERE proposal_id = ? AND voter_uri = ? ORDER BY id DESC LIMIT 1",
+            (proposal_id, voter_uri),
+        )
+        return _ballot(row) if row else None
 
     async def set_tally(self, proposal_id: int, outcome: str, document: dict[str, Any], at: str) -> None:
         """Replace the running tally of an open proposal."""

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Any
 
+from governance import Ballot
+from node.pool_engine.common import iso, store
+from node.storage import StoredProposal
 from tests.conftest import BASE_URL
 
 POOL = BASE_URL + "/pools/commons"
@@ -36,3 +40,33 @@ async def propose(client: Any, user: str, token: str, **fields: Any) -> dict[str
 async def vote(client: Any, user: str, token: str, proposal: str, *choice: str) -> Any:
     return await post(client, user, token, {"type": "Ballot", "pool": POOL, "proposal": proposal,
                                             "choice": list(choice)})
+
+
+async def stored_proposal(client: Any, proposal: dict[str, Any]) -> StoredProposal:
+    """The stored row of a proposal the pool opened."""
+    stored = await store(client.app).proposal(proposal["id"])
+    assert stored is not None
+    return stored
+
+
+async def add_ballot(client: Any, stored: StoredProposal, ballot: Ballot) -> None:
+    """Store a ballot through the storage layer, as the pool does once it accepted it."""
+    document = {"id": ballot.id, "type": "Ballot", "proposal": ballot.proposal_id,
+                "attributedTo": ballot.voter, "choice": list(ballot.choice)}
+    assert await store(client.app).add_ballot(
+        stored.id, uri=ballot.id, voter_uri=ballot.voter,
+        cast_at=iso(ballot.cast_at), ballot=ballot.to_dict(), document=document, attested_by=None,
+        received_at=iso(ballot.cast_at))
+
+
+async def seed_ballots(client: Any, node: Any, count: int) -> tuple[dict[str, Any], StoredProposal]:
+    """A new proposal with ``count`` consent ballots, admin and alice in turn, a second apart."""
+    proposal = await propose(client, "admin", node.admin_token)
+    stored = await stored_proposal(client, proposal)
+    opens = datetime.fromisoformat(proposal["opensAt"].replace("Z", "+00:00"))
+    voters = [node.admin.uri, node.alice.uri]
+    for n in range(count):
+        await add_ballot(client, stored, Ballot.consent(
+            f"{voters[n % 2]}/ballots/{n}", proposal["id"], voters[n % 2],
+            opens + timedelta(seconds=n), ("agree", "disagree", "abstain")[n % 3]))
+    return proposal, stored
