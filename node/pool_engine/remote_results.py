@@ -128,18 +128,57 @@ async def _input(app: web.Application, uri: str, kind: str, at: datetime,
     return None
 
 
-async def _fetch_ballots(app: web.Application, pool: str, proposal: str, at: datetime,
+_EXTRA_BALLOTS = 1000
+"""How many more ballots than the final Tally lists a ballots collection may hold before we stop
+reading it (an honest pool's holds exactly the listed ones; the rest are refused ballots)."""
+
+
+async def _ballot_items(app: web.Application, collection_id: str, limit: int) -> list[Any]:
+    """The items of a remote ``{proposal}/ballots``: inline (``orderedItems``) or paged.
+
+    Pages are followed from ``first`` through each ``next`` (docs/PROTOCOL.md §Recounting a
+    result); every page must live under the collection's id, show at least one item when it
+    has a ``next``, and not repeat; at most ``limit`` items are read. InvalidDocument says why a
+    collection cannot be read to its end; FetchError propagates.
+    """
+    collection = (await app[FETCHER].fetch(collection_id)).document
+    inline = collection.get("orderedItems")
+    if isinstance(inline, list):
+        return inline
+    items: list[Any] = []
+    seen: set[str] = set()
+    page: Any = collection.get("first")
+    while page is not None:
+        if isinstance(page, str):
+            if not page.startswith(collection_id) or page in seen:
+                raise InvalidDocument(f"the page {page} is not a new page of {collection_id}")
+            seen.add(page)
+            page = (await app[FETCHER].fetch(page)).document
+        if not isinstance(page, dict) or not isinstance(page.get("orderedItems"), list):
+            raise InvalidDocument("a page of the ballots collection has no orderedItems")
+        if not page["orderedItems"] and page.get("next") is not None:
+            raise InvalidDocument("an empty page of the ballots collection has a next page")
+        items.extend(page["orderedItems"])
+        if len(items) > limit:
+            raise InvalidDocument(f"the ballots collection holds more than {limit} ballots")
+        page = page.get("next")
+    return items
+
+
+async def _fetch_ballots(app: web.Application, pool: str, proposal: str, listed: int, at: datetime,
                          problems: dict[str, Any], failures: list[FetchError]) -> None:
     """Keep every ballot of the pool's public ballots collection whose proof verifies."""
     try:
-        collection = (await app[FETCHER].fetch(proposal + "/ballots")).document
+        items = await _ballot_items(app, proposal + "/ballots", listed + _EXTRA_BALLOTS)
     except FetchError as exc:
         failures.append(exc)
         problems["ballots"] = f"could not be fetched: {exc.reason}"
         return
-    items = collection.get("orderedItems")
+    except InvalidDocument as exc:
+        problems["ballots"] = exc.reason
+        return
     rejected: dict[str, str] = {}
-    for item in items if isinstance(items, list) else []:
+    for item in items:
         if not isinstance(item, dict) or not isinstance(item.get("id"), str):
             continue
         if item.get("proposal") != proposal:
@@ -167,7 +206,9 @@ async def recount_final(app: web.Application, final: dict[str, Any], at: datetim
     proposal_doc = await _input(app, proposal_uri, "Proposal", at, problems, failures)
     electorate_doc = await _input(app, str(final.get("electorate") or proposal_uri + "/electorate"),
                                   "Electorate", at, problems, failures)
-    await _fetch_ballots(app, pool, proposal_uri, at, problems, failures)
+    listed = final.get("ballots")
+    await _fetch_ballots(app, pool, proposal_uri, len(listed) if isinstance(listed, list) else 0, at,
+                         problems, failures)
     recounted: dict[str, Any] | None = None
     state = "incomplete"
     if proposal_doc is not None and electorate_doc is not None and "ballots" not in problems:

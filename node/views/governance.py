@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from aiohttp import web
 
 from node.activitypub import activity_response
@@ -40,11 +38,30 @@ async def _proposal(request: web.Request) -> tuple[ActorRecord, StoredProposal]:
     return pool, stored
 
 
+_MAX_CURSOR = 2**63 - 1  # SQLite's largest integer: a larger cursor would not bind
+
+
 def _before(request: web.Request) -> int | None:
+    """The keyset cursor of a page request; InvalidRequest (400) unless a positive integer."""
     raw = request.query.get("before")
-    if raw is not None and not raw.isdigit():
+    if raw is None:
+        return None
+    # str.isdigit alone admits "²" and other digits int() refuses.
+    if not (raw.isascii() and raw.isdigit()) or not 0 < int(raw) <= _MAX_CURSOR:
         raise InvalidRequest("'before' must be a positive integer cursor")
-    return int(raw) if raw is not None else None
+    return int(raw)
+
+
+def _paged(request: web.Request) -> bool:
+    """Whether a collection request asks for a page (``page=true``) rather than the collection."""
+    raw = request.query.get("page")
+    if raw is None:
+        if "before" in request.query:
+            raise InvalidRequest("'before' is a cursor of a page: ask with page=true")
+        return False
+    if raw != "true":
+        raise InvalidRequest("'page' must be 'true'")
+    return True
 
 
 @routes.get("/ns/v1")
@@ -59,7 +76,7 @@ async def get_proposals(request: web.Request) -> web.Response:
     pool = await _pool(request)
     governance = store(request.app)
     collection_id = pool.uri + "/proposals"
-    if "page" not in request.query:
+    if not _paged(request):
         total = await governance.count_proposals(pool.id)
         return activity_response(request, collection_document(collection_id, total))
     limit = request.app[CONFIG].page_size
@@ -104,14 +121,24 @@ async def get_tally(request: web.Request) -> web.Response:
 
 @routes.get(PROPOSAL + "/ballots")
 async def get_ballots(request: web.Request) -> web.Response:
-    """Every accepted ballot as its signed document: the inputs anyone can recount from."""
+    """Every accepted ballot as its signed document, newest first, paged on arrival order.
+
+    The inputs anyone can recount from (docs/PROTOCOL.md §Recounting a result): follow
+    ``first`` and each page's ``next`` until a page has none.
+    """
     _, stored = await _proposal(request)
-    items: list[Any] = [b.document for b in await store(request.app).ballots(stored.id)]
+    governance = store(request.app)
     collection_id = stored.uri + "/ballots"
-    return activity_response(request, {
-        "@context": "https://www.w3.org/ns/activitystreams", "id": collection_id,
-        "type": "OrderedCollection", "totalItems": len(items), "orderedItems": items,
-    })
+    if not _paged(request):
+        total = await governance.count_ballots(stored.id)
+        return activity_response(request, collection_document(collection_id, total))
+    limit = request.app[CONFIG].page_size
+    before = _before(request)
+    rows = await governance.ballots_page(stored.id, limit=limit + 1, before=before)
+    return activity_response(request, keyset_page_document(
+        collection_id, rows, limit=limit, before=before,
+        item=lambda r: r.document, cursor=lambda r: r.id,
+    ))
 
 
 @routes.get(POOL + "/ledger")
@@ -120,7 +147,7 @@ async def get_ledger(request: web.Request) -> web.Response:
     pool = await _pool(request)
     governance = store(request.app)
     collection_id = pool.uri + "/ledger"
-    if "page" not in request.query:
+    if not _paged(request):
         summary = await balances(request.app, pool)
         document = collection_document(collection_id, summary["entries"])
         document["@context"] = ["https://www.w3.org/ns/activitystreams", POOLNODE_CONTEXT_URL]

@@ -27,6 +27,17 @@ def _get(node: NodeProcess, url: str) -> dict[str, Any]:
     return body
 
 
+def _items(node: NodeProcess, collection: str) -> list[Any]:
+    """Every item of a paged OrderedCollection: ``first``, then each page's ``next``."""
+    items: list[Any] = []
+    page: str | None = _get(node, collection)["first"]
+    while page is not None:
+        body = _get(node, page)
+        items += body["orderedItems"]
+        page = body.get("next")
+    return items
+
+
 def _verify(reader: NodeProcess, document: dict[str, Any], author: str) -> None:
     """Check a document's proof against its author's published assertionMethod key."""
     actor = _get(reader, author)
@@ -116,7 +127,7 @@ def test_pool_on_b_decides_with_a_member_on_a(cluster: Cluster) -> None:
 
     # A third party recomputes the result from the signed inputs, checking every proof.
     electorate = _get(a, proposal["id"] + "/electorate")
-    ballots = _get(a, proposal["id"] + "/ballots")["orderedItems"]
+    ballots = _items(a, proposal["id"] + "/ballots")
     for document, author in [(proposal, pool), (electorate, pool), (final, pool),
                              *[(bd, bd["attributedTo"]) for bd in ballots]]:
         _verify(a, document, author)

@@ -35,7 +35,9 @@ async def test_member_proposes_and_members_vote(client, node) -> None:  # type: 
 
     # Anyone can recount from the signed ballots and the signed electorate.
     electorate = await get(client, proposal["id"] + "/electorate")
-    ballots = (await get(client, proposal["id"] + "/ballots"))["orderedItems"]
+    collection = await get(client, proposal["id"] + "/ballots")
+    assert collection["type"] == "OrderedCollection" and collection["totalItems"] == 2
+    ballots = (await get(client, collection["first"]))["orderedItems"]
     for ballot in ballots:
         await verify_author_proof(ballot, ballot["attributedTo"], lambda m: key_lookup(client.app, m))
     rebuilt = proposal_from_documents(proposal, electorate)

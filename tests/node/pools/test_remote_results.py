@@ -48,7 +48,7 @@ async def server(aiohttp_server):  # type: ignore[no-untyped-def]
     holder: list[PoolServer] = []
 
     async def get(request: web.Request) -> web.Response:
-        document = holder[0].docs.get(holder[0].base + request.path)
+        document = holder[0].docs.get(holder[0].base + request.path_qs)
         if document is None:
             raise web.HTTPNotFound()
         return web.Response(text=json.dumps(document), content_type=AP)
@@ -123,10 +123,22 @@ async def _remote_vote(client, fed, server: PoolServer) -> RemoteVote:  # type: 
     theirs = server.sign(cy, ballot_document(
         Ballot.consent(cy.uri + "/ballots/1", proposal.id, cy.uri, cast, "disagree"), river.uri))
     ballots = [own.document, theirs]
-    server.docs[proposal.id + "/ballots"] = {
-        "@context": "https://www.w3.org/ns/activitystreams", "id": proposal.id + "/ballots",
-        "type": "OrderedCollection", "totalItems": 2, "orderedItems": ballots}
+    _serve_ballots(server, proposal.id, ballots)
     return RemoteVote(river, proposal, ballots)
+
+
+def _serve_ballots(server: PoolServer, proposal: str, ballots: list[dict[str, Any]]) -> None:
+    """The remote pool's ballots collection paged as poolnode serves it, one ballot a page."""
+    collection = proposal + "/ballots"
+    server.docs[collection] = {
+        "@context": "https://www.w3.org/ns/activitystreams", "id": collection,
+        "type": "OrderedCollection", "totalItems": len(ballots), "first": collection + "?page=true"}
+    for n, ballot in enumerate(ballots):
+        page = collection + "?page=true" + (f"&before={n}" if n else "")
+        server.docs[page] = {
+            "@context": "https://www.w3.org/ns/activitystreams", "id": page,
+            "type": "OrderedCollectionPage", "partOf": collection, "orderedItems": [ballot],
+            **({"next": f"{collection}?page=true&before={n + 1}"} if n + 1 < len(ballots) else {})}
 
 
 async def _deliver(client, pool: ProofActor, kind: str, obj: dict[str, Any], to: str):  # type: ignore[no-untyped-def]
@@ -214,7 +226,7 @@ async def test_a_remote_tally_a_recount_does_not_reproduce_is_a_mismatch(
 async def test_a_tally_leaving_out_our_members_ballot_is_a_mismatch(client, fed, server) -> None:  # type: ignore[no-untyped-def]
     vote = await _remote_vote(client, fed, server)
     theirs = vote.ballots[1]
-    server.docs[vote.proposal.id + "/ballots"]["orderedItems"] = [theirs]
+    _serve_ballots(server, vote.proposal.id, [theirs])
     result = tally(vote.proposal.rule, vote.proposal.electorate, [Ballot.from_dict(_ballot_dict(theirs))])
     final = server.sign(vote.pool, tally_document(result, vote.pool.uri, [theirs["id"]], final=True,
                                                   updated=_now()))
@@ -243,3 +255,33 @@ async def test_remote_proposal_and_ledger_entry_are_verified_on_receipt(client, 
     assert view["proposals"][0]["result"] == "no_tally"
     assert [e["document"]["id"] for e in view["ledger"]] == [entry["id"]]
     assert any("does not verify" in r for r in await _admin_rejections(client))
+
+
+async def test_an_unpaged_ballots_collection_is_still_read(client, fed, server) -> None:  # type: ignore[no-untyped-def]
+    vote = await _remote_vote(client, fed, server)
+    collection = vote.proposal.id + "/ballots"
+    server.docs[collection] = {
+        "@context": "https://www.w3.org/ns/activitystreams", "id": collection,
+        "type": "OrderedCollection", "totalItems": 2, "orderedItems": vote.ballots}
+    await _deliver(client, vote.pool, "Update", server.sign(vote.pool, vote.tally()), fed.admin.uri)
+    view = await (await _view(client, vote.proposal.id)).json()
+    assert view["result"] == "verified", view["recount"]
+
+
+async def test_a_ballots_page_that_leads_elsewhere_or_loops_leaves_the_recount_incomplete(
+    client, fed, server  # type: ignore[no-untyped-def]
+) -> None:
+    vote = await _remote_vote(client, fed, server)
+    collection = vote.proposal.id + "/ballots"
+    first = server.docs[collection + "?page=true"]
+    first["next"] = server.base + "/elsewhere?page=true"
+    await _deliver(client, vote.pool, "Update", server.sign(vote.pool, vote.tally()), fed.admin.uri)
+    view = await (await _view(client, vote.proposal.id)).json()
+    assert view["result"] == "incomplete"
+    assert "is not a new page of" in view["recount"]["differences"]["ballots"]
+
+    first["next"] = collection + "?page=true"  # back to itself
+    await _deliver(client, vote.pool, "Update", server.sign(vote.pool, vote.tally()), fed.admin.uri)
+    view = await (await _view(client, vote.proposal.id)).json()
+    assert view["result"] == "incomplete"
+    assert "is not a new page of" in view["recount"]["differences"]["ballots"]
