@@ -15,7 +15,7 @@ from aiohttp import web
 
 from node.appkeys import DB, TEMPLATES, WEB
 from node.storage import WebStore
-from node.web import account, floods, pools, proposals
+from node.web import account, admissions, floods, pools, proposals, treasury
 from node.web.errors import html_error_middleware, wants_html
 from node.web.render import make_environment
 from node.web.sessions import session_middleware
@@ -69,7 +69,7 @@ def setup_web(app: web.Application) -> None:
     app.middlewares.extend([html_error_middleware, session_middleware, negotiation_middleware])
     app[TEMPLATES] = make_environment()
     app.cleanup_ctx.append(_web_ctx)
-    for module in (account, floods, pools, proposals):
+    for module in (account, admissions, floods, pools, proposals, treasury):
         app.router.add_routes(module.routes)
     static = resources.files("node") / "static"
     app.router.add_static("/static/", str(static), name="web.static", append_version=True)

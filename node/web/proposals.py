@@ -12,18 +12,19 @@ from typing import Any
 
 from aiohttp import web
 
-from governance import GovernanceError, Proposal, Tally, format_money, verify_chain
+from governance import Ballot, GovernanceError, Proposal, Tally, format_money, tally, verify_chain
 from governance.money import minor_units
 from node.appkeys import ACTORS
 from node.errors import InvalidRequest, NotFound
 from node.pool_engine.common import ledger_of, store
-from node.pool_engine.tallies import current_tally
 from node.pools import load_bylaws
 from node.storage import ActorRecord, StoredProposal
+from node.web.amendments import bylaws_changes, bylaws_draft, form_defaults
 from node.web.outbox import post_as
 from node.web.pools import _pool, viewer_membership
 from node.web.render import render
 from node.web.sessions import require_user
+from node.web.treasury import open_commitments
 
 __all__ = ["ledger_page", "proposal_page", "proposals_page", "routes"]
 
@@ -46,7 +47,10 @@ async def _stored(request: web.Request, pool: ActorRecord, key: str) -> StoredPr
 
 
 async def _tally(request: web.Request, stored: StoredProposal) -> tuple[Proposal, Tally]:
-    return Proposal.from_dict(stored.proposal), await current_tally(request.app, stored)
+    proposal = Proposal.from_dict(stored.proposal)
+    ballots = await store(request.app).ballots(stored.id)
+    return proposal, tally(proposal.rule, proposal.electorate,
+                           [Ballot.from_dict(b.ballot) for b in ballots])
 
 
 def tally_view(proposal: Proposal, result: Tally, stored: StoredProposal) -> dict[str, Any]:
@@ -77,7 +81,7 @@ async def proposals_page(request: web.Request, params: dict[str, str]) -> web.Re
     bylaws = await load_bylaws(request.app[ACTORS], pool)
     return await render(request, "proposals.html", {
         "pool": pool, "items": items, "bylaws": bylaws, "is_member": await _member(request, pool),
-        "errors": {}, "values": {},
+        "errors": {}, "values": {}, "amend": form_defaults(bylaws),
     }, form=True)
 
 
@@ -93,7 +97,7 @@ def _amount(raw: str, currency: str) -> int | None:
 
 @routes.post(r"/pools/{name:[a-z0-9_]+}/propose", name="web.propose")
 async def propose(request: web.Request) -> web.StreamResponse:
-    """Open a proposal: a decision in words, or spending from the fund."""
+    """Open a proposal: a decision in words, spending from the fund, or new bylaws."""
     user = require_user(request)
     pool = await _pool(request, request.match_info["name"])
     bylaws = await load_bylaws(request.app[ACTORS], pool)
@@ -102,7 +106,7 @@ async def propose(request: web.Request) -> web.StreamResponse:
     errors: dict[str, str] = {}
     if not values["title"] or len(values["title"]) > 200:
         errors["title"] = "Give the proposal a short title (up to 200 characters)."
-    if not values["text"]:
+    if not values["text"] and values["kind"] != "bylaws_change":
         errors["text"] = "Say what the members decide."
     draft: dict[str, Any] = {"type": "Proposal", "pool": pool.uri, "to": [pool.uri],
                              "name": values["title"]}
@@ -114,6 +118,8 @@ async def propose(request: web.Request) -> web.StreamResponse:
             errors["payee"] = "Say who is paid."
         draft.update(proposalKind="disbursement", amount=amount, currency=bylaws.currency,
                      payee=values["payee"], purpose=values["text"])
+    elif values["kind"] == "bylaws_change":
+        draft.update(bylaws_draft(form, bylaws, values, errors))
     else:
         draft.update(proposalKind="decision", content=values["text"])
     activity: dict[str, Any] = {}
@@ -129,7 +135,7 @@ async def propose(request: web.Request) -> web.StreamResponse:
         status = 403 if "form" in errors and "member" in errors["form"] else 422
         return await render(request, "proposals.html", {
             "pool": pool, "items": items, "bylaws": bylaws, "is_member": await _member(request, pool),
-            "errors": errors, "values": values,
+            "errors": errors, "values": values, "amend": form_defaults(bylaws),
         }, status=status, form=True)
     opened = await store(request.app).proposal_by_source(activity["object"]["id"])
     if opened is None:
@@ -145,8 +151,9 @@ async def proposal_page(request: web.Request, params: dict[str, str]) -> web.Res
     mine = None
     membership = await viewer_membership(request, pool)
     if membership is not None:
-        last = await store(request.app).voter_ballot(stored.id, membership.person_uri)
-        mine = last.ballot if last is not None else None
+        for ballot in await store(request.app).ballots(stored.id):
+            if ballot.voter_uri == membership.person_uri:
+                mine = ballot.ballot
     motion = proposal.motion.to_dict()
     can_vote = (membership is not None and membership.person_uri in proposal.electorate.members
                 and stored.state != "closed")
@@ -161,6 +168,7 @@ async def proposal_page(request: web.Request, params: dict[str, str]) -> web.Res
         "mine": mine, "key": params["key"],
         "electorate_digest": proposal.electorate.digest,
         "closes_at": proposal.rule.closes_at.strftime("%Y-%m-%d %H:%M UTC"),
+        "bylaws_changes": await bylaws_changes(request.app, pool, proposal),
     }, form=True)
 
 
@@ -223,6 +231,7 @@ async def ledger_page(request: web.Request, params: dict[str, str]) -> web.Respo
         "head": ledger.head if ledger else None,
         "chain_ok": chain_ok, "problem": problem, "is_treasurer": is_treasurer,
         "people": [m.person_uri for m in reversed(members)], "errors": {},
+        "commitments": await open_commitments(request.app, pool, ledger) if ledger else [],
     }, form=True)
 
 

@@ -1,0 +1,178 @@
+"""Proposing a change to the bylaws in the browser, and showing what one would change.
+
+The proposals form offers a third kind, ``bylaws_change``: it is prefilled with the bylaws in
+force, read here into a governance ``Bylaws`` (validated by the core, exact fractions and
+integer money) and sent as the ``proposedBylaws`` of the member's own ``Create(Proposal)``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from typing import Any
+
+from aiohttp import web
+
+from governance import (
+    AdmissionPolicy,
+    Bylaws,
+    BylawsChange,
+    GovernanceError,
+    Proposal,
+    Threshold,
+    format_money,
+)
+from governance.bylaws import Comparator
+from governance.render import fraction_words, threshold_words
+from node.appkeys import ACTORS
+from node.pools import load_bylaws
+from node.storage import ActorRecord
+from node.web.formats import (
+    money_amount,
+    money_input,
+    parse_period,
+    parse_share,
+    period_input,
+    share_input,
+)
+from node.web.wizard import ADMISSIONS
+
+__all__ = [
+    "COMPARATORS", "FIELDS", "BylawsRow", "bylaws_changes", "bylaws_draft", "compare", "form_defaults",
+    "read_bylaws_form",
+]
+
+FIELDS = ("new_threshold_comparator", "new_threshold", "new_quorum", "new_voting_period",
+          "new_admission", "new_min_share", "new_block_vetoes", "new_amendment_comparator",
+          "new_amendment_threshold")
+COMPARATORS = [(Comparator.MORE_THAN.value, "more than"), (Comparator.AT_LEAST.value, "at least")]
+_SHARE_HINT = "Write a fraction such as 2/3, a percentage such as 60% or a decimal such as 0.5"
+
+
+@dataclass(frozen=True, slots=True)
+class BylawsRow:
+    """One variable of the bylaws: its value now and the value a proposal asks for."""
+
+    label: str
+    now: str
+    proposed: str
+
+    @property
+    def changed(self) -> bool:
+        """Whether the proposal changes this value."""
+        return self.now != self.proposed
+
+
+def form_defaults(bylaws: Bylaws) -> dict[str, str]:
+    """The bylaws-change fields prefilled with the bylaws in force."""
+    return {
+        "new_threshold_comparator": bylaws.threshold.comparator.value,
+        "new_threshold": share_input(bylaws.threshold.fraction),
+        "new_quorum": share_input(bylaws.quorum),
+        "new_voting_period": period_input(bylaws.voting_period),
+        "new_admission": bylaws.admission.value,
+        "new_min_share": money_input(bylaws.min_share, bylaws.currency),
+        "new_block_vetoes": "on" if bylaws.block_vetoes else "",
+        "new_amendment_comparator": bylaws.amendment_threshold.comparator.value,
+        "new_amendment_threshold": share_input(bylaws.amendment_threshold.fraction),
+    }
+
+
+def _threshold(comparator: str, raw: str, field: str, errors: dict[str, str]) -> Threshold | None:
+    share = parse_share(raw)
+    if share is None:
+        errors[field] = f"{_SHARE_HINT}, between 0 and 1 (0% and 100%)."
+        return None
+    if comparator not in {value for value, _ in COMPARATORS}:
+        errors[field] = "Choose 'more than' or 'at least'."
+        return None
+    try:
+        return Threshold(Comparator(comparator), share)
+    except GovernanceError as exc:
+        errors[field] = exc.reason[:1].upper() + exc.reason[1:] + "."
+        return None
+
+
+def read_bylaws_form(form: Mapping[str, Any], current: Bylaws) -> tuple[Bylaws | None, dict[str, str], dict[str, str]]:
+    """The bylaws a member typed (name, purpose and currency stay), field errors, and the raw values."""
+    values = {key: str(form.get(key, "")).strip() for key in FIELDS}
+    errors: dict[str, str] = {}
+    threshold = _threshold(values["new_threshold_comparator"], values["new_threshold"],
+                           "new_threshold", errors)
+    amendment = _threshold(values["new_amendment_comparator"], values["new_amendment_threshold"],
+                           "new_amendment_threshold", errors)
+    quorum = parse_share(values["new_quorum"])
+    if quorum is None:
+        errors["new_quorum"] = f"{_SHARE_HINT} of the members, between 0 and 1."
+    period = parse_period(values["new_voting_period"])
+    if period is None:
+        errors["new_voting_period"] = (
+            "Say how long voting lasts, e.g. 7 days, 36 hours or 1 day 12 hours (at most 366 days)."
+        )
+    if values["new_admission"] not in {value for value, _, _ in ADMISSIONS}:
+        errors["new_admission"] = "Choose how new members are admitted."
+    min_share = money_amount(values["new_min_share"] or "0", current.currency, allow_zero=True)
+    if min_share is None:
+        errors["new_min_share"] = (
+            f"Enter an amount in {current.currency}, e.g. 20 or 12.50 (0 for no minimum share)."
+        )
+    if values["new_block_vetoes"] not in ("", "on"):
+        errors["new_block_vetoes"] = "Tick the box or leave it empty."
+    if errors:
+        return None, errors, values
+    assert threshold is not None and amendment is not None and quorum is not None
+    assert period is not None and min_share is not None
+    try:
+        proposed = replace(
+            current, threshold=threshold, quorum=quorum, voting_period=period,
+            admission=AdmissionPolicy(values["new_admission"]), min_share=min_share,
+            block_vetoes=values["new_block_vetoes"] == "on", amendment_threshold=amendment,
+        )
+    except GovernanceError as exc:
+        field = "new_amendment_threshold" if "amendment" in exc.reason else "bylaws"
+        errors[field] = exc.reason[:1].upper() + exc.reason[1:] + "."
+        return None, errors, values
+    if proposed == current:
+        errors["bylaws"] = "These are the bylaws in force: change at least one value."
+        return None, errors, values
+    return proposed, errors, values
+
+
+def bylaws_draft(form: Mapping[str, Any], current: Bylaws, values: dict[str, str],
+                 errors: dict[str, str]) -> dict[str, Any]:
+    """The draft's fields for a bylaws change; typed values go into ``values``, problems into ``errors``."""
+    proposed, problems, typed = read_bylaws_form(form, current)
+    values.update(typed)
+    errors.update(problems)
+    if values.get("text"):
+        errors["text"] = ("A bylaws change carries only its title and the new values: leave this "
+                          "empty and say why in the title, or make a decision proposal instead.")
+    if proposed is None:
+        return {"proposalKind": "bylaws_change"}
+    return {"proposalKind": "bylaws_change", "proposedBylaws": proposed.to_dict()}
+
+
+def _rows(bylaws: Bylaws) -> list[tuple[str, str]]:
+    admission = {value: label for value, label, _ in ADMISSIONS}
+    return [
+        ("A proposal passes with", f"{threshold_words(bylaws.threshold)} of the votes cast"),
+        ("Quorum", f"{fraction_words(bylaws.quorum)} of the members take part"),
+        ("Voting lasts", period_input(bylaws.voting_period)),
+        ("New members", admission[bylaws.admission.value]),
+        ("Minimum share", format_money(bylaws.min_share, bylaws.currency)),
+        ("A single block vetoes", "yes" if bylaws.block_vetoes else "no"),
+        ("Changing the bylaws needs", f"{threshold_words(bylaws.amendment_threshold)} of the votes cast"),
+    ]
+
+
+def compare(now: Bylaws, proposed: Bylaws) -> list[BylawsRow]:
+    """Every variable, in force now and as proposed."""
+    return [BylawsRow(label, old, new) for (label, old), (_, new) in zip(_rows(now), _rows(proposed), strict=True)]
+
+
+async def bylaws_changes(app: web.Application, pool: ActorRecord, proposal: Proposal) -> list[BylawsRow]:
+    """For a bylaws change, its values next to the bylaws in force; [] for other proposals."""
+    if not isinstance(proposal.motion, BylawsChange):
+        return []
+    return compare(await load_bylaws(app[ACTORS], pool), proposal.motion.bylaws)
+

@@ -1,0 +1,100 @@
+"""Reading and writing the numbers people type: money, shares (2/3, 66%, 0.5) and durations.
+
+Everything is exact: money becomes integer minor units, shares become ``Fraction``s; a float
+never appears, so what is signed and tallied is what the member typed.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from decimal import Decimal, InvalidOperation
+from fractions import Fraction
+
+from governance.money import minor_units
+
+__all__ = ["money_amount", "money_input", "parse_period", "parse_share", "period_input", "share_input"]
+
+_FRACTION = re.compile(r"([0-9]{1,9})\s*/\s*([0-9]{1,9})")
+_PERCENT = re.compile(r"([0-9]{1,3}(?:\.[0-9]{1,6})?)\s*%")
+_DECIMAL = re.compile(r"[0-9](?:\.[0-9]{1,9})?|\.[0-9]{1,9}")
+_UNITS = {"d": 86400, "day": 86400, "days": 86400, "h": 3600, "hour": 3600, "hours": 3600,
+          "m": 60, "min": 60, "mins": 60, "minute": 60, "minutes": 60,
+          "s": 1, "sec": 1, "secs": 1, "second": 1, "seconds": 1}
+_PART = re.compile(r"([0-9]{1,7})\s*([a-z]+)")
+MAX_PERIOD = timedelta(days=366)
+
+
+def money_amount(raw: str, currency: str, *, allow_zero: bool = False) -> int | None:
+    """Minor units of an amount typed as ``12``, ``12.50`` or ``12,50``; None if unusable."""
+    text = raw.strip().replace(",", ".")
+    if not re.fullmatch(r"[0-9]{1,15}(?:\.[0-9]{1,6})?", text):
+        return None
+    try:
+        value = Decimal(text) * 10 ** minor_units(currency)
+    except InvalidOperation:
+        return None
+    if value != value.to_integral_value() or value < 0 or (value == 0 and not allow_zero):
+        return None
+    return int(value)
+
+
+def money_input(amount: int, currency: str) -> str:
+    """Minor units as a form value: 2500 EUR -> ``25.00``."""
+    exponent = minor_units(currency)
+    if exponent == 0:
+        return str(amount)
+    whole, part = divmod(amount, 10**exponent)
+    return f"{whole}.{part:0{exponent}d}"
+
+
+def parse_share(raw: str) -> Fraction | None:
+    """A share of members or votes: ``2/3``, ``66.5%`` or ``0.5``, exactly; None if unusable."""
+    text = raw.strip()
+    if match := _FRACTION.fullmatch(text):
+        if int(match[2]) == 0:
+            return None
+        value = Fraction(int(match[1]), int(match[2]))
+    elif match := _PERCENT.fullmatch(text):
+        value = Fraction(match[1]) / 100
+    elif _DECIMAL.fullmatch(text):
+        value = Fraction(text)
+    else:
+        return None
+    return value if 0 <= value <= 1 else None
+
+
+def share_input(value: Fraction) -> str:
+    """A share as a form value: ``1/2``, ``0`` or ``1``."""
+    return str(value)
+
+
+def parse_period(raw: str) -> timedelta | None:
+    """A voting period: ``7`` (days), ``7 days``, ``36 hours``, ``1 day 12 hours``, ``90 minutes``."""
+    text = raw.strip().lower().replace(",", " ")
+    if re.fullmatch(r"[0-9]{1,4}", text):
+        text += " days"
+    seconds, position = 0, 0
+    for match in _PART.finditer(text):
+        if text[position:match.start()].strip():
+            return None
+        unit = _UNITS.get(match[2])
+        if unit is None:
+            return None
+        seconds += int(match[1]) * unit
+        position = match.end()
+    if position == 0 or text[position:].strip():
+        return None
+    period = timedelta(seconds=seconds)
+    return period if timedelta(0) < period <= MAX_PERIOD else None
+
+
+def period_input(period: timedelta) -> str:
+    """A voting period as a form value and in words: ``7 days``, ``1 day 12 hours``, ``15 seconds``."""
+    remaining = int(period.total_seconds())
+    parts = []
+    for name, size in (("day", 86400), ("hour", 3600), ("minute", 60), ("second", 1)):
+        count, remaining = divmod(remaining, size)
+        if count:
+            parts.append(f"{count} {name}{'' if count == 1 else 's'}")
+    return " ".join(parts) or "0 seconds"

@@ -1,0 +1,169 @@
+"""Paying out approved money in the browser: open commitments and the treasurer's payment.
+
+A passed disbursement is booked by the pool as a commitment (money earmarked for the payee).
+A treasurer records that it was paid with the C2S request the pools engine takes from any
+client: ``Create(LedgerEntry)`` with ``entryKind: payment``, the ``proposal``, the ``amount`` in
+minor units and a ``reference``. The pool books it, or refuses it and nothing is stored.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from aiohttp import web
+
+from governance import GovernanceError, Ledger, Proposal, format_money
+from governance.ledger import EntryKind, commitment_account
+from node.appkeys import ACTORS
+from node.errors import Conflict, Forbidden, NotFound
+from node.pool_engine.common import ledger_of, store
+from node.pools import load_bylaws
+from node.storage import ActorRecord
+from node.web.formats import money_amount, money_input
+from node.web.outbox import post_as
+from node.web.pools import _pool, viewer_membership
+from node.web.render import render
+from node.web.sessions import require_user
+
+__all__ = ["CommitmentView", "open_commitments", "routes"]
+
+routes = web.RouteTableDef()
+_COMMITMENT = "commitment:"
+
+
+@dataclass(frozen=True, slots=True)
+class CommitmentView:
+    """Money the members approved and the pool earmarked, not yet (fully) paid."""
+
+    ref: str
+    title: str
+    url: str | None
+    payee: str | None
+    currency: str
+    committed: int
+    paid: int
+    open: int
+
+    @property
+    def payable(self) -> bool:
+        """Whether a treasurer can record its payment here (a disbursement of this pool or its flood)."""
+        return self.payee is not None
+
+    def money(self, amount: int) -> str:
+        """``amount`` in this commitment's currency, for the page."""
+        return format_money(amount, self.currency)
+
+    @property
+    def open_input(self) -> str:
+        """What is still committed, as the amount field's default."""
+        return money_input(self.open, self.currency)
+
+
+def _paid(ledger: Ledger, ref: str) -> int:
+    account = commitment_account(ref)
+    return sum(-p.amount for e in ledger.entries if e.transaction.kind is EntryKind.PAYMENT
+               for p in e.transaction.postings if p.account == account)
+
+
+async def _disbursement(app: web.Application, pool: ActorRecord, ref: str) -> tuple[Proposal, str | None] | None:
+    stored = await store(app).proposal(ref)
+    if stored is not None and stored.pool_id == pool.id:
+        proposal = Proposal.from_dict(stored.proposal)
+        return proposal, f"/pools/{pool.username}/proposals/{ref.rsplit('/', 1)[-1]}"
+    from node.floods import flood_disbursement  # the pool's share of a flood disbursement
+
+    found = await flood_disbursement(app, pool, ref)
+    return (found, None) if found is not None else None
+
+
+async def open_commitments(app: web.Application, pool: ActorRecord, ledger: Ledger) -> list[CommitmentView]:
+    """Every commitment with money left in it, oldest first, with its proposal and payee if known."""
+    views = []
+    for account, balance in ledger.balances.items():
+        if not account.startswith(_COMMITMENT) or balance <= 0:
+            continue
+        ref = account.removeprefix(_COMMITMENT)
+        found = await _disbursement(app, pool, ref)
+        title, url, payee = ref, None, None
+        if found is not None:
+            proposal, url = found
+            title = proposal.title
+            payee = getattr(proposal.motion, "payee", None)
+        views.append(CommitmentView(ref, title, url, payee, ledger.currency, ledger.committed(ref),
+                                    _paid(ledger, ref), balance))
+    return views
+
+
+async def _treasurer_of(request: web.Request, pool: ActorRecord) -> ActorRecord:
+    user = require_user(request)
+    membership = await viewer_membership(request, pool)
+    if membership is None or membership.state != "member" or "treasurer" not in membership.roles:
+        raise Forbidden("Only a treasurer of this pool can record payments; "
+                        "ask one of the pool's treasurers to do it.")
+    return user
+
+
+async def _commitment(request: web.Request, pool: ActorRecord, ref: str) -> CommitmentView:
+    bylaws = await load_bylaws(request.app[ACTORS], pool)
+    try:
+        ledger = await ledger_of(request.app, pool, bylaws)
+    except GovernanceError as exc:
+        raise Conflict(f"The ledger does not check out ({exc.reason}); nothing can be booked "
+                       "until it is repaired.") from None
+    for view in await open_commitments(request.app, pool, ledger):
+        if view.ref == ref and view.payable:
+            return view
+    raise NotFound("There is no open commitment for this proposal: it has not passed, is not a "
+                   "disbursement of this pool, or is already paid in full.")
+
+
+async def _payment_page(request: web.Request, pool: ActorRecord, view: CommitmentView,
+                        values: dict[str, str], errors: dict[str, str], status: int = 200) -> web.Response:
+    return await render(request, "payment.html", {
+        "pool": pool, "commitment": view, "values": values, "errors": errors,
+    }, status=status, form=True)
+
+
+@routes.get(r"/pools/{name:[a-z0-9_]+}/ledger/pay", name="web.payment")
+async def payment_page(request: web.Request) -> web.Response:
+    """The form to record the payment of one open commitment (treasurers only)."""
+    pool = await _pool(request, request.match_info["name"])
+    await _treasurer_of(request, pool)
+    view = await _commitment(request, pool, request.query.get("proposal", ""))
+    return await _payment_page(request, pool, view, {"amount": view.open_input}, {})
+
+
+@routes.post(r"/pools/{name:[a-z0-9_]+}/ledger/pay", name="web.pay")
+async def pay(request: web.Request) -> web.StreamResponse:
+    """A treasurer records that committed money was paid to the approved payee."""
+    pool = await _pool(request, request.match_info["name"])
+    user = await _treasurer_of(request, pool)
+    form = await request.post()
+    values = {k: str(form.get(k, "")).strip() for k in ("proposal", "amount", "reference")}
+    view = await _commitment(request, pool, values["proposal"])
+    errors: dict[str, str] = {}
+    amount = money_amount(values["amount"], view.currency)
+    if amount is None:
+        errors["amount"] = f"Enter the amount paid in {view.currency}, e.g. 30 or 12.50."
+    elif amount > view.open:
+        errors["amount"] = (f"{view.money(amount)} is more than the {view.money(view.open)} still "
+                            f"committed to {view.payee}; the members approved no more.")
+    if not values["reference"]:
+        errors["reference"] = "Give the payment's reference, e.g. the bank transfer's number."
+    elif len(values["reference"]) > 200:
+        errors["reference"] = "Keep the reference under 200 characters."
+    status = 422
+    if not errors:
+        request_entry: dict[str, Any] = {
+            "type": "LedgerEntry", "pool": pool.uri, "to": [pool.uri], "entryKind": "payment",
+            "proposal": view.ref, "amount": amount, "reference": values["reference"],
+        }
+        try:
+            await post_as(request.app, user, request_entry)
+        except GovernanceError as exc:
+            errors["form"] = exc.reason[:1].upper() + exc.reason[1:] + "."
+            status = exc.status_hint
+    if errors:
+        return await _payment_page(request, pool, view, values, errors, status)
+    raise web.HTTPSeeOther(f"/pools/{pool.username}/ledger#commitments")
