@@ -12,11 +12,12 @@ from typing import Any
 
 from aiohttp import web
 
-from governance import Ballot, GovernanceError, Proposal, Tally, format_money, tally, verify_chain
+from governance import GovernanceError, Proposal, Tally, format_money, verify_chain
 from governance.money import minor_units
 from node.appkeys import ACTORS
 from node.errors import InvalidRequest, NotFound
 from node.pool_engine.common import ledger_of, store
+from node.pool_engine.tallies import current_tally
 from node.pools import load_bylaws
 from node.storage import ActorRecord, StoredProposal
 from node.web.amendments import bylaws_changes, bylaws_draft, form_defaults
@@ -47,10 +48,7 @@ async def _stored(request: web.Request, pool: ActorRecord, key: str) -> StoredPr
 
 
 async def _tally(request: web.Request, stored: StoredProposal) -> tuple[Proposal, Tally]:
-    proposal = Proposal.from_dict(stored.proposal)
-    ballots = await store(request.app).ballots(stored.id)
-    return proposal, tally(proposal.rule, proposal.electorate,
-                           [Ballot.from_dict(b.ballot) for b in ballots])
+    return Proposal.from_dict(stored.proposal), await current_tally(request.app, stored)
 
 
 def tally_view(proposal: Proposal, result: Tally, stored: StoredProposal) -> dict[str, Any]:
@@ -151,9 +149,8 @@ async def proposal_page(request: web.Request, params: dict[str, str]) -> web.Res
     mine = None
     membership = await viewer_membership(request, pool)
     if membership is not None:
-        for ballot in await store(request.app).ballots(stored.id):
-            if ballot.voter_uri == membership.person_uri:
-                mine = ballot.ballot
+        last = await store(request.app).voter_ballot(stored.id, membership.person_uri)
+        mine = last.ballot if last is not None else None
     motion = proposal.motion.to_dict()
     can_vote = (membership is not None and membership.person_uri in proposal.electorate.members
                 and stored.state != "closed")
