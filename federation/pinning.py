@@ -58,13 +58,32 @@ class PinnedURL:
     address: IPAddress
 
 
+@dataclass(frozen=True, slots=True)
+class _PinnedOrigin:
+    """A checked origin's address and what to tell its server, for any path on it."""
+
+    ip: IPAddress
+    ip_text: str
+    host_header: str
+    server_hostname: str | None
+
+    def pinned(self, parsed: yarl.URL) -> PinnedURL:
+        return PinnedURL(
+            url=parsed.with_host(self.ip_text),
+            host_header=self.host_header,
+            server_hostname=self.server_hostname,
+            address=self.ip,
+        )
+
+
 class AddressPinner:
     """Checks URLs and the addresses their hosts resolve to; pins the request to one of them.
 
     ``allow_private_addresses`` turns the address policy off (loopback test networks);
     the host is still resolved once and connected to by address. ``cache_ttl`` keeps
-    resolved (and checked) addresses that long: the cache only ever holds addresses that
-    passed the check, so it opens no gap.
+    resolved (and checked) addresses that long, and the verdict on each URL origin (scheme
+    and authority, userinfo included) with them: the caches only ever hold what passed the
+    check, so they open no gap, and a fan-out to many inboxes on one host checks it once.
     """
 
     def __init__(
@@ -87,22 +106,35 @@ class AddressPinner:
         self._size = cache_size
         self._clock = clock
         self._cache: OrderedDict[tuple[str, int], tuple[float, IPAddress]] = OrderedDict()
+        self._origins: OrderedDict[tuple[str, str], tuple[float, _PinnedOrigin]] = OrderedDict()
         self._pending: dict[tuple[str, int], asyncio.Future[IPAddress]] = {}
 
     async def pin(self, url: str | yarl.URL) -> PinnedURL:
         """Check ``url`` and resolve its host; raises UnsafeAddress, or FetchError if unresolvable."""
         parsed = url if isinstance(url, yarl.URL) else yarl.URL(url)
+        # What is checked depends on the scheme and authority only, never on the path.
+        key = (parsed.scheme, parsed.raw_authority)
+        if self._ttl > 0:
+            cached = self._origins.get(key)
+            if cached is not None and cached[0] > self._clock():
+                return cached[1].pinned(parsed)
         # IP literals (legacy IPv4 forms included) are checked by ``address`` below.
         check_url(str(parsed), None)
         host = parsed.raw_host
         assert host is not None and parsed.port is not None  # check_url guarantees a host
         ip = await self.address(host, parsed.port)
-        return PinnedURL(
-            url=parsed.with_host(str(ip)),
+        origin = _PinnedOrigin(
+            ip=ip,
+            ip_text=str(ip),
             host_header=parsed.raw_authority.rsplit("@", 1)[-1],
             server_hostname=parsed.host if parsed.scheme == "https" else None,
-            address=ip,
         )
+        if self._ttl > 0:
+            self._origins[key] = (self._clock() + self._ttl, origin)
+            self._origins.move_to_end(key)
+            while len(self._origins) > self._size:
+                self._origins.popitem(last=False)
+        return origin.pinned(parsed)
 
     async def address(self, host: str, port: int) -> IPAddress:
         """The address to connect to for ``host``, after checking every address it resolves to."""

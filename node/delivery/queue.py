@@ -1,10 +1,14 @@
-"""The delivery workers: claim due rows, sign and POST them, write results back in batches.
+"""The delivery workers: claim due rows, sign them ahead, POST them, write results in batches.
 
-One dispatcher task claims rows (locked in the database, so a row in flight when the
-process dies is sent again after a restart) and starts one task per delivery, at most
-``workers`` at once and ``per_host`` per host; hosts whose breaker is open are not claimed,
-so a dead peer holds at most ``per_host`` slots and never slows delivery to healthy ones.
-Results go to a buffer that a flusher writes in one transaction per batch.
+A dispatcher claims due rows in batches (locked in the database, so a row in flight when
+the process dies is sent again after a restart), at most twice the per-host limit per host,
+and has them signed at once in a two-thread pool while earlier rows are being sent. A fixed
+set of ``workers`` long-lived tasks take the claimed rows host by host in turn
+(``node.delivery.ready``), at most ``per_host`` in flight per host: a worker that finishes a
+delivery takes the next row itself, with no task, claim or lock per delivery. Hosts whose
+breaker is open are not claimed for and their waiting rows are given back, so a dead peer
+holds at most ``per_host`` workers and never slows delivery to healthy ones. Results go to
+a buffer that a flusher writes in one transaction per batch.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable
@@ -26,6 +31,7 @@ from federation.httpsig import PrivateKey, sign_request
 from federation.keys import load_private_key_pem
 from federation.pinning import AddressPinner, Resolver, system_resolver
 from node.delivery.breaker import BreakerPolicy, BreakerState, HostHealth
+from node.delivery.ready import ReadyRows
 from node.delivery.schedule import Outcome, RetryPolicy, classify_status, parse_retry_after
 from node.storage import ActorStore, ClaimedDelivery, DeliveryResult, DeliveryStore
 
@@ -38,6 +44,13 @@ CONTENT_TYPE = "application/activity+json"
 _FLUSH_BATCH = 256
 _BODY_CACHE = 256
 _DNS_TTL = 60.0
+_SIGN_CHUNK = 8
+"""Rows signed per job in the signing threads: one wake-up of the event loop per chunk."""
+_SEND_MARGIN = 30.0
+"""A claimed row is sent only while its lock has a whole attempt plus this much left."""
+
+Signed = dict[str, str] | str
+"""A row's request headers, or why it could not be signed."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +70,33 @@ class DeliverySettings:
     def lock_seconds(self) -> float:
         """How long a claimed row stays locked: well past the longest attempt."""
         return 2 * self.timeout + 60.0
+
+
+@dataclass(frozen=True, slots=True)
+class _Claimed:
+    """A claimed row waiting for a worker, with its body and its (future) signature."""
+
+    row: ClaimedDelivery
+    body: bytes
+    signed: asyncio.Future[list[Signed]]
+    index: int
+    send_by: float
+
+
+def _sign_chunk(jobs: list[tuple[str, bytes, str, PrivateKey]], now: datetime) -> list[Signed]:
+    """Sign each (inbox, body, key id, key) POST as ``sign_request`` does (in a thread)."""
+    out: list[Signed] = []
+    for inbox, body, key_id, key in jobs:
+        try:
+            headers = sign_request("POST", inbox, body, key_id, key, now)
+        except ValueError as exc:
+            out.append(f"cannot sign for this inbox: {exc}"[:500])
+            continue
+        # sign_request's Host header names the inbox's host, not the pinned address.
+        headers["Content-Type"] = CONTENT_TYPE
+        headers["User-Agent"] = USER_AGENT
+        out.append(headers)
+    return out
 
 
 class DeliveryQueue:
@@ -88,17 +128,28 @@ class DeliveryQueue:
             verb="deliver to",
             cache_ttl=_DNS_TTL,
         )
+        self._timeout = aiohttp.ClientTimeout(total=settings.timeout)
         self._health: dict[str, HostHealth] = {}
-        self._in_flight: dict[str, int] = {}
-        self._tasks: set[asyncio.Task[None]] = set()
+        self._ready: ReadyRows[_Claimed] = ReadyRows()
+        self._claimed: set[int] = set()  # ids waiting or in flight in this process
+        # Claim again when fewer rows than workers wait; hold up to four rounds.
+        self._low_water = max(1, settings.workers)
+        self._backlog = 4 * max(1, settings.workers)
+        self._more_due = False
+        self._capped: set[str] = set()  # hosts left out of the last claim for want of room
+        self._idle: list[asyncio.Future[None]] = []
+        self._workers: list[asyncio.Task[None]] = []
+        self._probes: set[asyncio.Task[None]] = set()
         self._probing: set[str] = set()
         # Hosts the inbox should report when they send us something (see needs_revival).
         self._tripped: set[str] = set()
         self._results: list[DeliveryResult] = []
         self._dirty: dict[str, HostHealth] = {}
         self._to_skip: set[str] = set()
+        self._to_unlock: list[int] = []
         self._wake = asyncio.Event()
         self._flush_needed = asyncio.Event()
+        self._flushing = asyncio.Lock()
         self._bodies: OrderedDict[int, tuple[int, bytes]] = OrderedDict()
         self._keys: dict[int, tuple[str, PrivateKey]] = {}
         self._runners: list[asyncio.Task[None]] = []
@@ -117,9 +168,20 @@ class DeliveryQueue:
         for record in await self.store.hosts():
             self._health[record.host] = health = HostHealth.of(record)
             self._note_tripped(health)
+        # Start both signing threads now: a thread started under load can take tens of
+        # milliseconds to come up, which would otherwise delay the first deliveries.
+        ready = threading.Barrier(2)
+        loop = asyncio.get_running_loop()
+        await asyncio.gather(
+            *(loop.run_in_executor(self._signer, ready.wait, 10.0) for _ in range(2))
+        )
         self._runners = [
             asyncio.create_task(self._dispatch(), name="delivery-dispatch"),
             asyncio.create_task(self._flush_loop(), name="delivery-flush"),
+        ]
+        self._workers = [
+            asyncio.create_task(self._work(), name=f"delivery-worker-{n}")
+            for n in range(max(1, self.settings.workers))
         ]
 
     async def stop(self) -> None:
@@ -130,12 +192,14 @@ class DeliveryQueue:
         self._wake.set()
         self._flush_needed.set()
         await asyncio.gather(*self._runners)
-        attempts = list(self._tasks)
+        attempts = [*self._workers, *self._probes]
         for task in attempts:
             task.cancel()
         await asyncio.gather(*attempts, return_exceptions=True)
+        # Rows claimed but never attempted go back to the queue now, not when their lock ends.
+        self._to_unlock.extend(item.row.id for item in self._ready.drop_all())
         await self.flush()
-        self._signer.shutdown(wait=False)
+        self._signer.shutdown(wait=False, cancel_futures=True)
 
     def wake(self) -> None:
         """New rows are due: claim now rather than at the next poll."""
@@ -149,6 +213,10 @@ class DeliveryQueue:
     def health(self, host: str) -> HostHealth | None:
         """What the workers know of a host."""
         return self._health.get(host)
+
+    def in_flight(self, host: str) -> int:
+        """How many deliveries to ``host`` are being attempted now."""
+        return self._ready.busy(host)
 
     def needs_revival(self, host: str) -> bool:
         """Whether the host is unavailable or its breaker is not closed (a set lookup)."""
@@ -165,18 +233,26 @@ class DeliveryQueue:
 
     # ---- claiming ----------------------------------------------------------------------------
 
+    def _limit(self, host: str) -> int:
+        """How many deliveries to ``host`` may be in flight now, from its breaker."""
+        health = self._health.get(host)
+        if health is None:
+            return self.settings.per_host
+        if health.unavailable:
+            return 0
+        state = health.state(self.settings.breaker, self._clock())
+        if state is BreakerState.OPEN:
+            return 0
+        return 1 if state is BreakerState.HALF_OPEN else self.settings.per_host
+
     async def _dispatch(self) -> None:
         while not self._stopping:
             self._wake.clear()
             self._start_probes()
-            started = await self._claim_and_start()
-            free = self.settings.workers - len(self._tasks)
-            if started and free >= max(1, self.settings.workers // 4):
-                continue
-            if started:
-                # Let several attempts finish before the next claim: one database round trip
-                # per batch of free slots, not one per finished delivery.
-                await asyncio.sleep(0.005)
+            claimed = 0
+            if len(self._ready) < self._low_water:
+                claimed = await self._claim()
+            if claimed and self._more_due and len(self._ready) < self._low_water:
                 continue
             try:
                 async with asyncio.timeout(self.settings.poll_interval):
@@ -184,45 +260,49 @@ class DeliveryQueue:
             except TimeoutError:
                 pass
 
-    def _room(self, now: float) -> tuple[list[str], dict[str, int]]:
-        """Hosts not to claim for, and how many more each other busy host may take."""
-        per_host = self.settings.per_host
+    def _room(self) -> tuple[list[str], dict[str, int]]:
+        """Hosts not to claim for, and how many more rows each other busy host may take."""
+        cap = 2 * self.settings.per_host
         exclude: list[str] = []
         room: dict[str, int] = {}
-        for host in set(self._health) | set(self._in_flight):
-            busy = self._in_flight.get(host, 0)
-            health = self._health.get(host)
-            state = health.state(self.settings.breaker, now) if health else BreakerState.CLOSED
-            limit = per_host
-            if state is BreakerState.OPEN or (health is not None and health.unavailable):
-                limit = 0
-            elif state is BreakerState.HALF_OPEN:
-                limit = 1
-            if busy >= limit:
+        hosts = set(self._ready.hosts()) | set(self._ready.busy_hosts())
+        hosts |= {h for h, health in self._health.items() if health.consecutive_failures}
+        hosts |= {h for h, health in self._health.items() if health.unavailable}
+        for host in hosts:
+            held = self._ready.waiting(host) + self._ready.busy(host)
+            left = 2 * self._limit(host) - held
+            if left <= 0:
                 exclude.append(host)
-            elif limit - busy < per_host:
-                room[host] = limit - busy
+            elif left < cap:
+                room[host] = left
         return exclude, room
 
-    async def _claim_and_start(self) -> int:
-        free = self.settings.workers - len(self._tasks)
-        if free <= 0:
-            return 0
+    async def _claim(self) -> int:
+        """Claim due rows up to the backlog, have them signed, hand them to the workers."""
         now = self._clock()
-        exclude, room = self._room(now)
+        exclude, room = self._room()
+        limit = self._backlog - len(self._ready)
         rows = await self.store.claim(
             now=now,
             lock_until=now + self.settings.lock_seconds,
-            limit=free,
-            per_host=self.settings.per_host,
+            limit=limit,
+            per_host=2 * self.settings.per_host,
             exclude_hosts=exclude,
         )
+        self._more_due = len(rows) >= limit
+        self._capped = {h for h in exclude if self._limit(h) > 0}
         taken: dict[str, int] = {}
         extra: list[int] = []
         start: list[ClaimedDelivery] = []
         for row in rows:
-            if taken.get(row.host, 0) >= room.get(row.host, self.settings.per_host):
+            if row.id in self._claimed:
+                continue  # already ours (its lock ran out while it waited): never send twice
+            if self._limit(row.host) == 0:
+                extra.append(row.id)  # its breaker opened while we were claiming
+                continue
+            if taken.get(row.host, 0) >= room.get(row.host, 2 * self.settings.per_host):
                 extra.append(row.id)
+                self._capped.add(row.host)
                 continue
             taken[row.host] = taken.get(row.host, 0) + 1
             start.append(row)
@@ -232,11 +312,27 @@ class DeliveryQueue:
         if missing:
             for activity_id, found in (await self.store.bodies(missing)).items():
                 self._remember_body(activity_id, found)
+        jobs: list[tuple[ClaimedDelivery, bytes, tuple[str, PrivateKey]]] = []
         for row in start:
-            self._in_flight[row.host] = self._in_flight.get(row.host, 0) + 1
-            task = asyncio.create_task(self._deliver(row, self._bodies.get(row.activity_id)))
-            self._tasks.add(task)
-        return len(start)
+            stored = self._bodies.get(row.activity_id)
+            key = await self._key_of(stored[0]) if stored is not None else None
+            if stored is None or key is None:
+                self._finish(row, status=None, error="the activity or its sender is gone", final=True)
+                continue
+            jobs.append((row, stored[1], key))
+        loop = asyncio.get_running_loop()
+        send_by = now + self.settings.timeout + _SEND_MARGIN
+        for first in range(0, len(jobs), _SIGN_CHUNK):
+            chunk = jobs[first : first + _SIGN_CHUNK]
+            signed = loop.run_in_executor(
+                self._signer, _sign_chunk,
+                [(row.inbox, body, key[0], key[1]) for row, body, key in chunk], datetime.now(UTC),
+            )
+            for index, (row, body, _key) in enumerate(chunk):
+                self._claimed.add(row.id)
+                self._ready.add(row.host, _Claimed(row, body, signed, index, send_by))
+        self._wake_workers(len(jobs))
+        return len(rows)
 
     def _remember_body(self, activity_id: int, found: tuple[int, bytes]) -> None:
         self._bodies[activity_id] = found
@@ -244,35 +340,63 @@ class DeliveryQueue:
         while len(self._bodies) > _BODY_CACHE:
             self._bodies.popitem(last=False)
 
-    # ---- sending -----------------------------------------------------------------------------
-
     async def _key_of(self, sender_id: int) -> tuple[str, PrivateKey] | None:
         found = self._keys.get(sender_id)
         if found is None:
             actor = await self.actors.by_id(sender_id)
             if actor is None:
                 return None
-            found = self._keys[sender_id] = (actor.key_id, load_private_key_pem(actor.rsa_private_pem))
+            # Loading checks the RSA key (tens of milliseconds): not on the event loop.
+            key = await asyncio.get_running_loop().run_in_executor(
+                self._signer, load_private_key_pem, actor.rsa_private_pem
+            )
+            found = self._keys[sender_id] = (actor.key_id, key)
         return found
 
-    async def _deliver(self, row: ClaimedDelivery, stored: tuple[int, bytes] | None) -> None:
-        task = asyncio.current_task()
-        try:
-            await self._attempt(row, stored)
-        finally:
-            self._in_flight[row.host] -= 1
-            if not self._in_flight[row.host]:
-                del self._in_flight[row.host]
-            if task is not None:
-                self._tasks.discard(task)
-            self._wake.set()
+    def _give_back(self, host: str) -> None:
+        """Unlock the waiting rows of a host we must not send to now (breaker open)."""
+        for item in self._ready.drop(host):
+            self._claimed.discard(item.row.id)
+            self._to_unlock.append(item.row.id)
+        self._flush_needed.set()
 
-    async def _attempt(self, row: ClaimedDelivery, stored: tuple[int, bytes] | None) -> None:
-        key = await self._key_of(stored[0]) if stored is not None else None
-        if stored is None or key is None:
-            self._finish(row, status=None, error="the activity or its sender is gone", final=True)
-            return
-        body = stored[1]
+    # ---- sending -----------------------------------------------------------------------------
+
+    def _wake_workers(self, n: int) -> None:
+        while n > 0 and self._idle:
+            waiter = self._idle.pop()
+            if not waiter.done():
+                waiter.set_result(None)
+                n -= 1
+
+    async def _work(self) -> None:
+        """One worker: take the next host's next row, attempt it, repeat."""
+        loop = asyncio.get_running_loop()
+        while True:
+            taken = self._ready.take(self._limit)
+            if taken is None:
+                waiter = loop.create_future()
+                self._idle.append(waiter)
+                await waiter
+                continue
+            host, item = taken
+            if len(self._ready) < self._low_water and (self._more_due or host in self._capped):
+                self._wake.set()
+            try:
+                if self._clock() > item.send_by:
+                    # Waited so long its lock may end mid-attempt: let a later claim take it.
+                    self._to_unlock.append(item.row.id)
+                    self._flush_needed.set()
+                else:
+                    await self._attempt(item)
+            finally:
+                self._claimed.discard(item.row.id)
+                self._ready.done(host)
+                if self._idle and len(self._ready):
+                    self._wake_workers(1)
+
+    async def _attempt(self, item: _Claimed) -> None:
+        row = item.row
         try:
             pinned = await self._pinner.pin(row.inbox)
         except UnsafeAddress as exc:
@@ -281,23 +405,21 @@ class DeliveryQueue:
         except FetchError as exc:
             self._finish(row, status=None, error=f"{exc.reason}: {exc.detail}"[:500])
             return
-        headers = await asyncio.get_running_loop().run_in_executor(
-            self._signer, sign_request, "POST", row.inbox, body, key[0], key[1], datetime.now(UTC)
-        )
-        # sign_request's Host header names the inbox's host, not the pinned address.
-        headers["Content-Type"] = CONTENT_TYPE
-        headers["User-Agent"] = USER_AGENT
+        headers = (await item.signed)[item.index]
+        if isinstance(headers, str):
+            self._finish(row, status=None, error=headers, final=True)
+            return
         try:
-            async with asyncio.timeout(self.settings.timeout):
-                async with self.session.post(
-                    pinned.url,
-                    data=body,
-                    headers=headers,
-                    allow_redirects=False,
-                    server_hostname=pinned.server_hostname,
-                ) as resp:
-                    await resp.read()
-                    status, retry_after = resp.status, resp.headers.get("Retry-After")
+            async with self.session.post(
+                pinned.url,
+                data=item.body,
+                headers=headers,
+                allow_redirects=False,
+                server_hostname=pinned.server_hostname,
+                timeout=self._timeout,
+            ) as resp:
+                await resp.read()
+                status, retry_after = resp.status, resp.headers.get("Retry-After")
         except TimeoutError:
             self._finish(row, status=None, error="timed out")
         except (aiohttp.ClientError, OSError) as exc:
@@ -353,11 +475,18 @@ class DeliveryQueue:
         if health.unavailable and not was_unavailable:
             log.warning("host %s has failed for too long: marked unavailable", host)
             self._to_skip.add(host)
+        if self._ready.waiting(host) and self._limit(host) == 0:
+            # Unlocked before the flush skips the host's queued rows, in the same flush.
+            self._give_back(host)
 
     def _set_health(self, health: HostHealth) -> None:
         self._health[health.host] = health
         self._dirty[health.host] = health
         self._note_tripped(health)
+        if self._ready.waiting(health.host):
+            # Its limit may have risen (breaker closed): more workers may take its rows.
+            self._ready.requeue(health.host)
+            self._wake_workers(self.settings.per_host)
 
     def _note_tripped(self, health: HostHealth) -> None:
         if health.unavailable or health.consecutive_failures >= self.settings.breaker.threshold:
@@ -377,8 +506,8 @@ class DeliveryQueue:
             ):
                 self._probing.add(host)
                 task = asyncio.create_task(self._probe(health))
-                self._tasks.add(task)
-                task.add_done_callback(self._tasks.discard)
+                self._probes.add(task)
+                task.add_done_callback(self._probes.discard)
 
     async def _probe(self, health: HostHealth) -> None:
         """A GET of the host's NodeInfo links: any answer below 500 means it is back."""
@@ -422,11 +551,15 @@ class DeliveryQueue:
             await self.flush()
 
     async def flush(self) -> None:
-        """Write buffered results and host health in one transaction."""
-        results, self._results = self._results, []
-        hosts, self._dirty = list(self._dirty.values()), {}
-        skip, self._to_skip = self._to_skip, set()
-        await self.store.record(results, hosts, self._clock())
-        for host in skip:
-            skipped = await self.store.skip_host(host, self._clock())
-            log.warning("skipped %d queued deliveries to unavailable host %s", skipped, host)
+        """Write buffered results and host health, and unlock rows given back, in one transaction."""
+        # One flush at a time: when a caller's flush returns, whatever was buffered before it
+        # was called is written, even if the flusher had taken it a moment earlier.
+        async with self._flushing:
+            results, self._results = self._results, []
+            hosts, self._dirty = list(self._dirty.values()), {}
+            skip, self._to_skip = self._to_skip, set()
+            unlock, self._to_unlock = self._to_unlock, []
+            await self.store.record(results, hosts, self._clock(), unlock)
+            for host in skip:
+                skipped = await self.store.skip_host(host, self._clock())
+                log.warning("skipped %d queued deliveries to unavailable host %s", skipped, host)

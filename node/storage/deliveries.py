@@ -208,12 +208,22 @@ class DeliveryStore:
         return {r["id"]: (r["sender_id"], bytes(r["body"])) for r in rows}
 
     async def record(
-        self, results: Sequence[DeliveryResult], hosts: Sequence[HostRecord], now: float
+        self,
+        results: Sequence[DeliveryResult],
+        hosts: Sequence[HostRecord],
+        now: float,
+        unlock: Sequence[int] = (),
     ) -> None:
-        """Write a batch of attempt results and host health in one transaction."""
-        if not results and not hosts:
+        """Write attempt results and host health, and unlock rows given back, in one transaction."""
+        if not results and not hosts and not unlock:
             return
         async with self.db.transaction() as conn:
+            if unlock:
+                await conn.execute(
+                    f"UPDATE deliveries SET locked_until = NULL WHERE id IN ({_marks(unlock)})"
+                    " AND state = 'queued'",
+                    unlock,
+                )
             await conn.executemany(
                 "UPDATE deliveries SET state = ?, attempts = ?, next_attempt_at = ?,"
                 " last_status = ?, last_error = ?, locked_until = NULL, updated_at = ?"

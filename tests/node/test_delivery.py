@@ -204,13 +204,16 @@ async def test_network_errors_retry_and_open_the_breaker(start_node, aiohttp_ser
     assert health.open_until is not None and health.open_until > time.time() + 30
     # Attempts already in flight when it opened may still fail; after those, while the
     # breaker is open nothing more is tried, and healthy hosts are unaffected.
-    await wait_for(lambda: queue._in_flight.get(dead, 0) == 0)
+    await wait_for(lambda: queue.in_flight(dead) == 0)
     failures = queue.health(dead).consecutive_failures
     await enqueue_activity(app, node.pool, _note(node.pool.uri), actors)
     await wait_for(lambda: len(receiver.received) == 1)
     assert queue.health(dead).consecutive_failures == failures
+    await queue.flush()
     rows = [r for r in await _rows(app) if r["host"] == dead]
     assert all(r["state"] == "queued" and r["last_error"] for r in rows if r["attempts"])
+    # Rows claimed for it but not attempted when the breaker opened were given back.
+    assert all(r["locked_until"] is None for r in rows)
     # An inbound activity from the host closes the breaker.
     await mark_host_alive(app, dead)
     assert queue.health(dead).consecutive_failures == 0

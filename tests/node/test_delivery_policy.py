@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from node.delivery.breaker import BreakerPolicy, BreakerState, HostHealth
+from node.delivery.ready import ReadyRows
 from node.delivery.schedule import Outcome, RetryPolicy, classify_status, parse_retry_after
 
 
@@ -87,3 +89,61 @@ def test_host_failing_longer_than_the_limit_is_unavailable_until_it_answers():
     assert health.unavailable
     assert health.state(policy, start + 2 * 86400 + 2) is BreakerState.OPEN
     assert health.succeeded(start + 3 * 86400).unavailable is False
+
+
+# ---- claimed rows waiting for a worker (node.delivery.ready) --------------------------------
+
+
+def _drain(ready: ReadyRows[str], limit: Callable[[str], int]) -> list[str]:
+    """Take rows one at a time, finishing each before the next (one worker)."""
+    out = []
+    while (taken := ready.take(limit)) is not None:
+        host, item = taken
+        out.append(item)
+        ready.done(host)
+    return out
+
+
+def test_hosts_take_turns_one_row_at_a_time():
+    ready: ReadyRows[str] = ReadyRows()
+    for n in range(3):
+        ready.add("a", f"a{n}")
+    ready.add("b", "b0")
+    ready.add("c", "c0")
+    ready.add("c", "c1")
+    assert len(ready) == 6
+    assert _drain(ready, lambda _h: 4) == ["a0", "b0", "c0", "a1", "c1", "a2"]
+    assert len(ready) == 0 and ready.busy_hosts() == {}
+
+
+def test_a_host_never_has_more_in_flight_than_its_limit():
+    ready: ReadyRows[str] = ReadyRows()
+    for n in range(5):
+        ready.add("a", f"a{n}")
+    ready.add("b", "b0")
+    taken = []
+    while (got := ready.take(lambda h: 2 if h == "a" else 4)) is not None:
+        taken.append(got)
+    # Many idle workers: two of a's rows go out, then b's, and a waits for one to end.
+    assert taken == [("a", "a0"), ("b", "b0"), ("a", "a1")]
+    assert ready.busy("a") == 2 and ready.waiting("a") == 3
+    ready.done("a")
+    assert ready.take(lambda _h: 2) == ("a", "a2")
+    assert ready.take(lambda _h: 2) is None
+
+
+def test_rows_of_a_host_at_limit_zero_stay_until_dropped():
+    ready: ReadyRows[str] = ReadyRows()
+    ready.add("dead", "d0")
+    ready.add("dead", "d1")
+    ready.add("ok", "o0")
+    assert ready.take(lambda h: 0 if h == "dead" else 4) == ("ok", "o0")
+    assert ready.take(lambda h: 0 if h == "dead" else 4) is None
+    assert ready.drop("dead") == ["d0", "d1"]
+    assert len(ready) == 0 and ready.hosts() == []
+    # A host whose limit rises gets its turn back.
+    ready.add("slow", "s0")
+    assert ready.take(lambda _h: 0) is None
+    ready.requeue("slow")
+    assert ready.take(lambda _h: 1) == ("slow", "s0")
+    assert ready.drop_all() == []

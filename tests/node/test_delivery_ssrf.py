@@ -9,7 +9,9 @@ from typing import Any
 import aiohttp
 import pytest
 
+from federation.errors import UnsafeAddress
 from federation.httpsig import parse_signature_header
+from federation.pinning import AddressPinner
 from node.delivery import settings_from_config
 from node.delivery.queue import DeliveryQueue
 from node.storage import ActorStore, Database, DeliveryStore, DeliveryTarget
@@ -158,3 +160,49 @@ async def test_resolved_addresses_are_cached_for_a_while(queue_of, aiohttp_serve
     await wait_for(lambda: len(receiver.received) == 3)
     assert dns.asked == ["peer.example"]
 
+
+
+async def test_each_origin_is_checked_once_per_ttl_and_refusals_are_never_cached():
+    checked: list[str] = []
+
+    def policy(ip: Any) -> str | None:
+        checked.append(str(ip))
+        return "private address" if ip.is_private else None
+
+    now = [0.0]
+    pinner = AddressPinner(is_forbidden=policy, cache_ttl=60.0, clock=lambda: now[0],
+                           resolver=fake_dns({"peer.example": ["93.184.215.14"]}))
+    first = await pinner.pin("https://peer.example/users/a/inbox")
+    second = await pinner.pin("https://peer.example/users/b/inbox?x=1")
+    assert checked == ["93.184.215.14"]  # one check for both paths
+    assert str(second.url) == "https://93.184.215.14/users/b/inbox?x=1"
+    assert (second.host_header, second.server_hostname) == ("peer.example", "peer.example")
+    assert first.address == second.address
+    # Credentials or another port are another origin: checked (and refused) on their own.
+    with pytest.raises(UnsafeAddress):
+        await pinner.pin("https://user:pw@peer.example/inbox")
+    for _ in range(2):
+        with pytest.raises(UnsafeAddress):
+            await pinner.pin("http://10.0.0.1:8080/inbox")
+    assert checked == ["93.184.215.14", "10.0.0.1", "10.0.0.1"]
+    now[0] = 61.0  # the TTL is over: checked again
+    await pinner.pin("https://peer.example/users/c/inbox")
+    assert checked[-1] == "93.184.215.14" and len(checked) == 4
+    # An address literal is an origin like any other: one check for many inboxes on it.
+    for n in range(3):
+        pinned = await pinner.pin(f"http://93.184.215.15:8080/users/{n}/inbox")
+    assert checked[4:] == ["93.184.215.15"]
+    assert str(pinned.url) == "http://93.184.215.15:8080/users/2/inbox"
+
+
+async def test_without_a_ttl_every_pin_is_checked():
+    checked: list[str] = []
+
+    def policy(ip: Any) -> str | None:
+        checked.append(str(ip))
+        return None
+
+    pinner = AddressPinner(is_forbidden=policy, resolver=fake_dns({"p.example": ["93.184.215.14"]}))
+    for path in ("a", "b"):
+        await pinner.pin(f"https://p.example/{path}")
+    assert checked == ["93.184.215.14", "93.184.215.14"]
