@@ -92,6 +92,7 @@ class FloodRun:
     same_final: bool
     counted: int
     setup: float
+    relays: int
 
 
 async def _seed(data_dir: Path, pool_uri: str, names: list[str], peers: list[str], flood: str,
@@ -230,9 +231,14 @@ def network(nodes: int, members: int, *, voting_seconds: int, concurrency: int =
             except AssertionError:
                 pass
             finals = [tally(p).get("result") or {} for p in procs]
+            # The pools' relaying Announces (each to the other nodes-1 pools); the proposal's
+            # own Announce on the first node is not one.
+            relays = sum(int(p.query("SELECT COUNT(*) AS n FROM objects WHERE local = 1"
+                                     " AND type = 'Announce'")[0]["n"]) for p in procs) - 1
             return FloodRun(nodes, len(voters), len(statuses), last_ballot - t0, running,
                             final_after_close, final_after_last,
-                            final_after_close is not None, int(finals[0].get("participation", 0)), setup)
+                            final_after_close is not None, int(finals[0].get("participation", 0)), setup,
+                            relays)
         finally:
             for proc in procs:
                 proc.stop()
@@ -253,7 +259,8 @@ def run(sizes: Sizes) -> list[Row]:
         a = result.running_same
         rows.append(Row(NAME, "last ballot -> every node's running tally counts every ballot, same counts",
                         a, "s", "< 2 s", None if a is None else a < 2,
-                        f"{where}; cast in {result.casting:.1f} s"
+                        f"{where}; cast in {result.casting:.1f} s; relayed in {result.relays} Announces "
+                        f"({result.relays * (result.nodes - 1)} signed deliveries)"
                         if a is not None else f"not available: not reached ({where})"))
         b = result.final_after_close
         rows.append(Row(NAME, "closesAt -> same final result on all nodes", b, "s", "", None,
