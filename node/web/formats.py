@@ -23,6 +23,7 @@ _UNITS = {"d": 86400, "day": 86400, "days": 86400, "h": 3600, "hour": 3600, "hou
           "s": 1, "sec": 1, "secs": 1, "second": 1, "seconds": 1}
 _PART = re.compile(r"([0-9]{1,7})\s*([a-z]+)")
 MAX_PERIOD = timedelta(days=366)
+MAX_MONEY = 2**53 - 1
 
 
 def money_amount(raw: str, currency: str, *, allow_zero: bool = False) -> int | None:
@@ -35,6 +36,8 @@ def money_amount(raw: str, currency: str, *, allow_zero: bool = False) -> int | 
     except InvalidOperation:
         return None
     if value != value.to_integral_value() or value < 0 or (value == 0 and not allow_zero):
+        return None
+    if value > MAX_MONEY:  # signed documents hold only JSON-safe integers (docs/GOVERNANCE.md)
         return None
     return int(value)
 

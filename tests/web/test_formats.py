@@ -48,6 +48,8 @@ def test_money_is_integer_minor_units() -> None:
     assert money_amount("1.234", "EUR") is None and money_amount("-1", "EUR") is None
     assert money_amount("0", "EUR") is None and money_amount("0", "EUR", allow_zero=True) == 0
     assert money_amount("１２", "EUR") is None and money_amount("٣", "EUR") is None
+    assert money_amount("90071992547409.91", "EUR") == 2**53 - 1
+    assert money_amount("90071992547409.92", "EUR") is None  # beyond JSON's safe integers
     assert money_amount("1e3", "EUR") is None and money_amount("", "EUR") is None
     assert money_input(1250, "EUR") == "12.50" and money_input(500, "JPY") == "500"
     assert money_input(5, "BHD") == "0.005"
