@@ -95,7 +95,7 @@ async def start_remote(aiohttp_server: Any) -> FakeRemote:
         return web.Response(text=json.dumps(actor.document()), content_type=AP)
 
     async def inbox(request: web.Request) -> web.Response:
-        holder[0].posts.append(await request.json(content_type=None))
+        holder[0].posts.append(json.loads(await request.read()))
         return web.Response(status=202)
 
     app.router.add_get("/users/{name}", actor_doc)
