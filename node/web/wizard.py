@@ -6,12 +6,11 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
-from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 
 from governance import AdmissionPolicy, Bylaws, GovernanceError, Threshold
-from governance.money import minor_units
 from node.urls import USERNAME_RULE
+from node.web.formats import money_amount
 
 __all__ = [
     "ADMISSIONS",
@@ -72,18 +71,6 @@ def _threshold(raw: str) -> Threshold | None:
     return Threshold.more_than(value) if comparator == "more_than" else Threshold.at_least(value)
 
 
-def _money(raw: str, currency: str) -> int | None:
-    text = raw.strip().replace(",", ".") or "0"
-    try:
-        amount = Decimal(text)
-    except InvalidOperation:
-        return None
-    scaled = amount * (10 ** minor_units(currency))
-    if not amount.is_finite() or scaled != scaled.to_integral_value():
-        return None
-    return int(scaled)
-
-
 def parse_pool_form(form: Mapping[str, str]) -> PoolForm:
     """Check every field, then let governance ``Bylaws`` validate the whole; nothing is stored."""
     keys = ("name", "handle", "purpose", "currency", "threshold", "quorum", "admission",
@@ -115,13 +102,13 @@ def parse_pool_form(form: Mapping[str, str]) -> PoolForm:
         errors["admission"] = "Choose how new members are admitted."
     min_share = None
     if "currency" not in errors:
-        min_share = _money(values["min_share"], currency)
-        if min_share is None or min_share < 0:
+        min_share = money_amount(values["min_share"] or "0", currency, allow_zero=True)
+        if min_share is None:
             errors["min_share"] = (
                 f"Enter an amount in {currency}, e.g. 20 or 12.50 (0 for no minimum share)."
             )
     days = values["voting_days"] or "7"
-    if not days.isdigit() or not 1 <= int(days) <= 90:
+    if not (days.isascii() and days.isdigit()) or not 1 <= int(days) <= 90:
         errors["voting_days"] = "Voting lasts between 1 and 90 days."
     if errors:
         return result

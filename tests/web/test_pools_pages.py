@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from node.appkeys import ACTORS, TOKENS
 from node.pools import load_bylaws
 from tests.web.helpers import HTML, csrf_of, page, post_form, set_password, sign_in
@@ -72,6 +74,22 @@ async def test_wizard_errors_are_shown_next_to_fields_and_nothing_is_stored(clie
     assert len(await client.app[ACTORS].all("pool")) == before
     money = await post_form(client, "/create-pool", {**WIZARD, "min_share": "12.505"}, status=422)
     assert 'id="min_share-error"' in await money.text()
+
+
+@pytest.mark.parametrize(("field", "value"), [
+    ("min_share", "9" * 30),  # beyond what a signed document holds exactly
+    ("min_share", "1e3"),
+    ("min_share", "-5"),
+    ("min_share", "NaN"),
+    ("voting_days", "\u00b2"),  # a digit to str.isdigit, not to int()
+    ("voting_days", "7.5"),
+])
+async def test_wizard_refuses_odd_numbers_with_a_field_error(client, field, value) -> None:
+    await signed_in(client)
+    before = len(await client.app[ACTORS].all("pool"))
+    response = await post_form(client, "/create-pool", {**WIZARD, field: value}, status=422)
+    assert f'id="{field}-error"' in await response.text()
+    assert len(await client.app[ACTORS].all("pool")) == before
 
 
 async def test_wizard_refuses_a_taken_name_with_409(client) -> None:
