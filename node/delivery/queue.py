@@ -306,6 +306,8 @@ class DeliveryQueue:
                 continue
             taken[row.host] = taken.get(row.host, 0) + 1
             start.append(row)
+        # A host that got its whole share may have more due rows than one claim takes.
+        self._capped |= {h for h, n in taken.items() if n >= 2 * self.settings.per_host}
         if extra:
             await self.store.unlock(extra)
         missing = [r.activity_id for r in start if r.activity_id not in self._bodies]

@@ -141,3 +141,14 @@ async def test_rows_waiting_for_a_host_whose_breaker_opens_are_given_back(queues
     # goes back to the queue instead of waiting in memory (locked) until the breaker closes.
     assert sum(r["attempts"] for r in rows) == 2
     assert all(r["state"] == "queued" and r["locked_until"] is None for r in rows), [(r["id"], r["state"], r["attempts"], r["locked_until"]) for r in rows]
+
+
+async def test_a_host_with_more_rows_than_one_claim_takes_gets_them_without_waiting_for_a_poll(
+    queues, aiohttp_server
+):
+    receiver = await start_receiver(aiohttp_server, Receiver())
+    # Two rows per claim for this host; the next poll would be a minute away.
+    setup, queue = await queues(delivery_per_host=1, delivery_poll_interval=60.0)
+    await _enqueue(setup, queue, receiver, 12)
+    await wait_for(lambda: len(receiver.received) == 12)
+    assert sorted(r.body for r in receiver.received) == sorted(b'{"n":%d}' % n for n in range(12))
