@@ -27,20 +27,19 @@ from datetime import UTC, datetime
 import aiohttp
 
 from federation.errors import FetchError, UnsafeAddress
-from federation.httpsig import PrivateKey, sign_request
+from federation.httpsig import PrivateKey
 from federation.keys import load_private_key_pem
 from federation.pinning import AddressPinner, Resolver, system_resolver
 from node.delivery.breaker import BreakerPolicy, BreakerState, HostHealth
 from node.delivery.ready import ReadyRows
 from node.delivery.schedule import Outcome, RetryPolicy, classify_status, parse_retry_after
+from node.delivery.sending import USER_AGENT, Signed, post, probe, sign_chunk
 from node.storage import ActorStore, ClaimedDelivery, DeliveryResult, DeliveryStore
 
 __all__ = ["USER_AGENT", "DeliveryQueue", "DeliverySettings"]
 
 log = logging.getLogger("poolnode.delivery")
 
-USER_AGENT = "poolnode/0.1 (+https://codeberg.org/poolnode)"
-CONTENT_TYPE = "application/activity+json"
 _FLUSH_BATCH = 256
 _BODY_CACHE = 256
 _DNS_TTL = 60.0
@@ -48,10 +47,6 @@ _SIGN_CHUNK = 8
 """Rows signed per job in the signing threads: one wake-up of the event loop per chunk."""
 _SEND_MARGIN = 30.0
 """A claimed row is sent only while its lock has a whole attempt plus this much left."""
-
-Signed = dict[str, str] | str
-"""A row's request headers, or why it could not be signed."""
-
 
 @dataclass(frozen=True, slots=True)
 class DeliverySettings:
@@ -81,22 +76,6 @@ class _Claimed:
     signed: asyncio.Future[list[Signed]]
     index: int
     send_by: float
-
-
-def _sign_chunk(jobs: list[tuple[str, bytes, str, PrivateKey]], now: datetime) -> list[Signed]:
-    """Sign each (inbox, body, key id, key) POST as ``sign_request`` does (in a thread)."""
-    out: list[Signed] = []
-    for inbox, body, key_id, key in jobs:
-        try:
-            headers = sign_request("POST", inbox, body, key_id, key, now)
-        except ValueError as exc:
-            out.append(f"cannot sign for this inbox: {exc}"[:500])
-            continue
-        # sign_request's Host header names the inbox's host, not the pinned address.
-        headers["Content-Type"] = CONTENT_TYPE
-        headers["User-Agent"] = USER_AGENT
-        out.append(headers)
-    return out
 
 
 class DeliveryQueue:
@@ -327,7 +306,7 @@ class DeliveryQueue:
         for first in range(0, len(jobs), _SIGN_CHUNK):
             chunk = jobs[first : first + _SIGN_CHUNK]
             signed = loop.run_in_executor(
-                self._signer, _sign_chunk,
+                self._signer, sign_chunk,
                 [(row.inbox, body, key[0], key[1]) for row, body, key in chunk], datetime.now(UTC),
             )
             for index, (row, body, _key) in enumerate(chunk):
@@ -411,23 +390,11 @@ class DeliveryQueue:
         if isinstance(headers, str):
             self._finish(row, status=None, error=headers, final=True)
             return
-        try:
-            async with self.session.post(
-                pinned.url,
-                data=item.body,
-                headers=headers,
-                allow_redirects=False,
-                server_hostname=pinned.server_hostname,
-                timeout=self._timeout,
-            ) as resp:
-                await resp.read()
-                status, retry_after = resp.status, resp.headers.get("Retry-After")
-        except TimeoutError:
-            self._finish(row, status=None, error="timed out")
-        except (aiohttp.ClientError, OSError) as exc:
-            self._finish(row, status=None, error=f"{type(exc).__name__}: {exc}"[:500])
+        answer = await post(self.session, pinned, item.body, headers, self._timeout)
+        if isinstance(answer, str):
+            self._finish(row, status=None, error=answer)
         else:
-            self._finish(row, status=status, retry_after=retry_after)
+            self._finish(row, status=answer[0], retry_after=answer[1])
 
     def _finish(
         self,
@@ -514,24 +481,8 @@ class DeliveryQueue:
     async def _probe(self, health: HostHealth) -> None:
         """A GET of the host's NodeInfo links: any answer below 500 means it is back."""
         url = health.origin + "/.well-known/nodeinfo"
-        error: str | None = None
         try:
-            pinned = await self._pinner.pin(url)
-            async with asyncio.timeout(self.settings.timeout):
-                async with self.session.get(
-                    pinned.url,
-                    headers={"Host": pinned.host_header},
-                    allow_redirects=False,
-                    server_hostname=pinned.server_hostname,
-                ) as resp:
-                    if resp.status >= 500:
-                        error = f"HTTP {resp.status}"
-        except FetchError as exc:
-            error = f"{exc.reason}: {exc.detail}"[:500]
-        except TimeoutError:
-            error = "timed out"
-        except (aiohttp.ClientError, OSError) as exc:
-            error = f"{type(exc).__name__}: {exc}"[:500]
+            error = await probe(self.session, self._pinner, url, self.settings.timeout)
         finally:
             self._probing.discard(health.host)
         self._host_result(health.host, url, self._clock(), error)

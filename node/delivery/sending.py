@@ -1,0 +1,87 @@
+"""One delivery's I/O: signing claimed rows in a thread, POSTing one, probing a host.
+
+Each function turns the failures it expects into a short message for the row or the host
+(stored, shown to operators); the workers in ``node.delivery.queue`` decide what they mean.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime
+
+import aiohttp
+
+from federation.errors import FetchError
+from federation.httpsig import PrivateKey, sign_request
+from federation.pinning import AddressPinner, PinnedURL
+
+__all__ = ["CONTENT_TYPE", "USER_AGENT", "Signed", "post", "probe", "sign_chunk"]
+
+USER_AGENT = "poolnode/0.1 (+https://codeberg.org/poolnode)"
+CONTENT_TYPE = "application/activity+json"
+
+Signed = dict[str, str] | str
+"""A row's request headers, or why it could not be signed."""
+
+
+def sign_chunk(jobs: list[tuple[str, bytes, str, PrivateKey]], now: datetime) -> list[Signed]:
+    """Sign each (inbox, body, key id, key) POST as ``sign_request`` does (run in a thread)."""
+    out: list[Signed] = []
+    for inbox, body, key_id, key in jobs:
+        try:
+            headers = sign_request("POST", inbox, body, key_id, key, now)
+        except ValueError as exc:
+            out.append(f"cannot sign for this inbox: {exc}"[:500])
+            continue
+        # sign_request's Host header names the inbox's host, not the pinned address.
+        headers["Content-Type"] = CONTENT_TYPE
+        headers["User-Agent"] = USER_AGENT
+        out.append(headers)
+    return out
+
+
+async def post(
+    session: aiohttp.ClientSession,
+    pinned: PinnedURL,
+    body: bytes,
+    headers: dict[str, str],
+    limits: aiohttp.ClientTimeout,
+) -> tuple[int, str | None] | str:
+    """POST to the checked address within ``limits``: (status, Retry-After), or what went wrong."""
+    try:
+        async with session.post(
+            pinned.url,
+            data=body,
+            headers=headers,
+            allow_redirects=False,
+            server_hostname=pinned.server_hostname,
+            timeout=limits,
+        ) as resp:
+            await resp.read()
+            return resp.status, resp.headers.get("Retry-After")
+    except TimeoutError:
+        return "timed out"
+    except (aiohttp.ClientError, OSError) as exc:
+        return f"{type(exc).__name__}: {exc}"[:500]
+
+
+async def probe(
+    session: aiohttp.ClientSession, pinner: AddressPinner, url: str, seconds: float
+) -> str | None:
+    """GET ``url`` (a host's NodeInfo links) within ``seconds``: None if it answers below 500."""
+    try:
+        pinned = await pinner.pin(url)
+        async with asyncio.timeout(seconds):
+            async with session.get(
+                pinned.url,
+                headers={"Host": pinned.host_header},
+                allow_redirects=False,
+                server_hostname=pinned.server_hostname,
+            ) as resp:
+                return f"HTTP {resp.status}" if resp.status >= 500 else None
+    except FetchError as exc:
+        return f"{exc.reason}: {exc.detail}"[:500]
+    except TimeoutError:
+        return "timed out"
+    except (aiohttp.ClientError, OSError) as exc:
+        return f"{type(exc).__name__}: {exc}"[:500]
