@@ -159,6 +159,22 @@ class Roster:
                 raise NotPermitted("not_permitted", "only a steward may admit members")
         return self._admit(person, at, bylaws)
 
+    def reject(self, person: str, at: datetime, bylaws: Bylaws, *, by: str) -> Roster:
+        """A steward turns an application down (open or steward policy); they may apply again.
+
+        Under the member-vote policy the admission proposal decides, so no one person may.
+        A share the applicant already paid is refunded through the ledger, as on leaving.
+        """
+        if bylaws.admission is AdmissionPolicy.VOTE:
+            raise NotPermitted("admission_needs_vote", "admission is decided by a member vote")
+        steward = self.entries.get(by)
+        if steward is None or steward.state is not MemberState.MEMBER or not steward.has(Role.STEWARD):
+            raise NotPermitted("not_permitted", "only a steward may turn an application down")
+        entry = self.entries.get(person)
+        if entry is None or entry.state is not MemberState.APPLICANT:
+            raise RuleViolation("not_an_applicant", "only an applicant can be turned down")
+        return self._with(Membership(entry.person, MemberState.LEFT, utc(at)))
+
     def admit_by_vote(
         self, proposal: Proposal, result: Tally, at: datetime, bylaws: Bylaws
     ) -> Roster:

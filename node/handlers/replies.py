@@ -32,9 +32,10 @@ async def enqueue_activity(
 
 
 async def reply(
-    app: web.Application, sender: ActorRecord, kind: str, obj: Any, to: str
+    app: web.Application, sender: ActorRecord, kind: str, obj: Any, to: str,
+    *, summary: str | None = None,
 ) -> dict[str, Any]:
-    """Store ``{kind} obj`` in the sender's outbox and enqueue it for ``to``."""
+    """Store ``{kind} obj`` in the sender's outbox and enqueue it for ``to`` (``summary``: why)."""
     published = now_iso()
     activity: dict[str, Any] = {
         "@context": AS_CONTEXT,
@@ -45,6 +46,8 @@ async def reply(
         "to": [to],
         "published": published,
     }
+    if summary:
+        activity["summary"] = summary
     await app[OBJECTS].put_local_activity(sender.id, activity, None, published)
     await enqueue_activity(app, sender, activity, [to])
     return activity

@@ -94,7 +94,9 @@ async def governance_outbox(
                 if kind == "Accept":
                     await membership.accept_join(app, pool, owner.uri, target_id, now)
                 else:
-                    await membership.reject_join(app, pool, owner.uri, target_id, now)
+                    reason = activity.get("summary")
+                    await membership.reject_join(app, pool, owner.uri, target_id, now,
+                                                 reason[:500] if isinstance(reason, str) else None)
                 break
     return prepared
 

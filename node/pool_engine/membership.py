@@ -7,7 +7,7 @@ from typing import Any
 
 from aiohttp import web
 
-from governance import AdmissionPolicy, GovernanceError, MemberState, NotPermitted, Roster
+from governance import AdmissionPolicy, GovernanceError, MemberState, Roster
 from node.errors import NotFound
 from node.pool_engine.common import iso, pool_lock, roster_of, store
 from node.storage import ActorRecord
@@ -27,8 +27,7 @@ async def _answer(app: web.Application, pool: ActorRecord, kind: str, join_id: s
     from node.handlers.replies import reply
 
     obj: object = join_id or {"type": "Join", "actor": person, "object": pool.uri}
-    activity = await reply(app, pool, kind, obj, person)
-    del activity, reason
+    await reply(app, pool, kind, obj, person, summary=reason)
 
 
 def share_claim(value: object) -> dict[str, Any] | None:
@@ -113,27 +112,26 @@ async def admit(app: web.Application, pool: ActorRecord, person: str, at: dateti
 
 
 async def reject_join(
-    app: web.Application, pool: ActorRecord, steward: str, join_id: str, at: datetime
+    app: web.Application, pool: ActorRecord, steward: str, join_id: str, at: datetime,
+    reason: str | None = None,
 ) -> str:
-    """A steward turns an application down; the person may apply again later."""
-    roster, _, _ = await roster_of(app, pool)
-    entry = roster.get(steward)
-    if entry is None or "steward" not in {r.value for r in entry.roles} or not roster.is_member(steward):
-        raise NotPermitted("not_permitted", "only a steward may turn an application down")
+    """A steward turns an application down; the pool's Reject carries ``reason``.
+
+    The person may apply again later; a share they already paid is refunded.
+    """
     person = await store(app).person_of_join(pool.id, join_id)
-    if person is None or roster.is_member(person):
+    if person is None:
         raise NotFound("no pending Join with this id")
-    await store(app).set_membership(pool.id, person, state="left", roles=(), at=iso(at))
-    await _answer(app, pool, "Reject", join_id, person)
+    async with pool_lock(app, pool):
+        roster, bylaws, _ = await roster_of(app, pool)
+        roster.reject(person, at, bylaws, by=steward)
+        await store(app).set_membership(pool.id, person, state="left", roles=(), at=iso(at))
+    await _refund(app, pool, person, at)
+    await _answer(app, pool, "Reject", join_id, person, reason)
     return person
 
 
-async def leave(app: web.Application, pool: ActorRecord, person: str, at: datetime) -> None:
-    """A member leaves; their capital is refunded when the fund covers it."""
-    async with pool_lock(app, pool):
-        roster, _, _ = await roster_of(app, pool)
-        roster = roster.leave(person, at)
-        await store(app).set_membership(pool.id, person, state="left", roles=(), at=iso(at))
+async def _refund(app: web.Application, pool: ActorRecord, person: str, at: datetime) -> None:
     from governance import refund
     from node.pool_engine.ledger import book
 
@@ -143,6 +141,15 @@ async def leave(app: web.Application, pool: ActorRecord, person: str, at: dateti
     except GovernanceError as exc:
         if exc.code not in ("nothing_to_refund", "overdraft"):
             raise
+
+
+async def leave(app: web.Application, pool: ActorRecord, person: str, at: datetime) -> None:
+    """A member leaves; their capital is refunded when the fund covers it."""
+    async with pool_lock(app, pool):
+        roster, _, _ = await roster_of(app, pool)
+        roster = roster.leave(person, at)
+        await store(app).set_membership(pool.id, person, state="left", roles=(), at=iso(at))
+    await _refund(app, pool, person, at)
 
 
 async def expel(app: web.Application, pool: ActorRecord, proposal: object, result: object,

@@ -47,6 +47,13 @@ def test_found_apply_pay_admit_leave() -> None:
     assert r.state_of(B) is MemberState.APPLICANT
 
 
+def test_a_steward_turns_an_applicant_down_and_they_may_apply_again() -> None:
+    for policy in (STEWARD, OPEN):
+        r = founded().apply(B, at(1)).reject(B, at(2), policy, by=A)
+        assert r.state_of(B) is MemberState.LEFT and not r.is_member(B)
+        assert r.apply(B, at(3)).state_of(B) is MemberState.APPLICANT
+
+
 def test_open_policy_admits_without_steward() -> None:
     r = founded().apply(B, at(1)).admit(B, at(1), OPEN)
     assert r.is_member(B)
@@ -64,6 +71,11 @@ def test_open_policy_admits_without_steward() -> None:
         (lambda r: r.apply(B, at(1)).admit(B, at(2), VOTE, by=A), "admission_needs_vote", 403),
         (lambda r: r.admit(B, at(2), OPEN), "not_an_applicant", 422),
         (lambda r: r.admit(A, at(2), OPEN), "already_member", 409),
+        (lambda r: r.apply(B, at(1)).reject(B, at(2), VOTE, by=A), "admission_needs_vote", 403),
+        (lambda r: r.apply(B, at(1)).reject(B, at(2), STEWARD, by=C), "not_permitted", 403),
+        (lambda r: r.apply(B, at(1)).apply(C, at(1)).reject(B, at(2), OPEN, by=C), "not_permitted", 403),
+        (lambda r: r.reject(A, at(2), STEWARD, by=A), "not_an_applicant", 422),
+        (lambda r: r.reject(B, at(2), STEWARD, by=A), "not_an_applicant", 422),
         (lambda r: r.apply(B, at(1)).record_share(B, 10, by=B), "not_permitted", 403),
         (lambda r: r.apply(B, at(1)).record_share(B, 0, by=A), "invalid_amount", 422),
         (lambda r: r.record_share(B, 10, by=A), "not_a_member", 422),

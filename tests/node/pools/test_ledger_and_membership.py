@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 
 from governance import AdmissionPolicy
 from node.accounts import create_member, issue_token
-from node.appkeys import ACTORS, TOKENS
+from node.appkeys import ACTORS, OBJECTS, TOKENS
 from node.pool_engine import close_due
 from node.pool_engine.common import store
 from node.pools import load_bylaws
@@ -117,3 +117,43 @@ async def test_leave_refunds_capital(client, node) -> None:  # type: ignore[no-u
     entries = await _entries(client)
     assert entries[0]["entryKind"] == "refund"
     assert replay_documents("EUR", entries).fund == 0
+
+
+async def _pool_outbox(client) -> list[dict]:  # type: ignore[no-untyped-def,type-arg]
+    pool = await client.app[ACTORS].get("commons", "pool")
+    items = (await client.app[OBJECTS].collection_page(pool.id, "outbox", before=None, limit=20)).items
+    documents = await client.app[OBJECTS].documents(items)
+    return [documents[uri] for uri in items if uri in documents]
+
+
+async def test_steward_turns_an_applicant_down_with_a_reason(client, node) -> None:  # type: ignore[no-untyped-def]
+    carol, token = await _carol(client, node)
+    join = await (await post(client, "carol", token, {"type": "Join", "object": POOL})).json()
+    await post(client, "admin", node.admin_token, {"type": "LedgerEntry", "pool": POOL,
+               "entryKind": "contribution", "person": carol.uri, "amount": 400})
+    reject = {"type": "Reject", "object": join["id"], "summary": "We only take neighbours."}
+    refused = await post(client, "alice", node.alice_token, reject)
+    assert refused.status == 403 and (await refused.json())["code"] == "not_permitted"
+    assert await _state(client, carol.uri) == "applicant"
+
+    assert (await post(client, "admin", node.admin_token, reject)).status == 201
+    assert await _state(client, carol.uri) == "left"
+    (answer,) = [a for a in await _pool_outbox(client) if a["type"] == "Reject"]
+    assert answer["object"] == join["id"] and answer["to"] == [carol.uri]
+    assert answer["summary"] == "We only take neighbours."
+    entries = await _entries(client)
+    assert entries[0]["entryKind"] == "refund" and replay_documents("EUR", entries).fund == 0
+    again = await post(client, "admin", node.admin_token, reject)
+    assert again.status == 422 and (await again.json())["code"] == "not_an_applicant"
+    assert (await post(client, "carol", token, {"type": "Join", "object": POOL})).status == 201
+    assert await _state(client, carol.uri) == "applicant"
+
+
+async def test_under_a_member_vote_no_steward_turns_an_applicant_down(client, node) -> None:  # type: ignore[no-untyped-def]
+    await _set_admission(client, AdmissionPolicy.VOTE)
+    carol, token = await _carol(client, node)
+    join = await (await post(client, "carol", token, {"type": "Join", "object": POOL})).json()
+    refused = await post(client, "admin", node.admin_token, {"type": "Reject", "object": join["id"]})
+    assert refused.status == 403 and (await refused.json())["code"] == "admission_needs_vote"
+    assert await _state(client, carol.uri) == "applicant"
+    assert not [a for a in await _pool_outbox(client) if a["type"] == "Reject"]
