@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import aiosqlite
 
@@ -57,9 +57,11 @@ class StoredBallot:
     attested_by: str | None
 
 
-@dataclass(frozen=True, slots=True)
-class CountedBallot:
-    """The fields of a stored ballot a count reads, as stored; ``choice`` is still JSON text."""
+class CountedBallot(NamedTuple):
+    """The fields of a stored ballot a count reads, as stored; ``choice`` is still JSON text.
+
+    A tuple rather than a frozen dataclass: one is built per ballot of a recount.
+    """
 
     id: str
     voter: str
@@ -209,6 +211,11 @@ class GovernanceStore:
         row = await self.db.fetchone("SELECT * FROM proposals WHERE uri = ?", (uri,))
         return _proposal(row) if row else None
 
+    async def proposal_row_id(self, uri: str) -> int | None:
+        """A proposal's row id by its id, without reading (or decoding) its documents."""
+        row = await self.db.fetchone("SELECT id FROM proposals WHERE uri = ?", (uri,))
+        return int(row["id"]) if row else None
+
     async def proposal_by_source(self, source_uri: str) -> StoredProposal | None:
         """The proposal opened from a member's draft."""
         row = await self.db.fetchone("SELECT * FROM proposals WHERE source_uri = ?", (source_uri,))
@@ -317,7 +324,7 @@ class GovernanceStore:
             " FROM ballots WHERE proposal_id = ? ORDER BY id",
             (proposal_id,),
         )
-        return [CountedBallot(r[0], r[1], r[2], r[3]) for r in rows]
+        return [CountedBallot._make(r) for r in rows]
 
     async def count_ballots(self, proposal_id: int) -> int:
         """How many ballots of a proposal were accepted (changed votes included)."""

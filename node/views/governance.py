@@ -126,15 +126,21 @@ async def get_ballots(request: web.Request) -> web.Response:
     The inputs anyone can recount from (docs/PROTOCOL.md §Recounting a result): follow
     ``first`` and each page's ``next`` until a page has none.
     """
-    _, stored = await _proposal(request)
+    pool = await _pool(request)
     governance = store(request.app)
-    collection_id = stored.uri + "/ballots"
+    uri = f"{pool.uri}/proposals/{request.match_info['key']}"
+    # Only the row id: a page must not decode the proposal's documents (the electorate
+    # lists every member).
+    proposal_id = await governance.proposal_row_id(uri)
+    if proposal_id is None:
+        raise NotFound("no such proposal")
+    collection_id = uri + "/ballots"
     if not _paged(request):
-        total = await governance.count_ballots(stored.id)
+        total = await governance.count_ballots(proposal_id)
         return activity_response(request, collection_document(collection_id, total))
     limit = request.app[CONFIG].page_size
     before = _before(request)
-    rows = await governance.ballots_page(stored.id, limit=limit + 1, before=before)
+    rows = await governance.ballots_page(proposal_id, limit=limit + 1, before=before)
     return activity_response(request, keyset_page_document(
         collection_id, rows, limit=limit, before=before,
         item=lambda r: r.document, cursor=lambda r: r.id,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
 
 from node.pool_engine.common import store
@@ -60,3 +62,10 @@ async def test_a_voters_last_ballot(client, node) -> None:  # type: ignore[no-un
     last = await store(client.app).voter_ballot(stored.id, node.admin.uri)
     assert last is not None and last.uri == node.admin.uri + "/ballots/4"
     assert await store(client.app).voter_ballot(stored.id, "https://elsewhere.example/users/x") is None
+
+
+async def test_the_ballots_of_an_unknown_proposal_are_404(client, node) -> None:  # type: ignore[no-untyped-def]
+    for query in ("", "?page=true"):
+        resp = await client.get(f"/pools/commons/proposals/{uuid.uuid4()}/ballots{query}",
+                                headers={"Accept": "application/activity+json"})
+        assert resp.status == 404 and "no such proposal" in (await resp.json())["error"]
