@@ -14,6 +14,7 @@ import aiohttp
 from federation.errors import FetchError
 from federation.httpsig import PrivateKey, sign_request
 from federation.pinning import AddressPinner, PinnedURL
+from node.delivery.http1 import HTTP1Client
 
 __all__ = ["CONTENT_TYPE", "USER_AGENT", "Signed", "post", "probe", "sign_chunk"]
 
@@ -41,28 +42,14 @@ def sign_chunk(jobs: list[tuple[str, bytes, str, PrivateKey]], now: datetime) ->
 
 
 async def post(
-    session: aiohttp.ClientSession,
+    client: HTTP1Client,
     pinned: PinnedURL,
     body: bytes,
     headers: dict[str, str],
-    limits: aiohttp.ClientTimeout,
+    seconds: float,
 ) -> tuple[int, str | None] | str:
-    """POST to the checked address within ``limits``: (status, Retry-After), or what went wrong."""
-    try:
-        async with session.post(
-            pinned.url,
-            data=body,
-            headers=headers,
-            allow_redirects=False,
-            server_hostname=pinned.server_hostname,
-            timeout=limits,
-        ) as resp:
-            await resp.read()
-            return resp.status, resp.headers.get("Retry-After")
-    except TimeoutError:
-        return "timed out"
-    except (aiohttp.ClientError, OSError) as exc:
-        return f"{type(exc).__name__}: {exc}"[:500]
+    """POST to the checked address within ``seconds``: (status, Retry-After), or what went wrong."""
+    return await client.request("POST", pinned, headers, body, seconds=seconds)
 
 
 async def probe(

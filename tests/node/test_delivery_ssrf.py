@@ -13,6 +13,7 @@ from federation.errors import UnsafeAddress
 from federation.httpsig import parse_signature_header
 from federation.pinning import AddressPinner
 from node.delivery import settings_from_config
+from node.delivery.http1 import HTTP1Client
 from node.delivery.queue import DeliveryQueue
 from node.storage import ActorStore, Database, DeliveryStore, DeliveryTarget
 from tests.conftest import make_node
@@ -34,7 +35,7 @@ def fake_dns(table: dict[str, list[str]]) -> Any:
 
 @pytest.fixture
 async def queue_of(tmp_path):  # type: ignore[no-untyped-def]
-    """A DeliveryQueue on a fresh node, with a session that records every request started."""
+    """A DeliveryQueue on a fresh node, with a client that records every request started."""
     opened: list[tuple[DeliveryQueue, aiohttp.ClientSession, Database]] = []
 
     async def build(resolver: Any = None, **settings: Any):  # type: ignore[no-untyped-def]
@@ -44,15 +45,15 @@ async def queue_of(tmp_path):  # type: ignore[no-untyped-def]
         await db.open()
         requests: list[str] = []
 
-        async def on_start(_s: Any, _c: Any, params: aiohttp.TraceRequestStartParams) -> None:
-            requests.append(str(params.url))
+        class Recording(HTTP1Client):
+            async def request(self, method: str, pinned: Any, *args: Any, **kw: Any) -> Any:
+                requests.append(str(pinned.url))
+                return await super().request(method, pinned, *args, **kw)
 
-        trace = aiohttp.TraceConfig()
-        trace.on_request_start.append(on_start)
-        session = aiohttp.ClientSession(trace_configs=[trace])
+        session = aiohttp.ClientSession()
         extra = {"resolver": resolver} if resolver is not None else {}
         queue = DeliveryQueue(DeliveryStore(db), ActorStore(db), session,
-                              settings_from_config(setup.config), **extra)
+                              settings_from_config(setup.config), http=Recording(), **extra)
         await queue.start()
         opened.append((queue, session, db))
         return setup, queue, requests
