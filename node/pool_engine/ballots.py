@@ -7,11 +7,11 @@ from typing import Any
 
 from aiohttp import web
 
-from governance import Ballot, Change, Conflict, Proposal, check_ballot
+from governance import Ballot, Change, Conflict, GovernanceError, Proposal, check_ballot
 from governance.codec import datetime_from_str
 from node.errors import NotFound
 from node.pool_engine.common import iso, key_lookup, pool_lock, signed, store
-from node.pool_engine.tallies import note_ballot
+from node.pool_engine.tallies import OPENED, note_ballot, open_head, proposal_value
 from node.storage import ActorRecord
 from node.wire import (
     InvalidDocument,
@@ -41,7 +41,9 @@ async def cast(
         await verify_ballot(app, document)
     ballot = ballot_from_document(document)
     governance = store(app)
-    stored = await governance.proposal(ballot.proposal_id)
+    # An open proposal's head comes from memory; otherwise only its row id, pool and state are
+    # read: its documents are decoded once while it is open (proposal_value), not per ballot.
+    stored = open_head(app, ballot.proposal_id) or await governance.proposal_head(ballot.proposal_id)
     if stored is None:
         from node.floods import cast_in_flood  # a flood proposal's ballot, sent to its pool
 
@@ -51,24 +53,40 @@ async def cast(
     if attested_by is not None and attested_by != pool.uri:
         raise ProofRejected("proof rejected: only this pool's own attestations are accepted")
     async with pool_lock(app, pool):
-        known = await governance.ballot(stored.id, ballot.id)
-        if known is not None:
-            if known.ballot != ballot.to_dict():
-                raise Conflict("ballot_id_conflict", "another ballot was received with this id")
-            return Change.UNCHANGED
-        proposal = Proposal.from_dict(stored.proposal)
-        if stored.state == "closed" or not proposal.rule.is_open(at):
-            raise Conflict("proposal_closed", "the proposal is closed")
-        check_ballot(proposal.rule, proposal.electorate, ballot)
-        if ballot.cast_at > at.replace(microsecond=0) and (ballot.cast_at - at).total_seconds() > 300:
-            raise InvalidDocument("the ballot is dated in the future")
-        await governance.add_ballot(
+        if stored.state == "open" and open_head(app, stored.uri) is None and app.get(OPENED) is not None:
+            # Closed (or never kept) since it was looked up: read it again under the lock.
+            stored = await governance.proposal_head(stored.uri) or stored
+        proposal = await proposal_value(app, stored)
+        try:
+            if stored.state == "closed" or not proposal.rule.is_open(at):
+                raise Conflict("proposal_closed", "the proposal is closed")
+            check_ballot(proposal.rule, proposal.electorate, ballot)
+            if ballot.cast_at > at.replace(microsecond=0) and (ballot.cast_at - at).total_seconds() > 300:
+                raise InvalidDocument("the ballot is dated in the future")
+        except (GovernanceError, InvalidDocument):
+            # A ballot stored before is answered as a repeat, whatever changed since.
+            known = await governance.ballot(stored.id, ballot.id)
+            if known is None:
+                raise
+            return _repeat(known.ballot, ballot)
+        # The insert tells a repeat (same id) from a new ballot: no read before it.
+        if not await governance.add_ballot(
             stored.id, uri=ballot.id, voter_uri=ballot.voter, cast_at=iso(ballot.cast_at),
             ballot=ballot.to_dict(), document=document, attested_by=attested_by,
             received_at=iso(at),
-        )
+        ):
+            known = await governance.ballot(stored.id, ballot.id)
+            assert known is not None  # the unique (proposal_id, uri) refused the insert
+            return _repeat(known.ballot, ballot)
         await note_ballot(app, pool, stored, ballot.id, ballot)
     return Change.COUNTED
+
+
+def _repeat(known: dict[str, Any], ballot: Ballot) -> Change:
+    """A ballot id received again: no change if it is the same ballot, a conflict otherwise."""
+    if known != ballot.to_dict():
+        raise Conflict("ballot_id_conflict", "another ballot was received with this id")
+    return Change.UNCHANGED
 
 
 async def cast_poll_reply(

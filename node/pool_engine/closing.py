@@ -17,7 +17,7 @@ from aiohttp import web
 from governance import BylawsChange, GovernanceError, Kind, Outcome, Proposal, Tally
 from node.appkeys import ACTORS
 from node.pool_engine.common import POOL_LOCKS, iso, pool_lock, publish, store
-from node.pool_engine.tallies import RUNNING, question_of, recount
+from node.pool_engine.tallies import OPEN_HEADS, OPENED, RUNNING, question_of, recount
 from node.storage import ActorRecord, StoredProposal
 
 __all__ = ["CLOSING_INTERVAL", "close_due", "closing_ctx"]
@@ -99,6 +99,8 @@ async def closing_ctx(app: web.Application) -> AsyncIterator[None]:
     interval = app.get(CLOSING_INTERVAL, 1.0)
     app[POOL_LOCKS] = {}
     app[RUNNING] = {}
+    app[OPENED] = {}
+    app[OPEN_HEADS] = {}
 
     async def run() -> None:
         while True:

@@ -21,18 +21,23 @@ from aiohttp import web
 
 from governance import Ballot, Proposal, RuleViolation, Tally, tally
 from governance.codec import datetime_from_str
+from node.errors import NotFound
 from node.pool_engine.common import iso, pool_lock, publish, signed, store
 from node.storage import ActorRecord, StoredProposal
-from node.storage.governance import CountedBallot
+from node.storage.governance import CountedBallot, ProposalHead
 from node.wire import question_document, tally_document
 
 __all__ = [
+    "OPENED",
+    "OPEN_HEADS",
     "RUNNING",
     "TALLY_INTERVAL",
     "counted_ballots",
     "current_tally",
     "decode_ballots",
     "note_ballot",
+    "open_head",
+    "proposal_value",
     "question_of",
     "recount",
     "tally_of",
@@ -56,6 +61,34 @@ class _Running:
 
 
 RUNNING: web.AppKey[dict[int, _Running]] = web.AppKey("running_ballots", dict)
+OPENED: web.AppKey[dict[int, Proposal]] = web.AppKey("opened_proposals", dict)
+"""Open proposals as governance values, decoded once: the rule and electorate never change
+after opening, and decoding the electorate's document costs a few ms per ballot."""
+
+
+OPEN_HEADS: web.AppKey[dict[str, ProposalHead]] = web.AppKey("open_proposal_heads", dict)
+"""The heads of the proposals in OPENED, by proposal id (uri): dropped when they close."""
+
+
+def open_head(app: web.Application, uri: str) -> ProposalHead | None:
+    """An open proposal's head from memory, if it is kept there."""
+    heads = app.get(OPEN_HEADS)
+    return heads.get(uri) if heads is not None else None
+
+
+async def proposal_value(app: web.Application, head: ProposalHead) -> Proposal:
+    """The proposal as a governance value (kept while it is open, where the cache exists)."""
+    cache = app.get(OPENED)
+    found = cache.get(head.id) if cache is not None else None
+    if found is None:
+        stored = await store(app).proposal(head.uri)
+        if stored is None:
+            raise NotFound("no such proposal")
+        found = Proposal.from_dict(stored.proposal)
+        if cache is not None and stored.state == "open":
+            cache[head.id] = found
+            app[OPEN_HEADS][head.uri] = ProposalHead(stored.id, stored.pool_id, stored.uri, stored.state)
+    return found
 
 
 def decode_ballots(proposal_uri: str, rows: list[CountedBallot]) -> list[Ballot]:
@@ -81,13 +114,13 @@ def decode_ballots(proposal_uri: str, rows: list[CountedBallot]) -> list[Ballot]
     return ballots
 
 
-async def counted_ballots(app: web.Application, stored: StoredProposal) -> list[Ballot]:
+async def counted_ballots(app: web.Application, stored: StoredProposal | ProposalHead) -> list[Ballot]:
     """Every accepted ballot of the proposal, decoded for counting, read from the database."""
     # A ballot is stored only under the proposal it names, so its proposal is this one.
     return decode_ballots(stored.uri, await store(app).counted_ballots(stored.id))
 
 
-async def _running(app: web.Application, stored: StoredProposal) -> _Running:
+async def _running(app: web.Application, stored: StoredProposal | ProposalHead) -> _Running:
     # An app without the closing worker's context (a tool reading a data directory) keeps
     # no cache: every call reads the ballots from the database.
     cache = app.get(RUNNING)
@@ -108,6 +141,8 @@ async def recount(
     if final:
         # A running tally still scheduled finds the proposal closed and publishes nothing.
         app.get(RUNNING, {}).pop(stored.id, None)
+        app.get(OPENED, {}).pop(stored.id, None)
+        app.get(OPEN_HEADS, {}).pop(stored.uri, None)
         ballots = await counted_ballots(app, stored)
         uris = [b.id for b in ballots]
     else:
@@ -119,7 +154,8 @@ async def recount(
 
 
 async def note_ballot(
-    app: web.Application, pool: ActorRecord, stored: StoredProposal, uri: str, ballot: Ballot
+    app: web.Application, pool: ActorRecord, stored: StoredProposal | ProposalHead, uri: str,
+    ballot: Ballot,
 ) -> None:
     """A ballot was stored (under the pool's lock): count it and schedule the running tally."""
     running = await _running(app, stored)

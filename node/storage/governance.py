@@ -15,6 +15,7 @@ from node.storage.database import Database
 __all__ = [
     "CountedBallot",
     "GovernanceStore",
+    "ProposalHead",
     "StoredBallot",
     "StoredEntry",
     "StoredProposal",
@@ -55,6 +56,16 @@ class StoredBallot:
     ballot: dict[str, Any]
     document: dict[str, Any]
     attested_by: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class ProposalHead:
+    """What receiving a ballot reads of a proposal on every ballot: no documents decoded."""
+
+    id: int
+    pool_id: int
+    uri: str
+    state: str
 
 
 class CountedBallot(NamedTuple):
@@ -210,6 +221,13 @@ class GovernanceStore:
         """A proposal by its id (the pool's Proposal document id)."""
         row = await self.db.fetchone("SELECT * FROM proposals WHERE uri = ?", (uri,))
         return _proposal(row) if row else None
+
+    async def proposal_head(self, uri: str) -> ProposalHead | None:
+        """A proposal's row id, pool and state by its id, without reading its documents."""
+        row = await self.db.fetchone(
+            "SELECT id, pool_id, uri, state FROM proposals WHERE uri = ?", (uri,)
+        )
+        return ProposalHead(row["id"], row["pool_id"], row["uri"], row["state"]) if row else None
 
     async def proposal_row_id(self, uri: str) -> int | None:
         """A proposal's row id by its id, without reading (or decoding) its documents."""

@@ -106,3 +106,27 @@ async def test_vocabulary_is_served(client) -> None:  # type: ignore[no-untyped-
     resp = await client.get("/ns/v1")
     assert resp.status == 200 and resp.content_type == "application/ld+json"
     assert (await resp.json())["@context"]["Ballot"] == "pn:Ballot"
+
+
+async def test_a_ballot_id_again_is_a_repeat_or_a_conflict_even_after_the_close(client, node) -> None:  # type: ignore[no-untyped-def]
+    import pytest
+
+    from governance import Change, Conflict
+    from node.pool_engine import cast
+
+    proposal = await propose(client, "admin", node.admin_token)
+    signed = (await (await vote(client, "alice", node.alice_token, proposal["id"], "agree")).json())["object"]
+    now = datetime.fromisoformat(proposal["opensAt"].replace("Z", "+00:00")) + timedelta(minutes=1)
+    assert await cast(client.app, signed, now, verified=True) is Change.UNCHANGED
+    changed = {**signed, "choice": ["block"]}
+    with pytest.raises(Conflict) as refused:
+        await cast(client.app, changed, now, verified=True)
+    assert refused.value.code == "ballot_id_conflict"
+
+    closes = datetime.fromisoformat(proposal["closesAt"].replace("Z", "+00:00"))
+    assert await close_due(client.app, closes) == [proposal["id"]]
+    assert await cast(client.app, signed, closes, verified=True) is Change.UNCHANGED
+    with pytest.raises(Conflict) as late:
+        await cast(client.app, {**signed, "id": signed["id"] + "-late"}, closes, verified=True)
+    assert late.value.code == "proposal_closed"
+    assert await _ballot_count(client, proposal["id"]) == 1

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import datetime
 
 from node.accounts import create_member, issue_token, join_pool
 from node.appkeys import ACTORS, OBJECTS, TOKENS
-from node.pool_engine import tallies
+from node.pool_engine import close_due, tallies
 from node.storage import GovernanceStore
 from tests.node.pools.helpers import get, propose, vote
 
@@ -53,3 +54,36 @@ async def test_a_burst_of_ballots_reads_the_database_once_and_publishes_once(cli
     await asyncio.sleep(1.0)
     published = await _tally_updates(client, node.pool.id) - before
     assert 1 <= published < len(voters)
+
+
+async def test_ballots_decode_the_open_proposal_once(client, node, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    app = client.app
+    voters = [("admin", node.admin_token), ("alice", node.alice_token)]
+    for n in range(4):
+        member = await create_member(node.config, app[ACTORS], f"voter{n}")
+        await join_pool(app[ACTORS], node.pool, member.uri)
+        voters.append((member.username, (await issue_token(app[TOKENS], member)).secret))
+    proposal = await propose(client, "admin", node.admin_token, name="Paint the shed")
+    decoded = 0
+    original = GovernanceStore.proposal
+
+    async def counting(self: GovernanceStore, uri: str):  # type: ignore[no-untyped-def]
+        nonlocal decoded
+        decoded += uri == proposal["id"]
+        return await original(self, uri)
+
+    monkeypatch.setattr(GovernanceStore, "proposal", counting)
+    monkeypatch.setattr(tallies, "TALLY_INTERVAL", 60)  # no running tally published meanwhile
+    for user, token in voters:
+        assert (await vote(client, user, token, proposal["id"], "agree")).status == 201
+    assert decoded <= 1  # the proposal's documents are decoded once, not per ballot
+    assert proposal_id_cached(app, proposal["id"])
+
+    # Closing forgets it (a closed proposal takes no ballots).
+    closes = datetime.fromisoformat(proposal["closesAt"].replace("Z", "+00:00"))
+    assert await close_due(app, closes) == [proposal["id"]]
+    assert not proposal_id_cached(app, proposal["id"])
+
+
+def proposal_id_cached(app, uri: str) -> bool:  # type: ignore[no-untyped-def]
+    return any(p.id == uri for p in app[tallies.OPENED].values())
