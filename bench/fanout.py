@@ -21,8 +21,6 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
-import aiohttp
-
 from bench.procs import NodeProcess, free_port, start_module, stop
 from bench.report import Row
 from bench.sizes import Sizes
@@ -31,7 +29,7 @@ from federation.keys import load_private_key_pem
 from node.accounts import now_iso
 from node.config import load_config
 from node.delivery import settings_from_config
-from node.delivery.queue import USER_AGENT, DeliveryQueue
+from node.delivery.queue import DeliveryQueue
 from node.delivery.recipients import expand_recipients
 from node.storage import (
     ActorStore,
@@ -93,40 +91,37 @@ async def _deliver(data_dir: Path, ports: list[int], followers: int, time_limit:
             return found.inbox
 
         settings = settings_from_config(config)
-        connector = aiohttp.TCPConnector(limit=settings.workers, limit_per_host=settings.per_host)
-        async with aiohttp.ClientSession(connector=connector,
-                                         headers={"User-Agent": USER_AGENT}) as session:
-            queue = DeliveryQueue(deliveries, actors, session, settings)
-            await queue.start()
-            try:
-                started, cpu_started = time.perf_counter(), time.process_time()
-                found = await expand_recipients(
-                    sender=sender, uris=activity["cc"], base_url=config.base_url,
-                    actors=actors, deliveries=deliveries, resolve=inbox_of,
-                    known=lambda uris: remote.inboxes(uris, 0),
-                )
-                expected = len(found.inboxes)
-                await deliveries.enqueue(
-                    sender_id=sender.id, activity_uri=activity["id"], body=body,
-                    targets=[DeliveryTarget(i, h, "queued") for i, h in found.inboxes.items()],
-                    local_owner_ids=sorted(found.local_ids), now=time.time(), now_iso=now_iso(),
-                )
-                queue.wake()
-                enqueued = time.perf_counter() - started
-                async with asyncio.timeout(time_limit):
-                    while True:
-                        await queue.flush()
-                        counts = await deliveries.counts()
-                        finished = sum(n for state, n in counts.items() if state != "queued")
-                        if counts.get("queued", 0) == 0 and finished >= expected:
-                            break
-                        await asyncio.sleep(0.05)
-                elapsed = time.perf_counter() - started
-                cpu = time.process_time() - cpu_started
-                print(f"bench: fan-out enqueue {enqueued * 1000:.0f} ms of {elapsed * 1000:.0f} ms",
-                      file=sys.stderr)
-            finally:
-                await queue.stop()
+        queue = DeliveryQueue(deliveries, actors, settings)
+        await queue.start()
+        try:
+            started, cpu_started = time.perf_counter(), time.process_time()
+            found = await expand_recipients(
+                sender=sender, uris=activity["cc"], base_url=config.base_url,
+                actors=actors, deliveries=deliveries, resolve=inbox_of,
+                known=lambda uris: remote.inboxes(uris, 0),
+            )
+            expected = len(found.inboxes)
+            await deliveries.enqueue(
+                sender_id=sender.id, activity_uri=activity["id"], body=body,
+                targets=[DeliveryTarget(i, h, "queued") for i, h in found.inboxes.items()],
+                local_owner_ids=sorted(found.local_ids), now=time.time(), now_iso=now_iso(),
+            )
+            queue.wake()
+            enqueued = time.perf_counter() - started
+            async with asyncio.timeout(time_limit):
+                while True:
+                    await queue.flush()
+                    counts = await deliveries.counts()
+                    finished = sum(n for state, n in counts.items() if state != "queued")
+                    if counts.get("queued", 0) == 0 and finished >= expected:
+                        break
+                    await asyncio.sleep(0.05)
+            elapsed = time.perf_counter() - started
+            cpu = time.process_time() - cpu_started
+            print(f"bench: fan-out enqueue {enqueued * 1000:.0f} ms of {elapsed * 1000:.0f} ms",
+                  file=sys.stderr)
+        finally:
+            await queue.stop()
         key = load_private_key_pem(sender.rsa_private_pem)
         inboxes = list(found.inboxes)
         t0, cpu0 = time.perf_counter(), time.process_time()

@@ -24,8 +24,6 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-import aiohttp
-
 from federation.errors import FetchError, UnsafeAddress
 from federation.httpsig import PrivateKey
 from federation.keys import load_private_key_pem
@@ -86,7 +84,6 @@ class DeliveryQueue:
         self,
         store: DeliveryStore,
         actors: ActorStore,
-        session: aiohttp.ClientSession,
         settings: DeliverySettings,
         *,
         clock: Callable[[], float] = time.time,
@@ -96,7 +93,6 @@ class DeliveryQueue:
     ) -> None:
         self.store = store
         self.actors = actors
-        self.session = session
         self.settings = settings
         self._clock = clock
         self._unit = unit
@@ -109,8 +105,8 @@ class DeliveryQueue:
             verb="deliver to",
             cache_ttl=_DNS_TTL,
         )
-        # POSTs go through a small HTTP/1.1 client (aiohttp's costs the fan-out's event loop
-        # about three times as much per request); it is closed when the queue stops.
+        # POSTs and probes go through a small HTTP/1.1 client (aiohttp's costs the fan-out's
+        # event loop about three times as much per request); it is closed when the queue stops.
         self.http = http if http is not None else HTTP1Client(Limits(per_origin=settings.per_host))
         self._health: dict[str, HostHealth] = {}
         self._ready: ReadyRows[_Claimed] = ReadyRows()
@@ -487,7 +483,7 @@ class DeliveryQueue:
         """A GET of the host's NodeInfo links: any answer below 500 means it is back."""
         url = health.origin + "/.well-known/nodeinfo"
         try:
-            error = await probe(self.session, self._pinner, url, self.settings.timeout)
+            error = await probe(self.http, self._pinner, url, self.settings.timeout)
         finally:
             self._probing.discard(health.host)
         self._host_result(health.host, url, self._clock(), error)

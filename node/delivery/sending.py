@@ -6,10 +6,7 @@ Each function turns the failures it expects into a short message for the row or 
 
 from __future__ import annotations
 
-import asyncio
 from datetime import datetime
-
-import aiohttp
 
 from federation.errors import FetchError
 from federation.httpsig import PrivateKey, sign_request
@@ -52,23 +49,14 @@ async def post(
     return await client.request("POST", pinned, headers, body, seconds=seconds)
 
 
-async def probe(
-    session: aiohttp.ClientSession, pinner: AddressPinner, url: str, seconds: float
-) -> str | None:
+async def probe(client: HTTP1Client, pinner: AddressPinner, url: str, seconds: float) -> str | None:
     """GET ``url`` (a host's NodeInfo links) within ``seconds``: None if it answers below 500."""
     try:
         pinned = await pinner.pin(url)
-        async with asyncio.timeout(seconds):
-            async with session.get(
-                pinned.url,
-                headers={"Host": pinned.host_header},
-                allow_redirects=False,
-                server_hostname=pinned.server_hostname,
-            ) as resp:
-                return f"HTTP {resp.status}" if resp.status >= 500 else None
     except FetchError as exc:
         return f"{exc.reason}: {exc.detail}"[:500]
-    except TimeoutError:
-        return "timed out"
-    except (aiohttp.ClientError, OSError) as exc:
-        return f"{type(exc).__name__}: {exc}"[:500]
+    headers = {"Accept": "application/json", "User-Agent": USER_AGENT}
+    answer = await client.request("GET", pinned, headers, seconds=seconds)
+    if isinstance(answer, str):
+        return answer
+    return f"HTTP {answer[0]}" if answer[0] >= 500 else None

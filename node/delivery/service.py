@@ -7,14 +7,13 @@ import time
 from collections.abc import AsyncIterator
 from typing import Any
 
-import aiohttp
 from aiohttp import web
 
 from node.accounts import now_iso
 from node.appkeys import ACTORS, CONFIG, DB, DELIVERY, REMOTE_ACTORS
 from node.config import Config
 from node.delivery.breaker import BreakerPolicy
-from node.delivery.queue import USER_AGENT, DeliveryQueue, DeliverySettings
+from node.delivery.queue import DeliveryQueue, DeliverySettings
 from node.delivery.recipients import (
     addressed,
     expand_recipients,
@@ -50,18 +49,12 @@ def settings_from_config(config: Config) -> DeliverySettings:
 
 
 async def delivery_ctx(app: web.Application) -> AsyncIterator[None]:
-    """Cleanup context: a keep-alive connection pool and the delivery workers."""
-    config = app[CONFIG]
-    settings = settings_from_config(config)
-    connector = aiohttp.TCPConnector(limit=settings.workers, limit_per_host=settings.per_host)
-    async with aiohttp.ClientSession(
-        connector=connector, headers={"User-Agent": USER_AGENT}
-    ) as session:
-        queue = DeliveryQueue(DeliveryStore(app[DB]), app[ACTORS], session, settings)
-        app[DELIVERY] = queue
-        await queue.start()
-        yield
-        await queue.stop()
+    """Cleanup context: the delivery workers (and their keep-alive connection pools)."""
+    queue = DeliveryQueue(DeliveryStore(app[DB]), app[ACTORS], settings_from_config(app[CONFIG]))
+    app[DELIVERY] = queue
+    await queue.start()
+    yield
+    await queue.stop()
 
 
 async def _resolve_inbox(app: web.Application, uri: str) -> str:

@@ -185,6 +185,15 @@ async def test_the_request_is_well_formed(raw, client):
     assert b"Content-Length: 7" in lines and body == b'{"a":1}'
 
 
+async def test_a_get_has_no_body_and_no_content_length(raw, client):
+    server = await start_answering(raw, b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}")
+    pinned = await pin(f"http://peer.example:{server.port}/.well-known/nodeinfo")
+    assert await client().request("GET", pinned, {"Accept": "application/json"}, seconds=5) == (200, None)
+    head = server.requests[0]
+    assert head.startswith(b"GET /.well-known/nodeinfo HTTP/1.1\r\n") and head.endswith(b"\r\n\r\n")
+    assert b"content-length" not in head.lower()
+
+
 async def test_header_injection_is_refused_without_a_connection(raw, client):
     server = await start_answering(raw, OK)
     c = client()

@@ -6,7 +6,6 @@ import ipaddress
 import time
 from typing import Any
 
-import aiohttp
 import pytest
 
 from federation.errors import UnsafeAddress
@@ -36,7 +35,7 @@ def fake_dns(table: dict[str, list[str]]) -> Any:
 @pytest.fixture
 async def queue_of(tmp_path):  # type: ignore[no-untyped-def]
     """A DeliveryQueue on a fresh node, with a client that records every request started."""
-    opened: list[tuple[DeliveryQueue, aiohttp.ClientSession, Database]] = []
+    opened: list[tuple[DeliveryQueue, Database]] = []
 
     async def build(resolver: Any = None, **settings: Any):  # type: ignore[no-untyped-def]
         setup = await make_node(tmp_path / "node", delivery_poll_interval=0.05,
@@ -50,18 +49,16 @@ async def queue_of(tmp_path):  # type: ignore[no-untyped-def]
                 requests.append(str(pinned.url))
                 return await super().request(method, pinned, *args, **kw)
 
-        session = aiohttp.ClientSession()
         extra = {"resolver": resolver} if resolver is not None else {}
-        queue = DeliveryQueue(DeliveryStore(db), ActorStore(db), session,
+        queue = DeliveryQueue(DeliveryStore(db), ActorStore(db),
                               settings_from_config(setup.config), http=Recording(), **extra)
         await queue.start()
-        opened.append((queue, session, db))
+        opened.append((queue, db))
         return setup, queue, requests
 
     yield build
-    for queue, session, db in opened:
+    for queue, db in opened:
         await queue.stop()
-        await session.close()
         await db.close()
 
 

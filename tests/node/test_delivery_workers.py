@@ -6,7 +6,6 @@ import time
 from collections import Counter
 from typing import Any
 
-import aiohttp
 import pytest
 
 from node.delivery import settings_from_config
@@ -19,7 +18,7 @@ from tests.node.delivery_receivers import Receiver, start_receiver, wait_for
 @pytest.fixture
 async def queues(tmp_path):  # type: ignore[no-untyped-def]
     """Start DeliveryQueues on one node's database, as successive processes would."""
-    opened: list[tuple[DeliveryQueue, aiohttp.ClientSession, Database]] = []
+    opened: list[tuple[DeliveryQueue, Database]] = []
     setups: list[Any] = []
 
     async def build(clock: Any = None, **settings: Any):  # type: ignore[no-untyped-def]
@@ -31,18 +30,16 @@ async def queues(tmp_path):  # type: ignore[no-untyped-def]
         setup = setups[0]
         db = Database.in_data_dir(setup.config.data_dir)
         await db.open()
-        session = aiohttp.ClientSession()
         extra = {"clock": clock} if clock is not None else {}
-        queue = DeliveryQueue(DeliveryStore(db), ActorStore(db), session,
+        queue = DeliveryQueue(DeliveryStore(db), ActorStore(db),
                               settings_from_config(setup.config), **extra)
         await queue.start()
-        opened.append((queue, session, db))
+        opened.append((queue, db))
         return setup, queue
 
     yield build
-    for queue, session, db in opened:
+    for queue, db in opened:
         await queue.stop()
-        await session.close()
         await db.close()
 
 
