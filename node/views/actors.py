@@ -16,9 +16,10 @@ from node.documents import (
     collection_page_document,
     keyset_page_document,
 )
-from node.errors import InvalidRequest, NotFound
+from node.errors import NotFound
 from node.pools import bylaws_document, load_bylaws
 from node.storage import ActorRecord
+from node.views.paging import page_cursor, wants_page
 
 __all__ = ["local_actor", "routes"]
 
@@ -46,24 +47,15 @@ async def get_actor(request: web.Request) -> web.Response:
     return activity_response(request, actor_document(request.app[CONFIG], actor))
 
 
-def _before(request: web.Request) -> int | None:
-    raw = request.query.get("before")
-    if raw is None:
-        return None
-    if not raw.isdigit():
-        raise InvalidRequest("'before' must be a positive integer cursor")
-    return int(raw)
-
-
 async def _collection(
     request: web.Request, actor: ActorRecord, name: str
 ) -> web.Response:
     objects = request.app[OBJECTS]
     collection_id = f"{actor.uri}/{name}"
-    if "page" not in request.query:
+    if not wants_page(request):
         total = await objects.collection_size(actor.id, name)
         return activity_response(request, collection_document(collection_id, total))
-    before = _before(request)
+    before = page_cursor(request)
     page = await objects.collection_page(
         actor.id, name, before=before, limit=request.app[CONFIG].page_size
     )
@@ -111,10 +103,10 @@ async def get_members(request: web.Request) -> web.Response:
     if pool is None:
         raise NotFound(f"no pool named {request.match_info['name']!r}")
     collection_id = pool.uri + "/members"
-    if "page" not in request.query:
+    if not wants_page(request):
         total = await actors.count_members(pool.id)
         return activity_response(request, collection_document(collection_id, total))
-    before = _before(request)
+    before = page_cursor(request)
     limit = request.app[CONFIG].page_size
     rows = await actors.memberships_of_pool(pool.id, limit=limit + 1, before=before)
     return activity_response(request, keyset_page_document(

@@ -8,10 +8,11 @@ from node.activitypub import activity_response
 from node.appkeys import ACTORS, CONFIG
 from node.auth import authenticated_actor
 from node.documents import collection_document, keyset_page_document
-from node.errors import Forbidden, InvalidRequest, NotFound
+from node.errors import Forbidden, NotFound
 from node.pool_engine import balances, question_of, tally_of
 from node.pool_engine.common import roster_of, store
 from node.storage import ActorRecord, StoredProposal
+from node.views.paging import page_cursor, wants_page
 from schemas import POOLNODE_CONTEXT_URL, load_context
 
 __all__ = ["routes"]
@@ -38,32 +39,6 @@ async def _proposal(request: web.Request) -> tuple[ActorRecord, StoredProposal]:
     return pool, stored
 
 
-_MAX_CURSOR = 2**63 - 1  # SQLite's largest integer: a larger cursor would not bind
-
-
-def _before(request: web.Request) -> int | None:
-    """The keyset cursor of a page request; InvalidRequest (400) unless a positive integer."""
-    raw = request.query.get("before")
-    if raw is None:
-        return None
-    # str.isdigit alone admits "²" and other digits int() refuses.
-    if not (raw.isascii() and raw.isdigit()) or not 0 < int(raw) <= _MAX_CURSOR:
-        raise InvalidRequest("'before' must be a positive integer cursor")
-    return int(raw)
-
-
-def _paged(request: web.Request) -> bool:
-    """Whether a collection request asks for a page (``page=true``) rather than the collection."""
-    raw = request.query.get("page")
-    if raw is None:
-        if "before" in request.query:
-            raise InvalidRequest("'before' is a cursor of a page: ask with page=true")
-        return False
-    if raw != "true":
-        raise InvalidRequest("'page' must be 'true'")
-    return True
-
-
 @routes.get("/ns/v1")
 async def get_vocabulary(request: web.Request) -> web.Response:
     """Our JSON-LD context (canonically https://poolnode.org/ns/v1), served from the bundle."""
@@ -76,11 +51,11 @@ async def get_proposals(request: web.Request) -> web.Response:
     pool = await _pool(request)
     governance = store(request.app)
     collection_id = pool.uri + "/proposals"
-    if not _paged(request):
+    if not wants_page(request):
         total = await governance.count_proposals(pool.id)
         return activity_response(request, collection_document(collection_id, total))
     limit = request.app[CONFIG].page_size
-    before = _before(request)
+    before = page_cursor(request)
     rows = await governance.proposals_of_pool(pool.id, limit=limit + 1, before=before)
     return activity_response(request, keyset_page_document(
         collection_id, rows, limit=limit, before=before,
@@ -135,11 +110,11 @@ async def get_ballots(request: web.Request) -> web.Response:
     if proposal_id is None:
         raise NotFound("no such proposal")
     collection_id = uri + "/ballots"
-    if not _paged(request):
+    if not wants_page(request):
         total = await governance.count_ballots(proposal_id)
         return activity_response(request, collection_document(collection_id, total))
     limit = request.app[CONFIG].page_size
-    before = _before(request)
+    before = page_cursor(request)
     rows = await governance.ballots_page(proposal_id, limit=limit + 1, before=before)
     return activity_response(request, keyset_page_document(
         collection_id, rows, limit=limit, before=before,
@@ -153,14 +128,14 @@ async def get_ledger(request: web.Request) -> web.Response:
     pool = await _pool(request)
     governance = store(request.app)
     collection_id = pool.uri + "/ledger"
-    if not _paged(request):
+    if not wants_page(request):
         summary = await balances(request.app, pool)
         document = collection_document(collection_id, summary["entries"])
         document["@context"] = ["https://www.w3.org/ns/activitystreams", POOLNODE_CONTEXT_URL]
         document["headHash"] = summary["headHash"]
         return activity_response(request, document)
     limit = request.app[CONFIG].page_size
-    before = _before(request)
+    before = page_cursor(request)
     rows = await governance.ledger_page(pool.id, limit=limit + 1, before=before)
     return activity_response(request, keyset_page_document(
         collection_id, rows, limit=limit, before=before,

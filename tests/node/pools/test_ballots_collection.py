@@ -50,7 +50,10 @@ async def test_a_proposal_without_ballots_has_an_empty_first_page(client, node) 
 ])
 async def test_bad_page_parameters_are_400_with_a_reason(client, node, query: str, reason: str) -> None:  # type: ignore[no-untyped-def]
     proposal = await propose(client, "admin", node.admin_token)
-    for path in (proposal["id"] + "/ballots", "/pools/commons/proposals", "/pools/commons/ledger"):
+    # Every paged collection reads its query the same way (node/views/paging.py).
+    for path in (proposal["id"] + "/ballots", "/pools/commons/proposals", "/pools/commons/ledger",
+                 "/pools/commons/members", "/pools/commons/outbox", "/pools/commons/followers",
+                 "/users/admin/outbox", "/users/admin/following"):
         resp = await client.get(path.removeprefix(BASE_URL) + "?" + query,
                                 headers={"Accept": "application/activity+json"})
         assert resp.status == 400, (path, query, await resp.text())
