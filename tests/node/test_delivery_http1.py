@@ -5,7 +5,9 @@ from __future__ import annotations
 import asyncio
 import datetime
 import ipaddress
+import socket
 import ssl
+import struct
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -206,7 +208,8 @@ async def test_header_injection_is_refused_without_a_connection(raw, client):
 # ---- stale connections and retries ------------------------------------------------------------
 
 
-async def test_an_idle_connection_the_server_closed_is_retried_once(raw, client):
+@pytest.mark.parametrize("reset", [False, True])
+async def test_an_idle_connection_the_server_closed_is_retried_once(raw, client, reset):
     holder: list[RawServer] = []
 
     async def handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, n: int) -> None:
@@ -217,6 +220,10 @@ async def test_an_idle_connection_the_server_closed_is_retried_once(raw, client)
             # Reads the next request and closes without a byte of answer, as a server
             # whose keep-alive timeout ended just as the request arrived.
             await holder[0].read_request(reader)
+            if reset:  # an RST instead of a FIN
+                sock = writer.get_extra_info("socket")
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                writer.transport.abort()
             return
         await reader.read()
 
@@ -439,6 +446,34 @@ async def test_data_on_an_idle_connection_makes_it_unusable(raw, client):
     assert await post(c, server.port) == (202, None)
     assert await post(c, server.port) == (202, None)
     assert c.opened == 2
+
+
+async def test_idle_connections_are_closed_after_the_idle_timeout(raw, client):
+    server = await start_answering(raw, OK, OK)
+    c = client(idle_seconds=0.1)
+    assert await post(c, server.port) == (202, None)
+    await asyncio.wait_for(server.closed_by_client.wait(), 5)
+    assert await post(c, server.port) == (202, None)
+    assert c.opened == 2
+
+
+async def test_at_most_per_origin_connections_at_once(raw, client):
+    holder: list[RawServer] = []
+    busy = [0, 0]  # now, most
+
+    async def handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, n: int) -> None:
+        while await holder[0].read_request(reader) is not None:
+            busy[0] += 1
+            busy[1] = max(busy)
+            await asyncio.sleep(0.05)
+            busy[0] -= 1
+            writer.write(OK)
+
+    holder.append(await raw(handler))
+    c = client(per_origin=2)
+    answers = await asyncio.gather(*(post(c, holder[0].port) for _ in range(6)))
+    assert answers == [(202, None)] * 6
+    assert holder[0].connections == 2 and busy[1] == 2 and c.opened == 2
 
 
 async def test_close_closes_idle_connections(raw, client):
