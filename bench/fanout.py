@@ -1,6 +1,7 @@
 """Benchmark 4: one activity delivered to 1,000 followers on 100 receiving hosts.
 
-The receivers (bench.receivers) are 100 aiohttp servers on 127.0.0.1 in another process.
+The receivers (bench.receivers) are 100 minimal HTTP/1.1 servers on 127.0.0.1 in another
+process.
 The node side is the real delivery queue (``node.delivery.queue.DeliveryQueue`` with the
 node's settings) over a node directory made by `poolnode init`: followers are set up
 through the storage layer (the pool's followers collection and cached remote actors,

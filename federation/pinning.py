@@ -5,11 +5,12 @@ checks the URL (:func:`federation.addresses.check_url`), resolves its host with 
 injectable resolver and refuses it if ANY address is forbidden. The request then goes to
 the checked IP itself: the URL's host is replaced by that address, with the original
 name sent as ``Host`` and used as the TLS ``server_hostname`` (SNI and certificate
-check). So there is no DNS-rebinding gap between check and connect, with any
-caller-owned :class:`aiohttp.ClientSession`; we do not rely on a resolver inside the
-session's connector because aiohttp skips the resolver for IP-literal hosts and the
-session may not be ours to configure. aiohttp keys pooled connections by address, port
-and ``server_hostname``, so keep-alive still works per host.
+check). So there is no DNS-rebinding gap between check and connect, whatever client makes
+the request: the Fetcher's caller-owned :class:`aiohttp.ClientSession` (we do not rely on
+a resolver inside its connector, which aiohttp skips for IP-literal hosts and which may not
+be ours to configure; it keys pooled connections by address, port and ``server_hostname``,
+so keep-alive still works per host), or the delivery workers' HTTP/1.1 client
+(``node.delivery.http1``), which keeps one connection pool per pinned origin.
 """
 
 from __future__ import annotations
