@@ -6,6 +6,7 @@ import json
 import os
 import platform
 import sys
+import time
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -47,6 +48,27 @@ def _cpu_model() -> str:
     return platform.processor() or "unknown"
 
 
+def _load_average() -> str:
+    try:
+        return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+    except OSError:
+        return "unknown"
+
+
+def calibration_ms() -> float:
+    """Best of 5 runs of a fixed pure-Python loop (10 M additions), in ms.
+
+    The same machine can run 1.5-2x slower from one hour to the next (shared hosts, CPU
+    steal): this figure, taken with every run, tells two runs' speeds apart.
+    """
+    best = float("inf")
+    for _ in range(5):
+        started = time.perf_counter()
+        sum(range(10_000_000))
+        best = min(best, time.perf_counter() - started)
+    return round(best * 1000, 1)
+
+
 def machine() -> dict[str, Any]:
     """Where the figures were measured: they mean nothing without it."""
     return {
@@ -55,6 +77,8 @@ def machine() -> dict[str, Any]:
         "python": sys.version.split()[0],
         "implementation": platform.python_implementation(),
         "platform": platform.platform(),
+        "load_average": _load_average(),
+        "calibration_ms": calibration_ms(),
     }
 
 
@@ -82,6 +106,9 @@ def render_table(rows: list[Row], info: dict[str, Any], *, markdown: bool = Fals
         f"{info['cpu']}, {info['cores']} cores, {info['implementation']} {info['python']}, "
         f"{info['platform']}"
     )
+    if "calibration_ms" in info:
+        title += (f"; load average {info.get('load_average', '?')} at the start; "
+                  f"10M-addition loop {info['calibration_ms']} ms (this machine's speed now)")
     if markdown:
         lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
         lines += ["| " + " | ".join(c.replace("|", "\\|") for c in row) + " |" for row in cells]

@@ -74,7 +74,8 @@ def test_flood_reports_availability(rows: list[Row]) -> None:
 
 def test_results_file_and_table(rows: list[Row], tmp_path: Path) -> None:
     info = machine()
-    assert {"cpu", "cores", "python", "platform"} <= set(info)
+    assert {"cpu", "cores", "python", "platform", "load_average", "calibration_ms"} <= set(info)
+    assert info["calibration_ms"] > 0
     started = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
     path = write_results(rows, info, "python -m bench --smoke", started, tmp_path)
     assert path.name == "20250301T120000Z.json"
