@@ -26,6 +26,7 @@ import re
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Literal
 from urllib.parse import urlsplit
 
@@ -171,6 +172,8 @@ class _Headers:
         values = self.values(name)
         if not values:
             return None
+        if len(values) == 1:  # the usual case, on every verified request
+            return values[0].strip(" \t")
         return ", ".join(v.strip(" \t") for v in values)
 
 
@@ -179,7 +182,10 @@ def _check_window(moment: int, now: int, window_seconds: int, reason: str) -> No
         raise SignatureInvalid(reason)
 
 
+@lru_cache(maxsize=256)
 def _parse_http_date(value: str) -> int:
+    # Cached: under load many requests carry the same Date (one-second resolution), and
+    # email.utils' parser is a large part of preparing a verification.
     try:
         parsed = email.utils.parsedate_to_datetime(value)
     except (TypeError, ValueError, IndexError):

@@ -141,6 +141,8 @@ def _set_cookie(request: web.Request, response: web.StreamResponse) -> None:
 async def _load(request: web.Request) -> None:
     request[_SESSION] = None
     request[_USER] = None
+    if "Cookie" not in request.headers:  # federation traffic: skip parsing cookies at all
+        return
     cookie = request.cookies.get(COOKIE)
     if not cookie:
         return
