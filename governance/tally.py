@@ -245,8 +245,7 @@ def _select_fast(
     if not ballots:
         return []
     # Column extraction and set checks run in C; only the latest-per-voter loop is Python.
-    ids = list(map(_IDS, ballots))
-    if len(set(ids)) != len(ids):
+    if len(set(map(_IDS, ballots))) != len(ballots):
         return None
     if set(map(_PIDS, ballots)) != {rule.proposal_id}:
         return None
@@ -267,14 +266,12 @@ def _select_fast(
             return None
     latest: dict[str, int] = {}
     get = latest.get
-    for i, voter in enumerate(voters):
+    for i, voter, ti in zip(range(len(voters)), voters, times):
         j = get(voter)
-        if j is None:
+        if j is None or times[j] < ti:
             latest[voter] = i
-        else:
-            tj, ti = times[j], times[i]
-            if tj < ti or (tj == ti and ids[j] < ids[i]):
-                latest[voter] = i
+        elif times[j] == ti and ballots[j].id < ballots[i].id:  # a tie: the greater id
+            latest[voter] = i
     # Checked on the distinct voters, not on every ballot: a tenth of the lookups here.
     if not electorate.members.issuperset(latest):
         return None
