@@ -266,7 +266,7 @@ def _select_fast(
             return None
     latest: dict[str, int] = {}
     get = latest.get
-    for i, voter, ti in zip(range(len(voters)), voters, times):
+    for i, voter, ti in zip(range(len(voters)), voters, times, strict=True):
         j = get(voter)
         if j is None or times[j] < ti:
             latest[voter] = i
