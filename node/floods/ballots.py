@@ -5,7 +5,6 @@ signed electorate."""
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from datetime import datetime
 from typing import Any
@@ -18,10 +17,11 @@ from governance.codec import datetime_from_str
 from node import errors
 from node.errors import NotFound
 from node.floods.common import floods
+from node.floods.keys import resolve_all
 from node.floods.relay import relay
 from node.floods.running import remember, schedule
 from node.pool_engine.common import iso, key_lookup, local_pool
-from node.remote import key_owner_uri, resolve_actor
+from node.remote import key_owner_uri
 from node.storage import StoredFloodProposal
 from node.wire import ballot_from_document, check_document, verify_author_proof
 from node.wire.errors import InvalidDocument, ProofRejected
@@ -151,13 +151,4 @@ async def _resolve_keys(app: web.Application, documents: list[dict[str, Any]]) -
         method = proof.get("verificationMethod") if isinstance(proof, dict) else None
         if isinstance(method, str):
             owners.add(key_owner_uri(method))
-    limit = asyncio.Semaphore(KEY_CONCURRENCY)
-
-    async def resolve(uri: str) -> None:
-        async with limit:
-            try:
-                await resolve_actor(app, uri)
-            except FederationError as exc:
-                log.debug("voter %s not resolved yet: %s", uri, exc)
-
-    await asyncio.gather(*(resolve(uri) for uri in sorted(owners)))
+    await resolve_all(app, sorted(owners), KEY_CONCURRENCY)

@@ -15,7 +15,7 @@ from aiohttp import web
 from federation.errors import FederationError
 from node.remote import resolve_actor
 
-__all__ = ["PREFETCH_CONCURRENCY", "prefetch", "stop_prefetching"]
+__all__ = ["PREFETCH_CONCURRENCY", "prefetch", "resolve_all", "stop_prefetching"]
 
 log = logging.getLogger("poolnode.floods")
 
@@ -30,23 +30,25 @@ def prefetch(app: web.Application, members: list[str]) -> None:
     if not members:
         return
     tasks = _TASKS.setdefault(app, set())
-    task = asyncio.create_task(_resolve_all(app, members), name="flood-key-prefetch")
+    task = asyncio.create_task(resolve_all(app, members, PREFETCH_CONCURRENCY),
+                               name="flood-key-prefetch")
     tasks.add(task)
     task.add_done_callback(tasks.discard)
 
 
-async def _resolve_all(app: web.Application, members: list[str]) -> None:
-    limit = asyncio.Semaphore(PREFETCH_CONCURRENCY)
+async def resolve_all(app: web.Application, uris: list[str], concurrency: int) -> None:
+    """Resolve ``uris`` (cached, local or fetched), ``concurrency`` at a time; a failure is
+    logged only: it is met again, and reported, where the actor's key is needed."""
+    limit = asyncio.Semaphore(concurrency)
 
     async def one(uri: str) -> None:
         async with limit:
             try:
                 await resolve_actor(app, uri)
             except FederationError as exc:
-                # Fetched again when this voter's ballot arrives; that is where it matters.
-                log.debug("prefetching the key of %s failed: %s", uri, exc)
+                log.debug("resolving %s ahead failed: %s", uri, exc)
 
-    await asyncio.gather(*(one(uri) for uri in members))
+    await asyncio.gather(*(one(uri) for uri in uris))
 
 
 async def stop_prefetching(app: web.Application) -> None:

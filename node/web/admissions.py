@@ -12,12 +12,10 @@ from typing import Any
 
 from aiohttp import web
 
-from node.appkeys import ACTORS
-from node.errors import Conflict, Forbidden, InvalidRequest, NotFound
+from node.errors import Conflict, InvalidRequest
 from node.pool_engine.common import store
 from node.web.outbox import post_as
-from node.web.pools import _pool, viewer_membership
-from node.web.sessions import require_user
+from node.web.pools import steward_and_applicant
 
 __all__ = ["MAX_REASON", "routes"]
 
@@ -28,20 +26,11 @@ MAX_REASON = 500
 @routes.post(r"/pools/{name:[a-z0-9_]+}/applicants/{membership:\d+}/reject", name="web.reject")
 async def reject(request: web.Request) -> web.StreamResponse:
     """A steward turns an application down, with an optional reason the applicant sees."""
-    user = require_user(request)
-    pool = await _pool(request, request.match_info["name"])
-    membership = await viewer_membership(request, pool)
-    if membership is None or membership.state != "member" or "steward" not in membership.roles:
-        raise Forbidden("Only a steward of this pool can turn an application down.")
+    user, pool, applicant = await steward_and_applicant(request, "turn an application down")
     form = await request.post()
     reason = " ".join(str(form.get("reason", "")).split())
     if len(reason) > MAX_REASON:
         raise InvalidRequest(f"Keep the reason under {MAX_REASON} characters; nothing was sent.")
-    wanted = int(request.match_info["membership"])
-    applicants = await request.app[ACTORS].memberships_of_pool(pool.id, state="applicant")
-    applicant = next((m for m in applicants if m.id == wanted), None)
-    if applicant is None:
-        raise NotFound("No such applicant: they may have been admitted or turned down already.")
     join_id = await store(request.app).join_activity(pool.id, applicant.person_uri)
     if join_id is None:
         raise Conflict("This application has no Join on record to answer; "

@@ -210,19 +210,28 @@ async def join(request: web.Request) -> web.StreamResponse:
     raise web.HTTPSeeOther(f"/pools/{pool.username}")
 
 
-@routes.post(r"/pools/{name:[a-z0-9_]+}/applicants/{membership:\d+}/admit", name="web.admit")
-async def admit(request: web.Request) -> web.StreamResponse:
-    """A steward accepts an applicant's Join (pools whose bylaws say a steward admits)."""
+async def steward_and_applicant(
+    request: web.Request, doing: str
+) -> tuple[ActorRecord, ActorRecord, Membership]:
+    """(the signed-in steward, the pool, the applicant the URL names); 403 for anyone but a
+    steward of the pool ("Only a steward of this pool can {doing}."), 404 for no such applicant."""
     user = require_user(request)
     pool = await _pool(request, request.match_info["name"])
     membership = await viewer_membership(request, pool)
     if membership is None or membership.state != "member" or "steward" not in membership.roles:
-        raise Forbidden("Only a steward of this pool can admit new members.")
+        raise Forbidden(f"Only a steward of this pool can {doing}.")
     wanted = int(request.match_info["membership"])
     applicants = await request.app[ACTORS].memberships_of_pool(pool.id, state="applicant")
     applicant = next((m for m in applicants if m.id == wanted), None)
     if applicant is None:
-        raise NotFound("No such applicant.")
+        raise NotFound("No such applicant: they may have been admitted or turned down already.")
+    return user, pool, applicant
+
+
+@routes.post(r"/pools/{name:[a-z0-9_]+}/applicants/{membership:\d+}/admit", name="web.admit")
+async def admit(request: web.Request) -> web.StreamResponse:
+    """A steward accepts an applicant's Join (pools whose bylaws say a steward admits)."""
+    user, pool, applicant = await steward_and_applicant(request, "admit new members")
     join_id = await store(request.app).join_activity(pool.id, applicant.person_uri)
     accept: dict[str, object] = {"type": "Accept", "to": [applicant.person_uri]}
     accept["object"] = join_id or {"type": "Join", "actor": applicant.person_uri, "object": pool.uri}
