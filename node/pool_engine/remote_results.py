@@ -19,6 +19,7 @@ from aiohttp import web
 
 from federation.errors import FetchError
 from governance import GovernanceError, check_ballot, tally
+from governance.ledger import GENESIS
 from node.appkeys import DB, FETCHER
 from node.pool_engine.common import iso, key_lookup
 from node.storage.remote_results import RemoteDocument, RemoteRecount, RemoteResultStore
@@ -27,12 +28,14 @@ from node.wire import (
     ballot_from_document,
     check_document,
     proposal_from_documents,
+    replay_documents,
     tally_document,
     verify_author_proof,
 )
 from node.wire.errors import ProofRejected
 
-__all__ = ["COMPARED_FIELDS", "keep_ballot", "receive", "recount_final", "remote_pool", "remote_proposal"]
+__all__ = ["COMPARED_FIELDS", "keep_ballot", "ledger_chain", "receive", "recount_final", "remote_pool",
+           "remote_proposal"]
 
 log = logging.getLogger("poolnode.pools")
 
@@ -331,8 +334,41 @@ async def remote_pool(app: web.Application, pool_uri: str) -> dict[str, Any] | N
         name = next((p.document.get("name") for p in proposals if p.uri == uri), None)
         listed.append({"id": uri, "name": name,
                        "result": result_state(known.get(uri), await store.recount(uri))})
+    ordered = sorted(entries, key=lambda e: int(e.document.get("sequence", 0)))
     return {
         "pool": pool_uri,
         "proposals": listed,
-        "ledger": [_entry(e) for e in sorted(entries, key=lambda e: int(e.document.get("sequence", 0)))],
+        "ledger": [_entry(e) for e in ordered],
+        "ledgerChain": ledger_chain([e.document for e in ordered]),
     }
+
+
+def ledger_chain(documents: list[dict[str, Any]]) -> dict[str, Any]:
+    """A remote pool's ledger entries we hold, replayed from its first entry.
+
+    Each entry's proof was checked on receipt; the replay checks what no single entry can
+    show: that they link into one hash chain from the genesis, that each entry hash is the
+    hash of its contents, and that every balance invariant holds (no overdraft, payments
+    within their commitment). ``state``: ``verified`` (entries 1..n, all of them),
+    ``incomplete`` (the entries up to the first missing sequence number are verified; the
+    rest cannot be until it arrives) or ``broken`` (with the reason). ``through`` counts the
+    entries verified; ``head`` and ``fund`` are the ledger's as of the last of them.
+    """
+    if not documents:
+        return {"state": "verified", "through": 0, "head": GENESIS, "fund": 0}
+    contiguous: list[dict[str, Any]] = []
+    for expected, document in enumerate(documents, start=1):
+        if document.get("sequence") != expected:
+            break
+        contiguous.append(document)
+    currency = str(documents[0].get("currency", ""))
+    try:
+        ledger = replay_documents(currency, contiguous)
+    except (GovernanceError, InvalidDocument) as exc:
+        return {"state": "broken", "through": 0, "problem": exc.reason}
+    state = "verified" if len(contiguous) == len(documents) else "incomplete"
+    chain: dict[str, Any] = {"state": state, "through": len(contiguous), "head": ledger.head,
+                             "fund": ledger.fund}
+    if state == "incomplete":
+        chain["missing"] = len(contiguous) + 1
+    return chain

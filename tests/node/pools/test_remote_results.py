@@ -13,12 +13,29 @@ import pytest
 from aiohttp import web
 
 from federation.proofs import create_proof
-from governance import Ballot, Bylaws, Roster, open_proposal, tally
+from governance import (
+    Ballot,
+    Bylaws,
+    EntryKind,
+    Ledger,
+    Posting,
+    Roster,
+    Transaction,
+    open_proposal,
+    tally,
+)
 from governance.proposals import Decision
 from node.app import create_app
 from node.appkeys import ACTORS, DB, OBJECTS
+from node.pool_engine.remote_results import ledger_chain
 from node.storage import RemoteResultStore
-from node.wire import ballot_document, electorate_document, proposal_document, tally_document
+from node.wire import (
+    ballot_document,
+    electorate_document,
+    ledger_entry_document,
+    proposal_document,
+    tally_document,
+)
 from tests.conftest import make_node
 from tests.node.inbox_helpers import AP, post_signed, processed
 from tests.node.pools.helpers import post
@@ -255,6 +272,9 @@ async def test_remote_proposal_and_ledger_entry_are_verified_on_receipt(client, 
     assert view["proposals"][0]["result"] == "no_tally"
     assert [e["document"]["id"] for e in view["ledger"]] == [entry["id"]]
     assert any("does not verify" in r for r in await _admin_rejections(client))
+    # Signed by the pool, but not a ledger the pool could have booked (an unknown account).
+    assert view["ledgerChain"]["state"] == "broken"
+    assert "unknown account 'donations'" in view["ledgerChain"]["problem"]
 
 
 async def test_an_unpaged_ballots_collection_is_still_read(client, fed, server) -> None:  # type: ignore[no-untyped-def]
@@ -285,3 +305,35 @@ async def test_a_ballots_page_that_leads_elsewhere_or_loops_leaves_the_recount_i
     view = await (await _view(client, vote.proposal.id)).json()
     assert view["result"] == "incomplete"
     assert "is not a new page of" in view["recount"]["differences"]["ballots"]
+
+
+def _chain_documents(count: int) -> list[dict[str, Any]]:
+    """``count`` LedgerEntry documents of one pool, hash-chained as the pool books them."""
+    pool = "https://remote.example/pools/garden"
+    ledger = Ledger("EUR")
+    documents = []
+    for n in range(1, count + 1):
+        ledger = ledger.apply(Transaction(
+            f"{pool}/ledger/{n}", datetime(2025, 3, n, tzinfo=UTC), EntryKind.DONATION, "EUR",
+            (Posting("fund", 100 * n), Posting("external:friend", -100 * n))))
+        documents.append(ledger_entry_document(ledger.entries[-1], pool, n))
+    return documents
+
+
+def test_a_remote_ledger_is_replayed_into_one_hash_chain() -> None:
+    documents = _chain_documents(3)
+    assert ledger_chain(documents) == {"state": "verified", "through": 3,
+                                       "head": documents[-1]["entryHash"], "fund": 600}
+    assert ledger_chain([]) == {"state": "verified", "through": 0, "head": "0" * 64, "fund": 0}
+    # Entry 2 not (yet) received: entry 1 is verified, the rest waits for it.
+    gap = ledger_chain([documents[0], documents[2]])
+    assert (gap["state"], gap["through"], gap["missing"], gap["fund"]) == ("incomplete", 1, 2, 100)
+    # An entry altered after signing no longer matches its hash, nor the next one's link.
+    altered = copy.deepcopy(documents)
+    altered[1]["postings"] = [{"account": "fund", "amount": 9999},
+                              {"account": "external:friend", "amount": -9999}]
+    broken = ledger_chain(altered)
+    assert broken["state"] == "broken" and "altered" in broken["problem"]
+    relinked = copy.deepcopy(documents)
+    relinked[2]["previousHash"] = "1" * 64
+    assert "does not follow the chain" in ledger_chain(relinked)["problem"]
