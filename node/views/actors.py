@@ -14,12 +14,11 @@ from node.documents import (
     actor_document,
     collection_document,
     collection_page_document,
-    keyset_page_document,
 )
 from node.errors import NotFound
 from node.pools import bylaws_document, load_bylaws
 from node.storage import ActorRecord
-from node.views.paging import page_cursor, wants_page
+from node.views.paging import keyset_page, page_cursor, wants_page
 
 __all__ = ["local_actor", "routes"]
 
@@ -106,13 +105,10 @@ async def get_members(request: web.Request) -> web.Response:
     if not wants_page(request):
         total = await actors.count_members(pool.id)
         return activity_response(request, collection_document(collection_id, total))
-    before = page_cursor(request)
-    limit = request.app[CONFIG].page_size
-    rows = await actors.memberships_of_pool(pool.id, limit=limit + 1, before=before)
-    return activity_response(request, keyset_page_document(
-        collection_id, rows, limit=limit, before=before,
-        item=lambda m: m.person_uri, cursor=lambda m: m.id,
-    ))
+    return await keyset_page(
+        request, collection_id,
+        lambda limit, before: actors.memberships_of_pool(pool.id, limit=limit, before=before),
+        item=lambda m: m.person_uri, cursor=lambda m: m.id)
 
 
 @routes.get(r"/pools/{name:[a-z0-9_]+}/bylaws")

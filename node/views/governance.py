@@ -5,14 +5,14 @@ from __future__ import annotations
 from aiohttp import web
 
 from node.activitypub import activity_response
-from node.appkeys import ACTORS, CONFIG
+from node.appkeys import ACTORS
 from node.auth import authenticated_actor
-from node.documents import collection_document, keyset_page_document
+from node.documents import collection_document
 from node.errors import Forbidden, NotFound
 from node.pool_engine import balances, question_of, tally_of
 from node.pool_engine.common import roster_of, store
 from node.storage import ActorRecord, StoredProposal
-from node.views.paging import page_cursor, wants_page
+from node.views.paging import keyset_page, wants_page
 from schemas import POOLNODE_CONTEXT_URL, load_context
 
 __all__ = ["routes"]
@@ -54,13 +54,10 @@ async def get_proposals(request: web.Request) -> web.Response:
     if not wants_page(request):
         total = await governance.count_proposals(pool.id)
         return activity_response(request, collection_document(collection_id, total))
-    limit = request.app[CONFIG].page_size
-    before = page_cursor(request)
-    rows = await governance.proposals_of_pool(pool.id, limit=limit + 1, before=before)
-    return activity_response(request, keyset_page_document(
-        collection_id, rows, limit=limit, before=before,
-        item=lambda r: r.document, cursor=lambda r: r.id,
-    ))
+    return await keyset_page(
+        request, collection_id,
+        lambda limit, before: governance.proposals_of_pool(pool.id, limit=limit, before=before),
+        item=lambda r: r.document, cursor=lambda r: r.id)
 
 
 @routes.get(PROPOSAL)
@@ -113,13 +110,10 @@ async def get_ballots(request: web.Request) -> web.Response:
     if not wants_page(request):
         total = await governance.count_ballots(proposal_id)
         return activity_response(request, collection_document(collection_id, total))
-    limit = request.app[CONFIG].page_size
-    before = page_cursor(request)
-    rows = await governance.ballots_page(proposal_id, limit=limit + 1, before=before)
-    return activity_response(request, keyset_page_document(
-        collection_id, rows, limit=limit, before=before,
-        item=lambda r: r.document, cursor=lambda r: r.id,
-    ))
+    return await keyset_page(
+        request, collection_id,
+        lambda limit, before: governance.ballots_page(proposal_id, limit=limit, before=before),
+        item=lambda r: r.document, cursor=lambda r: r.id)
 
 
 @routes.get(POOL + "/ledger")
@@ -134,13 +128,10 @@ async def get_ledger(request: web.Request) -> web.Response:
         document["@context"] = ["https://www.w3.org/ns/activitystreams", POOLNODE_CONTEXT_URL]
         document["headHash"] = summary["headHash"]
         return activity_response(request, document)
-    limit = request.app[CONFIG].page_size
-    before = page_cursor(request)
-    rows = await governance.ledger_page(pool.id, limit=limit + 1, before=before)
-    return activity_response(request, keyset_page_document(
-        collection_id, rows, limit=limit, before=before,
-        item=lambda r: r.document, cursor=lambda r: r.sequence,
-    ))
+    return await keyset_page(
+        request, collection_id,
+        lambda limit, before: governance.ledger_page(pool.id, limit=limit, before=before),
+        item=lambda r: r.document, cursor=lambda r: r.sequence)
 
 
 @routes.get(POOL + "/applications")

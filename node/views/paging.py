@@ -6,11 +6,19 @@ ballots) reads its request the same way, so a bad parameter is the same 400 ever
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any, TypeVar
+
 from aiohttp import web
 
+from node.activitypub import activity_response
+from node.appkeys import CONFIG
+from node.documents import keyset_page_document
 from node.errors import InvalidRequest
 
-__all__ = ["page_cursor", "wants_page"]
+__all__ = ["keyset_page", "page_cursor", "wants_page"]
+
+Row = TypeVar("Row")
 
 _MAX_CURSOR = 2**63 - 1  # SQLite's largest integer: a larger cursor would not bind
 
@@ -36,3 +44,19 @@ def wants_page(request: web.Request) -> bool:
     if raw != "true":
         raise InvalidRequest("'page' must be 'true'")
     return True
+
+
+async def keyset_page(
+    request: web.Request,
+    collection_id: str,
+    rows: Callable[[int, int | None], Awaitable[Sequence[Row]]],
+    *,
+    item: Callable[[Row], Any],
+    cursor: Callable[[Row], int],
+) -> web.Response:
+    """One page of a keyset-paged collection: ``rows(limit + 1, before)`` newest first."""
+    limit = request.app[CONFIG].page_size
+    before = page_cursor(request)
+    found = await rows(limit + 1, before)
+    return activity_response(request, keyset_page_document(
+        collection_id, found, limit=limit, before=before, item=item, cursor=cursor))
