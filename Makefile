@@ -3,9 +3,9 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 DATA   ?= ./data
-URL    ?= http://127.0.0.1:8080
 HOST   ?= 127.0.0.1
 PORT   ?= 8080
+URL    ?= http://127.0.0.1:$(PORT)
 POOL   ?= commons
 ADMIN  ?= admin
 
