@@ -5,10 +5,9 @@ pool's pro-rata share of a passed disbursement."""
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from aiohttp import web
@@ -34,7 +33,7 @@ from node.floods.keys import stop_prefetching
 from node.floods.reconcile import FLOOD_GRACE, reconcile
 from node.floods.relay import flush_all
 from node.floods.running import ballots_of, forget, running_count
-from node.pool_engine.common import iso, key_lookup, publish, signed
+from node.pool_engine.common import clock_worker, iso, key_lookup, publish, signed
 from node.storage import ActorRecord, StoredFloodProposal
 from node.wire import check_document, verify_author_proof
 from node.wire.errors import ProofRejected
@@ -211,21 +210,8 @@ async def flood_disbursement(app: web.Application, pool: ActorRecord, uri: str) 
 async def floods_ctx(app: web.Application) -> AsyncIterator[None]:
     """Cleanup context: a worker closing due flood proposals (it reads the clock)."""
 
-    async def run() -> None:
-        while True:
-            try:
-                await close_due(app, datetime.now(UTC))
-            except Exception:
-                # As the pools' closing worker: a failing close stays open and is retried.
-                log.exception("closing flood proposals failed")
-            await asyncio.sleep(0.25)
-
-    task = asyncio.create_task(run(), name="flood-closing")
-    yield
-    task.cancel()
-    try:
-        await task
-    except asyncio.CancelledError:
-        pass
+    async with clock_worker("flood-closing", 0.25, lambda now: close_due(app, now), log,
+                            "closing flood proposals failed"):
+        yield
     await stop_prefetching(app)
     await flush_all(app)  # collected relays go to the outbox and the delivery queue now

@@ -6,17 +6,16 @@ so ``decided_early`` would publish a result that is not yet binding (docs/PROTOC
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
+from datetime import datetime
 
 from aiohttp import web
 
 from governance import BylawsChange, GovernanceError, Kind, Outcome, Proposal, Tally
 from node.appkeys import ACTORS
-from node.pool_engine.common import POOL_LOCKS, iso, pool_lock, publish, store
+from node.pool_engine.common import POOL_LOCKS, clock_worker, iso, pool_lock, publish, store
 from node.pool_engine.tallies import OPEN_HEADS, OPENED, RUNNING, question_of, recount
 from node.storage import ActorRecord, StoredProposal
 
@@ -102,19 +101,6 @@ async def closing_ctx(app: web.Application) -> AsyncIterator[None]:
     app[OPENED] = {}
     app[OPEN_HEADS] = {}
 
-    async def run() -> None:
-        while True:
-            try:
-                await close_due(app, datetime.now(UTC))
-            except Exception:
-                # A failing close stays open and is retried next round; the trace is logged.
-                log.exception("closing proposals failed")
-            await asyncio.sleep(interval)
-
-    task = asyncio.create_task(run(), name="pool-closing")
-    yield
-    task.cancel()
-    try:
-        await task
-    except asyncio.CancelledError:
-        pass
+    async with clock_worker("pool-closing", interval, lambda now: close_due(app, now), log,
+                            "closing proposals failed"):
+        yield

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any
 
@@ -22,6 +25,7 @@ from node.wire import replay_documents, sign_document
 
 __all__ = [
     "POOL_LOCKS",
+    "clock_worker",
     "iso",
     "key_lookup",
     "ledger_of",
@@ -141,3 +145,33 @@ async def publish(
     await app[OBJECTS].put_local_activity(pool.id, activity, None, now)
     await enqueue_activity(app, pool, activity, activity["to"] + cc)
     return activity
+
+
+@asynccontextmanager
+async def clock_worker(
+    name: str, interval: float, job: Callable[[datetime], Awaitable[object]],
+    log: logging.Logger, failed: str,
+) -> AsyncIterator[None]:
+    """While open, a task runs ``job(now)`` every ``interval`` seconds (the closing workers).
+
+    A failing round is logged to ``log`` with ``failed`` and its trace, and retried the next round: what
+    it would have closed stays open until then.
+    """
+
+    async def run() -> None:
+        while True:
+            try:
+                await job(datetime.now(UTC))
+            except Exception:
+                log.exception(failed)
+            await asyncio.sleep(interval)
+
+    task = asyncio.create_task(run(), name=name)
+    try:
+        yield
+    finally:
+        task.cancel()
+        try:
+            await task
+        except asyncio.CancelledError:
+            pass
