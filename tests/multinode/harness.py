@@ -54,6 +54,20 @@ def poll(check: Callable[[], Any], within: float, what: str, step: float = 0.1) 
         time.sleep(step)
 
 
+def set_voting_period(node: NodeProcess, seconds: int) -> None:
+    """Test-only: the node's (first) pool decides in ``seconds`` (written while it is stopped;
+    the engine reads the bylaws at every opening)."""
+    conn = sqlite3.connect(node.data_dir / "poolnode.sqlite3")
+    try:
+        row = conn.execute("SELECT actor_id, bylaws_json FROM pools").fetchone()
+        bylaws = json.loads(row[1])
+        bylaws["voting_period_seconds"] = seconds
+        conn.execute("UPDATE pools SET bylaws_json = ? WHERE actor_id = ?", (json.dumps(bylaws), row[0]))
+        conn.commit()
+    finally:
+        conn.close()
+
+
 @dataclass
 class NodeProcess:
     """One node: its data directory, port, log and (while running) its process."""

@@ -5,14 +5,13 @@ node shows the same result, each pool books its pro-rata share; then one pool le
 from __future__ import annotations
 
 import json
-import sqlite3
 import time
 from typing import Any
 
 import pytest
 
 from node.wire import replay_documents
-from tests.multinode.harness import Cluster, NodeProcess, poll
+from tests.multinode.harness import Cluster, NodeProcess, poll, set_voting_period
 
 pytestmark = pytest.mark.multinode
 
@@ -23,18 +22,6 @@ def _get(node: NodeProcess, url: str) -> dict[str, Any]:
     status, body = node.request("GET", url)
     assert status == 200, (url, status, body)
     return body
-
-
-def _short_votes(node: NodeProcess) -> None:
-    conn = sqlite3.connect(node.data_dir / "poolnode.sqlite3")
-    try:
-        row = conn.execute("SELECT actor_id, bylaws_json FROM pools").fetchone()
-        bylaws = json.loads(row[1])
-        bylaws["voting_period_seconds"] = VOTING_SECONDS
-        conn.execute("UPDATE pools SET bylaws_json = ? WHERE actor_id = ?", (json.dumps(bylaws), row[0]))
-        conn.commit()
-    finally:
-        conn.close()
 
 
 def _pass_motion(node: NodeProcess, **fields: Any) -> str:
@@ -63,7 +50,7 @@ def test_three_pools_form_a_flood_decide_and_one_leaves(cluster: Cluster) -> Non
     nodes = [cluster.node("a"), cluster.node("b"), cluster.node("c")]
     a, b, c = nodes
     for node in nodes:
-        _short_votes(node)
+        set_voting_period(node, VOTING_SECONDS)
     flood = a.pool_id + "/floods/commons"
 
     # Each pool decides to link with each other pool; the links form by mutual follows.

@@ -14,7 +14,7 @@ from federation.keys import ed25519_public_from_multibase
 from federation.proofs import verify_proof_with_key
 from governance import tally
 from node.wire import ballot_from_document, proposal_from_documents, replay_documents
-from tests.multinode.harness import Cluster, NodeProcess, poll
+from tests.multinode.harness import Cluster, NodeProcess, poll, set_voting_period
 
 pytestmark = pytest.mark.multinode
 
@@ -48,21 +48,6 @@ def _verify(reader: NodeProcess, document: dict[str, Any], author: str) -> None:
     verify_proof_with_key(document, public)
 
 
-def _short_votes(node: NodeProcess) -> None:
-    # Test-only: a pool deciding in seconds (the engine reads the bylaws on every opening).
-    import sqlite3
-
-    conn = sqlite3.connect(node.data_dir / "poolnode.sqlite3")
-    try:
-        row = conn.execute("SELECT actor_id, bylaws_json FROM pools").fetchone()
-        bylaws = json.loads(row[1])
-        bylaws["voting_period_seconds"] = VOTING_SECONDS
-        conn.execute("UPDATE pools SET bylaws_json = ? WHERE actor_id = ?", (json.dumps(bylaws), row[0]))
-        conn.commit()
-    finally:
-        conn.close()
-
-
 def _membership(node: NodeProcess, person: str) -> str | None:
     rows = node.query("SELECT state FROM memberships WHERE person_uri = ?", (person,))
     return rows[0]["state"] if rows else None
@@ -84,7 +69,7 @@ def _tally_seen_at(node: NodeProcess, tally_id: str) -> dict[str, Any] | None:
 
 def test_pool_on_b_decides_with_a_member_on_a(cluster: Cluster) -> None:
     a, b = cluster.node("a"), cluster.node("b")
-    _short_votes(b)
+    set_voting_period(b, VOTING_SECONDS)
     pool, ana = b.pool_id, a.admin_id
 
     join = a.post_outbox({"type": "Join", "object": pool})
