@@ -3,6 +3,7 @@
 No I/O, no clock, no randomness: time and ids are passed in; every result is deterministic.
 """
 
+from governance.ballot_box import BallotBox
 from governance.ballots import Ballot, ConsentChoice, check_ballot
 from governance.budget import Bucket, Budget, BudgetResult
 from governance.bylaws import AdmissionPolicy, Bylaws, Comparator, Threshold
@@ -56,6 +57,7 @@ __all__ = [
     "Admission",
     "AdmissionPolicy",
     "Ballot",
+    "BallotBox",
     "BallotType",
     "Bucket",
     "Budget",

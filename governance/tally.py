@@ -5,13 +5,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from bisect import bisect_right
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 from fractions import Fraction
-from operator import attrgetter
+from itertools import islice
+from operator import attrgetter, le, lt
 from typing import Any
 
+from governance.ballot_box import BallotBox
 from governance.ballots import CONSENT_CHOICES, Ballot, check_ballot, check_choice
 from governance.codec import get_field
 from governance.electorate import Electorate
@@ -203,20 +207,20 @@ def _result(
     )
 
 
-def _count(rule: FrozenRule, ballots: Iterable[Ballot]) -> tuple[dict[str, int], int]:
+def _count(rule: FrozenRule, choices: Iterable[tuple[str, ...]]) -> tuple[dict[str, int], int]:
+    """Raw counts of the counted choices, and how many were empty."""
     counts: dict[str, int] = {}
     empty = 0
     get = counts.get
     if rule.ballot_type is BallotType.APPROVAL:
-        for ballot in ballots:
-            if not ballot.choice:
+        for choice in choices:
+            if not choice:
                 empty += 1
-            for option in ballot.choice:
+            for option in choice:
                 counts[option] = get(option, 0) + 1
         return counts, empty
     # Consent, single choice and ranked (first preferences) all count the first element.
-    for ballot in ballots:
-        choice = ballot.choice
+    for choice in choices:
         if choice:
             key = choice[0]
             counts[key] = get(key, 0) + 1
@@ -234,48 +238,115 @@ def _allowed(rule: FrozenRule) -> frozenset[tuple[str, ...]] | None:
     return None
 
 
+def _choices_valid(rule: FrozenRule, choices: set[tuple[str, ...]]) -> bool:
+    allowed = _allowed(rule)
+    if allowed is not None:
+        return choices <= allowed
+    try:
+        for choice in choices:
+            check_choice(rule, choice)
+    except GovernanceError:
+        return False
+    return True
+
+
 _IDS, _VOTERS, _TIMES = attrgetter("id"), attrgetter("voter"), attrgetter("cast_at")
 _PIDS, _CHOICES = attrgetter("proposal_id"), attrgetter("choice")
 
 
-def _select_fast(
-    rule: FrozenRule, electorate: Electorate, ballots: Sequence[Ballot]
-) -> list[Ballot] | None:
-    """Latest ballot per voter using whole-column checks; None means "use the careful path"."""
-    if not ballots:
-        return []
-    # Column extraction and set checks run in C; only the latest-per-voter loop is Python.
-    if len(set(map(_IDS, ballots))) != len(ballots):
-        return None
-    if set(map(_PIDS, ballots)) != {rule.proposal_id}:
-        return None
-    voters = list(map(_VOTERS, ballots))
-    times = list(map(_TIMES, ballots))
-    if min(times) < rule.opens_at or max(times) >= rule.closes_at:
-        return None
-    choices = set(map(_CHOICES, ballots))
-    allowed = _allowed(rule)
-    if allowed is not None:
-        if not choices <= allowed:
-            return None
-    else:
-        try:
-            for choice in choices:
-                check_choice(rule, choice)
-        except GovernanceError:
-            return None
+def _latest_by_loop(
+    voters: list[str], times: list[datetime], id_of: Callable[[int], str]
+) -> dict[str, int]:
+    """Index of each voter's latest ballot, in any order: later time, then the greater id."""
     latest: dict[str, int] = {}
     get = latest.get
     for i, voter, ti in zip(range(len(voters)), voters, times, strict=True):
         j = get(voter)
         if j is None or times[j] < ti:
             latest[voter] = i
-        elif times[j] == ti and ballots[j].id < ballots[i].id:  # a tie: the greater id
+        elif times[j] == ti and id_of(j) < id_of(i):  # a tie: the greater id
             latest[voter] = i
+    return latest
+
+
+def _latest_in_time_order(voters: list[str], times: list[datetime]) -> dict[str, int] | None:
+    """Index of each voter's latest ballot when ``times`` never decreases, else None.
+
+    In time order each voter's last ballot is the latest, so one C-level dict build finds
+    them all, unless a voter cast two ballots at that same time: then the greater id wins,
+    which needs the ids. Such a tie can only sit in a run of equal times that holds some
+    voter's last ballot; those runs are checked for a voter appearing twice (None if so).
+    """
+    n = len(times)
+    latest = dict(zip(voters, range(n), strict=True))
+    if all(map(lt, times, islice(times, 1, None))):
+        return latest  # no two ballots share a time
+    # Many short runs of equal times: checking them one by one would cost more than the loop.
+    if len(set(times)) * 16 > n:
+        return None
+    last_times = set(map(times.__getitem__, latest.values()))
+    start = 0
+    while start < n:
+        at = times[start]
+        end = bisect_right(times, at, start)
+        if end - start > 1 and at in last_times and len(set(voters[start:end])) != end - start:
+            return None
+        start = end
+    return latest
+
+
+def _select_columns(
+    rule: FrozenRule,
+    electorate: Electorate,
+    voters: list[str],
+    times: list[datetime],
+    choices: set[tuple[str, ...]],
+    id_of: Callable[[int], str],
+) -> list[int] | None:
+    """Indices of the ballots that count, for ballots already known to have distinct ids and
+    to be for this proposal; None means "use the careful path", which names the first error.
+    """
+    # Whole-column checks run in C; only the fallback loop runs per ballot in Python.
+    in_order = all(map(le, times, islice(times, 1, None)))
+    first, last = (times[0], times[-1]) if in_order else (min(times), max(times))
+    if first < rule.opens_at or last >= rule.closes_at or not _choices_valid(rule, choices):
+        return None
+    latest = _latest_in_time_order(voters, times) if in_order else None
+    if latest is None:
+        latest = _latest_by_loop(voters, times, id_of)
     # Checked on the distinct voters, not on every ballot: a tenth of the lookups here.
     if not electorate.members.issuperset(latest):
         return None
-    return [ballots[i] for i in latest.values()]
+    return list(latest.values())
+
+
+def _select_list(
+    rule: FrozenRule, electorate: Electorate, ballots: Sequence[Ballot]
+) -> list[tuple[str, ...]] | None:
+    """The counted choices of a list of ballots by whole-column checks (None: be careful)."""
+    if len(set(map(_IDS, ballots))) != len(ballots):
+        return None
+    if set(map(_PIDS, ballots)) != {rule.proposal_id}:
+        return None
+    times = list(map(_TIMES, ballots))
+    voters = list(map(_VOTERS, ballots))
+    counted = _select_columns(
+        rule, electorate, voters, times, set(map(_CHOICES, ballots)), lambda i: ballots[i].id
+    )
+    return None if counted is None else [ballots[i].choice for i in counted]
+
+
+def _select_box(
+    rule: FrozenRule, electorate: Electorate, box: BallotBox
+) -> list[tuple[str, ...]] | None:
+    """The counted choices of a ballot box, read from its columns (None: be careful)."""
+    if box.proposal_id != rule.proposal_id or len(set(box.ids)) != len(box):
+        return None
+    choices = box.choices
+    counted = _select_columns(
+        rule, electorate, box.voters, box.cast_at, set(choices), box.ids.__getitem__
+    )
+    return None if counted is None else [choices[i] for i in counted]
 
 
 def _select(rule: FrozenRule, electorate: Electorate, ballots: Iterable[Ballot]) -> list[Ballot]:
@@ -296,16 +367,26 @@ def _select(rule: FrozenRule, electorate: Electorate, ballots: Iterable[Ballot])
     return list(latest.values())
 
 
-def tally(rule: FrozenRule, electorate: Electorate, ballots: Iterable[Ballot]) -> Tally:
-    """Full recount: each elector's latest valid ballot counts; invalid ballots raise."""
+def tally(
+    rule: FrozenRule, electorate: Electorate, ballots: BallotBox | Iterable[Ballot]
+) -> Tally:
+    """Full recount: each elector's latest valid ballot counts; invalid ballots raise.
+
+    ``ballots`` is any iterable of ``Ballot``, or a ``BallotBox`` (the same ballots as
+    columns, which a large recount reads fastest); both give the same result.
+    """
     if rule.ballot_type is BallotType.ALLOCATION:
         raise RuleViolation("invalid_choice", "budget rounds are settled by governance.budget")
-    items = ballots if isinstance(ballots, (list, tuple)) else list(ballots)
-    counted = _select_fast(rule, electorate, items)
+    if isinstance(ballots, BallotBox):
+        items: Iterable[Ballot] = ballots
+        counted = _select_box(rule, electorate, ballots) if len(ballots) else []
+    else:
+        items = ballots if isinstance(ballots, (list, tuple)) else list(ballots)
+        counted = _select_list(rule, electorate, items) if items else []
     if counted is None:
-        counted = _select(rule, electorate, items)
+        counted = [b.choice for b in _select(rule, electorate, items)]
     counts, empty = _count(rule, counted)
-    rankings = (b.choice for b in counted) if rule.ballot_type is BallotType.RANKED else ()
+    rankings = counted if rule.ballot_type is BallotType.RANKED else ()
     return _result(rule, electorate, counts, empty, len(counted), rankings)
 
 
