@@ -19,7 +19,7 @@ from typing import Any
 
 from aiohttp import web
 
-from governance import Ballot, Proposal, RuleViolation, Tally, tally
+from governance import Ballot, BallotBox, Proposal, RuleViolation, Tally, tally
 from governance.codec import datetime_from_str
 from node.errors import NotFound
 from node.pool_engine.common import iso, pool_lock, publish, signed, store
@@ -53,8 +53,7 @@ TALLY_INTERVAL = 0.25
 class _Running:
     """An open proposal's accepted ballots, in arrival order, and whether a tally is due."""
 
-    uris: list[str]
-    ballots: list[Ballot]
+    ballots: BallotBox
     dirty: bool = False
     unpublished: bool = False
     task: asyncio.Task[None] | None = field(default=None, repr=False)
@@ -91,30 +90,33 @@ async def proposal_value(app: web.Application, head: ProposalHead) -> Proposal:
     return found
 
 
-def decode_ballots(proposal_uri: str, rows: list[CountedBallot]) -> list[Ballot]:
-    """The proposal's ``Ballot``s from the counting query's rows (as ``Ballot.from_dict`` of each).
+def decode_ballots(proposal_uri: str, rows: list[CountedBallot]) -> BallotBox:
+    """The proposal's ballots from the counting query's rows, as the columns of a BallotBox.
 
     A proposal's ballots share a few cast times and choices, so each distinct text is parsed
-    once and its value shared: less work per ballot and less memory for the list.
+    once and its value shared; no ``Ballot`` object is built per row.
     """
-    times: dict[str, datetime] = {}
-    choices: dict[str, tuple[str, ...]] = {}
-    ballots = []
-    for row in rows:
-        cast_at = times.get(row.cast_at)
-        if cast_at is None:
-            cast_at = times[row.cast_at] = datetime_from_str(row.cast_at)
-        choice = choices.get(row.choice)
-        if choice is None:
-            decoded = json.loads(row.choice)
-            if not isinstance(decoded, list):
-                raise RuleViolation("invalid_document", "field 'choice' must be list")
-            choice = choices[row.choice] = tuple(decoded)
-        ballots.append(Ballot(row.id, proposal_uri, row.voter, cast_at, choice))
-    return ballots
+    if not rows:
+        return BallotBox(proposal_uri)
+    ids, voters, time_texts, choice_texts = (list(column) for column in zip(*rows, strict=True))
+    times = {text: datetime_from_str(text) for text in set(time_texts)}
+    choices = {text: _choice(text) for text in set(choice_texts)}
+    return BallotBox.from_columns(
+        proposal_uri, ids, voters, list(map(times.__getitem__, time_texts)),
+        list(map(choices.__getitem__, choice_texts)),
+    )
 
 
-async def counted_ballots(app: web.Application, stored: StoredProposal | ProposalHead) -> list[Ballot]:
+def _choice(text: str) -> tuple[str, ...]:
+    if not isinstance(text, str):
+        raise RuleViolation("invalid_document", "field 'choice' must be list")
+    decoded = json.loads(text)
+    if not isinstance(decoded, list):
+        raise RuleViolation("invalid_document", "field 'choice' must be list")
+    return tuple(decoded)
+
+
+async def counted_ballots(app: web.Application, stored: StoredProposal | ProposalHead) -> BallotBox:
     """Every accepted ballot of the proposal, decoded for counting, read from the database."""
     # A ballot is stored only under the proposal it names, so its proposal is this one.
     return decode_ballots(stored.uri, await store(app).counted_ballots(stored.id))
@@ -126,8 +128,7 @@ async def _running(app: web.Application, stored: StoredProposal | ProposalHead) 
     cache = app.get(RUNNING)
     found = cache.get(stored.id) if cache is not None else None
     if found is None:
-        ballots = await counted_ballots(app, stored)
-        found = _Running([b.id for b in ballots], ballots)
+        found = _Running(await counted_ballots(app, stored))
         if cache is not None:
             cache[stored.id] = found
     return found
@@ -144,12 +145,10 @@ async def recount(
         app.get(OPENED, {}).pop(stored.id, None)
         app.get(OPEN_HEADS, {}).pop(stored.uri, None)
         ballots = await counted_ballots(app, stored)
-        uris = [b.id for b in ballots]
     else:
-        running = await _running(app, stored)
-        uris, ballots = running.uris, running.ballots
+        ballots = (await _running(app, stored)).ballots
     result = tally(proposal.rule, proposal.electorate, ballots)
-    document = tally_document(result, pool.uri, list(uris), final=final, updated=iso(at))
+    document = tally_document(result, pool.uri, list(ballots.ids), final=final, updated=iso(at))
     return result, signed(document, pool, at)
 
 
@@ -159,8 +158,7 @@ async def note_ballot(
 ) -> None:
     """A ballot was stored (under the pool's lock): count it and schedule the running tally."""
     running = await _running(app, stored)
-    if uri not in running.uris:  # the cache may have been loaded after the row was written
-        running.uris.append(uri)
+    if uri not in running.ballots.ids:  # the cache may have been loaded after the row was written
         running.ballots.append(ballot)
     running.dirty = True
     if running.task is None or running.task.done():
