@@ -158,7 +158,9 @@ async def note_ballot(
 ) -> None:
     """A ballot was stored (under the pool's lock): count it and schedule the running tally."""
     running = await _running(app, stored)
-    if uri not in running.ballots.ids:  # the cache may have been loaded after the row was written
+    # The cache may have been loaded (by a reader) after this row was written. The pool's lock
+    # is held from the write until here, so the row would then be the newest one it loaded.
+    if running.ballots.ids[-1:] != [uri]:
         running.ballots.append(ballot)
     running.dirty = True
     if running.task is None or running.task.done():

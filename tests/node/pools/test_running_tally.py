@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime
+from datetime import datetime, timedelta
 
+from governance import Ballot
 from node.accounts import create_member, issue_token, join_pool
 from node.appkeys import ACTORS, OBJECTS, TOKENS
 from node.pool_engine import close_due, tallies
 from node.storage import GovernanceStore
-from tests.node.pools.helpers import get, propose, vote
+from tests.node.pools.helpers import add_ballot, get, propose, stored_proposal, vote
 
 
 async def _tally_updates(client, pool_id: int) -> int:  # type: ignore[no-untyped-def]
@@ -87,3 +88,25 @@ async def test_ballots_decode_the_open_proposal_once(client, node, monkeypatch) 
 
 def proposal_id_cached(app, uri: str) -> bool:  # type: ignore[no-untyped-def]
     return any(p.id == uri for p in app[tallies.OPENED].values())
+
+
+async def test_a_ballot_written_before_a_reader_loaded_the_cache_is_counted_once(client, node) -> None:  # type: ignore[no-untyped-def]
+    # A reader (GET .../tally) may load the open proposal's ballots between the pool writing a
+    # ballot's row and noting it; the noted ballot must not be added a second time.
+    proposal = await propose(client, "admin", node.admin_token, name="Fix the gate")
+    stored = await stored_proposal(client, proposal)
+    opens = datetime.fromisoformat(proposal["opensAt"].replace("Z", "+00:00"))
+    first = Ballot.consent(node.admin.uri + "/ballots/1", proposal["id"], node.admin.uri,
+                           opens + timedelta(seconds=1), "agree")
+    await add_ballot(client, stored, first)
+    client.app[tallies.RUNNING].pop(stored.id, None)  # not loaded yet (as after a restart)
+    assert (await tallies.current_tally(client.app, stored)).participation == 1  # loads the cache
+    await tallies.note_ballot(client.app, node.pool, stored, first.id, first)
+    second = Ballot.consent(node.alice.uri + "/ballots/2", proposal["id"], node.alice.uri,
+                            opens + timedelta(seconds=2), "block")
+    await add_ballot(client, stored, second)
+    await tallies.note_ballot(client.app, node.pool, stored, second.id, second)
+    running = client.app[tallies.RUNNING][stored.id]
+    assert running.ballots.ids == [first.id, second.id]
+    result, document = await tallies.recount(client.app, node.pool, stored, opens, final=False)
+    assert result.participation == 2 and document["ballots"] == [first.id, second.id]
