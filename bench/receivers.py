@@ -2,7 +2,7 @@
 
 Request (stdin, first line JSON): hosts, time_limit. Listens on ``hosts`` ports of
 127.0.0.1 (one delivery "host" each), prints ``{"ports": [...]}``, then counts POSTs per
-host and path until stdin says "stop" (or the time limit). Answers the counts.
+(host, path, body digest) until stdin says "stop" (or the time limit). Answers the counts.
 
 Each receiver is a minimal HTTP/1.1 server on an asyncio protocol: it reads the request
 head and the ``Content-Length`` body, answers ``202 Accepted`` and keeps the connection
@@ -74,7 +74,8 @@ class _Inbox(asyncio.Protocol):
             if len(self._buffer) < total:
                 return  # the body is still arriving
             self._buffer = self._buffer[total:]
-            self._counts.post(headers.get("host", "") + path)
+            # One activity to one inbox: the same body digest to the same path is a duplicate.
+            self._counts.post(f"{headers.get('host', '')}{path} {headers.get('digest', '')}")
             self._transport.write(_ACCEPTED)
 
     def _refuse(self) -> None:
@@ -85,7 +86,7 @@ class _Inbox(asyncio.Protocol):
 
 
 async def run(hosts: int, time_limit: float) -> dict[str, object]:
-    """Serve until told to stop; returns total POSTs and distinct paths seen."""
+    """Serve until told to stop; returns total POSTs and distinct (inbox, body) pairs seen."""
     counts = _Counts()
     loop = asyncio.get_running_loop()
     servers = [await loop.create_server(lambda: _Inbox(counts), "127.0.0.1", 0)

@@ -55,6 +55,19 @@ def _load_average() -> str:
         return "unknown"
 
 
+def steal_seconds() -> float:
+    """CPU time the hypervisor has taken from this machine's CPUs since boot (0 if unknown).
+
+    The difference over a measurement says whether a slow figure was this machine's own work
+    or time its virtual CPUs did not get.
+    """
+    try:
+        fields = Path("/proc/stat").read_text().split("\n", 1)[0].split()
+        return int(fields[8]) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return 0.0
+
+
 def calibration_ms() -> float:
     """Best of 5 runs of a fixed pure-Python loop (10 M additions), in ms.
 

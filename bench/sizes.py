@@ -22,6 +22,7 @@ class Sizes:
     fanout_followers: int
     fanout_hosts: int
     fanout_time_limit: float
+    fanout_rounds: int
     flood_nodes: int
     flood_members: int
     memory_members: int
@@ -42,6 +43,7 @@ FULL = Sizes(
     fanout_followers=1000,
     fanout_hosts=100,
     fanout_time_limit=120.0,
+    fanout_rounds=3,
     flood_nodes=5,
     flood_members=500,
     memory_members=10_000,
@@ -62,6 +64,7 @@ SMOKE = Sizes(
     fanout_followers=20,
     fanout_hosts=4,
     fanout_time_limit=20.0,
+    fanout_rounds=1,
     flood_nodes=2,
     flood_members=10,
     memory_members=100,
