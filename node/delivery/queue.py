@@ -28,7 +28,8 @@ from federation.errors import FetchError, UnsafeAddress
 from federation.httpsig import PrivateKey
 from federation.keys import load_private_key_pem
 from federation.pinning import AddressPinner, Resolver, system_resolver
-from node.delivery.breaker import BreakerPolicy, BreakerState, HostHealth
+from node.delivery.breaker import BreakerPolicy, HostHealth
+from node.delivery.hosts import HostBook
 from node.delivery.http1 import HTTP1Client, Limits
 from node.delivery.ready import ReadyRows
 from node.delivery.schedule import Outcome, RetryPolicy, classify_status, parse_retry_after
@@ -108,7 +109,7 @@ class DeliveryQueue:
         # POSTs and probes go through a small HTTP/1.1 client (aiohttp's costs the fan-out's
         # event loop about three times as much per request); it is closed when the queue stops.
         self.http = http if http is not None else HTTP1Client(Limits(per_origin=settings.per_host))
-        self._health: dict[str, HostHealth] = {}
+        self._hosts = HostBook(settings.breaker, settings.per_host, clock)
         self._ready: ReadyRows[_Claimed] = ReadyRows()
         self._claimed: set[int] = set()  # ids waiting or in flight in this process
         # Claim again when fewer rows than workers wait; hold up to four rounds.
@@ -120,11 +121,7 @@ class DeliveryQueue:
         self._workers: list[asyncio.Task[None]] = []
         self._probes: set[asyncio.Task[None]] = set()
         self._probing: set[str] = set()
-        # Hosts the inbox should report when they send us something (see needs_revival).
-        self._tripped: set[str] = set()
         self._results: list[DeliveryResult] = []
-        self._dirty: dict[str, HostHealth] = {}
-        self._to_skip: set[str] = set()
         self._to_unlock: list[int] = []
         self._wake = asyncio.Event()
         self._flush_needed = asyncio.Event()
@@ -144,9 +141,7 @@ class DeliveryQueue:
         released = await self.store.release_locks()
         if released:
             log.info("resuming %d deliveries that were in flight when the node stopped", released)
-        for record in await self.store.hosts():
-            self._health[record.host] = health = HostHealth.of(record)
-            self._note_tripped(health)
+        self._hosts.load(await self.store.hosts())
         # Start both signing threads now: a thread started under load can take tens of
         # milliseconds to come up, which would otherwise delay the first deliveries.
         ready = threading.Barrier(2)
@@ -187,12 +182,11 @@ class DeliveryQueue:
 
     def is_unavailable(self, host: str) -> bool:
         """Whether a host is marked unavailable (new deliveries to it are skipped)."""
-        health = self._health.get(host)
-        return health is not None and health.unavailable
+        return self._hosts.is_unavailable(host)
 
     def health(self, host: str) -> HostHealth | None:
         """What the workers know of a host."""
-        return self._health.get(host)
+        return self._hosts.get(host)
 
     def in_flight(self, host: str) -> int:
         """How many deliveries to ``host`` are being attempted now."""
@@ -200,11 +194,11 @@ class DeliveryQueue:
 
     def needs_revival(self, host: str) -> bool:
         """Whether the host is unavailable or its breaker is not closed (a set lookup)."""
-        return host in self._tripped
+        return self._hosts.needs_revival(host)
 
     def mark_alive(self, host: str) -> None:
         """The host answered (e.g. it delivered to our inbox): close its breaker."""
-        health = self._health.get(host)
+        health = self._hosts.get(host)
         if health is None or (health.consecutive_failures == 0 and not health.unavailable):
             return
         self._set_health(health.succeeded(self._clock()))
@@ -215,15 +209,7 @@ class DeliveryQueue:
 
     def _limit(self, host: str) -> int:
         """How many deliveries to ``host`` may be in flight now, from its breaker."""
-        health = self._health.get(host)
-        if health is None:
-            return self.settings.per_host
-        if health.unavailable:
-            return 0
-        state = health.state(self.settings.breaker, self._clock())
-        if state is BreakerState.OPEN:
-            return 0
-        return 1 if state is BreakerState.HALF_OPEN else self.settings.per_host
+        return self._hosts.limit(host)
 
     async def _dispatch(self) -> None:
         while not self._stopping:
@@ -245,9 +231,7 @@ class DeliveryQueue:
         cap = 2 * self.settings.per_host
         exclude: list[str] = []
         room: dict[str, int] = {}
-        hosts = set(self._ready.hosts()) | set(self._ready.busy_hosts())
-        hosts |= {h for h, health in self._health.items() if health.consecutive_failures}
-        hosts |= {h for h, health in self._health.items() if health.unavailable}
+        hosts = set(self._ready.hosts()) | set(self._ready.busy_hosts()) | self._hosts.troubled()
         for host in hosts:
             held = self._ready.waiting(host) + self._ready.busy(host)
             left = 2 * self._limit(host) - held
@@ -431,53 +415,31 @@ class DeliveryQueue:
         self._flush_needed.set()
 
     def _host_result(self, host: str, url: str, now: float, error: str | None) -> None:
-        health = self._health.get(host)
-        if health is None:
-            parts = url.split("/", 3)
-            health = HostHealth(host=host, origin="/".join(parts[:3]))
-        if error is None:
-            if health.consecutive_failures or health.unavailable or health.last_success_at is None:
-                self._set_health(health.succeeded(now))
-            return
-        was_unavailable = health.unavailable
-        health = health.failed(self.settings.breaker, now, error)
-        self._set_health(health)
-        if health.unavailable and not was_unavailable:
-            log.warning("host %s has failed for too long: marked unavailable", host)
-            self._to_skip.add(host)
-        if self._ready.waiting(host) and self._limit(host) == 0:
+        changed = self._hosts.record(host, url, now, error)
+        if changed is not None:
+            self._requeue(host)
+        if error is not None and self._ready.waiting(host) and self._limit(host) == 0:
             # Unlocked before the flush skips the host's queued rows, in the same flush.
             self._give_back(host)
 
     def _set_health(self, health: HostHealth) -> None:
-        self._health[health.host] = health
-        self._dirty[health.host] = health
-        self._note_tripped(health)
-        if self._ready.waiting(health.host):
-            # Its limit may have risen (breaker closed): more workers may take its rows.
-            self._ready.requeue(health.host)
-            self._wake_workers(self.settings.per_host)
+        self._hosts.put(health)
+        self._requeue(health.host)
 
-    def _note_tripped(self, health: HostHealth) -> None:
-        if health.unavailable or health.consecutive_failures >= self.settings.breaker.threshold:
-            self._tripped.add(health.host)
-        else:
-            self._tripped.discard(health.host)
+    def _requeue(self, host: str) -> None:
+        if self._ready.waiting(host):
+            # Its limit may have risen (breaker closed): more workers may take its rows.
+            self._ready.requeue(host)
+            self._wake_workers(self.settings.per_host)
 
     # ---- probing unavailable hosts -----------------------------------------------------------
 
     def _start_probes(self) -> None:
-        now = self._clock()
-        for host, health in self._health.items():
-            if (
-                health.unavailable
-                and host not in self._probing
-                and health.state(self.settings.breaker, now) is BreakerState.HALF_OPEN
-            ):
-                self._probing.add(host)
-                task = asyncio.create_task(self._probe(health))
-                self._probes.add(task)
-                task.add_done_callback(self._probes.discard)
+        for health in self._hosts.probes_due(self._clock(), self._probing):
+            self._probing.add(health.host)
+            task = asyncio.create_task(self._probe(health))
+            self._probes.add(task)
+            task.add_done_callback(self._probes.discard)
 
     async def _probe(self, health: HostHealth) -> None:
         """A GET of the host's NodeInfo links: any answer below 500 means it is back."""
@@ -510,8 +472,7 @@ class DeliveryQueue:
         # was called is written, even if the flusher had taken it a moment earlier.
         async with self._flushing:
             results, self._results = self._results, []
-            hosts, self._dirty = list(self._dirty.values()), {}
-            skip, self._to_skip = self._to_skip, set()
+            hosts, skip = self._hosts.take_changes()
             unlock, self._to_unlock = self._to_unlock, []
             await self.store.record(results, hosts, self._clock(), unlock)
             for host in skip:
