@@ -7,27 +7,15 @@ from typing import Any
 import pytest
 
 import node.delivery
-from node.app import create_app
 from node.appkeys import FOLLOWS
-from tests.conftest import make_node
-from tests.node.inbox_helpers import AP, post_signed, processed, start_remote
+from tests.node.inbox_helpers import AP, post_signed, processed
 
 POOL_INBOX = "/pools/commons/inbox"
 
 
 @pytest.fixture
-async def remote(aiohttp_server):  # type: ignore[no-untyped-def]
-    return await start_remote(aiohttp_server)
-
-
-@pytest.fixture
-async def fed(tmp_path):  # type: ignore[no-untyped-def]
-    return await make_node(tmp_path / "data", allow_private_addresses=True)
-
-
-@pytest.fixture
-async def client(fed, aiohttp_client):  # type: ignore[no-untyped-def]
-    return await aiohttp_client(create_app(fed.config))
+def client(fed_client):  # type: ignore[no-untyped-def]
+    return fed_client
 
 
 @pytest.fixture

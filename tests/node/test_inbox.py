@@ -22,25 +22,14 @@ from tests.node.inbox_helpers import (
     post_signed,
     processed,
     signed,
-    start_remote,
 )
 
 POOL_INBOX = "/pools/commons/inbox"
 
 
 @pytest.fixture
-async def remote(aiohttp_server):  # type: ignore[no-untyped-def]
-    return await start_remote(aiohttp_server)
-
-
-@pytest.fixture
-async def fed(tmp_path):  # type: ignore[no-untyped-def]
-    return await make_node(tmp_path / "data", allow_private_addresses=True)
-
-
-@pytest.fixture
-async def client(fed, aiohttp_client):  # type: ignore[no-untyped-def]
-    return await aiohttp_client(create_app(fed.config))
+def client(fed_client):  # type: ignore[no-untyped-def]
+    return fed_client
 
 
 async def _stored(client) -> int:  # type: ignore[no-untyped-def]

@@ -10,14 +10,9 @@ from node.app import create_app
 from node.appkeys import DB, DELIVERY
 from node.storage import Database, DeliveryStore, HostRecord
 from tests.conftest import make_node
-from tests.node.inbox_helpers import post_signed, start_remote
+from tests.node.inbox_helpers import post_signed
 
 POOL_INBOX = "/pools/commons/inbox"
-
-
-@pytest.fixture
-async def remote(aiohttp_server):  # type: ignore[no-untyped-def]
-    return await start_remote(aiohttp_server)
 
 
 async def _node_with_host(tmp_path, aiohttp_client, record: HostRecord):  # type: ignore[no-untyped-def]

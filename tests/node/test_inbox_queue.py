@@ -2,25 +2,12 @@
 
 from __future__ import annotations
 
-import pytest
-
 import node.appkeys
 import node.delivery
 from node.app import create_app
 from node.appkeys import INBOX, INBOX_WORKER_ENABLED
 from node.storage import Database, InboxStore
-from tests.conftest import make_node
-from tests.node.inbox_helpers import AP, post_signed, processed, start_remote
-
-
-@pytest.fixture
-async def remote(aiohttp_server):  # type: ignore[no-untyped-def]
-    return await start_remote(aiohttp_server)
-
-
-@pytest.fixture
-async def fed(tmp_path):  # type: ignore[no-untyped-def]
-    return await make_node(tmp_path / "data", allow_private_addresses=True)
+from tests.node.inbox_helpers import AP, post_signed, processed
 
 
 async def _followers(client) -> list[str]:  # type: ignore[no-untyped-def]

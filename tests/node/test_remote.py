@@ -12,17 +12,6 @@ from node.app import create_app
 from node.appkeys import REMOTE_ACTORS
 from node.remote import resolve_actor
 from tests.conftest import make_node
-from tests.node.inbox_helpers import start_remote
-
-
-@pytest.fixture
-async def remote(aiohttp_server):  # type: ignore[no-untyped-def]
-    return await start_remote(aiohttp_server)
-
-
-@pytest.fixture
-async def fed(tmp_path):  # type: ignore[no-untyped-def]
-    return await make_node(tmp_path / "data", allow_private_addresses=True)
 
 
 @pytest.fixture

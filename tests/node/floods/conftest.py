@@ -6,12 +6,6 @@ import pytest
 
 from node.app import create_app
 from tests.conftest import make_node
-from tests.node.inbox_helpers import start_remote
-
-
-@pytest.fixture
-async def remote(aiohttp_server):  # type: ignore[no-untyped-def]
-    return await start_remote(aiohttp_server)
 
 
 @pytest.fixture

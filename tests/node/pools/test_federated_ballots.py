@@ -13,12 +13,10 @@ from cryptography.hazmat.primitives.asymmetric import ed25519
 
 from federation.keys import ed25519_public_to_multibase
 from federation.proofs import create_proof
-from node.app import create_app
 from node.appkeys import ACTORS, OBJECTS
 from node.pool_engine.common import store
 from schemas import OBJECT_CONTEXT
-from tests.conftest import make_node
-from tests.node.inbox_helpers import FakeActor, post_signed, processed, start_remote
+from tests.node.inbox_helpers import FakeActor, post_signed, processed
 from tests.node.pools.helpers import POOL, post, propose
 
 POOL_INBOX = "/pools/commons/inbox"
@@ -48,18 +46,8 @@ class ProofActor(FakeActor):
 
 
 @pytest.fixture
-async def remote(aiohttp_server):  # type: ignore[no-untyped-def]
-    return await start_remote(aiohttp_server)
-
-
-@pytest.fixture
-async def fed(tmp_path):  # type: ignore[no-untyped-def]
-    return await make_node(tmp_path / "data", allow_private_addresses=True)
-
-
-@pytest.fixture
-async def client(fed, aiohttp_client):  # type: ignore[no-untyped-def]
-    return await aiohttp_client(create_app(fed.config))
+def client(fed_client):  # type: ignore[no-untyped-def]
+    return fed_client
 
 
 def _person(remote, name: str) -> ProofActor:  # type: ignore[no-untyped-def]

@@ -25,7 +25,6 @@ from governance import (
     tally,
 )
 from governance.proposals import Decision
-from node.app import create_app
 from node.appkeys import ACTORS, DB, OBJECTS
 from node.pool_engine.remote_results import ledger_chain
 from node.storage import RemoteResultStore
@@ -36,7 +35,6 @@ from node.wire import (
     proposal_document,
     tally_document,
 )
-from tests.conftest import make_node
 from tests.node.inbox_helpers import AP, post_signed, processed
 from tests.node.pools.helpers import post
 from tests.node.pools.test_federated_ballots import ProofActor
@@ -82,13 +80,8 @@ async def server(aiohttp_server):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-async def fed(tmp_path):  # type: ignore[no-untyped-def]
-    return await make_node(tmp_path / "data", allow_private_addresses=True)
-
-
-@pytest.fixture
-async def client(fed, aiohttp_client):  # type: ignore[no-untyped-def]
-    return await aiohttp_client(create_app(fed.config))
+def client(fed_client):  # type: ignore[no-untyped-def]
+    return fed_client
 
 
 @dataclass
