@@ -95,8 +95,9 @@ def create_proof(
 ) -> dict[str, Any]:
     """A copy of ``document`` with an eddsa-jcs-2022 ``proof`` added (vc-di-eddsa §3.3.1, FEP-8b32 §Proof generation).
 
-    Raises ``ValueError`` if the document already has a proof or (unless ``allow_floats``)
-    contains a float.
+    Raises ``ValueError`` if the document already has a proof, and ``CanonicalizationError``
+    (a ``ValueError``) if it cannot be canonicalised: a float (unless ``allow_floats``), an
+    integer outside the JSON safe range, or a value JSON does not have.
     """
     if "proof" in document:
         raise ValueError("document already has a proof")
@@ -109,7 +110,7 @@ def create_proof(
     }
     if "@context" in document:
         options = {"@context": document["@context"], **options}
-    hash_data = _hash_data(document, options, allow_floats, ValueError)
+    hash_data = _hash_data(document, options, allow_floats, CanonicalizationError)
     proof = {**options, "proofValue": "z" + b58encode(private_key.sign(hash_data))}
     return {**document, "proof": proof}
 

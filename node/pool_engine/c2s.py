@@ -15,6 +15,7 @@ from typing import Any
 
 from aiohttp import web
 
+from federation.canonical import CanonicalizationError
 from node.appkeys import ACTORS, OBJECTS
 from node.errors import Forbidden, InvalidRequest
 from node.outbox import PreparedActivity
@@ -115,4 +116,10 @@ async def _signed_object(
     obj = {k: v for k, v in obj.items() if k not in ("proof",)}
     if obj["type"] == "Ballot":
         obj.setdefault("inReplyTo", obj.get("proposal"))
-    return signed(obj, owner, now)
+    try:
+        return signed(obj, owner, now)
+    except CanonicalizationError as exc:
+        raise InvalidRequest(
+            f"this {obj['type']} cannot be signed: {exc} (numbers are whole and within"
+            " ±2^53: money in minor units, shares and thresholds as 'n/d' text)"
+        ) from None
