@@ -3,7 +3,7 @@
 Open proposals keep their decoded ballots in memory (loaded once from the database), so a
 new ballot costs a pure recount over that list, not a read and decode of every stored one.
 The running Tally is signed, stored and published at most once per ``TALLY_INTERVAL`` per
-proposal; a reader asking for it first gets any pending ballots counted, so what it reads
+proposal, or less often when signing it costs more (``TALLY_SHARE``); a reader asking for it first gets any pending ballots counted, so what it reads
 is never behind what was accepted. The final tally at the close is counted from the
 database.
 """
@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -32,6 +33,7 @@ __all__ = [
     "OPEN_HEADS",
     "RUNNING",
     "TALLY_INTERVAL",
+    "TALLY_SHARE",
     "counted_ballots",
     "current_tally",
     "decode_ballots",
@@ -48,6 +50,13 @@ log = logging.getLogger("poolnode.pools")
 TALLY_INTERVAL = 0.25
 """Seconds between publications of a proposal's running tally while ballots arrive."""
 
+TALLY_SHARE = 0.2
+"""At most this share of the time goes to a proposal's running tally while ballots arrive.
+
+A Tally lists every counted ballot, so recounting, signing and storing it grows with the
+proposal: about half a second at 100,000 ballots. The next one waits at least that long
+divided by this share, so a large vote does not spend the node on re-signing its tally."""
+
 
 @dataclass(slots=True)
 class _Running:
@@ -56,6 +65,7 @@ class _Running:
     ballots: BallotBox
     dirty: bool = False
     unpublished: bool = False
+    cost: float = 0.0  # seconds the last running tally took to count, sign and store
     task: asyncio.Task[None] | None = field(default=None, repr=False)
 
 
@@ -164,11 +174,17 @@ async def note_ballot(
         running.ballots.append(ballot)
     running.dirty = True
     if running.task is None or running.task.done():
-        running.task = asyncio.create_task(_publish_later(app, pool, stored.uri))
+        running.task = asyncio.create_task(_publish_later(app, pool, stored.uri, running))
 
 
-async def _publish_later(app: web.Application, pool: ActorRecord, proposal_uri: str) -> None:
-    await asyncio.sleep(TALLY_INTERVAL)
+def _interval(running: _Running) -> float:
+    return max(TALLY_INTERVAL, running.cost / TALLY_SHARE)
+
+
+async def _publish_later(
+    app: web.Application, pool: ActorRecord, proposal_uri: str, scheduled: _Running
+) -> None:
+    await asyncio.sleep(_interval(scheduled))
     await _flush(app, pool, proposal_uri)
     async with pool_lock(app, pool):
         stored = await store(app).proposal(proposal_uri)
@@ -191,8 +207,10 @@ async def _flush(app: web.Application, pool: ActorRecord, proposal_uri: str) -> 
         running.dirty = False
         running.unpublished = True
         at = datetime.now(UTC)
+        started = time.perf_counter()
         result, document = await recount(app, pool, stored, at, final=False)
         await store(app).set_tally(stored.id, result.outcome.value, document, iso(at))
+        running.cost = time.perf_counter() - started
 
 
 async def tally_of(app: web.Application, stored: StoredProposal) -> dict[str, Any] | None:

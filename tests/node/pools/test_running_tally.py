@@ -110,3 +110,28 @@ async def test_a_ballot_written_before_a_reader_loaded_the_cache_is_counted_once
     assert running.ballots.ids == [first.id, second.id]
     result, document = await tallies.recount(client.app, node.pool, stored, opens, final=False)
     assert result.participation == 2 and document["ballots"] == [first.id, second.id]
+
+
+async def test_a_costly_running_tally_is_published_less_often(client, node, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    # A Tally lists every ballot: when counting, signing and storing it took long, the next
+    # publication waits cost / TALLY_SHARE instead of TALLY_INTERVAL.
+    monkeypatch.setattr(tallies, "TALLY_INTERVAL", 0.05)
+    proposal = await propose(client, "admin", node.admin_token, name="Paint the shed")
+    stored = await stored_proposal(client, proposal)
+    assert (await vote(client, "admin", node.admin_token, proposal["id"], "agree")).status == 201
+    before = await _tally_updates(client, node.pool.id)
+    async with asyncio.timeout(10):
+        while await _tally_updates(client, node.pool.id) == before:
+            await asyncio.sleep(0.05)
+    running = client.app[tallies.RUNNING][stored.id]
+    assert running.cost > 0  # measured by the flush
+    running.cost = 0.3  # as if it took 0.3 s: the next one waits 1.5 s, not 0.05 s
+    published = await _tally_updates(client, node.pool.id)
+    assert (await vote(client, "alice", node.alice_token, proposal["id"], "block")).status == 201
+    await asyncio.sleep(0.6)
+    assert await _tally_updates(client, node.pool.id) == published
+    current = await get(client, proposal["id"] + "/tally")  # a reader still sees every ballot
+    assert current["participation"] == 2
+    async with asyncio.timeout(15):
+        while await _tally_updates(client, node.pool.id) == published:
+            await asyncio.sleep(0.1)
