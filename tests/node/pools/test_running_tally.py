@@ -121,7 +121,7 @@ async def test_a_costly_running_tally_is_published_less_often(client, node, monk
     assert (await vote(client, "admin", node.admin_token, proposal["id"], "agree")).status == 201
     before = await _tally_updates(client, node.pool.id)
     async with asyncio.timeout(10):
-        while await _tally_updates(client, node.pool.id) == before:
+        while await _tally_updates(client, node.pool.id) == before:  # noqa: ASYNC110
             await asyncio.sleep(0.05)
     running = client.app[tallies.RUNNING][stored.id]
     assert running.cost > 0  # measured by the flush
@@ -133,5 +133,5 @@ async def test_a_costly_running_tally_is_published_less_often(client, node, monk
     current = await get(client, proposal["id"] + "/tally")  # a reader still sees every ballot
     assert current["participation"] == 2
     async with asyncio.timeout(15):
-        while await _tally_updates(client, node.pool.id) == published:
+        while await _tally_updates(client, node.pool.id) == published:  # noqa: ASYNC110
             await asyncio.sleep(0.1)

@@ -11,9 +11,9 @@ from node.appkeys import ACTORS, OBJECTS
 from node.pool_engine.common import store
 from node.pools import load_bylaws
 from tests.node.pools.helpers import POOL, post
-from tests.node.pools.test_federated_ballots import _person, _send, client, fed, remote
+from tests.node.pools.test_federated_ballots import _person, _send, client
 
-__all__ = ["client", "fed", "remote"]  # fixtures
+__all__ = ["client"]  # a fixture
 
 
 async def _open_pool_with_min_share(client, share: int) -> None:  # type: ignore[no-untyped-def]
