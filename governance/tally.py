@@ -278,12 +278,12 @@ def _latest_in_time_order(voters: list[str], times: list[datetime]) -> dict[str,
     voter's last ballot; those runs are checked for a voter appearing twice (None if so).
     """
     n = len(times)
-    latest = dict(zip(voters, range(n), strict=True))
     if all(map(lt, times, islice(times, 1, None))):
-        return latest  # no two ballots share a time
+        return dict(zip(voters, range(n), strict=True))  # no two ballots share a time
     # Many short runs of equal times: checking them one by one would cost more than the loop.
     if len(set(times)) * 16 > n:
         return None
+    latest = dict(zip(voters, range(n), strict=True))
     last_times = set(map(times.__getitem__, latest.values()))
     start = 0
     while start < n:

@@ -3,9 +3,9 @@
 Open proposals keep their decoded ballots in memory (loaded once from the database), so a
 new ballot costs a pure recount over that list, not a read and decode of every stored one.
 The running Tally is signed, stored and published at most once per ``TALLY_INTERVAL`` per
-proposal, or less often when signing it costs more (``TALLY_SHARE``); a reader asking for it first gets any pending ballots counted, so what it reads
-is never behind what was accepted. The final tally at the close is counted from the
-database.
+proposal, or less often when signing it costs more (``TALLY_SHARE``); a reader asking for
+it first gets any pending ballots counted, so what it reads is never behind what was
+accepted. The final tally at the close is counted from the database.
 """
 
 from __future__ import annotations
