@@ -6,7 +6,7 @@ No I/O, no clock, no randomness: time and ids are passed in; every result is det
 from governance.ballot_box import BallotBox
 from governance.ballots import Ballot, ConsentChoice, check_ballot
 from governance.budget import Bucket, Budget, BudgetResult
-from governance.bylaws import AdmissionPolicy, Bylaws, Comparator, Threshold
+from governance.bylaws import AdmissionPolicy, Bylaws, Comparator, Threshold, Visibility
 from governance.electorate import Electorate, electorate_digest
 from governance.errors import Conflict, GovernanceError, NotPermitted, RuleViolation
 from governance.flood import (
@@ -97,6 +97,7 @@ __all__ = [
     "TallyState",
     "Threshold",
     "Transaction",
+    "Visibility",
     "check_ballot",
     "commit_disbursement",
     "contribution",

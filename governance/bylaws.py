@@ -13,7 +13,7 @@ from governance.codec import fraction_from_str, fraction_to_str, get_field
 from governance.errors import RuleViolation
 from governance.money import check_currency
 
-__all__ = ["AdmissionPolicy", "Bylaws", "Comparator", "Threshold"]
+__all__ = ["AdmissionPolicy", "Bylaws", "Comparator", "Threshold", "Visibility"]
 
 
 class Comparator(StrEnum):
@@ -29,6 +29,13 @@ class AdmissionPolicy(StrEnum):
     OPEN = "open"
     STEWARD = "steward"
     VOTE = "vote"
+
+
+class Visibility(StrEnum):
+    """Who may read the pool's record (proposals, electorates, tallies, ballots, ledger, members)."""
+
+    PUBLIC = "public"
+    MEMBERS = "members"
 
 
 def _invalid(reason: str) -> RuleViolation:
@@ -111,6 +118,7 @@ class Bylaws:
     amendment_threshold: Threshold = field(
         default_factory=lambda: Threshold.at_least(Fraction(2, 3))
     )
+    visibility: Visibility = Visibility.PUBLIC
 
     def __post_init__(self) -> None:
         if not isinstance(self.name, str) or not self.name.strip():
@@ -141,10 +149,13 @@ class Bylaws:
             raise _invalid("block_vetoes must be true or false")
         if self.amendment_threshold.strictness() < self.threshold.strictness():
             raise _invalid("bylaws changes need a threshold at least as strict as decisions")
+        if not isinstance(self.visibility, Visibility):
+            raise _invalid("visibility must be public or members")
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-safe form."""
-        return {
+        """JSON-safe form; ``visibility`` only when not the default (documents signed before the
+        setting existed keep their bytes, and an absent value reads as ``public``)."""
+        data: dict[str, Any] = {
             "name": self.name,
             "purpose": self.purpose,
             "currency": self.currency,
@@ -156,6 +167,9 @@ class Bylaws:
             "block_vetoes": self.block_vetoes,
             "amendment_threshold": self.amendment_threshold.to_dict(),
         }
+        if self.visibility is not Visibility.PUBLIC:
+            data["visibility"] = self.visibility.value
+        return data
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Bylaws:
@@ -163,6 +177,9 @@ class Bylaws:
         admission = get_field(data, "admission", str)
         if admission not in AdmissionPolicy.__members__.values():
             raise RuleViolation("invalid_document", f"unknown admission policy {admission!r}")
+        visibility = get_field(data, "visibility", str) if "visibility" in data else "public"
+        if visibility not in Visibility.__members__.values():
+            raise RuleViolation("invalid_document", f"unknown visibility {visibility!r}")
         return cls(
             name=get_field(data, "name", str),
             purpose=get_field(data, "purpose", str),
@@ -174,4 +191,5 @@ class Bylaws:
             admission=AdmissionPolicy(admission),
             block_vetoes=get_field(data, "block_vetoes", bool),
             amendment_threshold=Threshold.from_dict(get_field(data, "amendment_threshold", dict)),
+            visibility=Visibility(visibility),
         )

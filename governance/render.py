@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-from governance.bylaws import AdmissionPolicy, Bylaws, Comparator, Threshold
+from governance.bylaws import AdmissionPolicy, Bylaws, Comparator, Threshold, Visibility
 from governance.money import format_money
 
 __all__ = ["fraction_words", "render_bylaws", "threshold_words"]
@@ -61,6 +61,24 @@ _ADMISSION = {
 }
 
 
+_RECORD = (
+    "The pool's record is its proposals with their electorates, tallies and ballots, its "
+    "ledger of bookings with the balances, and its list of members."
+)
+_VISIBILITY = {
+    Visibility.PUBLIC: (
+        "The record is public: anyone may read it. Every booking and every ballot is signed "
+        "and tamper-evident."
+    ),
+    Visibility.MEMBERS: (
+        "The record is visible to members only: it is shown to a member who is signed in or "
+        "sends a signed request, and to the pools this pool decides with in a flood, which "
+        "must verify its results. Everyone else sees only the pool's name, purpose and these "
+        "bylaws. Every booking and every ballot is signed and tamper-evident."
+    ),
+}
+
+
 def render_bylaws(bylaws: Bylaws) -> str:
     """The bylaws as a Markdown co-op agreement, with the pool's own numbers."""
     share = format_money(bylaws.min_share, bylaws.currency)
@@ -92,7 +110,7 @@ def render_bylaws(bylaws: Bylaws) -> str:
         "## 5. Finances and the fund",
         f"Members' shares and contributions go into the pool's fund, kept in {bylaws.currency}. "
         "Money leaves the fund only by a passed disbursement proposal or a budget round, and "
-        "is paid out by a treasurer. Every booking is public to members and tamper-evident.",
+        "is paid out by a treasurer.",
         "## 6. Withdrawal of capital",
         "A member who leaves is refunded the capital they paid in, as soon as the fund's free "
         "money covers it. An expelled member is refunded in the same way.",
@@ -102,5 +120,7 @@ def render_bylaws(bylaws: Bylaws) -> str:
         "## 8. Dissolution",
         "The pool is dissolved by a decision passed under the amendment rule. The fund then "
         "repays members' capital first; anything left goes to a purpose the members decide.",
+        "## 9. Who may read the record",
+        f"{_RECORD} {_VISIBILITY[bylaws.visibility]}",
     ]
     return "\n\n".join(sections) + "\n"

@@ -43,6 +43,7 @@ def bylaws_document(config: Config, pool: ActorRecord, bylaws: Bylaws) -> dict[s
         "votingPeriod": f"PT{settings['voting_period_seconds']}S",
         "admissionPolicy": settings["admission"],
         "blockVetoes": settings["block_vetoes"],
+        "visibility": bylaws.visibility.value,
         "bylawsThreshold": settings["amendment_threshold"]["fraction"],
         "bylawsThresholdComparator": settings["amendment_threshold"]["comparator"],
     }

@@ -120,6 +120,14 @@ class FloodStore:
             (pool_id, peer_uri))
         return row is not None
 
+    async def share_a_flood(self, pool_uri: str, peer_uri: str) -> bool:
+        """Whether both pools are among the pools of one flood proposal this node knows."""
+        row = await self.db.fetchone(
+            "SELECT 1 FROM flood_proposals AS p WHERE ? IN (SELECT value FROM json_each(p.pools_json))"
+            " AND ? IN (SELECT value FROM json_each(p.pools_json)) LIMIT 1",
+            (pool_uri, peer_uri))
+        return row is not None
+
     # Proposals.
 
     async def add_proposal(self, *, uri: str, flood_uri: str, origin_pool: str,

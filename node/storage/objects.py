@@ -47,6 +47,21 @@ def _object(row: aiosqlite.Row) -> StoredObject:
     )
 
 
+_PUBLIC_ADDRESSES = (
+    "'https://www.w3.org/ns/activitystreams#Public'", "'as:Public'", "'Public'",
+)
+# An item whose stored document is addressed to as:Public in to, cc or audience (a lone
+# string or a list; a Link object counts by its id), as node/access.py:is_public decides.
+_PUBLIC_ITEM = (
+    " AND EXISTS (SELECT 1 FROM objects AS o,"
+    " (SELECT 'to' AS name UNION ALL SELECT 'cc' UNION ALL SELECT 'audience') AS f,"
+    " json_each(o.document, '$.' || f.name) AS a"
+    " WHERE o.uri = c.item_uri AND json_valid(o.document)"
+    " AND (CASE WHEN a.type = 'object' THEN json_extract(a.value, '$.id') ELSE a.value END)"
+    f" IN ({', '.join(_PUBLIC_ADDRESSES)}))"
+)
+
+
 class ObjectStore:
     """Queries on stored objects and collection items."""
 
@@ -65,8 +80,17 @@ class ObjectStore:
         embedded: dict[str, Any] | None,
         created_at: str,
         collections: tuple[str, ...] = ("outbox",),
+        private_recipients: tuple[str, ...] = (),
     ) -> None:
-        """Store a local activity (and the object it created) and list it in collections."""
+        """Store a local activity (and the object it created) and list it in collections.
+
+        ``private_recipients`` (its bto/bcc, taken out before delivery) are kept as the stored
+        documents' ``bcc``: they decide who may read it, and are never served.
+        """
+        if private_recipients:
+            activity = {**activity, "bcc": list(private_recipients)}
+            if embedded is not None:
+                embedded = {**embedded, "bcc": list(private_recipients)}
         async with self.db.transaction() as conn:
             if embedded is not None:
                 await _insert_object(conn, embedded, local=True, created_at=created_at)
@@ -102,19 +126,20 @@ class ObjectStore:
             )
             return cursor.rowcount > 0
 
-    async def collection_size(self, owner_id: int, collection: str) -> int:
-        """How many items a collection holds."""
-        row = await self.db.fetchone(
-            "SELECT COUNT(*) AS n FROM collection_items WHERE owner_id = ? AND collection = ?",
-            (owner_id, collection),
-        )
+    async def collection_size(self, owner_id: int, collection: str, *, public_only: bool = False) -> int:
+        """How many items a collection holds (``public_only``: addressed to as:Public)."""
+        sql = "SELECT COUNT(*) AS n FROM collection_items AS c WHERE owner_id = ? AND collection = ?"
+        row = await self.db.fetchone(sql + (_PUBLIC_ITEM if public_only else ""), (owner_id, collection))
         return int(row["n"]) if row else 0
 
     async def collection_page(
-        self, owner_id: int, collection: str, *, before: int | None, limit: int
+        self, owner_id: int, collection: str, *, before: int | None, limit: int,
+        public_only: bool = False,
     ) -> CollectionPage:
         """A page of item ids, newest first, keyset-paged so cost does not grow with history."""
-        sql = "SELECT id, item_uri FROM collection_items WHERE owner_id = ? AND collection = ?"
+        sql = "SELECT id, item_uri FROM collection_items AS c WHERE owner_id = ? AND collection = ?"
+        if public_only:
+            sql += _PUBLIC_ITEM
         params: list[object] = [owner_id, collection]
         if before is not None:
             sql += " AND id < ?"

@@ -9,7 +9,9 @@ from aiohttp import web
 from governance import render_bylaws
 from node.activitypub import activity_response
 from node.appkeys import ACTORS, CONFIG, OBJECTS
+from node.access import reader_of, require_record_reader
 from node.auth import require_owner
+from node.delivery.recipients import without_private_addressing
 from node.documents import (
     actor_document,
     collection_document,
@@ -47,21 +49,22 @@ async def get_actor(request: web.Request) -> web.Response:
 
 
 async def _collection(
-    request: web.Request, actor: ActorRecord, name: str
+    request: web.Request, actor: ActorRecord, name: str, *, public_only: bool = False
 ) -> web.Response:
     objects = request.app[OBJECTS]
     collection_id = f"{actor.uri}/{name}"
     if not wants_page(request):
-        total = await objects.collection_size(actor.id, name)
+        total = await objects.collection_size(actor.id, name, public_only=public_only)
         return activity_response(request, collection_document(collection_id, total))
     before = page_cursor(request)
     page = await objects.collection_page(
-        actor.id, name, before=before, limit=request.app[CONFIG].page_size
+        actor.id, name, before=before, limit=request.app[CONFIG].page_size, public_only=public_only
     )
     items: list[Any] = page.items
     if name in _EMBEDDED:
         documents = await objects.documents(page.items)
-        items = [documents.get(uri, uri) for uri in page.items]
+        items = [without_private_addressing(documents[uri]) if uri in documents else uri
+                 for uri in page.items]
     return activity_response(
         request,
         collection_page_document(collection_id, items, before=before, next_before=page.next_before),
@@ -70,8 +73,10 @@ async def _collection(
 
 @routes.get(ACTOR_PATH + "/outbox")
 async def get_outbox(request: web.Request) -> web.Response:
-    """The actor's outbox: public activities, newest first."""
-    return await _collection(request, await local_actor(request), "outbox")
+    """The actor's outbox, newest first: everything to its owner, public activities to others."""
+    actor = await local_actor(request)
+    reader = await reader_of(request)
+    return await _collection(request, actor, "outbox", public_only=actor.uri not in reader.uris)
 
 
 @routes.get(ACTOR_PATH + "/inbox")
@@ -101,6 +106,7 @@ async def get_members(request: web.Request) -> web.Response:
     pool = await actors.by_username(request.match_info["name"], "pool")
     if pool is None:
         raise NotFound(f"no pool named {request.match_info['name']!r}")
+    await require_record_reader(request, pool)
     collection_id = pool.uri + "/members"
     if not wants_page(request):
         total = await actors.count_members(pool.id)

@@ -8,6 +8,7 @@ from typing import Any
 
 from aiohttp import web
 
+from node.access import require_record_reader
 from node.activitypub import activity_response
 from node.appkeys import ACTORS
 from node.errors import InvalidRequest, NotFound
@@ -30,6 +31,14 @@ async def _pool(request: web.Request) -> ActorRecord:
     return pool
 
 
+async def _record_of(request: web.Request) -> ActorRecord:
+    """The pool, whose flood record (proposals, electorates, ballot lists, attestations, tallies)
+    this reader may see: its members and the pools of its floods when the bylaws say members."""
+    pool = await _pool(request)
+    await require_record_reader(request, pool)
+    return pool
+
+
 @routes.get(POOL + "/floods")
 async def get_floods(request: web.Request) -> web.Response:
     """The floods the pool takes part in: each with the pools it is linked with and its links."""
@@ -48,7 +57,7 @@ async def get_floods(request: web.Request) -> web.Response:
 @routes.get(POOL + "/floods/tally")
 async def get_flood_tally(request: web.Request) -> web.Response:
     """The flood tally of ``?proposal=`` as this node computes it, and the pools' attestations."""
-    await _pool(request)
+    await _record_of(request)
     uri = request.query.get("proposal")
     if not uri:
         raise InvalidRequest("name the flood proposal: ?proposal=<id>")
@@ -79,7 +88,7 @@ async def get_flood_tally(request: web.Request) -> web.Response:
 @routes.get(POOL + r"/floods/proposals/{key:[0-9a-f-]{36}}")
 async def get_flood_proposal(request: web.Request) -> web.Response:
     """A flood proposal this pool opened (pool-signed)."""
-    pool = await _pool(request)
+    pool = await _record_of(request)
     stored = await floods(request.app).proposal(f"{pool.uri}/floods/proposals/{request.match_info['key']}")
     if stored is None:
         raise NotFound("no such flood proposal")
@@ -89,7 +98,7 @@ async def get_flood_proposal(request: web.Request) -> web.Response:
 @routes.get(POOL + "/floods/electorates/" + KEY)
 async def get_flood_electorate(request: web.Request) -> web.Response:
     """The pool's signed electorate for a flood proposal."""
-    pool = await _pool(request)
+    pool = await _record_of(request)
     document = await floods(request.app).electorate_by_uri(
         f"{pool.uri}/floods/electorates/{request.match_info['key']}")
     if document is None:
@@ -100,7 +109,7 @@ async def get_flood_electorate(request: web.Request) -> web.Response:
 @routes.get(POOL + "/floods/ballots/" + KEY)
 async def get_flood_ballot_list(request: web.Request) -> web.Response:
     """The ids of the ballots the pool accepted from its own members for a flood proposal."""
-    pool = await _pool(request)
+    pool = await _record_of(request)
     store = floods(request.app)
     # The pool's own electorate for the proposal has the same key and names the proposal.
     electorate = await store.electorate_by_uri(f"{pool.uri}/floods/electorates/{request.match_info['key']}")
@@ -116,7 +125,7 @@ async def get_flood_ballot_list(request: web.Request) -> web.Response:
 @routes.get(POOL + "/floods/attestations/" + KEY)
 async def get_flood_attestation(request: web.Request) -> web.Response:
     """The pool's signed attestation of a flood proposal's result."""
-    pool = await _pool(request)
+    pool = await _record_of(request)
     document = await floods(request.app).attestation_by_uri(
         f"{pool.uri}/floods/attestations/{request.match_info['key']}")
     if document is None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from node.access import require_record_reader
 from node.activitypub import activity_response
 from node.appkeys import ACTORS
 from node.auth import authenticated_actor
@@ -24,9 +25,11 @@ PROPOSAL = POOL + r"/proposals/{key:[0-9a-f-]{36}}"
 
 
 async def _pool(request: web.Request) -> ActorRecord:
+    """The pool named by the route, whose record this reader may see (its bylaws' visibility)."""
     pool = await request.app[ACTORS].by_username(request.match_info["name"], "pool")
     if pool is None:
         raise NotFound(f"no pool named {request.match_info['name']!r}")
+    await require_record_reader(request, pool)
     return pool
 
 

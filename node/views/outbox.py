@@ -31,7 +31,8 @@ async def post_outbox(request: web.Request) -> web.Response:
     # Governance objects are signed with the member's key, and a local pool applies them now.
     prepared = await governance_outbox(request.app, owner, body, prepared)
     await request.app[OBJECTS].put_local_activity(
-        owner.id, prepared.activity, prepared.created_object, prepared.published
+        owner.id, prepared.activity, prepared.created_object, prepared.published,
+        private_recipients=prepared.private_recipients,
     )
     # bto/bcc were taken out of the stored activity; they still name recipients.
     recipients = addressed(prepared.activity) + list(prepared.private_recipients)

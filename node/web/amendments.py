@@ -20,6 +20,7 @@ from governance import (
     GovernanceError,
     Proposal,
     Threshold,
+    Visibility,
     format_money,
 )
 from governance.bylaws import Comparator
@@ -38,14 +39,18 @@ from node.web.formats import (
 from node.web.wizard import ADMISSIONS
 
 __all__ = [
-    "COMPARATORS", "FIELDS", "BylawsRow", "bylaws_changes", "bylaws_draft", "compare", "form_defaults",
+    "COMPARATORS", "FIELDS", "VISIBILITIES", "BylawsRow", "bylaws_changes", "bylaws_draft", "compare", "form_defaults",
     "read_bylaws_form",
 ]
 
 FIELDS = ("new_threshold_comparator", "new_threshold", "new_quorum", "new_voting_period",
           "new_admission", "new_min_share", "new_block_vetoes", "new_amendment_comparator",
-          "new_amendment_threshold")
+          "new_amendment_threshold", "new_visibility")
 COMPARATORS = [(Comparator.MORE_THAN.value, "more than"), (Comparator.AT_LEAST.value, "at least")]
+VISIBILITIES = [
+    (Visibility.PUBLIC.value, "Public: anyone may read the pool's proposals, ballots, ledger and members"),
+    (Visibility.MEMBERS.value, "Members only: the record is shown to members and to the pools of its floods"),
+]
 _SHARE_HINT = "Write a fraction such as 2/3, a percentage such as 60% or a decimal such as 0.5"
 
 
@@ -75,6 +80,7 @@ def form_defaults(bylaws: Bylaws) -> dict[str, str]:
         "new_block_vetoes": "on" if bylaws.block_vetoes else "",
         "new_amendment_comparator": bylaws.amendment_threshold.comparator.value,
         "new_amendment_threshold": share_input(bylaws.amendment_threshold.fraction),
+        "new_visibility": bylaws.visibility.value,
     }
 
 
@@ -118,6 +124,10 @@ def read_bylaws_form(form: Mapping[str, Any], current: Bylaws) -> tuple[Bylaws |
         )
     if values["new_block_vetoes"] not in ("", "on"):
         errors["new_block_vetoes"] = "Tick the box or leave it empty."
+    # A form from before the setting existed sends none: the visibility in force stays.
+    values["new_visibility"] = values["new_visibility"] or current.visibility.value
+    if values["new_visibility"] not in {value for value, _ in VISIBILITIES}:
+        errors["new_visibility"] = "Choose who may read the pool's record: public or members only."
     if errors:
         return None, errors, values
     assert threshold is not None and amendment is not None and quorum is not None
@@ -127,6 +137,7 @@ def read_bylaws_form(form: Mapping[str, Any], current: Bylaws) -> tuple[Bylaws |
             current, threshold=threshold, quorum=quorum, voting_period=period,
             admission=AdmissionPolicy(values["new_admission"]), min_share=min_share,
             block_vetoes=values["new_block_vetoes"] == "on", amendment_threshold=amendment,
+            visibility=Visibility(values["new_visibility"]),
         )
     except GovernanceError as exc:
         field = "new_amendment_threshold" if "amendment" in exc.reason else "bylaws"
@@ -162,6 +173,8 @@ def _rows(bylaws: Bylaws) -> list[tuple[str, str]]:
         ("Minimum share", format_money(bylaws.min_share, bylaws.currency)),
         ("A single block vetoes", "yes" if bylaws.block_vetoes else "no"),
         ("Changing the bylaws needs", f"{threshold_words(bylaws.amendment_threshold)} of the votes cast"),
+        ("Who may read the record", "anyone" if bylaws.visibility is Visibility.PUBLIC
+         else "members and the pools of its floods"),
     ]
 
 

@@ -12,7 +12,7 @@ from node.errors import NotFound
 from node.floods import compute, flood_pools, floods
 from node.pools import load_bylaws
 from node.web.outbox import post_as
-from node.web.pools import _pool, viewer_membership
+from node.web.pools import _pool, require_record, viewer_membership
 from node.web.proposals import CONSENT
 from node.web.render import render
 from node.web.sessions import require_user
@@ -50,6 +50,7 @@ async def _proposal_view(request: web.Request, stored: Any, person: str | None) 
 async def flood_page(request: web.Request, params: dict[str, str]) -> web.Response:
     """Every flood the pool is in: its pools, the combined fund pledged, its proposals."""
     pool = await _pool(request, params["name"])
+    await require_record(request, pool)
     bylaws = await load_bylaws(request.app[ACTORS], pool)
     membership = await viewer_membership(request, pool)
     is_member = membership is not None and membership.state == "member"

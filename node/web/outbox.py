@@ -22,7 +22,8 @@ async def post_as(app: web.Application, member: ActorRecord, body: dict[str, Any
     prepared = prepare_client_activity(app[CONFIG], member, body)
     prepared = await governance_outbox(app, member, body, prepared)
     await app[OBJECTS].put_local_activity(
-        member.id, prepared.activity, prepared.created_object, prepared.published
+        member.id, prepared.activity, prepared.created_object, prepared.published,
+        private_recipients=prepared.private_recipients,
     )
     recipients = addressed(prepared.activity) + list(prepared.private_recipients)
     await enqueue_activity(app, member, prepared.activity, recipients)

@@ -10,6 +10,7 @@ from aiohttp import web
 
 from governance import Bylaws, format_money, render_bylaws
 from governance.render import fraction_words, threshold_words
+from node.access import Reader, may_read_record
 from node.accounts import create_pool, join_pool
 from node.appkeys import ACTORS, CONFIG
 from node.errors import Conflict, Forbidden, NotFound
@@ -43,6 +44,19 @@ async def _pool(request: web.Request, name: str) -> ActorRecord:
     if pool is None:
         raise NotFound(f"There is no pool called {name!r} on this node.")
     return pool
+
+
+async def record_visible(request: web.Request, pool: ActorRecord) -> bool:
+    """Whether the signed-in viewer (or an anonymous one) may see the pool's record (bylaws' visibility)."""
+    return await may_read_record(request.app, pool, Reader(current_user(request)))
+
+
+async def require_record(request: web.Request, pool: ActorRecord) -> None:
+    """Pages of the pool's record: sign in first, then members only when the bylaws say so."""
+    if not await record_visible(request, pool):
+        require_user(request)
+        raise Forbidden(f"The record of {pool.username} (proposals, ballots, ledger, members) is "
+                        "visible to its members only, as its bylaws say.")
 
 
 async def _member_view(actors: ActorStore, membership: Membership) -> MemberView:
@@ -84,6 +98,8 @@ def bylaws_summary(bylaws: Bylaws) -> list[tuple[str, str]]:
         ("Minimum share", format_money(bylaws.min_share, bylaws.currency)),
         ("Changing the bylaws needs", threshold_words(bylaws.amendment_threshold)),
         ("Votes per member", "exactly one, always"),
+        ("Who may read the record", "anyone" if bylaws.visibility.value == "public"
+         else "members and the pools of its floods"),
     ]
 
 
@@ -150,15 +166,17 @@ async def pool_page(request: web.Request, params: dict[str, str]) -> web.Respons
     bylaws = await load_bylaws(request.app[ACTORS], pool)
     membership = await viewer_membership(request, pool)
     is_steward = membership is not None and membership.state == "member" and "steward" in membership.roles
+    visible = await record_visible(request, pool)
     return await render(request, "pool.html", {
         "pool": pool,
         "bylaws": bylaws,
         "summary": bylaws_summary(bylaws),
-        "members": await _members(request, pool),
+        "record_hidden": not visible,
+        "members": await _members(request, pool) if visible else [],
         "applicants": await _members(request, pool, "applicant") if is_steward else [],
         "membership": membership,
         "is_steward": is_steward,
-        "activity": await pool_activity(request, pool, bylaws),
+        "activity": await pool_activity(request, pool, bylaws) if visible else None,
     })
 
 

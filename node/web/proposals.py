@@ -22,7 +22,7 @@ from node.pools import load_bylaws
 from node.storage import ActorRecord, StoredProposal
 from node.web.amendments import bylaws_changes, bylaws_draft, form_defaults
 from node.web.outbox import post_as
-from node.web.pools import _pool, viewer_membership
+from node.web.pools import _pool, require_record, viewer_membership
 from node.web.render import render
 from node.web.sessions import require_user
 from node.web.treasury import open_commitments
@@ -71,6 +71,7 @@ def tally_view(proposal: Proposal, result: Tally, stored: StoredProposal) -> dic
 async def proposals_page(request: web.Request, params: dict[str, str]) -> web.Response:
     """A pool's proposals, newest first, and a form to make one."""
     pool = await _pool(request, params["name"])
+    await require_record(request, pool)
     rows = await store(request.app).proposals_of_pool(pool.id, limit=100)
     items = []
     for stored in rows:
@@ -144,6 +145,7 @@ async def propose(request: web.Request) -> web.StreamResponse:
 async def proposal_page(request: web.Request, params: dict[str, str]) -> web.Response:
     """One proposal: text, options, the ballot form, the live tally, the result."""
     pool = await _pool(request, params["name"])
+    await require_record(request, pool)
     stored = await _stored(request, pool, params["key"])
     proposal, result = await _tally(request, stored)
     mine = None
@@ -188,6 +190,7 @@ async def vote(request: web.Request) -> web.StreamResponse:
 async def live(request: web.Request) -> web.Response:
     """The current tally as small JSON, polled by the proposal page's script."""
     pool = await _pool(request, request.match_info["name"])
+    await require_record(request, pool)
     stored = await _stored(request, pool, request.match_info["key"])
     proposal, result = await _tally(request, stored)
     return web.json_response(tally_view(proposal, result, stored),
@@ -197,6 +200,7 @@ async def live(request: web.Request) -> web.Response:
 async def ledger_page(request: web.Request, params: dict[str, str]) -> web.Response:
     """The pool's ledger: every entry, the balances, and whether the hash chain checks out."""
     pool = await _pool(request, params["name"])
+    await require_record(request, pool)
     bylaws = await load_bylaws(request.app[ACTORS], pool)
     chain_ok, problem, ledger = True, None, None
     try:
