@@ -111,18 +111,22 @@ class Fetcher:
         self._clock = clock
         self._cache: OrderedDict[str, tuple[float, dict[str, Any]]] = OrderedDict()
 
-    async def fetch(self, url: str) -> FetchResult:
-        """GET an AS2 document (ActivityPub §3.2), following at most 3 checked redirects."""
+    async def fetch(self, url: str, *, sign_as: SignGet | None = None) -> FetchResult:
+        """GET an AS2 document (ActivityPub §3.2), following at most 3 checked redirects.
+
+        ``sign_as`` signs the GETs as a chosen actor (one the server lets read it, e.g. a
+        member of a pool whose record is members-only) instead of the fetcher's default signer.
+        """
         try:
             async with asyncio.timeout(self._total_timeout):
-                return await self._fetch(url)
+                return await self._fetch(url, sign_as or self._sign_get)
         except TimeoutError:
             raise FetchError("timed out fetching remote document", detail=url) from None
 
-    async def _fetch(self, url: str) -> FetchResult:
+    async def _fetch(self, url: str, sign_get: SignGet | None) -> FetchResult:
         current = yarl.URL(url)
         for hop in range(MAX_REDIRECTS + 1):
-            async with await self._request(current) as resp:
+            async with await self._request(current, sign_get) as resp:
                 if resp.status in _REDIRECTS:
                     location = resp.headers.get("Location")
                     if not location:
@@ -142,11 +146,11 @@ class Fetcher:
             return FetchResult(url=str(current), document=_parse_document(body, str(current)))
         raise AssertionError("unreachable")  # pragma: no cover
 
-    async def _request(self, url: yarl.URL) -> aiohttp.ClientResponse:
+    async def _request(self, url: yarl.URL, sign_get: SignGet | None) -> aiohttp.ClientResponse:
         pinned = await self._pinner.pin(url)
         headers = {"Accept": ACCEPT}
-        if self._sign_get is not None:
-            headers.update(self._sign_get(str(url)))
+        if sign_get is not None:
+            headers.update(sign_get(str(url)))
         headers["Host"] = pinned.host_header
         timeout = aiohttp.ClientTimeout(total=None, sock_connect=self._connect_timeout)
         try:

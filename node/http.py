@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator, Callable, Mapping
+from typing import Any
 from datetime import UTC, datetime
 
 import aiohttp
@@ -22,7 +23,7 @@ from federation.keys import load_private_key_pem
 from node.appkeys import ACTORS, CONFIG, FETCHER, HTTP_SESSION, RESOLVING
 from node.storage import ActorRecord
 
-__all__ = ["USER_AGENT", "http_ctx", "signed_get"]
+__all__ = ["USER_AGENT", "fetch_as", "http_ctx", "signed_get"]
 
 log = logging.getLogger("poolnode.http")
 
@@ -39,6 +40,16 @@ def signed_get(signer: ActorRecord) -> Callable[[str], Mapping[str, str]]:
         return headers
 
     return sign
+
+
+async def fetch_as(app: web.Application, url: str, reader: ActorRecord | None) -> dict[str, Any]:
+    """A remote document fetched with GETs signed as ``reader`` (the node's default signer if None).
+
+    A pool whose record is members-only serves it to its members and flood peers only: the
+    node asks as the local member or pool that has the right to read it.
+    """
+    sign_as = signed_get(reader) if reader is not None else None
+    return (await app[FETCHER].fetch(url, sign_as=sign_as)).document
 
 
 async def http_ctx(app: web.Application) -> AsyncIterator[None]:

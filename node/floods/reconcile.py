@@ -21,11 +21,12 @@ from aiohttp import web
 from federation.errors import FetchError
 from governance import GovernanceError
 from governance.codec import datetime_from_str
-from node.appkeys import ACTORS, FETCHER
+from node.appkeys import ACTORS
 from node.errors import NodeError
 from node.floods.common import floods
+from node.http import fetch_as
 from node.pool_engine.common import iso
-from node.storage import StoredFloodProposal
+from node.storage import ActorRecord, StoredFloodProposal
 from node.wire.floods import ballot_list_id
 
 __all__ = ["FLOOD_GRACE", "RECONCILE_WAIT", "list_complete", "reconcile"]
@@ -52,12 +53,16 @@ async def reconcile(app: web.Application, stored: StoredFloodProposal, now: date
     (every pool reconciled, or ``RECONCILE_WAIT`` is over and the rest recorded as mismatches)."""
     electorates = await floods(app).electorates(stored.uri)
     waiting: dict[str, str] = {}
+    actors = {pool: await app[ACTORS].by_uri(pool) for pool in stored.pools}
+    # Other pools' lists are read as our own pool of the flood: a members-only pool serves its
+    # record to the pools of its floods, on a GET signed by one of them.
+    ours = next((a for a in actors.values() if a is not None and a.is_pool), None)
     for pool in stored.pools:
-        actor = await app[ACTORS].by_uri(pool)
+        actor = actors[pool]
         if (actor is not None and actor.is_pool) or pool not in electorates:
             continue  # our own pool's ballots are here; a pool without an electorate is absent
         try:
-            unsettled = await _reconcile_pool(app, stored, pool, electorates[pool], now)
+            unsettled = await _reconcile_pool(app, stored, pool, electorates[pool], now, ours)
         except FetchError as exc:
             unsettled = f"its ballot list could not be read: {exc.reason}"
         if unsettled is not None:
@@ -84,12 +89,13 @@ def _list_url(pool: str, proposal: str, electorate: dict[str, Any]) -> str:
 
 
 async def _reconcile_pool(app: web.Application, stored: StoredFloodProposal, pool: str,
-                          electorate: dict[str, Any], now: datetime) -> str | None:
+                          electorate: dict[str, Any], now: datetime,
+                          ours: ActorRecord | None) -> str | None:
     """Read one pool's ballot list and fetch the ballots missing here; None once done,
     else why not yet."""
     from node.floods.ballots import receive_relayed
 
-    listed = (await app[FETCHER].fetch(_list_url(pool, stored.uri, electorate))).document
+    listed = await fetch_as(app, _list_url(pool, stored.uri, electorate), ours)
     if listed.get("proposal") != stored.uri or listed.get("attributedTo") != pool:
         return "its ballot list names another proposal or pool"
     if listed.get("complete") is not True:
@@ -106,7 +112,7 @@ async def _reconcile_pool(app: web.Application, stored: StoredFloodProposal, poo
     async def fetch(uri: str) -> None:
         async with limit:
             try:
-                document = (await app[FETCHER].fetch(uri)).document
+                document = await fetch_as(app, uri, ours)
                 if document.get("id") != uri:
                     raise FetchError("the fetched ballot has another id", detail=uri)
                 await receive_relayed(app, pool, document, now)

@@ -13,7 +13,7 @@ import logging
 from datetime import UTC, datetime
 from typing import Any
 
-from node.appkeys import FETCHER
+from node.http import fetch_as
 from node.floods import receive_proposal, receive_relayed, receive_relayed_many
 from node.handlers.context import Inbound, object_id
 from node.handlers.governance import pool_recipient, refusing
@@ -38,8 +38,7 @@ async def handle(inbound: Inbound) -> None:
         await _relayed_ballots(inbound, obj)
         return
     if isinstance(obj, str):
-        fetched = await inbound.app[FETCHER].fetch(obj)
-        obj = fetched.document
+        obj = await fetch_as(inbound.app, obj, pool)
     if not isinstance(obj, dict) or obj.get("type") not in ("Proposal", "Ballot"):
         log.debug("Announce %s carries no flood document", inbound.activity.get("id"))
         return
@@ -67,7 +66,7 @@ async def _relayed_ballots(inbound: Inbound, items: list[Any]) -> None:
             continue
         if not isinstance(item, dict) or not same_origin(uri, inbound.actor):
             # As the inbox does for a single object: trusted as sent only from the relay's origin.
-            item = (await inbound.app[FETCHER].fetch(uri)).document
+            item = await fetch_as(inbound.app, uri, pool)
             if item.get("id") != uri:
                 refused.append((uri, "the fetched ballot has another id"))
                 continue

@@ -34,7 +34,7 @@ async def handle(inbound: Inbound) -> None:
     if not isinstance(obj, dict) or not await is_remote_result(inbound):
         return
     recipient = inbound.recipients[0] if inbound.recipients else None
-    await refusing(inbound, recipient, lambda: receive(inbound.app, obj, datetime.now(UTC)))
+    await refusing(inbound, recipient, lambda: receive(inbound.app, obj, datetime.now(UTC), recipient))
 
 
 async def handle_electorate(inbound: Inbound) -> None:

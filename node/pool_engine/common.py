@@ -14,7 +14,7 @@ from aiohttp import web
 from cryptography.hazmat.primitives.asymmetric import ed25519
 
 from federation.errors import ProofInvalid
-from governance import Bylaws, Ledger, Membership, MemberState, Role, Roster
+from governance import Bylaws, Ledger, Membership, MemberState, Role, Roster, Visibility
 from governance.codec import datetime_to_str
 from node.appkeys import ACTORS, CONFIG, DB, OBJECTS
 from node.errors import NotFound
@@ -120,11 +120,17 @@ async def publish(
     extra: list[str] | None = None, *, followers: bool = True, members: bool = True,
     summary: str | None = None,
 ) -> dict[str, Any]:
-    """Store ``{kind} obj`` in the pool's outbox and deliver it to members and followers."""
+    """Store ``{kind} obj`` in the pool's outbox and deliver it to members and followers.
+
+    A pool whose bylaws make its record members-only delivers what it would send its followers
+    to its members instead: a follower who is not a member does not receive the record.
+    """
     from node.handlers.replies import enqueue_activity
     from node.urls import new_object_uri
     from schemas import ACTOR_CONTEXT
 
+    if followers and (await load_bylaws(app[ACTORS], pool)).visibility is Visibility.MEMBERS:
+        followers, members = False, True
     now = iso(datetime.now(UTC))
     to = list(extra or [])
     if members:

@@ -20,8 +20,10 @@ from aiohttp import web
 from federation.errors import FetchError
 from governance import GovernanceError, check_ballot, tally
 from governance.ledger import GENESIS
-from node.appkeys import DB, FETCHER
+from node.appkeys import DB
+from node.http import fetch_as
 from node.pool_engine.common import iso, key_lookup
+from node.storage import ActorRecord
 from node.storage.remote_results import RemoteDocument, RemoteRecount, RemoteResultStore
 from node.wire import (
     InvalidDocument,
@@ -75,8 +77,13 @@ def _check_place(document: Mapping[str, Any]) -> str:
     return pool
 
 
-async def receive(app: web.Application, document: dict[str, Any], at: datetime) -> RemoteDocument:
-    """Verify and keep a remote pool's document; recount a final tally. Refusals raise with a reason."""
+async def receive(app: web.Application, document: dict[str, Any], at: datetime,
+                  reader: ActorRecord | None = None) -> RemoteDocument:
+    """Verify and keep a remote pool's document; recount a final tally. Refusals raise with a reason.
+
+    ``reader``: the local actor the document reached; the recount's fetches are signed as it (a
+    members-only pool serves its record to its members only).
+    """
     kind = document.get("type")
     schema = _SCHEMAS.get(kind) if isinstance(kind, str) else None
     if schema is None:
@@ -92,7 +99,7 @@ async def receive(app: web.Application, document: dict[str, Any], at: datetime) 
                     proposal_uri=_proposal_of(document), document=document,
                     verified_by=verified.verification_method, at=iso(at))
     if kind == "Tally" and document["final"]:
-        await recount_final(app, document, at)
+        await recount_final(app, document, at, reader)
     kept = await store.get(document["id"])
     if kept is None or kept.pool_uri != pool:
         raise ProofRejected("proof rejected: another pool's document has this id")
@@ -113,13 +120,14 @@ async def keep_ballot(app: web.Application, pool: str, document: dict[str, Any],
 
 
 async def _input(app: web.Application, uri: str, kind: str, at: datetime,
-                 problems: dict[str, Any], failures: list[FetchError]) -> dict[str, Any] | None:
+                 problems: dict[str, Any], failures: list[FetchError],
+                 reader: ActorRecord | None) -> dict[str, Any] | None:
     """A signed input of a recount: kept already, or fetched from its id and verified."""
     kept = await results(app).get(uri)
     if kept is not None and kept.type == kind:
         return kept.document
     try:
-        fetched = (await app[FETCHER].fetch(uri)).document
+        fetched = await fetch_as(app, uri, reader)
         if fetched.get("type") != kind:
             raise InvalidDocument(f"{uri} is not a {kind}")
         return (await receive(app, fetched, at)).document
@@ -136,7 +144,8 @@ _EXTRA_BALLOTS = 1000
 reading it (an honest pool's holds exactly the listed ones; the rest are refused ballots)."""
 
 
-async def _ballot_items(app: web.Application, collection_id: str, limit: int) -> list[Any]:
+async def _ballot_items(app: web.Application, collection_id: str, limit: int,
+                        reader: ActorRecord | None) -> list[Any]:
     """The items of a remote ``{proposal}/ballots``: inline (``orderedItems``) or paged.
 
     Pages are followed from ``first`` through each ``next`` (docs/PROTOCOL.md §Recounting a
@@ -144,7 +153,7 @@ async def _ballot_items(app: web.Application, collection_id: str, limit: int) ->
     has a ``next``, and not repeat; at most ``limit`` items are read. InvalidDocument says why a
     collection cannot be read to its end; FetchError propagates.
     """
-    collection = (await app[FETCHER].fetch(collection_id)).document
+    collection = await fetch_as(app, collection_id, reader)
     inline = collection.get("orderedItems")
     if isinstance(inline, list):
         return inline
@@ -156,7 +165,7 @@ async def _ballot_items(app: web.Application, collection_id: str, limit: int) ->
             if not page.startswith(collection_id) or page in seen:
                 raise InvalidDocument(f"the page {page} is not a new page of {collection_id}")
             seen.add(page)
-            page = (await app[FETCHER].fetch(page)).document
+            page = await fetch_as(app, page, reader)
         if not isinstance(page, dict) or not isinstance(page.get("orderedItems"), list):
             raise InvalidDocument("a page of the ballots collection has no orderedItems")
         if not page["orderedItems"] and page.get("next") is not None:
@@ -169,10 +178,11 @@ async def _ballot_items(app: web.Application, collection_id: str, limit: int) ->
 
 
 async def _fetch_ballots(app: web.Application, pool: str, proposal: str, listed: int, at: datetime,
-                         problems: dict[str, Any], failures: list[FetchError]) -> None:
+                         problems: dict[str, Any], failures: list[FetchError],
+                         reader: ActorRecord | None) -> None:
     """Keep every ballot of the pool's public ballots collection whose proof verifies."""
     try:
-        items = await _ballot_items(app, proposal + "/ballots", listed + _EXTRA_BALLOTS)
+        items = await _ballot_items(app, proposal + "/ballots", listed + _EXTRA_BALLOTS, reader)
     except FetchError as exc:
         failures.append(exc)
         problems["ballots"] = f"could not be fetched: {exc.reason}"
@@ -195,7 +205,8 @@ async def _fetch_ballots(app: web.Application, pool: str, proposal: str, listed:
         problems["rejectedBallots"] = rejected
 
 
-async def recount_final(app: web.Application, final: dict[str, Any], at: datetime) -> RemoteRecount:
+async def recount_final(app: web.Application, final: dict[str, Any], at: datetime,
+                        reader: ActorRecord | None = None) -> RemoteRecount:
     """Recount a verified final Tally from the signed inputs and record how it compares.
 
     Incomplete when the proposal, electorate or ballots cannot be had (a failed fetch is raised
@@ -206,12 +217,12 @@ async def recount_final(app: web.Application, final: dict[str, Any], at: datetim
     pool, proposal_uri = str(final["pool"]), str(final["proposal"])
     problems: dict[str, Any] = {}
     failures: list[FetchError] = []
-    proposal_doc = await _input(app, proposal_uri, "Proposal", at, problems, failures)
+    proposal_doc = await _input(app, proposal_uri, "Proposal", at, problems, failures, reader)
     electorate_doc = await _input(app, str(final.get("electorate") or proposal_uri + "/electorate"),
-                                  "Electorate", at, problems, failures)
+                                  "Electorate", at, problems, failures, reader)
     listed = final.get("ballots")
     await _fetch_ballots(app, pool, proposal_uri, len(listed) if isinstance(listed, list) else 0, at,
-                         problems, failures)
+                         problems, failures, reader)
     recounted: dict[str, Any] | None = None
     state = "incomplete"
     if proposal_doc is not None and electorate_doc is not None and "ballots" not in problems:

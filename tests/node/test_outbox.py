@@ -67,9 +67,11 @@ async def test_outbox_newest_first_and_paged(client, node):
             "/users/alice/outbox", json={"type": "Note", "content": f"n{n}"}, headers=_auth(node.alice_token)
         )
         ids.append(resp.headers["Location"])
-    first = await (await client.get("/users/alice/outbox?page=true")).json(content_type=None)
+    owner = {"Authorization": f"Bearer {node.alice_token}"}  # the notes are not public: the owner lists them
+    first = await (await client.get("/users/alice/outbox?page=true", headers=owner)).json(content_type=None)
     assert [i["id"] for i in first["orderedItems"]] == ids[::-1][:20]
-    second = await (await client.get(first["next"].removeprefix("http://node.test"))).json(content_type=None)
+    second = await (await client.get(first["next"].removeprefix("http://node.test"), headers=owner)).json(
+        content_type=None)
     assert [i["id"] for i in second["orderedItems"]] == ids[::-1][20:]
     assert "next" not in second
 
