@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator, Callable, Mapping
-from typing import Any
 from datetime import UTC, datetime
+from typing import Any
 
 import aiohttp
 from aiohttp import web

@@ -13,10 +13,10 @@ import logging
 from datetime import UTC, datetime
 from typing import Any
 
-from node.http import fetch_as
 from node.floods import receive_proposal, receive_relayed, receive_relayed_many
 from node.handlers.context import Inbound, object_id
 from node.handlers.governance import pool_recipient, refusing
+from node.http import fetch_as
 from node.inbox.origin import same_origin
 from node.pool_engine.common import publish
 

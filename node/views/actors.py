@@ -7,9 +7,9 @@ from typing import Any
 from aiohttp import web
 
 from governance import render_bylaws
+from node.access import reader_of, require_record_reader
 from node.activitypub import activity_response
 from node.appkeys import ACTORS, CONFIG, OBJECTS
-from node.access import reader_of, require_record_reader
 from node.auth import require_owner
 from node.delivery.recipients import without_private_addressing
 from node.documents import (
