@@ -111,6 +111,11 @@ class Bylaws:
     amendment_threshold: Threshold = field(
         default_factory=lambda: Threshold.at_least(Fraction(2, 3))
     )
+    funding_wait: timedelta = timedelta(days=90)
+    """How long a passed disbursement the fund cannot cover waits for funds before it lapses."""
+    commitment_lapse: timedelta = timedelta(0)
+    """How long committed money stays earmarked before its unspent rest returns to the fund
+    (zero: it stays until a treasurer releases it)."""
 
     def __post_init__(self) -> None:
         if not isinstance(self.name, str) or not self.name.strip():
@@ -139,6 +144,12 @@ class Bylaws:
             raise _invalid("admission must be open, steward or vote")
         if not isinstance(self.block_vetoes, bool):
             raise _invalid("block_vetoes must be true or false")
+        if not isinstance(self.funding_wait, timedelta) or self.funding_wait <= timedelta(0):
+            raise _invalid("the wait for funds must be positive")
+        if not isinstance(self.commitment_lapse, timedelta) or self.commitment_lapse < timedelta(0):
+            raise _invalid("the commitment lapse cannot be negative")
+        if self.funding_wait.microseconds or self.commitment_lapse.microseconds:
+            raise _invalid("the wait for funds and the commitment lapse are whole seconds")
         if self.amendment_threshold.strictness() < self.threshold.strictness():
             raise _invalid("bylaws changes need a threshold at least as strict as decisions")
 
@@ -155,6 +166,8 @@ class Bylaws:
             "admission": self.admission.value,
             "block_vetoes": self.block_vetoes,
             "amendment_threshold": self.amendment_threshold.to_dict(),
+            "funding_wait_seconds": int(self.funding_wait.total_seconds()),
+            "commitment_lapse_seconds": int(self.commitment_lapse.total_seconds()),
         }
 
     @classmethod
@@ -174,4 +187,16 @@ class Bylaws:
             admission=AdmissionPolicy(admission),
             block_vetoes=get_field(data, "block_vetoes", bool),
             amendment_threshold=Threshold.from_dict(get_field(data, "amendment_threshold", dict)),
+            # Bylaws written before these two settings existed take the defaults.
+            funding_wait=timedelta(seconds=_seconds(data, "funding_wait_seconds", 90 * 86400)),
+            commitment_lapse=timedelta(seconds=_seconds(data, "commitment_lapse_seconds", 0)),
         )
+
+
+def _seconds(data: Mapping[str, Any], key: str, default: int) -> int:
+    if key not in data:
+        return default
+    value = get_field(data, key, int)
+    if value > 10 * 366 * 86400:
+        raise _invalid(f"{key} is at most ten years")
+    return value

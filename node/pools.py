@@ -45,4 +45,6 @@ def bylaws_document(config: Config, pool: ActorRecord, bylaws: Bylaws) -> dict[s
         "blockVetoes": settings["block_vetoes"],
         "bylawsThreshold": settings["amendment_threshold"]["fraction"],
         "bylawsThresholdComparator": settings["amendment_threshold"]["comparator"],
+        "fundingWait": f"PT{settings['funding_wait_seconds']}S",
+        "commitmentLapse": f"PT{settings['commitment_lapse_seconds']}S",
     }

@@ -80,8 +80,26 @@ def test_bylaws_dict_round_trip() -> None:
         "admission": "vote",
         "block_vetoes": True,
         "amendment_threshold": {"comparator": "at_least", "fraction": "2/3"},
+        "funding_wait_seconds": 90 * 86400,
+        "commitment_lapse_seconds": 0,
     }
     assert Bylaws.from_dict(data) == b
+
+
+def test_bylaws_written_before_the_funding_settings_take_the_defaults() -> None:
+    data = bylaws().to_dict()
+    del data["funding_wait_seconds"], data["commitment_lapse_seconds"]
+    assert Bylaws.from_dict(data) == bylaws()
+
+
+@pytest.mark.parametrize(
+    "mutation",
+    [{"funding_wait_seconds": 0}, {"funding_wait_seconds": -1}, {"commitment_lapse_seconds": -5},
+     {"funding_wait_seconds": "90"}, {"commitment_lapse_seconds": 11 * 366 * 86400}],
+)
+def test_bad_funding_settings_are_refused(mutation: dict[str, object]) -> None:
+    with pytest.raises(RuleViolation):
+        Bylaws.from_dict({**bylaws().to_dict(), **mutation})
 
 
 @pytest.mark.parametrize(
