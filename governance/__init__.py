@@ -109,6 +109,7 @@ __all__ = [
     "flood_electorate",
     "flood_tally",
     "format_money",
+    "lapse_commitment",
     "open_flood_proposal",
     "open_proposal",
     "owe_refund",

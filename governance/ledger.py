@@ -495,10 +495,12 @@ def refund(id: str, at: datetime, ledger: Ledger, person: str, roster: Roster) -
 
 
 def owe_refund(id: str, at: datetime, ledger: Ledger, person: str, roster: Roster) -> Transaction:
-    """Book the capital of someone who left as a refund owed, when the fund cannot pay it now."""
+    """Book the capital of someone who left as a refund owed, to be paid when the fund allows.
+
+    The node owes rather than refunds when the fund cannot cover the capital now, or when older
+    obligations wait ahead of it (docs/GOVERNANCE.md, "Money owed").
+    """
     amount = _refundable(ledger, person, roster)
-    if amount <= ledger.fund:
-        raise Conflict("refund_affordable", "the fund covers this refund: book the refund itself")
     return Transaction(
         id, at, EntryKind.REFUND_OWED, ledger.currency,
         (Posting(capital_account(person), amount), Posting(owed_account(person), -amount)),

@@ -357,10 +357,3 @@ def test_a_refund_the_fund_cannot_cover_is_owed_then_paid_whole() -> None:
         pay_owed_refund("f4", after, ledger, A)
     assert info.value.code == "nothing_to_refund"
 
-
-def test_owing_a_refund_the_fund_covers_is_refused() -> None:
-    roster, ledger = setup()
-    roster = roster.leave(A, at(9))
-    with pytest.raises(GovernanceError) as info:
-        owe_refund("o1", at(9), ledger, A, roster)
-    assert info.value.code == "refund_affordable"
