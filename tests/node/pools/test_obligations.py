@@ -180,7 +180,7 @@ async def test_an_effect_left_pending_by_a_crash_is_carried_out_at_start(node, a
     # What close() commits before it carries the effect out, and then the process is gone.
     stored = await store(first.app).proposal(proposal["id"])
     pool = await first.app[ACTORS].by_id(stored.pool_id)
-    result, document = await recount(first.app, pool, stored, _closes(proposal), final=True)
+    _, document = await recount(first.app, pool, stored, _closes(proposal), final=True)
     assert await store(first.app).close_proposal(stored.id, "passed", document,
                                                  proposal["closesAt"], "pending")
     await first.close()
