@@ -12,15 +12,18 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from aiohttp import web
 
 from governance import (
+    Bylaws,
     EntryKind,
     GovernanceError,
     Ledger,
     Proposal,
+    Roster,
+    Transaction,
     lapse_commitment,
     owe_refund,
     pay_owed_refund,
@@ -30,7 +33,7 @@ from governance import (
 from governance.codec import datetime_from_str
 from node.appkeys import ACTORS
 from node.pool_engine.common import clock_worker, iso, roster_of, store
-from node.pool_engine.ledger import book, book_commitment
+from node.pool_engine.ledger import Build, book, book_commitment
 from node.pool_engine.tallies import counted_ballots
 from node.storage import ActorRecord, StoredProposal
 
@@ -59,6 +62,18 @@ def _owed(ledger: Ledger) -> list[_Owed]:
     return [o for o in latest.values() if ledger.owed_to(o.person) > 0]
 
 
+def _paying(person: str, now: datetime) -> Build:
+    def build(id: str, ledger: Ledger, roster: Roster, bylaws: Bylaws) -> Transaction:
+        return pay_owed_refund(id, now, ledger, person)
+    return build
+
+
+def _lapsing(ref: str, committed_at: datetime, lapse: timedelta, now: datetime) -> Build:
+    def build(id: str, ledger: Ledger, roster: Roster, bylaws: Bylaws) -> Transaction:
+        return lapse_commitment(id, now, ledger, ref, committed_at=committed_at, lapse=lapse)
+    return build
+
+
 async def waiting_ahead(app: web.Application, pool: ActorRecord, ledger: Ledger) -> bool:
     """Whether any obligation already waits in the pool's queue."""
     return bool(_owed(ledger)) or bool(await store(app).proposals_with_effect("waiting_funds", pool.id))
@@ -77,9 +92,7 @@ async def serve(app: web.Application, pool: ActorRecord, now: datetime) -> None:
         if isinstance(item, _Owed):
             person, source = item.person, item.entry + "#paid"
             try:
-                await book(app, pool,
-                           lambda id, ledger, r, b, person=person: pay_owed_refund(id, now, ledger, person),
-                           source, now)
+                await book(app, pool, _paying(person, now), source, now)
             except GovernanceError as exc:
                 if exc.code == "overdraft":
                     return
@@ -138,9 +151,8 @@ async def lapse_commitments(app: web.Application, pool: ActorRecord, now: dateti
     for ref, committed_at in first.items():
         if ledger.balance(f"commitment:{ref}") <= 0 or now < committed_at + bylaws.commitment_lapse:
             continue
-        await book(app, pool, lambda id, ledger, r, b, ref=ref, since=committed_at: lapse_commitment(
-            id, now, ledger, ref, committed_at=since, lapse=bylaws.commitment_lapse),
-            f"{ref}#lapse", now)
+        await book(app, pool, _lapsing(ref, committed_at, bylaws.commitment_lapse, now),
+                   f"{ref}#lapse", now)
         log.info("%s: commitment %s lapsed; its rest is back in the fund", pool.uri, ref)
 
 

@@ -313,7 +313,7 @@ class GovernanceStore:
 
     async def proposals_with_effect(self, effect: str, pool_id: int | None = None) -> list[StoredProposal]:
         """Closed proposals whose effect is ``effect``, oldest close first (the order they are served)."""
-        sql, params = "SELECT * FROM proposals WHERE effect = ?", [effect]
+        sql, params = "SELECT * FROM proposals WHERE effect = ?", list[object]([effect])
         if pool_id is not None:
             sql += " AND pool_id = ?"
             params.append(pool_id)
