@@ -102,6 +102,9 @@ class Threshold:
         return cls(Comparator(comparator), fraction_from_str(get_field(data, "fraction", str)))
 
 
+_FUNDING_WAIT = timedelta(days=90)
+
+
 @dataclass(frozen=True, slots=True)
 class Bylaws:
     """Everything a pool may set; one person one vote is deliberately not among them."""
@@ -119,6 +122,11 @@ class Bylaws:
         default_factory=lambda: Threshold.at_least(Fraction(2, 3))
     )
     visibility: Visibility = Visibility.PUBLIC
+    funding_wait: timedelta = _FUNDING_WAIT
+    """How long a passed disbursement the fund cannot cover waits for funds before it lapses."""
+    commitment_lapse: timedelta = timedelta(0)
+    """How long committed money stays earmarked before its unspent rest returns to the fund
+    (zero: it stays until a treasurer releases it)."""
 
     def __post_init__(self) -> None:
         if not isinstance(self.name, str) or not self.name.strip():
@@ -147,14 +155,21 @@ class Bylaws:
             raise _invalid("admission must be open, steward or vote")
         if not isinstance(self.block_vetoes, bool):
             raise _invalid("block_vetoes must be true or false")
+        if not isinstance(self.funding_wait, timedelta) or self.funding_wait <= timedelta(0):
+            raise _invalid("the wait for funds must be positive")
+        if not isinstance(self.commitment_lapse, timedelta) or self.commitment_lapse < timedelta(0):
+            raise _invalid("the commitment lapse cannot be negative")
+        if self.funding_wait.microseconds or self.commitment_lapse.microseconds:
+            raise _invalid("the wait for funds and the commitment lapse are whole seconds")
         if self.amendment_threshold.strictness() < self.threshold.strictness():
             raise _invalid("bylaws changes need a threshold at least as strict as decisions")
         if not isinstance(self.visibility, Visibility):
             raise _invalid("visibility must be public or members")
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-safe form; ``visibility`` only when not the default (documents signed before the
-        setting existed keep their bytes, and an absent value reads as ``public``)."""
+        """JSON-safe form; ``visibility``, ``funding_wait_seconds`` and ``commitment_lapse_seconds``
+        only when not the default (documents signed before these settings existed keep their
+        bytes, and an absent value reads as the default)."""
         data: dict[str, Any] = {
             "name": self.name,
             "purpose": self.purpose,
@@ -167,6 +182,10 @@ class Bylaws:
             "block_vetoes": self.block_vetoes,
             "amendment_threshold": self.amendment_threshold.to_dict(),
         }
+        if self.funding_wait != _FUNDING_WAIT:
+            data["funding_wait_seconds"] = int(self.funding_wait.total_seconds())
+        if self.commitment_lapse:
+            data["commitment_lapse_seconds"] = int(self.commitment_lapse.total_seconds())
         if self.visibility is not Visibility.PUBLIC:
             data["visibility"] = self.visibility.value
         return data
@@ -192,4 +211,16 @@ class Bylaws:
             block_vetoes=get_field(data, "block_vetoes", bool),
             amendment_threshold=Threshold.from_dict(get_field(data, "amendment_threshold", dict)),
             visibility=Visibility(visibility),
+            # Bylaws written before these two settings existed take the defaults.
+            funding_wait=timedelta(seconds=_seconds(data, "funding_wait_seconds", int(_FUNDING_WAIT.total_seconds()))),
+            commitment_lapse=timedelta(seconds=_seconds(data, "commitment_lapse_seconds", 0)),
         )
+
+
+def _seconds(data: Mapping[str, Any], key: str, default: int) -> int:
+    if key not in data:
+        return default
+    value = get_field(data, key, int)
+    if value > 10 * 366 * 86400:
+        raise _invalid(f"{key} is at most ten years")
+    return value

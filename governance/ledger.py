@@ -8,6 +8,9 @@ Sign convention: a posting's amount is a *debit* when positive and a *credit* wh
   yet paid. Debit balance; never below zero.
 * ``capital:<person>`` (equity): what the pool holds as the person's paid-in capital. Credit
   balance, so its balance is zero or negative; it never goes above zero.
+* ``owed:<person>`` (liability): a refund owed to someone who left or was expelled while the
+  fund could not cover their capital. Credit balance; never above zero. Paid from the fund,
+  whole, when the fund allows (``pay_owed_refund``).
 * ``external:<party>``: the outside world (payees, donors). Unconstrained.
 """
 
@@ -15,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from types import MappingProxyType
 from typing import Any
@@ -49,8 +52,12 @@ __all__ = [
     "contribution",
     "donation",
     "external_account",
+    "lapse_commitment",
+    "owe_refund",
+    "owed_account",
     "pay",
     "pay_disbursement",
+    "pay_owed_refund",
     "refund",
     "release",
     "verify_chain",
@@ -58,7 +65,7 @@ __all__ = [
 
 FUND = "fund"
 GENESIS = "0" * 64
-_PREFIXES = ("capital:", "commitment:", "external:")
+_PREFIXES = ("capital:", "commitment:", "external:", "owed:")
 
 
 def capital_account(person: str) -> str:
@@ -69,6 +76,11 @@ def capital_account(person: str) -> str:
 def commitment_account(ref: str) -> str:
     """The commitment account of a disbursement proposal or budget bucket."""
     return f"commitment:{ref}"
+
+
+def owed_account(person: str) -> str:
+    """The account of a refund the pool owes ``person``."""
+    return f"owed:{person}"
 
 
 def external_account(party: str) -> str:
@@ -85,6 +97,7 @@ class EntryKind(StrEnum):
     PAYMENT = "payment"
     RELEASE = "release"
     REFUND = "refund"
+    REFUND_OWED = "refund_owed"
 
 
 @dataclass(frozen=True, slots=True)
@@ -228,7 +241,7 @@ class StatementLine:
 
 
 def _check_balance(account: str, balance: int) -> None:
-    if account.startswith("capital:"):
+    if account.startswith(("capital:", "owed:")):
         if balance > 0:
             raise RuleViolation("overdraft", f"more would be refunded than {account} holds")
     elif account == FUND or account.startswith("commitment:"):
@@ -277,6 +290,10 @@ class Ledger:
     def capital_of(self, person: str) -> int:
         """Capital the pool holds for ``person`` (a non-negative amount)."""
         return -self.balance(capital_account(person))
+
+    def owed_to(self, person: str) -> int:
+        """Refund the pool owes ``person`` and has not paid yet (a non-negative amount)."""
+        return -self.balance(owed_account(person))
 
     def get(self, entry_id: str) -> LedgerEntry | None:
         """The entry with this id, if booked."""
@@ -403,6 +420,8 @@ def pay(
     _positive(amount)
     if not reference:
         raise RuleViolation("missing_reference", "a payment needs a reference")
+    if amount > ledger.balance(commitment_account(commitment)):
+        raise RuleViolation("exceeds_approved", "more than the commitment still holds would be paid")
     return Transaction(
         id, at, EntryKind.PAYMENT, ledger.currency,
         (Posting(external_account(payee), amount), Posting(commitment_account(commitment), -amount)),
@@ -424,9 +443,11 @@ def pay_disbursement(
 def release(
     id: str, at: datetime, ledger: Ledger, commitment: str, amount: int, *, by: str, roster: Roster
 ) -> Transaction:
-    """Return unspent committed money to the fund."""
+    """A treasurer returns (part of) the unspent rest of a commitment to the fund."""
     _treasurer(roster, by)
     _positive(amount)
+    if amount > ledger.balance(commitment_account(commitment)):
+        raise RuleViolation("exceeds_approved", "more than the commitment still holds would be released")
     return Transaction(
         id, at, EntryKind.RELEASE, ledger.currency,
         (Posting(FUND, amount), Posting(commitment_account(commitment), -amount)),
@@ -434,15 +455,66 @@ def release(
     )
 
 
-def refund(id: str, at: datetime, ledger: Ledger, person: str, roster: Roster) -> Transaction:
-    """Refund all capital of a person who left or was expelled (fund down, capital cleared)."""
+def lapse_commitment(
+    id: str, at: datetime, ledger: Ledger, commitment: str, *, committed_at: datetime,
+    lapse: timedelta,
+) -> Transaction:
+    """The pool returns a commitment's whole unspent rest to the fund once ``lapse`` has passed."""
+    if lapse <= timedelta(0):
+        raise RuleViolation("no_lapse", "these bylaws keep commitments until a treasurer releases them")
+    when = utc(at)
+    if when < utc(committed_at) + lapse:
+        raise Conflict("not_due", "the commitment has not lapsed yet")
+    rest = ledger.balance(commitment_account(commitment))
+    if rest <= 0:
+        raise RuleViolation("nothing_to_release", "the commitment holds nothing")
+    return Transaction(
+        id, when, EntryKind.RELEASE, ledger.currency,
+        (Posting(FUND, rest), Posting(commitment_account(commitment), -rest)),
+        memo=commitment, reference="lapsed",
+    )
+
+
+def _refundable(ledger: Ledger, person: str, roster: Roster) -> int:
     if roster.state_of(person) not in (MemberState.LEFT, MemberState.EXPELLED):
         raise RuleViolation("still_member", "capital is refunded after leaving")
     amount = ledger.capital_of(person)
     if amount <= 0:
         raise RuleViolation("nothing_to_refund", "this person has no capital in the pool")
+    return amount
+
+
+def refund(id: str, at: datetime, ledger: Ledger, person: str, roster: Roster) -> Transaction:
+    """Refund all capital of a person who left or was expelled (fund down, capital cleared)."""
+    amount = _refundable(ledger, person, roster)
     return Transaction(
         id, at, EntryKind.REFUND, ledger.currency,
         (Posting(capital_account(person), amount), Posting(FUND, -amount)),
+        reference=person,
+    )
+
+
+def owe_refund(id: str, at: datetime, ledger: Ledger, person: str, roster: Roster) -> Transaction:
+    """Book the capital of someone who left as a refund owed, to be paid when the fund allows.
+
+    The node owes rather than refunds when the fund cannot cover the capital now, or when older
+    obligations wait ahead of it (docs/GOVERNANCE.md, "Money owed").
+    """
+    amount = _refundable(ledger, person, roster)
+    return Transaction(
+        id, at, EntryKind.REFUND_OWED, ledger.currency,
+        (Posting(capital_account(person), amount), Posting(owed_account(person), -amount)),
+        reference=person,
+    )
+
+
+def pay_owed_refund(id: str, at: datetime, ledger: Ledger, person: str) -> Transaction:
+    """Pay a refund owed, whole, from the fund (refused with ``overdraft`` until it covers it)."""
+    amount = ledger.owed_to(person)
+    if amount <= 0:
+        raise RuleViolation("nothing_to_refund", "the pool owes this person nothing")
+    return Transaction(
+        id, at, EntryKind.REFUND, ledger.currency,
+        (Posting(owed_account(person), amount), Posting(FUND, -amount)),
         reference=person,
     )

@@ -41,7 +41,10 @@ def threshold_words(threshold: Threshold) -> str:
 
 
 def _period(bylaws: Bylaws) -> str:
-    seconds = int(bylaws.voting_period.total_seconds())
+    return _duration(int(bylaws.voting_period.total_seconds()))
+
+
+def _duration(seconds: int) -> str:
     for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
         if seconds % size == 0:
             count = seconds // size
@@ -110,10 +113,23 @@ def render_bylaws(bylaws: Bylaws) -> str:
         "## 5. Finances and the fund",
         f"Members' shares and contributions go into the pool's fund, kept in {bylaws.currency}. "
         "Money leaves the fund only by a passed disbursement proposal or a budget round, and "
-        "is paid out by a treasurer.",
+        "is paid out by a treasurer. Every booking is signed and tamper-evident; section 9 says "
+        "who may read them.\n\n"
+        "A passed disbursement the fund cannot cover yet waits for funds and is committed, "
+        "oldest decision first, as soon as the fund covers it; if it is still not covered "
+        f"{_duration(int(bylaws.funding_wait.total_seconds()))} after the vote closed, it lapses. "
+        + (
+            "Money committed to a disbursement and not paid out within "
+            f"{_duration(int(bylaws.commitment_lapse.total_seconds()))} returns to the fund. "
+            if bylaws.commitment_lapse
+            else "Money committed and not paid out stays committed until a treasurer releases it. "
+        )
+        + "A treasurer may release the unspent rest of a commitment to the fund at any time.",
         "## 6. Withdrawal of capital",
-        "A member who leaves is refunded the capital they paid in, as soon as the fund's free "
-        "money covers it. An expelled member is refunded in the same way.",
+        "A member who leaves is refunded the capital they paid in. When the fund's free money "
+        "does not cover it, the refund is booked as owed to them and paid, whole, as soon as "
+        "the fund allows, in turn with disbursements waiting for funds (oldest first). An "
+        "expelled member is refunded in the same way.",
         "## 7. Amendments",
         f"These bylaws change only by a bylaws proposal passed with "
         f"{threshold_words(bylaws.amendment_threshold)} of the votes cast, under the same quorum.",

@@ -15,7 +15,7 @@ from node.floods import floods_ctx
 from node.http import http_ctx
 from node.inbox import view as inbox_view
 from node.inbox.worker import inbox_ctx
-from node.pool_engine import closing_ctx
+from node.pool_engine import closing_ctx, effects_ctx
 from node.storage import (
     ActorStore,
     Database,
@@ -61,6 +61,7 @@ def create_app(config: Config) -> web.Application:
     app.cleanup_ctx.append(inbox_ctx)
     app.cleanup_ctx.append(delivery_ctx)
     app.cleanup_ctx.append(closing_ctx)
+    app.cleanup_ctx.append(effects_ctx)
     app.cleanup_ctx.append(floods_ctx)
     for module in (discovery, actors, outbox, objects, inbox_view, governance, flood_views,
                    remote):

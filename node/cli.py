@@ -292,6 +292,16 @@ async def _token_list(args: argparse.Namespace, out: Output) -> int:
 # ---- proposals and ledger -------------------------------------------------------------------
 
 
+_EFFECT_WORDS = {"waiting_funds": "waiting for funds", "lapsed": "lapsed", "pending": "being carried out",
+                 "refused": "not carried out"}
+
+
+def _outcome_words(outcome: str | None, effect: str) -> str:
+    """E.g. 'passed, waiting for funds': a passed proposal's effect is part of its state."""
+    words = outcome or "-"
+    return f"{words}, {_EFFECT_WORDS[effect]}" if outcome == "passed" and effect in _EFFECT_WORDS else words
+
+
 async def _proposal_list(args: argparse.Namespace, out: Output) -> int:
     config = _config(args)
 
@@ -306,11 +316,14 @@ async def _proposal_list(args: argparse.Namespace, out: Output) -> int:
                 "state": p.state,
                 "closes_at": p.closes_at,
                 "outcome": p.outcome,
+                "effect": p.effect,
+                "effectReason": p.effect_reason,
             }
             for p in found
         ]
         lines = [
-            f"{r['state']:<7} {r['outcome'] or '-':<10} closes {r['closes_at']}  {r['title']}  {r['id']}"
+            f"{r['state']:<7} {_outcome_words(r['outcome'], r['effect']):<27}"
+            f" closes {r['closes_at']}  {r['title']}  {r['id']}"
             for r in rows
         ]
         out.emit({"pool": pool.uri, "proposals": rows}, lines or [f"{pool.username} has no proposals yet."])

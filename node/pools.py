@@ -46,4 +46,6 @@ def bylaws_document(config: Config, pool: ActorRecord, bylaws: Bylaws) -> dict[s
         "visibility": bylaws.visibility.value,
         "bylawsThreshold": settings["amendment_threshold"]["fraction"],
         "bylawsThresholdComparator": settings["amendment_threshold"]["comparator"],
+        "fundingWait": f"PT{int(bylaws.funding_wait.total_seconds())}S",
+        "commitmentLapse": f"PT{int(bylaws.commitment_lapse.total_seconds())}S",
     }

@@ -6,20 +6,20 @@ so ``decided_early`` would publish a result that is not yet binding (docs/PROTOC
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import AsyncIterator
 from datetime import datetime
 
 from aiohttp import web
 
-from governance import BylawsChange, GovernanceError, Kind, Outcome, Proposal, Tally
+from governance import Proposal
 from node.appkeys import ACTORS
 from node.pool_engine.common import POOL_LOCKS, clock_worker, iso, pool_lock, publish, store
+from node.pool_engine.effects import carry_out, carry_out_pending, crash_point, effect_on_close
 from node.pool_engine.tallies import OPEN_HEADS, OPENED, RUNNING, question_of, recount
-from node.storage import ActorRecord, StoredProposal
+from node.storage import StoredProposal
 
-__all__ = ["CLOSING_INTERVAL", "close_due", "closing_ctx"]
+__all__ = ["CLOSING_INTERVAL", "close_due", "close_round", "closing_ctx"]
 
 log = logging.getLogger("poolnode.pools")
 
@@ -37,60 +37,35 @@ async def close_due(app: web.Application, now: datetime) -> list[str]:
 
 
 async def close(app: web.Application, stored: StoredProposal, now: datetime) -> bool:
-    """Publish the final tally and apply a passed proposal's effect."""
+    """Publish the final tally and carry out a passed proposal's effect.
+
+    The close and the effect's 'pending' state commit together; the effect is then carried out
+    (and, after a crash, by the next round: ``carry_out_pending``).
+    """
     pool = await app[ACTORS].by_id(stored.pool_id)
     assert pool is not None
     proposal = Proposal.from_dict(stored.proposal)
     at = max(now, proposal.rule.closes_at)
     async with pool_lock(app, pool):
         result, document = await recount(app, pool, stored, at, final=True)
-        if not await store(app).close_proposal(stored.id, result.outcome.value, document, iso(at)):
+        effect = effect_on_close(proposal.kind, result.outcome)
+        if not await store(app).close_proposal(stored.id, result.outcome.value, document, iso(at),
+                                               effect):
             return False
+    crash_point()
     await publish(app, pool, "Update", document)
     refreshed = await store(app).proposal(stored.uri)
     assert refreshed is not None
     await publish(app, pool, "Update", await question_of(app, pool, refreshed), members=False)
-    if result.outcome is Outcome.PASSED:
-        try:
-            await _carry_out(app, pool, proposal, result, refreshed, at)
-        except GovernanceError as exc:
-            # The decision stands; its effect could not be booked (e.g. the fund cannot cover
-            # a disbursement). Other due proposals must still close, so this is not raised.
-            log.warning("%s passed but could not be carried out: %s (%s)",
-                        proposal.id, exc.reason, exc.code)
+    if effect == "pending":
+        await carry_out(app, pool, refreshed, at)
     return True
 
 
-async def _carry_out(app: web.Application, pool: ActorRecord, proposal: Proposal, result: Tally,
-                     refreshed: StoredProposal, at: datetime) -> None:
-    """What a passed proposal does."""
-    if proposal.kind is Kind.DISBURSEMENT:
-        from node.pool_engine.ledger import book_commitment
-
-        await book_commitment(app, pool, proposal, result, at)
-    elif proposal.kind is Kind.ADMISSION:
-        from node.pool_engine.membership import admit
-
-        person = getattr(proposal.motion, "person", "")
-        await admit(app, pool, person, at, vote=(proposal, result))
-    elif proposal.kind in (Kind.JOIN_FLOOD, Kind.LEAVE_FLOOD):
-        from node.floods import decided
-
-        await decided(app, pool, refreshed, at)
-    elif proposal.kind is Kind.EXPULSION:
-        from node.pool_engine.membership import expel
-
-        await expel(app, pool, proposal, result, at)
-    elif proposal.kind is Kind.BYLAWS_CHANGE:
-        await _amend_bylaws(app, pool, proposal)
-
-
-async def _amend_bylaws(app: web.Application, pool: ActorRecord, proposal: Proposal) -> None:
-    """A passed bylaws change replaces the pool's bylaws; proposals already open keep their rule."""
-    motion = proposal.motion
-    assert isinstance(motion, BylawsChange)
-    await app[ACTORS].set_bylaws_json(pool.id, json.dumps(motion.bylaws.to_dict()))
-    log.info("%s: bylaws amended by %s", pool.uri, proposal.id)
+async def close_round(app: web.Application, now: datetime) -> None:
+    """One round of the closing worker: effects left pending by a crash, then due proposals."""
+    await carry_out_pending(app, now)
+    await close_due(app, now)
 
 
 async def closing_ctx(app: web.Application) -> AsyncIterator[None]:
@@ -101,6 +76,6 @@ async def closing_ctx(app: web.Application) -> AsyncIterator[None]:
     app[OPENED] = {}
     app[OPEN_HEADS] = {}
 
-    async with clock_worker("pool-closing", interval, lambda now: close_due(app, now), log,
+    async with clock_worker("pool-closing", interval, lambda now: close_round(app, now), log,
                             "closing proposals failed"):
         yield

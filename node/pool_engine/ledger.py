@@ -20,6 +20,7 @@ from governance import (
     contribution,
     donation,
     pay_disbursement,
+    release,
 )
 from governance.codec import utc
 from node.errors import NotFound
@@ -61,7 +62,11 @@ async def book(
 async def record_request(
     app: web.Application, treasurer: str, request: dict[str, Any], at: datetime
 ) -> StoredEntry:
-    """A treasurer's ``LedgerEntry`` request: contribution, donation or payment of a disbursement."""
+    """A treasurer's ``LedgerEntry`` request: contribution, donation, payment or release.
+
+    A booking that raises the fund (contribution, donation, release) then serves the pool's
+    queue of obligations (disbursements waiting for funds, refunds owed), oldest first.
+    """
     check_document("ledger-entry", request)
     if "postings" in request:
         raise InvalidDocument("send a request (entryKind, amount, person or proposal); the pool books it")
@@ -97,6 +102,13 @@ async def record_request(
         def build(id: str, ledger: Ledger, roster: Roster, bylaws: Bylaws) -> Transaction:
             return pay_disbursement(id, when, ledger, proposal, amount, reference=reference,
                                     by=treasurer, roster=roster)
+    elif kind == "release":
+        commitment = request.get("proposal")
+        if not isinstance(commitment, str):
+            raise InvalidDocument("a release names the 'proposal' whose commitment it releases")
+
+        def build(id: str, ledger: Ledger, roster: Roster, bylaws: Bylaws) -> Transaction:
+            return release(id, when, ledger, commitment, amount, by=treasurer, roster=roster)
     else:
         raise NotPermitted("not_permitted", f"{kind} entries are booked by the pool itself")
     source = request.get("id") if isinstance(request.get("id"), str) else None
@@ -105,6 +117,10 @@ async def record_request(
         from node.pool_engine.membership import admit_if_share_paid
 
         await admit_if_share_paid(app, pool, str(request["person"]), at)
+    if kind in ("contribution", "donation", "release"):
+        from node.pool_engine.obligations import serve
+
+        await serve(app, pool, at)
     return entry
 
 

@@ -7,12 +7,13 @@ from typing import Any
 
 from aiohttp import web
 
-from governance import AdmissionPolicy, GovernanceError, MemberState, Roster
+from governance import AdmissionPolicy, MemberState, Proposal, Roster, Tally
 from node.errors import NotFound
 from node.pool_engine.common import iso, pool_lock, roster_of, store
 from node.storage import ActorRecord
 
-__all__ = ["accept_join", "admit_if_share_paid", "expel", "join", "leave", "reject_join", "share_claim"]
+__all__ = ["accept_join", "admit_by_vote", "admit_if_share_paid", "expel", "join", "leave",
+           "reject_join", "share_claim"]
 
 log_name = "poolnode.pools"
 
@@ -111,6 +112,16 @@ async def admit(app: web.Application, pool: ActorRecord, person: str, at: dateti
     await _answer(app, pool, "Accept", await store(app).join_activity(pool.id, person), person)
 
 
+async def admit_by_vote(app: web.Application, pool: ActorRecord, proposal: Proposal, result: Tally,
+                        at: datetime) -> None:
+    """A passed admission proposal admits its applicant (once: a member already admitted stays)."""
+    person = str(getattr(proposal.motion, "person", ""))
+    row = await store(app).membership(pool.id, person)
+    if row is not None and row.state == "member":
+        return
+    await admit(app, pool, person, at, vote=(proposal, result))
+
+
 async def reject_join(
     app: web.Application, pool: ActorRecord, steward: str, join_id: str, at: datetime,
     reason: str | None = None,
@@ -126,38 +137,40 @@ async def reject_join(
         roster, bylaws, _ = await roster_of(app, pool)
         roster.reject(person, at, bylaws, by=steward)
         await store(app).set_membership(pool.id, person, state="left", roles=(), at=iso(at))
-    await _refund(app, pool, person, at)
+    await _refund(app, pool, person, f"{pool.uri}#refund:{person}:{iso(at)}", at)
     await _answer(app, pool, "Reject", join_id, person, reason)
     return person
 
 
-async def _refund(app: web.Application, pool: ActorRecord, person: str, at: datetime) -> None:
-    from governance import refund
-    from node.pool_engine.ledger import book
-
-    try:
-        await book(app, pool, lambda id, ledger, r, b: refund(id, at, ledger, person, r),
-                   f"{pool.uri}#refund:{person}:{iso(at)}", at)
-    except GovernanceError as exc:
-        if exc.code not in ("nothing_to_refund", "overdraft"):
-            raise
-
-
 async def leave(app: web.Application, pool: ActorRecord, person: str, at: datetime) -> None:
-    """A member leaves; their capital is refunded when the fund covers it."""
+    """A member leaves; their capital is refunded, or booked as owed until the fund allows."""
     async with pool_lock(app, pool):
         roster, _, _ = await roster_of(app, pool)
         roster = roster.leave(person, at)
         await store(app).set_membership(pool.id, person, state="left", roles=(), at=iso(at))
-    await _refund(app, pool, person, at)
+    await _refund(app, pool, person, f"{pool.uri}#refund:{person}:{iso(at)}", at)
 
 
-async def expel(app: web.Application, pool: ActorRecord, proposal: object, result: object,
+async def expel(app: web.Application, pool: ActorRecord, proposal: Proposal, result: Tally,
                 at: datetime) -> str:
-    """Expel the subject of a passed expulsion proposal (their capital stays booked until refunded)."""
+    """Expel the subject of a passed expulsion proposal and refund them as one who leaves.
+
+    Idempotent: an effect repaired after a crash finds them expelled and only books the refund
+    (once, under the proposal's own source).
+    """
+    person = str(getattr(proposal.motion, "person", ""))
     async with pool_lock(app, pool):
-        roster, _, _ = await roster_of(app, pool)
-        roster = roster.expel(proposal, result, at)  # type: ignore[arg-type]
-        person = str(getattr(getattr(proposal, "motion", None), "person", ""))
-        await store(app).set_membership(pool.id, person, state="expelled", roles=(), at=iso(at))
+        row = await store(app).membership(pool.id, person)
+        if row is None or row.state != "expelled":
+            roster, _, _ = await roster_of(app, pool)
+            roster = roster.expel(proposal, result, at)
+            await store(app).set_membership(pool.id, person, state="expelled", roles=(), at=iso(at))
+    await _refund(app, pool, person, proposal.id + "#refund", at)
     return person
+
+
+async def _refund(app: web.Application, pool: ActorRecord, person: str, source: str,
+                  at: datetime) -> None:
+    from node.pool_engine.obligations import refund_or_owe
+
+    await refund_or_owe(app, pool, person, source, at)

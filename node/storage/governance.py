@@ -44,6 +44,9 @@ class StoredProposal:
     electorate_document: dict[str, Any]
     created_at: str
     closed_at: str | None
+    effect: str = "none"
+    effect_reason: str | None = None
+    effect_at: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,6 +101,7 @@ def _proposal(row: aiosqlite.Row) -> StoredProposal:
         proposal=json.loads(row["proposal_json"]), document=json.loads(row["document"]),
         electorate_document=json.loads(row["electorate_document"]),
         created_at=row["created_at"], closed_at=row["closed_at"],
+        effect=row["effect"], effect_reason=row["effect_reason"], effect_at=row["effect_at"],
     )
 
 
@@ -271,14 +275,19 @@ class GovernanceStore:
         return [_proposal(r) for r in rows]
 
     async def close_proposal(
-        self, proposal_id: int, outcome: str, tally_document: dict[str, Any], at: str
+        self, proposal_id: int, outcome: str, tally_document: dict[str, Any], at: str,
+        effect: str = "none",
     ) -> bool:
-        """Close an open proposal with its final tally; False if it was already closed."""
+        """Close an open proposal with its final tally and effect state, in one transaction.
+
+        False if it was already closed. ``effect`` is 'pending' for a passed proposal that does
+        something: whoever finds it pending (the closer, or start-up after a crash) carries it out.
+        """
         async with self.db.transaction() as conn:
             cursor = await conn.execute(
-                "UPDATE proposals SET state = 'closed', outcome = ?, closed_at = ?"
-                " WHERE id = ? AND state = 'open'",
-                (outcome, at, proposal_id),
+                "UPDATE proposals SET state = 'closed', outcome = ?, closed_at = ?, effect = ?,"
+                " effect_at = ? WHERE id = ? AND state = 'open'",
+                (outcome, at, effect, at, proposal_id),
             )
             if cursor.rowcount == 0:
                 return False
@@ -288,6 +297,36 @@ class GovernanceStore:
                 (outcome, _dumps(tally_document), at, proposal_id),
             )
         return True
+
+    async def set_effect(
+        self, proposal_id: int, effect: str, at: str, reason: str | None = None,
+        *, expected: tuple[str, ...] = ("pending", "waiting_funds"),
+    ) -> bool:
+        """Move a closed proposal's effect on from one of ``expected``; False if it had moved."""
+        async with self.db.transaction() as conn:
+            cursor = await conn.execute(
+                "UPDATE proposals SET effect = ?, effect_reason = ?, effect_at = ?"
+                f" WHERE id = ? AND effect IN ({', '.join('?' * len(expected))})",
+                (effect, reason, at, proposal_id, *expected),
+            )
+            return bool(cursor.rowcount)
+
+    async def proposals_with_effect(self, effect: str, pool_id: int | None = None) -> list[StoredProposal]:
+        """Closed proposals whose effect is ``effect``, oldest close first (the order they are served)."""
+        sql, params = "SELECT * FROM proposals WHERE effect = ?", list[object]([effect])
+        if pool_id is not None:
+            sql += " AND pool_id = ?"
+            params.append(pool_id)
+        rows = await self.db.fetchall(sql + " ORDER BY closed_at, id", tuple(params))
+        return [_proposal(r) for r in rows]
+
+    async def pools_with_obligations(self) -> list[int]:
+        """Pools with a disbursement waiting for funds, a refund owed or a commitment booked."""
+        rows = await self.db.fetchall(
+            "SELECT pool_id FROM proposals WHERE effect = 'waiting_funds'"
+            " UNION SELECT pool_id FROM ledger_entries WHERE kind IN ('refund_owed', 'commitment')"
+        )
+        return [int(r["pool_id"]) for r in rows]
 
     # Ballots and tallies.
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from aiohttp import web
 
 from node.access import require_record_reader
@@ -14,7 +16,7 @@ from node.pool_engine import balances, question_of, tally_of
 from node.pool_engine.common import roster_of, store
 from node.storage import ActorRecord, StoredProposal
 from node.views.paging import keyset_page, wants_page
-from schemas import POOLNODE_CONTEXT_URL, load_context
+from schemas import OBJECT_CONTEXT, POOLNODE_CONTEXT_URL, load_context
 
 __all__ = ["routes"]
 
@@ -91,6 +93,23 @@ async def get_tally(request: web.Request) -> web.Response:
     document = await tally_of(request.app, stored)
     if document is None:
         raise NotFound("no tally yet")
+    return activity_response(request, document)
+
+
+@routes.get(PROPOSAL + "/effect")
+async def get_effect(request: web.Request) -> web.Response:
+    """What became of a closed proposal's decision (docs/PROTOCOL.md, "Effects"); unsigned: the
+    signed facts are the final Tally and the ledger entries it refers to."""
+    pool, stored = await _proposal(request)
+    document: dict[str, Any] = {
+        "@context": OBJECT_CONTEXT, "id": stored.uri + "/effect", "type": "Effect",
+        "pool": pool.uri, "proposal": stored.uri, "outcome": stored.outcome,
+        "effect": "open" if stored.state == "open" else stored.effect,
+    }
+    if stored.effect_reason and stored.effect in ("waiting_funds", "refused", "lapsed"):
+        document["effectReason"] = stored.effect_reason
+    if stored.effect_at and stored.state == "closed":
+        document["effectSince"] = stored.effect_at
     return activity_response(request, document)
 
 

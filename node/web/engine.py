@@ -6,11 +6,12 @@ from dataclasses import dataclass
 
 from aiohttp import web
 
-from governance import Bylaws, GovernanceError
+from governance import Bylaws, GovernanceError, Ledger, format_money
+from node.appkeys import ACTORS
 from node.pool_engine.common import ledger_of, store
 from node.storage import ActorRecord
 
-__all__ = ["DecisionView", "PoolActivity", "pool_activity"]
+__all__ = ["DecisionView", "PoolActivity", "Waiting", "pool_activity", "refunds_owed_to", "waiting"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,6 +22,7 @@ class DecisionView:
     url: str
     outcome: str
     closed_at: str
+    effect: str = "none"
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,7 +48,57 @@ async def pool_activity(request: web.Request, pool: ActorRecord, bylaws: Bylaws)
             url=f"/pools/{pool.username}/proposals/{row.uri.rsplit('/', 1)[-1]}",
             outcome=row.outcome or "",
             closed_at=(row.closed_at or "")[:16].replace("T", " "),
+            effect=row.effect,
         )
         for row in rows if row.state == "closed"
     ][:5]
     return PoolActivity(balance, bylaws.currency, sum(r.state != "closed" for r in rows), decisions)
+
+
+@dataclass(frozen=True, slots=True)
+class Waiting:
+    """Money the pool owes and has not paid: a refund owed or a disbursement waiting for funds."""
+
+    what: str
+    title: str
+    url: str | None
+    amount: str
+    since: str
+
+
+async def waiting(app: web.Application, pool: ActorRecord, ledger: Ledger) -> list[Waiting]:
+    """The pool's queue of obligations, oldest first (the order the fund serves them)."""
+    rows: list[Waiting] = []
+    for row in await store(app).proposals_with_effect("waiting_funds", pool.id):
+        amount = row.proposal.get("motion", {}).get("amount", 0)
+        rows.append(Waiting("disbursement", str(row.proposal.get("title", "")),
+                            f"/pools/{pool.username}/proposals/{row.uri.rsplit('/', 1)[-1]}",
+                            format_money(int(amount), ledger.currency), (row.closed_at or "")[:16]))
+    for account, balance in ledger.balances.items():
+        if account.startswith("owed:") and balance < 0:
+            person = account.removeprefix("owed:")
+            since = next((e.transaction.at for e in reversed(ledger.entries)
+                          if e.transaction.reference == person
+                          and e.transaction.kind.value == "refund_owed"), None)
+            rows.append(Waiting("refund", person, None, format_money(-balance, ledger.currency),
+                                since.isoformat()[:16] if since else ""))
+    return sorted(rows, key=lambda w: w.since)
+
+
+async def refunds_owed_to(app: web.Application, person: str) -> list[tuple[ActorRecord, str]]:
+    """Each pool on this node that owes ``person`` a refund, and how much."""
+    from node.pools import load_bylaws
+
+    owed = []
+    for membership in await app[ACTORS].pools_of_person(person):
+        pool = await app[ACTORS].by_id(membership.pool_id)
+        if pool is None or membership.state == "member":
+            continue
+        bylaws = await load_bylaws(app[ACTORS], pool)
+        try:
+            amount = (await ledger_of(app, pool, bylaws)).owed_to(person)
+        except GovernanceError:
+            continue
+        if amount > 0:
+            owed.append((pool, format_money(amount, bylaws.currency)))
+    return owed

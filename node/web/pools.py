@@ -202,7 +202,10 @@ async def member_page(request: web.Request, params: dict[str, str]) -> web.Respo
         pool = await actors.by_id(membership.pool_id)
         if pool is not None and membership.state == "member":
             pools.append({"pool": pool, "roles": membership.roles})
-    return await render(request, "member.html", {"member": member, "pools": pools})
+    from node.web.engine import refunds_owed_to
+
+    return await render(request, "member.html", {
+        "member": member, "pools": pools, "owed": await refunds_owed_to(request.app, member.uri)})
 
 
 @routes.get(r"/pools/{name:[a-z0-9_]+}/join", name="web.join")

@@ -21,6 +21,7 @@ from node.pool_engine.tallies import current_tally
 from node.pools import load_bylaws
 from node.storage import ActorRecord, StoredProposal
 from node.web.amendments import bylaws_changes, bylaws_draft, form_defaults
+from node.web.engine import waiting
 from node.web.outbox import post_as
 from node.web.pools import _pool, require_record, viewer_membership
 from node.web.render import render
@@ -81,7 +82,16 @@ async def proposals_page(request: web.Request, params: dict[str, str]) -> web.Re
     return await render(request, "proposals.html", {
         "pool": pool, "items": items, "bylaws": bylaws, "is_member": await _member(request, pool),
         "errors": {}, "values": {}, "amend": form_defaults(bylaws),
+        "free_fund": await _free_fund(request, pool, bylaws),
     }, form=True)
+
+
+async def _free_fund(request: web.Request, pool: ActorRecord, bylaws: Any) -> str | None:
+    """The fund's free money as the form shows it (None if the ledger does not replay)."""
+    try:
+        return format_money((await ledger_of(request.app, pool, bylaws)).fund, bylaws.currency)
+    except GovernanceError:
+        return None
 
 
 def _amount(raw: str, currency: str) -> int | None:
@@ -113,6 +123,16 @@ async def propose(request: web.Request) -> web.StreamResponse:
         amount = _amount(values["amount"], bylaws.currency)
         if amount is None:
             errors["amount"] = f"Enter the amount to spend in {bylaws.currency}, e.g. 30 or 12.50."
+        elif form.get("over_fund") != "yes":
+            fund = (await ledger_of(request.app, pool, bylaws)).fund
+            if amount > fund:
+                # A warning, not a refusal: such a decision may pass and wait for funds.
+                errors["amount"] = (
+                    f"The fund has {format_money(fund, bylaws.currency)} free, less than this. "
+                    "If the members pass it, it waits for funds and is paid for when "
+                    "contributions make it affordable (oldest decision first), or lapses after "
+                    "the wait the bylaws set. Tick \u201cPropose anyway\u201d to go on.")
+                values["over_fund"] = "ask"
         if not values["payee"]:
             errors["payee"] = "Say who is paid."
         draft.update(proposalKind="disbursement", amount=amount, currency=bylaws.currency,
@@ -135,6 +155,7 @@ async def propose(request: web.Request) -> web.StreamResponse:
         return await render(request, "proposals.html", {
             "pool": pool, "items": items, "bylaws": bylaws, "is_member": await _member(request, pool),
             "errors": errors, "values": values, "amend": form_defaults(bylaws),
+            "free_fund": await _free_fund(request, pool, bylaws),
         }, status=status, form=True)
     opened = await store(request.app).proposal_by_source(activity["object"]["id"])
     if opened is None:
@@ -233,6 +254,7 @@ async def ledger_page(request: web.Request, params: dict[str, str]) -> web.Respo
         "chain_ok": chain_ok, "problem": problem, "is_treasurer": is_treasurer,
         "people": [m.person_uri for m in reversed(members)], "errors": {},
         "commitments": await open_commitments(request.app, pool, ledger) if ledger else [],
+        "waiting": await waiting(request.app, pool, ledger) if ledger else [],
     }, form=True)
 
 

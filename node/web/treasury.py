@@ -16,7 +16,7 @@ from aiohttp import web
 from governance import GovernanceError, Ledger, Proposal, format_money
 from governance.ledger import EntryKind, commitment_account
 from node.appkeys import ACTORS
-from node.errors import Conflict, Forbidden, NotFound
+from node.errors import Conflict, Forbidden, InvalidRequest, NotFound
 from node.pool_engine.common import ledger_of, store
 from node.pools import load_bylaws
 from node.storage import ActorRecord
@@ -132,6 +132,29 @@ async def payment_page(request: web.Request) -> web.Response:
     await _treasurer_of(request, pool)
     view = await _commitment(request, pool, request.query.get("proposal", ""))
     return await _payment_page(request, pool, view, {"amount": view.open_input}, {})
+
+
+@routes.post(r"/pools/{name:[a-z0-9_]+}/ledger/release", name="web.release")
+async def release(request: web.Request) -> web.StreamResponse:
+    """A treasurer returns the unspent rest of a commitment to the fund (a signed release entry)."""
+    pool = await _pool(request, request.match_info["name"])
+    user = await _treasurer_of(request, pool)
+    form = await request.post()
+    ref = str(form.get("proposal", "")).strip()
+    bylaws = await load_bylaws(request.app[ACTORS], pool)
+    ledger = await ledger_of(request.app, pool, bylaws)
+    view = next((v for v in await open_commitments(request.app, pool, ledger) if v.ref == ref), None)
+    if view is None:
+        raise NotFound("There is no open commitment for this proposal: nothing to release.")
+    amount = money_amount(str(form.get("amount", "")).strip(), view.currency)
+    if amount is None or amount > view.open:
+        raise InvalidRequest(f"Enter an amount up to the {view.money(view.open)} still committed, "
+                             f"in {view.currency}, e.g. 30 or 12.50.")
+    await post_as(request.app, user, {
+        "type": "LedgerEntry", "pool": pool.uri, "to": [pool.uri], "entryKind": "release",
+        "proposal": view.ref, "amount": amount,
+    })
+    raise web.HTTPSeeOther(f"/pools/{pool.username}/ledger#commitments")
 
 
 @routes.post(r"/pools/{name:[a-z0-9_]+}/ledger/pay", name="web.pay")

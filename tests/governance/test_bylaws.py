@@ -84,6 +84,30 @@ def test_bylaws_dict_round_trip() -> None:
     assert Bylaws.from_dict(data) == b
 
 
+def test_bylaws_dict_carries_funding_settings_only_when_not_default() -> None:
+    b = bylaws(funding_wait=timedelta(days=30), commitment_lapse=timedelta(days=60))
+    data = b.to_dict()
+    assert data["funding_wait_seconds"] == 30 * 86400
+    assert data["commitment_lapse_seconds"] == 60 * 86400
+    assert Bylaws.from_dict(data) == b
+
+
+def test_bylaws_written_before_the_funding_settings_take_the_defaults() -> None:
+    data = bylaws().to_dict()
+    assert "funding_wait_seconds" not in data and "commitment_lapse_seconds" not in data
+    assert Bylaws.from_dict(data) == bylaws()
+
+
+@pytest.mark.parametrize(
+    "mutation",
+    [{"funding_wait_seconds": 0}, {"funding_wait_seconds": -1}, {"commitment_lapse_seconds": -5},
+     {"funding_wait_seconds": "90"}, {"commitment_lapse_seconds": 11 * 366 * 86400}],
+)
+def test_bad_funding_settings_are_refused(mutation: dict[str, object]) -> None:
+    with pytest.raises(RuleViolation):
+        Bylaws.from_dict({**bylaws().to_dict(), **mutation})
+
+
 @pytest.mark.parametrize(
     "mutation",
     [

@@ -20,8 +20,12 @@ from governance.ledger import (
     contribution,
     donation,
     external_account,
+    lapse_commitment,
+    owe_refund,
+    owed_account,
     pay,
     pay_disbursement,
+    pay_owed_refund,
     refund,
     release,
     verify_chain,
@@ -75,8 +79,9 @@ def test_disbursement_commit_and_payment() -> None:
     ledger = ledger.apply(release("r1", after, ledger, "p1", 500, by=A, roster=roster))
     assert ledger.fund == 5000 and ledger.balance(commitment_account("p1")) == 0
     with pytest.raises(GovernanceError) as info:
-        ledger.apply(pay("x2", after, ledger, "p1", SHOP, 1, reference="r", by=A, roster=roster))
-    assert info.value.code == "overdraft"
+        pay("x2", after, ledger, "p1", SHOP, 1, reference="r", by=A, roster=roster)
+    # docs/PROTOCOL.md: paying more than a commitment holds is refused as exceeds_approved.
+    assert info.value.code == "exceeds_approved"
 
 
 def test_disbursement_rejections() -> None:
@@ -188,14 +193,19 @@ def test_entry_dict_round_trip_and_shape() -> None:
 # --- properties ------------------------------------------------------------------------------
 
 OPS = st.lists(
-    st.tuples(st.sampled_from(["contribute", "donate", "commit", "pay", "release", "leave"]),
+    st.tuples(st.sampled_from(["contribute", "donate", "commit", "pay", "release", "leave",
+                               "repay"]),
               st.sampled_from(people(4)), st.integers(1, 5000)),
     max_size=30,
 )
 
 
+LEFT_WITH: dict[str, int] = {}
+
+
 def _run(ops) -> Ledger:  # type: ignore[no-untyped-def]
     everyone = people(4)
+    LEFT_WITH.clear()
     roster = Roster.found(everyone, T0)
     ledger = Ledger("EUR")
     for n, (op, person, amount) in enumerate(ops):
@@ -213,14 +223,22 @@ def _run(ops) -> Ledger:  # type: ignore[no-untyped-def]
                          by=everyone[0], roster=roster)
             elif op == "release":
                 tx = release(f"e{n}", when, ledger, "k", amount, by=everyone[0], roster=roster)
+            elif op == "repay":
+                tx = pay_owed_refund(f"e{n}", when, ledger, person)
             else:
                 if person == everyone[0]:
                     continue
                 roster = roster.leave(person, when)
-                tx = refund(f"e{n}", when, ledger, person, roster)
+                LEFT_WITH[person] = LEFT_WITH.get(person, 0) + ledger.capital_of(person)
+                # What the engine does: refund now if the fund covers it, else owe it.
+                if ledger.capital_of(person) > ledger.fund:
+                    tx = owe_refund(f"e{n}", when, ledger, person, roster)
+                else:
+                    tx = refund(f"e{n}", when, ledger, person, roster)
             ledger = ledger.apply(tx)
         except GovernanceError as exc:
-            assert exc.code in {"overdraft", "nothing_to_refund", "not_a_member", "still_member"}
+            assert exc.code in {"overdraft", "nothing_to_refund", "not_a_member", "still_member",
+                                "exceeds_approved"}
     return ledger
 
 
@@ -234,8 +252,15 @@ def test_ledger_sums_to_zero_and_never_overdraws(ops) -> None:  # type: ignore[n
     for account, balance in ledger.balances.items():
         if account == FUND or account.startswith("commitment:"):
             assert balance >= 0
-        if account.startswith("capital:"):
+        if account.startswith(("capital:", "owed:")):
             assert balance <= 0
+    # Whatever capital a person had when leaving is exactly what was refunded plus what is owed.
+    for person, capital in LEFT_WITH.items():
+        refunded = sum(p.amount for e in ledger.entries if e.transaction.kind is EntryKind.REFUND
+                       for p in e.transaction.postings if p.account == FUND
+                       and e.transaction.reference == person)
+        assert -refunded + ledger.owed_to(person) == capital
+        assert ledger.capital_of(person) == 0
     assert verify_chain(ledger.entries) is None
     assert Ledger.replay("EUR", ledger.entries) == ledger
 
@@ -278,3 +303,57 @@ def test_hash_chain_detects_any_edit(ops, data) -> None:  # type: ignore[no-unty
             entries[j], entries[j + 1] = entries[j + 1], entries[j]
             bad = j
     assert verify_chain(entries) == bad
+
+
+def test_release_and_lapse_return_only_what_a_commitment_still_holds() -> None:
+    roster, ledger = setup()
+    p, t = passed_disbursement(roster)
+    after = p.rule.closes_at + timedelta(minutes=1)
+    ledger = ledger.apply(commit_disbursement("d1", after, ledger, p, t, 3000))
+    with pytest.raises(GovernanceError) as info:
+        release("r0", after, ledger, "p1", 3001, by=A, roster=roster)
+    assert info.value.code == "exceeds_approved"
+    ledger = ledger.apply(release("r1", after, ledger, "p1", 1000, by=A, roster=roster))
+    lapse = timedelta(days=30)
+    with pytest.raises(GovernanceError) as info:
+        lapse_commitment("l0", after + lapse - timedelta(seconds=1), ledger, "p1",
+                         committed_at=after, lapse=lapse)
+    assert info.value.code == "not_due"
+    with pytest.raises(GovernanceError) as info:
+        lapse_commitment("l0", after + lapse, ledger, "p1", committed_at=after, lapse=timedelta(0))
+    assert info.value.code == "no_lapse"
+    fund = ledger.fund
+    ledger = ledger.apply(lapse_commitment("l1", after + lapse, ledger, "p1", committed_at=after,
+                                           lapse=lapse))
+    assert ledger.balance(commitment_account("p1")) == 0 and ledger.fund == fund + 2000
+    assert ledger.entries[-1].transaction.reference == "lapsed"
+    with pytest.raises(GovernanceError) as info:
+        lapse_commitment("l2", after + lapse, ledger, "p1", committed_at=after, lapse=lapse)
+    assert info.value.code == "nothing_to_release"
+
+
+def test_a_refund_the_fund_cannot_cover_is_owed_then_paid_whole() -> None:
+    roster, ledger = setup()
+    p, t = passed_disbursement(roster)
+    after = p.rule.closes_at + timedelta(minutes=1)
+    capital = ledger.capital_of(A)
+    assert capital > 0
+    ledger = ledger.apply(commit_disbursement("d1", after, ledger, p, t, ledger.fund - capital + 1))
+    roster = roster.leave(A, after)
+    with pytest.raises(GovernanceError) as info:
+        ledger.apply(refund("f1", after, ledger, A, roster))
+    assert info.value.code == "overdraft"
+    ledger = ledger.apply(owe_refund("o1", after, ledger, A, roster))
+    assert ledger.capital_of(A) == 0 and ledger.owed_to(A) == capital
+    assert ledger.balance(owed_account(A)) == -capital
+    with pytest.raises(GovernanceError) as info:
+        ledger.apply(pay_owed_refund("f2", after, ledger, A))
+    assert info.value.code == "overdraft"
+    ledger = ledger.apply(Transaction("g1", after, EntryKind.DONATION, "EUR",
+                                      (Posting(FUND, 1), Posting(external_account("friend"), -1))))
+    ledger = ledger.apply(pay_owed_refund("f3", after, ledger, A))
+    assert ledger.owed_to(A) == 0 and ledger.fund == 0
+    with pytest.raises(GovernanceError) as info:
+        pay_owed_refund("f4", after, ledger, A)
+    assert info.value.code == "nothing_to_refund"
+

@@ -25,6 +25,7 @@ from governance import (
     contribution,
     electorate_digest,
     open_proposal,
+    owe_refund,
     tally,
 )
 from node.pool_engine.common import iso
@@ -146,6 +147,19 @@ def examples() -> dict[str, dict[str, Any]]:
     out["create-ledger-entry"] = _activity(
         "Create", POOL, sign_document(ledger_entry_document(ledger.entries[-1], POOL, 2), pool, closes),
         [ana.uri, bo.uri], "create-entry-2", cc=[POOL + "/followers"])
+    release_request = {**request, "id": B + "/objects/request-2", "entryKind": "release",
+                       "proposal": PROPOSAL, "amount": 500}
+    del release_request["person"], release_request["reference"]
+    out["release-request"] = sign_document(release_request, bo, AT)
+    out["effect"] = {"@context": OBJECT_CONTEXT, "id": PROPOSAL + "/effect", "type": "Effect",
+                     "pool": POOL, "proposal": PROPOSAL, "outcome": "passed",
+                     "effect": "waiting_funds",
+                     "effectReason": "the free fund does not cover it yet",
+                     "effectSince": "2025-03-08T12:00:00Z"}
+    left = roster.leave(ana.uri, closes)
+    ledger = ledger.apply(owe_refund(POOL + "/ledger/3", closes, ledger, ana.uri, left))
+    out["refund-owed-entry"] = sign_document(ledger_entry_document(ledger.entries[-1], POOL, 3),
+                                             pool, closes)
     out.update(flood_examples(pool, ana, bo, roster, bylaws))
     return out
 

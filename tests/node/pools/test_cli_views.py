@@ -44,3 +44,24 @@ async def test_proposal_list_and_ledger(client, node, capsys) -> None:  # type: 
     db.close()
     code, out = await asyncio.to_thread(_cli, capsys, "ledger", "--data", data, "commons", "--json")
     assert code == 1 and out.get("chain_ok") is False and out["first_bad_entry"] == 0, out
+
+
+async def test_proposal_list_says_a_passed_disbursement_waits_for_funds(client, node, capsys) -> None:  # type: ignore[no-untyped-def]
+    from datetime import datetime, timedelta
+
+    from node.pool_engine import close_due
+    from tests.node.pools.helpers import vote
+
+    proposal = await propose(client, "admin", node.admin_token, name="Buy a boat",
+                             proposalKind="disbursement", amount=10_000, currency="EUR",
+                             payee="https://shop.example/boats", purpose="a boat")
+    await vote(client, "admin", node.admin_token, proposal["id"], "agree")
+    await vote(client, "alice", node.alice_token, proposal["id"], "agree")
+    closes = datetime.fromisoformat(proposal["closesAt"].replace("Z", "+00:00"))
+    await close_due(client.app, closes + timedelta(seconds=1))
+    data = str(node.config.data_dir)
+    code, out = await asyncio.to_thread(_cli, capsys, "proposal", "list", "--data", data, "commons", "--json")
+    assert code == 0 and out["proposals"][0]["outcome"] == "passed"
+    assert out["proposals"][0]["effect"] == "waiting_funds"
+    code = await asyncio.to_thread(main, ["proposal", "list", "--data", data, "commons"])
+    assert code == 0 and "passed, waiting for funds" in capsys.readouterr().out

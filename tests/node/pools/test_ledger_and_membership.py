@@ -47,7 +47,8 @@ async def test_contribution_disbursement_and_payment(client, node) -> None:  # t
                "proposal": proposal["id"], "amount": 3000, "reference": "invoice 42"}
     assert (await post(client, "admin", node.admin_token, payment)).status == 201
     overdraw = await post(client, "admin", node.admin_token, {**payment, "amount": 1})
-    assert overdraw.status == 422 and (await overdraw.json())["code"] == "overdraft"
+    # docs/PROTOCOL.md "Funds": more than the commitment holds is exceeds_approved.
+    assert overdraw.status == 422 and (await overdraw.json())["code"] == "exceeds_approved"
 
     entries = await _entries(client)
     assert [e["entryKind"] for e in entries] == ["payment", "commitment", "contribution"]

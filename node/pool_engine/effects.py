@@ -1,0 +1,94 @@
+"""Carrying out what a closed proposal decided, from its durable effect state.
+
+Closing a proposal writes its effect state in the same transaction as the close: 'pending' when
+it passed and does something, 'none' otherwise. Whoever finds an effect pending (the closer
+right after the close, or the closing worker's first round after a restart) carries it out; each
+effect is idempotent (a booking happens once per source, an admission or expulsion already done
+is not done again), so a crash at any point between the close and the effect repairs itself.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from datetime import datetime
+
+from aiohttp import web
+
+from governance import BylawsChange, GovernanceError, Kind, Outcome, Proposal, tally
+from node.appkeys import ACTORS
+from node.pool_engine.common import iso, store
+from node.pool_engine.tallies import counted_ballots
+from node.storage import ActorRecord, StoredProposal
+
+__all__ = ["EFFECT_KINDS", "carry_out", "carry_out_pending", "effect_on_close"]
+
+log = logging.getLogger("poolnode.pools")
+
+EFFECT_KINDS = frozenset({Kind.DISBURSEMENT, Kind.ADMISSION, Kind.EXPULSION, Kind.BYLAWS_CHANGE,
+                          Kind.JOIN_FLOOD, Kind.LEAVE_FLOOD})
+"""Kinds whose passing changes something the node books or stores."""
+
+CRASH_AFTER_CLOSE = "POOLNODE_TEST_EXIT_AFTER_CLOSE"
+"""Test-only fault point: when set, the process exits hard right after a close commits."""
+
+
+def effect_on_close(kind: Kind, outcome: Outcome) -> str:
+    """The effect state a proposal closes with."""
+    return "pending" if outcome is Outcome.PASSED and kind in EFFECT_KINDS else "none"
+
+
+def crash_point() -> None:
+    """Exit at once, as a kill would, if the test-only fault point is set."""
+    if os.environ.get(CRASH_AFTER_CLOSE):
+        os._exit(70)
+
+
+async def carry_out_pending(app: web.Application, now: datetime) -> None:
+    """Carry out every pending effect, oldest close first (start-up repair and every round)."""
+    for stored in await store(app).proposals_with_effect("pending"):
+        pool = await app[ACTORS].by_id(stored.pool_id)
+        if pool is not None:
+            await carry_out(app, pool, stored, now)
+
+
+async def carry_out(app: web.Application, pool: ActorRecord, stored: StoredProposal,
+                    now: datetime) -> str:
+    """Carry out a closed proposal's pending effect once; the effect state it ends in."""
+    from node.pool_engine import membership, obligations
+
+    proposal = Proposal.from_dict(stored.proposal)
+    governance = store(app)
+    at = max(now, proposal.rule.closes_at)
+    try:
+        if proposal.kind is Kind.DISBURSEMENT:
+            # Into the pool's queue of obligations: booked now if nothing older waits and the fund
+            # covers it, otherwise it waits for funds (docs/GOVERNANCE.md, "Money owed").
+            await governance.set_effect(stored.id, "waiting_funds", iso(at),
+                                        "the free fund does not cover it yet", expected=("pending",))
+            await obligations.serve(app, pool, at)
+            refreshed = await governance.proposal(stored.uri)
+            return refreshed.effect if refreshed is not None else "waiting_funds"
+        result = tally(proposal.rule, proposal.electorate, await counted_ballots(app, stored))
+        if proposal.kind is Kind.ADMISSION:
+            await membership.admit_by_vote(app, pool, proposal, result, at)
+        elif proposal.kind is Kind.EXPULSION:
+            await membership.expel(app, pool, proposal, result, at)
+        elif proposal.kind in (Kind.JOIN_FLOOD, Kind.LEAVE_FLOOD):
+            from node.floods import decided
+
+            await decided(app, pool, stored, at)
+        elif proposal.kind is Kind.BYLAWS_CHANGE:
+            motion = proposal.motion
+            assert isinstance(motion, BylawsChange)
+            await app[ACTORS].set_bylaws_json(pool.id, json.dumps(motion.bylaws.to_dict()))
+            log.info("%s: bylaws amended by %s", pool.uri, proposal.id)
+    except GovernanceError as exc:
+        # Refused, visibly: the proposal shows the reason; other effects still go on.
+        log.warning("%s passed but its effect was refused: %s (%s)", proposal.id, exc.reason, exc.code)
+        await governance.set_effect(stored.id, "refused", iso(at), f"{exc.code}: {exc.reason}",
+                                    expected=("pending",))
+        return "refused"
+    await governance.set_effect(stored.id, "done", iso(at), expected=("pending",))
+    return "done"

@@ -1,0 +1,173 @@
+"""Money the pool owes: disbursements waiting for funds, refunds owed, commitments that lapse.
+
+One queue per pool, served oldest first (by when each obligation arose: the vote's close for a
+disbursement, the leaving for a refund). The first one the free fund cannot cover blocks those
+behind it, so a later, smaller claim never overtakes an older one. A disbursement that waited
+longer than the bylaws' ``funding_wait`` lapses; a refund owed never lapses. The queue is served
+after every booking that raises the fund and by the effects clock (docs/GOVERNANCE.md).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from aiohttp import web
+
+from governance import (
+    Bylaws,
+    EntryKind,
+    GovernanceError,
+    Ledger,
+    Proposal,
+    Roster,
+    Transaction,
+    lapse_commitment,
+    owe_refund,
+    pay_owed_refund,
+    refund,
+    tally,
+)
+from governance.codec import datetime_from_str
+from node.appkeys import ACTORS
+from node.pool_engine.common import clock_worker, iso, roster_of, store
+from node.pool_engine.ledger import Build, book, book_commitment
+from node.pool_engine.tallies import counted_ballots
+from node.storage import ActorRecord, StoredProposal
+
+__all__ = ["EFFECTS_INTERVAL", "effects_ctx", "refund_or_owe", "serve", "sweep"]
+
+log = logging.getLogger("poolnode.pools")
+
+EFFECTS_INTERVAL: web.AppKey[float] = web.AppKey("effects_interval", float)
+"""Seconds between sweeps serving waiting obligations and lapsing what is due (default 60)."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Owed:
+    person: str
+    since: datetime
+    entry: str
+
+
+def _owed(ledger: Ledger) -> list[_Owed]:
+    """Refunds owed and not yet paid, with the entry that made each one owed."""
+    latest: dict[str, _Owed] = {}
+    for entry in ledger.entries:
+        tx = entry.transaction
+        if tx.kind is EntryKind.REFUND_OWED and tx.reference and tx.reference not in latest:
+            latest[tx.reference] = _Owed(tx.reference, tx.at, tx.id)
+    return [o for o in latest.values() if ledger.owed_to(o.person) > 0]
+
+
+def _paying(person: str, now: datetime) -> Build:
+    def build(id: str, ledger: Ledger, roster: Roster, bylaws: Bylaws) -> Transaction:
+        return pay_owed_refund(id, now, ledger, person)
+    return build
+
+
+def _lapsing(ref: str, committed_at: datetime, lapse: timedelta, now: datetime) -> Build:
+    def build(id: str, ledger: Ledger, roster: Roster, bylaws: Bylaws) -> Transaction:
+        return lapse_commitment(id, now, ledger, ref, committed_at=committed_at, lapse=lapse)
+    return build
+
+
+async def waiting_ahead(app: web.Application, pool: ActorRecord, ledger: Ledger) -> bool:
+    """Whether any obligation already waits in the pool's queue."""
+    return bool(_owed(ledger)) or bool(await store(app).proposals_with_effect("waiting_funds", pool.id))
+
+
+async def serve(app: web.Application, pool: ActorRecord, now: datetime) -> None:
+    """Book what the fund now covers, oldest first; lapse disbursements waiting too long."""
+    governance = store(app)
+    _, bylaws, ledger = await roster_of(app, pool)
+    queue: list[tuple[datetime, str, StoredProposal | _Owed]] = [
+        (datetime_from_str(p.closed_at or p.closes_at), p.uri, p)
+        for p in await governance.proposals_with_effect("waiting_funds", pool.id)
+    ]
+    queue += [(o.since, o.entry, o) for o in _owed(ledger)]
+    for since, _, item in sorted(queue, key=lambda q: (q[0], q[1])):
+        if isinstance(item, _Owed):
+            person, source = item.person, item.entry + "#paid"
+            try:
+                await book(app, pool, _paying(person, now), source, now)
+            except GovernanceError as exc:
+                if exc.code == "overdraft":
+                    return
+                raise
+            log.info("%s: refund owed to %s paid", pool.uri, person)
+            continue
+        if now >= since + bylaws.funding_wait:
+            await governance.set_effect(item.id, "lapsed", iso(now),
+                                        "the fund did not cover it within the bylaws' funding wait",
+                                        expected=("waiting_funds",))
+            log.info("%s: %s lapsed waiting for funds", pool.uri, item.uri)
+            continue
+        proposal = Proposal.from_dict(item.proposal)
+        result = tally(proposal.rule, proposal.electorate, await counted_ballots(app, item))
+        try:
+            # Never before the close (a test's clock, or a skewed one, may say otherwise).
+            await book_commitment(app, pool, proposal, result, max(now, proposal.rule.closes_at))
+        except GovernanceError as exc:
+            if exc.code == "overdraft":
+                return
+            await governance.set_effect(item.id, "refused", iso(now), f"{exc.code}: {exc.reason}",
+                                        expected=("waiting_funds",))
+            continue
+        await governance.set_effect(item.id, "done", iso(now), expected=("waiting_funds",))
+
+
+async def refund_or_owe(app: web.Application, pool: ActorRecord, person: str, source: str,
+                        at: datetime) -> None:
+    """Refund the capital of someone who left now, or book it owed when the fund or the queue
+    says it must wait; nothing when they hold no capital."""
+    _, _, ledger = await roster_of(app, pool)
+    if ledger.capital_of(person) <= 0:
+        return
+    if ledger.capital_of(person) <= ledger.fund and not await waiting_ahead(app, pool, ledger):
+        try:
+            await book(app, pool, lambda id, ledger, r, b: refund(id, at, ledger, person, r), source, at)
+            return
+        except GovernanceError as exc:  # the fund moved between the check and the booking
+            if exc.code != "overdraft":
+                raise
+    await book(app, pool, lambda id, ledger, r, b: owe_refund(id, at, ledger, person, r),
+               source + "#owed", at)
+    log.info("%s: refund to %s owed until the fund allows", pool.uri, person)
+
+
+async def lapse_commitments(app: web.Application, pool: ActorRecord, now: datetime) -> None:
+    """Return to the fund the unspent rest of every commitment older than the bylaws allow."""
+    _, bylaws, ledger = await roster_of(app, pool)
+    if not bylaws.commitment_lapse:
+        return
+    first: dict[str, datetime] = {}
+    for entry in ledger.entries:
+        tx = entry.transaction
+        if tx.kind is EntryKind.COMMITMENT and tx.reference and tx.reference not in first:
+            first[tx.reference] = tx.at
+    for ref, committed_at in first.items():
+        if ledger.balance(f"commitment:{ref}") <= 0 or now < committed_at + bylaws.commitment_lapse:
+            continue
+        await book(app, pool, _lapsing(ref, committed_at, bylaws.commitment_lapse, now),
+                   f"{ref}#lapse", now)
+        log.info("%s: commitment %s lapsed; its rest is back in the fund", pool.uri, ref)
+
+
+async def sweep(app: web.Application, now: datetime) -> None:
+    """Every pool with obligations: lapse what is due, then serve the queue."""
+    for pool_id in await store(app).pools_with_obligations():
+        pool = await app[ACTORS].by_id(pool_id)
+        if pool is None:
+            continue
+        await lapse_commitments(app, pool, now)
+        await serve(app, pool, now)
+
+
+async def effects_ctx(app: web.Application) -> AsyncIterator[None]:
+    """Cleanup context: a worker serving obligations (it starts with a sweep: start-up repair)."""
+    async with clock_worker("pool-obligations", app.get(EFFECTS_INTERVAL, 60.0),
+                            lambda now: sweep(app, now), log, "serving obligations failed"):
+        yield
