@@ -340,3 +340,25 @@ def test_attempts_are_bounded(document: dict[str, Any], bound: int) -> None:
     with pytest.raises(ProofInvalid):
         verify_proof_with_key(document, key)
     assert key.attempts <= 1
+
+
+# --------------------------------------------------------------------------- the documented inputs
+
+
+def test_federation_doc_states_the_exact_hash_inputs() -> None:
+    """docs/FEDERATION.md §Object integrity proofs lists these bytes; they are what is hashed."""
+    from federation.proofs import _hash_candidates
+
+    text = (Path(__file__).resolve().parents[2] / "docs" / "FEDERATION.md").read_text()
+    document = {k: v for k, v in FEP_V1_SIGNED.items() if k != "proof"}
+    options = {k: v for k, v in FEP_V1_SIGNED["proof"].items() if k != "proofValue"}
+    inherited = {"@context": document["@context"], **options}
+    digests = []
+    for value in (document, options, inherited):
+        jcs = canonicalize(value)
+        digest = hashlib.sha256(jcs).digest()
+        assert jcs.decode() + "\nSHA-256: " + digest.hex() in text
+        digests.append(digest)
+    doc_hash, first, second = digests
+    candidates = _hash_candidates(FEP_V1_SIGNED, FEP_V1_SIGNED["proof"], False)
+    assert candidates == (first + doc_hash, second + doc_hash)
