@@ -109,6 +109,8 @@ def _object_context(posted: Any) -> list[Any]:
     context only, which does not define ``pool``, ``choice``...) gets exactly the three.
     """
     extra = [] if posted is None else posted if isinstance(posted, list) else [posted]
+    if not all(isinstance(entry, str | dict) for entry in extra):
+        raise InvalidRequest("'@context' must be a URL, a context object or a list of them")
     return [*OBJECT_CONTEXT, *(entry for entry in extra if entry not in OBJECT_CONTEXT)]
 
 

@@ -106,6 +106,12 @@ async def test_client_context_additions_are_kept_after_the_documented_three(clie
     assert resp.status == 201, await resp.text()
     signed = (await resp.json())["object"]
     assert signed["@context"] == [*OBJECT_CONTEXT, extension]
+    bad = await post(client, "alice", node.alice_token, {
+        "@context": ["https://www.w3.org/ns/activitystreams", 7],
+        "type": "Ballot", "pool": POOL, "proposal": proposal["id"], "choice": ["disagree"],
+    })
+    assert bad.status == 400 and (await bad.json())["code"] == "invalid_request"
+    assert [b.uri for b in await _ballots(client, proposal["id"])] == [signed["id"]]
 
 
 # --------------------------------------------------------------------------- item 13 through C2S
