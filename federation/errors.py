@@ -14,9 +14,10 @@ __all__ = [
 
 
 class FederationError(Exception):
-    """Base: ``status`` is the HTTP status to answer, ``reason`` is safe to show a client."""
+    """Base: ``status`` is the HTTP status to answer, ``reason`` is safe to show a client, ``code`` is for machines."""
 
     status = 400
+    code: str | None = None
 
     def __init__(self, reason: str, *, detail: str | None = None) -> None:
         super().__init__(reason)
@@ -28,33 +29,39 @@ class BadActivity(FederationError):
     """The document is malformed or not of a shape we accept."""
 
     status = 400
+    code = "bad_activity"
 
 
 class SignatureInvalid(FederationError):
     """The HTTP signature is missing, malformed, stale, or does not verify."""
 
     status = 401
+    code = "signature_invalid"
 
 
 class ProofInvalid(FederationError):
     """A FEP-8b32 object integrity proof is missing or does not verify."""
 
     status = 422
+    code = "proof_invalid"
 
 
 class ForbiddenOrigin(FederationError):
     """The signer may not speak for this actor or object (FEP-fe34 origin rules)."""
 
     status = 403
+    code = "forbidden_origin"
 
 
 class FetchError(FederationError):
     """A remote document could not be fetched or was not acceptable."""
 
     status = 502
+    code = "fetch_failed"
 
 
 class UnsafeAddress(FetchError):
     """The target resolves to an address we refuse (SSRF guard)."""
 
     status = 400
+    code = "unsafe_address"

@@ -5,12 +5,24 @@ the document's ``@context``; ``hashData = SHA-256(JCS(proof options)) || SHA-256
 without proof))``; the Ed25519 signature over ``hashData`` is ``proofValue``, multibase
 base58btc (``z`` prefix).
 
+Verification tries at most two exact hash inputs, each spec-justified (docs/FEDERATION.md
+§Object integrity proofs); the proof is accepted only if one of them verifies:
+- proof with ``@context`` P (vc-di-eddsa §3.3.2 step 4): the document's ``@context`` must start
+  with P; proof options = the proof without ``proofValue``; the document is hashed with its
+  ``@context`` replaced by P (so a document whose context was extended after signing verifies).
+  One attempt.
+- proof without ``@context``: (1) proof options exactly as received, document as received
+  (vc-di-eddsa §3.3.2, FEP-8b32 data-integrity/v1 vector); (2) only when the document has a
+  ``@context`` C: proof options with ``"@context": C`` added, document as received (the proof
+  inherits the document's context as a nested JSON-LD node does; Fedify's ``createProof``
+  hashes this form and emits the proof without ``@context``).
+
 Policy:
 - exactly one proof: ``proof`` is an object or a one-element list; several proofs are
   rejected ("multiple proofs are not supported") rather than half-checked;
 - ``type`` must be ``DataIntegrityProof``, ``cryptosuite`` ``eddsa-jcs-2022``, ``proofPurpose``
   the expected purpose (``assertionMethod`` per FEP-8b32);
-- when the proof has ``@context``, the document's ``@context`` must start with it
+- when the proof has ``@context``, the document must have an ``@context`` that starts with it
   (vc-di-eddsa §3.3.2);
 - a legacy Linked Data ``signature`` next to ``proof`` is removed before hashing (FEP-8b32
   §Backward compatibility);
@@ -138,8 +150,41 @@ class _Prepared:
     verification_method: str
     proof_purpose: str
     created: datetime | None
-    hash_data: bytes
+    hash_candidates: tuple[bytes, ...]
+    """The exact ``hashData`` inputs the signature may cover, at most two (see module doc)."""
     signature: bytes
+
+
+def _digest(value: Mapping[str, Any], allow_floats: bool) -> bytes:
+    return hashlib.sha256(_jcs(value, allow_floats, ProofInvalid)).digest()
+
+
+def _hash_candidates(
+    document: Mapping[str, Any], proof: Mapping[str, Any], allow_floats: bool
+) -> tuple[bytes, ...]:
+    """The enumerated ``hashData`` variants for this proof (vc-di-eddsa §3.3.2; module doc)."""
+    unsecured = {k: v for k, v in document.items() if k not in ("proof", "signature")}
+    options = {k: v for k, v in proof.items() if k != "proofValue"}
+    if "@context" in proof:
+        proof_ctx = _as_list(proof["@context"])
+        if "@context" not in document or not proof_ctx:
+            raise ProofInvalid("proof @context does not match the document @context")
+        doc_ctx = _as_list(document["@context"])
+        # Compared as canonical JSON, not Python equality (True == 1): the document's prefix is
+        # not hashed (P is, in its place), so it must be byte-for-byte what was signed.
+        prefix = doc_ctx[: len(proof_ctx)]
+        if len(prefix) != len(proof_ctx) or _jcs(prefix, True, ProofInvalid) != _jcs(
+            proof_ctx, True, ProofInvalid
+        ):
+            raise ProofInvalid("proof @context does not match the document @context")
+        unsecured["@context"] = proof["@context"]
+        return (_hash_data(unsecured, options, allow_floats, ProofInvalid),)
+    doc_hash = _digest(unsecured, allow_floats)
+    candidates = [_digest(options, allow_floats) + doc_hash]
+    if "@context" in document:
+        inherited = {"@context": document["@context"], **options}
+        candidates.append(_digest(inherited, allow_floats) + doc_hash)
+    return tuple(candidates)
 
 
 def _prepare(document: Mapping[str, Any], expected_purpose: str, allow_floats: bool) -> _Prepared:
@@ -176,31 +221,25 @@ def _prepare(document: Mapping[str, Any], expected_purpose: str, allow_floats: b
     if len(signature) != 64:
         raise ProofInvalid("proofValue is not an Ed25519 signature")
     created = _parse_created(proof.get("created"))
-    if "@context" in proof:
-        proof_ctx = _as_list(proof["@context"])
-        doc_ctx = _as_list(document.get("@context"))
-        if doc_ctx[: len(proof_ctx)] != proof_ctx:
-            raise ProofInvalid("proof @context does not match the document @context")
-
-    unsecured = {k: v for k, v in document.items() if k not in ("proof", "signature")}
-    options = {k: v for k, v in proof.items() if k != "proofValue"}
-    hash_data = _hash_data(unsecured, options, allow_floats, ProofInvalid)
-    return _Prepared(method, purpose, created, hash_data, signature)
+    candidates = _hash_candidates(document, proof, allow_floats)
+    return _Prepared(method, purpose, created, candidates, signature)
 
 
 def _finish(prepared: _Prepared, public_key: ed25519.Ed25519PublicKey) -> VerifiedProof:
     if not isinstance(public_key, ed25519.Ed25519PublicKey):
         raise ProofInvalid("verification method is not an Ed25519 key")
-    try:
-        public_key.verify(prepared.signature, prepared.hash_data)
-    except InvalidSignature:
-        raise ProofInvalid("proof does not verify") from None
-    return VerifiedProof(
-        verification_method=prepared.verification_method,
-        controller=prepared.verification_method.split("#", 1)[0],
-        created=prepared.created,
-        proof_purpose=prepared.proof_purpose,
-    )
+    for hash_data in prepared.hash_candidates:
+        try:
+            public_key.verify(prepared.signature, hash_data)
+        except InvalidSignature:
+            continue
+        return VerifiedProof(
+            verification_method=prepared.verification_method,
+            controller=prepared.verification_method.split("#", 1)[0],
+            created=prepared.created,
+            proof_purpose=prepared.proof_purpose,
+        )
+    raise ProofInvalid("proof does not verify")
 
 
 def verify_proof_with_key(

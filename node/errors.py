@@ -1,7 +1,9 @@
 """The node's error hierarchy and the middleware that turns errors into JSON responses.
 
-Errors from every layer carry a ``status`` (or governance's ``status_hint``) and a
-client-safe ``reason``; the detail that only belongs in the log stays out of responses.
+Errors from every layer carry a ``status`` (or governance's ``status_hint``), a client-safe
+``reason`` and a machine ``code``; the detail that only belongs in the log stays out of
+responses. Every JSON error body is ``{"error": reason, "code": code}`` (docs/PROTOCOL.md
+§Errors): an error without a code of its own gets the one of its HTTP status.
 """
 
 from __future__ import annotations
@@ -21,55 +23,91 @@ __all__ = [
     "Unauthorized",
     "error_middleware",
     "json_error",
+    "status_code",
 ]
 
 log = logging.getLogger("poolnode.errors")
 
 
 class NodeError(Exception):
-    """Base of the node's errors: ``status`` for the response, ``reason`` safe to show."""
+    """Base of the node's errors: ``status`` for the response, ``reason`` safe to show, ``code`` for machines."""
 
     status = 400
+    code: str | None = None
+    """A stable machine code; ``None``: the code of ``status`` (:func:`status_code`)."""
 
-    def __init__(self, reason: str, *, detail: str | None = None) -> None:
+    def __init__(self, reason: str, *, detail: str | None = None, code: str | None = None) -> None:
         super().__init__(reason)
         self.reason = reason
         self.detail = detail or reason
+        if code is not None:
+            self.code = code
 
 
 class InvalidRequest(NodeError):
     """The request is malformed."""
 
     status = 400
+    code = "invalid_request"
 
 
 class Unauthorized(NodeError):
     """No valid credentials."""
 
     status = 401
+    code = "unauthorized"
 
 
 class Forbidden(NodeError):
     """Valid credentials, but not for this."""
 
     status = 403
+    code = "forbidden"
 
 
 class NotFound(NodeError):
     """No such resource."""
 
     status = 404
+    code = "not_found"
 
 
 class Conflict(NodeError):
     """The request conflicts with what is stored."""
 
     status = 409
+    code = "conflict"
 
 
-def json_error(status: int, reason: str, **extra: object) -> web.Response:
-    """A JSON error body ``{"error": reason, ...}`` with the given status."""
-    body = {"error": reason, **extra}
+_STATUS_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    406: "not_acceptable",
+    408: "request_timeout",
+    409: "conflict",
+    410: "gone",
+    413: "too_large",
+    415: "unsupported_media_type",
+    422: "unprocessable",
+    429: "too_many_requests",
+    500: "internal_error",
+    502: "bad_gateway",
+    503: "unavailable",
+    504: "gateway_timeout",
+}
+
+
+def status_code(status: int) -> str:
+    """The generic machine code of an HTTP error status (``http_<n>`` for the unlisted)."""
+    return _STATUS_CODES.get(status, f"http_{status}")
+
+
+def json_error(status: int, reason: str, *, code: str | None = None, **extra: object) -> web.Response:
+    """A JSON error body ``{"error": reason, "code": code, ...}``; ``code`` defaults to the status's."""
+    body = {"error": reason, "code": code or status_code(status), **extra}
     headers = {"WWW-Authenticate": 'Bearer realm="poolnode"'} if status == 401 else None
     return web.Response(
         status=status,
@@ -109,5 +147,4 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
         if status >= 500:
             log.error("%s %s: %s", request.method, request.path, getattr(exc, "detail", public))
         code = getattr(exc, "code", None)
-        extra = {"code": code} if isinstance(code, str) else {}
-        return json_error(status, public, **extra)
+        return json_error(status, public, code=code if isinstance(code, str) and code else None)

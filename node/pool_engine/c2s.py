@@ -23,6 +23,7 @@ from node.pool_engine import ballots, ledger, membership, proposals
 from node.pool_engine.common import key_lookup, signed, store
 from node.storage import ActorRecord
 from node.wire import check_document, verify_author_proof
+from schemas import OBJECT_CONTEXT
 
 __all__ = ["GOVERNANCE_OBJECTS", "governance_outbox"]
 
@@ -102,6 +103,17 @@ async def governance_outbox(
     return prepared
 
 
+def _object_context(posted: Any) -> list[Any]:
+    """The @context a governance object is signed with: the documented three, then the client's
+    own additions (docs/PROTOCOL.md §Proofs). An object posted without one (or inheriting the AS2
+    context only, which does not define ``pool``, ``choice``...) gets exactly the three.
+    """
+    extra = [] if posted is None else posted if isinstance(posted, list) else [posted]
+    if not all(isinstance(entry, str | dict) for entry in extra):
+        raise InvalidRequest("'@context' must be a URL, a context object or a list of them")
+    return [*OBJECT_CONTEXT, *(entry for entry in extra if entry not in OBJECT_CONTEXT)]
+
+
 async def _signed_object(
     app: web.Application, owner: ActorRecord, original: dict[str, Any], obj: dict[str, Any],
     now: datetime,
@@ -114,6 +126,7 @@ async def _signed_object(
         await verify_author_proof(sent, owner.uri, lambda m: key_lookup(app, m))
         return dict(sent)
     obj = {k: v for k, v in obj.items() if k not in ("proof",)}
+    obj["@context"] = _object_context(obj.get("@context"))  # its own, or inherited from the Create
     if obj["type"] == "Ballot":
         obj.setdefault("inReplyTo", obj.get("proposal"))
     try:

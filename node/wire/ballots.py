@@ -49,4 +49,4 @@ def ballot_from_document(doc: Mapping[str, Any]) -> Ballot:
             choice=tuple(choice),
         )
     except GovernanceError as exc:
-        raise InvalidDocument(f"invalid ballot: {exc.reason}", detail=exc.code) from exc
+        raise InvalidDocument(f"invalid ballot: {exc.reason}", detail=exc.code, code=exc.code) from exc

@@ -56,7 +56,7 @@ def entry_from_document(doc: Mapping[str, Any]) -> LedgerEntry:
             }
         )
     except GovernanceError as exc:
-        raise InvalidDocument(f"invalid ledger entry: {exc.reason}", detail=exc.code) from exc
+        raise InvalidDocument(f"invalid ledger entry: {exc.reason}", detail=exc.code, code=exc.code) from exc
     except KeyError as exc:
         raise InvalidDocument(f"invalid ledger entry: missing {exc}") from exc
 

@@ -62,7 +62,7 @@ class ProposalDraft:
 
 
 def _invalid(exc: GovernanceError) -> InvalidDocument:
-    return InvalidDocument(f"invalid proposal: {exc.reason}", detail=exc.code)
+    return InvalidDocument(f"invalid proposal: {exc.reason}", detail=exc.code, code=exc.code)
 
 
 def _motion(doc: Mapping[str, Any]) -> Motion:
