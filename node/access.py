@@ -134,22 +134,21 @@ async def may_read_object(app: web.Application, stored: StoredObject, reader: Re
     if is_public(document):
         return True
     uris = reader.uris
-    if not uris:
-        return False
     if stored.actor_uri in uris:
         return True
     recipients = set(addressed(document)) | _values(document, ADDRESSING)
     if uris & recipients:
         return True
-    for collection in recipients - PUBLIC:
-        if await _in_collection(app, collection, uris):
-            return True
     pool_uri = document.get("pool")
     if document.get("type") in RECORD_TYPES and isinstance(pool_uri, str):
+        # Part of a pool's record: readable as the record is, anonymous readers included.
         pool = await app[ACTORS].by_uri(pool_uri)
         if pool is not None and pool.is_pool:
             return await may_read_record(app, pool, reader)
         return pool_uri in uris  # a remote pool's record: its bylaws are not ours to apply
+    for collection in recipients - PUBLIC:
+        if uris and await _in_collection(app, collection, uris):
+            return True
     return False
 
 

@@ -62,6 +62,14 @@ async def test_public_by_default_and_the_bylaws_say_so(client, fed):
     assert document["visibility"] == "public"
 
 
+async def test_a_public_pools_unaddressed_ballot_object_is_readable_by_anyone(client, fed):
+    # A member's Ballot is addressed to the pool only, yet part of a public record.
+    ballot = (await _ballot(client, fed)).removeprefix(NODE)
+    resp = await client.get(ballot, headers={"Accept": AP})
+    assert resp.status == 200, await resp.text()
+    assert (await resp.json(content_type=None))["type"] == "Ballot"
+
+
 async def test_members_only_record(client, fed, remote):
     ballot = await _ballot(client, fed)
     await _visibility(client, fed, Visibility.MEMBERS)
