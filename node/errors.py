@@ -18,6 +18,7 @@ __all__ = [
     "InvalidRequest",
     "NodeError",
     "NotFound",
+    "RateLimited",
     "Unauthorized",
     "error_middleware",
     "json_error",
@@ -67,10 +68,24 @@ class Conflict(NodeError):
     status = 409
 
 
-def json_error(status: int, reason: str, **extra: object) -> web.Response:
+class RateLimited(NodeError):
+    """Too many requests: 429, with the whole seconds to wait sent as ``Retry-After``."""
+
+    status = 429
+
+    def __init__(self, reason: str, *, retry_after: int, detail: str | None = None) -> None:
+        super().__init__(reason, detail=detail)
+        self.retry_after = retry_after
+
+
+def json_error(
+    status: int, reason: str, *, retry_after: int | None = None, **extra: object
+) -> web.Response:
     """A JSON error body ``{"error": reason, ...}`` with the given status."""
     body = {"error": reason, **extra}
-    headers = {"WWW-Authenticate": 'Bearer realm="poolnode"'} if status == 401 else None
+    headers = {"WWW-Authenticate": 'Bearer realm="poolnode"'} if status == 401 else {}
+    if retry_after is not None:
+        headers["Retry-After"] = str(retry_after)  # RFC 9110 §10.2.3: delay-seconds
     return web.Response(
         status=status,
         text=json.dumps(body),
@@ -110,4 +125,5 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
             log.error("%s %s: %s", request.method, request.path, getattr(exc, "detail", public))
         code = getattr(exc, "code", None)
         extra = {"code": code} if isinstance(code, str) else {}
-        return json_error(status, public, **extra)
+        retry_after = exc.retry_after if isinstance(exc, RateLimited) else None
+        return json_error(status, public, retry_after=retry_after, **extra)

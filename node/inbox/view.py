@@ -1,9 +1,10 @@
 """POST to an inbox (ActivityPub §7): check, verify, persist, answer 202.
 
 Nothing here has side effects beyond one row in the inbox queue: the worker applies
-the activity later. Order of checks: size (the app's client_max_size, 413), JSON shape
-(400), HTTP signature (401), signer is the actor (403), origin rules (403), then
-deduplication by activity id (a duplicate is answered 202 and stores nothing).
+the activity later. Order of checks: the client address's rate limit (429), size (the
+app's client_max_size, 413), JSON shape (400), HTTP signature (401), signer is the actor
+(403), the sender's rate limit (429), origin rules (403), then deduplication by activity
+id (a duplicate is answered 202 and stores nothing).
 """
 
 from __future__ import annotations
@@ -16,7 +17,8 @@ from aiohttp import web
 
 from federation.errors import ForbiddenOrigin
 from node.activitypub import read_json_object
-from node.appkeys import DELIVERY, INBOX_WRITER, RECEIVED
+from node.appkeys import CONFIG, DELIVERY, INBOX_LIMITS, INBOX_WRITER, RECEIVED
+from node.client_address import client_address
 from node.delivery import mark_host_alive
 from node.inbox.origin import check_origins, check_shape, object_id
 from node.inbox.verify import verify_signer
@@ -52,12 +54,15 @@ async def _host_is_alive(app: web.Application, actor: str) -> None:
 
 
 async def _receive(request: web.Request, recipient_id: int | None) -> web.Response:
+    limits = request.app[INBOX_LIMITS]
+    limits.check_address(client_address(request, request.app[CONFIG]))
     received = await read_json_object(request)
     body = await request.read()  # cached by aiohttp: the exact bytes the digest covers
     activity = check_shape(received)
     signer = await verify_signer(request, body)
     if signer != activity["actor"]:
         raise ForbiddenOrigin("signer is not the actor")
+    limits.check_sender(signer)
     await _host_is_alive(request.app, signer)
     checked = check_origins(activity)
     if checked["type"] in ("Update", "Delete"):
