@@ -29,6 +29,7 @@ from node.storage import (
 __all__ = [
     "ACTORS",
     "CONFIG",
+    "CSRF_SECRET",
     "DB",
     "DELIVERY",
     "FETCHER",
@@ -80,3 +81,5 @@ DELIVERY: web.AppKey[DeliveryQueue] = web.AppKey("delivery")
 # The web app for people (node/web): its SQL and its templates.
 WEB = web.AppKey("web", WebStore)
 TEMPLATES = web.AppKey("templates", jinja2.Environment)
+CSRF_SECRET = web.AppKey("csrf_secret", bytes)
+"""The key of anonymous visitors' CSRF tokens (node/web/csrf.py), from the data directory."""

@@ -27,7 +27,7 @@ async def test_password_hash_round_trip_and_tamper() -> None:
 async def test_sign_in_sets_a_hardened_cookie_and_rotates_the_session(client) -> None:
     await set_password(client, "alice")
     html = await page(client, "/signin")
-    anonymous = client.session.cookie_jar.filter_cookies(client.make_url("/"))[COOKIE].value
+    assert COOKIE not in client.session.cookie_jar.filter_cookies(client.make_url("/"))
     response = await client.post(
         "/signin",
         data={"csrf": csrf_of(html), "username": "alice", "password": PASSWORD, "next": "/settings"},
@@ -38,7 +38,10 @@ async def test_sign_in_sets_a_hardened_cookie_and_rotates_the_session(client) ->
     header = response.headers["Set-Cookie"]
     assert "HttpOnly" in header and "SameSite=Lax" in header and "Secure" not in header
     signed_in = response.cookies[COOKIE].value
-    assert signed_in != anonymous
+    # Signing in again replaces the session id (no fixation).
+    await sign_in(client, "alice")
+    again = client.session.cookie_jar.filter_cookies(client.make_url("/"))[COOKIE].value
+    assert again != signed_in
     assert "@alice" in await page(client, "/settings")
     # The database keeps only a hash of the session id.
     row = await client.app[WEB].db.fetchone("SELECT id_hash FROM web_sessions WHERE actor_id IS NOT NULL")
