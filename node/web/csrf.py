@@ -80,9 +80,8 @@ def _fresh(request: web.Request, token: str, margin: int = 0) -> bool:
 
 def anonymous_token(request: web.Request) -> str:
     """The token for this visitor's forms: the cookie's own if still good, else a new one."""
-    new = request.get(_NEW_TOKEN)
-    if new is not None:
-        return new
+    if _NEW_TOKEN in request:
+        return request[_NEW_TOKEN]
     current = request.cookies.get(CSRF_COOKIE, "")
     if current and _fresh(request, current, _RENEW_BEFORE_SECONDS):
         return current
@@ -100,9 +99,9 @@ def valid_anonymous_token(request: web.Request) -> str | None:
 
 def set_csrf_cookie(request: web.Request, response: web.StreamResponse) -> None:
     """Send the cookie of a token issued while handling this request."""
-    token = request.get(_NEW_TOKEN)
-    if token is None or response.prepared:
+    if _NEW_TOKEN not in request or response.prepared:
         return
+    token = request[_NEW_TOKEN]
     response.set_cookie(
         CSRF_COOKIE,
         token,
