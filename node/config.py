@@ -51,10 +51,10 @@ class Config:
     delivery_poll_interval: float = 1.0
     # Receiving (docs/OPERATIONS.md, "Limits and retention"): token buckets per client
     # address and per verified sender, in requests per minute with a burst; 0 turns one off.
-    inbox_address_rate: int = 1200
-    inbox_address_burst: int = 600
-    inbox_sender_rate: int = 300
-    inbox_sender_burst: int = 300
+    inbox_address_rate: int = 3000
+    inbox_address_burst: int = 3000
+    inbox_sender_rate: int = 600
+    inbox_sender_burst: int = 1000
     # Processed inbox items are deleted this many days after processing; 0 keeps them.
     inbox_retention_days: int = 30
     # Reverse proxies whose Forwarded / X-Forwarded-For header is believed (addresses or
