@@ -53,16 +53,19 @@ async def _host_is_alive(app: web.Application, actor: str) -> None:
         await mark_host_alive(app, host)
 
 
+def _check_address(request: web.Request) -> None:
+    """The first check of every inbox POST: one dictionary lookup, before any other work."""
+    request.app[INBOX_LIMITS].check_address(client_address(request, request.app[CONFIG]))
+
+
 async def _receive(request: web.Request, recipient_id: int | None) -> web.Response:
-    limits = request.app[INBOX_LIMITS]
-    limits.check_address(client_address(request, request.app[CONFIG]))
     received = await read_json_object(request)
     body = await request.read()  # cached by aiohttp: the exact bytes the digest covers
     activity = check_shape(received)
     signer = await verify_signer(request, body)
     if signer != activity["actor"]:
         raise ForbiddenOrigin("signer is not the actor")
-    limits.check_sender(signer)
+    request.app[INBOX_LIMITS].check_sender(signer)
     await _host_is_alive(request.app, signer)
     checked = check_origins(activity)
     if checked["type"] in ("Update", "Delete"):
@@ -89,6 +92,7 @@ async def _receive(request: web.Request, recipient_id: int | None) -> web.Respon
 @routes.post(ACTOR_PATH + "/inbox")
 async def post_actor_inbox(request: web.Request) -> web.Response:
     """An actor's own inbox: 404 for an unknown actor, then as the shared inbox."""
+    _check_address(request)
     actor = await local_actor(request)
     return await _receive(request, actor.id)
 
@@ -96,5 +100,6 @@ async def post_actor_inbox(request: web.Request) -> web.Response:
 @routes.post("/inbox")
 async def post_shared_inbox(request: web.Request) -> web.Response:
     """The node's shared inbox (ActivityPub §7.1.3): recipients come from the addressing."""
+    _check_address(request)
     return await _receive(request, None)
 

@@ -92,6 +92,8 @@ async def test_the_address_limit_comes_before_signature_verification(
     assert "too many requests from this address" in (await resp.json())["error"]
     resp = await post_signed(client, bob, "/users/alice/inbox", bob.activity("Like", setup.pool.uri))
     assert resp.status == 429
+    resp = await client.post("/users/nobody/inbox", data=b"{}", headers={"Content-Type": AP})
+    assert resp.status == 429  # before the actor is even looked up
     assert await client.server.app[INBOX].count() == 1
     assert remote.fetches == [bob.uri]  # the refused request fetched no key
 
