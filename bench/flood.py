@@ -34,6 +34,7 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric import ed25519
 
 from bench import govdata
+from bench.procs import NO_INBOX_LIMITS
 from bench.report import Row
 from bench.sizes import Sizes
 from governance import Ballot, Bylaws, Decision, Electorate, Flood, flood_tally, open_flood_proposal
@@ -158,7 +159,8 @@ def network(nodes: int, members: int, *, voting_seconds: int, concurrency: int =
 
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="bench-flood-") as tmp:
-        env = {**os.environ, "POOLNODE_ALLOW_PRIVATE_ADDRESSES": "true", **FAST_DELIVERY}
+        env = {**os.environ, "POOLNODE_ALLOW_PRIVATE_ADDRESSES": "true", **FAST_DELIVERY,
+               **NO_INBOX_LIMITS}
         env.pop("POOLNODE_DATA", None)
         procs = [NodeProcess(f"n{i}", Path(tmp) / f"n{i}", free_port(), env) for i in range(nodes)]
         try:

@@ -60,6 +60,11 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+# The benchmarks measure the inbox itself, from one loopback address and few senders:
+# the rate limits (docs/OPERATIONS.md) would measure the limiter's refusals instead.
+NO_INBOX_LIMITS = {"POOLNODE_INBOX_ADDRESS_RATE": "0", "POOLNODE_INBOX_SENDER_RATE": "0"}
+
+
 def _env(extra: dict[str, str] | None = None) -> dict[str, str]:
     env = dict(os.environ)
     env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
@@ -164,7 +169,8 @@ class NodeProcess:
 
     def start(self, timeout: float = 30.0) -> None:
         """`poolnode serve` on 127.0.0.1, private addresses allowed (loopback peers)."""
-        env = _env({"POOLNODE_ALLOW_PRIVATE_ADDRESSES": "true", "POOLNODE_LOG_LEVEL": "WARNING"})
+        env = _env({"POOLNODE_ALLOW_PRIVATE_ADDRESSES": "true", "POOLNODE_LOG_LEVEL": "WARNING",
+                    **NO_INBOX_LIMITS})
         # A file, not a pipe: a chatty node must never block on a full pipe mid-benchmark.
         with open(self.log_path, "ab") as log:
             self.proc = subprocess.Popen(

@@ -14,6 +14,7 @@ from node.errors import error_middleware
 from node.floods import floods_ctx
 from node.http import http_ctx
 from node.inbox import view as inbox_view
+from node.inbox.retention import retention_ctx
 from node.inbox.worker import inbox_ctx
 from node.pool_engine import closing_ctx, effects_ctx
 from node.storage import (
@@ -59,6 +60,7 @@ def create_app(config: Config) -> web.Application:
     app.cleanup_ctx.append(_database_ctx(config))
     app.cleanup_ctx.append(http_ctx)
     app.cleanup_ctx.append(inbox_ctx)
+    app.cleanup_ctx.append(retention_ctx)
     app.cleanup_ctx.append(delivery_ctx)
     app.cleanup_ctx.append(closing_ctx)
     app.cleanup_ctx.append(effects_ctx)

@@ -12,6 +12,7 @@ from aiohttp import web
 from federation.fetch import Fetcher
 from node.config import Config
 from node.inbox.keys import KeyCache
+from node.inbox.limits import InboxLimits
 from node.inbox.writer import InboxWriter
 from node.storage import (
     ActorStore,
@@ -28,12 +29,14 @@ from node.storage import (
 __all__ = [
     "ACTORS",
     "CONFIG",
+    "CSRF_SECRET",
     "DB",
     "DELIVERY",
     "FETCHER",
     "FOLLOWS",
     "HTTP_SESSION",
     "INBOX",
+    "INBOX_LIMITS",
     "INBOX_WAKE",
     "INBOX_WORKER_ENABLED",
     "INBOX_WRITER",
@@ -62,6 +65,7 @@ INBOX = web.AppKey("inbox", InboxStore)
 RECEIVED = web.AppKey("received_objects", ReceivedObjectStore)
 KEY_CACHE = web.AppKey("key_cache", KeyCache)
 INBOX_WRITER = web.AppKey("inbox_writer", InboxWriter)
+INBOX_LIMITS = web.AppKey("inbox_limits", InboxLimits)
 INBOX_WAKE = web.AppKey("inbox_wake", asyncio.Event)
 INBOX_WORKER_ENABLED = web.AppKey("inbox_worker_enabled", bool)
 """False keeps received items queued unprocessed (tests of crash recovery set it)."""
@@ -77,3 +81,5 @@ DELIVERY: web.AppKey[DeliveryQueue] = web.AppKey("delivery")
 # The web app for people (node/web): its SQL and its templates.
 WEB = web.AppKey("web", WebStore)
 TEMPLATES = web.AppKey("templates", jinja2.Environment)
+CSRF_SECRET = web.AppKey("csrf_secret", bytes)
+"""The key of anonymous visitors' CSRF tokens (node/web/csrf.py), from the data directory."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 import tomllib
@@ -48,6 +49,21 @@ class Config:
     delivery_breaker_cooldown: float = 300.0
     delivery_unavailable_after: float = 172800.0
     delivery_poll_interval: float = 1.0
+    # Receiving (docs/OPERATIONS.md, "Limits and retention"): token buckets per client
+    # address and per verified sender, in requests per minute with a burst; 0 turns one off.
+    inbox_address_rate: int = 3000
+    inbox_address_burst: int = 3000
+    inbox_sender_rate: int = 600
+    inbox_sender_burst: int = 1000
+    # Processed inbox items are deleted this many days after processing; 0 keeps them.
+    inbox_retention_days: int = 30
+    # Reverse proxies whose Forwarded / X-Forwarded-For header is believed (addresses or
+    # CIDRs), and which of the two headers they set (docs/OPERATIONS.md, "Reverse proxy").
+    trusted_proxies: tuple[str, ...] = ()
+    proxy_header: str = "x-forwarded-for"
+
+    def __post_init__(self) -> None:
+        check_receiving(self)
 
     @property
     def domain(self) -> str:
@@ -76,6 +92,40 @@ _BOOL_KEYS = {"allow_private_addresses", "open_registrations"}
 _INT_KEYS |= {
     "delivery_workers", "delivery_per_host", "delivery_max_attempts", "delivery_breaker_threshold",
 }
+# Counts where 0 means "off".
+_COUNT_KEYS = {
+    "inbox_address_rate", "inbox_address_burst", "inbox_sender_rate", "inbox_sender_burst",
+    "inbox_retention_days",
+}
+_LIST_KEYS = {"trusted_proxies"}
+PROXY_HEADERS = ("x-forwarded-for", "forwarded")
+_MAX_RETENTION_DAYS = 36500
+
+
+def check_receiving(config: Config) -> None:
+    """The receiving limits, retention and proxy settings make sense together."""
+    for rate, burst in (("inbox_address_rate", "inbox_address_burst"),
+                        ("inbox_sender_rate", "inbox_sender_burst")):
+        if getattr(config, rate) > 0 and getattr(config, burst) < 1:
+            raise ConfigError(f"{burst} must be at least 1 when {rate} is set")
+    days = config.inbox_retention_days
+    if days > _MAX_RETENTION_DAYS:
+        raise ConfigError(f"inbox_retention_days must be at most {_MAX_RETENTION_DAYS} (0 keeps items)")
+    if days and days * 86400 <= config.signature_window_seconds:
+        # A deleted item no longer deduplicates: a replay inside the window would be new again.
+        raise ConfigError("inbox_retention_days must be longer than signature_window_seconds")
+    if config.proxy_header not in PROXY_HEADERS:
+        raise ConfigError(f"proxy_header must be one of {', '.join(PROXY_HEADERS)}, "
+                          f"got {config.proxy_header!r}")
+    for entry in config.trusted_proxies:
+        try:
+            ipaddress.ip_network(entry, strict=False)
+        except ValueError:
+            raise ConfigError(
+                f"trusted_proxies: {entry!r} is not an IP address or CIDR network"
+            ) from None
+
+
 _FLOAT_KEYS = {
     "delivery_base_delay", "delivery_max_delay", "delivery_timeout", "delivery_breaker_cooldown",
     "delivery_unavailable_after", "delivery_poll_interval",
@@ -83,6 +133,21 @@ _FLOAT_KEYS = {
 
 
 def _coerce(key: str, value: object, source: str) -> object:
+    if key in _COUNT_KEYS:
+        if isinstance(value, bool) or not isinstance(value, int | str):
+            raise ConfigError(f"{source}: {key} must be a whole number")
+        try:
+            count = int(value)
+        except ValueError:
+            raise ConfigError(f"{source}: {key} must be a whole number, got {value!r}") from None
+        if count < 0:
+            raise ConfigError(f"{source}: {key} must be 0 (off) or more")
+        return count
+    if key in _LIST_KEYS:
+        items = value.split(",") if isinstance(value, str) else value
+        if not isinstance(items, list) or not all(isinstance(i, str) for i in items):
+            raise ConfigError(f"{source}: {key} must be a list of strings")
+        return tuple(i.strip() for i in items if i.strip())
     if key in _INT_KEYS:
         if isinstance(value, bool) or not isinstance(value, int | str):
             raise ConfigError(f"{source}: {key} must be an integer")
@@ -143,7 +208,10 @@ def load_config(data_dir: Path, environ: Mapping[str, str] | None = None) -> Con
     if "base_url" not in values:
         raise ConfigError(f"{path}: base_url is required")
     values["base_url"] = normalise_base_url(str(values["base_url"]))
-    return Config(data_dir=data_dir, **values)  # type: ignore[arg-type]
+    try:
+        return Config(data_dir=data_dir, **values)  # type: ignore[arg-type]
+    except ConfigError as exc:
+        raise ConfigError(f"{path}: {exc.reason}") from None
 
 
 def _toml_value(value: object) -> str:
@@ -153,6 +221,8 @@ def _toml_value(value: object) -> str:
         return str(value)
     if isinstance(value, float):
         return repr(value)
+    if isinstance(value, tuple):
+        return "[" + ", ".join(_toml_value(item) for item in value) + "]"
     text = str(value)
     if not re.fullmatch(r"[^\"\\\x00-\x1f]*", text):
         raise ConfigError(f"cannot write {text!r} to the configuration file")

@@ -20,6 +20,7 @@ __all__ = [
     "InvalidRequest",
     "NodeError",
     "NotFound",
+    "RateLimited",
     "Unauthorized",
     "error_middleware",
     "json_error",
@@ -79,6 +80,17 @@ class Conflict(NodeError):
     code = "conflict"
 
 
+class RateLimited(NodeError):
+    """Too many requests: 429, with the whole seconds to wait sent as ``Retry-After``."""
+
+    status = 429
+    code = "rate_limited"
+
+    def __init__(self, reason: str, *, retry_after: int = 60, detail: str | None = None) -> None:
+        super().__init__(reason, detail=detail)
+        self.retry_after = retry_after
+
+
 _STATUS_CODES = {
     400: "bad_request",
     401: "unauthorized",
@@ -105,10 +117,15 @@ def status_code(status: int) -> str:
     return _STATUS_CODES.get(status, f"http_{status}")
 
 
-def json_error(status: int, reason: str, *, code: str | None = None, **extra: object) -> web.Response:
+def json_error(
+    status: int, reason: str, *, code: str | None = None, retry_after: int | None = None,
+    **extra: object,
+) -> web.Response:
     """A JSON error body ``{"error": reason, "code": code, ...}``; ``code`` defaults to the status's."""
     body = {"error": reason, "code": code or status_code(status), **extra}
-    headers = {"WWW-Authenticate": 'Bearer realm="poolnode"'} if status == 401 else None
+    headers = {"WWW-Authenticate": 'Bearer realm="poolnode"'} if status == 401 else {}
+    if retry_after is not None:
+        headers["Retry-After"] = str(retry_after)  # RFC 9110 §10.2.3: delay-seconds
     return web.Response(
         status=status,
         text=json.dumps(body),
@@ -147,4 +164,6 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
         if status >= 500:
             log.error("%s %s: %s", request.method, request.path, getattr(exc, "detail", public))
         code = getattr(exc, "code", None)
-        return json_error(status, public, code=code if isinstance(code, str) and code else None)
+        retry_after = exc.retry_after if isinstance(exc, RateLimited) else None
+        return json_error(status, public, code=code if isinstance(code, str) and code else None,
+                          retry_after=retry_after)

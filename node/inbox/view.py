@@ -1,9 +1,10 @@
 """POST to an inbox (ActivityPub §7): check, verify, persist, answer 202.
 
 Nothing here has side effects beyond one row in the inbox queue: the worker applies
-the activity later. Order of checks: size (the app's client_max_size, 413), JSON shape
-(400), HTTP signature (401), signer is the actor (403), origin rules (403), then
-deduplication by activity id (a duplicate is answered 202 and stores nothing).
+the activity later. Order of checks: the client address's rate limit (429), size (the
+app's client_max_size, 413), JSON shape (400), HTTP signature (401), signer is the actor
+(403), the sender's rate limit (429), origin rules (403), then deduplication by activity
+id (a duplicate is answered 202 and stores nothing).
 """
 
 from __future__ import annotations
@@ -16,7 +17,8 @@ from aiohttp import web
 
 from federation.errors import ForbiddenOrigin
 from node.activitypub import read_json_object
-from node.appkeys import DELIVERY, INBOX_WRITER, RECEIVED
+from node.appkeys import CONFIG, DELIVERY, INBOX_LIMITS, INBOX_WRITER, RECEIVED
+from node.client_address import client_address
 from node.delivery import mark_host_alive
 from node.inbox.origin import check_origins, check_shape, object_id
 from node.inbox.verify import verify_signer
@@ -51,6 +53,11 @@ async def _host_is_alive(app: web.Application, actor: str) -> None:
         await mark_host_alive(app, host)
 
 
+def _check_address(request: web.Request) -> None:
+    """The first check of every inbox POST: one dictionary lookup, before any other work."""
+    request.app[INBOX_LIMITS].check_address(client_address(request, request.app[CONFIG]))
+
+
 async def _receive(request: web.Request, recipient_id: int | None) -> web.Response:
     received = await read_json_object(request)
     body = await request.read()  # cached by aiohttp: the exact bytes the digest covers
@@ -58,6 +65,7 @@ async def _receive(request: web.Request, recipient_id: int | None) -> web.Respon
     signer = await verify_signer(request, body)
     if signer != activity["actor"]:
         raise ForbiddenOrigin("signer is not the actor")
+    request.app[INBOX_LIMITS].check_sender(signer)
     await _host_is_alive(request.app, signer)
     checked = check_origins(activity)
     if checked["type"] in ("Update", "Delete"):
@@ -84,6 +92,7 @@ async def _receive(request: web.Request, recipient_id: int | None) -> web.Respon
 @routes.post(ACTOR_PATH + "/inbox")
 async def post_actor_inbox(request: web.Request) -> web.Response:
     """An actor's own inbox: 404 for an unknown actor, then as the shared inbox."""
+    _check_address(request)
     actor = await local_actor(request)
     return await _receive(request, actor.id)
 
@@ -91,5 +100,6 @@ async def post_actor_inbox(request: web.Request) -> web.Response:
 @routes.post("/inbox")
 async def post_shared_inbox(request: web.Request) -> web.Response:
     """The node's shared inbox (ActivityPub §7.1.3): recipients come from the addressing."""
+    _check_address(request)
     return await _receive(request, None)
 

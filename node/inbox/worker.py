@@ -27,6 +27,7 @@ from node.appkeys import (
     DB,
     FOLLOWS,
     INBOX,
+    INBOX_LIMITS,
     INBOX_WAKE,
     INBOX_WORKER_ENABLED,
     INBOX_WRITER,
@@ -38,6 +39,7 @@ from node.errors import NodeError
 from node.handlers import Inbound, handler_for
 from node.handlers.context import object_id
 from node.inbox.keys import KeyCache
+from node.inbox.limits import InboxLimits
 from node.inbox.writer import InboxWriter
 from node.storage import (
     ActorRecord,
@@ -190,6 +192,7 @@ async def inbox_ctx(app: web.Application) -> AsyncIterator[None]:
     app[INBOX] = InboxStore(db)
     app[RECEIVED] = ReceivedObjectStore(db)
     app[KEY_CACHE] = KeyCache()
+    app[INBOX_LIMITS] = InboxLimits.from_config(app[CONFIG])
     wake = app[INBOX_WAKE] = asyncio.Event()
     writer = app[INBOX_WRITER] = InboxWriter(app[INBOX], on_commit=wake.set)
     writer.start()

@@ -147,6 +147,21 @@ class InboxStore:
             (now_ms, error[:_MAX_ERROR], item_id),
         )
 
+    async def delete_processed_before(self, cutoff_ms: int, limit: int) -> int:
+        """Delete up to ``limit`` done or failed rows processed before ``cutoff_ms``; how many.
+
+        Only this queue's own rows go: what processing produced (objects, ballots, ledger
+        entries, tallies, flood records) lives in other tables and is never touched. Rows
+        are visited in id order, so the oldest are found first without an extra index.
+        """
+        async with self.db.transaction() as conn:
+            cursor = await conn.execute(
+                "DELETE FROM inbox_items WHERE id IN (SELECT id FROM inbox_items"
+                " WHERE state IN ('done', 'failed') AND processed_at < ? ORDER BY id LIMIT ?)",
+                (cutoff_ms, limit),
+            )
+            return cursor.rowcount
+
     async def by_activity_id(self, activity_id: str) -> InboxItem | None:
         """The row for an activity id, if it was received."""
         row = await self.db.fetchone(

@@ -13,9 +13,10 @@ from importlib import resources
 
 from aiohttp import web
 
-from node.appkeys import DB, TEMPLATES, WEB
+from node.appkeys import CONFIG, CSRF_SECRET, DB, TEMPLATES, WEB
 from node.storage import WebStore
 from node.web import account, admissions, floods, pools, proposals, treasury
+from node.web.csrf import load_secret
 from node.web.errors import html_error_middleware, wants_html
 from node.web.render import make_environment
 from node.web.sessions import session_middleware
@@ -61,6 +62,7 @@ async def negotiation_middleware(request: web.Request, handler):  # type: ignore
 
 async def _web_ctx(app: web.Application) -> AsyncIterator[None]:
     app[WEB] = WebStore(app[DB])
+    app[CSRF_SECRET] = load_secret(app[CONFIG].data_dir)
     yield
 
 

@@ -8,6 +8,7 @@ from aiohttp import web
 
 from node.accounts import create_member, issue_token, now_iso
 from node.appkeys import ACTORS, CONFIG, TOKENS, WEB
+from node.client_address import client_address, limit_key
 from node.errors import Conflict, Forbidden, InvalidRequest, NotFound
 from node.urls import USERNAME_RULE, check_username
 from node.web.errors import TooManyAttempts
@@ -34,7 +35,7 @@ def _next_path(raw: object) -> str:
 
 
 def _address(request: web.Request) -> str:
-    return request.remote or "unknown"
+    return limit_key(client_address(request, request.app[CONFIG]))
 
 
 async def _check_rate(request: web.Request, username: str) -> None:

@@ -8,7 +8,7 @@ from urllib.parse import quote
 from aiohttp import web
 
 from node.activitypub import wants_activitypub
-from node.errors import Unauthorized
+from node.errors import RateLimited, Unauthorized
 
 __all__ = ["SignInRequired", "TooManyAttempts", "html_error_middleware", "wants_html"]
 
@@ -23,15 +23,11 @@ class SignInRequired(Unauthorized):
         self.next_path = next_path
 
 
-class TooManyAttempts(Exception):
+class TooManyAttempts(RateLimited):
     """Too many failed sign-ins: 429 with Retry-After."""
 
-    status = 429
-
     def __init__(self, reason: str, retry_after: int) -> None:
-        super().__init__(reason)
-        self.reason = reason
-        self.retry_after = retry_after
+        super().__init__(reason, retry_after=retry_after)
 
 
 def wants_html(request: web.Request) -> bool:
@@ -93,6 +89,6 @@ async def html_error_middleware(request: web.Request, handler):  # type: ignore[
             {"status": status, "title": _TITLES.get(status, "Error"), "reason": reason},
             status=status,
         )
-        if isinstance(exc, TooManyAttempts):
+        if isinstance(exc, RateLimited):
             response.headers["Retry-After"] = str(exc.retry_after)
         return response

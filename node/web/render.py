@@ -10,8 +10,9 @@ from aiohttp import web
 
 from governance import format_money
 from node.appkeys import CONFIG, TEMPLATES
+from node.web.csrf import anonymous_token
 from node.web.markdown import render_markdown
-from node.web.sessions import CSRF_FIELD, SESSION, current_user, ensure_session
+from node.web.sessions import CSRF_FIELD, SESSION, current_user
 
 __all__ = ["make_environment", "render"]
 
@@ -43,13 +44,17 @@ async def render(
     status: int = 200,
     form: bool = False,
 ) -> web.Response:
-    """Render a page; ``form=True`` makes sure there is a session whose CSRF token it embeds."""
+    """Render a page; ``form=True`` embeds a CSRF token (the session's, else an anonymous one)."""
     user = current_user(request)
-    session = await ensure_session(request) if form or user is not None else request.get(SESSION)
+    session = request.get(SESSION)
+    if session is not None:
+        csrf_token = session.csrf_token
+    else:
+        csrf_token = anonymous_token(request) if form else ""
     values: dict[str, Any] = {
         "user": user,
         "csrf_field": CSRF_FIELD,
-        "csrf_token": session.csrf_token if session is not None else "",
+        "csrf_token": csrf_token,
         "node_domain": request.app[CONFIG].domain,
         "open_registrations": request.app[CONFIG].open_registrations,
         "path": request.path,
@@ -63,7 +68,7 @@ async def render(
         charset="utf-8",
         headers={
             "Vary": "Accept, Cookie",
-            "Cache-Control": "no-store" if session is not None else "no-cache",
+            "Cache-Control": "no-store" if csrf_token else "no-cache",
             "X-Content-Type-Options": "nosniff",
             "Referrer-Policy": "same-origin",
             "X-Frame-Options": "DENY",

@@ -3,9 +3,9 @@
 The cookie carries 256 random bits; the database keeps only their SHA-256, so a leaked
 database does not let anyone in. Each session holds its own CSRF token, which every form
 carries in a hidden field and every POST to a web route must send back. A visitor who is
-not signed in gets a session (without an account) the first time a page with a form is
-shown, so that the sign-in and sign-up forms are protected too; signing in replaces that
-session with a fresh one (no session fixation).
+not signed in gets no session, so reading pages writes nothing: their forms (sign-in,
+sign-up) carry a signed double-submit token instead (node/web/csrf.py). Signing in
+starts a fresh session (no session fixation).
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from node.appkeys import ACTORS, CONFIG, WEB
 from node.errors import Forbidden
 from node.storage import ActorRecord
 from node.storage.web import WebSession
+from node.web.csrf import set_csrf_cookie, valid_anonymous_token
 from node.web.errors import SignInRequired
 
 __all__ = [
@@ -29,7 +30,6 @@ __all__ = [
     "SESSION",
     "current_user",
     "end_session",
-    "ensure_session",
     "iso",
     "require_user",
     "session_middleware",
@@ -101,14 +101,6 @@ async def start_session(request: web.Request, actor: ActorRecord | None) -> WebS
     return session
 
 
-async def ensure_session(request: web.Request) -> WebSession:
-    """The request's session, starting an anonymous one if there is none (for CSRF)."""
-    session = request.get(_SESSION)
-    if session is None:
-        session = await start_session(request, None)
-    return session
-
-
 async def end_session(request: web.Request) -> None:
     """Sign out: delete the session and expire the cookie."""
     session = request.get(_SESSION)
@@ -158,13 +150,14 @@ async def _check_csrf(request: web.Request) -> None:
     session = request.get(_SESSION)
     form = await request.post()
     sent = form.get(CSRF_FIELD)
-    if session is None:
+    expected = session.csrf_token if session is not None else valid_anonymous_token(request)
+    if expected is None:
         raise Forbidden(
-            "CSRF check failed: this form needs a session cookie; enable cookies, "
+            "CSRF check failed: this form needs its cookie; enable cookies, "
             "reload the page and try again"
         )
     if not isinstance(sent, str) or not hmac.compare_digest(
-        sent.encode("utf-8"), session.csrf_token.encode("utf-8")
+        sent.encode("utf-8"), expected.encode("utf-8")
     ):
         raise Forbidden(
             "CSRF check failed: the form is out of date or was not sent from this site; "
@@ -188,6 +181,8 @@ async def session_middleware(request: web.Request, handler):  # type: ignore[no-
         response = await handler(request)
     except web.HTTPException as exc:  # redirects after sign-in/out carry the cookie too
         _set_cookie(request, exc)
+        set_csrf_cookie(request, exc)
         raise
     _set_cookie(request, response)
+    set_csrf_cookie(request, response)
     return response

@@ -40,3 +40,28 @@ def test_invalid_configuration_is_explained(tmp_path, text, env, words):
 def test_missing_data_directory_says_how_to_create_one(tmp_path):
     with pytest.raises(ConfigError, match="poolnode init"):
         load_config(tmp_path / "nowhere", environ={})
+
+
+def test_receiving_settings_round_trip_and_take_lists_from_the_environment(tmp_path):
+    write_config(Config(data_dir=tmp_path, base_url="https://pool.example",
+                        trusted_proxies=("127.0.0.1", "10.0.0.0/8"), inbox_sender_rate=0))
+    config = load_config(tmp_path, environ={})
+    assert config.trusted_proxies == ("127.0.0.1", "10.0.0.0/8")
+    assert config.inbox_sender_rate == 0 and config.inbox_retention_days == 30
+    config = load_config(tmp_path, environ={"POOLNODE_TRUSTED_PROXIES": "::1, 192.0.2.0/24"})
+    assert config.trusted_proxies == ("::1", "192.0.2.0/24")
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ('trusted_proxies = ["nginx"]', "not an IP address or CIDR"),
+        ("trusted_proxies = [1]", "list of strings"),
+        ("inbox_address_rate = -1", "0 .off. or more"),
+        ('proxy_header = "x-real-ip"', "proxy_header must be one of"),
+    ],
+)
+def test_invalid_receiving_settings_are_explained(tmp_path, text, words):
+    (tmp_path / "poolnode.toml").write_text('base_url = "https://x.example"\n' + text)
+    with pytest.raises(ConfigError, match=words):
+        load_config(tmp_path, environ={})

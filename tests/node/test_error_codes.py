@@ -50,7 +50,7 @@ async def test_codes_name_the_failure(aiohttp_client) -> None:  # type: ignore[n
     raised: list[Exception] = [
         wire_errors.ProofRejected("proof rejected: proof does not verify"),
         wire_errors.InvalidDocument("invalid ballot: no", code="invalid_choice"),
-        TooManyAttempts("slow down", 30),  # not of the hierarchy: the status's code
+        TooManyAttempts("slow down", 30),
         node_errors.NotFound("no such pool"),
     ]
 
@@ -63,7 +63,7 @@ async def test_codes_name_the_failure(aiohttp_client) -> None:  # type: ignore[n
     codes = []
     for i in range(len(raised)):
         codes.append((await (await client.get(f"/?i={i}")).json())["code"])
-    assert codes == ["proof_rejected", "invalid_choice", "too_many_requests", "not_found"]
+    assert codes == ["proof_rejected", "invalid_choice", "rate_limited", "not_found"]
 
 
 async def test_aiohttp_errors_get_the_code_of_their_status(client) -> None:  # type: ignore[no-untyped-def]

@@ -27,7 +27,7 @@ async def test_password_hash_round_trip_and_tamper() -> None:
 async def test_sign_in_sets_a_hardened_cookie_and_rotates_the_session(client) -> None:
     await set_password(client, "alice")
     html = await page(client, "/signin")
-    anonymous = client.session.cookie_jar.filter_cookies(client.make_url("/"))[COOKIE].value
+    assert COOKIE not in client.session.cookie_jar.filter_cookies(client.make_url("/"))
     response = await client.post(
         "/signin",
         data={"csrf": csrf_of(html), "username": "alice", "password": PASSWORD, "next": "/settings"},
@@ -38,7 +38,10 @@ async def test_sign_in_sets_a_hardened_cookie_and_rotates_the_session(client) ->
     header = response.headers["Set-Cookie"]
     assert "HttpOnly" in header and "SameSite=Lax" in header and "Secure" not in header
     signed_in = response.cookies[COOKIE].value
-    assert signed_in != anonymous
+    # Signing in again replaces the session id (no fixation).
+    await sign_in(client, "alice")
+    again = client.session.cookie_jar.filter_cookies(client.make_url("/"))[COOKIE].value
+    assert again != signed_in
     assert "@alice" in await page(client, "/settings")
     # The database keeps only a hash of the session id.
     row = await client.app[WEB].db.fetchone("SELECT id_hash FROM web_sessions WHERE actor_id IS NOT NULL")
@@ -139,3 +142,29 @@ async def test_every_web_post_route_checks_csrf(client) -> None:
         assert response.status == 403, path
         checked += 1
     assert checked >= 12
+
+
+@pytest.mark.parametrize("trusted", [True, False])
+async def test_sign_in_address_limit_reads_forwarded_only_from_a_trusted_proxy(
+    tmp_path, aiohttp_client, monkeypatch, trusted: bool
+) -> None:
+    from node.app import create_app
+    from tests.conftest import make_node
+
+    monkeypatch.setattr("node.web.account.MAX_FAILURES_PER_ADDRESS", 2)
+    setup = await make_node(tmp_path / "proxied", trusted_proxies=("127.0.0.1",) if trusted else (),
+                            proxy_header="forwarded")
+    client = await aiohttp_client(create_app(setup.config))
+    html = await page(client, "/signin")
+
+    async def attempt(user: str, address: str) -> int:
+        response = await client.post(
+            "/signin", data={"csrf": csrf_of(html), "username": user, "password": "wrong"},
+            headers={**HTML, "Forwarded": f"for={address}"}, allow_redirects=False,
+        )
+        return response.status
+
+    assert [await attempt(f"ghost{n}", "198.51.100.1") for n in range(3)] == [401, 401, 429]
+    # Another client behind the proxy has its own count; a client talking to the node
+    # directly cannot escape its count by sending the header.
+    assert await attempt("ghost9", "198.51.100.2") == (401 if trusted else 429)
