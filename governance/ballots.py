@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -19,6 +19,7 @@ __all__ = [
     "ConsentChoice",
     "check_ballot",
     "check_choice",
+    "counted_ballot",
     "counting_order",
 ]
 
@@ -107,6 +108,11 @@ def counting_order(ballot: Ballot) -> tuple[int, datetime, str]:
     time and the id, which decide only between ballots signed without a sequence.
     """
     return (ballot.sequence, ballot.cast_at, ballot.id)
+
+
+def counted_ballot(ballots: Iterable[Ballot]) -> Ballot | None:
+    """Of one voter's ballots on one proposal, the one a tally counts (None if there are none)."""
+    return max(ballots, key=counting_order, default=None)
 
 
 def check_choice(rule: FrozenRule, choice: tuple[str, ...]) -> None:

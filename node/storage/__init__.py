@@ -7,6 +7,7 @@ backend will implement the same interface.
 """
 
 from node.storage.actors import ActorRecord, ActorStore, Membership
+from node.storage.ballot_sequences import BallotSequences
 from node.storage.database import Database, SchemaTooNew, StorageError
 from node.storage.deliveries import (
     ClaimedDelivery,
@@ -32,6 +33,7 @@ from node.storage.tokens import TokenRecord, TokenStore
 from node.storage.web import WebSession, WebStore
 
 __all__ = [
+    "BallotSequences",
     "ActorRecord",
     "ActorStore",
     "ClaimedDelivery",
