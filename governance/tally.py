@@ -5,12 +5,12 @@
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from fractions import Fraction
-from collections import deque
 from itertools import compress, islice, repeat
 from operator import attrgetter, le, lt
 from typing import Any
@@ -287,8 +287,11 @@ def _latest(
     if not any(sequences):  # ballots signed before sequences: time decides
         if all(map(lt, map(at, earlier), map(at, last))):
             return latest
-    elif all(map(lt, zip(map(seq, earlier), map(at, earlier)), zip(map(seq, last), map(at, last)))):
-        return latest
+    else:
+        before = zip(map(seq, earlier), map(at, earlier), strict=True)
+        after = zip(map(seq, last), map(at, last), strict=True)
+        if all(map(lt, before, after)):
+            return latest
     for i in earlier:
         voter = voters[i]
         j = latest[voter]

@@ -12,7 +12,7 @@ from governance import Ballot, Change, Conflict, GovernanceError, check_ballot
 from node.errors import NotFound
 from node.pool_engine.common import iso, key_lookup, pool_lock, store
 from node.pool_engine.tallies import OPENED, note_ballot, open_head, proposal_value
-from node.storage import ActorRecord, StoredProposal
+from node.storage import ActorRecord
 from node.storage.governance import ProposalHead
 from node.wire import InvalidDocument, ballot_from_document, check_document, verify_author_proof
 from node.wire.errors import ProofRejected
@@ -51,7 +51,7 @@ async def cast(
 
 
 async def cast_locked(
-    app: web.Application, pool: ActorRecord, stored: ProposalHead | StoredProposal, ballot: Ballot,
+    app: web.Application, pool: ActorRecord, stored: ProposalHead, ballot: Ballot,
     document: dict[str, Any], at: datetime,
 ) -> Change:
     """Count ``ballot`` (of the checked ``document``) under the pool's lock, which is held."""

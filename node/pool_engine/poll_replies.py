@@ -23,6 +23,7 @@ from node.errors import NotFound
 from node.pool_engine.ballots import cast_locked
 from node.pool_engine.common import pool_lock, signed, store
 from node.storage import ActorRecord, StoredBallot
+from node.storage.governance import ProposalHead
 from node.wire import InvalidDocument, attested_ballot_document
 from node.wire.proposals import question_options
 
@@ -62,7 +63,8 @@ async def cast_poll_reply(
             attested_ballot_document(ballot, pool.uri, evidence[0] if len(evidence) == 1 else evidence),
             pool, at,
         )
-        return await cast_locked(app, pool, stored, ballot, document, at)
+        head = ProposalHead(stored.id, stored.pool_id, stored.uri, stored.state)
+        return await cast_locked(app, pool, head, ballot, document, at)
 
 
 def _sequence(stored: StoredBallot) -> int:

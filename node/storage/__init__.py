@@ -33,9 +33,9 @@ from node.storage.tokens import TokenRecord, TokenStore
 from node.storage.web import WebSession, WebStore
 
 __all__ = [
-    "BallotSequences",
     "ActorRecord",
     "ActorStore",
+    "BallotSequences",
     "ClaimedDelivery",
     "CollectionPage",
     "Database",

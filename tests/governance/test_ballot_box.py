@@ -50,14 +50,14 @@ def many_ballots(draw: st.DrawFn) -> tuple[object, list[Ballot]]:
     numbering = draw(st.sampled_from(["none", "arrival", "free"]))
     unique: dict[str, Ballot] = {}
     for voter, ch, minute, tag, drawn in raw:
-        b = Ballot(f"{voter}/{minute}/{tag}", "p1", voter, at(minute), ch)
+        b = Ballot(f"{voter}/{minute}/{tag}", "p1", voter, at(minute), ch, drawn)
         unique.setdefault(b.id, b)
     bs = list(unique.values())
-    if numbering != "none":
+    if numbering != "free":
         cast: dict[str, int] = {}
         for i, b in enumerate(bs):
             cast[b.voter] = cast.get(b.voter, 0) + 1
-            seq = cast[b.voter] if numbering == "arrival" else raw[i % len(raw)][4]
+            seq = cast[b.voter] if numbering == "arrival" else 0
             bs[i] = Ballot(b.id, "p1", b.voter, b.cast_at, b.choice, seq)
     if draw(st.booleans()):
         bs.sort(key=lambda b: b.cast_at)  # stable: ties keep an arbitrary id order

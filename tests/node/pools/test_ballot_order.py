@@ -38,14 +38,14 @@ async def test_c2s_two_ballots_in_one_instant_the_later_counts(client, node, sam
     for choice in ("abstain", "agree", "disagree", "agree"):
         resp = await vote(client, "alice", node.alice_token, proposal, choice)
         assert resp.status == 201, await resp.text()
-    stored = await store(client.app).proposal(proposal)
-    assert stored is not None
-    mine = await store(client.app).voter_ballots(stored.id, node.alice.uri)
-    assert len({b.document["published"] for b in mine}) == 1  # one instant
-    assert [b.document["sequence"] for b in mine] == [1, 2, 3, 4]
     tally = await _counted(client, proposal)
     assert tally["participation"] == 1 and tally["counts"]["agree"] == 1
     assert tally["counts"]["abstain"] == 0 and tally["counts"]["disagree"] == 0
+    stored = await store(client.app).proposal(proposal)
+    assert stored is not None
+    mine = await store(client.app).ballots(stored.id)
+    assert len({b.document["published"] for b in mine}) == 1  # one instant
+    assert [b.document["sequence"] for b in mine] == [1, 2, 3, 4]
 
 
 def _signed_ballot(node: Any, actor: Any, proposal: str, choice: str, sequence: int,
