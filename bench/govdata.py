@@ -38,7 +38,8 @@ def electorate(members: int) -> Electorate:
 
 
 def ballots(the_rule: FrozenRule, members: int, count: int) -> list[Ballot]:
-    """``count`` ballots cycling over the members: later rounds replace earlier answers."""
+    """``count`` ballots cycling over the members: later rounds replace earlier answers
+    (each round a voter's next sequence, as their node signs it)."""
     times = [OPENS + timedelta(minutes=r) for r in range(count // max(members, 1) + 2)]
     choices = [(c,) for c in CONSENT_CHOICES]
     names = [member(i) for i in range(members)]
@@ -47,5 +48,5 @@ def ballots(the_rule: FrozenRule, members: int, count: int) -> list[Ballot]:
     for n in range(count):
         voter_index, round_ = n % members, n // members
         out.append(Ballot(f"{pid}/b/{n}", pid, names[voter_index], times[round_ + 1],
-                          choices[(n * 7 + round_) % 4]))
+                          choices[(n * 7 + round_) % 4], round_ + 1))
     return out

@@ -4,7 +4,13 @@ No I/O, no clock, no randomness: time and ids are passed in; every result is det
 """
 
 from governance.ballot_box import BallotBox
-from governance.ballots import Ballot, ConsentChoice, check_ballot
+from governance.ballots import (
+    Ballot,
+    ConsentChoice,
+    check_ballot,
+    counted_ballot,
+    counting_order,
+)
 from governance.budget import Bucket, Budget, BudgetResult
 from governance.bylaws import AdmissionPolicy, Bylaws, Comparator, Threshold, Visibility
 from governance.electorate import Electorate, electorate_digest
@@ -104,6 +110,8 @@ __all__ = [
     "check_ballot",
     "commit_disbursement",
     "contribution",
+    "counted_ballot",
+    "counting_order",
     "decided_early",
     "donation",
     "electorate_digest",

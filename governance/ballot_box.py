@@ -1,10 +1,10 @@
 """A proposal's ballots held as columns: the form a full recount reads fastest.
 
 A list of ``Ballot`` objects costs a recount one pass over a million scattered objects for
-every field it reads. A ``BallotBox`` keeps the same ballots as four parallel lists (ids,
-voters, cast times, choices) of one proposal, so a recount reads each field as a list it
-already has. Row ``i`` is the ballot ``(ids[i], proposal_id, voters[i], cast_at[i],
-choices[i])``; the box checks every value as ``Ballot`` would, column by column. It checks
+every field it reads. A ``BallotBox`` keeps the same ballots as five parallel lists (ids,
+voters, cast times, choices, sequences) of one proposal, so a recount reads each field as a
+list it already has. Row ``i`` is the ballot ``(ids[i], proposal_id, voters[i], cast_at[i],
+choices[i], sequences[i])``; the box checks every value as ``Ballot`` would, column by column. It checks
 nothing about the proposal's rule: ``tally`` does that, exactly as for a list of ballots.
 """
 
@@ -25,7 +25,7 @@ _TZINFO = attrgetter("tzinfo")
 class BallotBox:
     """The ballots of one proposal, in arrival order, as columns (append one or build in bulk)."""
 
-    __slots__ = ("cast_at", "choices", "ids", "proposal_id", "voters")
+    __slots__ = ("cast_at", "choices", "ids", "proposal_id", "sequences", "voters")
 
     def __init__(self, proposal_id: str) -> None:
         if not isinstance(proposal_id, str) or not proposal_id:
@@ -35,6 +35,7 @@ class BallotBox:
         self.voters: list[str] = []
         self.cast_at: list[datetime] = []
         self.choices: list[tuple[str, ...]] = []
+        self.sequences: list[int] = []
 
     @classmethod
     def of(cls, proposal_id: str, ballots: Iterable[Ballot]) -> BallotBox:
@@ -52,14 +53,18 @@ class BallotBox:
         voters: list[str],
         cast_at: list[datetime],
         choices: list[tuple[str, ...]],
+        sequences: list[int] | None = None,
     ) -> BallotBox:
         """A box over the given lists (taken, not copied), after checking every value.
 
         Times must be aware datetimes in UTC (as ``Ballot`` keeps them); a choice is a tuple
-        of text. Each check runs over a whole column, or over its distinct values.
+        of text; a sequence a whole number, 0 or more (no list: every ballot's is 0). Each
+        check runs over a whole column, or over its distinct values.
         """
         box = cls(proposal_id)
-        if not len(ids) == len(voters) == len(cast_at) == len(choices):
+        if sequences is None:
+            sequences = [0] * len(ids)
+        if not len(ids) == len(voters) == len(cast_at) == len(choices) == len(sequences):
             raise RuleViolation("invalid_ballot", "ballot columns must have equal lengths")
         for column, what in ((ids, "an id"), (voters, "a voter")):
             if set(map(type, column)) - {str} or "" in column:
@@ -71,7 +76,10 @@ class BallotBox:
         for choice in set(choices):
             if not all(isinstance(c, str) for c in choice):
                 raise RuleViolation("invalid_choice", "choices must be text")
+        if set(map(type, sequences)) - {int} or (sequences and min(sequences) < 0):
+            raise RuleViolation("invalid_ballot", "a ballot's sequence is a whole number, 0 or more")
         box.ids, box.voters, box.cast_at, box.choices = ids, voters, cast_at, choices
+        box.sequences = sequences
         return box
 
     def append(self, ballot: Ballot) -> None:
@@ -82,16 +90,17 @@ class BallotBox:
         self.voters.append(ballot.voter)
         self.cast_at.append(ballot.cast_at)
         self.choices.append(ballot.choice)
+        self.sequences.append(ballot.sequence)
 
     def __len__(self) -> int:
         return len(self.ids)
 
     def __iter__(self) -> Iterator[Ballot]:
         pid = self.proposal_id
-        for id_, voter, at, choice in zip(
-            self.ids, self.voters, self.cast_at, self.choices, strict=True
+        for id_, voter, at, choice, sequence in zip(
+            self.ids, self.voters, self.cast_at, self.choices, self.sequences, strict=True
         ):
-            yield Ballot(id_, pid, voter, at, choice)
+            yield Ballot(id_, pid, voter, at, choice, sequence)
 
     def __repr__(self) -> str:
         return f"BallotBox({self.proposal_id!r}, {len(self)} ballots)"

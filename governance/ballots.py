@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -13,7 +13,15 @@ from governance.electorate import Electorate
 from governance.errors import Conflict, NotPermitted, RuleViolation
 from governance.proposals import BallotType, FrozenRule
 
-__all__ = ["CONSENT_CHOICES", "Ballot", "ConsentChoice", "check_ballot", "check_choice"]
+__all__ = [
+    "CONSENT_CHOICES",
+    "Ballot",
+    "ConsentChoice",
+    "check_ballot",
+    "check_choice",
+    "counted_ballot",
+    "counting_order",
+]
 
 
 class ConsentChoice(StrEnum):
@@ -33,6 +41,9 @@ class Ballot:
     """A ballot; ``choice`` is one consent answer, one option, a set or a ranking of options.
 
     An empty ``choice`` on a choice ballot is an abstention: it counts for quorum only.
+    ``sequence`` is the signer's count of this voter's ballots on this proposal (1, 2, ...;
+    0 for a ballot signed before sequences existed): of one voter's ballots the one with the
+    greatest ``counting_order`` counts.
     """
 
     id: str
@@ -40,6 +51,7 @@ class Ballot:
     voter: str
     cast_at: datetime
     choice: tuple[str, ...]
+    sequence: int = 0
 
     def __post_init__(self) -> None:
         if not isinstance(self.id, str) or not self.id:
@@ -51,6 +63,9 @@ class Ballot:
         if not all(isinstance(c, str) for c in choice):
             raise RuleViolation("invalid_choice", "choices must be text")
         object.__setattr__(self, "choice", choice)
+        seq = self.sequence
+        if isinstance(seq, bool) or not isinstance(seq, int) or seq < 0:
+            raise RuleViolation("invalid_ballot", "a ballot's sequence is a whole number, 0 or more")
 
     @classmethod
     def consent(
@@ -60,14 +75,17 @@ class Ballot:
         return cls(id, proposal_id, voter, cast_at, (str(answer),))
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-safe form."""
-        return {
+        """JSON-safe form (``sequence`` only when there is one: 0 is left out)."""
+        data: dict[str, Any] = {
             "id": self.id,
             "proposal": self.proposal_id,
             "voter": self.voter,
             "cast_at": datetime_to_str(self.cast_at),
             "choice": list(self.choice),
         }
+        if self.sequence:
+            data["sequence"] = self.sequence
+        return data
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Ballot:
@@ -79,7 +97,22 @@ class Ballot:
             voter=get_field(data, "voter", str),
             cast_at=datetime_from_str(get_field(data, "cast_at", str)),
             choice=tuple(choice),
+            sequence=data.get("sequence", 0),
         )
+
+
+def counting_order(ballot: Ballot) -> tuple[int, datetime, str]:
+    """The key that orders one voter's ballots: the greatest counts (docs/PROTOCOL.md §Ballot).
+
+    The signed ``sequence`` first, so a later ballot wins whatever its clock says; then the
+    time and the id, which decide only between ballots signed without a sequence.
+    """
+    return (ballot.sequence, ballot.cast_at, ballot.id)
+
+
+def counted_ballot(ballots: Iterable[Ballot]) -> Ballot | None:
+    """Of one voter's ballots on one proposal, the one a tally counts (None if there are none)."""
+    return max(ballots, key=counting_order, default=None)
 
 
 def check_choice(rule: FrozenRule, choice: tuple[str, ...]) -> None:

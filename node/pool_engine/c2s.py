@@ -16,12 +16,12 @@ from typing import Any
 from aiohttp import web
 
 from federation.canonical import CanonicalizationError
-from node.appkeys import ACTORS, OBJECTS
+from node.appkeys import ACTORS, DB, OBJECTS
 from node.errors import Forbidden, InvalidRequest
 from node.outbox import PreparedActivity
 from node.pool_engine import ballots, ledger, membership, proposals
 from node.pool_engine.common import key_lookup, signed, store
-from node.storage import ActorRecord
+from node.storage import ActorRecord, BallotSequences
 from node.wire import check_document, verify_author_proof
 from schemas import OBJECT_CONTEXT
 
@@ -114,6 +114,15 @@ def _object_context(posted: Any) -> list[Any]:
     return [*OBJECT_CONTEXT, *(entry for entry in extra if entry not in OBJECT_CONTEXT)]
 
 
+async def _sequence_signed_elsewhere(
+    app: web.Application, owner: ActorRecord, ballot: dict[str, Any]
+) -> None:
+    """A client signed this ballot with its own sequence: the node's next one comes after it."""
+    proposal, sequence = ballot.get("proposal"), ballot.get("sequence")
+    if isinstance(proposal, str) and type(sequence) is int and sequence > 0:
+        await BallotSequences(app[DB]).at_least(owner.uri, proposal, sequence)
+
+
 async def _signed_object(
     app: web.Application, owner: ActorRecord, original: dict[str, Any], obj: dict[str, Any],
     now: datetime,
@@ -124,11 +133,19 @@ async def _signed_object(
         if sent.get("attributedTo") != owner.uri or not isinstance(sent.get("id"), str):
             raise Forbidden("a signed object must carry its id and be attributed to you")
         await verify_author_proof(sent, owner.uri, lambda m: key_lookup(app, m))
+        if sent.get("type") == "Ballot":
+            await _sequence_signed_elsewhere(app, owner, sent)
         return dict(sent)
     obj = {k: v for k, v in obj.items() if k not in ("proof",)}
     obj["@context"] = _object_context(obj.get("@context"))  # its own, or inherited from the Create
     if obj["type"] == "Ballot":
         obj.setdefault("inReplyTo", obj.get("proposal"))
+        proposal = obj.get("proposal")
+        if not isinstance(proposal, str):
+            raise InvalidRequest("a Ballot names its 'proposal'")
+        # The signer numbers the voter's ballots (docs/PROTOCOL.md §Ballot order): whatever
+        # a client put here is replaced, as the node signs it.
+        obj["sequence"] = await BallotSequences(app[DB]).next(owner.uri, proposal)
     try:
         return signed(obj, owner, now)
     except CanonicalizationError as exc:

@@ -108,12 +108,14 @@ def decode_ballots(proposal_uri: str, rows: list[CountedBallot]) -> BallotBox:
     """
     if not rows:
         return BallotBox(proposal_uri)
-    ids, voters, time_texts, choice_texts = (list(column) for column in zip(*rows, strict=True))
+    ids, voters, time_texts, choice_texts, sequences = (
+        list(column) for column in zip(*rows, strict=True)
+    )
     times = {text: datetime_from_str(text) for text in set(time_texts)}
     choices = {text: _choice(text) for text in set(choice_texts)}
     return BallotBox.from_columns(
         proposal_uri, ids, voters, list(map(times.__getitem__, time_texts)),
-        list(map(choices.__getitem__, choice_texts)),
+        list(map(choices.__getitem__, choice_texts)), sequences,
     )
 
 

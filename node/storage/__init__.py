@@ -7,6 +7,7 @@ backend will implement the same interface.
 """
 
 from node.storage.actors import ActorRecord, ActorStore, Membership
+from node.storage.ballot_sequences import BallotSequences
 from node.storage.database import Database, SchemaTooNew, StorageError
 from node.storage.deliveries import (
     ClaimedDelivery,
@@ -34,6 +35,7 @@ from node.storage.web import WebSession, WebStore
 __all__ = [
     "ActorRecord",
     "ActorStore",
+    "BallotSequences",
     "ClaimedDelivery",
     "CollectionPage",
     "Database",

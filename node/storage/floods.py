@@ -234,6 +234,14 @@ class FloodStore:
             (proposal_uri,))
         return [(json.loads(r["ballot_json"]), json.loads(r["document"])) for r in rows]
 
+    async def voter_sequence_holder(self, proposal_uri: str, voter_uri: str, sequence: int) -> str | None:
+        """The id of the voter's kept ballot with this sequence (1 or more), if any."""
+        row = await self.db.fetchone(
+            "SELECT uri FROM flood_ballots WHERE proposal_uri = ? AND voter_uri = ?"
+            " AND json_extract(ballot_json, '$.sequence') = ?",
+            (proposal_uri, voter_uri, sequence))
+        return row["uri"] if row else None
+
     async def ballot_ids(self, proposal_uri: str, via_pool: str | None = None) -> set[str]:
         """Ids of the accepted ballots (those relayed by ``via_pool`` only, if given)."""
         if via_pool is None:

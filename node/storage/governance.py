@@ -81,6 +81,7 @@ class CountedBallot(NamedTuple):
     voter: str
     cast_at: str
     choice: str
+    sequence: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -332,15 +333,16 @@ class GovernanceStore:
 
     async def add_ballot(
         self, proposal_id: int, *, uri: str, voter_uri: str, cast_at: str, ballot: dict[str, Any],
-        document: dict[str, Any], attested_by: str | None, received_at: str,
+        document: dict[str, Any], attested_by: str | None, received_at: str, sequence: int = 0,
     ) -> bool:
-        """Store an accepted ballot; False if this ballot id was stored before."""
+        """Store an accepted ballot; False if this ballot id, or this voter's ``sequence``
+        (when not 0), was stored before."""
         try:
             await self.db.execute(
                 "INSERT INTO ballots (proposal_id, uri, voter_uri, cast_at, ballot_json, document,"
-                " attested_by, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                " attested_by, received_at, sequence) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (proposal_id, uri, voter_uri, cast_at, _dumps(ballot), _dumps(document),
-                 attested_by, received_at),
+                 attested_by, received_at, sequence),
             )
         except sqlite3.IntegrityError:
             return False
@@ -377,7 +379,7 @@ class GovernanceStore:
         """
         rows = await self.db.fetchall(
             "SELECT uri, voter_uri, json_extract(ballot_json, '$.cast_at'),"
-            " json_extract(ballot_json, '$.choice')"
+            " json_extract(ballot_json, '$.choice'), sequence"
             " FROM ballots WHERE proposal_id = ? ORDER BY id",
             (proposal_id,),
         )
@@ -401,13 +403,24 @@ class GovernanceStore:
         rows = await self.db.fetchall(sql + " ORDER BY id DESC LIMIT ?", (*params, limit))
         return [_ballot(r) for r in rows]
 
-    async def voter_ballot(self, proposal_id: int, voter_uri: str) -> StoredBallot | None:
-        """The ballot a voter cast last (in arrival order) on a proposal, if any."""
-        row = await self.db.fetchone(
-            "SELECT * FROM ballots WHERE proposal_id = ? AND voter_uri = ? ORDER BY id DESC LIMIT 1",
+    async def voter_ballots(self, proposal_id: int, voter_uri: str) -> list[StoredBallot]:
+        """Every ballot a voter cast on a proposal, in arrival order (which counts is
+        ``governance.counted_ballot``'s to say: arrival is not the counting order)."""
+        rows = await self.db.fetchall(
+            "SELECT * FROM ballots WHERE proposal_id = ? AND voter_uri = ? ORDER BY id",
             (proposal_id, voter_uri),
         )
-        return _ballot(row) if row else None
+        return [_ballot(r) for r in rows]
+
+    async def voter_sequence_holder(
+        self, proposal_id: int, voter_uri: str, sequence: int
+    ) -> str | None:
+        """The id of the voter's stored ballot with this sequence (1 or more), if any."""
+        row = await self.db.fetchone(
+            "SELECT uri FROM ballots WHERE proposal_id = ? AND voter_uri = ? AND sequence = ?",
+            (proposal_id, voter_uri, sequence),
+        )
+        return row["uri"] if row else None
 
     async def set_tally(self, proposal_id: int, outcome: str, document: dict[str, Any], at: str) -> None:
         """Replace the running tally of an open proposal."""

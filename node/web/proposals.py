@@ -12,7 +12,15 @@ from typing import Any
 
 from aiohttp import web
 
-from governance import GovernanceError, Proposal, Tally, format_money, verify_chain
+from governance import (
+    Ballot,
+    GovernanceError,
+    Proposal,
+    Tally,
+    counted_ballot,
+    format_money,
+    verify_chain,
+)
 from governance.money import minor_units
 from node.appkeys import ACTORS
 from node.errors import InvalidRequest, NotFound
@@ -172,8 +180,10 @@ async def proposal_page(request: web.Request, params: dict[str, str]) -> web.Res
     mine = None
     membership = await viewer_membership(request, pool)
     if membership is not None:
-        last = await store(request.app).voter_ballot(stored.id, membership.person_uri)
-        mine = last.ballot if last is not None else None
+        # The ballot the tally counts: the same order (governance.counting_order), not arrival.
+        counted = counted_ballot(Ballot.from_dict(b.ballot) for b in
+                                 await store(request.app).voter_ballots(stored.id, membership.person_uri))
+        mine = counted.to_dict() if counted is not None else None
     motion = proposal.motion.to_dict()
     can_vote = (membership is not None and membership.person_uri in proposal.electorate.members
                 and stored.state != "closed")

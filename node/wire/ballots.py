@@ -14,9 +14,12 @@ __all__ = ["attested_ballot_document", "ballot_document", "ballot_from_document"
 
 
 def ballot_document(ballot: Ballot, pool: str, ballot_type: BallotType | None = None) -> dict[str, Any]:
-    """The voter's Ballot document (unsigned); a ranked ballot carries ``ranking`` (ordered)."""
+    """The voter's Ballot document (unsigned); a ranked ballot carries ``ranking`` (ordered).
+
+    ``sequence`` is written when the ballot has one (1 or more; a ballot without is 0).
+    """
     field = "ranking" if ballot_type is BallotType.RANKED else "choice"
-    return {
+    document: dict[str, Any] = {
         "@context": OBJECT_CONTEXT,
         "id": ballot.id,
         "type": "Ballot",
@@ -28,10 +31,16 @@ def ballot_document(ballot: Ballot, pool: str, ballot_type: BallotType | None = 
         "published": datetime_to_str(ballot.cast_at),
         "to": [pool],
     }
+    if ballot.sequence:
+        document["sequence"] = ballot.sequence
+    return document
 
 
-def attested_ballot_document(ballot: Ballot, pool: str, evidence: str) -> dict[str, Any]:
-    """A ballot the pool vouches for: the voter's server sent only an HTTP-signed poll reply."""
+def attested_ballot_document(
+    ballot: Ballot, pool: str, evidence: str | list[str]
+) -> dict[str, Any]:
+    """A ballot the pool vouches for: the voter's server sent only HTTP-signed poll replies,
+    whose ids are the ``evidence`` (one, or the list a merged multiple-choice ballot rests on)."""
     return {**ballot_document(ballot, pool), "attestedBy": pool, "evidence": evidence}
 
 
@@ -47,6 +56,7 @@ def ballot_from_document(doc: Mapping[str, Any]) -> Ballot:
             voter=doc["attributedTo"],
             cast_at=datetime_from_str(doc["published"]),
             choice=tuple(choice),
+            sequence=doc.get("sequence", 0),
         )
     except GovernanceError as exc:
         raise InvalidDocument(f"invalid ballot: {exc.reason}", detail=exc.code, code=exc.code) from exc

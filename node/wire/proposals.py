@@ -211,14 +211,20 @@ def question_document(
          "replies": {"type": "Collection", "totalItems": int(counts.get(option, 0))}}
         for option in question_options(proposal)
     ]
-    many = proposal.rule.ballot_type in (BallotType.APPROVAL, BallotType.RANKED)
+    # Only approval is multiple choice: a ranked proposal offers its first preference alone
+    # (one reply ranks one option), as a poll has no order between ticked options.
+    many = proposal.rule.ballot_type is BallotType.APPROVAL
+    content = f"<p>{_escape(proposal.title)}</p>"
+    if proposal.rule.ballot_type is BallotType.RANKED:
+        content += (f"<p>Ranked vote: this poll takes your first preference only. To rank"
+                    f" more options, vote at {_escape(proposal.id)}</p>")
     doc: dict[str, Any] = {
         "@context": [AS_CONTEXT_URL, _MASTODON],
         "id": proposal.id + "/question",
         "type": "Question",
         "attributedTo": pool,
         "name": proposal.title,
-        "content": f"<p>{_escape(proposal.title)}</p>",
+        "content": content,
         "url": proposal.id,
         "published": published,
         "endTime": datetime_to_str(proposal.rule.closes_at),

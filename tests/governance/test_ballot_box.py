@@ -18,11 +18,13 @@ SETTINGS = settings(max_examples=120, deadline=None)
 
 
 def _reference(r, e, bs):  # type: ignore[no-untyped-def]
-    """The latest ballot per voter by (time, id), counted the slow, obvious way."""
+    """The latest ballot per voter by (sequence, time, id), counted the slow, obvious way."""
     latest: dict[str, Ballot] = {}
     for b in bs:
         current = latest.get(b.voter)
-        if current is None or (current.cast_at, current.id) < (b.cast_at, b.id):
+        if current is None or (current.sequence, current.cast_at, current.id) < (
+            b.sequence, b.cast_at, b.id
+        ):
             latest[b.voter] = b
     return tally(r, e, [latest[v] for v in sorted(latest)])
 
@@ -30,7 +32,8 @@ def _reference(r, e, bs):  # type: ignore[no-untyped-def]
 @st.composite
 def many_ballots(draw: st.DrawFn) -> tuple[object, list[Ballot]]:
     """Up to 300 ballots with few distinct times (so runs of equal times are long), often
-    the same voter twice at one time, in time order or not."""
+    the same voter twice at one time, in time order or not; sequences none (as before they
+    existed), in the voter's arrival order, or drawn freely (out of order, repeated)."""
     kind = draw(st.sampled_from([BallotType.CONSENT, BallotType.SINGLE, BallotType.APPROVAL,
                                  BallotType.RANKED]))
     if kind is BallotType.CONSENT:
@@ -43,12 +46,19 @@ def many_ballots(draw: st.DrawFn) -> tuple[object, list[Ballot]]:
         )
     r = rule(kind, () if kind is BallotType.CONSENT else OPTIONS, quorum=Fraction(0))
     raw = draw(st.lists(st.tuples(st.sampled_from(V), choice, st.integers(0, 2),
-                                  st.integers(0, 9)), max_size=300))
+                                  st.integers(0, 9), st.integers(0, 4)), max_size=300))
+    numbering = draw(st.sampled_from(["none", "arrival", "free"]))
     unique: dict[str, Ballot] = {}
-    for voter, ch, minute, tag in raw:
-        b = Ballot(f"{voter}/{minute}/{tag}", "p1", voter, at(minute), ch)
+    for voter, ch, minute, tag, drawn in raw:
+        b = Ballot(f"{voter}/{minute}/{tag}", "p1", voter, at(minute), ch, drawn)
         unique.setdefault(b.id, b)
     bs = list(unique.values())
+    if numbering != "free":
+        cast: dict[str, int] = {}
+        for i, b in enumerate(bs):
+            cast[b.voter] = cast.get(b.voter, 0) + 1
+            seq = cast[b.voter] if numbering == "arrival" else 0
+            bs[i] = Ballot(b.id, "p1", b.voter, b.cast_at, b.choice, seq)
     if draw(st.booleans()):
         bs.sort(key=lambda b: b.cast_at)  # stable: ties keep an arbitrary id order
     return r, bs
@@ -72,6 +82,33 @@ def test_time_order_with_a_voter_twice_at_one_time_takes_the_greater_id() -> Non
     for form in (bs, BallotBox.of("p1", bs)):
         t = tally(rule(quorum=Fraction(0)), electorate(12), form)
         assert t.count("block") == 1 and t.count("agree") == 0 and t.participation == 10
+
+
+def test_the_greater_sequence_counts_whatever_the_time_and_the_arrival() -> None:
+    # Two ballots of one voter in one millisecond: the sequence decides, not the random id.
+    same_ms = [Ballot("z-first", "p1", V[0], at(1), ("abstain",), 1),
+               Ballot("a-second", "p1", V[0], at(1), ("agree",), 2)]
+    # Out of order: sequence 2 arrives before 1 (and carries an earlier time).
+    swapped = [Ballot("s2", "p1", V[1], at(1), ("block",), 2),
+               Ballot("s1", "p1", V[1], at(3), ("disagree",), 1)]
+    # A legacy ballot (sequence 0) is superseded by any sequenced one.
+    legacy = [Ballot("new", "p1", V[2], at(1), ("agree",), 1),
+              Ballot("old", "p1", V[2], at(9), ("disagree",))]
+    r, e = rule(quorum=Fraction(0)), electorate(12)
+    bs = same_ms + swapped + legacy
+    for form in (bs, BallotBox.of("p1", bs), list(reversed(bs))):
+        t = tally(r, e, form)
+        assert (t.count("agree"), t.count("block"), t.count("abstain"), t.count("disagree")) == (
+            2, 1, 0, 0)
+        assert t == _reference(r, e, bs)
+
+
+def test_from_columns_carries_sequences() -> None:
+    box = BallotBox.from_columns("p1", ["a", "b"], [V[0], V[0]], [at(1), at(1)],
+                                 [("agree",), ("block",)], [2, 1])
+    assert [b.sequence for b in box] == [2, 1]
+    t = tally(rule(quorum=Fraction(0)), electorate(12), box)
+    assert t.count("agree") == 1 and t.count("block") == 0
 
 
 def test_time_order_with_distinct_times_counts_each_voters_last() -> None:
@@ -146,6 +183,9 @@ def test_from_columns_takes_good_columns() -> None:
         ({"cast_at": [at(1), "2025-03-01T12:00:00Z"]}, "invalid_time"),
         ({"choices": [("agree",), ["block"]]}, "invalid_choice"),
         ({"choices": [("agree",), (3,)]}, "invalid_choice"),
+        ({"sequences": [1]}, "invalid_ballot"),
+        ({"sequences": [1, -1]}, "invalid_ballot"),
+        ({"sequences": [1, True]}, "invalid_ballot"),
     ],
 )
 def test_from_columns_refuses_what_a_ballot_would_refuse(changes: dict[str, object], code: str) -> None:

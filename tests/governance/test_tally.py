@@ -57,6 +57,31 @@ def test_latest_ballot_counts_ties_broken_by_greater_id() -> None:
     assert t.count("agree") == 1 and t.participation == 1
 
 
+def test_the_greater_sequence_counts_before_time_and_id() -> None:
+    # abstain then agree in the same millisecond: the id would pick abstain ("z" > "a").
+    bs = [Ballot("z", "p1", V[0], at(1), ("abstain",), 1),
+          Ballot("a", "p1", V[0], at(1), ("agree",), 2)]
+    for order in (bs, bs[::-1]):
+        assert tally(rule(quorum=Fraction(0)), electorate(10), order).count("agree") == 1
+        state = TallyState(rule(quorum=Fraction(0)), electorate(10))
+        for b in order:
+            state.add(b)
+        assert state.counted()[V[0]].choice == ("agree",)
+    # Sequence 2 received first, then 1: 2 still counts.
+    state = TallyState(rule(quorum=Fraction(0)), electorate(10))
+    assert state.add(bs[1]) is Change.COUNTED and state.add(bs[0]) is Change.SUPERSEDED
+
+
+def test_a_ballot_refuses_a_bad_sequence() -> None:
+    for bad in (-1, True, "2", 1.0):
+        with pytest.raises(GovernanceError) as info:
+            Ballot("x", "p1", V[0], at(1), ("agree",), bad)  # type: ignore[arg-type]
+        assert info.value.code == "invalid_ballot"
+    b = Ballot("x", "p1", V[0], at(1), ("agree",), 3)
+    assert Ballot.from_dict(b.to_dict()) == b and b.to_dict()["sequence"] == 3
+    assert "sequence" not in ballot(V[0], "agree").to_dict()
+
+
 def test_single_choice_winner_needs_threshold_and_a_clear_lead() -> None:
     r = rule(BallotType.SINGLE, OPTIONS)
     bs = [ballot(V[i], "a") for i in range(4)] + [ballot(V[4], "b"), ballot(V[5])]
@@ -210,10 +235,10 @@ def scenario(draw: st.DrawFn) -> tuple[object, object, list[Ballot]]:
              quorum=draw(st.sampled_from([Fraction(0), Fraction(1, 2), Fraction(1)])),
              block_vetoes=draw(st.booleans()))
     raw = draw(st.lists(st.tuples(st.sampled_from(voters), choice, st.integers(0, 5),
-                                  st.sampled_from("xyz")), max_size=30))
+                                  st.sampled_from("xyz"), st.integers(0, 3)), max_size=30))
     ballots = {}
-    for voter, ch, minute, tag in raw:
-        b = Ballot(f"{voter}/{minute}/{tag}", "p1", voter, at(minute), ch)
+    for voter, ch, minute, tag, seq in raw:
+        b = Ballot(f"{voter}/{minute}/{tag}", "p1", voter, at(minute), ch, seq)
         ballots.setdefault(b.id, b)
     return r, electorate(n), list(ballots.values())
 

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
 import node.delivery
+from federation.httpsig import sign_request
 from node.appkeys import FOLLOWS
-from tests.node.inbox_helpers import AP, post_signed, processed
+from tests.node.inbox_helpers import AP, NODE, post_signed, processed
 
 POOL_INBOX = "/pools/commons/inbox"
 
@@ -54,8 +56,13 @@ async def test_person_following_a_pool_is_accepted_and_listed(client, remote, fe
     assert sender == fed.pool.uri and recipients == [bob.uri]
     assert accept["type"] == "Accept" and accept["actor"] == fed.pool.uri
     assert accept["object"]["id"] == follow["id"]
-    outbox = await _items(client, "/pools/commons/outbox")
-    assert [item["id"] for item in outbox] == [accept["id"]]
+    # Addressed to bob only: kept, served to bob, but not listed to anonymous readers.
+    assert await _items(client, "/pools/commons/outbox") == []
+    path = accept["id"].removeprefix(NODE)
+    signed = sign_request("GET", NODE + path, None, bob.key_id, bob.key, datetime.now(UTC))
+    resp = await client.get(path, headers={**signed, "Accept": AP})
+    assert resp.status == 200 and (await resp.json(content_type=None))["id"] == accept["id"]
+    assert (await client.get(path, headers={"Accept": AP})).status == 404
 
 
 async def test_repeated_follow_is_idempotent(client, remote, fed, enqueued):

@@ -99,3 +99,22 @@ async def test_flood_page_without_floods_and_json_for_clients(client) -> None:
     assert "Floods of Commons" in html and "not in a flood" in html
     api = await client.get("/pools/commons/floods")
     assert (await api.json())["floods"] == []
+
+
+async def test_two_votes_in_one_instant_the_page_shows_what_the_tally_counts(client, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    # Issue 12 item 1: abstain then agree within one instant, the second with the smaller id
+    # (the old tie-break counted abstain while the page said "agree").
+    import itertools
+
+    from node.accounts import now_iso
+
+    url = await _open_proposal(client)
+    fixed, counter = now_iso(), itertools.count(99999, -1)
+    monkeypatch.setattr("node.outbox.now_iso", lambda: fixed)
+    monkeypatch.setattr("node.outbox.new_object_uri",
+                        lambda config, what="objects": config.url(f"/{what}/{next(counter):05d}"))
+    await post_form(client, url + "/vote", {"choice": "abstain"}, from_page=url)
+    await post_form(client, url + "/vote", {"choice": "agree"}, from_page=url)
+    live = await (await client.get(url + "/live")).json()
+    assert live["counts"]["agree"] == 1 and live["counts"]["abstain"] == 0
+    assert "You voted <strong>agree</strong>" in await page(client, url)

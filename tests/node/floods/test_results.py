@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from governance import Ballot, NotPermitted, RuleViolation
+from governance import Ballot, Conflict, NotPermitted, RuleViolation, counted_ballot
 from node.appkeys import ACTORS
 from node.errors import NotFound
 from node.floods import cast_in_flood, close_due, floods
@@ -130,3 +130,25 @@ async def test_a_treasurer_pays_out_the_pools_share_of_a_flood_disbursement(clie
     with pytest.raises(NotFound):
         await record_request(client.app, admin.uri, _request(pool, admin, entryKind="payment",
                                                              proposal=pid + "x", amount=1), datetime.now(UTC))
+
+
+async def test_flood_ballots_follow_the_sequence_order_and_a_reused_sequence_is_refused(client, remote) -> None:  # type: ignore[no-untyped-def]
+    # Issue 12 item 1 for floods: two ballots of one voter in one instant, the later with the
+    # smaller id; the flood's kept ballots carry the sequence, so every node's recount picks it.
+    pool, _, _, pid = await _flood(client, remote)
+    admin = await _member(client, "admin")
+    at = datetime.now(UTC).replace(microsecond=0)
+
+    async def cast(ballot_id: str, choice: str, sequence: int) -> None:
+        ballot = Ballot(f"{admin.uri}/ballots/{ballot_id}", pid, admin.uri, at, (choice,), sequence)
+        await cast_in_flood(client.app, sign_document(ballot_document(ballot, pool.uri), admin, at), at)
+
+    await cast("z", "disagree", 1)
+    await cast("a", "agree", 2)
+    with pytest.raises(Conflict) as refused:
+        await cast("b", "block", 2)
+    assert refused.value.code == "ballot_sequence_conflict" and refused.value.status_hint == 409
+    kept = [Ballot.from_dict(b) for b, _ in await floods(client.app).ballots(pid)]
+    assert [b.sequence for b in kept] == [1, 2]
+    counted = counted_ballot(kept)
+    assert counted is not None and counted.choice == ("agree",)

@@ -56,7 +56,7 @@ async def add_ballot(client: Any, stored: StoredProposal, ballot: Ballot) -> Non
     assert await store(client.app).add_ballot(
         stored.id, uri=ballot.id, voter_uri=ballot.voter,
         cast_at=iso(ballot.cast_at), ballot=ballot.to_dict(), document=document, attested_by=None,
-        received_at=iso(ballot.cast_at))
+        received_at=iso(ballot.cast_at), sequence=ballot.sequence)
 
 
 async def seed_ballots(client: Any, node: Any, count: int) -> tuple[dict[str, Any], StoredProposal]:

@@ -107,7 +107,7 @@ def examples() -> dict[str, dict[str, Any]]:
     out["electorate"] = sign_document(electorate_document(proposal, POOL, "2025-03-01T12:00:00Z"), pool, AT)
 
     cast = AT + timedelta(hours=1)
-    ballot = Ballot.consent(A + "/objects/ballot-1", PROPOSAL, ana.uri, cast, "agree")
+    ballot = Ballot(A + "/objects/ballot-1", PROPOSAL, ana.uri, cast, ("agree",), 1)
     signed_ballot = sign_document(ballot_document(ballot, POOL), ana, cast)
     out["create-ballot"] = _activity("Create", ana.uri, signed_ballot, [POOL], "create-ballot-1")
 
@@ -121,8 +121,14 @@ def examples() -> dict[str, dict[str, Any]]:
                          "id": "https://mastodon.example/users/mo/statuses/1/activity",
                          "type": "Create", "actor": "https://mastodon.example/users/mo",
                          "object": note, "to": [POOL]}
-    mo_ballot = Ballot(note["id"], PROPOSAL, note["attributedTo"], cast, ("agree",))
+    mo_ballot = Ballot(note["id"], PROPOSAL, note["attributedTo"], cast, ("agree",), 1)
     out["attested-ballot"] = sign_document(attested_ballot_document(mo_ballot, POOL, note["id"]), pool, cast)
+    # Three replies to an approval (anyOf) poll: the third reply's ballot has all three options.
+    approval = POOL + "/proposals/0b5e2f7a-8c41-4d2e-b3a6-5f9d1c7e2a40"
+    replies = [f"https://mastodon.example/users/mo/statuses/{n}" for n in (11, 12, 13)]
+    merged = Ballot(replies[-1], approval, note["attributedTo"], cast, ("red", "green", "blue"), 3)
+    out["attested-ballot-merged"] = sign_document(
+        attested_ballot_document(merged, POOL, replies), pool, cast)
 
     bo_ballot = Ballot.consent(B + "/objects/ballot-2", PROPOSAL, bo.uri, cast, "agree")
     closes = proposal.rule.closes_at

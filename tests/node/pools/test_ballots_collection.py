@@ -60,11 +60,11 @@ async def test_bad_page_parameters_are_400_with_a_reason(client, node, query: st
         assert reason in (await resp.json())["error"]
 
 
-async def test_a_voters_last_ballot(client, node) -> None:  # type: ignore[no-untyped-def]
+async def test_a_voters_ballots(client, node) -> None:  # type: ignore[no-untyped-def]
     _, stored = await seed_ballots(client, node, 5)
-    last = await store(client.app).voter_ballot(stored.id, node.admin.uri)
-    assert last is not None and last.uri == node.admin.uri + "/ballots/4"
-    assert await store(client.app).voter_ballot(stored.id, "https://elsewhere.example/users/x") is None
+    mine = await store(client.app).voter_ballots(stored.id, node.admin.uri)
+    assert [b.uri for b in mine] == [node.admin.uri + f"/ballots/{n}" for n in (0, 2, 4)]
+    assert await store(client.app).voter_ballots(stored.id, "https://elsewhere.example/users/x") == []
 
 
 async def test_the_ballots_of_an_unknown_proposal_are_404(client, node) -> None:  # type: ignore[no-untyped-def]

@@ -147,3 +147,98 @@ async def test_mastodon_poll_reply_counts_as_an_attested_ballot(client, fed, rem
     assert stored.voter_uri == mo.uri and stored.attested_by == POOL
     assert stored.document["attestedBy"] == POOL and stored.document["evidence"] == note["id"]
     assert stored.document["proof"]["verificationMethod"] == POOL + "#ed25519-key"
+
+
+def _numbered(actor: ProofActor, proposal: str, choice: str, sequence: int, ballot_id: str,
+              published: str) -> dict[str, Any]:
+    doc = {"@context": OBJECT_CONTEXT, "id": ballot_id, "type": "Ballot", "attributedTo": actor.uri,
+           "pool": POOL, "proposal": proposal, "choice": [choice], "to": [POOL],
+           "published": published, "sequence": sequence}
+    return create_proof(doc, actor.proof_key, actor.uri + "#ed25519-key", datetime.now(UTC))
+
+
+async def test_s2s_two_ballots_in_one_instant_the_greater_sequence_counts(client, fed, remote) -> None:  # type: ignore[no-untyped-def]
+    # Issue 12 item 1: same `published`, and the later ballot has the smaller id (the old
+    # tie-break counted the earlier one); out-of-order arrival leaves sequence 2 counted.
+    bo, cy = _person(remote, "bo"), _person(remote, "cy")
+    await _admit(client, fed, bo)
+    await _admit(client, fed, cy)
+    proposal = (await propose(client, "admin", fed.admin_token))["id"]
+    at = datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+    for doc in (_numbered(bo, proposal, "abstain", 1, bo.uri + "/ballots/z", at),
+                _numbered(bo, proposal, "agree", 2, bo.uri + "/ballots/a", at),
+                _numbered(cy, proposal, "agree", 2, cy.uri + "/ballots/a", at),
+                _numbered(cy, proposal, "block", 1, cy.uri + "/ballots/z", at)):
+        item = await _send(client, bo, bo.activity("Create", doc, to=[POOL]))
+        assert item.state == "done"
+    tally = await (await client.get(proposal.removeprefix("http://node.test") + "/tally")).json()
+    assert tally["participation"] == 2 and tally["counts"]["agree"] == 2
+    # A different ballot reusing bo's sequence 2 is refused with a reason; nothing is stored.
+    reuse = _numbered(bo, proposal, "disagree", 2, bo.uri + "/ballots/b", at)
+    await _send(client, bo, bo.activity("Create", reuse, to=[POOL]))
+    assert reuse["id"] not in {b.uri for b in await _ballots(client, proposal)}
+    assert any("sequence 2" in r for r in await _rejections(client))
+
+
+def _reply(actor: ProofActor, proposal: str, option: str, n: int, published: str) -> dict[str, Any]:
+    return {"id": f"{actor.uri}/statuses/{n}", "type": "Note", "attributedTo": actor.uri,
+            "name": option, "inReplyTo": proposal + "/question", "to": [POOL],
+            "published": published}
+
+
+async def _approval(client, fed) -> str:  # type: ignore[no-untyped-def]
+    return str((await propose(client, "admin", fed.admin_token, ballotType="approval",
+                              options=["red", "green", "blue"]))["id"])
+
+
+async def test_mastodon_multiple_choice_replies_merge_into_one_ballot(client, fed, remote) -> None:  # type: ignore[no-untyped-def]
+    # Issue 12 item 6: three Notes (one per ticked option, one instant) -> one counted ballot
+    # with three options, resting on the three notes; a repeated note changes nothing.
+    mo = _person(remote, "mo")
+    await _admit(client, fed, mo)
+    proposal = await _approval(client, fed)
+    question = await (await client.get(proposal.removeprefix("http://node.test") + "/question",
+                                       headers={"Accept": "application/activity+json"})).json()
+    assert [c["name"] for c in question["anyOf"]] == ["red", "green", "blue"]
+    at = datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+    notes = [_reply(mo, proposal, option, n, at) for n, option in enumerate(["blue", "red", "green"])]
+    for note in [*notes, notes[1]]:
+        await _send(client, mo, mo.activity("Create", note, to=[POOL]))
+    kept = await _ballots(client, proposal)
+    assert len(kept) == 3
+    last = kept[-1].document
+    assert last["choice"] == ["red", "green", "blue"] and last["sequence"] == 3
+    assert last["evidence"] == [n["id"] for n in notes] and last["attestedBy"] == POOL
+    tally = await (await client.get(proposal.removeprefix("http://node.test") + "/tally")).json()
+    assert tally["participation"] == 1
+    assert tally["counts"] == {"red": 1, "green": 1, "blue": 1}
+
+
+async def test_mastodon_single_choice_reply_replaces_and_ranked_offers_first_preference(client, fed, remote) -> None:  # type: ignore[no-untyped-def]
+    mo = _person(remote, "mo")
+    await _admit(client, fed, mo)
+    proposal = (await propose(client, "admin", fed.admin_token))["id"]
+    at = datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+    # Two replies in one instant, the later with the smaller id: the later one counts.
+    for n, option in ((9, "abstain"), (1, "agree")):
+        await _send(client, mo, mo.activity("Create", _reply(mo, proposal, option, n, at), to=[POOL]))
+    kept = await _ballots(client, proposal)
+    assert [b.document["sequence"] for b in kept] == [1, 2]
+    assert kept[-1].document["evidence"] == mo.uri + "/statuses/1"
+    tally = await (await client.get(proposal.removeprefix("http://node.test") + "/tally")).json()
+    assert tally["participation"] == 1 and tally["counts"]["agree"] == 1
+
+    # A ranked proposal is a single-choice poll: one reply ranks one option first.
+    ranked = (await propose(client, "admin", fed.admin_token, ballotType="ranked_choice",
+                            options=["red", "green", "blue"]))["id"]
+    question = await (await client.get(ranked.removeprefix("http://node.test") + "/question",
+                                       headers={"Accept": "application/activity+json"})).json()
+    assert "anyOf" not in question and [c["name"] for c in question["oneOf"]] == ["red", "green", "blue"]
+    assert "first preference only" in question["content"]
+    at = datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")  # after it opened
+    for n, option in ((3, "green"), (4, "blue")):
+        await _send(client, mo, mo.activity("Create", _reply(mo, ranked, option, n, at), to=[POOL]))
+    kept = await _ballots(client, ranked)
+    assert [b.ballot["choice"] for b in kept] == [["green"], ["blue"]]
+    tally = await (await client.get(ranked.removeprefix("http://node.test") + "/tally")).json()
+    assert tally["participation"] == 1 and tally["counts"]["blue"] == 1
