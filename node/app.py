@@ -16,6 +16,7 @@ from node.http import http_ctx
 from node.inbox import view as inbox_view
 from node.inbox.worker import inbox_ctx
 from node.pool_engine import closing_ctx
+from node.request_body import body_deadline
 from node.storage import (
     ActorStore,
     Database,
@@ -52,7 +53,7 @@ def _database_ctx(config: Config):  # type: ignore[no-untyped-def]
 def create_app(config: Config) -> web.Application:
     """Build the node's web application for one data directory."""
     app = web.Application(
-        middlewares=[error_middleware],
+        middlewares=[error_middleware, body_deadline],
         client_max_size=config.max_body_bytes,
     )
     app[CONFIG] = config

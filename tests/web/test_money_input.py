@@ -6,7 +6,7 @@ import pytest
 
 from node.appkeys import ACTORS
 from node.pool_engine.common import store
-from tests.web.helpers import page, post_form, set_password, sign_in
+from tests.web.helpers import post_form, set_password, sign_in
 
 LEDGER = "/pools/commons/ledger"
 ALICE = "http://node.test/users/alice"
@@ -85,7 +85,7 @@ async def test_payment_form_says_too_large_in_plain_words(client) -> None:  # ty
     from tests.web.test_treasury_pages import _passed_disbursement
 
     url = await _passed_disbursement(client)
-    for amount in TOO_LARGE + ["1e999999", "١٠"]:
+    for amount in [*TOO_LARGE, "1e999999", "١٠"]:
         response = await post_form(client, LEDGER + "/pay",
                                    {"proposal": "http://node.test" + url, "amount": amount,
                                     "reference": "x"}, from_page=LEDGER, status=422)
