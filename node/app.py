@@ -7,7 +7,17 @@ from collections.abc import AsyncIterator
 
 from aiohttp import web
 
-from node.appkeys import ACTORS, CONFIG, DB, FOLLOWS, OBJECTS, REMOTE_ACTORS, TOKENS
+from node.appkeys import (
+    ACTORS,
+    CONFIG,
+    DB,
+    FOLLOWS,
+    IDEMPOTENCY,
+    IDEMPOTENCY_IN_FLIGHT,
+    OBJECTS,
+    REMOTE_ACTORS,
+    TOKENS,
+)
 from node.config import Config
 from node.delivery import delivery_ctx
 from node.errors import error_middleware
@@ -21,6 +31,7 @@ from node.storage import (
     ActorStore,
     Database,
     FollowStore,
+    IdempotencyStore,
     ObjectStore,
     RemoteActorStore,
     TokenStore,
@@ -44,6 +55,8 @@ def _database_ctx(config: Config):  # type: ignore[no-untyped-def]
         app[OBJECTS] = ObjectStore(db)
         app[REMOTE_ACTORS] = RemoteActorStore(db)
         app[FOLLOWS] = FollowStore(db)
+        app[IDEMPOTENCY] = IdempotencyStore(db)
+        app[IDEMPOTENCY_IN_FLIGHT] = set()
         yield
         await db.close()
 
