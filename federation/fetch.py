@@ -16,7 +16,6 @@ omit it; the id check still binds the document to its URL). ``application/json``
 from __future__ import annotations
 
 import asyncio
-import json
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
@@ -28,7 +27,8 @@ import yarl
 from aiohttp.helpers import parse_mimetype
 
 from federation.addresses import is_forbidden_address
-from federation.errors import FetchError
+from federation.bounded_json import loads_bounded
+from federation.errors import BadActivity, FetchError
 from federation.pinning import AddressPinner, AddressPolicy, Resolver, system_resolver
 
 __all__ = [
@@ -226,8 +226,8 @@ def _as_objects(value: Any) -> list[dict[str, Any]]:
 
 def _parse_document(body: bytes, url: str) -> dict[str, Any]:
     try:
-        document = json.loads(body)
-    except ValueError:
+        document = loads_bounded(body)
+    except (ValueError, BadActivity):
         raise FetchError("response is not JSON", detail=url) from None
     if not isinstance(document, dict):
         raise FetchError("response is not a JSON object", detail=url)

@@ -7,6 +7,7 @@ from typing import Any
 
 from aiohttp import web
 
+from federation.bounded_json import JSONTooComplex, loads_bounded
 from node.errors import InvalidRequest
 
 __all__ = [
@@ -69,7 +70,11 @@ def activity_response(
 
 
 async def read_json_object(request: web.Request) -> dict[str, Any]:
-    """The request body as a JSON object; 413 past the size limit, 400 with a reason otherwise."""
+    """The request body as a JSON object; 413 past the size limit, 400 with a reason otherwise.
+
+    Nesting depth and number length are bounded (``federation.bounded_json``), so no body
+    reaches a ``RecursionError`` or a huge integer conversion.
+    """
     body = await request.read()  # the application's client_max_size answers 413 past the limit
     if not body:
         raise InvalidRequest("request body is empty; send a JSON object")
@@ -78,7 +83,9 @@ async def read_json_object(request: web.Request) -> dict[str, Any]:
     except UnicodeDecodeError:
         raise InvalidRequest("request body is not UTF-8") from None
     try:
-        parsed = json.loads(text)
+        parsed = loads_bounded(text)
+    except JSONTooComplex as exc:
+        raise InvalidRequest(f"request body is refused: {exc.reason}") from None
     except json.JSONDecodeError as exc:
         raise InvalidRequest(f"request body is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
     if not isinstance(parsed, dict):

@@ -7,7 +7,17 @@ from collections.abc import AsyncIterator
 
 from aiohttp import web
 
-from node.appkeys import ACTORS, CONFIG, DB, FOLLOWS, OBJECTS, REMOTE_ACTORS, TOKENS
+from node.appkeys import (
+    ACTORS,
+    CONFIG,
+    DB,
+    FOLLOWS,
+    IDEMPOTENCY,
+    IDEMPOTENCY_IN_FLIGHT,
+    OBJECTS,
+    REMOTE_ACTORS,
+    TOKENS,
+)
 from node.config import Config
 from node.delivery import delivery_ctx
 from node.errors import error_middleware
@@ -17,10 +27,12 @@ from node.inbox import view as inbox_view
 from node.inbox.retention import retention_ctx
 from node.inbox.worker import inbox_ctx
 from node.pool_engine import closing_ctx, effects_ctx
+from node.request_body import body_deadline
 from node.storage import (
     ActorStore,
     Database,
     FollowStore,
+    IdempotencyStore,
     ObjectStore,
     RemoteActorStore,
     TokenStore,
@@ -44,6 +56,8 @@ def _database_ctx(config: Config):  # type: ignore[no-untyped-def]
         app[OBJECTS] = ObjectStore(db)
         app[REMOTE_ACTORS] = RemoteActorStore(db)
         app[FOLLOWS] = FollowStore(db)
+        app[IDEMPOTENCY] = IdempotencyStore(db)
+        app[IDEMPOTENCY_IN_FLIGHT] = set()
         yield
         await db.close()
 
@@ -53,7 +67,7 @@ def _database_ctx(config: Config):  # type: ignore[no-untyped-def]
 def create_app(config: Config) -> web.Application:
     """Build the node's web application for one data directory."""
     app = web.Application(
-        middlewares=[error_middleware],
+        middlewares=[error_middleware, body_deadline],
         client_max_size=config.max_body_bytes,
     )
     app[CONFIG] = config

@@ -18,6 +18,7 @@ from node.storage import (
     ActorStore,
     Database,
     FollowStore,
+    IdempotencyStore,
     InboxStore,
     ObjectStore,
     ReceivedObjectStore,
@@ -35,6 +36,8 @@ __all__ = [
     "FETCHER",
     "FOLLOWS",
     "HTTP_SESSION",
+    "IDEMPOTENCY",
+    "IDEMPOTENCY_IN_FLIGHT",
     "INBOX",
     "INBOX_LIMITS",
     "INBOX_WAKE",
@@ -55,6 +58,9 @@ DB = web.AppKey("db", Database)
 ACTORS = web.AppKey("actors", ActorStore)
 TOKENS = web.AppKey("tokens", TokenStore)
 OBJECTS = web.AppKey("objects", ObjectStore)
+# C2S Idempotency-Key (node/idempotency.py): the stored keys, and those this process is serving.
+IDEMPOTENCY = web.AppKey("idempotency", IdempotencyStore)
+IDEMPOTENCY_IN_FLIGHT = web.AppKey("idempotency_in_flight", set)
 
 # Receiving side of federation (inbox, remote actors, follows).
 HTTP_SESSION = web.AppKey("http_session", aiohttp.ClientSession)

@@ -32,6 +32,8 @@ class Config:
     host: str = "127.0.0.1"
     port: int = 8080
     max_body_bytes: int = 1024 * 1024
+    # Seconds a client has to send a whole request body; past it, 408 (docs/OPERATIONS.md).
+    body_read_timeout: float = 30.0
     allow_private_addresses: bool = False
     # Whether anyone may create an account in the web app (docs/OPERATIONS.md, "Web app").
     open_registrations: bool = False
@@ -127,6 +129,7 @@ def check_receiving(config: Config) -> None:
 
 
 _FLOAT_KEYS = {
+    "body_read_timeout",
     "delivery_base_delay", "delivery_max_delay", "delivery_timeout", "delivery_breaker_cooldown",
     "delivery_unavailable_after", "delivery_poll_interval",
 }

@@ -16,11 +16,14 @@ from typing import Any
 from aiohttp import web
 
 from federation.canonical import CanonicalizationError
+from governance import NotPermitted
+from governance.money import check_amount
 from node.appkeys import ACTORS, DB, OBJECTS
 from node.errors import Forbidden, InvalidRequest
 from node.outbox import PreparedActivity
 from node.pool_engine import ballots, ledger, membership, proposals
 from node.pool_engine.common import key_lookup, signed, store
+from node.pools import load_bylaws
 from node.storage import ActorRecord, BallotSequences
 from node.wire import check_document, verify_author_proof
 from schemas import OBJECT_CONTEXT
@@ -44,6 +47,7 @@ async def governance_outbox(
     now = datetime.now(UTC)
     obj = prepared.created_object
     if kind == "Create" and obj is not None and obj.get("type") in GOVERNANCE_OBJECTS:
+        await _check_money(app, owner, obj)
         obj = await _signed_object(app, owner, original, obj, now)
         pool_uri = _target_pool(obj)
         if pool_uri is None and obj["type"] == "Ballot":
@@ -121,6 +125,30 @@ async def _sequence_signed_elsewhere(
     proposal, sequence = ballot.get("proposal"), ballot.get("sequence")
     if isinstance(proposal, str) and type(sequence) is int and sequence > 0:
         await BallotSequences(app[DB]).at_least(owner.uri, proposal, sequence)
+
+
+async def _check_money(app: web.Application, owner: ActorRecord, obj: dict[str, Any]) -> None:
+    """The role, then the amount: a non-treasurer learns only that they are not one.
+
+    Amounts are checked before signing so that one out of range gets the plain reason
+    (``amount_too_large``: at most 2^53 - 1 minor units) rather than a canonicalization error.
+    """
+    if "amount" not in obj:
+        return
+    pool_uri = _target_pool(obj)
+    pool = await app[ACTORS].by_uri(pool_uri) if pool_uri else None
+    currency = obj.get("currency")
+    if pool is not None and pool.is_pool:
+        memberships = [m for m in await app[ACTORS].pools_of_person(owner.uri)
+                       if m.pool_id == pool.id and m.state == "member"]
+        if obj["type"] == "LedgerEntry" and not any("treasurer" in m.roles for m in memberships):
+            raise NotPermitted("not_permitted", "only a treasurer may record this")
+        if obj["type"] == "Proposal" and not memberships:
+            raise NotPermitted("not_a_member", "only a member of the pool may propose")
+        currency = (await load_bylaws(app[ACTORS], pool)).currency
+    if not isinstance(currency, str) or len(currency) != 3 or not currency.isascii() or not currency.isupper():
+        currency = "XXX"  # ISO 4217's "no currency": only names the unit in the message
+    check_amount(obj["amount"], currency)
 
 
 async def _signed_object(

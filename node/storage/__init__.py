@@ -25,6 +25,7 @@ from node.storage.governance import (
     StoredEntry,
     StoredProposal,
 )
+from node.storage.idempotency import IdempotencyRecord, IdempotencyStore
 from node.storage.inbox import InboxItem, InboxRow, InboxStore, ReceivedObjectStore
 from node.storage.objects import CollectionPage, ObjectStore, StoredObject
 from node.storage.remote_actors import RemoteActor, RemoteActorStore
@@ -49,6 +50,8 @@ __all__ = [
     "GovernanceStore",
     "HostRecord",
     "HostSummary",
+    "IdempotencyRecord",
+    "IdempotencyStore",
     "InboxItem",
     "InboxRow",
     "InboxStore",

@@ -12,8 +12,10 @@ from node.auth import require_owner
 from node.delivery import enqueue_activity
 from node.delivery.recipients import addressed
 from node.handlers import on_local_activity
+from node.idempotency import idempotency_key, once_per_key
 from node.outbox import prepare_client_activity
 from node.pool_engine.c2s import governance_outbox
+from node.storage import ActorRecord
 from node.views.actors import ACTOR_PATH, local_actor
 
 __all__ = ["routes"]
@@ -23,9 +25,19 @@ routes = web.RouteTableDef()
 
 @routes.post(ACTOR_PATH + "/outbox")
 async def post_outbox(request: web.Request) -> web.Response:
-    """Store the client's activity (a bare object is wrapped in a Create, §6.2); 201 + Location."""
+    """Store the client's activity (a bare object is wrapped in a Create, §6.2); 201 + Location.
+
+    With an ``Idempotency-Key`` header a retry gets the first response (node/idempotency.py).
+    """
     owner = await local_actor(request)
     await require_owner(request, owner)
+    key = idempotency_key(request)
+    if key is None:
+        return await _post(request, owner)
+    return await once_per_key(request, owner.id, key, lambda: _post(request, owner))
+
+
+async def _post(request: web.Request, owner: ActorRecord) -> web.Response:
     body = await read_json_object(request)
     prepared = prepare_client_activity(request.app[CONFIG], owner, body)
     # Governance objects are signed with the member's key, and a local pool applies them now.

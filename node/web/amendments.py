@@ -24,12 +24,12 @@ from governance import (
     format_money,
 )
 from governance.bylaws import Comparator
+from governance.money import parse_amount
 from governance.render import fraction_words, threshold_words
 from node.appkeys import ACTORS
 from node.pools import load_bylaws
 from node.storage import ActorRecord
 from node.web.formats import (
-    money_amount,
     money_input,
     parse_period,
     parse_share,
@@ -117,11 +117,11 @@ def read_bylaws_form(form: Mapping[str, Any], current: Bylaws) -> tuple[Bylaws |
         )
     if values["new_admission"] not in {value for value, _, _ in ADMISSIONS}:
         errors["new_admission"] = "Choose how new members are admitted."
-    min_share = money_amount(values["new_min_share"] or "0", current.currency, allow_zero=True)
-    if min_share is None:
-        errors["new_min_share"] = (
-            f"Enter an amount in {current.currency}, e.g. 20 or 12.50 (0 for no minimum share)."
-        )
+    min_share: int | None = None
+    try:
+        min_share = parse_amount(values["new_min_share"] or "0", current.currency, allow_zero=True)
+    except GovernanceError as exc:
+        errors["new_min_share"] = f"{exc.reason[:1].upper()}{exc.reason[1:]} (0 for no minimum share)."
     if values["new_block_vetoes"] not in ("", "on"):
         errors["new_block_vetoes"] = "Tick the box or leave it empty."
     # A form from before the setting existed sends none: the visibility in force stays.

@@ -1,6 +1,6 @@
 """Reading and writing the numbers people type: money, shares (2/3, 66%, 0.5) and durations.
 
-Everything is exact: money becomes integer minor units, shares become ``Fraction``s; a float
+Everything is exact: money becomes integer minor units (``governance.money.parse_amount``), shares become ``Fraction``s; a float
 never appears, so what is signed and tallied is what the member typed.
 """
 
@@ -8,12 +8,11 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
-from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 
 from governance.money import minor_units
 
-__all__ = ["money_amount", "money_input", "parse_period", "parse_share", "period_input", "share_input"]
+__all__ = ["money_input", "parse_period", "parse_share", "period_input", "share_input"]
 
 _FRACTION = re.compile(r"([0-9]{1,9})\s*/\s*([0-9]{1,9})")
 _PERCENT = re.compile(r"([0-9]{1,3}(?:\.[0-9]{1,6})?)\s*%")
@@ -23,23 +22,6 @@ _UNITS = {"d": 86400, "day": 86400, "days": 86400, "h": 3600, "hour": 3600, "hou
           "s": 1, "sec": 1, "secs": 1, "second": 1, "seconds": 1}
 _PART = re.compile(r"([0-9]{1,7})\s*([a-z]+)")
 MAX_PERIOD = timedelta(days=366)
-MAX_MONEY = 2**53 - 1
-
-
-def money_amount(raw: str, currency: str, *, allow_zero: bool = False) -> int | None:
-    """Minor units of an amount typed as ``12``, ``12.50`` or ``12,50``; None if unusable."""
-    text = raw.strip().replace(",", ".")
-    if not re.fullmatch(r"[0-9]{1,15}(?:\.[0-9]{1,6})?", text):
-        return None
-    try:
-        value = Decimal(text) * 10 ** minor_units(currency)
-    except InvalidOperation:
-        return None
-    if value != value.to_integral_value() or value < 0 or (value == 0 and not allow_zero):
-        return None
-    if value > MAX_MONEY:  # signed documents hold only JSON-safe integers (docs/GOVERNANCE.md)
-        return None
-    return int(value)
 
 
 def money_input(amount: int, currency: str) -> str:

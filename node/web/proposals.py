@@ -7,7 +7,6 @@ member's key and the pool applies it exactly as it would one from any other clie
 from __future__ import annotations
 
 from datetime import UTC
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from aiohttp import web
@@ -21,7 +20,7 @@ from governance import (
     format_money,
     verify_chain,
 )
-from governance.money import minor_units
+from governance.money import parse_amount
 from node.appkeys import ACTORS
 from node.errors import InvalidRequest, NotFound
 from node.pool_engine.common import ledger_of, store
@@ -34,7 +33,7 @@ from node.web.outbox import post_as
 from node.web.pools import _pool, require_record, viewer_membership
 from node.web.render import render
 from node.web.sessions import require_user
-from node.web.treasury import open_commitments
+from node.web.treasury import open_commitments, treasurer_of
 
 __all__ = ["ledger_page", "proposal_page", "proposals_page", "routes"]
 
@@ -102,14 +101,8 @@ async def _free_fund(request: web.Request, pool: ActorRecord, bylaws: Any) -> st
         return None
 
 
-def _amount(raw: str, currency: str) -> int | None:
-    try:
-        value = Decimal(raw.strip().replace(",", ".")) * 10 ** minor_units(currency)
-    except InvalidOperation:
-        return None
-    if not value.is_finite() or value != value.to_integral_value() or value <= 0:
-        return None
-    return int(value)
+def _sentence(reason: str) -> str:
+    return reason[:1].upper() + reason[1:] + "."
 
 
 @routes.post(r"/pools/{name:[a-z0-9_]+}/propose", name="web.propose")
@@ -121,17 +114,24 @@ async def propose(request: web.Request) -> web.StreamResponse:
     form = await request.post()
     values = {k: str(form.get(k, "")).strip() for k in ("title", "text", "kind", "amount", "payee")}
     errors: dict[str, str] = {}
-    if not values["title"] or len(values["title"]) > 200:
+    if not await _member(request, pool):
+        # The role comes first: a non-member learns only that, whatever else the form holds.
+        errors["form"] = "Only members of this pool can make proposals; ask to join it first."
+    elif not values["title"] or len(values["title"]) > 200:
         errors["title"] = "Give the proposal a short title (up to 200 characters)."
     if not values["text"] and values["kind"] != "bylaws_change":
         errors["text"] = "Say what the members decide."
     draft: dict[str, Any] = {"type": "Proposal", "pool": pool.uri, "to": [pool.uri],
                              "name": values["title"]}
-    if values["kind"] == "disbursement":
-        amount = _amount(values["amount"], bylaws.currency)
-        if amount is None:
-            errors["amount"] = f"Enter the amount to spend in {bylaws.currency}, e.g. 30 or 12.50."
-        elif form.get("over_fund") != "yes":
+    if "form" in errors:
+        pass
+    elif values["kind"] == "disbursement":
+        amount: int | None = None
+        try:
+            amount = parse_amount(values["amount"], bylaws.currency)
+        except GovernanceError as exc:
+            errors["amount"] = f"{_sentence(exc.reason)} Enter the amount to spend."
+        if amount is not None and form.get("over_fund") != "yes":
             fund = (await ledger_of(request.app, pool, bylaws)).fund
             if amount > fund:
                 # A warning, not a refusal: such a decision may pass and wait for funds.
@@ -271,13 +271,14 @@ async def ledger_page(request: web.Request, params: dict[str, str]) -> web.Respo
 @routes.post(r"/pools/{name:[a-z0-9_]+}/ledger/record", name="web.record")
 async def record(request: web.Request) -> web.StreamResponse:
     """A treasurer records money received: a member's share or contribution."""
-    user = require_user(request)
     pool = await _pool(request, request.match_info["name"])
+    user = await treasurer_of(request, pool)  # the role first: a non-treasurer gets 403 whatever the amount
     bylaws = await load_bylaws(request.app[ACTORS], pool)
     form = await request.post()
-    amount = _amount(str(form.get("amount", "")), bylaws.currency)
-    if amount is None:
-        raise InvalidRequest(f"Enter the amount received in {bylaws.currency}, e.g. 20.")
+    try:
+        amount = parse_amount(str(form.get("amount", "")), bylaws.currency)
+    except GovernanceError as exc:
+        raise InvalidRequest(f"{_sentence(exc.reason)} Enter the amount received.") from None
     await post_as(request.app, user, {
         "type": "LedgerEntry", "pool": pool.uri, "to": [pool.uri], "entryKind": "contribution",
         "person": str(form.get("person", "")), "amount": amount,

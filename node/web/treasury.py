@@ -15,18 +15,19 @@ from aiohttp import web
 
 from governance import GovernanceError, Ledger, Proposal, format_money
 from governance.ledger import EntryKind, commitment_account
+from governance.money import parse_amount
 from node.appkeys import ACTORS
 from node.errors import Conflict, Forbidden, InvalidRequest, NotFound
 from node.pool_engine.common import ledger_of, store
 from node.pools import load_bylaws
 from node.storage import ActorRecord
-from node.web.formats import money_amount, money_input
+from node.web.formats import money_input
 from node.web.outbox import post_as
 from node.web.pools import _pool, viewer_membership
 from node.web.render import render
 from node.web.sessions import require_user
 
-__all__ = ["CommitmentView", "open_commitments", "routes"]
+__all__ = ["CommitmentView", "open_commitments", "routes", "treasurer_of"]
 
 routes = web.RouteTableDef()
 _COMMITMENT = "commitment:"
@@ -95,11 +96,12 @@ async def open_commitments(app: web.Application, pool: ActorRecord, ledger: Ledg
     return views
 
 
-async def _treasurer_of(request: web.Request, pool: ActorRecord) -> ActorRecord:
+async def treasurer_of(request: web.Request, pool: ActorRecord) -> ActorRecord:
+    """The signed-in user if they are a treasurer of ``pool``; 403 otherwise."""
     user = require_user(request)
     membership = await viewer_membership(request, pool)
     if membership is None or membership.state != "member" or "treasurer" not in membership.roles:
-        raise Forbidden("Only a treasurer of this pool can record payments; "
+        raise Forbidden("Only a treasurer of this pool can record payments or money received; "
                         "ask one of the pool's treasurers to do it.")
     return user
 
@@ -129,7 +131,7 @@ async def _payment_page(request: web.Request, pool: ActorRecord, view: Commitmen
 async def payment_page(request: web.Request) -> web.Response:
     """The form to record the payment of one open commitment (treasurers only)."""
     pool = await _pool(request, request.match_info["name"])
-    await _treasurer_of(request, pool)
+    await treasurer_of(request, pool)
     view = await _commitment(request, pool, request.query.get("proposal", ""))
     return await _payment_page(request, pool, view, {"amount": view.open_input}, {})
 
@@ -138,7 +140,7 @@ async def payment_page(request: web.Request) -> web.Response:
 async def release(request: web.Request) -> web.StreamResponse:
     """A treasurer returns the unspent rest of a commitment to the fund (a signed release entry)."""
     pool = await _pool(request, request.match_info["name"])
-    user = await _treasurer_of(request, pool)
+    user = await treasurer_of(request, pool)
     form = await request.post()
     ref = str(form.get("proposal", "")).strip()
     bylaws = await load_bylaws(request.app[ACTORS], pool)
@@ -146,8 +148,12 @@ async def release(request: web.Request) -> web.StreamResponse:
     view = next((v for v in await open_commitments(request.app, pool, ledger) if v.ref == ref), None)
     if view is None:
         raise NotFound("There is no open commitment for this proposal: nothing to release.")
-    amount = money_amount(str(form.get("amount", "")).strip(), view.currency)
-    if amount is None or amount > view.open:
+    try:
+        amount = parse_amount(str(form.get("amount", "")).strip(), view.currency)
+    except GovernanceError as exc:
+        raise InvalidRequest(f"{exc.reason}: enter an amount up to the {view.money(view.open)} "
+                             f"still committed, in {view.currency}, e.g. 30 or 12.50.") from exc
+    if amount > view.open:
         raise InvalidRequest(f"Enter an amount up to the {view.money(view.open)} still committed, "
                              f"in {view.currency}, e.g. 30 or 12.50.")
     await post_as(request.app, user, {
@@ -161,15 +167,17 @@ async def release(request: web.Request) -> web.StreamResponse:
 async def pay(request: web.Request) -> web.StreamResponse:
     """A treasurer records that committed money was paid to the approved payee."""
     pool = await _pool(request, request.match_info["name"])
-    user = await _treasurer_of(request, pool)
+    user = await treasurer_of(request, pool)
     form = await request.post()
     values = {k: str(form.get(k, "")).strip() for k in ("proposal", "amount", "reference")}
     view = await _commitment(request, pool, values["proposal"])
     errors: dict[str, str] = {}
-    amount = money_amount(values["amount"], view.currency)
-    if amount is None:
-        errors["amount"] = f"Enter the amount paid in {view.currency}, e.g. 30 or 12.50."
-    elif amount > view.open:
+    amount: int | None = None
+    try:
+        amount = parse_amount(values["amount"], view.currency)
+    except GovernanceError as exc:
+        errors["amount"] = exc.reason[:1].upper() + exc.reason[1:] + ". Enter the amount paid."
+    if amount is not None and amount > view.open:
         errors["amount"] = (f"{view.money(amount)} is more than the {view.money(view.open)} still "
                             f"committed to {view.payee}; the members approved no more.")
     if not values["reference"]:

@@ -9,8 +9,8 @@ from datetime import timedelta
 from fractions import Fraction
 
 from governance import AdmissionPolicy, Bylaws, GovernanceError, Threshold
+from governance.money import parse_amount
 from node.urls import USERNAME_RULE
-from node.web.formats import money_amount
 
 __all__ = [
     "ADMISSIONS",
@@ -102,10 +102,11 @@ def parse_pool_form(form: Mapping[str, str]) -> PoolForm:
         errors["admission"] = "Choose how new members are admitted."
     min_share = None
     if "currency" not in errors:
-        min_share = money_amount(values["min_share"] or "0", currency, allow_zero=True)
-        if min_share is None:
+        try:
+            min_share = parse_amount(values["min_share"] or "0", currency, allow_zero=True)
+        except GovernanceError as exc:
             errors["min_share"] = (
-                f"Enter an amount in {currency}, e.g. 20 or 12.50 (0 for no minimum share)."
+                f"{exc.reason[:1].upper()}{exc.reason[1:]} (0 for no minimum share)."
             )
     days = values["voting_days"] or "7"
     if not (days.isascii() and days.isdigit()) or not 1 <= int(days) <= 90:

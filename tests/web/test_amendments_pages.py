@@ -100,7 +100,7 @@ async def test_bad_values_are_refused_with_reasons_and_nothing_opens(client) -> 
         ({"new_amendment_comparator": "more_than", "new_amendment_threshold": "1/3"}, "amendment"),
         ({"new_voting_period": "0 days"}, "how long voting lasts"),
         ({"new_voting_period": "400 days"}, "at most 366 days"),
-        ({"new_min_share": "999999999999999.99"}, "Enter an amount in EUR"),
+        ({"new_min_share": "999999999999999.99"}, "The amount is too large: at most EUR"),
         ({}, "change at least one value"),
         ({"new_quorum": "2/3", "text": "Because."}, "carries only its title"),
         ({"new_quorum": "2/3", "title": ""}, "short title"),

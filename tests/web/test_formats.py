@@ -7,7 +7,7 @@ from fractions import Fraction
 
 import pytest
 
-from node.web.formats import money_amount, money_input, parse_period, parse_share, period_input
+from node.web.formats import money_input, parse_period, parse_share, period_input
 
 
 @pytest.mark.parametrize(("raw", "value"), [
@@ -42,14 +42,6 @@ def test_unusable_periods_are_refused(raw: str) -> None:
     assert parse_period(raw) is None
 
 
-def test_money_is_integer_minor_units() -> None:
-    assert money_amount("12.50", "EUR") == 1250 and money_amount("12,5", "EUR") == 1250
-    assert money_amount("500", "JPY") == 500 and money_amount("1.5", "JPY") is None
-    assert money_amount("1.234", "EUR") is None and money_amount("-1", "EUR") is None
-    assert money_amount("0", "EUR") is None and money_amount("0", "EUR", allow_zero=True) == 0
-    assert money_amount("１２", "EUR") is None and money_amount("٣", "EUR") is None
-    assert money_amount("90071992547409.91", "EUR") == 2**53 - 1
-    assert money_amount("90071992547409.92", "EUR") is None  # beyond JSON's safe integers
-    assert money_amount("1e3", "EUR") is None and money_amount("", "EUR") is None
+def test_money_input_shows_minor_units() -> None:
     assert money_input(1250, "EUR") == "12.50" and money_input(500, "JPY") == "500"
     assert money_input(5, "BHD") == "0.005"

@@ -1,0 +1,55 @@
+"""Reading request bodies with a deadline: a slow or vanished client is what it is, not a 500.
+
+aiohttp reads a body only when a handler asks for it and never times that read out, so a
+client that sends its headers and then trickles (or stops sending) its body holds a socket and
+a handler for as long as it likes, and a client that hangs up mid-body surfaced as an
+unhandled ``ConnectionResetError`` (a 500 in the log). This middleware reads every body up
+front, within ``body_read_timeout`` seconds (poolnode.toml) for the whole body:
+
+* too slow: ``408 Request Timeout`` with a JSON reason, the connection closed, logged at INFO
+  as a client timeout;
+* the client hung up: logged at INFO as a client that closed the connection; the log line and
+  access log say ``499`` (the status nginx uses for "client closed request"); nothing is sent.
+
+Handlers then read the cached bytes (``request.read()``, ``request.post()``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from aiohttp import web
+
+from node.appkeys import CONFIG
+from node.errors import Handler, json_error
+
+__all__ = ["CLIENT_CLOSED", "body_deadline"]
+
+log = logging.getLogger("poolnode.requests")
+
+CLIENT_CLOSED = 499
+_WITH_BODY = frozenset({"POST", "PUT", "PATCH"})
+
+
+@web.middleware
+async def body_deadline(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Read the whole body within the configured time before the handler runs."""
+    if request.method in _WITH_BODY and request.body_exists and request.content_type != "multipart/form-data":
+        timeout = request.app[CONFIG].body_read_timeout
+        try:
+            async with asyncio.timeout(timeout):
+                await request.read()
+        except TimeoutError:
+            log.info("client timeout: %s %s from %s sent no complete body within %g s",
+                     request.method, request.path, request.remote, timeout)
+            response = json_error(408, f"the request body did not arrive within {timeout:g} seconds")
+            response.force_close()
+            return response
+        except ConnectionResetError:
+            log.info("client closed the connection while sending the body: %s %s from %s",
+                     request.method, request.path, request.remote)
+            response = json_error(CLIENT_CLOSED, "the client closed the connection")
+            response.force_close()
+            return response
+    return await handler(request)
