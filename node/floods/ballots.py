@@ -57,17 +57,18 @@ async def cast_in_flood(app: web.Application, document: dict[str, Any], at: date
     # To the instant, not the second: a pool's ballot list is complete once its intake settles.
     if stored.state == "closed" or at > datetime_from_str(stored.document["closesAt"]):
         raise Conflict("proposal_closed", "the proposal is closed")
-    if ballot.sequence:
-        # Refused at the voter's pool only (which relays nothing it refuses): receivers keep
-        # what a pool relayed, and the counting order decides between them the same everywhere.
+    # A reused sequence is refused at the voter's pool only (which relays nothing it refuses):
+    # receivers keep what a pool relayed, and the counting order decides the same everywhere.
+    # The insert itself tells a repeat or a reused sequence from a new ballot (no read before
+    # it), so two ballots sent at once cannot both pass.
+    if not await floods(app).add_member_ballot(stored.uri, uri=ballot.id, voter_uri=ballot.voter,
+                                               via_pool=pool.uri, ballot=ballot.to_dict(),
+                                               document=document, now=iso(at)):
         holder = await floods(app).voter_sequence_holder(stored.uri, ballot.voter, ballot.sequence)
-        if holder is not None and holder != ballot.id:
+        if ballot.sequence and holder is not None and holder != ballot.id:
             raise Conflict("ballot_sequence_conflict",
                            f"this voter already cast another ballot with sequence {ballot.sequence}"
                            " on this proposal: a changed vote takes the next sequence")
-    if not await floods(app).add_ballot(stored.uri, uri=ballot.id, voter_uri=ballot.voter,
-                                        via_pool=pool.uri, ballot=ballot.to_dict(),
-                                        document=document, now=iso(at)):
         return Change.UNCHANGED
     remember(app, stored.uri, ballot)
     relay(app, pool, stored.uri, [p for p in stored.pools if p != pool.uri], document)

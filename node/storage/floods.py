@@ -210,6 +210,22 @@ class FloodStore:
             (proposal_uri, uri, voter_uri, via_pool, _dumps(ballot), _dumps(document), now))
         return changed > 0
 
+    async def add_member_ballot(self, proposal_uri: str, *, uri: str, voter_uri: str, via_pool: str,
+                                ballot: dict[str, Any], document: dict[str, Any], now: str) -> bool:
+        """Keep a member's ballot at their own pool; False if this id was there, or if another
+        ballot of the voter holds its sequence (1 or more). One statement, so two ballots
+        reusing a sequence at once cannot both be kept (docs/PROTOCOL.md §Ballots and relays)."""
+        sequence = ballot.get("sequence", 0)
+        changed = await self._changes(
+            "INSERT INTO flood_ballots (proposal_uri, uri, voter_uri, via_pool, ballot_json,"
+            " document, received_at) SELECT ?, ?, ?, ?, ?, ?, ?"
+            " WHERE ? = 0 OR NOT EXISTS (SELECT 1 FROM flood_ballots WHERE proposal_uri = ?"
+            " AND voter_uri = ? AND json_extract(ballot_json, '$.sequence') = ? AND uri <> ?)"
+            " ON CONFLICT (proposal_uri, uri) DO NOTHING",
+            (proposal_uri, uri, voter_uri, via_pool, _dumps(ballot), _dumps(document), now,
+             sequence, proposal_uri, voter_uri, sequence, uri))
+        return changed > 0
+
     async def add_ballots(self, proposal_uri: str, via_pool: str,
                           accepted: list[tuple[dict[str, Any], dict[str, Any]]], now: str) -> set[str]:
         """Keep several accepted (ballot dict, signed document) pairs in one transaction;

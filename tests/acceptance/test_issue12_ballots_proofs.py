@@ -747,3 +747,48 @@ async def test_item14_c2s_governance_objects_signed_with_the_documented_context(
             assert served == obj
             actor = keys[obj["attributedTo"]]
             assert verifies(served, public_of(actor["assertionMethod"][0]["publicKeyMultibase"]))
+
+
+# =========================================================================== item 1, floods
+
+
+async def test_item1_flood_ballots_are_numbered_and_a_reused_sequence_is_refused_even_at_once(s2s, fed, remote) -> None:  # type: ignore[no-untyped-def]
+    from tests.node.floods.test_relayed import _flood
+
+    client = s2s
+    _, _, _, pid = await _flood(client, remote)
+    for choice in ("disagree", "agree"):
+        resp = await outbox_post(client, "alice", fed.alice_token,
+                                 {"type": "Ballot", "pool": POOL, "proposal": pid, "choice": [choice]})
+        assert resp.status == 201, await resp.text()
+    key, method = private_of(fed.alice), fed.alice.uri + "#ed25519-key"
+    at = now_z()
+
+    def signed(choice: str) -> dict[str, Any]:
+        return prove({"@context": THREE, "id": f"{BASE_URL}/objects/{uuid.uuid4()}", "type": "Ballot",
+                      "attributedTo": fed.alice.uri, "pool": POOL, "proposal": pid, "inReplyTo": pid,
+                      "choice": [choice], "to": [POOL], "published": at, "sequence": 7},
+                     key, method, "with_context")
+
+    # Two different ballots with one sequence, sent at once: one is kept, the other is a 409.
+    answers = await asyncio.gather(*(
+        outbox_post(client, "alice", fed.alice_token, {"type": "Create", "object": signed(c)})
+        for c in ("block", "abstain", "disagree")))
+    statuses = sorted(a.status for a in answers)
+    assert statuses == [201, 409, 409], [(a.status, await a.text()) for a in answers]
+    for answer in answers:
+        if answer.status == 409:
+            assert (await answer.json())["code"] == "ballot_sequence_conflict"
+    # What river got relayed: alice's ballots numbered 1, 2 and one 7.
+    async with asyncio.timeout(20):
+        while True:
+            relayed = []
+            for post in remote.posts:
+                if post.get("type") == "Announce":
+                    objects = post["object"] if isinstance(post["object"], list) else [post["object"]]
+                    relayed += [o for o in objects if isinstance(o, dict) and o.get("attributedTo") == fed.alice.uri]
+            if len(relayed) >= 3:
+                break
+            await asyncio.sleep(0.05)
+    await asyncio.sleep(0.3)
+    assert sorted(o.get("sequence") for o in relayed) == [1, 2, 7]
