@@ -792,3 +792,72 @@ async def test_item1_flood_ballots_are_numbered_and_a_reused_sequence_is_refused
             await asyncio.sleep(0.05)
     await asyncio.sleep(0.3)
     assert sorted(o.get("sequence") for o in relayed) == [1, 2, 7]
+
+
+async def test_item1_pool_ballots_reusing_a_sequence_at_once_one_is_kept(client, node) -> None:  # type: ignore[no-untyped-def]
+    proposal = await propose(client, node.admin_token)
+    key, method, at = private_of(node.alice), node.alice.uri + "#ed25519-key", now_z()
+    ballots = [prove({"@context": THREE, "id": f"{BASE_URL}/objects/{uuid.uuid4()}", "type": "Ballot",
+                      "attributedTo": node.alice.uri, "pool": POOL, "proposal": proposal,
+                      "inReplyTo": proposal, "choice": [c], "to": [POOL], "published": at,
+                      "sequence": 3}, key, method, "with_context")
+               for c in ("agree", "block", "abstain")]
+    answers = await asyncio.gather(*(outbox_post(client, "alice", node.alice_token,
+                                                 {"type": "Create", "object": b}) for b in ballots))
+    assert sorted(a.status for a in answers) == [201, 409, 409]
+    assert len(await every_ballot(client, proposal)) == 1
+    await check_recount(client, proposal)
+
+
+# =========================================================================== item 13, details
+
+
+async def _c2s(client: Any, node: NodeSetup, ballot: dict[str, Any]) -> Any:
+    return await outbox_post(client, "alice", node.alice_token, {"type": "Create", "object": ballot})
+
+
+async def test_item13_details_of_the_documented_rules(client, node) -> None:  # type: ignore[no-untyped-def]
+    proposal = await propose(client, node.admin_token)
+    key, method = private_of(node.alice), node.alice.uri + "#ed25519-key"
+
+    def doc() -> dict[str, Any]:
+        return {"@context": THREE, "id": f"{BASE_URL}/objects/{uuid.uuid4()}", "type": "Ballot",
+                "attributedTo": node.alice.uri, "pool": POOL, "proposal": proposal, "inReplyTo": proposal,
+                "choice": ["agree"], "to": [POOL], "published": now_z()}
+
+    # A string P is a one-element list: the document's context starts with it.
+    ballot = prove(doc(), key, method, "with_context", signed_context=AS2)
+    assert ballot["proof"]["@context"] == AS2
+    resp = await _c2s(client, node, ballot)
+    assert resp.status == 201, await resp.text()
+    # A governance document's schema takes one proof object: a list, even of one, is refused
+    # before its proof is checked (docs/FEDERATION.md §Object integrity proofs).
+    listed = prove(doc(), key, method, "bare")
+    listed["proof"] = [listed["proof"]]
+    resp = await _c2s(client, node, listed)
+    assert resp.status == 422 and (await resp.json())["code"] == "invalid_document"
+    # A legacy LD `signature` is removed before hashing.
+    legacy = prove(doc(), key, method, "fedify")
+    legacy["signature"] = {"type": "RsaSignature2017", "signatureValue": "abc"}
+    resp = await _c2s(client, node, legacy)
+    assert resp.status == 201, await resp.text()
+    # Two proofs are refused; so is a proof of another cryptosuite or purpose.
+    two = prove(doc(), key, method, "bare")
+    two["proof"] = [two["proof"], two["proof"]]
+    other_suite = prove(doc(), key, method, "bare")
+    other_suite["proof"]["cryptosuite"] = "eddsa-rdfc-2022"
+    other_purpose = prove(doc(), key, method, "bare")
+    other_purpose["proof"]["proofPurpose"] = "authentication"
+    for bad in (two, other_suite, other_purpose):
+        resp = await _c2s(client, node, bad)
+        assert resp.status == 422, await resp.text()
+        assert (await resp.json())["code"] in ("proof_rejected", "invalid_document")
+    # The documented reasons.
+    not_prefix = prove(doc(), key, method, "with_context")
+    not_prefix["@context"] = [PN, AS2, DI2]
+    resp = await _c2s(client, node, not_prefix)
+    assert (await resp.json())["error"] == "proof rejected: proof @context does not match the document @context"
+    altered = prove(doc(), key, method, "fedify")
+    altered["choice"] = ["block"]
+    resp = await _c2s(client, node, altered)
+    assert await resp.json() == {"error": "proof rejected: proof does not verify", "code": "proof_rejected"}
