@@ -861,3 +861,29 @@ async def test_item13_details_of_the_documented_rules(client, node) -> None:  # 
     altered["choice"] = ["block"]
     resp = await _c2s(client, node, altered)
     assert await resp.json() == {"error": "proof rejected: proof does not verify", "code": "proof_rejected"}
+
+
+async def test_item14_rate_limit_and_body_timeout_bodies_have_their_code(tmp_path, aiohttp_client) -> None:  # type: ignore[no-untyped-def]
+    from node.app import create_app
+    from tests.conftest import make_node
+
+    setup = await make_node(tmp_path / "limits", inbox_address_rate=1, inbox_address_burst=1,
+                            body_read_timeout=1)
+    client = await aiohttp_client(create_app(setup.config))
+    first = await client.post("/inbox", data=b"{}", headers={"Content-Type": AP})
+    assert first.status == 400
+    limited = await client.post("/inbox", data=b"{}", headers={"Content-Type": AP})
+    assert limited.status == 429 and int(limited.headers["Retry-After"]) >= 1
+    body = await limited.json()
+    assert body["code"] == "rate_limited" and body["error"].startswith("too many")
+
+    reader, writer = await asyncio.open_connection(client.server.host, client.server.port)
+    writer.write(b"POST /users/alice/outbox HTTP/1.1\r\nHost: node.test\r\nContent-Type: application/json\r\n"
+                 b"Content-Length: 100\r\n\r\n{")
+    await writer.drain()
+    answer = await reader.read()
+    writer.close()
+    head, _, payload = answer.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 408"), answer[:300]
+    body = json.loads(payload.split(b"\r\n")[-1] if b"chunked" in head.lower() else payload)
+    assert body["code"] == "request_timeout" and body["error"].startswith("the request body did not arrive")
