@@ -57,6 +57,13 @@ async def cast_in_flood(app: web.Application, document: dict[str, Any], at: date
     # To the instant, not the second: a pool's ballot list is complete once its intake settles.
     if stored.state == "closed" or at > datetime_from_str(stored.document["closesAt"]):
         raise Conflict("proposal_closed", "the proposal is closed")
+    if ballot.sequence == 0:
+        highest = await floods(app).voter_highest_sequence(stored.uri, ballot.voter, excluding=ballot.id)
+        if highest:  # it could never count (docs/PROTOCOL.md §Ballot order): say so
+            raise Conflict("ballot_sequence_missing",
+                           f"this voter's counted ballot on this proposal has sequence {highest}; a"
+                           f" ballot without a sequence would not count: sign it with sequence"
+                           f" {highest + 1} or more")
     # A reused sequence is refused at the voter's pool only (which relays nothing it refuses):
     # receivers keep what a pool relayed, and the counting order decides the same everywhere.
     # The insert itself tells a repeat or a reused sequence from a new ballot (no read before

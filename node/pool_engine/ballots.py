@@ -72,6 +72,8 @@ async def cast_locked(
         if known is None:
             raise
         return _repeat(known.ballot, ballot)
+    if ballot.sequence == 0:
+        await _refuse_unnumbered_after_numbered(app, stored.id, ballot)
     # The insert tells a repeat (same id) or a reused sequence from a new ballot: no read before it.
     if not await governance.add_ballot(
         stored.id, uri=ballot.id, voter_uri=ballot.voter, cast_at=iso(ballot.cast_at),
@@ -84,6 +86,21 @@ async def cast_locked(
         return _repeat(known.ballot, ballot)
     await note_ballot(app, pool, stored, ballot.id, ballot)
     return Change.COUNTED
+
+
+async def _refuse_unnumbered_after_numbered(app: web.Application, proposal_id: int,
+                                            ballot: Ballot) -> None:
+    """A ballot without ``sequence`` never outranks a numbered one of the same voter
+    (docs/PROTOCOL.md §Ballot order): storing it would be a vote change that silently counts
+    for nothing, so it is refused with the reason (a repeat of a stored ballot is not)."""
+    highest = max((int(b.ballot.get("sequence", 0)) for b in await store(app).voter_ballots(proposal_id, ballot.voter)
+                   if b.uri != ballot.id), default=0)
+    if highest > 0:
+        raise Conflict(
+            "ballot_sequence_missing",
+            f"this voter's counted ballot on this proposal has sequence {highest}; a ballot "
+            f"without a sequence would not count: sign it with sequence {highest + 1} or more",
+        )
 
 
 def sequence_conflict(ballot: Ballot) -> Conflict:

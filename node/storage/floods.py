@@ -258,6 +258,15 @@ class FloodStore:
             (proposal_uri, voter_uri, sequence))
         return row["uri"] if row else None
 
+    async def voter_highest_sequence(self, proposal_uri: str, voter_uri: str, *,
+                                     excluding: str) -> int:
+        """The greatest ``sequence`` of the voter's kept ballots other than ``excluding`` (0 if none)."""
+        row = await self.db.fetchone(
+            "SELECT MAX(COALESCE(json_extract(ballot_json, '$.sequence'), 0)) AS s FROM flood_ballots"
+            " WHERE proposal_uri = ? AND voter_uri = ? AND uri != ?",
+            (proposal_uri, voter_uri, excluding))
+        return int(row["s"] or 0) if row else 0
+
     async def ballot_ids(self, proposal_uri: str, via_pool: str | None = None) -> set[str]:
         """Ids of the accepted ballots (those relayed by ``via_pool`` only, if given)."""
         if via_pool is None:

@@ -344,9 +344,13 @@ async def test_item1_client_signed_sequence_then_node_numbered_reuse_and_legacy(
     assert body["code"] == "ballot_sequence_conflict" and body["error"]
     assert len(await every_ballot(client, proposal)) == 2
 
-    # A legacy ballot (no sequence), dated later: sequence 0, it loses to every numbered one.
+    # A ballot without a sequence after numbered ones would never count: refused with the
+    # reason, nothing stored (not a silent no-op).
     later = (datetime.now(UTC) + timedelta(seconds=30)).isoformat(timespec="seconds").replace("+00:00", "Z")
-    assert (await send(signed("block", None, later))).status == 201
+    unnumbered = await send(signed("block", None, later))
+    assert unnumbered.status == 409
+    assert (await unnumbered.json())["code"] == "ballot_sequence_missing"
+    assert len(await every_ballot(client, proposal)) == 2
     # A greater sequence wins whatever the times say (dated at the proposal's opening).
     opened = (await get_json(client, proposal))["opensAt"]
     assert (await send(signed("abstain", 9, opened))).status == 201

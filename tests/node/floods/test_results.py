@@ -148,6 +148,9 @@ async def test_flood_ballots_follow_the_sequence_order_and_a_reused_sequence_is_
     with pytest.raises(Conflict) as refused:
         await cast("b", "block", 2)
     assert refused.value.code == "ballot_sequence_conflict" and refused.value.status_hint == 409
+    with pytest.raises(Conflict) as unnumbered:  # could never count: refused, not kept
+        await cast("c", "block", 0)
+    assert unnumbered.value.code == "ballot_sequence_missing" and "sequence 3" in unnumbered.value.reason
     kept = [Ballot.from_dict(b) for b, _ in await floods(client.app).ballots(pid)]
     assert [b.sequence for b in kept] == [1, 2]
     counted = counted_ballot(kept)
