@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.conftest import NodeSetup, client, make_node, node  # noqa: F401
+from tests.conftest import NodeSetup, make_node
 from tests.multinode.harness import FAST_DELIVERY, NodeProcess, free_port
 from tests.node.conftest import fed, fed_client, remote  # noqa: F401
 
@@ -23,13 +23,13 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[NodeProcess]:
     env = {**os.environ, **FAST_DELIVERY, "POOLNODE_BODY_READ_TIMEOUT": BODY_READ_TIMEOUT,
            "POOLNODE_ALLOW_PRIVATE_ADDRESSES": "true"}
     env.pop("POOLNODE_DATA", None)
-    node = NodeProcess("served", root, free_port(), env)
-    node.initialise()
-    node.start()
+    process = NodeProcess("served", root, free_port(), env)
+    process.initialise()
+    process.start()
     try:
-        yield node
+        yield process
     finally:
-        node.stop()
+        process.stop()
 
 
 @pytest.fixture(scope="module")
@@ -38,10 +38,10 @@ def patient(tmp_path_factory: pytest.TempPathFactory) -> Iterator[NodeProcess]:
     root = tmp_path_factory.mktemp("patient")
     env = {**os.environ, **FAST_DELIVERY, "POOLNODE_BODY_READ_TIMEOUT": "60"}
     env.pop("POOLNODE_DATA", None)
-    node = NodeProcess("patient", root, free_port(), env)
-    node.initialise()
-    node.start()
+    process = NodeProcess("patient", root, free_port(), env)
+    process.initialise()
+    process.start()
     try:
-        yield node
+        yield process
     finally:
-        node.stop()
+        process.stop()
