@@ -23,7 +23,10 @@ MAX_DEPTH = 64
 # Room for any integer a signed document may hold (16 digits) and any double's shortest form.
 MAX_NUMBER_CHARS = 40
 
-_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"', re.S)
+# The closing quote is optional: an unterminated string then runs to the end in one match.
+# With it required, each later '"' started a new failing scan: quadratic, a 1 MiB body of
+# escaped quotes held the event loop for most of an hour.
+_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"?', re.S)
 _NOT_BRACKET = re.compile(r"[^\[\]{}]+")
 
 

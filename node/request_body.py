@@ -11,7 +11,8 @@ front, within ``body_read_timeout`` seconds (poolnode.toml) for the whole body:
 * the client hung up: logged at INFO as a client that closed the connection; the log line and
   access log say ``499`` (the status nginx uses for "client closed request"); nothing is sent.
 
-Handlers then read the cached bytes (``request.read()``, ``request.post()``).
+Handlers then read the cached bytes (``request.read()``, ``request.post()``); a multipart
+form is parsed within the same deadline, so ``request.post()`` returns it from the cache.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import asyncio
 import logging
 
 from aiohttp import web
+from aiohttp.http_exceptions import BadHttpMessage
 
 from node.appkeys import CONFIG
 from node.errors import Handler, json_error
@@ -35,11 +37,20 @@ _WITH_BODY = frozenset({"POST", "PUT", "PATCH"})
 @web.middleware
 async def body_deadline(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Read the whole body within the configured time before the handler runs."""
-    if request.method in _WITH_BODY and request.body_exists and request.content_type != "multipart/form-data":
+    if request.method in _WITH_BODY and request.body_exists:
         timeout = request.app[CONFIG].body_read_timeout
         try:
             async with asyncio.timeout(timeout):
-                await request.read()
+                # A multipart body is consumed by parsing it (aiohttp caches the form for
+                # ``request.post()``); reading it as bytes first would leave nothing to parse.
+                if request.content_type == "multipart/form-data":
+                    await request.post()
+                else:
+                    await request.read()
+        except (ValueError, RuntimeError, BadHttpMessage) as exc:
+            # aiohttp's multipart reader on a malformed form (no part name, an unknown
+            # encoding, too many part headers); bytes read as bytes raise none of these.
+            return json_error(400, f"the multipart form is malformed: {exc}")
         except TimeoutError:
             log.info("client timeout: %s %s from %s sent no complete body within %g s",
                      request.method, request.path, request.remote, timeout)
