@@ -7,7 +7,7 @@ fields (no component parameters such as ``;sf`` or ``;req``). ``Content-Digest``
 must be covered, and must match, on any request carrying a body.
 
 Includes a small RFC 8941 structured-field parser/serialiser covering dictionaries, inner
-lists, items, and parameters. ``now`` is an aware ``datetime`` as in :mod:`federation.httpsig`.
+lists, items, and parameters. ``now`` is an aware ``datetime`` as in :mod:`federation.signing_base`.
 """
 
 from __future__ import annotations
@@ -24,12 +24,12 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from federation.digests import content_digest_header, verify_content_digest
 from federation.errors import SignatureInvalid
-from federation.httpsig import (
+from federation.signing_base import (
     DEFAULT_WINDOW_SECONDS,
+    HeaderView,
     PreparedSignature,
     PrivateKey,
-    _epoch,
-    _Headers,
+    epoch_seconds,
     format_http_date,
     host_header,
     sign_bytes,
@@ -295,7 +295,7 @@ class _Request:
     scheme: str
     path: str
     query: str | None
-    headers: _Headers
+    headers: HeaderView
 
     def authority(self) -> str:
         host = self.headers.get("host")
@@ -374,14 +374,14 @@ def build_signature_base(
     """
     inner = InnerList(tuple(Item(name, {}) for name in covered), dict(params))
     path, query = _split_target(path_with_query)
-    req = _Request(method.upper(), scheme.lower(), path, query, _Headers(headers))
+    req = _Request(method.upper(), scheme.lower(), path, query, HeaderView(headers))
     return _signature_base(req, inner, _covered_names(inner))
 
 
 # --------------------------------------------------------------------------- verification
 
 
-def _dictionary(view: _Headers, name: str) -> dict[str, Item | InnerList]:
+def _dictionary(view: HeaderView, name: str) -> dict[str, Item | InnerList]:
     raw = view.get(name)
     if raw is None:
         raise SignatureInvalid(f"{name} header missing")
@@ -411,8 +411,8 @@ def prepare_rfc9421(
     target (``@target-uri``, or ``@path`` with ``@authority``/``host``), and on requests with
     a body coverage of a matching ``content-digest``.
     """
-    epoch = _epoch(now)
-    view = _Headers(headers)
+    epoch = epoch_seconds(now)
+    view = HeaderView(headers)
     inputs = _dictionary(view, "signature-input")
     signatures = _dictionary(view, "signature")
     if not inputs:
@@ -501,7 +501,7 @@ def sign_request_rfc9421(
     ``created``, ``expires`` (if ``expires_in``), ``keyid`` and ``alg`` (unless
     ``include_alg`` is false), in that order.
     """
-    created = _epoch(now)
+    created = epoch_seconds(now)
     out = {"Host": host_header(url), "Date": format_http_date(now)}
     if body is not None:
         out["Content-Digest"] = content_digest_header(body)
@@ -526,7 +526,7 @@ def sign_request_rfc9421(
         parts.scheme.lower(),
         parts.path or "/",
         parts.query if parts.query or url.endswith("?") else None,
-        _Headers(out),
+        HeaderView(out),
     )
     base = _signature_base(req, inner, _covered_names(inner))
     signature = sign_bytes(private_key, base.encode("utf-8"))
