@@ -21,19 +21,20 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from federation.errors import FetchError, UnsafeAddress
 from federation.httpsig import PrivateKey
 from federation.keys import load_private_key_pem
 from federation.pinning import AddressPinner, Resolver, system_resolver
-from node.delivery.breaker import BreakerPolicy, HostHealth
+from node.delivery.breaker import HostHealth
 from node.delivery.hosts import HostBook
 from node.delivery.http1 import HTTP1Client, Limits
 from node.delivery.ready import ReadyRows
-from node.delivery.schedule import Outcome, RetryPolicy, classify_status, parse_retry_after
+from node.delivery.schedule import Outcome, classify_status, parse_retry_after
 from node.delivery.sending import USER_AGENT, Signed, post, probe, sign_chunk
+from node.delivery.settings import DeliverySettings
 from node.storage import ActorStore, ClaimedDelivery, DeliveryResult, DeliveryStore
 
 __all__ = ["USER_AGENT", "DeliveryQueue", "DeliverySettings"]
@@ -47,24 +48,6 @@ _SIGN_CHUNK = 8
 """Rows signed per job in the signing threads: one wake-up of the event loop per chunk."""
 _SEND_MARGIN = 30.0
 """A claimed row is sent only while its lock has a whole attempt plus this much left."""
-
-@dataclass(frozen=True, slots=True)
-class DeliverySettings:
-    """How hard and how often the workers try."""
-
-    workers: int = 32
-    per_host: int = 4
-    timeout: float = 30.0
-    poll_interval: float = 1.0
-    flush_interval: float = 0.05
-    retry: RetryPolicy = field(default_factory=RetryPolicy)
-    breaker: BreakerPolicy = field(default_factory=BreakerPolicy)
-    allow_private_addresses: bool = False
-
-    @property
-    def lock_seconds(self) -> float:
-        """How long a claimed row stays locked: well past the longest attempt."""
-        return 2 * self.timeout + 60.0
 
 
 @dataclass(frozen=True, slots=True)
