@@ -42,10 +42,11 @@ test: $(VENV)/.installed-test
 	@$(BIN)/python -m pytest -q -p no:cacheprovider $(PYTEST_ARGS); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests"; exit 1; fi; exit $$rc
 
-## lint: ruff everywhere, mypy (strict on governance/ and federation/)
+## lint: ruff everywhere, mypy (strict on governance/ and federation/), the import contract
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .
 	$(BIN)/mypy governance federation node
+	$(BIN)/lint-imports
 
 ## bench: run the benchmarks in bench/ and print one table
 bench: $(VENV)/.installed-test

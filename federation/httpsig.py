@@ -21,22 +21,32 @@ from __future__ import annotations
 
 import base64
 import binascii
-import email.utils
 import re
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from functools import lru_cache
-from typing import Literal
+from datetime import datetime
 from urllib.parse import urlsplit
 
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import ed25519, padding, rsa
+from cryptography.hazmat.primitives.asymmetric import rsa
 
+from federation import rfc9421
 from federation.digests import digest_header, verify_digest_header
 from federation.errors import SignatureInvalid
 from federation.keys import PublicKey
+from federation.signing_base import (
+    DEFAULT_WINDOW_SECONDS,
+    HeaderView,
+    PreparedSignature,
+    PrivateKey,
+    VerifiedSignature,
+    check_window,
+    epoch_seconds,
+    format_http_date,
+    host_header,
+    parse_http_date,
+    sign_bytes,
+    verify_signature_bytes,
+)
 
 __all__ = [
     "DEFAULT_WINDOW_SECONDS",
@@ -58,17 +68,9 @@ __all__ = [
     "verify_signature_bytes",
 ]
 
-DEFAULT_WINDOW_SECONDS = 3600
-"""One hour of clock skew either way, as Mastodon accepts."""
-
-PrivateKey = rsa.RSAPrivateKey | ed25519.Ed25519PrivateKey
 KeyResolver = Callable[[str, bool], Awaitable[PublicKey]]
 """``resolver(key_id, refresh)``: the parsed public key; ``refresh=True`` after a failure."""
 
-Scheme = Literal["cavage", "rfc9421"]
-
-_PKCS1 = padding.PKCS1v15()
-_SHA256 = hashes.SHA256()
 _CAVAGE_ALGORITHMS = frozenset({"rsa-sha256", "hs2019"})
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 _MAX_HEADER = 8192
@@ -86,154 +88,13 @@ class ParsedSignature:
     expires: int | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class PreparedSignature:
-    """A request that passed every check but the key operation: what remains to verify."""
-
-    scheme: Scheme
-    key_id: str
-    algorithm: str | None
-    signed_headers: tuple[str, ...]
-    message: bytes
-    signature: bytes
-
-
-@dataclass(frozen=True, slots=True)
-class VerifiedSignature:
-    """A verified request signature.
-
-    ``algorithm`` is the primitive actually used: ``rsa-sha256`` or ``ed25519`` for cavage
-    (``hs2019`` is resolved from the key type), ``rsa-v1_5-sha256`` or ``ed25519`` for RFC 9421.
-    ``signed_headers`` lists the covered headers / components in signed order.
-    """
-
-    key_id: str
-    algorithm: str
-    signed_headers: tuple[str, ...]
-    scheme: Scheme
-
-
 # --------------------------------------------------------------------------- helpers
-
-
-def _epoch(now: datetime) -> int:
-    if now.tzinfo is None:
-        raise ValueError("now must be an aware datetime")
-    return int(now.timestamp())
-
-
-def format_http_date(now: datetime) -> str:
-    """IMF-fixdate, e.g. ``Tue, 20 Apr 2021 02:07:55 GMT`` (RFC 7231 §7.1.1.1)."""
-    _epoch(now)
-    return email.utils.format_datetime(now.astimezone(UTC).replace(microsecond=0), usegmt=True)
-
-
-def host_header(url: str) -> str:
-    """The ``Host`` value for a URL, with the port only when it is not the default (RFC 7230 §5.4)."""
-    parts = urlsplit(url)
-    host = parts.hostname
-    if not host:
-        raise ValueError(f"URL has no host: {url!r}")
-    if ":" in host:
-        host = f"[{host}]"
-    port = parts.port
-    default = {"http": 80, "https": 443}.get(parts.scheme.lower())
-    if port is not None and port != default:
-        return f"{host}:{port}"
-    return host
 
 
 def _path_with_query(url: str) -> str:
     parts = urlsplit(url)
     path = parts.path or "/"
     return f"{path}?{parts.query}" if parts.query else path
-
-
-class _Headers:
-    """Case-insensitive, multi-value view over a header mapping (multidict or plain dict)."""
-
-    __slots__ = ("_getall", "_lower")
-
-    def __init__(self, headers: Mapping[str, str]) -> None:
-        getall = getattr(headers, "getall", None)
-        self._getall: Callable[[str, list[str]], list[str]] | None = getall
-        self._lower: dict[str, list[str]] = {}
-        if getall is None:
-            for k, v in headers.items():
-                self._lower.setdefault(k.lower(), []).append(v)
-
-    def values(self, name: str) -> list[str]:
-        if self._getall is not None:
-            return list(self._getall(name, []))
-        return self._lower.get(name, [])
-
-    def get(self, name: str) -> str | None:
-        """All instances of a header, OWS-trimmed, joined with ", " (RFC 9110 §5.3)."""
-        values = self.values(name)
-        if not values:
-            return None
-        if len(values) == 1:  # the usual case, on every verified request
-            return values[0].strip(" \t")
-        return ", ".join(v.strip(" \t") for v in values)
-
-
-def _check_window(moment: int, now: int, window_seconds: int, reason: str) -> None:
-    if abs(now - moment) > window_seconds:
-        raise SignatureInvalid(reason)
-
-
-@lru_cache(maxsize=256)
-def _parse_http_date(value: str) -> int:
-    # Cached: under load many requests carry the same Date (one-second resolution), and
-    # email.utils' parser is a large part of preparing a verification.
-    try:
-        parsed = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
-        raise SignatureInvalid("date header is malformed") from None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=UTC)
-    return int(parsed.timestamp())
-
-
-# --------------------------------------------------------------------------- primitives
-
-
-def sign_bytes(private_key: PrivateKey, message: bytes) -> bytes:
-    """Sign with RSASSA-PKCS1-v1_5 SHA-256 (RSA) or Ed25519 (RFC 8017 §8.2, RFC 8032 §5.1.6)."""
-    if isinstance(private_key, rsa.RSAPrivateKey):
-        return private_key.sign(message, _PKCS1, _SHA256)
-    return private_key.sign(message)
-
-
-def verify_signature_bytes(
-    algorithm: str | None, public_key: PublicKey, message: bytes, signature: bytes
-) -> str:
-    """Check a signature with ``cryptography``; returns the primitive used (draft-cavage-12 §2.5, RFC 9421 §3.3).
-
-    ``algorithm`` is ``rsa-sha256`` / ``rsa-v1_5-sha256`` (RSA only), ``ed25519`` (Ed25519 only)
-    or ``hs2019`` / ``None`` (from the key type). Raises :class:`SignatureInvalid`.
-    """
-    is_rsa = isinstance(public_key, rsa.RSAPublicKey)
-    if algorithm in ("rsa-sha256", "rsa-v1_5-sha256"):
-        if not is_rsa:
-            raise SignatureInvalid("key type does not match the signature algorithm")
-        used = algorithm
-    elif algorithm == "ed25519":
-        if is_rsa:
-            raise SignatureInvalid("key type does not match the signature algorithm")
-        used = algorithm
-    elif algorithm in ("hs2019", None):
-        used = "rsa-sha256" if is_rsa else "ed25519"
-    else:
-        raise SignatureInvalid("unsupported signature algorithm")
-    try:
-        if isinstance(public_key, rsa.RSAPublicKey):
-            public_key.verify(signature, message, _PKCS1, _SHA256)
-        else:
-            public_key.verify(signature, message)
-    except InvalidSignature:
-        raise SignatureInvalid("signature does not verify") from None
-    return used
 
 
 # --------------------------------------------------------------------------- cavage: parsing
@@ -315,14 +176,14 @@ def build_signing_string(
 ) -> str:
     """The string to sign: ``name: value`` lines joined by ``\\n`` (draft-cavage-12 §2.3)."""
     return _signing_string(
-        method, path_with_query, _Headers(headers), signed_headers, created, expires
+        method, path_with_query, HeaderView(headers), signed_headers, created, expires
     )
 
 
 def _signing_string(
     method: str,
     path_with_query: str,
-    view: _Headers,
+    view: HeaderView,
     signed_headers: Iterable[str],
     created: int | None,
     expires: int | None,
@@ -386,7 +247,7 @@ def sign_request(
 def _prepare_cavage(
     method: str,
     path_with_query: str,
-    view: _Headers,
+    view: HeaderView,
     body: bytes | None,
     now: int,
     window_seconds: int,
@@ -420,13 +281,13 @@ def _prepare_cavage(
         date = view.get("date")
         if date is None:
             raise SignatureInvalid("signed header missing from request: date")
-        _check_window(
-            _parse_http_date(date), now, window_seconds, "date outside the accepted window"
+        check_window(
+            parse_http_date(date), now, window_seconds, "date outside the accepted window"
         )
     if "(created)" in signed:
         if parsed.created is None:
             raise SignatureInvalid("(created) is signed but the created parameter is missing")
-        _check_window(parsed.created, now, window_seconds, "created outside the accepted window")
+        check_window(parsed.created, now, window_seconds, "created outside the accepted window")
     if "(expires)" in signed or parsed.expires is not None:
         if parsed.expires is None:
             raise SignatureInvalid("(expires) is signed but the expires parameter is missing")
@@ -466,11 +327,9 @@ def prepare_verification(
     Dispatches to RFC 9421 when ``Signature-Input`` is present. ``scheme`` is only used to
     rebuild ``@target-uri`` for RFC 9421. Raises :class:`SignatureInvalid`, nothing else.
     """
-    epoch = _epoch(now)
-    view = _Headers(headers)
+    epoch = epoch_seconds(now)
+    view = HeaderView(headers)
     if view.values("signature-input"):
-        from federation import rfc9421  # imported here: rfc9421 builds on this module
-
         return rfc9421.prepare_rfc9421(
             method, path_with_query, headers, body, now, window_seconds, scheme=scheme
         )

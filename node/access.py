@@ -25,7 +25,7 @@ from aiohttp import web
 
 from governance import Visibility
 from node.appkeys import ACTORS, FOLLOWS
-from node.auth import authenticated_actor
+from node.auth import authenticated_actor, signed_in
 from node.delivery.recipients import ADDRESSING, PUBLIC, addressed
 from node.errors import Forbidden, Unauthorized
 from node.floods import floods
@@ -73,14 +73,11 @@ def _signed(request: web.Request) -> bool:
 
 async def reader_of(request: web.Request) -> Reader:
     """Who reads: a bearer token, else the web session; and a signed GET's actor (401 if it fails)."""
-    # Imported here: the web package's pages import this module.
-    from node.web.sessions import current_user
-
     account: ActorRecord | None = None
     if request.headers.get("Authorization", "")[:7].lower() == "bearer ":
         account = await authenticated_actor(request)
     else:
-        account = current_user(request)
+        account = signed_in(request)
     signer = await verify_signer(request, b"") if _signed(request) else None
     return Reader(account, signer)
 

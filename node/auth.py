@@ -8,7 +8,15 @@ from node.appkeys import ACTORS, TOKENS
 from node.errors import Forbidden, Unauthorized
 from node.storage import ActorRecord
 
-__all__ = ["authenticated_actor", "require_owner"]
+__all__ = ["SIGNED_IN", "authenticated_actor", "require_owner", "signed_in"]
+
+SIGNED_IN: web.RequestKey[ActorRecord | None] = web.RequestKey("web_user")
+"""The member signed in to the web app on this request (set by node.web.sessions)."""
+
+
+def signed_in(request: web.Request) -> ActorRecord | None:
+    """The web app's signed-in member of this request, or None."""
+    return request.get(SIGNED_IN)
 
 
 async def authenticated_actor(request: web.Request) -> ActorRecord:

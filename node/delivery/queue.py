@@ -18,22 +18,22 @@ import logging
 import random
 import threading
 import time
-from collections import OrderedDict
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from federation.errors import FetchError, UnsafeAddress
 from federation.httpsig import PrivateKey
-from federation.keys import load_private_key_pem
 from federation.pinning import AddressPinner, Resolver, system_resolver
-from node.delivery.breaker import BreakerPolicy, HostHealth
+from node.delivery.breaker import HostHealth
 from node.delivery.hosts import HostBook
 from node.delivery.http1 import HTTP1Client, Limits
+from node.delivery.material import SigningMaterial
 from node.delivery.ready import ReadyRows
-from node.delivery.schedule import Outcome, RetryPolicy, classify_status, parse_retry_after
+from node.delivery.schedule import Outcome, classify_status, next_state
 from node.delivery.sending import USER_AGENT, Signed, post, probe, sign_chunk
+from node.delivery.settings import DeliverySettings
 from node.storage import ActorStore, ClaimedDelivery, DeliveryResult, DeliveryStore
 
 __all__ = ["USER_AGENT", "DeliveryQueue", "DeliverySettings"]
@@ -41,30 +41,11 @@ __all__ = ["USER_AGENT", "DeliveryQueue", "DeliverySettings"]
 log = logging.getLogger("poolnode.delivery")
 
 _FLUSH_BATCH = 256
-_BODY_CACHE = 256
 _DNS_TTL = 60.0
 _SIGN_CHUNK = 8
 """Rows signed per job in the signing threads: one wake-up of the event loop per chunk."""
 _SEND_MARGIN = 30.0
 """A claimed row is sent only while its lock has a whole attempt plus this much left."""
-
-@dataclass(frozen=True, slots=True)
-class DeliverySettings:
-    """How hard and how often the workers try."""
-
-    workers: int = 32
-    per_host: int = 4
-    timeout: float = 30.0
-    poll_interval: float = 1.0
-    flush_interval: float = 0.05
-    retry: RetryPolicy = field(default_factory=RetryPolicy)
-    breaker: BreakerPolicy = field(default_factory=BreakerPolicy)
-    allow_private_addresses: bool = False
-
-    @property
-    def lock_seconds(self) -> float:
-        """How long a claimed row stays locked: well past the longest attempt."""
-        return 2 * self.timeout + 60.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,13 +107,12 @@ class DeliveryQueue:
         self._wake = asyncio.Event()
         self._flush_needed = asyncio.Event()
         self._flushing = asyncio.Lock()
-        self._bodies: OrderedDict[int, tuple[int, bytes]] = OrderedDict()
-        self._keys: dict[int, tuple[str, PrivateKey]] = {}
         self._runners: list[asyncio.Task[None]] = []
         self._stopping = False
         # RSA signing releases the GIL: signing in threads overlaps it with the event loop's
         # HTTP work, which is what a fan-out to many followers spends its time on.
         self._signer = ThreadPoolExecutor(max_workers=2, thread_name_prefix="delivery-sign")
+        self._material = SigningMaterial(store, actors, self._signer)
 
     # ---- lifecycle ---------------------------------------------------------------------------
 
@@ -274,18 +254,12 @@ class DeliveryQueue:
         self._capped |= {h for h, n in taken.items() if n >= 2 * self.settings.per_host}
         if extra:
             await self.store.unlock(extra)
-        missing = [r.activity_id for r in start if r.activity_id not in self._bodies]
-        if missing:
-            for activity_id, found in (await self.store.bodies(missing)).items():
-                self._remember_body(activity_id, found)
         jobs: list[tuple[ClaimedDelivery, bytes, tuple[str, PrivateKey]]] = []
-        for row in start:
-            stored = self._bodies.get(row.activity_id)
-            key = await self._key_of(stored[0]) if stored is not None else None
-            if stored is None or key is None:
+        for row, found in zip(start, await self._material.for_rows(start), strict=True):
+            if found is None:
                 self._finish(row, status=None, error="the activity or its sender is gone", final=True)
                 continue
-            jobs.append((row, stored[1], key))
+            jobs.append((row, *found))
         loop = asyncio.get_running_loop()
         send_by = now + self.settings.timeout + _SEND_MARGIN
         for first in range(0, len(jobs), _SIGN_CHUNK):
@@ -299,25 +273,6 @@ class DeliveryQueue:
                 self._ready.add(row.host, _Claimed(row, body, signed, index, send_by))
         self._wake_workers(len(jobs))
         return len(rows)
-
-    def _remember_body(self, activity_id: int, found: tuple[int, bytes]) -> None:
-        self._bodies[activity_id] = found
-        self._bodies.move_to_end(activity_id)
-        while len(self._bodies) > _BODY_CACHE:
-            self._bodies.popitem(last=False)
-
-    async def _key_of(self, sender_id: int) -> tuple[str, PrivateKey] | None:
-        found = self._keys.get(sender_id)
-        if found is None:
-            actor = await self.actors.by_id(sender_id)
-            if actor is None:
-                return None
-            # Loading checks the RSA key (tens of milliseconds): not on the event loop.
-            key = await asyncio.get_running_loop().run_in_executor(
-                self._signer, load_private_key_pem, actor.rsa_private_pem
-            )
-            found = self._keys[sender_id] = (actor.key_id, key)
-        return found
 
     def _give_back(self, host: str) -> None:
         """Unlock the waiting rows of a host we must not send to now (breaker open)."""
@@ -393,21 +348,11 @@ class DeliveryQueue:
         """Decide a row's next state and the host's health; buffer both for the flusher."""
         now = self._clock()
         attempt = row.attempts + 1
-        outcome = classify_status(status) if status is not None else Outcome.RETRY
-        if final:
-            outcome = Outcome.FAILED
-        if status is not None and outcome is not Outcome.DELIVERED:
+        if status is not None and (final or classify_status(status) is not Outcome.DELIVERED):
             error = f"HTTP {status}"
-        next_at = now
-        state = outcome.value
-        if outcome is Outcome.RETRY:
-            if self.settings.retry.exhausted(attempt):
-                state = "failed"
-            else:
-                state = "queued"
-                delay = self.settings.retry.delay(attempt, self._unit())
-                asked = parse_retry_after(retry_after, now)
-                next_at = now + max(delay, asked or 0.0)
+        state, next_at = next_state(
+            self.settings.retry, attempt, status, retry_after, final, now, self._unit
+        )
         self._results.append(DeliveryResult(row.id, state, attempt, next_at, status, error))
         if not final:
             host_answered = status is not None and classify_status(status) is not Outcome.RETRY

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import email.utils
 import enum
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC
 
@@ -14,6 +15,7 @@ __all__ = [
     "Outcome",
     "RetryPolicy",
     "classify_status",
+    "next_state",
     "parse_retry_after",
 ]
 
@@ -76,3 +78,29 @@ def parse_retry_after(value: str | None, now: float) -> float | None:
         # RFC 9110 HTTP-dates are GMT; a zone-less parse means the date said so.
         when = when.replace(tzinfo=UTC)
     return min(max(when.timestamp() - now, 0.0), MAX_RETRY_AFTER)
+
+
+def next_state(
+    policy: RetryPolicy,
+    attempt: int,
+    status: int | None,
+    retry_after: str | None,
+    final: bool,
+    now: float,
+    unit: Callable[[], float],
+) -> tuple[str, float]:
+    """A row's state and next-attempt time after attempt number ``attempt`` (1-based).
+
+    ``status`` is None when no answer came; ``final`` fails the row whatever the answer.
+    A retry waits the policy's jittered delay, or longer when ``Retry-After`` asks for it.
+    """
+    outcome = classify_status(status) if status is not None else Outcome.RETRY
+    if final:
+        outcome = Outcome.FAILED
+    if outcome is not Outcome.RETRY:
+        return outcome.value, now
+    if policy.exhausted(attempt):
+        return "failed", now
+    delay = policy.delay(attempt, unit())
+    asked = parse_retry_after(retry_after, now)
+    return "queued", now + max(delay, asked or 0.0)

@@ -84,7 +84,7 @@ def _activity(app: web.Application, pool: ActorRecord, kind: str, obj: Any, to: 
 
 
 async def _deliver(app: web.Application, pool: ActorRecord, activity: dict[str, Any], to: str) -> None:
-    from node.handlers.replies import enqueue_activity
+    from node.delivery import enqueue_activity
 
     await app[OBJECTS].put_local_activity(pool.id, activity, None, activity["published"])
     await enqueue_activity(app, pool, activity, [to])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from node.floods import receive_electorate
 from node.handlers.context import Inbound
-from node.handlers.governance import pool_recipient, refusing
+from node.handlers.refusals import pool_recipient, refusing
 
 __all__ = ["handle"]
 

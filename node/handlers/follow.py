@@ -7,7 +7,7 @@ from typing import Literal
 
 from node.accounts import now_iso
 from node.appkeys import FOLLOWS
-from node.handlers import replies
+from node.delivery import replies
 from node.handlers.context import Inbound, local_actor_of
 from node.remote import resolve_actor
 from node.storage import ActorRecord, RemoteActor

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 
 from node.handlers import flood_electorate
 from node.handlers.context import Inbound, local_actor_of
-from node.handlers.governance import refusing
+from node.handlers.refusals import refusing
 from node.pool_engine.remote_results import receive
 
 __all__ = ["handle", "handle_electorate", "is_remote_result"]

@@ -1,53 +1,6 @@
-"""Replies a local actor sends while processing (Accept, Reject): stored, then delivered."""
+"""Kept for imports written before replies moved below the handlers: see node.delivery.replies."""
 
-from __future__ import annotations
-
-from typing import Any
-
-from aiohttp import web
-
-from node.accounts import now_iso
-from node.appkeys import CONFIG, OBJECTS
-from node.documents import AS_CONTEXT
-from node.storage import ActorRecord
-from node.urls import new_object_uri
+from node.delivery import enqueue_activity
+from node.delivery.replies import reply
 
 __all__ = ["enqueue_activity", "reply"]
-
-
-async def enqueue_activity(
-    app: web.Application,
-    sender: ActorRecord,
-    activity: dict[str, Any],
-    recipients: list[str] | None = None,
-) -> None:
-    """Hand an activity to the delivery queue (``node.delivery.enqueue_activity``).
-
-    Imported when called: the delivery package itself resolves actors through
-    ``node.remote``, so importing it here at module level would be circular.
-    """
-    from node.delivery import enqueue_activity as enqueue
-
-    await enqueue(app, sender, activity, recipients)
-
-
-async def reply(
-    app: web.Application, sender: ActorRecord, kind: str, obj: Any, to: str,
-    *, summary: str | None = None,
-) -> dict[str, Any]:
-    """Store ``{kind} obj`` in the sender's outbox and enqueue it for ``to`` (``summary``: why)."""
-    published = now_iso()
-    activity: dict[str, Any] = {
-        "@context": AS_CONTEXT,
-        "id": new_object_uri(app[CONFIG], "activities"),
-        "type": kind,
-        "actor": sender.uri,
-        "object": obj,
-        "to": [to],
-        "published": published,
-    }
-    if summary:
-        activity["summary"] = summary
-    await app[OBJECTS].put_local_activity(sender.id, activity, None, published)
-    await enqueue_activity(app, sender, activity, [to])
-    return activity

@@ -125,7 +125,7 @@ async def publish(
     A pool whose bylaws make its record members-only delivers what it would send its followers
     to its members instead: a follower who is not a member does not receive the record.
     """
-    from node.handlers.replies import enqueue_activity
+    from node.delivery import enqueue_activity
     from node.urls import new_object_uri
     from schemas import ACTOR_CONTEXT
 

@@ -25,7 +25,7 @@ def _roles(roster: Roster, person: str) -> tuple[str, ...]:
 
 async def _answer(app: web.Application, pool: ActorRecord, kind: str, join_id: str | None,
                   person: str, reason: str | None = None) -> None:
-    from node.handlers.replies import reply
+    from node.delivery.replies import reply
 
     obj: object = join_id or {"type": "Join", "actor": person, "object": pool.uri}
     await reply(app, pool, kind, obj, person, summary=reason)

@@ -4,13 +4,21 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from dataclasses import dataclass
-from typing import Any, NamedTuple
-
-import aiosqlite
+from typing import Any
 
 from node.storage.actors import Membership
 from node.storage.database import Database
+from node.storage.governance_rows import (
+    CountedBallot,
+    ProposalHead,
+    StoredBallot,
+    StoredEntry,
+    StoredProposal,
+    ballot_from_row,
+    entry_from_row,
+    membership_from_row,
+    proposal_from_row,
+)
 
 __all__ = [
     "CountedBallot",
@@ -26,101 +34,6 @@ def _dumps(value: Any) -> str:
     return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
 
 
-@dataclass(frozen=True, slots=True)
-class StoredProposal:
-    """An opened proposal: the governance value's dict and the pool-signed documents."""
-
-    id: int
-    pool_id: int
-    uri: str
-    source_uri: str | None
-    author_uri: str
-    kind: str
-    state: str
-    closes_at: str
-    outcome: str | None
-    proposal: dict[str, Any]
-    document: dict[str, Any]
-    electorate_document: dict[str, Any]
-    created_at: str
-    closed_at: str | None
-    effect: str = "none"
-    effect_reason: str | None = None
-    effect_at: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class StoredBallot:
-    """An accepted ballot and the signed document that proves it."""
-
-    id: int
-    uri: str
-    voter_uri: str
-    ballot: dict[str, Any]
-    document: dict[str, Any]
-    attested_by: str | None
-
-
-@dataclass(frozen=True, slots=True)
-class ProposalHead:
-    """What receiving a ballot reads of a proposal on every ballot: no documents decoded."""
-
-    id: int
-    pool_id: int
-    uri: str
-    state: str
-
-
-class CountedBallot(NamedTuple):
-    """The fields of a stored ballot a count reads, as stored; ``choice`` is still JSON text.
-
-    A tuple rather than a frozen dataclass: one is built per ballot of a recount.
-    """
-
-    id: str
-    voter: str
-    cast_at: str
-    choice: str
-    sequence: int
-
-
-@dataclass(frozen=True, slots=True)
-class StoredEntry:
-    """A booked ledger entry and its pool-signed document."""
-
-    sequence: int
-    uri: str
-    entry: dict[str, Any]
-    document: dict[str, Any]
-
-
-def _proposal(row: aiosqlite.Row) -> StoredProposal:
-    return StoredProposal(
-        id=row["id"], pool_id=row["pool_id"], uri=row["uri"], source_uri=row["source_uri"],
-        author_uri=row["author_uri"], kind=row["kind"], state=row["state"],
-        closes_at=row["closes_at"], outcome=row["outcome"],
-        proposal=json.loads(row["proposal_json"]), document=json.loads(row["document"]),
-        electorate_document=json.loads(row["electorate_document"]),
-        created_at=row["created_at"], closed_at=row["closed_at"],
-        effect=row["effect"], effect_reason=row["effect_reason"], effect_at=row["effect_at"],
-    )
-
-
-def _ballot(row: aiosqlite.Row) -> StoredBallot:
-    return StoredBallot(row["id"], row["uri"], row["voter_uri"], json.loads(row["ballot_json"]),
-                        json.loads(row["document"]), row["attested_by"])
-
-
-def _entry(row: aiosqlite.Row) -> StoredEntry:
-    return StoredEntry(row["sequence"], row["uri"], json.loads(row["entry_json"]),
-                       json.loads(row["document"]))
-
-
-def _membership(row: aiosqlite.Row) -> Membership:
-    return Membership(row["id"], row["pool_id"], row["person_uri"],
-                      tuple(r for r in row["roles"].split(",") if r), row["state"], row["joined_at"])
-
-
 class GovernanceStore:
     """Queries behind the pool engine (node/pool_engine)."""
 
@@ -134,14 +47,14 @@ class GovernanceStore:
         rows = await self.db.fetchall(
             "SELECT * FROM memberships WHERE pool_id = ? ORDER BY id", (pool_id,)
         )
-        return [_membership(r) for r in rows]
+        return [membership_from_row(r) for r in rows]
 
     async def membership(self, pool_id: int, person_uri: str) -> Membership | None:
         """One person's membership row."""
         row = await self.db.fetchone(
             "SELECT * FROM memberships WHERE pool_id = ? AND person_uri = ?", (pool_id, person_uri)
         )
-        return _membership(row) if row else None
+        return membership_from_row(row) if row else None
 
     async def join_activity(self, pool_id: int, person_uri: str) -> str | None:
         """The Join that made the person an applicant, if any."""
@@ -172,7 +85,7 @@ class GovernanceStore:
             "SELECT * FROM memberships WHERE pool_id = ? AND state = 'applicant' ORDER BY id",
             (pool_id,),
         )
-        return [(_membership(r), r["join_activity"],
+        return [(membership_from_row(r), r["join_activity"],
                  json.loads(r["share_claim"]) if r["share_claim"] else None) for r in rows]
 
     async def set_membership(
@@ -225,7 +138,7 @@ class GovernanceStore:
     async def proposal(self, uri: str) -> StoredProposal | None:
         """A proposal by its id (the pool's Proposal document id)."""
         row = await self.db.fetchone("SELECT * FROM proposals WHERE uri = ?", (uri,))
-        return _proposal(row) if row else None
+        return proposal_from_row(row) if row else None
 
     async def proposal_head(self, uri: str) -> ProposalHead | None:
         """A proposal's row id, pool and state by its id, without reading its documents."""
@@ -242,7 +155,7 @@ class GovernanceStore:
     async def proposal_by_source(self, source_uri: str) -> StoredProposal | None:
         """The proposal opened from a member's draft."""
         row = await self.db.fetchone("SELECT * FROM proposals WHERE source_uri = ?", (source_uri,))
-        return _proposal(row) if row else None
+        return proposal_from_row(row) if row else None
 
     async def proposals_of_pool(
         self, pool_id: int, *, limit: int, before: int | None = None
@@ -253,7 +166,7 @@ class GovernanceStore:
             sql += " AND id < ?"
             params.append(before)
         rows = await self.db.fetchall(sql + " ORDER BY id DESC LIMIT ?", (*params, limit))
-        return [_proposal(r) for r in rows]
+        return [proposal_from_row(r) for r in rows]
 
     async def count_proposals(self, pool_id: int) -> int:
         """How many proposals a pool has opened."""
@@ -268,12 +181,12 @@ class GovernanceStore:
             "SELECT * FROM proposals WHERE state = 'open' AND closes_at <= ? ORDER BY closes_at",
             (now,),
         )
-        return [_proposal(r) for r in rows]
+        return [proposal_from_row(r) for r in rows]
 
     async def open_proposals(self) -> list[StoredProposal]:
         """Every open proposal (the scheduler checks them for an early decision)."""
         rows = await self.db.fetchall("SELECT * FROM proposals WHERE state = 'open' ORDER BY id")
-        return [_proposal(r) for r in rows]
+        return [proposal_from_row(r) for r in rows]
 
     async def close_proposal(
         self, proposal_id: int, outcome: str, tally_document: dict[str, Any], at: str,
@@ -319,7 +232,7 @@ class GovernanceStore:
             sql += " AND pool_id = ?"
             params.append(pool_id)
         rows = await self.db.fetchall(sql + " ORDER BY closed_at, id", tuple(params))
-        return [_proposal(r) for r in rows]
+        return [proposal_from_row(r) for r in rows]
 
     async def pools_with_obligations(self) -> list[int]:
         """Pools with a disbursement waiting for funds, a refund owed or a commitment booked."""
@@ -353,12 +266,12 @@ class GovernanceStore:
         row = await self.db.fetchone(
             "SELECT * FROM ballots WHERE proposal_id = ? AND uri = ?", (proposal_id, uri)
         )
-        return _ballot(row) if row else None
+        return ballot_from_row(row) if row else None
 
     async def ballot_by_uri(self, uri: str) -> StoredBallot | None:
         """A stored ballot by its id, whatever the proposal."""
         row = await self.db.fetchone("SELECT * FROM ballots WHERE uri = ?", (uri,))
-        return _ballot(row) if row else None
+        return ballot_from_row(row) if row else None
 
     async def ballots(self, proposal_id: int) -> list[StoredBallot]:
         """Every accepted ballot of a proposal with its signed document, in arrival order.
@@ -368,7 +281,7 @@ class GovernanceStore:
         rows = await self.db.fetchall(
             "SELECT * FROM ballots WHERE proposal_id = ? ORDER BY id", (proposal_id,)
         )
-        return [_ballot(r) for r in rows]
+        return [ballot_from_row(r) for r in rows]
 
     async def counted_ballots(self, proposal_id: int) -> list[CountedBallot]:
         """What a count needs of each accepted ballot, in arrival order: no signed document.
@@ -401,7 +314,7 @@ class GovernanceStore:
             sql += " AND id < ?"
             params.append(before)
         rows = await self.db.fetchall(sql + " ORDER BY id DESC LIMIT ?", (*params, limit))
-        return [_ballot(r) for r in rows]
+        return [ballot_from_row(r) for r in rows]
 
     async def voter_ballots(self, proposal_id: int, voter_uri: str) -> list[StoredBallot]:
         """Every ballot a voter cast on a proposal, in arrival order (which counts is
@@ -410,7 +323,7 @@ class GovernanceStore:
             "SELECT * FROM ballots WHERE proposal_id = ? AND voter_uri = ? ORDER BY id",
             (proposal_id, voter_uri),
         )
-        return [_ballot(r) for r in rows]
+        return [ballot_from_row(r) for r in rows]
 
     async def voter_sequence_holder(
         self, proposal_id: int, voter_uri: str, sequence: int
@@ -444,7 +357,7 @@ class GovernanceStore:
         rows = await self.db.fetchall(
             "SELECT * FROM ledger_entries WHERE pool_id = ? ORDER BY sequence", (pool_id,)
         )
-        return [_entry(r) for r in rows]
+        return [entry_from_row(r) for r in rows]
 
     async def ledger_page(
         self, pool_id: int, *, limit: int, before: int | None = None
@@ -455,19 +368,19 @@ class GovernanceStore:
             sql += " AND sequence < ?"
             params.append(before)
         rows = await self.db.fetchall(sql + " ORDER BY sequence DESC LIMIT ?", (*params, limit))
-        return [_entry(r) for r in rows]
+        return [entry_from_row(r) for r in rows]
 
     async def entry_by_source(self, source_uri: str) -> StoredEntry | None:
         """The entry booked for a request (or a proposal's commitment), if any."""
         row = await self.db.fetchone(
             "SELECT * FROM ledger_entries WHERE source_uri = ?", (source_uri,)
         )
-        return _entry(row) if row else None
+        return entry_from_row(row) if row else None
 
     async def entry(self, uri: str) -> StoredEntry | None:
         """One ledger entry by its id."""
         row = await self.db.fetchone("SELECT * FROM ledger_entries WHERE uri = ?", (uri,))
-        return _entry(row) if row else None
+        return entry_from_row(row) if row else None
 
     async def add_entry(
         self, pool_id: int, *, sequence: int, uri: str, source_uri: str | None, kind: str,

@@ -17,7 +17,8 @@ from node.appkeys import CONFIG, CSRF_SECRET, DB, TEMPLATES, WEB
 from node.storage import WebStore
 from node.web import account, admissions, floods, pools, proposals, treasury
 from node.web.csrf import load_secret
-from node.web.errors import html_error_middleware, wants_html
+from node.web.error_pages import html_error_middleware
+from node.web.errors import wants_html
 from node.web.render import make_environment
 from node.web.sessions import session_middleware
 

@@ -18,6 +18,7 @@ from datetime import UTC, datetime, timedelta
 from aiohttp import web
 
 from node.appkeys import ACTORS, CONFIG, WEB
+from node.auth import SIGNED_IN
 from node.errors import Forbidden
 from node.storage import ActorRecord
 from node.storage.web import WebSession
@@ -42,7 +43,7 @@ CSRF_FIELD = "csrf"
 SIGNED_IN_LIFETIME = timedelta(days=30)
 ANONYMOUS_LIFETIME = timedelta(days=1)
 _SESSION: web.RequestKey[WebSession | None] = web.RequestKey("web_session")
-_USER: web.RequestKey[ActorRecord | None] = web.RequestKey("web_user")
+_USER = SIGNED_IN  # defined below the web app: node.access reads it too
 # The cookie the response must set: (session id, max age); an empty id deletes the cookie.
 _NEW_COOKIE: web.RequestKey[tuple[str, timedelta | None]] = web.RequestKey("web_new_cookie")
 

@@ -82,7 +82,7 @@ def examples() -> dict[str, dict[str, Any]]:
                      sharePayment={"type": "Object", "amount": 2500, "currency": "EUR",
                                    "reference": "bank transfer 2025-03-01"})
     out["join"] = join
-    # Accept/Reject of a Join go out through node.handlers.replies.reply (plain AS2 context).
+    # Accept/Reject of a Join go out through node.delivery.replies.reply (plain AS2 context).
     out["accept-join"] = {**_activity("Accept", POOL, join["id"], [ana.uri], "accept-1"),
                           "@context": AS_CONTEXT_URL}
     out["reject"] = _activity("Reject", POOL, A + "/activities/create-ballot-9", [ana.uri],

@@ -1,0 +1,46 @@
+"""Refusing a governance activity with a reason, and the local pool it is addressed to.
+
+A refused governance activity changes nothing; the pool answers the sender with a
+``Reject`` whose ``summary`` is the reason, and the inbox row is done (not retried).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+
+from governance import GovernanceError
+from node.errors import Conflict, Forbidden, InvalidRequest, NotFound
+from node.handlers.context import Inbound
+from node.storage import ActorRecord
+from node.wire.errors import InvalidDocument, ProofRejected
+
+__all__ = ["REFUSALS", "pool_recipient", "refusing"]
+
+log = logging.getLogger("poolnode.pools")
+
+REFUSALS = (GovernanceError, InvalidDocument, ProofRejected, NotFound, Forbidden, Conflict,
+            InvalidRequest)
+"""Refusals of the activity itself (as opposed to failures worth retrying, e.g. a fetch)."""
+
+
+def pool_recipient(inbound: Inbound, pool_uri: object = None) -> ActorRecord | None:
+    """The local pool the activity is for: the one named, else the first pool it reached."""
+    for actor in inbound.recipients:
+        if actor.is_pool and (pool_uri is None or actor.uri == pool_uri):
+            return actor
+    return None
+
+
+async def refusing(inbound: Inbound, pool: ActorRecord | None, work: Callable[[], Awaitable[object]]) -> None:
+    """Run ``work``; on a refusal, tell the sender why (Reject with summary)."""
+    from node.pool_engine.common import publish
+
+    try:
+        await work()
+    except REFUSALS as exc:
+        reason = getattr(exc, "reason", str(exc))
+        log.info("refused %s from %s: %s", inbound.activity.get("id"), inbound.actor, reason)
+        if pool is not None:
+            await publish(inbound.app, pool, "Reject", inbound.activity["id"], [inbound.actor],
+                          followers=False, members=False, summary=reason)
