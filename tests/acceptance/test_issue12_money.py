@@ -1,0 +1,293 @@
+"""Issue 12, items 2, 3, 4, 5, 7 and 9, tried from outside as a treasurer, a member and a
+tester would: through C2S, the web forms, the CLI and real node processes, with the issue text
+and docs/PROTOCOL.md, docs/GOVERNANCE.md, docs/OPERATIONS.md as the spec."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from datetime import datetime, timedelta
+from typing import Any
+
+import pytest
+
+from node.appkeys import ACTORS
+from node.cli import main
+from node.pool_engine import close_due, leave, sweep
+from node.pool_engine.common import store
+from tests.node.pools.helpers import POOL, get, post, propose, vote
+from tests.web.helpers import page, post_form, set_password, sign_in
+
+HTML = {"Accept": "text/html"}
+
+
+# -- helpers ---------------------------------------------------------------------------------
+
+def _at(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+async def _book(client: Any, node: Any, kind: str, amount: Any, *, user: str = "admin",
+                status: int = 201, **fields: Any) -> dict[str, Any]:
+    token = node.admin_token if user == "admin" else node.alice_token
+    body = {"type": "LedgerEntry", "pool": POOL, "entryKind": kind, "amount": amount, **fields}
+    resp = await post(client, user, token, body)
+    text = await resp.text()
+    assert resp.status == status, text
+    return json.loads(text) if text else {}
+
+
+async def _spend(client: Any, node: Any, title: str, amount: int, *voters: str) -> dict[str, Any]:
+    proposal = await propose(client, "admin", node.admin_token, name=title,
+                             proposalKind="disbursement", amount=amount, currency="EUR",
+                             payee="https://shop.example/" + title, purpose=title)
+    tokens = {"admin": node.admin_token, "alice": node.alice_token}
+    for user in voters or ("admin", "alice"):
+        assert (await vote(client, user, tokens[user], proposal["id"], "agree")).status == 201
+    return proposal
+
+
+async def _effect(client: Any, proposal: dict[str, Any]) -> str:
+    return str((await get(client, proposal["id"] + "/effect"))["effect"])
+
+
+async def _balances(client: Any) -> dict[str, Any]:
+    return await get(client, "/pools/commons/ledger/balances")
+
+
+async def _kinds(client: Any) -> list[str]:
+    pool = await client.app[ACTORS].get("commons", "pool")
+    return [e.entry["kind"] for e in await store(client.app).ledger(pool.id)]
+
+
+def _cli(capsys: Any, *argv: str) -> tuple[int, Any]:
+    code = main(list(argv))
+    out = capsys.readouterr().out
+    return code, (json.loads(out) if "--json" in argv else out)
+
+
+async def _change_bylaws(client: Any, node: Any, **changes: Any) -> None:
+    """The documented way a pool sets its bylaws: a passed bylaws_change proposal."""
+    from node.pools import load_bylaws
+
+    pool = await client.app[ACTORS].get("commons", "pool")
+    current = (await load_bylaws(client.app[ACTORS], pool)).to_dict()
+    proposal = await propose(client, "admin", node.admin_token, name="New waits",
+                             proposalKind="bylaws_change", proposedBylaws={**current, **changes})
+    for user, token in (("admin", node.admin_token), ("alice", node.alice_token)):
+        assert (await vote(client, user, token, proposal["id"], "agree")).status == 201
+    assert await close_due(client.app, _at(proposal["closesAt"])) == [proposal["id"]]
+    assert await _effect(client, proposal) == "done"
+
+
+# -- item 2: a disbursement larger than the free fund ----------------------------------------
+
+async def test_item2_over_the_fund_is_honest_everywhere(client, node, capsys) -> None:  # type: ignore[no-untyped-def]
+    await set_password(client, "admin")
+    await sign_in(client, "admin")
+    form = {"title": "Buy a boat", "kind": "disbursement", "text": "A boat.", "amount": "100",
+            "payee": "Boat shop"}
+    warned = await post_form(client, "/pools/commons/propose", form,
+                             from_page="/pools/commons/proposals", status=422)
+    assert "Propose anyway" in await warned.text()
+    done = await post_form(client, "/pools/commons/propose", {**form, "over_fund": "yes"},
+                           from_page="/pools/commons/proposals")
+    url = str(done.headers["Location"])
+    (proposal,) = (await get(client, "/pools/commons/proposals?page=true"))["orderedItems"]
+    for user, token in (("admin", node.admin_token), ("alice", node.alice_token)):
+        assert (await vote(client, user, token, proposal["id"], "agree")).status == 201
+    await close_due(client.app, _at(proposal["closesAt"]))
+
+    effect = await get(client, proposal["id"] + "/effect")
+    assert (effect["outcome"], effect["effect"]) == ("passed", "waiting_funds")
+    assert (await get(client, proposal["id"] + "/tally"))["outcome"] == "passed"
+    for path in (url, "/pools/commons/proposals", "/pools/commons"):
+        html = await page(client, path)
+        assert "waiting for funds" in html, path
+    assert "Buy a boat" in await page(client, "/pools/commons/ledger")
+    data = str(node.config.data_dir)
+    code, out = await asyncio.to_thread(_cli, capsys, "proposal", "list", "--data", data,
+                                        "commons", "--json")
+    assert code == 0 and out["proposals"][0]["effect"] == "waiting_funds"
+    assert out["proposals"][0]["effectReason"]
+    code, text = await asyncio.to_thread(_cli, capsys, "proposal", "list", "--data", data, "commons")
+    assert "passed, waiting for funds" in text
+    assert await _kinds(client) == []
+
+
+async def test_item2_queue_order_two_waiting_decisions_and_a_refund_owed(client, node) -> None:  # type: ignore[no-untyped-def]
+    await _book(client, node, "contribution", 5000, person=node.alice.uri)
+    roof = await _spend(client, node, "roof", 8000)
+    c1 = _at(roof["closesAt"])
+    await close_due(client.app, c1)
+    assert await _effect(client, roof) == "waiting_funds"
+    # Alice leaves after the roof's close: the fund (5000) covers her 5000, but an older
+    # obligation waits, so her refund is owed behind it.
+    pool = await client.app[ACTORS].get("commons", "pool")
+    await leave(client.app, pool, node.alice.uri, c1 + timedelta(hours=1))
+    balances = await _balances(client)
+    assert balances["balances"][f"owed:{node.alice.uri}"] == -5000 and balances["fund"] == 5000
+    paint = await _spend(client, node, "paint", 1000, "admin")
+    await close_due(client.app, c1 + timedelta(hours=2))
+    assert await _effect(client, paint) == "waiting_funds"
+
+    await _book(client, node, "donation", 3000, reference="gift 1")  # fund 8000: the roof
+    assert (await _effect(client, roof), await _effect(client, paint)) == ("done", "waiting_funds")
+    assert (await _balances(client))["fund"] == 0
+    await _book(client, node, "donation", 4000, reference="gift 2")  # covers paint, not Alice
+    assert await _effect(client, paint) == "waiting_funds"
+    assert (await _balances(client))["balances"][f"owed:{node.alice.uri}"] == -5000
+    await _book(client, node, "donation", 1000, reference="gift 3")  # Alice is paid whole
+    balances = await _balances(client)
+    assert balances["balances"][f"owed:{node.alice.uri}"] == 0 and balances["fund"] == 0
+    assert await _effect(client, paint) == "waiting_funds"
+    await _book(client, node, "donation", 1000, reference="gift 4")
+    assert await _effect(client, paint) == "done"
+    assert await _kinds(client) == ["contribution", "refund_owed", "donation", "commitment",
+                                    "donation", "donation", "refund", "donation", "commitment"]
+
+
+async def test_item2_lapse_after_the_bylaws_funding_wait(client, node) -> None:  # type: ignore[no-untyped-def]
+    await _change_bylaws(client, node, funding_wait_seconds=2 * 86400)
+    bylaws = await get(client, "/pools/commons/bylaws")
+    assert bylaws["fundingWait"] == "PT172800S" and "2 days" in bylaws["content"]
+    boat = await _spend(client, node, "boat", 10_000)
+    closed = _at(boat["closesAt"])
+    await close_due(client.app, closed)
+    await sweep(client.app, closed + timedelta(days=1))
+    assert await _effect(client, boat) == "waiting_funds"
+    await sweep(client.app, closed + timedelta(days=2, seconds=1))
+    assert await _effect(client, boat) == "lapsed"
+    await _book(client, node, "donation", 10_000, reference="late gift")
+    assert await _effect(client, boat) == "lapsed" and "commitment" not in await _kinds(client)
+
+
+async def test_item2_a_disbursement_behind_a_refund_owed_still_lapses(client, node) -> None:  # type: ignore[no-untyped-def]
+    """A refund owed never lapses and blocks the queue; a disbursement behind it must still lapse
+    after the funding wait (docs/PROTOCOL.md, "Money owed")."""
+    await _book(client, node, "contribution", 5000, person=node.alice.uri)
+    drill = await _spend(client, node, "drill", 4000)
+    c1 = _at(drill["closesAt"])
+    await close_due(client.app, c1)
+    assert await _effect(client, drill) == "done"
+    pool = await client.app[ACTORS].get("commons", "pool")
+    await leave(client.app, pool, node.alice.uri, c1 + timedelta(hours=1))  # 5000 owed, fund 1000
+    later = await _spend(client, node, "paint", 500, "admin")
+    await close_due(client.app, c1 + timedelta(hours=2))
+    assert await _effect(client, later) == "waiting_funds"
+    await sweep(client.app, c1 + timedelta(days=89))
+    assert await _effect(client, later) == "waiting_funds"
+    await sweep(client.app, c1 + timedelta(days=91))  # default funding wait: 90 days
+    assert await _effect(client, later) == "lapsed"
+    assert (await _balances(client))["balances"][f"owed:{node.alice.uri}"] == -5000
+
+
+# -- item 4: release and commitment lapse ----------------------------------------------------
+
+async def test_item4_release_by_c2s_and_refusals(client, node, capsys) -> None:  # type: ignore[no-untyped-def]
+    await _book(client, node, "donation", 5000, reference="gift")
+    drill = await _spend(client, node, "drill", 3000)
+    await close_due(client.app, _at(drill["closesAt"]))
+    assert await _effect(client, drill) == "done"
+    # A non-treasurer is refused whatever the amount; more than the commitment holds too.
+    refused = await _book(client, node, "release", 1, user="alice", status=403, proposal=drill["id"])
+    assert refused["code"] == "not_permitted"
+    too_much = await _book(client, node, "release", 3001, status=422, proposal=drill["id"])
+    assert too_much["code"] == "exceeds_approved"
+    await _book(client, node, "payment", 1000, proposal=drill["id"], reference="invoice 1")
+    too_much = await _book(client, node, "release", 2001, status=422, proposal=drill["id"])
+    assert too_much["code"] == "exceeds_approved"
+    await _book(client, node, "release", 2000, proposal=drill["id"])
+    balances = await _balances(client)
+    assert balances["fund"] == 4000 and balances["balances"][f"commitment:{drill['id']}"] == 0
+    entry = (await get(client, "/pools/commons/ledger?page=true"))["orderedItems"][0]
+    assert entry["entryKind"] == "release" and entry["recordedBy"] == node.admin.uri
+    assert entry["proof"]["cryptosuite"] == "eddsa-jcs-2022"
+    code, out = await asyncio.to_thread(_cli, capsys, "ledger", "--data", str(node.config.data_dir),
+                                        "commons", "--json")
+    assert code == 0 and out["chain_ok"] is True and out["fund"] == 4000
+
+
+async def test_item4_release_by_web_and_refusals(client, node) -> None:  # type: ignore[no-untyped-def]
+    await _book(client, node, "donation", 5000, reference="gift")
+    drill = await _spend(client, node, "drill", 3000)
+    await close_due(client.app, _at(drill["closesAt"]))
+    ledger = "/pools/commons/ledger"
+    await set_password(client, "alice")
+    await sign_in(client, "alice")
+    await post_form(client, ledger + "/release", {"proposal": drill["id"], "amount": "5"},
+                    from_page=ledger, status=403)
+    await client.post("/signout", data={"csrf": ""})
+    client.session.cookie_jar.clear()
+    await set_password(client, "admin")
+    await sign_in(client, "admin")
+    await post_form(client, ledger + "/release", {"proposal": drill["id"], "amount": "30.01"},
+                    from_page=ledger, status=400)
+    await post_form(client, ledger + "/release", {"proposal": drill["id"], "amount": "12.50"},
+                    from_page=ledger)
+    balances = await _balances(client)
+    assert balances["fund"] == 3250 and balances["balances"][f"commitment:{drill['id']}"] == 1750
+    assert await _kinds(client) == ["donation", "commitment", "release"]
+
+
+async def test_item4_commitment_lapses_per_the_bylaws(client, node, capsys) -> None:  # type: ignore[no-untyped-def]
+    await _change_bylaws(client, node, commitment_lapse_seconds=10 * 86400)
+    assert (await get(client, "/pools/commons/bylaws"))["commitmentLapse"] == "PT864000S"
+    await _book(client, node, "donation", 5000, reference="gift")
+    drill = await _spend(client, node, "drill", 3000)
+    committed = _at(drill["closesAt"]) + timedelta(days=7)
+    await close_due(client.app, committed)
+    await _book(client, node, "payment", 500, proposal=drill["id"], reference="invoice 1")
+    await sweep(client.app, committed + timedelta(days=9))
+    assert (await _balances(client))["fund"] == 2000
+    await sweep(client.app, committed + timedelta(days=10, seconds=1))
+    await sweep(client.app, committed + timedelta(days=30))
+    balances = await _balances(client)
+    assert balances["fund"] == 4500 and balances["balances"][f"commitment:{drill['id']}"] == 0
+    entry = (await get(client, "/pools/commons/ledger?page=true"))["orderedItems"][0]
+    assert entry["entryKind"] == "release" and entry["reference"] == "lapsed"
+    assert "recordedBy" not in entry and "proof" in entry
+    assert (await _kinds(client)).count("release") == 1
+    code, out = await asyncio.to_thread(_cli, capsys, "ledger", "--data", str(node.config.data_dir),
+                                        "commons", "--json")
+    assert code == 0 and out["chain_ok"] is True
+
+
+# -- item 5: refunds owed --------------------------------------------------------------------
+
+async def test_item5_leaving_with_more_capital_than_the_fund(client, node) -> None:  # type: ignore[no-untyped-def]
+    await _book(client, node, "contribution", 5000, person=node.alice.uri)
+    drill = await _spend(client, node, "drill", 4000)
+    await close_due(client.app, _at(drill["closesAt"]))
+    resp = await post(client, "alice", node.alice_token, {"type": "Leave", "object": POOL})
+    assert resp.status == 201, await resp.text()
+    balances = await _balances(client)
+    assert balances["balances"][f"owed:{node.alice.uri}"] == -5000 and balances["fund"] == 1000
+    assert "EUR 50.00" in await page(client, "/users/alice")
+    await set_password(client, "admin")
+    await sign_in(client, "admin")
+    ledger = await page(client, "/pools/commons/ledger")
+    assert "refund owed" in ledger and "EUR 50.00" in ledger
+    await _book(client, node, "donation", 3999, reference="gift")
+    assert (await _balances(client))["balances"][f"owed:{node.alice.uri}"] == -5000
+    await _book(client, node, "donation", 1, reference="gift")
+    balances = await _balances(client)
+    assert balances["balances"][f"owed:{node.alice.uri}"] == 0 and balances["fund"] == 0
+    assert "owes" not in await page(client, "/users/alice")
+
+
+async def test_item5_expulsion_with_more_capital_than_the_fund(client, node) -> None:  # type: ignore[no-untyped-def]
+    await _book(client, node, "contribution", 700, person=node.alice.uri)
+    drill = await _spend(client, node, "drill", 500)
+    await close_due(client.app, _at(drill["closesAt"]))
+    expel = await propose(client, "admin", node.admin_token, name="Expel alice",
+                          proposalKind="expulsion", person=node.alice.uri)
+    for user, token in (("admin", node.admin_token), ("alice", node.alice_token)):
+        assert (await vote(client, user, token, expel["id"], "agree")).status == 201
+    await close_due(client.app, _at(expel["closesAt"]) + timedelta(seconds=1))
+    assert await _effect(client, expel) == "done"
+    balances = await _balances(client)
+    assert balances["balances"][f"owed:{node.alice.uri}"] == -700
+    assert "EUR 7.00" in await page(client, "/users/alice")
+    await _book(client, node, "donation", 500, reference="gift")
+    assert (await _balances(client))["balances"][f"owed:{node.alice.uri}"] == 0
