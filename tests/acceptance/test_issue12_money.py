@@ -635,3 +635,20 @@ def test_item3_each_effect_kind_survives_a_kill_after_the_close(cluster) -> None
     assert status == 200
     code = _cli_json(b, "ledger", "commons")
     assert code["chain_ok"] is True
+
+
+async def test_item2_the_form_warns_when_older_obligations_take_the_fund(client, node) -> None:  # type: ignore[no-untyped-def]
+    """Money a refund owed waits for is not free: a new decision queues behind it, so the form
+    warns although the fund's balance alone would cover the amount."""
+    await _book(client, node, "contribution", 5000, person=node.alice.uri)
+    drill = await _spend(client, node, "drill", 4500)
+    await close_due(client.app, _at(drill["closesAt"]))
+    assert (await post(client, "alice", node.alice_token, {"type": "Leave", "object": POOL})).status == 201
+    assert (await _balances(client))["fund"] == 500  # and 50.00 owed to alice
+    await _signed_in(client, "admin")
+    form = {"title": "Buy a saw", "kind": "disbursement", "text": "A saw.", "amount": "1",
+            "payee": "Tool shop"}
+    assert "The fund has EUR 0.00 free" in await page(client, "/pools/commons/proposals")
+    warned = await post_form(client, "/pools/commons/propose", form,
+                             from_page="/pools/commons/proposals", status=422)
+    assert "Propose anyway" in await warned.text()
