@@ -95,7 +95,7 @@ async def serve(app: web.Application, pool: ActorRecord, now: datetime) -> None:
                 continue
             person, source = item.person, item.entry + "#paid"
             try:
-                await book(app, pool, _paying(person, now), source, now)
+                await book(app, pool, _paying(person, now), source, now, tell=person)
             except GovernanceError as exc:
                 if exc.code != "overdraft":
                     raise
@@ -136,13 +136,14 @@ async def refund_or_owe(app: web.Application, pool: ActorRecord, person: str, so
         return
     if ledger.capital_of(person) <= ledger.fund and not await waiting_ahead(app, pool, ledger):
         try:
-            await book(app, pool, lambda id, ledger, r, b: refund(id, at, ledger, person, r), source, at)
+            await book(app, pool, lambda id, ledger, r, b: refund(id, at, ledger, person, r), source, at,
+                       tell=person)
             return
         except GovernanceError as exc:  # the fund moved between the check and the booking
             if exc.code != "overdraft":
                 raise
     await book(app, pool, lambda id, ledger, r, b: owe_refund(id, at, ledger, person, r),
-               source + "#owed", at)
+               source + "#owed", at, tell=person)
     log.info("%s: refund to %s owed until the fund allows", pool.uri, person)
 
 

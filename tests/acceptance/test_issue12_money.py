@@ -652,3 +652,29 @@ async def test_item2_the_form_warns_when_older_obligations_take_the_fund(client,
     warned = await post_form(client, "/pools/commons/propose", form,
                              from_page="/pools/commons/proposals", status=422)
     assert "Propose anyway" in await warned.text()
+
+
+async def _published_to(client: Any, kind: str) -> list[str]:
+    """Who the pool addressed its Create of the newest ``kind`` ledger entry to."""
+    from node.appkeys import DB
+
+    rows = await client.app[DB].fetchall(
+        "SELECT document FROM objects WHERE type = 'Create' ORDER BY id DESC")
+    for row in rows:
+        activity = json.loads(row["document"])
+        obj = activity.get("object")
+        if isinstance(obj, dict) and obj.get("entryKind") == kind:
+            return list(activity.get("to", [])) + list(activity.get("cc", []))
+    raise AssertionError(f"no Create of a {kind} entry was published")
+
+
+async def test_item5_the_person_owed_is_told_wherever_they_are(client, node) -> None:  # type: ignore[no-untyped-def]
+    """A member who left is no longer among the members the pool writes to; the entries that
+    owe and pay their refund are addressed to them too (a remote member has no page here)."""
+    await _book(client, node, "contribution", 5000, person=node.alice.uri)
+    drill = await _spend(client, node, "drill", 4500)
+    await close_due(client.app, _at(drill["closesAt"]))
+    assert (await post(client, "alice", node.alice_token, {"type": "Leave", "object": POOL})).status == 201
+    assert node.alice.uri in await _published_to(client, "refund_owed")
+    await _book(client, node, "donation", 4500, reference="gift")
+    assert node.alice.uri in await _published_to(client, "refund")
