@@ -460,7 +460,10 @@ async def test_item9_retry_reused_key_and_per_actor(client, node) -> None:  # ty
     assert await other.json() == {"error": "this Idempotency-Key was used for a different "
                                   "request body; use a new key", "code": "idempotency_key_reused"}
     assert await _kinds(client) == ["contribution"]
-    # Per actor: alice's equal key is unrelated (a proposal she may make).
+    # Per actor: alice's equal key with the very same body is not admin's first response.
+    stranger = await _keyed(client, "alice", node.alice_token, _contribution(node), f'"{KEY}"')
+    assert stranger.status == 403
+    # ... and her equal key is hers to use (a proposal she may make).
     proposal = json.dumps({"type": "Proposal", "pool": POOL, "name": "Meet"}).encode()
     assert (await _keyed(client, "alice", node.alice_token, proposal, KEY)).status == 201
     # A refused request forgets its key.
@@ -471,15 +474,19 @@ async def test_item9_retry_reused_key_and_per_actor(client, node) -> None:  # ty
 
 
 async def test_item9_concurrent_same_key(client, node) -> None:  # type: ignore[no-untyped-def]
-    body = _contribution(node)
-    responses = await asyncio.gather(*(_keyed(client, "admin", node.admin_token, body, "same")
-                                       for _ in range(2)))
-    statuses = sorted(r.status for r in responses)
-    assert statuses in ([201, 409], [201, 201]), statuses
-    if statuses == [201, 409]:
-        conflict = next(r for r in responses if r.status == 409)
-        assert (await conflict.json())["code"] == "idempotency_key_in_use"
-    assert await _kinds(client) == ["contribution"]
+    seen: list[int] = []
+    for round_ in range(3):
+        body = _contribution(node, 100 + round_)
+        responses = await asyncio.gather(*(_keyed(client, "admin", node.admin_token, body,
+                                                  f"same-{round_}") for _ in range(2)))
+        statuses = sorted(r.status for r in responses)
+        assert statuses in ([201, 409], [201, 201]), statuses
+        for r in responses:
+            if r.status == 409:
+                assert (await r.json())["code"] == "idempotency_key_in_use"
+        seen += statuses
+    assert 409 in seen  # two at once: the second finds the first in flight
+    assert await _kinds(client) == ["contribution"] * 3
 
 
 @pytest.mark.parametrize("key", ["", '""', "x" * 256, '"a"b"', 'a"b', "a\\b", "ключ", "a b",
