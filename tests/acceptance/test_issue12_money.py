@@ -469,8 +469,9 @@ async def test_item9_retry_reused_key_and_per_actor(client, node) -> None:  # ty
     # A refused request forgets its key.
     refused = await _keyed(client, "alice", node.alice_token, _contribution(node), "k-2")
     assert refused.status == 403
-    assert (await _keyed(client, "admin", node.admin_token, _contribution(node), "k-2")).status == 201
-    assert await _kinds(client) == ["contribution", "contribution"]
+    other_proposal = json.dumps({"type": "Proposal", "pool": POOL, "name": "Picnic"}).encode()
+    assert (await _keyed(client, "alice", node.alice_token, other_proposal, "k-2")).status == 201
+    assert await _kinds(client) == ["contribution"] and await _proposal_count(client) == 2
 
 
 async def test_item9_concurrent_same_key(client, node) -> None:  # type: ignore[no-untyped-def]
