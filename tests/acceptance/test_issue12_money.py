@@ -147,7 +147,7 @@ async def test_item2_queue_order_two_waiting_decisions_and_a_refund_owed(client,
                                     "donation", "donation", "refund", "donation", "commitment"]
 
 
-async def test_item2_lapse_after_the_bylaws_funding_wait(client, node) -> None:  # type: ignore[no-untyped-def]
+async def test_item2_lapse_after_the_bylaws_funding_wait(client, node, capsys) -> None:  # type: ignore[no-untyped-def]
     await _change_bylaws(client, node, funding_wait_seconds=2 * 86400)
     bylaws = await get(client, "/pools/commons/bylaws")
     assert bylaws["fundingWait"] == "PT172800S" and "2 days" in bylaws["content"]
@@ -158,6 +158,14 @@ async def test_item2_lapse_after_the_bylaws_funding_wait(client, node) -> None: 
     assert await _effect(client, boat) == "waiting_funds"
     await sweep(client.app, closed + timedelta(days=2, seconds=1))
     assert await _effect(client, boat) == "lapsed"
+    key = boat["id"].rsplit("/", 1)[-1]
+    for path in (f"/pools/commons/proposals/{key}", "/pools/commons/proposals", "/pools/commons"):
+        html = await page(client, path)
+        assert "lapsed" in html and "waiting for funds" not in html.replace(
+            "Owed, waiting for funds", ""), path
+    code, text = await asyncio.to_thread(_cli, capsys, "proposal", "list", "--data",
+                                        str(node.config.data_dir), "commons")
+    assert "passed, lapsed" in text
     await _book(client, node, "donation", 10_000, reference="late gift")
     assert await _effect(client, boat) == "lapsed" and "commitment" not in await _kinds(client)
 
