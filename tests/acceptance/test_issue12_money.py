@@ -691,3 +691,27 @@ async def test_item5_the_person_owed_is_told_wherever_they_are(client, node) -> 
     assert node.alice.uri in await _published_to(client, "refund_owed")
     await _book(client, node, "donation", 4500, reference="gift")
     assert node.alice.uri in await _published_to(client, "refund")
+
+
+async def test_item2_a_release_serves_the_queue_too(client, node) -> None:  # type: ignore[no-untyped-def]
+    await _book(client, node, "donation", 3000, reference="gift")
+    drill = await _spend(client, node, "drill", 3000)
+    await close_due(client.app, _at(drill["closesAt"]))
+    boat = await _spend(client, node, "boat", 2000)
+    await close_due(client.app, _at(boat["closesAt"]) + timedelta(seconds=1))
+    assert await _effect(client, boat) == "waiting_funds"
+    await _book(client, node, "release", 2500, proposal=drill["id"])
+    assert await _effect(client, boat) == "done"
+    assert (await _balances(client))["fund"] == 500
+
+
+async def test_item4_release_of_nothing_is_a_clear_refusal(client, node) -> None:  # type: ignore[no-untyped-def]
+    await _book(client, node, "donation", 3000, reference="gift")
+    meet = await propose(client, "admin", node.admin_token, name="Meet on Thursdays")
+    for proposal in (POOL + "/proposals/nope", meet["id"], "https://elsewhere.example/p/1", None):
+        fields = {"proposal": proposal} if proposal else {}
+        resp = await post(client, "admin", node.admin_token, {
+            "type": "LedgerEntry", "pool": POOL, "entryKind": "release", "amount": 100, **fields})
+        assert 400 <= resp.status < 500, (proposal, resp.status, await resp.text())
+        assert (await resp.json())["code"]
+    assert await _kinds(client) == ["donation"]
