@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator
-from datetime import datetime
+from datetime import UTC, datetime
+from typing import Any
 
 from aiohttp import web
 
@@ -17,7 +18,7 @@ from node.appkeys import ACTORS
 from node.pool_engine.common import POOL_LOCKS, clock_worker, iso, pool_lock, publish, store
 from node.pool_engine.effects import carry_out, carry_out_pending, crash_point, effect_on_close
 from node.pool_engine.tallies import OPEN_HEADS, OPENED, RUNNING, question_of, recount
-from node.storage import StoredProposal
+from node.storage import ActorRecord, StoredProposal
 
 __all__ = ["CLOSING_INTERVAL", "close_due", "close_round", "closing_ctx"]
 
@@ -53,17 +54,36 @@ async def close(app: web.Application, stored: StoredProposal, now: datetime) -> 
                                                effect):
             return False
     crash_point()
-    await publish(app, pool, "Update", document)
     refreshed = await store(app).proposal(stored.uri)
     assert refreshed is not None
-    await publish(app, pool, "Update", await question_of(app, pool, refreshed), members=False)
+    await announce(app, pool, refreshed, document)
     if effect == "pending":
         await carry_out(app, pool, refreshed, at)
     return True
 
 
+async def announce(app: web.Application, pool: ActorRecord, stored: StoredProposal,
+                   document: dict[str, Any]) -> None:
+    """Publish a closed proposal's final tally and its closed Question, then mark it done."""
+    await publish(app, pool, "Update", document)
+    await publish(app, pool, "Update", await question_of(app, pool, stored), members=False)
+    await store(app).mark_announced(stored.id, iso(datetime.now(UTC)))
+
+
+async def announce_pending(app: web.Application) -> None:
+    """Publish the final tally of every proposal closed by a node that stopped before it could
+    (at least once: a crash right after publishing publishes it again)."""
+    for stored in await store(app).unannounced():
+        pool = await app[ACTORS].by_id(stored.pool_id)
+        document = await store(app).tally_document(stored.id)
+        if pool is not None and document is not None:
+            await announce(app, pool, stored, document)
+
+
 async def close_round(app: web.Application, now: datetime) -> None:
-    """One round of the closing worker: effects left pending by a crash, then due proposals."""
+    """One round of the closing worker: what a crash left unpublished or pending, then due
+    proposals."""
+    await announce_pending(app)
     await carry_out_pending(app, now)
     await close_due(app, now)
 

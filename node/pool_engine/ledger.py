@@ -34,9 +34,13 @@ Build = Callable[[str, Ledger, Roster, Bylaws], Transaction]
 
 
 async def book(
-    app: web.Application, pool: ActorRecord, build: Build, source: str | None, at: datetime
+    app: web.Application, pool: ActorRecord, build: Build, source: str | None, at: datetime,
+    *, tell: str | None = None,
 ) -> StoredEntry:
-    """Append one pool-signed entry built from the current ledger; once per ``source``."""
+    """Append one pool-signed entry built from the current ledger; once per ``source``.
+
+    ``tell``: someone the entry concerns who may no longer be a member (a refund's person),
+    addressed beside the members."""
     governance = store(app)
     async with pool_lock(app, pool):
         if source is not None:
@@ -53,7 +57,7 @@ async def book(
             kind=transaction.kind.value, entry=ledger.entries[-1].to_dict(), document=document,
             created_at=iso(at),
         )
-    await publish(app, pool, "Create", document)
+    await publish(app, pool, "Create", document, [tell] if tell else None)
     entry = await governance.entry(transaction.id)
     assert entry is not None
     return entry

@@ -88,22 +88,29 @@ async def serve(app: web.Application, pool: ActorRecord, now: datetime) -> None:
         for p in await governance.proposals_with_effect("waiting_funds", pool.id)
     ]
     queue += [(o.since, o.entry, o) for o in _owed(ledger)]
+    blocked = False  # the first obligation the fund cannot cover blocks the rest of the queue
     for since, _, item in sorted(queue, key=lambda q: (q[0], q[1])):
         if isinstance(item, _Owed):
+            if blocked:
+                continue
             person, source = item.person, item.entry + "#paid"
             try:
-                await book(app, pool, _paying(person, now), source, now)
+                await book(app, pool, _paying(person, now), source, now, tell=person)
             except GovernanceError as exc:
-                if exc.code == "overdraft":
-                    return
-                raise
+                if exc.code != "overdraft":
+                    raise
+                blocked = True
+                continue
             log.info("%s: refund owed to %s paid", pool.uri, person)
             continue
         if now >= since + bylaws.funding_wait:
+            # Lapsing frees no money, so it goes on behind a blocked head of the queue too.
             await governance.set_effect(item.id, "lapsed", iso(now),
                                         "the fund did not cover it within the bylaws' funding wait",
                                         expected=("waiting_funds",))
             log.info("%s: %s lapsed waiting for funds", pool.uri, item.uri)
+            continue
+        if blocked:
             continue
         proposal = Proposal.from_dict(item.proposal)
         result = tally(proposal.rule, proposal.electorate, await counted_ballots(app, item))
@@ -112,7 +119,8 @@ async def serve(app: web.Application, pool: ActorRecord, now: datetime) -> None:
             await book_commitment(app, pool, proposal, result, max(now, proposal.rule.closes_at))
         except GovernanceError as exc:
             if exc.code == "overdraft":
-                return
+                blocked = True
+                continue
             await governance.set_effect(item.id, "refused", iso(now), f"{exc.code}: {exc.reason}",
                                         expected=("waiting_funds",))
             continue
@@ -128,13 +136,14 @@ async def refund_or_owe(app: web.Application, pool: ActorRecord, person: str, so
         return
     if ledger.capital_of(person) <= ledger.fund and not await waiting_ahead(app, pool, ledger):
         try:
-            await book(app, pool, lambda id, ledger, r, b: refund(id, at, ledger, person, r), source, at)
+            await book(app, pool, lambda id, ledger, r, b: refund(id, at, ledger, person, r), source, at,
+                       tell=person)
             return
         except GovernanceError as exc:  # the fund moved between the check and the booking
             if exc.code != "overdraft":
                 raise
     await book(app, pool, lambda id, ledger, r, b: owe_refund(id, at, ledger, person, r),
-               source + "#owed", at)
+               source + "#owed", at, tell=person)
     log.info("%s: refund to %s owed until the fund allows", pool.uri, person)
 
 

@@ -234,6 +234,19 @@ class GovernanceStore:
         rows = await self.db.fetchall(sql + " ORDER BY closed_at, id", tuple(params))
         return [proposal_from_row(r) for r in rows]
 
+    async def unannounced(self) -> list[StoredProposal]:
+        """Closed proposals whose final tally is not published yet, oldest close first."""
+        rows = await self.db.fetchall(
+            "SELECT * FROM proposals WHERE state = 'closed' AND announced_at IS NULL"
+            " ORDER BY closed_at, id")
+        return [proposal_from_row(r) for r in rows]
+
+    async def mark_announced(self, proposal_id: int, at: str) -> None:
+        """The final tally of a closed proposal is published (stored and queued for delivery)."""
+        await self.db.execute(
+            "UPDATE proposals SET announced_at = ? WHERE id = ? AND announced_at IS NULL",
+            (at, proposal_id))
+
     async def pools_with_obligations(self) -> list[int]:
         """Pools with a disbursement waiting for funds, a refund owed or a commitment booked."""
         rows = await self.db.fetchall(

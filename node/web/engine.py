@@ -11,7 +11,8 @@ from node.appkeys import ACTORS
 from node.pool_engine.common import ledger_of, store
 from node.storage import ActorRecord
 
-__all__ = ["DecisionView", "PoolActivity", "Waiting", "pool_activity", "refunds_owed_to", "waiting"]
+__all__ = ["DecisionView", "PoolActivity", "Waiting", "free_fund", "pool_activity", "refunds_owed_to",
+           "waiting"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +84,16 @@ async def waiting(app: web.Application, pool: ActorRecord, ledger: Ledger) -> li
             rows.append(Waiting("refund", person, None, format_money(-balance, ledger.currency),
                                 since.isoformat()[:16] if since else ""))
     return sorted(rows, key=lambda w: w.since)
+
+
+async def free_fund(app: web.Application, pool: ActorRecord, ledger: Ledger) -> int:
+    """What a new decision could have at once: the fund less what the queue of obligations
+    waits for (a new disbursement is served after every older one, docs/PROTOCOL.md)."""
+    queued = sum(int(row.proposal.get("motion", {}).get("amount", 0))
+                 for row in await store(app).proposals_with_effect("waiting_funds", pool.id))
+    queued += sum(-balance for account, balance in ledger.balances.items()
+                  if account.startswith("owed:") and balance < 0)
+    return max(0, ledger.fund - queued)
 
 
 async def refunds_owed_to(app: web.Application, person: str) -> list[tuple[ActorRecord, str]]:

@@ -28,7 +28,7 @@ from node.pool_engine.tallies import current_tally
 from node.pools import load_bylaws
 from node.storage import ActorRecord, StoredProposal
 from node.web.amendments import bylaws_changes, bylaws_draft, form_defaults
-from node.web.engine import waiting
+from node.web.engine import free_fund, waiting
 from node.web.outbox import post_as
 from node.web.pools import _pool, require_record, viewer_membership
 from node.web.render import render
@@ -96,7 +96,8 @@ async def proposals_page(request: web.Request, params: dict[str, str]) -> web.Re
 async def _free_fund(request: web.Request, pool: ActorRecord, bylaws: Any) -> str | None:
     """The fund's free money as the form shows it (None if the ledger does not replay)."""
     try:
-        return format_money((await ledger_of(request.app, pool, bylaws)).fund, bylaws.currency)
+        ledger = await ledger_of(request.app, pool, bylaws)
+        return format_money(await free_fund(request.app, pool, ledger), bylaws.currency)
     except GovernanceError:
         return None
 
@@ -132,7 +133,7 @@ async def propose(request: web.Request) -> web.StreamResponse:
         except GovernanceError as exc:
             errors["amount"] = f"{_sentence(exc.reason)} Enter the amount to spend."
         if amount is not None and form.get("over_fund") != "yes":
-            fund = (await ledger_of(request.app, pool, bylaws)).fund
+            fund = await free_fund(request.app, pool, await ledger_of(request.app, pool, bylaws))
             if amount > fund:
                 # A warning, not a refusal: such a decision may pass and wait for funds.
                 errors["amount"] = (

@@ -8,10 +8,12 @@ from collections.abc import Iterator
 import pytest
 
 from tests.conftest import NodeSetup, make_node
+from tests.multinode.conftest import cluster, pytest_runtest_makereport
 from tests.multinode.harness import FAST_DELIVERY, NodeProcess, free_port
 from tests.node.conftest import fed, fed_client, remote
 
-__all__ = ["NodeSetup", "fed", "fed_client", "make_node", "remote"]
+__all__ = ["NodeSetup", "cluster", "fed", "fed_client", "make_node", "pytest_runtest_makereport",
+           "remote"]
 
 BODY_READ_TIMEOUT = "2"
 
