@@ -114,10 +114,16 @@ async def admit(app: web.Application, pool: ActorRecord, person: str, at: dateti
 
 async def admit_by_vote(app: web.Application, pool: ActorRecord, proposal: Proposal, result: Tally,
                         at: datetime) -> None:
-    """A passed admission proposal admits its applicant (once: a member already admitted stays)."""
+    """A passed admission proposal admits its applicant (once: a member already admitted stays).
+
+    Carried out again after a crash (the effect was still pending), the admission may have been
+    stored while the ``Accept`` never went out: it is sent then (a second Accept of one Join is
+    harmless to the receiver; a lost one leaves the applicant waiting for good).
+    """
     person = str(getattr(proposal.motion, "person", ""))
     row = await store(app).membership(pool.id, person)
     if row is not None and row.state == "member":
+        await _answer(app, pool, "Accept", await store(app).join_activity(pool.id, person), person)
         return
     await admit(app, pool, person, at, vote=(proposal, result))
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from governance import AdmissionPolicy
 from node.accounts import create_member, issue_token
-from node.appkeys import ACTORS, OBJECTS, TOKENS
+from node.appkeys import ACTORS, DB, OBJECTS, TOKENS
 from node.pool_engine import close_due
 from node.pool_engine.common import store
 from node.pools import load_bylaws
@@ -108,6 +108,31 @@ async def test_member_vote_admits(client, node) -> None:  # type: ignore[no-unty
     await vote(client, "admin", node.admin_token, admission["id"], "agree")
     await _close(client, admission)
     assert await _state(client, carol.uri) == "member"
+
+
+async def test_an_admission_repaired_after_a_crash_still_sends_the_accept(client, node) -> None:  # type: ignore[no-untyped-def]
+    # Killed after the admission was stored, before its Accept went out and the effect was
+    # marked done: the repair finds a member, and must still tell the applicant.
+    from node.pool_engine.effects import carry_out
+
+    await _set_admission(client, AdmissionPolicy.VOTE)
+    carol, token = await _carol(client, node)
+    await post(client, "carol", token, {"type": "Join", "object": POOL})
+    (admission,) = (await get(client, "/pools/commons/proposals?page=true"))["orderedItems"]
+    await vote(client, "alice", node.alice_token, admission["id"], "agree")
+    await vote(client, "admin", node.admin_token, admission["id"], "agree")
+    await _close(client, admission)
+    accepts = [a for a in await _pool_outbox(client) if a["type"] == "Accept" and a["to"] == [carol.uri]]
+    assert len(accepts) == 1
+    pool = await client.app[ACTORS].get("commons", "pool")
+    stored = await store(client.app).proposal(admission["id"])
+    await client.app[DB].execute("DELETE FROM objects WHERE uri = ?", (accepts[0]["id"],))
+    assert await store(client.app).set_effect(stored.id, "pending", "2026-01-01T00:00:00Z",
+                                              expected=("done",))
+    stored = await store(client.app).proposal(admission["id"])
+    assert await carry_out(client.app, pool, stored, datetime.now(UTC)) == "done"
+    assert await _state(client, carol.uri) == "member"
+    assert [a["type"] for a in await _pool_outbox(client) if a["to"] == [carol.uri]] == ["Accept"]
 
 
 async def test_leave_refunds_capital(client, node) -> None:  # type: ignore[no-untyped-def]
