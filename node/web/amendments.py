@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from datetime import timedelta
 from typing import Any
 
 from aiohttp import web
@@ -45,12 +46,13 @@ __all__ = [
 
 FIELDS = ("new_threshold_comparator", "new_threshold", "new_quorum", "new_voting_period",
           "new_admission", "new_min_share", "new_block_vetoes", "new_amendment_comparator",
-          "new_amendment_threshold", "new_visibility")
+          "new_amendment_threshold", "new_visibility", "new_funding_wait", "new_commitment_lapse")
 COMPARATORS = [(Comparator.MORE_THAN.value, "more than"), (Comparator.AT_LEAST.value, "at least")]
 VISIBILITIES = [
     (Visibility.PUBLIC.value, "Public: anyone may read the pool's proposals, ballots, ledger and members"),
     (Visibility.MEMBERS.value, "Members only: the record is shown to members and to the pools of its floods"),
 ]
+_LONGEST_WAIT = timedelta(days=10 * 366)  # the bylaws' own bound (governance/bylaws.py)
 _SHARE_HINT = "Write a fraction such as 2/3, a percentage such as 60% or a decimal such as 0.5"
 
 
@@ -81,6 +83,8 @@ def form_defaults(bylaws: Bylaws) -> dict[str, str]:
         "new_amendment_comparator": bylaws.amendment_threshold.comparator.value,
         "new_amendment_threshold": share_input(bylaws.amendment_threshold.fraction),
         "new_visibility": bylaws.visibility.value,
+        "new_funding_wait": period_input(bylaws.funding_wait),
+        "new_commitment_lapse": period_input(bylaws.commitment_lapse) if bylaws.commitment_lapse else "",
     }
 
 
@@ -128,16 +132,37 @@ def read_bylaws_form(form: Mapping[str, Any], current: Bylaws) -> tuple[Bylaws |
     values["new_visibility"] = values["new_visibility"] or current.visibility.value
     if values["new_visibility"] not in {value for value, _ in VISIBILITIES}:
         errors["new_visibility"] = "Choose who may read the pool's record: public or members only."
+    # Forms from before these settings existed send none: the values in force stay.
+    funding_wait: timedelta | None = current.funding_wait
+    if values["new_funding_wait"]:
+        funding_wait = parse_period(values["new_funding_wait"], _LONGEST_WAIT)
+        if funding_wait is None:
+            errors["new_funding_wait"] = (
+                "Say how long a passed spending decision waits for funds, e.g. 90 days (at most "
+                "ten years).")
+    else:
+        values["new_funding_wait"] = period_input(current.funding_wait)
+    lapse: timedelta | None = timedelta(0)
+    if values["new_commitment_lapse"] not in ("", "0", "never"):
+        lapse = parse_period(values["new_commitment_lapse"], _LONGEST_WAIT)
+        if lapse is None:
+            errors["new_commitment_lapse"] = (
+                "Say how long approved money stays set aside, e.g. 180 days, or leave it empty "
+                "to keep it until a treasurer releases it (at most ten years).")
+    elif "new_commitment_lapse" not in form:
+        lapse = current.commitment_lapse
     if errors:
         return None, errors, values
     assert threshold is not None and amendment is not None and quorum is not None
+    assert funding_wait is not None and lapse is not None
     assert period is not None and min_share is not None
     try:
         proposed = replace(
             current, threshold=threshold, quorum=quorum, voting_period=period,
             admission=AdmissionPolicy(values["new_admission"]), min_share=min_share,
             block_vetoes=values["new_block_vetoes"] == "on", amendment_threshold=amendment,
-            visibility=Visibility(values["new_visibility"]),
+            visibility=Visibility(values["new_visibility"]), funding_wait=funding_wait,
+            commitment_lapse=lapse,
         )
     except GovernanceError as exc:
         field = "new_amendment_threshold" if "amendment" in exc.reason else "bylaws"
@@ -175,6 +200,9 @@ def _rows(bylaws: Bylaws) -> list[tuple[str, str]]:
         ("Changing the bylaws needs", f"{threshold_words(bylaws.amendment_threshold)} of the votes cast"),
         ("Who may read the record", "anyone" if bylaws.visibility is Visibility.PUBLIC
          else "members and the pools of its floods"),
+        ("A passed spending decision waits for funds", period_input(bylaws.funding_wait)),
+        ("Approved money not paid out returns to the fund after",
+         period_input(bylaws.commitment_lapse) if bylaws.commitment_lapse else "never (a treasurer releases it)"),
     ]
 
 

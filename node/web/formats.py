@@ -54,8 +54,9 @@ def share_input(value: Fraction) -> str:
     return str(value)
 
 
-def parse_period(raw: str) -> timedelta | None:
-    """A voting period: ``7`` (days), ``7 days``, ``36 hours``, ``1 day 12 hours``, ``90 minutes``."""
+def parse_period(raw: str, longest: timedelta = MAX_PERIOD) -> timedelta | None:
+    """A period: ``7`` (days), ``7 days``, ``36 hours``, ``1 day 12 hours``, ``90 minutes``;
+    None unless it is positive and at most ``longest`` (a voting period's bound by default)."""
     text = raw.strip().lower().replace(",", " ")
     if re.fullmatch(r"[0-9]{1,4}", text):
         text += " days"
@@ -71,7 +72,7 @@ def parse_period(raw: str) -> timedelta | None:
     if position == 0 or text[position:].strip():
         return None
     period = timedelta(seconds=seconds)
-    return period if timedelta(0) < period <= MAX_PERIOD else None
+    return period if timedelta(0) < period <= longest else None
 
 
 def period_input(period: timedelta) -> str:

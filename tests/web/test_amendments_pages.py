@@ -121,3 +121,30 @@ async def test_a_non_member_cannot_propose_new_bylaws(client) -> None:
     response = await _propose(client, status=403, new_quorum="2/3")
     assert "member" in await response.text()
     assert await _count(client) == 0
+
+
+def test_the_bylaws_form_sets_the_wait_for_funds_and_the_commitment_lapse() -> None:
+    from datetime import timedelta
+
+    from governance import Bylaws
+    from node.web.amendments import form_defaults, read_bylaws_form
+
+    current = Bylaws(name="C", purpose="", currency="EUR")
+    form = {**form_defaults(current), "new_funding_wait": "30 days", "new_commitment_lapse": "180"}
+    proposed, errors, _ = read_bylaws_form(form, current)
+    assert errors == {} and proposed is not None
+    assert proposed.funding_wait == timedelta(days=30)
+    assert proposed.commitment_lapse == timedelta(days=180)
+    # Empty lapse: never; a form without the fields keeps what is in force.
+    again, errors, _ = read_bylaws_form({**form_defaults(proposed), "new_commitment_lapse": "",
+                                         "new_quorum": "1/3"}, proposed)
+    assert errors == {} and again is not None and again.commitment_lapse == timedelta(0)
+    old_form = {k: v for k, v in form_defaults(proposed).items()
+                if k not in ("new_funding_wait", "new_commitment_lapse")}
+    kept, errors, _ = read_bylaws_form({**old_form, "new_quorum": "1/3"}, proposed)
+    assert errors == {} and kept is not None
+    assert (kept.funding_wait, kept.commitment_lapse) == (timedelta(days=30), timedelta(days=180))
+    for field, bad in (("new_funding_wait", "0 days"), ("new_funding_wait", "forever"),
+                       ("new_commitment_lapse", "4000 days 1 second"), ("new_funding_wait", "9" * 30)):
+        _, errors, _ = read_bylaws_form({**form, field: bad}, current)
+        assert field in errors, (field, bad)
