@@ -48,7 +48,7 @@ class Config:
     delivery_max_attempts: int = 15
     delivery_timeout: float = 30.0
     delivery_breaker_threshold: int = 10
-    delivery_breaker_cooldown: float = 300.0
+    delivery_breaker_cooldown: float = 30.0
     delivery_unavailable_after: float = 172800.0
     delivery_poll_interval: float = 1.0
     # Receiving (docs/OPERATIONS.md, "Limits and retention"): token buckets per client

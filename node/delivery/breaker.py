@@ -2,7 +2,9 @@
 
 closed: deliveries flow (at most the per-host concurrency). After ``threshold`` consecutive
 failures the breaker opens for ``cooldown`` seconds: nothing is sent to the host. Then it is
-half-open: one delivery goes through as a probe; success closes it, failure opens it again.
+half-open: a GET of its NodeInfo probes it (and one delivery may go through); success closes
+it, failure opens it again. Any sign of the host being back (an inbound activity, a fetch it
+answers, a probe) closes it at once and makes its waiting deliveries due.
 A host that has not answered for ``unavailable_after`` seconds is unavailable: its queued
 deliveries are skipped, new ones are not queued, and only a probe every ``cooldown`` (or an
 inbound activity from it) can bring it back.
@@ -29,7 +31,7 @@ class BreakerPolicy:
     """Thresholds of the breaker, in failures and seconds."""
 
     threshold: int = 10
-    cooldown: float = 300.0
+    cooldown: float = 30.0
     unavailable_after: float = 2 * 86400.0
 
 

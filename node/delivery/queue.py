@@ -478,3 +478,10 @@ class DeliveryQueue:
             for host in skip:
                 skipped = await self.store.skip_host(host, self._clock())
                 log.warning("skipped %d queued deliveries to unavailable host %s", skipped, host)
+            revived = self._hosts.take_revived()
+            for host in revived:
+                hastened = await self.store.hasten(host, self._clock())
+                if hastened:
+                    log.info("host %s answers again: %d waiting deliveries are due now", host, hastened)
+        if revived:
+            self.wake()
