@@ -59,6 +59,14 @@ class HostHealth(HostRecord):
             open_until=None, unavailable=False, last_error=None,
         )
 
+    def probed(self, now: float) -> HostHealth:
+        """A probe was answered: an unavailable host is available again; an open breaker closes,
+        but the run of failures keeps its start, so an inbox that keeps failing behind a
+        NodeInfo that answers still ends unavailable."""
+        if self.unavailable:
+            return self.succeeded(now)
+        return replace(self, consecutive_failures=0, open_until=None)
+
     def failed(self, policy: BreakerPolicy, now: float, error: str) -> HostHealth:
         """The host did not answer usefully: count it, open the breaker or mark it unavailable."""
         failures = self.consecutive_failures + 1

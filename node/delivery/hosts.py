@@ -111,6 +111,12 @@ class HostBook:
             self._to_skip.add(host)
         return health
 
+    def probed(self, host: str, now: float) -> None:
+        """A probe of ``host`` was answered (see ``HostHealth.probed``)."""
+        health = self._health.get(host)
+        if health is not None:
+            self.put(health.probed(now))
+
     def take_changes(self) -> tuple[list[HostHealth], set[str]]:
         """The records changed since the last call, and the hosts whose queued rows to skip."""
         hosts, self._dirty = list(self._dirty.values()), {}

@@ -448,9 +448,12 @@ class DeliveryQueue:
             error = await probe(self.http, self._pinner, url, self.settings.timeout)
         finally:
             self._probing.discard(health.host)
-        self._host_result(health.host, url, self._clock(), error)
         if error is None:
+            self._hosts.probed(health.host, self._clock())
+            self._requeue(health.host)
             log.info("host %s answers again: delivering to it", health.host)
+        else:
+            self._host_result(health.host, url, self._clock(), error)
         self._flush_needed.set()
         self._wake.set()
 

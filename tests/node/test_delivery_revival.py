@@ -59,3 +59,16 @@ async def test_an_open_breaker_is_probed_and_its_rows_sent_when_the_host_is_back
 
 
 __all__ = ["start_receiver"]
+
+
+def test_a_probe_closes_the_breaker_but_keeps_the_run_of_failures() -> None:
+    clock = Clock()
+    book = HostBook(POLICY, 4, clock)
+    book.record("peer.example", URL, clock.now, "HTTP 500")
+    book.record("peer.example", URL, clock.now, "HTTP 500")
+    clock.now += 11
+    book.probed("peer.example", clock.now)
+    health = book.get("peer.example")
+    assert health is not None and book.limit("peer.example") == 4
+    assert health.failing_since == 1000.0  # an inbox that keeps failing still ends unavailable
+    assert book.take_revived() == {"peer.example"}
