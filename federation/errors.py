@@ -64,8 +64,8 @@ class FetchError(FederationError):
 class RemoteAnswered(FetchError):
     """The remote server answered, but not with the document (e.g. 404): it is up."""
 
-    def __init__(self, remote_status: int, *, detail: str | None = None) -> None:
-        super().__init__(f"remote answered HTTP {remote_status}", detail=detail)
+    def __init__(self, reason: str, *, detail: str | None = None, remote_status: int = 0) -> None:
+        super().__init__(reason, detail=detail)
         self.remote_status = remote_status
 
 

@@ -136,7 +136,8 @@ class Fetcher:
                     current = current.join(yarl.URL(location)).with_fragment(None)
                     continue
                 if resp.status != 200:
-                    raise RemoteAnswered(resp.status, detail=str(current))
+                    raise RemoteAnswered(f"remote answered HTTP {resp.status}", detail=str(current),
+                                         remote_status=resp.status)
                 if not is_as2_content_type(resp.headers.get("Content-Type")):
                     raise FetchError(
                         "response is not an ActivityStreams document",
