@@ -8,6 +8,7 @@ __all__ = [
     "FetchError",
     "ForbiddenOrigin",
     "ProofInvalid",
+    "RemoteAnswered",
     "SignatureInvalid",
     "UnsafeAddress",
 ]
@@ -58,6 +59,14 @@ class FetchError(FederationError):
 
     status = 502
     code = "fetch_failed"
+
+
+class RemoteAnswered(FetchError):
+    """The remote server answered, but not with the document (e.g. 404): it is up."""
+
+    def __init__(self, reason: str, *, detail: str | None = None, remote_status: int = 0) -> None:
+        super().__init__(reason, detail=detail)
+        self.remote_status = remote_status
 
 
 class UnsafeAddress(FetchError):

@@ -28,7 +28,7 @@ from aiohttp.helpers import parse_mimetype
 
 from federation.addresses import is_forbidden_address
 from federation.bounded_json import loads_bounded
-from federation.errors import BadActivity, FetchError
+from federation.errors import BadActivity, FetchError, RemoteAnswered
 from federation.pinning import AddressPinner, AddressPolicy, Resolver, system_resolver
 
 __all__ = [
@@ -136,7 +136,8 @@ class Fetcher:
                     current = current.join(yarl.URL(location)).with_fragment(None)
                     continue
                 if resp.status != 200:
-                    raise FetchError(f"remote answered HTTP {resp.status}", detail=str(current))
+                    raise RemoteAnswered(f"remote answered HTTP {resp.status}", detail=str(current),
+                                         remote_status=resp.status)
                 if not is_as2_content_type(resp.headers.get("Content-Type")):
                     raise FetchError(
                         "response is not an ActivityStreams document",

@@ -9,8 +9,10 @@ from types import MappingProxyType
 
 from governance.ballots import Ballot
 from governance.bylaws import Bylaws
+from governance.codec import utc
 from governance.electorate import Electorate
-from governance.errors import RuleViolation
+from governance.errors import Conflict, RuleViolation
+from governance.ledger import FUND, EntryKind, Ledger, Posting, Transaction, commitment_account
 from governance.proposals import BallotType, Motion, Proposal, open_proposal
 from governance.tally import Outcome, Tally, tally
 
@@ -18,6 +20,7 @@ __all__ = [
     "Flood",
     "FloodDecision",
     "FloodTally",
+    "commit_flood_share",
     "flood_electorate",
     "flood_tally",
     "open_flood_proposal",
@@ -129,3 +132,22 @@ def split_pro_rata(amount: int, pledges: Mapping[str, int]) -> dict[str, int]:
     for pool in order[:left]:
         shares[pool] += 1
     return shares
+
+
+def commit_flood_share(
+    id: str, at: datetime, ledger: Ledger, proposal_id: str, closes_at: datetime, share: int
+) -> Transaction:
+    """Earmark a pool's ``share`` of a flood disbursement whose *final* result passed (the
+    caller's to establish: docs/PROTOCOL.md §Provisional and final results), at most once."""
+    when = utc(at)
+    if when < utc(closes_at):
+        raise Conflict("proposal_open", "a disbursement is booked only after the vote closes")
+    if isinstance(share, bool) or not isinstance(share, int) or share <= 0:
+        raise RuleViolation("invalid_amount", "amounts are positive integer minor units")
+    if ledger.committed(proposal_id, excluding=id) + share > share:
+        raise RuleViolation("exceeds_approved", "the pool's share is committed already")
+    return Transaction(
+        id, when, EntryKind.COMMITMENT, ledger.currency,
+        (Posting(commitment_account(proposal_id), share), Posting(FUND, -share)),
+        reference=proposal_id,
+    )

@@ -48,9 +48,12 @@ class Config:
     delivery_max_attempts: int = 15
     delivery_timeout: float = 30.0
     delivery_breaker_threshold: int = 10
-    delivery_breaker_cooldown: float = 300.0
+    delivery_breaker_cooldown: float = 30.0
     delivery_unavailable_after: float = 172800.0
     delivery_poll_interval: float = 1.0
+    # Seconds after a flood proposal's close after which a pool not yet reconciled is reported
+    # overdue (the result stays provisional until it is; docs/PROTOCOL.md, "Provisional and final").
+    flood_reconcile_wait: float = 30.0
     # Receiving (docs/OPERATIONS.md, "Limits and retention"): token buckets per client
     # address and per verified sender, in requests per minute with a burst; 0 turns one off.
     inbox_address_rate: int = 3000
@@ -131,7 +134,7 @@ def check_receiving(config: Config) -> None:
 _FLOAT_KEYS = {
     "body_read_timeout",
     "delivery_base_delay", "delivery_max_delay", "delivery_timeout", "delivery_breaker_cooldown",
-    "delivery_unavailable_after", "delivery_poll_interval",
+    "delivery_unavailable_after", "delivery_poll_interval", "flood_reconcile_wait",
 }
 
 

@@ -13,14 +13,16 @@ import logging
 from collections.abc import AsyncIterator, Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 import aiohttp
 from aiohttp import web
 
+from federation.errors import RemoteAnswered
 from federation.fetch import Fetcher
 from federation.httpsig import sign_request
 from federation.keys import load_private_key_pem
-from node.appkeys import ACTORS, CONFIG, FETCHER, HTTP_SESSION, RESOLVING
+from node.appkeys import ACTORS, CONFIG, DELIVERY, FETCHER, HTTP_SESSION, RESOLVING
 from node.storage import ActorRecord
 
 __all__ = ["USER_AGENT", "fetch_as", "http_ctx", "signed_get"]
@@ -49,7 +51,22 @@ async def fetch_as(app: web.Application, url: str, reader: ActorRecord | None) -
     node asks as the local member or pool that has the right to read it.
     """
     sign_as = signed_get(reader) if reader is not None else None
-    return (await app[FETCHER].fetch(url, sign_as=sign_as)).document
+    try:
+        document = (await app[FETCHER].fetch(url, sign_as=sign_as)).document
+    except RemoteAnswered:
+        _host_answered(app, url)  # a 404 is still an answer: the host is up
+        raise
+    _host_answered(app, url)
+    return document
+
+
+def _host_answered(app: web.Application, url: str) -> None:
+    """A host answered a GET: close its delivery breaker if it was open (docs/FEDERATION.md,
+    "Hosts: circuit breaker and availability"); a set lookup when it was not."""
+    queue = app.get(DELIVERY)
+    host = (urlsplit(url).netloc or "").rpartition("@")[2].lower()
+    if queue is not None and host and queue.needs_revival(host):
+        queue.mark_alive(host)
 
 
 async def http_ctx(app: web.Application) -> AsyncIterator[None]:

@@ -2,7 +2,9 @@
 
 closed: deliveries flow (at most the per-host concurrency). After ``threshold`` consecutive
 failures the breaker opens for ``cooldown`` seconds: nothing is sent to the host. Then it is
-half-open: one delivery goes through as a probe; success closes it, failure opens it again.
+half-open: a GET of its NodeInfo probes it (and one delivery may go through); success closes
+it, failure opens it again. Any sign of the host being back (an inbound activity, a fetch it
+answers, a probe) closes it at once and makes its waiting deliveries due.
 A host that has not answered for ``unavailable_after`` seconds is unavailable: its queued
 deliveries are skipped, new ones are not queued, and only a probe every ``cooldown`` (or an
 inbound activity from it) can bring it back.
@@ -29,7 +31,7 @@ class BreakerPolicy:
     """Thresholds of the breaker, in failures and seconds."""
 
     threshold: int = 10
-    cooldown: float = 300.0
+    cooldown: float = 30.0
     unavailable_after: float = 2 * 86400.0
 
 
@@ -56,6 +58,14 @@ class HostHealth(HostRecord):
             self, consecutive_failures=0, failing_since=None, last_success_at=now,
             open_until=None, unavailable=False, last_error=None,
         )
+
+    def probed(self, now: float) -> HostHealth:
+        """A probe was answered: an unavailable host is available again; an open breaker closes,
+        but the run of failures keeps its start, so an inbox that keeps failing behind a
+        NodeInfo that answers still ends unavailable."""
+        if self.unavailable:
+            return self.succeeded(now)
+        return replace(self, consecutive_failures=0, open_until=None)
 
     def failed(self, policy: BreakerPolicy, now: float, error: str) -> HostHealth:
         """The host did not answer usefully: count it, open the breaker or mark it unavailable."""

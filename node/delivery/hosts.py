@@ -32,6 +32,8 @@ class HostBook:
         self._tripped: set[str] = set()
         self._dirty: dict[str, HostHealth] = {}
         self._to_skip: set[str] = set()
+        # Hosts that answered again after failing: their waiting rows are made due at once.
+        self._revived: set[str] = set()
 
     def load(self, records: Iterable[HostRecord]) -> None:
         """Take the stored health of each host (at start-up)."""
@@ -70,15 +72,20 @@ class HostBook:
                 if health.consecutive_failures or health.unavailable}
 
     def probes_due(self, now: float, probing: set[str]) -> list[HostHealth]:
-        """Unavailable hosts whose breaker lets one try through and that no probe is trying."""
+        """Hosts whose breaker is open (or that are unavailable) and due a probe: after each
+        cooldown a GET tells whether they are back, whether or not a delivery to them is due
+        (a row waiting out its retry back-off would otherwise keep the breaker open)."""
         return [
-            health for host, health in self._health.items()
-            if health.unavailable and host not in probing
-            and health.state(self._breaker, now) is BreakerState.HALF_OPEN
+            self._health[host] for host in self._tripped
+            if host not in probing and host in self._health
+            and self._health[host].state(self._breaker, now) is BreakerState.HALF_OPEN
         ]
 
     def put(self, health: HostHealth) -> None:
         """Replace a host's health; it is written with the next flush."""
+        before = self._health.get(health.host)
+        if before is not None and before.consecutive_failures and not health.consecutive_failures:
+            self._revived.add(health.host)
         self._health[health.host] = health
         self._dirty[health.host] = health
         self._note_tripped(health)
@@ -104,11 +111,22 @@ class HostBook:
             self._to_skip.add(host)
         return health
 
+    def probed(self, host: str, now: float) -> None:
+        """A probe of ``host`` was answered (see ``HostHealth.probed``)."""
+        health = self._health.get(host)
+        if health is not None:
+            self.put(health.probed(now))
+
     def take_changes(self) -> tuple[list[HostHealth], set[str]]:
         """The records changed since the last call, and the hosts whose queued rows to skip."""
         hosts, self._dirty = list(self._dirty.values()), {}
         skip, self._to_skip = self._to_skip, set()
         return hosts, skip
+
+    def take_revived(self) -> set[str]:
+        """Hosts that answered again after failing since the last call (rows to make due)."""
+        revived, self._revived = self._revived, set()
+        return revived
 
     def _note_tripped(self, health: HostHealth) -> None:
         if health.unavailable or health.consecutive_failures >= self._breaker.threshold:

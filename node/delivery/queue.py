@@ -393,9 +393,12 @@ class DeliveryQueue:
             error = await probe(self.http, self._pinner, url, self.settings.timeout)
         finally:
             self._probing.discard(health.host)
-        self._host_result(health.host, url, self._clock(), error)
         if error is None:
+            self._hosts.probed(health.host, self._clock())
+            self._requeue(health.host)
             log.info("host %s answers again: delivering to it", health.host)
+        else:
+            self._host_result(health.host, url, self._clock(), error)
         self._flush_needed.set()
         self._wake.set()
 
@@ -423,3 +426,10 @@ class DeliveryQueue:
             for host in skip:
                 skipped = await self.store.skip_host(host, self._clock())
                 log.warning("skipped %d queued deliveries to unavailable host %s", skipped, host)
+            revived = self._hosts.take_revived()
+            for host in revived:
+                hastened = await self.store.hasten(host, self._clock())
+                if hastened:
+                    log.info("host %s answers again: %d waiting deliveries are due now", host, hastened)
+        if revived:
+            self.wake()

@@ -6,8 +6,10 @@
   ``receive_electorate``; each pool freezes its own electorate and pledge
 * ballots: ``cast_in_flood`` (a member's ballot via their pool, relayed: relay coalesces them
   per peer), ``receive_relayed`` and ``receive_relayed_many`` (one Announce, several ballots)
-* reconcile: before closing, fetch the ballots other pools list and this node lacks
-  (``list_complete``: whether a pool's own list is final)
+* reconcile: after the close, read every other pool's electorate and ballot list and fetch
+  the ballots this node lacks; until every pool is reconciled the result is provisional
+  (``pending_of``: the pools still waited for; ``list_complete``: whether a pool's own list is final)
+* shares: a local pool's share of a passed disbursement, owed only once the result is final
 * results: ``compute``, ``close_due``, ``receive_attestation``, ``floods_ctx``,
   ``flood_disbursement`` (what a treasurer pays a pool's flood commitment against)
 """
@@ -21,7 +23,7 @@ from node.floods.proposals import (
     receive_electorate,
     receive_proposal,
 )
-from node.floods.reconcile import list_complete
+from node.floods.reconcile import flood_status, list_complete, pending_of
 from node.floods.results import (
     close_due,
     compute,
@@ -29,6 +31,7 @@ from node.floods.results import (
     floods_ctx,
     receive_attestation,
 )
+from node.floods.shares import shares_view
 
 __all__ = [
     "cast_in_flood",
@@ -37,16 +40,19 @@ __all__ = [
     "decided",
     "flood_disbursement",
     "flood_pools",
+    "flood_status",
     "floods",
     "floods_ctx",
     "follow_approved",
     "is_flood_draft",
     "linked",
     "list_complete",
+    "pending_of",
     "propose_flood",
     "receive_attestation",
     "receive_electorate",
     "receive_proposal",
     "receive_relayed",
     "receive_relayed_many",
+    "shares_view",
 ]

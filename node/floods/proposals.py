@@ -3,12 +3,14 @@ each pool freezes and publishes its own signed Electorate (with its pledge) for 
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 from typing import Any
 
 from aiohttp import web
 
 from governance import BallotType, Kind, NotPermitted, open_proposal
+from governance.codec import datetime_from_str
 from node.appkeys import ACTORS
 from node.floods.common import flood_pools, floods, linked
 from node.pool_engine.common import iso, key_lookup, local_pool, new_id, publish, roster_of, signed
@@ -22,6 +24,8 @@ from node.wire import (
 )
 from node.wire.errors import ProofRejected
 from node.wire.floods import flood_electorate_document, flood_proposal_document
+
+log = logging.getLogger("poolnode.floods")
 
 __all__ = ["is_flood_draft", "propose_flood", "receive_electorate", "receive_proposal"]
 
@@ -109,6 +113,12 @@ async def receive_proposal(app: web.Application, relay: str, document: dict[str,
         uri=document["id"], flood_uri=document["flood"], origin_pool=origin, pools=pools,
         document=document, closes_at=iso(datetime.fromisoformat(document["closesAt"].replace("Z", "+00:00"))),
         now=iso(at))
+    if at >= datetime_from_str(document["closesAt"]):
+        # Too late to take part: a pool freezes an electorate only while the proposal is open,
+        # so its "none" (404) is the same answer for every node reconciling after the close.
+        log.warning("flood proposal %s arrived after its close: %s take no part", stored.uri,
+                    ", ".join(p.uri for p in ours))
+        return
     for pool in ours:
         await freeze(app, pool, stored, at)
 

@@ -1,46 +1,82 @@
-"""Before a node closes a flood proposal it reconciles its ballots with every other pool's:
-it reads the list of ballot ids each pool accepted from its own members (complete once that
-pool's intake settled after ``closesAt``) and fetches the ballots it lacks, each accepted on
-its voter's own proof as a relayed ballot is (docs/PROTOCOL.md §Result and attestations).
+"""Before a node finalises a flood result it reconciles with every other pool of the proposal
+(docs/PROTOCOL.md §Provisional and final results): it reads each pool's signed electorate (or
+the pool's own answer that it has none) and its complete list of the ballots it accepted from
+its own members, and fetches the ballots it lacks, each accepted on its voter's own proof as a
+relayed ballot is.
 
-Nothing is kept between attempts (the closing worker retries every tick), so a restart
-loses nothing. A pool whose list cannot be read, or whose listed ballots cannot be fetched, within
-``RECONCILE_WAIT`` after the close is recorded as a mismatch, and the node closes without it.
+A pool not reconciled yet keeps the result *provisional*: no timeout ever finalises without it,
+because the two sides of a cut cannot agree on when a timeout fired, while every side that hears
+from every pool recounts the same ballots. Past ``flood_reconcile_wait`` after the close such a
+pool is reported overdue (logged once, shown as such); it is retried with a back-off of at most
+``RETRY_CAP``, at once when its host is seen again.
+
+Nothing but the back-off is kept between attempts (the closing worker retries every tick), so a
+restart loses nothing.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import weakref
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
 from aiohttp import web
 
-from federation.errors import FetchError
+from federation.errors import FetchError, RemoteAnswered
 from governance import GovernanceError
 from governance.codec import datetime_from_str
-from node.appkeys import ACTORS
+from node.appkeys import ACTORS, CONFIG
 from node.errors import NodeError
 from node.floods.common import floods
 from node.http import fetch_as
 from node.pool_engine.common import iso
 from node.storage import ActorRecord, StoredFloodProposal
-from node.wire.floods import ballot_list_id
+from node.wire.floods import ballot_list_id, document_key
 
-__all__ = ["FLOOD_GRACE", "RECONCILE_WAIT", "list_complete", "reconcile"]
+__all__ = ["FLOOD_GRACE", "RETRY_CAP", "Pending", "flood_status", "list_complete", "pending_of",
+           "reconcile", "reconcile_wait"]
 
 log = logging.getLogger("poolnode.floods")
 
 FLOOD_GRACE = timedelta(seconds=0.5)
 """How long after ``closesAt`` a pool's own intake settles (a ballot accepted at the close is
-written): from then on its ballot list is complete and nodes start closing."""
+written): from then on its ballot list is complete and nodes start reconciling."""
 
-RECONCILE_WAIT = timedelta(seconds=30)
-"""How long after ``closesAt`` a node waits for other pools' ballot lists and ballots."""
+RETRY_CAP = timedelta(seconds=5)
+"""At most this long between two attempts to reconcile with a pool that did not answer."""
 
 FETCH_CONCURRENCY = 8
+
+
+@dataclass(frozen=True, slots=True)
+class Pending:
+    """A pool this node has not reconciled with yet, why, and since when."""
+
+    pool: str
+    reason: str
+    since: str
+    overdue: bool
+
+    def to_dict(self) -> dict[str, Any]:
+        """The form the tally view and the web page show."""
+        return {"pool": self.pool, "reason": self.reason, "since": self.since, "overdue": self.overdue}
+
+
+@dataclass(slots=True)
+class _Attempts:
+    since: datetime
+    next_at: datetime
+    delay: timedelta
+    warned: bool = False
+
+
+# (proposal, pool) -> the attempts and why not yet, or None once reconciled (not read again).
+_PENDING: weakref.WeakKeyDictionary[web.Application, dict[tuple[str, str], tuple[_Attempts, str] | None]] = (
+    weakref.WeakKeyDictionary())
 
 
 def list_complete(closes_at: str, now: datetime) -> bool:
@@ -48,36 +84,93 @@ def list_complete(closes_at: str, now: datetime) -> bool:
     return now >= datetime_from_str(closes_at) + FLOOD_GRACE
 
 
-async def reconcile(app: web.Application, stored: StoredFloodProposal, now: datetime) -> bool:
-    """Fetch what other pools counted and this node lacks; whether the proposal may close now
-    (every pool reconciled, or ``RECONCILE_WAIT`` is over and the rest recorded as mismatches)."""
+def reconcile_wait(app: web.Application) -> timedelta:
+    """How long after the close a pool not reconciled yet is reported overdue."""
+    return timedelta(seconds=app[CONFIG].flood_reconcile_wait)
+
+
+def pending_of(app: web.Application, uri: str, now: datetime) -> list[Pending]:
+    """The pools the proposal still waits for on this node (empty once final or before the close)."""
+    stored = _PENDING.get(app, {})
+    return [Pending(pool, entry[1], iso(entry[0].since), entry[0].warned)
+            for (proposal, pool), entry in sorted(stored.items()) if proposal == uri and entry is not None]
+
+
+async def flood_status(app: web.Application, stored: StoredFloodProposal,
+                       now: datetime) -> tuple[str, list[dict[str, Any]]]:
+    """``open``, ``provisional`` or ``final``, and the pools a provisional result waits for."""
+    if stored.state == "closed":
+        return "final", []
+    closes = stored.document["closesAt"]
+    known = _PENDING.get(app, {})
+    reconciling = any(key[0] == stored.uri for key in known)  # the closing worker's clock says closed
+    if now < datetime_from_str(closes) and not reconciling:
+        return "open", []
+    waiting = []
+    for pool in stored.pools:
+        actor = await app[ACTORS].by_uri(pool)
+        if actor is not None and actor.is_pool:
+            continue
+        entry = known.get((stored.uri, pool), ())
+        if entry is None:
+            continue  # reconciled
+        if entry:
+            attempts, reason = entry
+            waiting.append(Pending(pool, reason, iso(attempts.since), attempts.warned).to_dict())
+        else:
+            waiting.append(Pending(pool, "not reconciled yet", closes, False).to_dict())
+    return "provisional", waiting
+
+
+async def reconcile(app: web.Application, stored: StoredFloodProposal, now: datetime) -> list[Pending]:
+    """Reconcile with every other pool that is due an attempt; the pools still pending (none:
+    the result may be finalised now)."""
     electorates = await floods(app).electorates(stored.uri)
-    waiting: dict[str, str] = {}
     actors = {pool: await app[ACTORS].by_uri(pool) for pool in stored.pools}
-    # Other pools' lists are read as our own pool of the flood: a members-only pool serves its
+    # Other pools' records are read as our own pool of the flood: a members-only pool serves its
     # record to the pools of its floods, on a GET signed by one of them.
     ours = next((a for a in actors.values() if a is not None and a.is_pool), None)
+    pending = _PENDING.setdefault(app, {})
+    overdue_at = datetime_from_str(stored.document["closesAt"]) + reconcile_wait(app)
     for pool in stored.pools:
         actor = actors[pool]
-        if (actor is not None and actor.is_pool) or pool not in electorates:
-            continue  # our own pool's ballots are here; a pool without an electorate is absent
+        if actor is not None and actor.is_pool:
+            continue  # our own pool's ballots and electorate are here
+        key = (stored.uri, pool)
+        if key in pending and pending[key] is None:
+            continue  # reconciled: its complete list and ballots do not change
+        known = pending.get(key)
+        if known is not None and now < known[0].next_at:
+            continue
         try:
-            unsettled = await _reconcile_pool(app, stored, pool, electorates[pool], now, ours)
+            unsettled = await _reconcile_pool(app, stored, pool, electorates.get(pool), now, ours)
         except FetchError as exc:
-            unsettled = f"its ballot list could not be read: {exc.reason}"
-        if unsettled is not None:
-            waiting[pool] = unsettled
-    if not waiting:
-        return True
-    if now < datetime_from_str(stored.document["closesAt"]) + RECONCILE_WAIT:
-        return False
-    for pool, reason in waiting.items():
-        log.warning("flood proposal %s closes unreconciled with %s: %s", stored.uri, pool, reason)
-        document = {"id": _list_url(pool, stored.uri, electorates[pool]), "type": "OrderedCollection",
-                    "attributedTo": pool, "proposal": stored.uri}
-        await floods(app).put_attestation(stored.uri, pool, document, False,
-                                          f"not reconciled by the close: {reason}", iso(now))
-    return True
+            unsettled = f"its record could not be read: {exc.reason}"
+        if unsettled is None:
+            if known is not None:
+                log.info("flood proposal %s: reconciled with %s", stored.uri, pool)
+            pending[key] = None
+            continue
+        attempts = known[0] if known is not None else _Attempts(now, now, timedelta(0))
+        attempts.delay = min(max(attempts.delay * 2, timedelta(seconds=0.5)), RETRY_CAP)
+        attempts.next_at = now + attempts.delay
+        if now >= overdue_at and not attempts.warned:
+            attempts.warned = True
+            log.warning("flood proposal %s still waits for %s past the reconcile wait (%s): "
+                        "its result stays provisional, nothing is booked", stored.uri, pool, unsettled)
+        pending[key] = (attempts, unsettled)
+    return pending_of(app, stored.uri, now)
+
+
+def forget_pending(app: web.Application, uri: str) -> None:
+    """Drop a finalised proposal's attempts."""
+    stored = _PENDING.get(app, {})
+    for key in [k for k in stored if k[0] == uri]:
+        del stored[key]
+
+
+def _record_url(pool: str, proposal: str, kind: str) -> str:
+    return f"{pool}/floods/{kind}/{document_key(proposal)}"
 
 
 def _list_url(pool: str, proposal: str, electorate: dict[str, Any]) -> str:
@@ -88,13 +181,39 @@ def _list_url(pool: str, proposal: str, electorate: dict[str, Any]) -> str:
     return ballot_list_id(pool, proposal)
 
 
+async def _electorate(app: web.Application, stored: StoredFloodProposal, pool: str,
+                      ours: ActorRecord | None) -> dict[str, Any] | str | None:
+    """The pool's electorate fetched from it; None when the pool answers it has none (it never
+    took part: a pool freezes one only while the proposal is open); else why not known yet."""
+    from node.floods.proposals import receive_electorate
+
+    try:
+        document = await fetch_as(app, _record_url(pool, stored.uri, "electorates"), ours)
+    except RemoteAnswered as exc:
+        if exc.remote_status in (404, 410):
+            return None
+        raise
+    try:
+        await receive_electorate(app, pool, document)
+    except (GovernanceError, NodeError) as exc:
+        return f"its electorate was refused: {getattr(exc, 'reason', str(exc))}"
+    return (await floods(app).electorates(stored.uri)).get(pool) or "its electorate was not kept"
+
+
 async def _reconcile_pool(app: web.Application, stored: StoredFloodProposal, pool: str,
-                          electorate: dict[str, Any], now: datetime,
+                          electorate: dict[str, Any] | None, now: datetime,
                           ours: ActorRecord | None) -> str | None:
-    """Read one pool's ballot list and fetch the ballots missing here; None once done,
-    else why not yet."""
+    """Read one pool's electorate and ballot list and fetch the ballots missing here; None once
+    done, else why not yet."""
     from node.floods.ballots import receive_relayed
 
+    if electorate is None:
+        found = await _electorate(app, stored, pool, ours)
+        if found is None:
+            return None  # the pool says it has no electorate: absent everywhere alike
+        if isinstance(found, str):
+            return found
+        electorate = found
     listed = await fetch_as(app, _list_url(pool, stored.uri, electorate), ours)
     if listed.get("proposal") != stored.uri or listed.get("attributedTo") != pool:
         return "its ballot list names another proposal or pool"
@@ -117,8 +236,8 @@ async def _reconcile_pool(app: web.Application, stored: StoredFloodProposal, poo
                     raise FetchError("the fetched ballot has another id", detail=uri)
                 await receive_relayed(app, pool, document, now)
             except (GovernanceError, NodeError) as exc:
-                # A listed ballot that fails the relay rules is not counted here; the pool's
-                # attestation, if it counted it, then differs and is recorded as a mismatch.
+                # A listed ballot that fails the relay rules is refused alike by every node (its
+                # own proof, the signed electorate, its signed time): not counted anywhere.
                 log.warning("flood ballot %s listed by %s refused: %s", uri, pool,
                             getattr(exc, "reason", str(exc)))
             except FetchError as exc:
@@ -128,3 +247,6 @@ async def _reconcile_pool(app: web.Application, stored: StoredFloodProposal, poo
     if failed:
         return f"{len(failed)} listed ballot(s) could not be fetched, e.g. {failed[0]}"
     return None
+
+
+__all__ += ["forget_pending"]

@@ -1,7 +1,8 @@
-"""Flood results: the flood tally from the signed ballots and the pools' signed electorates,
-closing after the vote (each local pool attests the result), checking other pools'
-attestations (a different result is a mismatch, stored and logged) and booking each local
-pool's pro-rata share of a passed disbursement."""
+"""Flood results: the flood tally from the signed ballots and the pools' signed electorates;
+after the vote the result is *provisional* until this node has reconciled with every pool,
+then *final* (docs/PROTOCOL.md §Provisional and final results): each local pool attests it,
+other pools' attestations are checked against it (a different result is a mismatch, stored and
+logged), and only then does each local pool owe its pro-rata share of a passed disbursement."""
 
 from __future__ import annotations
 
@@ -12,27 +13,14 @@ from typing import Any
 
 from aiohttp import web
 
-from governance import (
-    Ballot,
-    Bylaws,
-    Disbursement,
-    FloodTally,
-    GovernanceError,
-    Ledger,
-    Outcome,
-    Proposal,
-    Roster,
-    Transaction,
-    commit_disbursement,
-    split_pro_rata,
-)
-from governance.codec import utc
+from governance import Ballot, Outcome, Proposal
 from node.appkeys import ACTORS
 from node.floods.common import floods
 from node.floods.keys import stop_prefetching
-from node.floods.reconcile import FLOOD_GRACE, reconcile
+from node.floods.reconcile import FLOOD_GRACE, forget_pending, reconcile
 from node.floods.relay import flush_all
 from node.floods.running import ballots_of, forget, running_count
+from node.floods.shares import owe_shares
 from node.pool_engine.common import clock_worker, iso, key_lookup, publish, signed
 from node.storage import ActorRecord, StoredFloodProposal
 from node.wire import check_document, verify_author_proof
@@ -78,17 +66,20 @@ async def refresh(app: web.Application, uri: str) -> None:
 
 
 async def close_due(app: web.Application, now: datetime) -> list[str]:
-    """Close flood proposals past their close (and the grace) once reconciled with every
-    other pool's ballot list (or past the bounded wait); their ids."""
+    """Finalise flood proposals past their close (and the grace) once reconciled with every
+    other pool; their ids. The others stay provisional (``reconcile.pending_of`` says why)."""
     closed = []
     for stored in await floods(app).due_proposals(iso(now - FLOOD_GRACE)):
-        if await reconcile(app, stored, now) and await close(app, stored, now):
+        if await reconcile(app, stored, now):
+            continue
+        if await close(app, stored, now):
+            forget_pending(app, stored.uri)
             closed.append(stored.uri)
     return closed
 
 
 async def close(app: web.Application, stored: StoredFloodProposal, now: datetime) -> bool:
-    """Record the final result; each local pool attests it and books its share."""
+    """Record the final result; each local pool attests it and owes its share of the money."""
     computed = await compute(app, stored.uri, final=True)
     if computed is None:
         return False  # no pool's electorate at all (not even the proposing pool's): wait
@@ -110,10 +101,8 @@ async def close(app: web.Application, stored: StoredFloodProposal, now: datetime
     for attestation in await floods(app).attestations(stored.uri):
         if attestation.matches is None:
             await _judge(app, stored.uri, attestation.document, summary, ballots, now)
-    if result.outcome is Outcome.PASSED and isinstance(result.overall, object):
-        motion = stored.document.get("proposalKind")
-        if motion == "disbursement":
-            await _book_shares(app, stored, result, local, now)
+    if result.outcome is Outcome.PASSED and stored.document.get("proposalKind") == "disbursement":
+        await owe_shares(app, stored, local, now)
     return True
 
 
@@ -161,37 +150,6 @@ async def _counted(app: web.Application, stored: StoredFloodProposal) -> list[st
         if actor is not None and actor.is_pool and isinstance(attestation.document.get("ballots"), list):
             return list(attestation.document["ballots"])
     return None
-
-
-async def _book_shares(app: web.Application, stored: StoredFloodProposal, result: FloodTally,
-                       local: list[ActorRecord], at: datetime) -> None:
-    """Each local pool books its share, pro rata to the pledges (fund at electorate freeze)."""
-    from node.pool_engine.ledger import book
-
-    documents = await floods(app).electorates(stored.uri)
-    present = {pool: documents[pool] for pool in stored.pools if pool in documents}
-    pledges = {pool: int(doc.get("pledge", 0)) for pool, doc in present.items()}
-    proposal, _ = flood_proposal(stored.document, present)
-    motion = proposal.motion
-    assert isinstance(motion, Disbursement)
-    try:
-        shares = split_pro_rata(motion.amount, pledges)
-    except GovernanceError as exc:
-        log.warning("flood disbursement %s not booked: %s", stored.uri, exc.reason)
-        return
-    for pool in local:
-        share = shares.get(pool.uri, 0)
-        if share <= 0:
-            continue
-
-        def build(id: str, ledger: Ledger, roster: Roster, bylaws: Bylaws, share: int = share) -> Transaction:
-            return commit_disbursement(id, utc(at), ledger, proposal, result.overall, share)
-
-        try:
-            await book(app, pool, build, f"{stored.uri}#commitment:{pool.uri}", at)
-        except GovernanceError as exc:
-            # e.g. an overdraft: the pool's fund no longer covers its share; retried never, logged.
-            log.warning("flood share of %s not booked in %s: %s", stored.uri, pool.uri, exc.reason)
 
 
 async def flood_disbursement(app: web.Application, pool: ActorRecord, uri: str) -> Proposal | None:

@@ -1,7 +1,8 @@
 """Money the pool owes: disbursements waiting for funds, refunds owed, commitments that lapse.
 
 One queue per pool, served oldest first (by when each obligation arose: the vote's close for a
-disbursement, the leaving for a refund). The first one the free fund cannot cover blocks those
+disbursement or for the pool's share of a flood disbursement once its result is final, the
+leaving for a refund). The first one the free fund cannot cover blocks those
 behind it, so a later, smaller claim never overtakes an older one. A disbursement that waited
 longer than the bylaws' ``funding_wait`` lapses; a refund owed never lapses. The queue is served
 after every booking that raises the fund and by the effects clock (docs/GOVERNANCE.md).
@@ -24,6 +25,7 @@ from governance import (
     Proposal,
     Roster,
     Transaction,
+    commit_flood_share,
     lapse_commitment,
     owe_refund,
     pay_owed_refund,
@@ -31,11 +33,11 @@ from governance import (
     tally,
 )
 from governance.codec import datetime_from_str
-from node.appkeys import ACTORS
+from node.appkeys import ACTORS, DB
 from node.pool_engine.common import clock_worker, iso, roster_of, store
 from node.pool_engine.ledger import Build, book, book_commitment
 from node.pool_engine.tallies import counted_ballots
-from node.storage import ActorRecord, StoredProposal
+from node.storage import ActorRecord, FloodStore, StoredFloodShare, StoredProposal
 
 __all__ = ["EFFECTS_INTERVAL", "effects_ctx", "refund_or_owe", "serve", "sweep"]
 
@@ -68,6 +70,13 @@ def _paying(person: str, now: datetime) -> Build:
     return build
 
 
+def _sharing(share: StoredFloodShare, now: datetime) -> Build:
+    def build(id: str, ledger: Ledger, roster: Roster, bylaws: Bylaws) -> Transaction:
+        return commit_flood_share(id, now, ledger, share.proposal_uri,
+                                  datetime_from_str(share.since), share.amount)
+    return build
+
+
 def _lapsing(ref: str, committed_at: datetime, lapse: timedelta, now: datetime) -> Build:
     def build(id: str, ledger: Ledger, roster: Roster, bylaws: Bylaws) -> Transaction:
         return lapse_commitment(id, now, ledger, ref, committed_at=committed_at, lapse=lapse)
@@ -76,20 +85,44 @@ def _lapsing(ref: str, committed_at: datetime, lapse: timedelta, now: datetime) 
 
 async def waiting_ahead(app: web.Application, pool: ActorRecord, ledger: Ledger) -> bool:
     """Whether any obligation already waits in the pool's queue."""
-    return bool(_owed(ledger)) or bool(await store(app).proposals_with_effect("waiting_funds", pool.id))
+    return (bool(_owed(ledger)) or bool(await store(app).proposals_with_effect("waiting_funds", pool.id))
+            or bool(await FloodStore(app[DB]).waiting_shares(pool.id)))
 
 
 async def serve(app: web.Application, pool: ActorRecord, now: datetime) -> None:
     """Book what the fund now covers, oldest first; lapse disbursements waiting too long."""
     governance = store(app)
     _, bylaws, ledger = await roster_of(app, pool)
-    queue: list[tuple[datetime, str, StoredProposal | _Owed]] = [
+    shares = FloodStore(app[DB])
+    queue: list[tuple[datetime, str, StoredProposal | _Owed | StoredFloodShare]] = [
         (datetime_from_str(p.closed_at or p.closes_at), p.uri, p)
         for p in await governance.proposals_with_effect("waiting_funds", pool.id)
     ]
     queue += [(o.since, o.entry, o) for o in _owed(ledger)]
+    queue += [(datetime_from_str(s.since), s.proposal_uri, s) for s in await shares.waiting_shares(pool.id)]
     blocked = False  # the first obligation the fund cannot cover blocks the rest of the queue
     for since, _, item in sorted(queue, key=lambda q: (q[0], q[1])):
+        if isinstance(item, StoredFloodShare):
+            # The pool's share of a flood disbursement whose final result passed: the pool's own rule.
+            if now >= since + bylaws.funding_wait:
+                await shares.set_share(item.proposal_uri, pool.id, "lapsed",
+                                       "the fund did not cover it within the bylaws' funding wait", iso(now))
+                log.info("%s: its share of %s lapsed waiting for funds", pool.uri, item.proposal_uri)
+                continue
+            if blocked:
+                continue
+            try:
+                await book(app, pool, _sharing(item, max(now, since)),
+                           f"{item.proposal_uri}#commitment:{pool.uri}", now)
+            except GovernanceError as exc:
+                if exc.code == "overdraft":
+                    blocked = True
+                    continue
+                await shares.set_share(item.proposal_uri, pool.id, "refused",
+                                       f"{exc.code}: {exc.reason}", iso(now))
+                continue
+            await shares.set_share(item.proposal_uri, pool.id, "done", None, iso(now))
+            continue
         if isinstance(item, _Owed):
             if blocked:
                 continue

@@ -17,7 +17,13 @@ from node.storage.deliveries import (
     HostRecord,
     HostSummary,
 )
-from node.storage.floods import FloodLink, FloodStore, StoredAttestation, StoredFloodProposal
+from node.storage.floods import (
+    FloodLink,
+    FloodStore,
+    StoredAttestation,
+    StoredFloodProposal,
+    StoredFloodShare,
+)
 from node.storage.follows import Follow, FollowStore
 from node.storage.governance import (
     GovernanceStore,
@@ -69,6 +75,7 @@ __all__ = [
     "StoredBallot",
     "StoredEntry",
     "StoredFloodProposal",
+    "StoredFloodShare",
     "StoredObject",
     "StoredProposal",
     "TokenRecord",

@@ -263,6 +263,18 @@ class DeliveryStore:
             )
             return cursor.rowcount
 
+    async def hasten(self, host: str, now: float) -> int:
+        """Make every queued, unlocked row of a host that answers again due now (its retry
+        back-off was waiting out a failure that is over); how many."""
+        async with self.db.transaction() as conn:
+            cursor = await conn.execute(
+                "UPDATE deliveries SET next_attempt_at = ?, updated_at = ?"
+                " WHERE host = ? AND state = 'queued' AND next_attempt_at > ?"
+                " AND (locked_until IS NULL OR locked_until <= ?)",
+                (now, now, host, now, now),
+            )
+            return cursor.rowcount
+
     async def hosts(self) -> list[HostRecord]:
         """Every host's stored health."""
         rows = await self.db.fetchall("SELECT * FROM delivery_hosts ORDER BY host")

@@ -10,7 +10,7 @@ import aiosqlite
 
 from node.storage.database import Database
 
-__all__ = ["FloodLink", "FloodStore", "StoredAttestation", "StoredFloodProposal"]
+__all__ = ["FloodLink", "FloodStore", "StoredAttestation", "StoredFloodProposal", "StoredFloodShare"]
 
 
 def _dumps(value: Any) -> str:
@@ -55,6 +55,24 @@ class StoredAttestation:
     document: dict[str, Any]
     matches: bool | None
     reason: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class StoredFloodShare:
+    """A local pool's share of a passed flood disbursement and its effect state."""
+
+    proposal_uri: str
+    pool_id: int
+    amount: int
+    since: str
+    effect: str
+    reason: str | None
+    updated_at: str
+
+
+def _share(row: aiosqlite.Row) -> StoredFloodShare:
+    return StoredFloodShare(row["proposal_uri"], row["pool_id"], row["amount"], row["since"],
+                            row["effect"], row["reason"], row["updated_at"])
 
 
 def _link(row: aiosqlite.Row) -> FloodLink:
@@ -302,3 +320,34 @@ class FloodStore:
         """One Attestation document by id."""
         row = await self.db.fetchone("SELECT document FROM flood_attestations WHERE uri = ?", (uri,))
         return json.loads(row["document"]) if row else None
+
+    # Shares of passed flood disbursements.
+
+    async def add_share(self, proposal_uri: str, pool_id: int, amount: int, since: str, now: str) -> bool:
+        """Record a pool's share as waiting for funds (once); whether it is new."""
+        return bool(await self._changes(
+            "INSERT OR IGNORE INTO flood_shares (proposal_uri, pool_id, amount, since, effect,"
+            " reason, updated_at) VALUES (?, ?, ?, ?, 'waiting_funds',"
+            " 'the free fund does not cover it yet', ?)",
+            (proposal_uri, pool_id, amount, since, now)))
+
+    async def set_share(self, proposal_uri: str, pool_id: int, effect: str, reason: str | None,
+                        now: str) -> bool:
+        """Move a waiting share to ``effect``; False if it was not waiting."""
+        return bool(await self._changes(
+            "UPDATE flood_shares SET effect = ?, reason = ?, updated_at = ?"
+            " WHERE proposal_uri = ? AND pool_id = ? AND effect = 'waiting_funds'",
+            (effect, reason, now, proposal_uri, pool_id)))
+
+    async def shares(self, proposal_uri: str) -> list[StoredFloodShare]:
+        """Every local pool's share of a flood proposal."""
+        rows = await self.db.fetchall(
+            "SELECT * FROM flood_shares WHERE proposal_uri = ? ORDER BY pool_id", (proposal_uri,))
+        return [_share(r) for r in rows]
+
+    async def waiting_shares(self, pool_id: int) -> list[StoredFloodShare]:
+        """A pool's shares waiting for funds, oldest close first."""
+        rows = await self.db.fetchall(
+            "SELECT * FROM flood_shares WHERE pool_id = ? AND effect = 'waiting_funds'"
+            " ORDER BY since, proposal_uri", (pool_id,))
+        return [_share(r) for r in rows]

@@ -252,6 +252,7 @@ class GovernanceStore:
         rows = await self.db.fetchall(
             "SELECT pool_id FROM proposals WHERE effect = 'waiting_funds'"
             " UNION SELECT pool_id FROM ledger_entries WHERE kind IN ('refund_owed', 'commitment')"
+            " UNION SELECT pool_id FROM flood_shares WHERE effect = 'waiting_funds'"
         )
         return [int(r["pool_id"]) for r in rows]
 

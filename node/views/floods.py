@@ -12,7 +12,7 @@ from node.access import require_record_reader
 from node.activitypub import activity_response
 from node.appkeys import ACTORS
 from node.errors import InvalidRequest, NotFound
-from node.floods import compute, flood_pools, floods, list_complete
+from node.floods import compute, flood_pools, flood_status, floods, list_complete, shares_view
 from node.storage import ActorRecord
 from node.wire.floods import ballot_list_document, ballot_list_id, flood_document
 
@@ -70,11 +70,15 @@ async def get_flood_tally(request: web.Request) -> web.Response:
         computed = await compute(request.app, uri)
         result = computed[1] if computed is not None else None
     attestations = await store.attestations(uri)
+    status, pending = await flood_status(request.app, stored, datetime.now(UTC))
     return web.json_response({
         "proposal": uri,
         "flood": stored.flood_uri,
         "pools": list(stored.pools),
-        "final": stored.state == "closed",
+        "status": status,
+        "final": status == "final",
+        "pendingPools": pending,
+        "shares": await shares_view(request.app, uri),
         "closedAt": stored.closed_at,
         "result": result,
         "attestations": [{"pool": a.pool_uri, "id": a.uri, "matches": a.matches,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from aiohttp import web
@@ -9,7 +10,7 @@ from aiohttp import web
 from governance import format_money
 from node.appkeys import ACTORS
 from node.errors import NotFound
-from node.floods import compute, flood_pools, floods
+from node.floods import compute, flood_pools, flood_status, floods, shares_view
 from node.pools import load_bylaws
 from node.web.outbox import post_as
 from node.web.pools import _pool, require_record, viewer_membership
@@ -32,7 +33,11 @@ async def _proposal_view(request: web.Request, stored: Any, person: str | None) 
     voted = False
     if person is not None:
         voted = any(b.get("attributedTo") == person for b, _ in await floods(request.app).ballots(stored.uri))
+    status, pending = await flood_status(request.app, stored, datetime.now(UTC))
     return {
+        "status": status,
+        "pending": pending,
+        "shares": await shares_view(request.app, stored.uri),
         "uri": stored.uri,
         "title": stored.document.get("name", ""),
         "text": stored.document.get("content") or stored.document.get("purpose") or "",

@@ -184,6 +184,9 @@ def attestation_document(
         "doubleMajority": summary["doubleMajority"],
         "outcome": summary["outcome"],
         "absentPools": list(summary.get("absentPools", [])),
+        # Attested only once final: every pool reconciled (docs/PROTOCOL.md §Provisional and final).
+        "final": True,
+        "pendingPools": [],
         "tallyDigest": summary_digest(summary),
         "ballots": sorted(ballots),
         "published": published,

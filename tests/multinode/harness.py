@@ -78,6 +78,9 @@ class NodeProcess:
     env: dict[str, str]
     init: dict[str, Any] = field(default_factory=dict)
     proc: subprocess.Popen[bytes] | None = None
+    # Where it listens, and a command prefix (e.g. ``ip netns exec <ns>``: tests/multinode/netns.py).
+    host: str = "127.0.0.1"
+    wrap: list[str] = field(default_factory=list)
 
     @property
     def data_dir(self) -> Path:
@@ -89,7 +92,7 @@ class NodeProcess:
 
     @property
     def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return f"http://{self.host}:{self.port}"
 
     @property
     def token(self) -> str:
@@ -118,8 +121,8 @@ class NodeProcess:
         log = self.log_path.open("ab")
         try:
             self.proc = subprocess.Popen(
-                [sys.executable, "-m", "node.cli", "serve", "--data", str(self.data_dir),
-                 "--port", str(self.port)],
+                [*self.wrap, sys.executable, "-m", "node.cli", "serve", "--data", str(self.data_dir),
+                 "--host", self.host, "--port", str(self.port)],
                 stdout=log, stderr=subprocess.STDOUT, env=self.env, cwd=REPO,
             )
         finally:

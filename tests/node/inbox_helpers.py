@@ -98,7 +98,7 @@ async def start_remote(aiohttp_server: Any) -> FakeRemote:
         holder[0].posts.append(json.loads(await request.read()))
         return web.Response(status=202)
 
-    app.router.add_get("/users/{name}", actor_doc)
+    app.router.add_get("/users/{name:.+}", actor_doc)  # actors and the documents under them
     app.router.add_post("/users/{name}/inbox", inbox)
     app.router.add_post("/inbox", inbox)
     server = await aiohttp_server(app, host="127.0.0.1")

@@ -1,6 +1,7 @@
 """Closing a flood proposal reconciles with the other pools first: ballots a pool accepted
 before the close but whose relays have not arrived are fetched from its ballot list and
-counted; a list that never becomes complete is a recorded mismatch after the bounded wait."""
+counted; while a pool is not reconciled the result stays provisional, however long it takes,
+names the pool as pending, and books nothing (docs/PROTOCOL.md §Provisional and final results)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from typing import Any
 
 from governance.codec import datetime_from_str
 from node.floods import close_due, floods
-from node.floods.reconcile import FLOOD_GRACE, RECONCILE_WAIT
+from node.floods.reconcile import FLOOD_GRACE, RETRY_CAP
 from tests.node.floods.test_relayed import _ballot, _flood, _send, _signed
 from tests.node.floods.test_results import _member, _vote
 from tests.node.inbox_helpers import NODE
@@ -71,21 +72,34 @@ async def test_relayed_ballots_that_arrive_after_the_close_are_fetched_and_count
     assert again is not None and again.result == stored.result
 
 
-async def test_a_pool_whose_list_never_completes_is_a_recorded_mismatch(client, remote) -> None:  # type: ignore[no-untyped-def]
+async def test_a_pool_not_reconciled_keeps_the_result_provisional_past_every_wait(client, remote) -> None:  # type: ignore[no-untyped-def]
     url = f"{remote.base}/users/river-ballots"
     pool, river, bo, pid = await _flood(client, remote, ballots=url)
     stored = await floods(client.app).proposal(pid)
     assert stored is not None
     closes = stored.document["closesAt"]
-    remote.actors[url] = Served(_list(url, river.uri, pid, closes, [], complete=False))
+    served = Served(_list(url, river.uri, pid, closes, [], complete=False))
+    remote.actors[url] = served
     await _send(client, river, river.activity("Announce", _ballot(bo, river, pid, "agree"), to=[pool.uri]))
     start = datetime_from_str(closes) + FLOOD_GRACE
     assert await close_due(client.app, start) == []
-    assert await close_due(client.app, datetime_from_str(closes) + RECONCILE_WAIT) == [pid]
+    # Long past the close and the reconcile wait: still provisional, river named as pending.
+    later = datetime_from_str(closes) + timedelta(days=3)
+    assert await close_due(client.app, later) == []
     view = await (await client.get("/pools/commons/floods/tally", params={"proposal": pid})).json()
-    assert view["final"] and view["result"]["participation"] == 1
-    (mismatch,) = view["mismatches"]
-    assert mismatch["pool"] == river.uri and "not reconciled" in mismatch["reason"]
+    assert view["status"] == "provisional" and view["final"] is False
+    (waiting,) = view["pendingPools"]
+    assert waiting["pool"] == river.uri and waiting["overdue"] is True
+    assert "not complete" in waiting["reason"]
+    assert view["mismatches"] == [] and view["shares"] == []
+    assert [a for a in await floods(client.app).attestations(pid) if a.pool_uri == pool.uri] == []
+
+    # river's list completes (the link is back): final on the next attempt, with river's ballot.
+    served.body = {**served.body, "complete": True, "orderedItems": [], "totalItems": 0}
+    assert await close_due(client.app, later + RETRY_CAP) == [pid]
+    view = await (await client.get("/pools/commons/floods/tally", params={"proposal": pid})).json()
+    assert view["status"] == "final" and view["pendingPools"] == []
+    assert view["result"]["participation"] == 1
 
 
 async def test_the_pools_ballot_list_lists_its_own_members_ballots(client, remote) -> None:  # type: ignore[no-untyped-def]

@@ -13,7 +13,7 @@ from governance import electorate_digest
 from node.accounts import now_iso
 from node.appkeys import ACTORS, FOLLOWS
 from node.floods import close_due, floods
-from node.wire.floods import summary_digest
+from node.wire.floods import ballot_list_id, summary_digest
 from schemas import OBJECT_CONTEXT
 from tests.node.inbox_helpers import post_signed, processed
 from tests.node.pools.test_federated_ballots import ProofActor, _rejections
@@ -79,7 +79,24 @@ async def _flood(client, remote, *, members=("bo",), electorate=True, pledge=500
         "pledge": pledge, **({"ballots": ballots} if ballots else {}),
     })
     await _send(client, river, river.activity("Create", document, to=[pool.uri]))
+    if ballots is None:
+        # river's ballot list, complete and empty: what it accepted reached us as relays.
+        listed = ballot_list_id(river.uri, pid)
+        remote.actors[listed] = _Listed({
+            "id": listed, "type": "OrderedCollection", "attributedTo": river.uri, "pool": river.uri,
+            "proposal": pid, "closesAt": proposal["closesAt"], "complete": True, "totalItems": 0,
+            "orderedItems": []})
     return pool, river, bo, pid
+
+
+class _Listed:
+    """A document the fake remote serves at one URL."""
+
+    def __init__(self, document: dict[str, Any]) -> None:
+        self.body = document
+
+    def document(self) -> dict[str, Any]:
+        return self.body
 
 
 def _ballot(voter: ProofActor, river: ProofActor, pid: str, choice: str) -> dict[str, Any]:

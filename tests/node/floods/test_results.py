@@ -155,3 +155,53 @@ async def test_flood_ballots_follow_the_sequence_order_and_a_reused_sequence_is_
     assert [b.sequence for b in kept] == [1, 2]
     counted = counted_ballot(kept)
     assert counted is not None and counted.choice == ("agree",)
+
+
+async def _drain(client, pool: ActorRecord, amount: int) -> None:  # type: ignore[no-untyped-def]
+    """Commit ``amount`` of the pool's fund elsewhere (after its pledge froze)."""
+    from governance import commit_flood_share
+    from node.pool_engine.ledger import book
+
+    at = datetime.now(UTC)
+    await book(client.app, pool, lambda id, ledger, r, b: commit_flood_share(
+        id, at, ledger, "urn:example:elsewhere", at - timedelta(days=1), amount), "urn:drain", at)
+
+
+async def test_a_share_the_fund_cannot_cover_waits_for_funds_visibly_then_is_booked(client, remote) -> None:  # type: ignore[no-untyped-def]
+    pool = await client.app[ACTORS].get("commons", "pool")
+    await _contribute(client, pool, 1500)  # commons pledges 1500: its share of 1000 is 750
+    _, river, bo, pid = await _flood(client, remote, pledge=500, proposalKind="disbursement", amount=1000,
+                                     currency="EUR", payee="Van rental", purpose="a van", content=None)
+    await _send(client, river, river.activity("Announce", _ballot(bo, river, pid, "agree"), to=[pool.uri]))
+    await _vote(client, await _member(client, "admin"), pool, pid, "agree")
+    await _drain(client, pool, 1000)  # the fund is 500 now
+    assert await close_due(client.app, datetime.now(UTC) + LATER) == [pid]
+    account = "commitment:" + pid
+    assert account not in (await balances(client.app, pool))["balances"]
+    view = await (await client.get("/pools/commons/floods/tally", params={"proposal": pid})).json()
+    (share,) = view["shares"]
+    assert share["pool"] == pool.uri and share["amount"] == 750 and share["effect"] == "waiting_funds"
+    assert share["effectReason"]
+
+    await _contribute(client, pool, 300)  # 800 now covers 750: served at once
+    assert (await balances(client.app, pool))["balances"][account] == 750
+    view = await (await client.get("/pools/commons/floods/tally", params={"proposal": pid})).json()
+    assert [s["effect"] for s in view["shares"]] == ["done"]
+
+
+async def test_a_share_waiting_past_the_funding_wait_lapses(client, remote) -> None:  # type: ignore[no-untyped-def]
+    from node.pool_engine.obligations import sweep
+
+    pool = await client.app[ACTORS].get("commons", "pool")
+    await _contribute(client, pool, 1500)
+    _, river, bo, pid = await _flood(client, remote, pledge=500, proposalKind="disbursement", amount=1000,
+                                     currency="EUR", payee="Van rental", purpose="a van", content=None)
+    await _send(client, river, river.activity("Announce", _ballot(bo, river, pid, "agree"), to=[pool.uri]))
+    await _vote(client, await _member(client, "admin"), pool, pid, "agree")
+    await _drain(client, pool, 1000)
+    assert await close_due(client.app, datetime.now(UTC) + LATER) == [pid]
+    await sweep(client.app, datetime.now(UTC) + timedelta(days=365))  # past the 90-day funding wait
+    (share,) = await floods(client.app).shares(pid)
+    assert share.effect == "lapsed" and "funding wait" in (share.reason or "")
+    await _contribute(client, pool, 5000)
+    assert "commitment:" + pid not in (await balances(client.app, pool))["balances"]
