@@ -6,9 +6,8 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-import aiosqlite
-
-from node.storage.database import Database
+from node.storage.database import Database, Row
+from node.storage.dialect import json_int
 
 __all__ = ["FloodLink", "FloodStore", "StoredAttestation", "StoredFloodProposal"]
 
@@ -57,12 +56,12 @@ class StoredAttestation:
     reason: str | None
 
 
-def _link(row: aiosqlite.Row) -> FloodLink:
+def _link(row: Row) -> FloodLink:
     return FloodLink(row["pool_id"], row["flood_uri"], row["flood_name"], row["peer_uri"],
                      row["state"], row["proposal_uri"])
 
 
-def _proposal(row: aiosqlite.Row) -> StoredFloodProposal:
+def _proposal(row: Row) -> StoredFloodProposal:
     return StoredFloodProposal(
         id=row["id"], uri=row["uri"], flood_uri=row["flood_uri"], origin_pool=row["origin_pool"],
         pools=tuple(json.loads(row["pools_json"])), document=json.loads(row["document"]),
@@ -72,7 +71,7 @@ def _proposal(row: aiosqlite.Row) -> StoredFloodProposal:
     )
 
 
-def _attestation(row: aiosqlite.Row) -> StoredAttestation:
+def _attestation(row: Row) -> StoredAttestation:
     matches = None if row["matches"] is None else bool(row["matches"])
     return StoredAttestation(row["pool_uri"], row["uri"], json.loads(row["document"]), matches,
                              row["reason"])
@@ -83,6 +82,12 @@ class FloodStore:
 
     def __init__(self, db: Database) -> None:
         self.db = db
+        self._sequence = json_int(db.dialect, "ballot_json", "sequence")
+        # Whether a pool is among a flood proposal's pools (pools_json: a JSON array).
+        self._in_pools = (
+            "p.pools_json::jsonb @> jsonb_build_array(?::text)" if db.dialect == "postgresql"
+            else "? IN (SELECT value FROM json_each(p.pools_json))"
+        )
 
     async def _changes(self, sql: str, params: tuple[Any, ...]) -> int:
         async with self.db.transaction() as conn:
@@ -123,8 +128,7 @@ class FloodStore:
     async def share_a_flood(self, pool_uri: str, peer_uri: str) -> bool:
         """Whether both pools are among the pools of one flood proposal this node knows."""
         row = await self.db.fetchone(
-            "SELECT 1 FROM flood_proposals AS p WHERE ? IN (SELECT value FROM json_each(p.pools_json))"
-            " AND ? IN (SELECT value FROM json_each(p.pools_json)) LIMIT 1",
+            f"SELECT 1 FROM flood_proposals AS p WHERE {self._in_pools} AND {self._in_pools} LIMIT 1",
             (pool_uri, peer_uri))
         return row is not None
 
@@ -220,7 +224,7 @@ class FloodStore:
             "INSERT INTO flood_ballots (proposal_uri, uri, voter_uri, via_pool, ballot_json,"
             " document, received_at) SELECT ?, ?, ?, ?, ?, ?, ?"
             " WHERE ? = 0 OR NOT EXISTS (SELECT 1 FROM flood_ballots WHERE proposal_uri = ?"
-            " AND voter_uri = ? AND json_extract(ballot_json, '$.sequence') = ? AND uri <> ?)"
+            f" AND voter_uri = ? AND {self._sequence} = ? AND uri <> ?)"
             " ON CONFLICT (proposal_uri, uri) DO NOTHING",
             (proposal_uri, uri, voter_uri, via_pool, _dumps(ballot), _dumps(document), now,
              sequence, proposal_uri, voter_uri, sequence, uri))
@@ -254,7 +258,7 @@ class FloodStore:
         """The id of the voter's kept ballot with this sequence (1 or more), if any."""
         row = await self.db.fetchone(
             "SELECT uri FROM flood_ballots WHERE proposal_uri = ? AND voter_uri = ?"
-            " AND json_extract(ballot_json, '$.sequence') = ?",
+            f" AND {self._sequence} = ?",
             (proposal_uri, voter_uri, sequence))
         return row["uri"] if row else None
 
@@ -262,7 +266,7 @@ class FloodStore:
                                      excluding: str) -> int:
         """The greatest ``sequence`` of the voter's kept ballots other than ``excluding`` (0 if none)."""
         row = await self.db.fetchone(
-            "SELECT MAX(COALESCE(json_extract(ballot_json, '$.sequence'), 0)) AS s FROM flood_ballots"
+            f"SELECT MAX(COALESCE({self._sequence}, 0)) AS s FROM flood_ballots"
             " WHERE proposal_uri = ? AND voter_uri = ? AND uri != ?",
             (proposal_uri, voter_uri, excluding))
         return int(row["s"] or 0) if row else 0
