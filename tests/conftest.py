@@ -28,6 +28,8 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     """Tests marked ``both_backends`` run on SQLite and on PostgreSQL."""
     if metafunc.definition.get_closest_marker("both_backends") is None:
         return
+    if any("database_url" in str(m.args[0]) for m in metafunc.definition.iter_markers("parametrize")):
+        return  # the test chose its backends itself
     if "database_url" not in metafunc.fixturenames:
         # First, so the node fixtures (and make_node in the test body) see the URL.
         metafunc.fixturenames.insert(0, "database_url")
