@@ -186,7 +186,8 @@ class PostgresDatabase(Database):
 
     async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[asyncpg.Record]:
         """All rows of a query."""
-        return await self.pool.fetch(placeholders(sql), *params)
+        rows: list[asyncpg.Record] = await self.pool.fetch(placeholders(sql), *params)
+        return rows
 
     async def tables(self) -> dict[str, list[str]]:
         """Every table of the current schema (but schema_migrations) with its columns."""

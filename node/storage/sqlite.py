@@ -138,6 +138,12 @@ class SqliteDatabase(Database):
             )]
         return found
 
+    async def batches(self, sql: str, size: int) -> AsyncIterator[list[aiosqlite.Row]]:
+        """The rows of a query, ``size`` at a time (a large table is never read whole)."""
+        async with self.conn.execute(sql) as cursor:
+            while batch := list(await cursor.fetchmany(size)):
+                yield batch
+
     async def backup_to(self, target: Path) -> None:
         """A consistent online copy of the database (SQLite backup API)."""
         old_umask = os.umask(0o077)
