@@ -36,9 +36,11 @@ run: $(VENV)/.installed
 	fi
 	$(BIN)/poolnode serve --data "$(DATA)" --host "$(HOST)" --port "$(PORT)"
 
-## test: set up the virtualenv with the test extras and run the whole suite
+## test: set up the virtualenv with the test extras and run the whole suite (the tests marked
+## both_backends also on a throwaway PostgreSQL server that the tests start and stop)
 test: $(VENV)/.installed-test
 	@./scripts/browser-deps.sh
+	@./scripts/postgres.sh
 	@$(BIN)/python -m pytest -q -p no:cacheprovider $(PYTEST_ARGS); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests"; exit 1; fi; exit $$rc
 

@@ -48,7 +48,7 @@ log = logging.getLogger("poolnode")
 
 def _database_ctx(config: Config):  # type: ignore[no-untyped-def]
     async def database(app: web.Application) -> AsyncIterator[None]:
-        db = Database.in_data_dir(config.data_dir)
+        db = Database.for_config(config)
         await db.open()
         app[DB] = db
         app[ACTORS] = ActorStore(db)

@@ -9,9 +9,10 @@ from pathlib import Path
 
 import aiosqlite
 
-from node.config import CONFIG_FILENAME, ConfigError
+from node.config import CONFIG_FILENAME, ConfigError, load_config
 from node.storage import Database
 from node.storage.database import DB_FILENAME
+from node.storage.sqlite import SqliteDatabase
 
 __all__ = ["BackupInfo", "backup", "restore"]
 
@@ -49,8 +50,13 @@ async def backup(data_dir: Path, out: Path) -> BackupInfo:
         raise ConfigError(f"{data_dir} is not a poolnode data directory")
     if out.exists():
         raise ConfigError(f"{out} already exists; choose a new backup directory")
+    db = Database.for_config(load_config(data_dir))
+    if not isinstance(db, SqliteDatabase):
+        raise ConfigError(
+            f"the node's database is PostgreSQL ({db.location}): back it up with pg_dump or the "
+            "server's point-in-time recovery (docs/OPERATIONS.md, \"Backups on PostgreSQL\")"
+        )
     _private_dir(out)
-    db = Database.in_data_dir(data_dir)
     await db.open(migrate=False)
     try:
         await db.backup_to(out / DB_FILENAME)

@@ -66,9 +66,15 @@ class Config:
     # CIDRs), and which of the two headers they set (docs/OPERATIONS.md, "Reverse proxy").
     trusted_proxies: tuple[str, ...] = ()
     proxy_header: str = "x-forwarded-for"
+    # Where the node's data lives (docs/OPERATIONS.md, "PostgreSQL"): '' is the SQLite file in
+    # the data directory, a path another SQLite file (relative to the data directory), and a
+    # postgresql:// URL a PostgreSQL database; database_pool_size caps its connections.
+    database_url: str = ""
+    database_pool_size: int = 10
 
     def __post_init__(self) -> None:
         check_receiving(self)
+        check_database_url(self.database_url)
 
     @property
     def domain(self) -> str:
@@ -92,7 +98,7 @@ def normalise_base_url(url: str) -> str:
     return f"{parts.scheme}://{parts.netloc}".lower()
 
 
-_INT_KEYS = {"port", "max_body_bytes", "signature_window_seconds", "page_size"}
+_INT_KEYS = {"port", "max_body_bytes", "signature_window_seconds", "page_size", "database_pool_size"}
 _BOOL_KEYS = {"allow_private_addresses", "open_registrations"}
 _INT_KEYS |= {
     "delivery_workers", "delivery_per_host", "delivery_max_attempts", "delivery_breaker_threshold",
@@ -105,6 +111,28 @@ _COUNT_KEYS = {
 _LIST_KEYS = {"trusted_proxies"}
 PROXY_HEADERS = ("x-forwarded-for", "forwarded")
 _MAX_RETENTION_DAYS = 36500
+
+
+def check_database_url(url: str) -> None:
+    """A database_url is '', a SQLite file path, or a postgresql:// URL with a database name."""
+    scheme = url.split("://", 1)[0].lower() if "://" in url else ""
+    if scheme in ("postgresql", "postgres"):
+        parts = urlsplit(url)
+        if not parts.hostname and "host=" not in parts.query:
+            raise ConfigError(f"database_url {_no_password(url)!r} names no server")
+        if not parts.path.strip("/"):
+            raise ConfigError(f"database_url {_no_password(url)!r} names no database")
+    elif scheme:
+        raise ConfigError(
+            f"database_url must be a SQLite file path or a postgresql:// URL, got a {scheme}:// URL"
+        )
+
+
+def _no_password(url: str) -> str:
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    return url.replace(":" + parts.password + "@", ":***@", 1)
 
 
 def check_receiving(config: Config) -> None:

@@ -14,7 +14,17 @@ from collections.abc import Sequence
 
 from governance import GovernanceError
 from node import __version__
-from node.cli import backups, deliveries, ledger, members, pools, proposals, server, tokens
+from node.cli import (
+    backups,
+    database,
+    deliveries,
+    ledger,
+    members,
+    pools,
+    proposals,
+    server,
+    tokens,
+)
 from node.cli.common import Output
 from node.errors import NodeError
 
@@ -39,6 +49,7 @@ def _parser() -> argparse.ArgumentParser:
     server.add_serve(commands, common)
     deliveries.add_deliveries(commands, common)
     server.add_migrate(commands, common)
+    database.add_migrate_db(commands, common)
     proposals.add_proposal(commands, common)
     ledger.add_ledger(commands, common)
     backups.add_backup(commands, common)

@@ -45,7 +45,7 @@ class Stores:
 
 async def with_stores(config: Config, work: Callable[[Stores], Awaitable[int]]) -> int:
     """Open the data directory's database, run ``work`` on its stores, close it."""
-    db = Database.in_data_dir(config.data_dir)
+    db = Database.for_config(config)
     await db.open()
     try:
         return await work(Stores(db))

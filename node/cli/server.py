@@ -79,7 +79,7 @@ async def _init(args: argparse.Namespace, out: Output) -> int:
 
 async def _migrate(args: argparse.Namespace, out: Output) -> int:
     config = data_config(args)
-    db = Database.in_data_dir(config.data_dir)
+    db = Database.for_config(config)
     await db.open(migrate=False)
     try:
         applied = await db.migrate()
@@ -106,7 +106,7 @@ def _serve(args: argparse.Namespace, out: Output) -> int:
 
     async def check_database() -> None:
         # Open once before serving so a bad database fails with a clear message, not a trace.
-        db = Database.in_data_dir(config.data_dir)
+        db = Database.for_config(config)
         await db.open()
         try:
             first = (await ActorStore(db).all())[:1]

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import dataclass
 
-import aiosqlite
-
 from node.errors import Conflict, NotFound
-from node.storage.database import Database
+from node.storage.database import INTEGRITY_ERRORS, Database, Row
 
 __all__ = ["ActorRecord", "ActorStore", "Membership"]
 
@@ -57,7 +54,7 @@ class Membership:
     joined_at: str
 
 
-def _actor(row: aiosqlite.Row) -> ActorRecord:
+def _actor(row: Row) -> ActorRecord:
     return ActorRecord(
         id=row["id"],
         username=row["username"],
@@ -74,7 +71,7 @@ def _actor(row: aiosqlite.Row) -> ActorRecord:
     )
 
 
-def _membership(row: aiosqlite.Row) -> Membership:
+def _membership(row: Row) -> Membership:
     return Membership(
         id=row["id"],
         pool_id=row["pool_id"],
@@ -114,20 +111,20 @@ class ActorStore:
                     "INSERT INTO actors (username, kind, uri, display_name, summary, is_admin,"
                     " rsa_private_pem, rsa_public_pem, ed25519_private_pem,"
                     " ed25519_public_multibase, created_at)"
-                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
                     (
                         username, kind, uri, display_name, summary, int(is_admin),
                         rsa_private_pem, rsa_public_pem, ed25519_private_pem,
                         ed25519_public_multibase, created_at,
                     ),
                 )
-                actor_id = cursor.lastrowid
+                actor_id = (await cursor.fetchone())[0]
                 if kind == "pool":
                     await conn.execute(
                         "INSERT INTO pools (actor_id, bylaws_json) VALUES (?, ?)",
                         (actor_id, bylaws_json or "{}"),
                     )
-        except sqlite3.IntegrityError:
+        except INTEGRITY_ERRORS:
             raise Conflict(f"the name {username!r} is already taken on this node") from None
         found = await self.by_username(username)
         assert found is not None
@@ -192,12 +189,12 @@ class ActorStore:
     ) -> Membership:
         """Record a membership; Conflict if the person is already in the pool."""
         try:
-            membership_id = await self.db.execute(
+            membership_id = await self.db.insert(
                 "INSERT INTO memberships (pool_id, person_uri, roles, state, joined_at)"
-                " VALUES (?, ?, ?, ?, ?)",
+                " VALUES (?, ?, ?, ?, ?) RETURNING id",
                 (pool_id, person_uri, ",".join(roles), state, joined_at),
             )
-        except sqlite3.IntegrityError:
+        except INTEGRITY_ERRORS:
             raise Conflict(f"{person_uri} is already in this pool") from None
         return Membership(membership_id, pool_id, person_uri, roles, state, joined_at)
 

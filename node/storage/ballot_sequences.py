@@ -22,7 +22,7 @@ class BallotSequences:
         async with self.db.transaction() as conn:
             cursor = await conn.execute(
                 "INSERT INTO ballot_sequences (voter_uri, proposal_uri, last) VALUES (?, ?, 1)"
-                " ON CONFLICT (voter_uri, proposal_uri) DO UPDATE SET last = last + 1"
+                " ON CONFLICT (voter_uri, proposal_uri) DO UPDATE SET last = ballot_sequences.last + 1"
                 " RETURNING last",
                 (voter_uri, proposal_uri),
             )
@@ -35,7 +35,9 @@ class BallotSequences:
         """A ballot numbered elsewhere (a client signed it): the next one is numbered after it."""
         await self.db.execute(
             "INSERT INTO ballot_sequences (voter_uri, proposal_uri, last) VALUES (?, ?, ?)"
-            " ON CONFLICT (voter_uri, proposal_uri) DO UPDATE SET last = max(last, excluded.last)",
+            " ON CONFLICT (voter_uri, proposal_uri) DO UPDATE SET last = CASE"
+            " WHEN excluded.last > ballot_sequences.last THEN excluded.last"
+            " ELSE ballot_sequences.last END",
             (voter_uri, proposal_uri, sequence),
         )
 

@@ -1,25 +1,67 @@
-"""The database connection, its pragmas, transactions and forward-only migrations."""
+"""The storage interface: one `Database` whichever backend runs, and its forward-only migrations.
+
+Two backends implement it: SQLite (`node/storage/sqlite.py`, the default: one file in the data
+directory) and PostgreSQL (`node/storage/postgres.py`, for a provider). A store class
+(`ActorStore`, `GovernanceStore`, ...) talks only to this interface:
+
+- ``fetchone`` / ``fetchall`` read; ``execute`` runs one write statement atomically;
+- ``transaction()`` yields a `Connection` whose ``execute`` returns a `Cursor` (``rowcount``,
+  ``lastrowid``, ``fetchone``, ``fetchall``); a write that needs the new row's id says
+  ``RETURNING id`` and reads it, which both dialects understand;
+- SQL is written with ``?`` placeholders; the PostgreSQL backend turns them into ``$n``.
+  Where the dialects differ (JSON functions, ``max``/``GREATEST``), a store writes the query
+  once per dialect and picks it by ``db.dialect``;
+- ``INTEGRITY_ERRORS`` is what a broken unique or foreign-key constraint raises on either.
+"""
 
 from __future__ import annotations
 
-import asyncio
-import os
 import re
-from collections.abc import AsyncIterator, Iterable, Sequence
-from contextlib import asynccontextmanager
+import sqlite3
+from collections.abc import Awaitable, Iterable, Sequence
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, Protocol, TypeAlias
 
-import aiosqlite
+import asyncpg
 
 from node.errors import NodeError
 
-__all__ = ["DB_FILENAME", "Database", "Migration", "SchemaTooNew", "StorageError", "migrations"]
+__all__ = [
+    "DB_FILENAME",
+    "DIALECTS",
+    "INTEGRITY_ERRORS",
+    "Connection",
+    "Cursor",
+    "Database",
+    "Dialect",
+    "Migration",
+    "Row",
+    "SchemaTooNew",
+    "StorageError",
+    "is_postgres_url",
+    "migrations",
+]
 
 DB_FILENAME = "poolnode.sqlite3"
+# A row read back: sqlite3.Row or asyncpg.Record, both indexable by name and position.
+Row: TypeAlias = Any
 _MIGRATION_NAME = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
+
+Dialect = Literal["sqlite", "postgresql"]
+DIALECTS: tuple[Dialect, ...] = ("sqlite", "postgresql")
+# The package holding each dialect's numbered migrations (the same numbers in both).
+_MIGRATION_PACKAGES: dict[Dialect, str] = {
+    "sqlite": "node.storage.migrations",
+    "postgresql": "node.storage.migrations_pg",
+}
+
+# A unique, foreign-key or check constraint refused a write (either backend).
+INTEGRITY_ERRORS: tuple[type[Exception], ...] = (
+    sqlite3.IntegrityError, asyncpg.IntegrityConstraintViolationError,
+)
 
 
 class StorageError(NodeError):
@@ -41,151 +83,149 @@ class Migration:
     sql: str
 
 
-def migrations() -> list[Migration]:
-    """The migrations bundled in node/storage/migrations, in version order."""
+def migrations(dialect: Dialect = "sqlite") -> list[Migration]:
+    """The bundled migrations of one dialect, in version order."""
     found: list[Migration] = []
-    for entry in resources.files("node.storage.migrations").iterdir():
+    for entry in resources.files(_MIGRATION_PACKAGES[dialect]).iterdir():
         match = _MIGRATION_NAME.match(entry.name)
         if match:
             found.append(Migration(int(match[1]), match[2], entry.read_text("utf-8")))
     found.sort(key=lambda m: m.version)
     versions = [m.version for m in found]
     if versions != list(range(1, len(found) + 1)):
-        raise StorageError(f"migrations are not numbered 1..n without gaps: {versions}")
+        raise StorageError(f"{dialect} migrations are not numbered 1..n without gaps: {versions}")
     return found
 
 
-def _private_file(path: Path) -> None:
-    # The database holds private keys: owner read/write only.
-    if path.exists():
-        os.chmod(path, 0o600)
+def is_postgres_url(url: str) -> bool:
+    """Whether a ``database_url`` names a PostgreSQL server."""
+    return url.startswith(("postgresql://", "postgres://"))
+
+
+class Cursor(Protocol):
+    """What a statement run inside a transaction gives back."""
+
+    @property
+    def rowcount(self) -> int: ...
+
+    @property
+    def lastrowid(self) -> int | None: ...
+
+    async def fetchone(self) -> Any: ...
+
+    async def fetchall(self) -> Iterable[Any]: ...
+
+    async def close(self) -> None: ...
+
+
+class Connection(Protocol):
+    """The connection a transaction runs on."""
+
+    def execute(self, sql: str, parameters: Sequence[Any] = ..., /) -> Awaitable[Cursor]: ...
+
+    async def executemany(self, sql: str, parameters: Iterable[Sequence[Any]], /) -> Any: ...
 
 
 class Database:
-    """One SQLite file in the data directory, WAL mode, foreign keys on."""
+    """The node's database: the interface every store class uses (see the module docstring).
 
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self._conn: aiosqlite.Connection | None = None
-        self._write_lock = asyncio.Lock()
+    Rows read back support ``row["column"]`` and ``row[index]`` on both backends.
+    """
+
+    dialect: Dialect
+    # Where the data lives, for messages (a file path, or the URL without its password).
+    location: str
 
     @classmethod
     def in_data_dir(cls, data_dir: Path) -> Database:
-        """The node's database inside its data directory."""
-        return cls(data_dir / DB_FILENAME)
+        """The default: the SQLite file inside a data directory."""
+        from node.storage.sqlite import SqliteDatabase
 
-    @property
-    def conn(self) -> aiosqlite.Connection:
-        if self._conn is None:
-            raise StorageError("database is not open")
-        return self._conn
+        return SqliteDatabase(data_dir / DB_FILENAME)
+
+    @classmethod
+    def from_url(cls, url: str, data_dir: Path, *, pool_size: int = 10) -> Database:
+        """The database a ``database_url`` names: '' (the data directory's SQLite file), a
+        SQLite file path (relative to the data directory), or ``postgresql://...``."""
+        if is_postgres_url(url):
+            from node.storage.postgres import PostgresDatabase
+
+            return PostgresDatabase(url, pool_size=pool_size)
+        if not url:
+            return cls.in_data_dir(data_dir)
+        from node.storage.sqlite import SqliteDatabase
+
+        return SqliteDatabase(data_dir / Path(url).expanduser())
+
+    @classmethod
+    def for_config(cls, config: Any) -> Database:
+        """The database of a node's configuration (its ``database_url``)."""
+        return cls.from_url(
+            config.database_url, config.data_dir, pool_size=config.database_pool_size
+        )
 
     async def open(self, *, migrate: bool = True) -> None:
-        """Open the file (created 0600 if missing), set pragmas and apply pending migrations."""
-        old_umask = os.umask(0o077)
-        try:
-            self._conn = await aiosqlite.connect(self.path, isolation_level=None)
-            self._conn.row_factory = aiosqlite.Row
-            await self._conn.execute("PRAGMA journal_mode=WAL")
-            await self._conn.execute("PRAGMA foreign_keys=ON")
-            # WAL with synchronous=NORMAL is durable across process crashes (kill -9);
-            # only a power loss can drop the last commits.
-            await self._conn.execute("PRAGMA synchronous=NORMAL")
-            await self._conn.execute("PRAGMA busy_timeout=5000")
-            if migrate:
-                await self.migrate()
-        finally:
-            os.umask(old_umask)
-        for suffix in ("", "-wal", "-shm"):
-            _private_file(Path(str(self.path) + suffix))
+        """Connect and (unless told not to) apply pending migrations."""
+        raise NotImplementedError
 
     async def close(self) -> None:
-        """Close the connection (checkpointing the WAL)."""
-        if self._conn is not None:
-            await self._conn.close()
-            self._conn = None
+        """Close every connection."""
+        raise NotImplementedError
 
     async def schema_version(self) -> int:
         """The highest migration applied, 0 for an empty database."""
-        row = await self.fetchone(
-            "SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'"
-        )
-        if row is None:
-            return 0
-        row = await self.fetchone("SELECT MAX(version) AS v FROM schema_migrations")
-        return int(row["v"] or 0) if row else 0
+        raise NotImplementedError
 
     async def migrate(self, target: int | None = None) -> list[Migration]:
         """Apply pending migrations in order (up to ``target``); refuse a newer database."""
-        known = migrations()
+        known = migrations(self.dialect)
         latest = known[-1].version if known else 0
         current = await self.schema_version()
         if current > latest:
             raise SchemaTooNew(
-                f"the database {self.path} has schema version {current}, newer than the "
+                f"the database {self.location} has schema version {current}, newer than the "
                 f"latest this poolnode knows ({latest}); upgrade poolnode to use it"
             )
         applied = []
         for migration in known:
             if migration.version <= current or (target is not None and migration.version > target):
                 continue
-            async with self.transaction():
-                for statement in _statements(migration.sql):
-                    await self.conn.execute(statement)
-                await self.conn.execute(
-                    "INSERT INTO schema_migrations (version, name) VALUES (?, ?)",
-                    (migration.version, migration.name),
-                )
+            await self._apply(migration)
             applied.append(migration)
         return applied
 
-    @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
-        """A write transaction; writers are serialised so BEGIN IMMEDIATE never deadlocks."""
-        async with self._write_lock:
-            await self.conn.execute("BEGIN IMMEDIATE")
-            try:
-                yield self.conn
-            except BaseException:
-                await self.conn.execute("ROLLBACK")
-                raise
-            else:
-                await self.conn.execute("COMMIT")
+    async def _apply(self, migration: Migration) -> None:
+        raise NotImplementedError
 
-    async def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
-        """Run one write statement as its own transaction; returns lastrowid.
+    def transaction(self, *, lock: str | None = None) -> AbstractAsyncContextManager[Connection]:
+        """A write transaction: committed when the block ends, rolled back if it raises.
 
-        The connection is in autocommit mode, so a single statement is atomic by itself:
-        taking the writers' lock (no other transaction is open on the connection) and
-        running it costs one hop to the database thread instead of three (BEGIN, the
-        statement, COMMIT).
+        ``lock`` names what the transaction serialises on (e.g. ``"pool:7"``): on PostgreSQL
+        it takes ``pg_advisory_xact_lock`` on that name inside the transaction, so processes
+        sharing the database wait for each other; on SQLite every write transaction is
+        serialised already.
         """
-        async with self._write_lock:
-            cursor = await self.conn.execute(sql, params)
-            return cursor.lastrowid or 0
+        raise NotImplementedError
 
-    async def fetchone(self, sql: str, params: Sequence[Any] = ()) -> aiosqlite.Row | None:
+    async def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
+        """Run one write statement as its own transaction."""
+        raise NotImplementedError
+
+    async def insert(self, sql: str, params: Sequence[Any] = ()) -> int:
+        """Run one ``INSERT ... RETURNING id`` as its own transaction; the new row's id."""
+        async with self.transaction() as conn:
+            cursor = await conn.execute(sql, params)
+            row = await cursor.fetchone()
+        return int(row[0])
+
+    async def fetchone(self, sql: str, params: Sequence[Any] = ()) -> Any:
         """The first row of a query, or None."""
-        async with self.conn.execute(sql, params) as cursor:
-            return await cursor.fetchone()
+        raise NotImplementedError
 
-    async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> Iterable[aiosqlite.Row]:
+    async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> Sequence[Any]:
         """All rows of a query."""
-        async with self.conn.execute(sql, params) as cursor:
-            return await cursor.fetchall()
+        raise NotImplementedError
 
-    async def backup_to(self, target: Path) -> None:
-        """A consistent online copy of the database (SQLite backup API)."""
-        old_umask = os.umask(0o077)
-        try:
-            async with aiosqlite.connect(target) as dest:
-                await self.conn.backup(dest)
-        finally:
-            os.umask(old_umask)
-        _private_file(target)
-
-
-def _statements(script: str) -> list[str]:
-    """Split a migration script into statements (our migrations hold no ';' in literals)."""
-    lines = [line for line in script.splitlines() if not line.strip().startswith("--")]
-    return [s.strip() for s in "\n".join(lines).split(";") if s.strip()]
+    async def tables(self) -> dict[str, list[str]]:
+        """Every table of the schema (but the migrations' own) with its columns, in order."""
+        raise NotImplementedError

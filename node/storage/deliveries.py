@@ -121,10 +121,10 @@ class DeliveryStore:
                 return 0
             cursor = await conn.execute(
                 "INSERT INTO outgoing_activities (activity_uri, sender_id, body, created_at)"
-                " VALUES (?, ?, ?, ?)",
+                " VALUES (?, ?, ?, ?) RETURNING id",
                 (activity_uri, sender_id, body, now),
             )
-            activity_id = cursor.lastrowid
+            activity_id = (await cursor.fetchone())[0]
             await conn.executemany(
                 "INSERT INTO deliveries (activity_id, inbox, host, state, next_attempt_at,"
                 " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)",

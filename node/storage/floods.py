@@ -6,9 +6,8 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-import aiosqlite
-
-from node.storage.database import Database
+from node.storage.database import Database, Row
+from node.storage.dialect import json_int
 
 __all__ = ["FloodLink", "FloodStore", "StoredAttestation", "StoredFloodProposal", "StoredFloodShare"]
 
@@ -70,17 +69,17 @@ class StoredFloodShare:
     updated_at: str
 
 
-def _share(row: aiosqlite.Row) -> StoredFloodShare:
+def _share(row: Row) -> StoredFloodShare:
     return StoredFloodShare(row["proposal_uri"], row["pool_id"], row["amount"], row["since"],
                             row["effect"], row["reason"], row["updated_at"])
 
 
-def _link(row: aiosqlite.Row) -> FloodLink:
+def _link(row: Row) -> FloodLink:
     return FloodLink(row["pool_id"], row["flood_uri"], row["flood_name"], row["peer_uri"],
                      row["state"], row["proposal_uri"])
 
 
-def _proposal(row: aiosqlite.Row) -> StoredFloodProposal:
+def _proposal(row: Row) -> StoredFloodProposal:
     return StoredFloodProposal(
         id=row["id"], uri=row["uri"], flood_uri=row["flood_uri"], origin_pool=row["origin_pool"],
         pools=tuple(json.loads(row["pools_json"])), document=json.loads(row["document"]),
@@ -90,7 +89,7 @@ def _proposal(row: aiosqlite.Row) -> StoredFloodProposal:
     )
 
 
-def _attestation(row: aiosqlite.Row) -> StoredAttestation:
+def _attestation(row: Row) -> StoredAttestation:
     matches = None if row["matches"] is None else bool(row["matches"])
     return StoredAttestation(row["pool_uri"], row["uri"], json.loads(row["document"]), matches,
                              row["reason"])
@@ -101,6 +100,12 @@ class FloodStore:
 
     def __init__(self, db: Database) -> None:
         self.db = db
+        self._sequence = json_int(db.dialect, "ballot_json", "sequence")
+        # Whether a pool is among a flood proposal's pools (pools_json: a JSON array).
+        self._in_pools = (
+            "p.pools_json::jsonb @> jsonb_build_array(?::text)" if db.dialect == "postgresql"
+            else "? IN (SELECT value FROM json_each(p.pools_json))"
+        )
 
     async def _changes(self, sql: str, params: tuple[Any, ...]) -> int:
         async with self.db.transaction() as conn:
@@ -141,8 +146,7 @@ class FloodStore:
     async def share_a_flood(self, pool_uri: str, peer_uri: str) -> bool:
         """Whether both pools are among the pools of one flood proposal this node knows."""
         row = await self.db.fetchone(
-            "SELECT 1 FROM flood_proposals AS p WHERE ? IN (SELECT value FROM json_each(p.pools_json))"
-            " AND ? IN (SELECT value FROM json_each(p.pools_json)) LIMIT 1",
+            f"SELECT 1 FROM flood_proposals AS p WHERE {self._in_pools} AND {self._in_pools} LIMIT 1",
             (pool_uri, peer_uri))
         return row is not None
 
@@ -238,7 +242,7 @@ class FloodStore:
             "INSERT INTO flood_ballots (proposal_uri, uri, voter_uri, via_pool, ballot_json,"
             " document, received_at) SELECT ?, ?, ?, ?, ?, ?, ?"
             " WHERE ? = 0 OR NOT EXISTS (SELECT 1 FROM flood_ballots WHERE proposal_uri = ?"
-            " AND voter_uri = ? AND json_extract(ballot_json, '$.sequence') = ? AND uri <> ?)"
+            f" AND voter_uri = ? AND {self._sequence} = ? AND uri <> ?)"
             " ON CONFLICT (proposal_uri, uri) DO NOTHING",
             (proposal_uri, uri, voter_uri, via_pool, _dumps(ballot), _dumps(document), now,
              sequence, proposal_uri, voter_uri, sequence, uri))
@@ -272,7 +276,7 @@ class FloodStore:
         """The id of the voter's kept ballot with this sequence (1 or more), if any."""
         row = await self.db.fetchone(
             "SELECT uri FROM flood_ballots WHERE proposal_uri = ? AND voter_uri = ?"
-            " AND json_extract(ballot_json, '$.sequence') = ?",
+            f" AND {self._sequence} = ?",
             (proposal_uri, voter_uri, sequence))
         return row["uri"] if row else None
 
@@ -280,7 +284,7 @@ class FloodStore:
                                      excluding: str) -> int:
         """The greatest ``sequence`` of the voter's kept ballots other than ``excluding`` (0 if none)."""
         row = await self.db.fetchone(
-            "SELECT MAX(COALESCE(json_extract(ballot_json, '$.sequence'), 0)) AS s FROM flood_ballots"
+            f"SELECT MAX(COALESCE({self._sequence}, 0)) AS s FROM flood_ballots"
             " WHERE proposal_uri = ? AND voter_uri = ? AND uri != ?",
             (proposal_uri, voter_uri, excluding))
         return int(row["s"] or 0) if row else 0
@@ -326,9 +330,9 @@ class FloodStore:
     async def add_share(self, proposal_uri: str, pool_id: int, amount: int, since: str, now: str) -> bool:
         """Record a pool's share as waiting for funds (once); whether it is new."""
         return bool(await self._changes(
-            "INSERT OR IGNORE INTO flood_shares (proposal_uri, pool_id, amount, since, effect,"
+            "INSERT INTO flood_shares (proposal_uri, pool_id, amount, since, effect,"
             " reason, updated_at) VALUES (?, ?, ?, ?, 'waiting_funds',"
-            " 'the free fund does not cover it yet', ?)",
+            " 'the free fund does not cover it yet', ?) ON CONFLICT DO NOTHING",
             (proposal_uri, pool_id, amount, since, now)))
 
     async def set_share(self, proposal_uri: str, pool_id: int, effect: str, reason: str | None,

@@ -10,9 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import aiosqlite
-
-from node.storage.database import Database
+from node.storage.database import Connection, Database, Row
 
 __all__ = ["Follow", "FollowStore"]
 
@@ -32,7 +30,7 @@ class Follow:
     updated_at: str
 
 
-def _follow(row: aiosqlite.Row) -> Follow:
+def _follow(row: Row) -> Follow:
     return Follow(
         id=row["id"],
         follower_uri=row["follower_uri"],
@@ -45,7 +43,7 @@ def _follow(row: aiosqlite.Row) -> Follow:
 
 
 async def _mirror(
-    conn: aiosqlite.Connection,
+    conn: Connection,
     follow: Follow,
     accepted: bool,
     followee_local_id: int | None,
@@ -115,11 +113,11 @@ class FollowStore:
                 " THEN follows.state ELSE excluded.state END",
                 (follower_uri, followee_uri, follow_id, state, now, now),
             )
-            async with conn.execute(
+            cursor = await conn.execute(
                 "SELECT * FROM follows WHERE follower_uri = ? AND followee_uri = ?",
                 (follower_uri, followee_uri),
-            ) as cursor:
-                row = await cursor.fetchone()
+            )
+            row = await cursor.fetchone()
             assert row is not None
             follow = _follow(row)
             await _mirror(

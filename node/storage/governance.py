@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 from typing import Any
 
 from node.storage.actors import Membership
-from node.storage.database import Database
+from node.storage.database import INTEGRITY_ERRORS, Database
+from node.storage.dialect import json_json, json_text
 from node.storage.governance_rows import (
     CountedBallot,
     ProposalHead,
@@ -39,6 +39,13 @@ class GovernanceStore:
 
     def __init__(self, db: Database) -> None:
         self.db = db
+        d = db.dialect
+        # What a count reads of each ballot, without decoding its JSON in Python.
+        self._counted_sql = (
+            f"SELECT uri, voter_uri, {json_text(d, 'ballot_json', 'cast_at')},"
+            f" {json_json(d, 'ballot_json', 'choice')}, sequence"
+            " FROM ballots WHERE proposal_id = ? ORDER BY id"
+        )
 
     # Memberships (the memberships table of schema 1, extended by schema 4).
 
@@ -122,16 +129,17 @@ class GovernanceStore:
                 cursor = await conn.execute(
                     "INSERT INTO proposals (pool_id, uri, source_uri, author_uri, kind, closes_at,"
                     " proposal_json, document, electorate_document, created_at)"
-                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
                     (pool_id, uri, source_uri, author_uri, kind, closes_at, _dumps(proposal),
                      _dumps(document), _dumps(electorate_document), created_at),
                 )
+                proposal_id = (await cursor.fetchone())[0]
                 await conn.execute(
                     "INSERT INTO tallies (proposal_id, outcome, final, document, updated_at)"
                     " VALUES (?, ?, 0, ?, ?)",
-                    (cursor.lastrowid, outcome, _dumps(tally_document), created_at),
+                    (proposal_id, outcome, _dumps(tally_document), created_at),
                 )
-        except sqlite3.IntegrityError:
+        except INTEGRITY_ERRORS:
             return False
         return True
 
@@ -271,7 +279,7 @@ class GovernanceStore:
                 (proposal_id, uri, voter_uri, cast_at, _dumps(ballot), _dumps(document),
                  attested_by, received_at, sequence),
             )
-        except sqlite3.IntegrityError:
+        except INTEGRITY_ERRORS:
             return False
         return True
 
@@ -304,12 +312,7 @@ class GovernanceStore:
         the same ballot); its time and choice are taken out of ``ballot_json`` by SQLite, so
         no JSON document is decoded in Python per ballot.
         """
-        rows = await self.db.fetchall(
-            "SELECT uri, voter_uri, json_extract(ballot_json, '$.cast_at'),"
-            " json_extract(ballot_json, '$.choice'), sequence"
-            " FROM ballots WHERE proposal_id = ? ORDER BY id",
-            (proposal_id,),
-        )
+        rows = await self.db.fetchall(self._counted_sql, (proposal_id,))
         return [CountedBallot._make(r) for r in rows]
 
     async def count_ballots(self, proposal_id: int) -> int:

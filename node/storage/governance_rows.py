@@ -6,9 +6,8 @@ import json
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
-import aiosqlite
-
 from node.storage.actors import Membership
+from node.storage.database import Row
 
 __all__ = [
     "CountedBallot",
@@ -91,7 +90,7 @@ class StoredEntry:
     document: dict[str, Any]
 
 
-def proposal_from_row(row: aiosqlite.Row) -> StoredProposal:
+def proposal_from_row(row: Row) -> StoredProposal:
     return StoredProposal(
         id=row["id"], pool_id=row["pool_id"], uri=row["uri"], source_uri=row["source_uri"],
         author_uri=row["author_uri"], kind=row["kind"], state=row["state"],
@@ -103,16 +102,16 @@ def proposal_from_row(row: aiosqlite.Row) -> StoredProposal:
     )
 
 
-def ballot_from_row(row: aiosqlite.Row) -> StoredBallot:
+def ballot_from_row(row: Row) -> StoredBallot:
     return StoredBallot(row["id"], row["uri"], row["voter_uri"], json.loads(row["ballot_json"]),
                         json.loads(row["document"]), row["attested_by"])
 
 
-def entry_from_row(row: aiosqlite.Row) -> StoredEntry:
+def entry_from_row(row: Row) -> StoredEntry:
     return StoredEntry(row["sequence"], row["uri"], json.loads(row["entry_json"]),
                        json.loads(row["document"]))
 
 
-def membership_from_row(row: aiosqlite.Row) -> Membership:
+def membership_from_row(row: Row) -> Membership:
     return Membership(row["id"], row["pool_id"], row["person_uri"],
                       tuple(r for r in row["roles"].split(",") if r), row["state"], row["joined_at"])

@@ -7,9 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import aiosqlite
-
-from node.storage.database import Database
+from node.storage.database import Database, Row
 
 __all__ = ["MAX_BATCH_ROWS", "InboxItem", "InboxRow", "InboxStore", "ReceivedObjectStore"]
 
@@ -46,7 +44,7 @@ class InboxItem:
     last_error: str | None
 
 
-def _item(row: aiosqlite.Row) -> InboxItem:
+def _item(row: Row) -> InboxItem:
     return InboxItem(
         id=row["id"],
         activity_id=row["activity_id"],
@@ -104,12 +102,12 @@ class InboxStore:
     async def claim_due(self, now_ms: int, lease_ms: int, limit: int) -> list[InboxItem]:
         """Lease up to ``limit`` due rows, oldest first, counting the attempt."""
         async with self.db.transaction() as conn:
-            async with conn.execute(
+            cursor = await conn.execute(
                 "SELECT id FROM inbox_items WHERE state = 'queued' AND next_attempt_at <= ?"
                 " AND (locked_until IS NULL OR locked_until < ?) ORDER BY id LIMIT ?",
                 (now_ms, now_ms, limit),
-            ) as cursor:
-                ids = [row["id"] for row in await cursor.fetchall()]
+            )
+            ids = [row["id"] for row in await cursor.fetchall()]
             if not ids:
                 return []
             marks = ",".join("?" for _ in ids)
@@ -118,10 +116,10 @@ class InboxStore:
                 f" WHERE id IN ({marks})",
                 (now_ms + lease_ms, *ids),
             )
-            async with conn.execute(
+            cursor = await conn.execute(
                 f"SELECT * FROM inbox_items WHERE id IN ({marks}) ORDER BY id", ids
-            ) as cursor:
-                return [_item(row) for row in await cursor.fetchall()]
+            )
+            return [_item(row) for row in await cursor.fetchall()]
 
     async def mark_done(self, item_id: int, now_ms: int) -> None:
         """The item's side effects are applied."""

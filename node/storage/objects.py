@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 from dataclasses import dataclass
 from typing import Any
 
-import aiosqlite
-
-from node.storage.database import Database
+from node.storage.database import INTEGRITY_ERRORS, Connection, Database, Row
 
 __all__ = ["CollectionPage", "ObjectStore", "StoredObject"]
 
@@ -35,7 +32,7 @@ class CollectionPage:
     next_before: int | None
 
 
-def _object(row: aiosqlite.Row) -> StoredObject:
+def _object(row: Row) -> StoredObject:
     return StoredObject(
         id=row["id"],
         uri=row["uri"],
@@ -60,6 +57,20 @@ _PUBLIC_ITEM = (
     " AND (CASE WHEN a.type = 'object' THEN json_extract(a.value, '$.id') ELSE a.value END)"
     f" IN ({', '.join(_PUBLIC_ADDRESSES)}))"
 )
+# The same test on PostgreSQL: a lone value (string or Link) becomes a one-element array.
+_PUBLIC_ITEM_PG = (
+    " AND EXISTS (SELECT 1 FROM objects AS o"
+    " CROSS JOIN (VALUES ('to'), ('cc'), ('audience')) AS f (name)"
+    " CROSS JOIN LATERAL jsonb_array_elements(CASE jsonb_typeof(o.document::jsonb -> f.name)"
+    " WHEN 'array' THEN o.document::jsonb -> f.name"
+    " WHEN 'string' THEN jsonb_build_array(o.document::jsonb -> f.name)"
+    " WHEN 'object' THEN jsonb_build_array(o.document::jsonb -> f.name)"
+    " ELSE '[]'::jsonb END) AS a (value)"
+    " WHERE o.uri = c.item_uri"
+    " AND (CASE WHEN jsonb_typeof(a.value) = 'object' THEN a.value ->> 'id'"
+    " ELSE a.value #>> '{}' END)"
+    f" IN ({', '.join(_PUBLIC_ADDRESSES)}))"
+)
 
 
 class ObjectStore:
@@ -67,6 +78,7 @@ class ObjectStore:
 
     def __init__(self, db: Database) -> None:
         self.db = db
+        self._public_item = _PUBLIC_ITEM_PG if db.dialect == "postgresql" else _PUBLIC_ITEM
 
     async def get(self, uri: str) -> StoredObject | None:
         """An object by its ActivityPub id."""
@@ -112,7 +124,7 @@ class ObjectStore:
                 " VALUES (?, ?, ?, ?)",
                 (owner_id, collection, item_uri, created_at),
             )
-        except sqlite3.IntegrityError:
+        except INTEGRITY_ERRORS:
             return False
         return True
 
@@ -129,7 +141,9 @@ class ObjectStore:
     async def collection_size(self, owner_id: int, collection: str, *, public_only: bool = False) -> int:
         """How many items a collection holds (``public_only``: addressed to as:Public)."""
         sql = "SELECT COUNT(*) AS n FROM collection_items AS c WHERE owner_id = ? AND collection = ?"
-        row = await self.db.fetchone(sql + (_PUBLIC_ITEM if public_only else ""), (owner_id, collection))
+        row = await self.db.fetchone(
+            sql + (self._public_item if public_only else ""), (owner_id, collection)
+        )
         return int(row["n"]) if row else 0
 
     async def collection_page(
@@ -139,7 +153,7 @@ class ObjectStore:
         """A page of item ids, newest first, keyset-paged so cost does not grow with history."""
         sql = "SELECT id, item_uri FROM collection_items AS c WHERE owner_id = ? AND collection = ?"
         if public_only:
-            sql += _PUBLIC_ITEM
+            sql += self._public_item
         params: list[object] = [owner_id, collection]
         if before is not None:
             sql += " AND id < ?"
@@ -174,7 +188,7 @@ class ObjectStore:
 
 
 async def _insert_object(
-    conn: aiosqlite.Connection, document: dict[str, Any], *, local: bool, created_at: str
+    conn: Connection, document: dict[str, Any], *, local: bool, created_at: str
 ) -> None:
     actor = document.get("actor") or document.get("attributedTo")
     await conn.execute(

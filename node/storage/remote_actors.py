@@ -6,9 +6,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-import aiosqlite
-
-from node.storage.database import Database
+from node.storage.database import Database, Row
 
 __all__ = ["RemoteActor", "RemoteActorStore"]
 
@@ -32,7 +30,7 @@ class RemoteActor:
     fetched_at: int = 0
 
 
-def _remote(row: aiosqlite.Row) -> RemoteActor:
+def _remote(row: Row) -> RemoteActor:
     return RemoteActor(
         uri=row["uri"],
         type=row["type"],

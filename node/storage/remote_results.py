@@ -6,9 +6,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-import aiosqlite
-
-from node.storage.database import Database
+from node.storage.database import Database, Row
 
 __all__ = ["RemoteDocument", "RemoteRecount", "RemoteResultStore"]
 
@@ -43,7 +41,7 @@ class RemoteRecount:
     checked_at: str
 
 
-def _document(row: aiosqlite.Row) -> RemoteDocument:
+def _document(row: Row) -> RemoteDocument:
     return RemoteDocument(row["uri"], row["type"], row["pool_uri"], row["proposal_uri"],
                           json.loads(row["document"]), row["verified_by"], row["verified_at"],
                           row["received_at"])

@@ -5,9 +5,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 
-import aiosqlite
-
-from node.storage.database import Database
+from node.storage.database import Database, Row
 
 __all__ = ["TokenRecord", "TokenStore", "hash_token"]
 
@@ -28,7 +26,7 @@ class TokenRecord:
     revoked_at: str | None
 
 
-def _token(row: aiosqlite.Row) -> TokenRecord:
+def _token(row: Row) -> TokenRecord:
     return TokenRecord(
         id=row["id"],
         actor_id=row["actor_id"],
@@ -46,8 +44,9 @@ class TokenStore:
 
     async def add(self, actor_id: int, token: str, label: str, created_at: str) -> TokenRecord:
         """Store the hash of a freshly generated token."""
-        token_id = await self.db.execute(
-            "INSERT INTO tokens (actor_id, token_hash, label, created_at) VALUES (?, ?, ?, ?)",
+        token_id = await self.db.insert(
+            "INSERT INTO tokens (actor_id, token_hash, label, created_at) VALUES (?, ?, ?, ?)"
+            " RETURNING id",
             (actor_id, hash_token(token), label, created_at),
         )
         return TokenRecord(token_id, actor_id, label, created_at, None)

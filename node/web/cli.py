@@ -31,7 +31,7 @@ async def _member_password(args: argparse.Namespace, out: Any) -> int:
     problem = password_problem(password)
     if problem:
         raise ConfigError(f"password not accepted: {problem}")
-    db = Database.in_data_dir(config.data_dir)
+    db = Database.for_config(config)
     await db.open()
     try:
         member = await ActorStore(db).get(args.username, "member")

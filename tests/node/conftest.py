@@ -17,7 +17,7 @@ async def remote(aiohttp_server):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-async def fed(tmp_path):  # type: ignore[no-untyped-def]
+async def fed(tmp_path, database_url):  # type: ignore[no-untyped-def]
     """A node allowed to fetch from and deliver to loopback addresses."""
     return await make_node(tmp_path / "data", allow_private_addresses=True)
 

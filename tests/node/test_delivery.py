@@ -18,6 +18,8 @@ from node.storage import DeliveryTarget
 from tests.conftest import make_node
 from tests.node.delivery_receivers import Receiver, start_receiver, wait_for
 
+pytestmark = pytest.mark.both_backends
+
 FAST = {
     "allow_private_addresses": True,
     "delivery_base_delay": 0.05,

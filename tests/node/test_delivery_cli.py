@@ -13,7 +13,7 @@ from tests.conftest import make_node
 
 async def _queue_some(data_dir: Path) -> None:
     node = await make_node(data_dir)
-    db = Database.in_data_dir(node.config.data_dir)
+    db = Database.for_config(node.config)
     await db.open()
     try:
         store = DeliveryStore(db)

@@ -40,7 +40,7 @@ async def queue_of(tmp_path):  # type: ignore[no-untyped-def]
     async def build(resolver: Any = None, **settings: Any):  # type: ignore[no-untyped-def]
         setup = await make_node(tmp_path / "node", delivery_poll_interval=0.05,
                                 delivery_base_delay=60.0, **settings)
-        db = Database.in_data_dir(setup.config.data_dir)
+        db = Database.for_config(setup.config)
         await db.open()
         requests: list[str] = []
 

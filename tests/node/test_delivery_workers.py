@@ -14,6 +14,8 @@ from node.storage import ActorStore, Database, DeliveryStore, DeliveryTarget
 from tests.conftest import make_node
 from tests.node.delivery_receivers import Receiver, start_receiver, wait_for
 
+pytestmark = pytest.mark.both_backends
+
 
 @pytest.fixture
 async def queues(tmp_path):  # type: ignore[no-untyped-def]
@@ -28,7 +30,7 @@ async def queues(tmp_path):  # type: ignore[no-untyped-def]
                 tmp_path / "node", allow_private_addresses=True, **{**defaults, **settings}
             ))
         setup = setups[0]
-        db = Database.in_data_dir(setup.config.data_dir)
+        db = Database.for_config(setup.config)
         await db.open()
         extra = {"clock": clock} if clock is not None else {}
         queue = DeliveryQueue(DeliveryStore(db), ActorStore(db),

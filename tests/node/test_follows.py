@@ -12,6 +12,8 @@ from federation.httpsig import sign_request
 from node.appkeys import FOLLOWS
 from tests.node.inbox_helpers import AP, NODE, post_signed, processed
 
+pytestmark = pytest.mark.both_backends
+
 POOL_INBOX = "/pools/commons/inbox"
 
 

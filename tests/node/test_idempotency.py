@@ -7,10 +7,14 @@ import json
 import time
 from typing import Any
 
+import pytest
+
 from node.appkeys import ACTORS, IDEMPOTENCY, IDEMPOTENCY_IN_FLIGHT
 from node.idempotency import KEY_LIFETIME_MS
 from node.pool_engine.common import store
 from tests.node.pools.helpers import POOL
+
+pytestmark = pytest.mark.both_backends
 
 KEY = "8e03978e-40d5-43e8-bc93-6894a57f9324"
 

@@ -24,6 +24,8 @@ from tests.node.inbox_helpers import (
     signed,
 )
 
+pytestmark = pytest.mark.both_backends
+
 POOL_INBOX = "/pools/commons/inbox"
 
 

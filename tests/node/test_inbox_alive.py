@@ -18,7 +18,7 @@ POOL_INBOX = "/pools/commons/inbox"
 async def _node_with_host(tmp_path, aiohttp_client, record: HostRecord):  # type: ignore[no-untyped-def]
     setup = await make_node(tmp_path / "data", allow_private_addresses=True,
                             delivery_breaker_threshold=5)
-    db = Database.in_data_dir(setup.config.data_dir)
+    db = Database.for_config(setup.config)
     await db.open()
     try:
         await DeliveryStore(db).record([], [record], time.time())

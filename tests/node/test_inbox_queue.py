@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import pytest
+
 import node.appkeys
 import node.delivery
 from node.app import create_app
 from node.appkeys import INBOX, INBOX_WORKER_ENABLED
 from node.storage import Database, InboxStore
 from tests.node.inbox_helpers import AP, post_signed, processed
+
+pytestmark = pytest.mark.both_backends
 
 
 async def _followers(client) -> list[str]:  # type: ignore[no-untyped-def]
@@ -32,7 +36,7 @@ async def test_item_received_before_a_stop_is_processed_by_the_next_run(
     assert await _followers(client) == []
     await client.close()
 
-    db = Database.in_data_dir(fed.config.data_dir)
+    db = Database.for_config(fed.config)
     await db.open()
     try:
         item = await InboxStore(db).by_activity_id(follow["id"])

@@ -6,12 +6,16 @@ import asyncio
 import json
 import time
 
+import pytest
+
 from node.app import create_app
 from node.appkeys import DB, INBOX, INBOX_WORKER_ENABLED
 from node.inbox.retention import sweep
 from node.storage import Database, InboxRow, InboxStore
 from tests.conftest import make_node
 from tests.node.pools.helpers import POOL, post, propose, vote
+
+pytestmark = pytest.mark.both_backends
 
 DAY_MS = 86_400_000
 NOW_MS = int(time.time() * 1000)
@@ -84,8 +88,8 @@ async def test_old_processed_items_go_recent_and_queued_stay_governance_stays(
     assert await sweep(store, 30, now_ms=NOW_MS, batch=3) == 0
 
 
-async def _old_rows(data_dir) -> None:  # type: ignore[no-untyped-def]
-    db = Database.in_data_dir(data_dir)
+async def _old_rows(config) -> None:  # type: ignore[no-untyped-def]
+    db = Database.for_config(config)
     await db.open()
     try:
         store = InboxStore(db)
@@ -97,7 +101,7 @@ async def _old_rows(data_dir) -> None:  # type: ignore[no-untyped-def]
 
 async def test_the_node_sweeps_in_the_background_as_configured(tmp_path, aiohttp_client) -> None:
     setup = await make_node(tmp_path / "data", inbox_retention_days=5)
-    await _old_rows(setup.config.data_dir)
+    await _old_rows(setup.config)
     app = create_app(setup.config)
     app[INBOX_WORKER_ENABLED] = False
     client = await aiohttp_client(app)
@@ -111,7 +115,7 @@ async def test_the_node_sweeps_in_the_background_as_configured(tmp_path, aiohttp
 
 async def test_retention_zero_keeps_every_item(tmp_path, aiohttp_client) -> None:
     setup = await make_node(tmp_path / "data", inbox_retention_days=0)
-    await _old_rows(setup.config.data_dir)
+    await _old_rows(setup.config)
     app = create_app(setup.config)
     app[INBOX_WORKER_ENABLED] = False
     client = await aiohttp_client(app)

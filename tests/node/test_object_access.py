@@ -10,6 +10,8 @@ import pytest
 from federation.httpsig import sign_request
 from tests.node.inbox_helpers import AP, NODE, FakeActor
 
+pytestmark = pytest.mark.both_backends
+
 PUBLIC = "https://www.w3.org/ns/activitystreams#Public"
 
 

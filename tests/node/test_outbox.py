@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from node.storage import Database
+
+pytestmark = pytest.mark.both_backends
 
 AP = "application/activity+json"
 
@@ -14,7 +18,7 @@ def _auth(token: str) -> dict[str, str]:
 
 
 async def _count_objects(node) -> int:
-    db = Database.in_data_dir(node.config.data_dir)
+    db = Database.for_config(node.config)
     await db.open()
     try:
         row = await db.fetchone("SELECT COUNT(*) AS n FROM objects")

@@ -16,6 +16,8 @@ from node.floods import floods
 from node.http import fetch_as
 from tests.node.inbox_helpers import AP, NODE, FakeActor
 
+pytestmark = pytest.mark.both_backends
+
 RECORD = ["/pools/commons/ledger", "/pools/commons/ledger?page=true", "/pools/commons/ledger/balances",
           "/pools/commons/members", "/pools/commons/members?page=true", "/pools/commons/proposals?page=true"]
 

@@ -13,6 +13,8 @@ from node.appkeys import REMOTE_ACTORS
 from node.remote import resolve_actor
 from tests.conftest import make_node
 
+pytestmark = pytest.mark.both_backends
+
 
 @pytest.fixture
 async def app(fed, aiohttp_client):  # type: ignore[no-untyped-def]

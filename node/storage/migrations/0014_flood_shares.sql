@@ -1,4 +1,4 @@
--- Schema 13: each local pool's share of a flood disbursement whose final result passed, and
+-- Schema 14: each local pool's share of a flood disbursement whose final result passed, and
 -- what became of it in the pool's queue of money owed (docs/PROTOCOL.md, floods "Money"):
 -- waiting_funds until the free fund covers it (served oldest first with the pool's own
 -- obligations, by the flood's close), then done (booked), lapsed (past the bylaws'

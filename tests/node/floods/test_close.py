@@ -8,12 +8,16 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+import pytest
+
 from governance.codec import datetime_from_str
 from node.floods import close_due, floods
 from node.floods.reconcile import FLOOD_GRACE, RETRY_CAP
 from tests.node.floods.test_relayed import _ballot, _flood, _send, _signed
 from tests.node.floods.test_results import _member, _vote
 from tests.node.inbox_helpers import NODE
+
+pytestmark = pytest.mark.both_backends
 
 
 class Served:

@@ -12,6 +12,8 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
+
 from governance import Ballot
 from node.appkeys import ACTORS, OBJECTS, REMOTE_ACTORS
 from node.floods import floods
@@ -21,6 +23,8 @@ from tests.node.floods.test_relayed import _actor, _ballot, _flood, _send, _sign
 from tests.node.floods.test_results import _member, _vote
 from tests.node.inbox_helpers import start_remote
 from tests.node.pools.test_federated_ballots import _rejections
+
+pytestmark = pytest.mark.both_backends
 
 
 async def _announces(client) -> list[dict[str, Any]]:  # type: ignore[no-untyped-def]

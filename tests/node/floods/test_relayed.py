@@ -8,6 +8,8 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
+
 from federation.proofs import create_proof
 from governance import electorate_digest
 from node.accounts import now_iso
@@ -17,6 +19,8 @@ from node.wire.floods import ballot_list_id, summary_digest
 from schemas import OBJECT_CONTEXT
 from tests.node.inbox_helpers import post_signed, processed
 from tests.node.pools.test_federated_ballots import ProofActor, _rejections
+
+pytestmark = pytest.mark.both_backends
 
 POOL_INBOX = "/pools/commons/inbox"
 

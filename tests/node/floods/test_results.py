@@ -20,6 +20,8 @@ from node.wire import ballot_document, sign_document
 from schemas import OBJECT_CONTEXT
 from tests.node.floods.test_relayed import _ballot, _flood, _send, _signed
 
+pytestmark = pytest.mark.both_backends
+
 LATER = timedelta(minutes=20)
 
 

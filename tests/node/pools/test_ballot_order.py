@@ -16,6 +16,8 @@ from node.wire import sign_document
 from schemas import OBJECT_CONTEXT
 from tests.node.pools.helpers import POOL, get, post, propose, vote
 
+pytestmark = pytest.mark.both_backends
+
 
 @pytest.fixture
 def same_instant(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -10,6 +10,8 @@ from node.pool_engine.common import store
 from tests.conftest import BASE_URL
 from tests.node.pools.helpers import get, propose, seed_ballots
 
+pytestmark = pytest.mark.both_backends
+
 
 async def test_ballots_are_paged_newest_first_until_the_oldest(client, node) -> None:  # type: ignore[no-untyped-def]
     proposal, stored = await seed_ballots(client, node, 45)

@@ -21,6 +21,8 @@ from schemas import OBJECT_CONTEXT
 from tests.conftest import BASE_URL
 from tests.node.pools.helpers import POOL, get, post, propose, vote
 
+pytestmark = pytest.mark.both_backends
+
 AP = "application/activity+json"
 
 

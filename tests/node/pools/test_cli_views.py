@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import json
-import sqlite3
+
+import pytest
 
 from node.cli import main
+from node.storage import Database
 from tests.node.pools.helpers import POOL, get, post, propose
+
+pytestmark = pytest.mark.both_backends
 
 
 def _cli(capsys, *argv: str) -> tuple[int, dict]:  # type: ignore[no-untyped-def,type-arg]
@@ -34,14 +38,16 @@ async def test_proposal_list_and_ledger(client, node, capsys) -> None:  # type: 
     assert out["fund"] == 2500 and len(out["entries"]) == 1
 
     # An edit to stored history is caught by the hash chain.
-    db = sqlite3.connect(node.config.data_dir / "poolnode.sqlite3")
-    row = db.execute("SELECT id, document FROM ledger_entries").fetchone()
-    doc = json.loads(row[1])
-    for posting in doc["postings"]:  # still balanced, so only the hash chain can tell
-        posting["amount"] *= 2
-    db.execute("UPDATE ledger_entries SET document = ? WHERE id = ?", (json.dumps(doc), row[0]))
-    db.commit()
-    db.close()
+    db = Database.for_config(node.config)
+    await db.open()
+    try:
+        row = await db.fetchone("SELECT id, document FROM ledger_entries")
+        doc = json.loads(row[1])
+        for posting in doc["postings"]:  # still balanced, so only the hash chain can tell
+            posting["amount"] *= 2
+        await db.execute("UPDATE ledger_entries SET document = ? WHERE id = ?", (json.dumps(doc), row[0]))
+    finally:
+        await db.close()
     code, out = await asyncio.to_thread(_cli, capsys, "ledger", "--data", data, "commons", "--json")
     assert code == 1 and out.get("chain_ok") is False and out["first_bad_entry"] == 0, out
 

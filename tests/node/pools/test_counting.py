@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from governance import Ballot, Proposal, tally
 from node.appkeys import ACTORS
 from node.pool_engine import recount
 from node.pool_engine.common import store
 from node.pool_engine.tallies import counted_ballots
 from tests.node.pools.helpers import add_ballot, propose, seed_ballots, stored_proposal
+
+pytestmark = pytest.mark.both_backends
 
 
 async def test_the_counting_query_gives_the_ballots_the_stored_documents_give(client, node) -> None:  # type: ignore[no-untyped-def]

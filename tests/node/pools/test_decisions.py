@@ -5,6 +5,8 @@ from __future__ import annotations
 import copy
 from datetime import datetime, timedelta
 
+import pytest
+
 from governance import Proposal, tally
 from node.accounts import create_member, issue_token
 from node.appkeys import ACTORS, TOKENS
@@ -17,6 +19,8 @@ from node.wire import (
     verify_author_proof,
 )
 from tests.node.pools.helpers import POOL, get, post, propose, vote
+
+pytestmark = pytest.mark.both_backends
 
 
 async def test_member_proposes_and_members_vote(client, node) -> None:  # type: ignore[no-untyped-def]

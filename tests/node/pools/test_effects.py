@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
+import pytest
+
 from node.pool_engine import close_due
 from node.pool_engine.common import store
 from tests.node.pools.helpers import get, propose, vote
+
+pytestmark = pytest.mark.both_backends
 
 
 def _closes(proposal: dict) -> datetime:  # type: ignore[type-arg]

@@ -19,6 +19,8 @@ from schemas import OBJECT_CONTEXT
 from tests.node.inbox_helpers import FakeActor, post_signed, processed
 from tests.node.pools.helpers import POOL, post, propose
 
+pytestmark = pytest.mark.both_backends
+
 POOL_INBOX = "/pools/commons/inbox"
 
 

@@ -6,6 +6,8 @@ import json
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from governance import AdmissionPolicy
 from node.accounts import create_member, issue_token
 from node.appkeys import ACTORS, DB, OBJECTS, TOKENS
@@ -14,6 +16,8 @@ from node.pool_engine.common import store
 from node.pools import load_bylaws
 from node.wire import check_document, replay_documents
 from tests.node.pools.helpers import POOL, get, post, propose, vote
+
+pytestmark = pytest.mark.both_backends
 
 
 async def _entries(client) -> list[dict]:  # type: ignore[no-untyped-def,type-arg]

@@ -10,6 +10,8 @@ from node.appkeys import ACTORS
 from node.pool_engine.common import store
 from tests.node.pools.helpers import POOL, post
 
+pytestmark = pytest.mark.both_backends
+
 
 async def _counts(client: Any) -> tuple[int, int]:
     pool = await client.app[ACTORS].get("commons", "pool")

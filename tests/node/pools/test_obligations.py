@@ -7,11 +7,15 @@ import json
 from datetime import datetime, timedelta
 from typing import Any
 
+import pytest
+
 from node.appkeys import ACTORS
 from node.pool_engine import close_due, sweep
 from node.pool_engine.common import ledger_of, roster_of, store
 from node.pools import load_bylaws
 from tests.node.pools.helpers import POOL, get, post, propose, vote
+
+pytestmark = pytest.mark.both_backends
 
 
 def _closes(proposal: dict[str, Any]) -> datetime:

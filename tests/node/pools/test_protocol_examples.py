@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
+
 from node.wire import check_document
 from tests.node.pools.protocol_examples import _BLOCK, DOC, examples, render
+
+pytestmark = pytest.mark.both_backends
 
 SCHEMA_OF = {"Proposal": "proposal", "Ballot": "ballot", "Tally": "tally",
              "LedgerEntry": "ledger-entry", "Electorate": "electorate"}

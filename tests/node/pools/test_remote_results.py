@@ -39,6 +39,8 @@ from tests.node.inbox_helpers import AP, post_signed, processed
 from tests.node.pools.helpers import post
 from tests.node.pools.test_federated_ballots import ProofActor
 
+pytestmark = pytest.mark.both_backends
+
 ADMIN_INBOX = "/users/admin/inbox"
 
 

@@ -5,12 +5,16 @@ from __future__ import annotations
 import asyncio
 from datetime import datetime, timedelta
 
+import pytest
+
 from governance import Ballot
 from node.accounts import create_member, issue_token, join_pool
 from node.appkeys import ACTORS, OBJECTS, TOKENS
 from node.pool_engine import close_due, tallies
 from node.storage import GovernanceStore
 from tests.node.pools.helpers import add_ballot, get, propose, stored_proposal, vote
+
+pytestmark = pytest.mark.both_backends
 
 
 async def _tally_updates(client, pool_id: int) -> int:  # type: ignore[no-untyped-def]

@@ -6,12 +6,16 @@ from __future__ import annotations
 import dataclasses
 import json
 
+import pytest
+
 from governance import AdmissionPolicy
 from node.appkeys import ACTORS, OBJECTS
 from node.pool_engine.common import store
 from node.pools import load_bylaws
 from tests.node.pools.helpers import POOL, post
 from tests.node.pools.test_federated_ballots import _person, _send, client
+
+pytestmark = pytest.mark.both_backends
 
 __all__ = ["client"]  # a fixture
 

@@ -40,6 +40,8 @@ from node.wire import (
 from node.wire.errors import ProofRejected
 from node.wire.proofs import KeyLookup
 
+pytestmark = pytest.mark.both_backends
+
 AT = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
 POOL = "http://b.test/pools/commons"
 

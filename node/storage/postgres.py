@@ -1,0 +1,202 @@
+"""The PostgreSQL backend (asyncpg): a connection pool behind the same interface as SQLite.
+
+Stores write SQL with ``?`` placeholders; here they become ``$1, $2, ...`` (outside string
+literals), translated once per statement text. Part 1 of issue 14 keeps the single-process
+guarantees of the SQLite backend: write transactions of one process run one at a time (as
+on SQLite), reads run in parallel on the pool. Run one ``poolnode serve`` per database until
+the multi-process work replaces that lock with database locks (docs/OPERATIONS.md).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Iterable, Sequence
+from contextlib import asynccontextmanager
+from functools import lru_cache
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import asyncpg
+
+from node.storage.database import Connection, Database, Migration, StorageError
+
+__all__ = ["PostgresDatabase", "placeholders", "safe_url"]
+
+
+@lru_cache(maxsize=4096)
+def placeholders(sql: str) -> str:
+    """``?`` -> ``$n`` outside single-quoted literals (our SQL has no other quoting)."""
+    out: list[str] = []
+    n = 0
+    quoted = False
+    for ch in sql:
+        if ch == "'":
+            quoted = not quoted
+        elif ch == "?" and not quoted:
+            n += 1
+            out.append(f"${n}")
+            continue
+        out.append(ch)
+    return "".join(out)
+
+
+def safe_url(url: str) -> str:
+    """The URL without its password, for messages and logs."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.rsplit("@", 1)[1]
+    user = parts.username or ""
+    return urlunsplit(parts._replace(netloc=f"{user}:***@{netloc}"))
+
+
+def _returns_rows(sql: str) -> bool:
+    head = sql.lstrip()[:4].upper()
+    return head in ("SELE", "WITH", "VALU") or "RETURNING" in sql.upper()
+
+
+class PgCursor:
+    """The result of one statement: its rows (if it returns any) and how many it changed."""
+
+    __slots__ = ("_rows", "rowcount")
+
+    def __init__(self, rows: list[asyncpg.Record], rowcount: int) -> None:
+        self._rows = rows
+        self.rowcount = rowcount
+
+    @property
+    def lastrowid(self) -> int | None:
+        """The id a ``RETURNING id`` gave back (the SQLite cursor's attribute)."""
+        return int(self._rows[0][0]) if self._rows else None
+
+    async def fetchone(self) -> asyncpg.Record | None:
+        return self._rows[0] if self._rows else None
+
+    async def fetchall(self) -> list[asyncpg.Record]:
+        return self._rows
+
+    async def close(self) -> None:
+        return None
+
+
+async def _run(conn: asyncpg.Connection, sql: str, params: Sequence[Any]) -> PgCursor:
+    query = placeholders(sql)
+    if _returns_rows(sql):
+        rows = await conn.fetch(query, *params)
+        return PgCursor(rows, len(rows))
+    status = await conn.execute(query, *params)
+    last = status.rsplit(" ", 1)[-1]
+    return PgCursor([], int(last) if last.isdigit() else 0)
+
+
+class PgConnection:
+    """The connection a transaction runs on, as the store classes use it."""
+
+    __slots__ = ("raw",)
+
+    def __init__(self, raw: asyncpg.Connection) -> None:
+        self.raw = raw
+
+    async def execute(self, sql: str, parameters: Sequence[Any] = (), /) -> PgCursor:
+        return await _run(self.raw, sql, parameters)
+
+    async def executemany(self, sql: str, parameters: Iterable[Sequence[Any]], /) -> None:
+        rows = [tuple(p) for p in parameters]
+        if rows:
+            await self.raw.executemany(placeholders(sql), rows)
+
+
+class PostgresDatabase(Database):
+    """A PostgreSQL database named by a ``postgresql://`` URL (its schema: the search_path)."""
+
+    dialect = "postgresql"
+
+    def __init__(self, url: str, *, pool_size: int = 10) -> None:
+        self.url = url
+        self.location = safe_url(url)
+        self.pool_size = pool_size
+        self._pool: asyncpg.Pool | None = None
+        self._write_lock = asyncio.Lock()
+
+    @property
+    def pool(self) -> asyncpg.Pool:
+        if self._pool is None:
+            raise StorageError("database is not open")
+        return self._pool
+
+    async def open(self, *, migrate: bool = True) -> None:
+        """Connect the pool (up to ``pool_size`` connections) and apply pending migrations."""
+        try:
+            self._pool = await asyncpg.create_pool(
+                self.url, min_size=1, max_size=self.pool_size, command_timeout=60
+            )
+        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+            raise StorageError(f"cannot connect to {self.location}: {exc}") from None
+        if migrate:
+            await self.migrate()
+
+    async def close(self) -> None:
+        """Close every connection of the pool."""
+        if self._pool is not None:
+            await self._pool.close()
+            self._pool = None
+
+    async def schema_version(self) -> int:
+        """The highest migration applied, 0 for an empty schema."""
+        exists = await self.pool.fetchval("SELECT to_regclass('schema_migrations') IS NOT NULL")
+        if not exists:
+            return 0
+        return int(await self.pool.fetchval("SELECT COALESCE(MAX(version), 0) FROM schema_migrations"))
+
+    async def migrate(self, target: int | None = None) -> list[Migration]:
+        """Apply pending migrations; one process at a time (an advisory lock on the session)."""
+        async with self.pool.acquire() as conn:
+            await conn.execute("SELECT pg_advisory_lock(hashtextextended('poolnode:migrate', 0))")
+            try:
+                return await super().migrate(target)
+            finally:
+                await conn.execute(
+                    "SELECT pg_advisory_unlock(hashtextextended('poolnode:migrate', 0))"
+                )
+
+    async def _apply(self, migration: Migration) -> None:
+        async with self.pool.acquire() as conn, conn.transaction():
+            await conn.execute(migration.sql)
+            await conn.execute(
+                "INSERT INTO schema_migrations (version, name) VALUES ($1, $2)",
+                migration.version, migration.name,
+            )
+
+    @asynccontextmanager
+    async def transaction(self, *, lock: str | None = None) -> AsyncIterator[Connection]:
+        """A write transaction on one pooled connection (READ COMMITTED); see ``Database``."""
+        async with self._write_lock, self.pool.acquire() as conn, conn.transaction():
+            if lock is not None:
+                await conn.execute("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", lock)
+            yield PgConnection(conn)
+
+    async def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
+        """Run one write statement (atomic by itself)."""
+        async with self._write_lock:
+            await self.pool.execute(placeholders(sql), *params)
+
+    async def fetchone(self, sql: str, params: Sequence[Any] = ()) -> asyncpg.Record | None:
+        """The first row of a query, or None."""
+        return await self.pool.fetchrow(placeholders(sql), *params)
+
+    async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[asyncpg.Record]:
+        """All rows of a query."""
+        rows: list[asyncpg.Record] = await self.pool.fetch(placeholders(sql), *params)
+        return rows
+
+    async def tables(self) -> dict[str, list[str]]:
+        """Every table of the current schema (but schema_migrations) with its columns."""
+        rows = await self.fetchall(
+            "SELECT table_name, column_name FROM information_schema.columns"
+            " WHERE table_schema = current_schema() AND table_name != 'schema_migrations'"
+            " ORDER BY table_name, ordinal_position"
+        )
+        found: dict[str, list[str]] = {}
+        for row in rows:
+            found.setdefault(row["table_name"], []).append(row["column_name"])
+        return found
