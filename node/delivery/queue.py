@@ -269,6 +269,11 @@ class DeliveryQueue:
                 [(row.inbox, body, key[0], key[1]) for row, body, key in chunk], datetime.now(UTC),
             )
             for index, (row, body, _key) in enumerate(chunk):
+                if self._limit(row.host) == 0:
+                    # Its breaker opened while the rows were read: give it back, do not hold it.
+                    self._to_unlock.append(row.id)
+                    self._flush_needed.set()
+                    continue
                 self._claimed.add(row.id)
                 self._ready.add(row.host, _Claimed(row, body, signed, index, send_by))
         self._wake_workers(len(jobs))
