@@ -17,7 +17,14 @@ from governance import Proposal
 from node.appkeys import ACTORS
 from node.pool_engine.common import POOL_LOCKS, clock_worker, iso, pool_lock, publish, store
 from node.pool_engine.effects import carry_out, carry_out_pending, crash_point, effect_on_close
-from node.pool_engine.tallies import OPEN_HEADS, OPENED, RUNNING, question_of, recount
+from node.pool_engine.tallies import (
+    OPEN_HEADS,
+    OPENED,
+    RUNNING,
+    question_of,
+    recount,
+    settle_running,
+)
 from node.storage import ActorRecord, StoredProposal
 
 __all__ = ["CLOSING_INTERVAL", "close_due", "close_round", "closing_ctx"]
@@ -99,3 +106,4 @@ async def closing_ctx(app: web.Application) -> AsyncIterator[None]:
     async with clock_worker("pool-closing", interval, lambda now: close_round(app, now), log,
                             "closing proposals failed"):
         yield
+    await settle_running(app)  # before the database closes (it was opened first)

@@ -11,6 +11,7 @@ accepted. The final tally at the close is counted from the database.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import time
@@ -67,6 +68,8 @@ class _Running:
     unpublished: bool = False
     cost: float = 0.0  # seconds the last running tally took to count, sign and store
     task: asyncio.Task[None] | None = field(default=None, repr=False)
+    # What the scheduled task publishes: kept so that a shutdown can store it first.
+    scheduled_for: tuple[ActorRecord, str] | None = field(default=None, repr=False)
 
 
 RUNNING: web.AppKey[dict[int, _Running]] = web.AppKey("running_ballots", dict)
@@ -176,7 +179,22 @@ async def note_ballot(
         running.ballots.append(ballot)
     running.dirty = True
     if running.task is None or running.task.done():
+        running.scheduled_for = (pool, stored.uri)
         running.task = asyncio.create_task(_publish_later(app, pool, stored.uri, running))
+
+
+async def settle_running(app: web.Application) -> None:
+    """At shutdown: stop the scheduled running-tally tasks, storing each tally they were due to
+    sign (so a restart serves every accepted ballot counted; the publication is the next one's)."""
+    for running in list(app.get(RUNNING, {}).values()):
+        task = running.task
+        if task is None or task.done():
+            continue
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        if running.dirty and running.scheduled_for is not None:
+            await _flush(app, *running.scheduled_for)
 
 
 def _interval(running: _Running) -> float:

@@ -76,7 +76,7 @@ async def start_receiver(aiohttp_server, receiver: Receiver) -> Receiver:  # typ
     return receiver
 
 
-async def wait_for(predicate: Callable[[], bool], within: float = 20.0) -> None:
+async def wait_for(predicate: Callable[[], bool], within: float = 60.0) -> None:
     """Poll until the predicate holds, failing after ``within`` seconds."""
     deadline = time.monotonic() + within
     while not predicate():

@@ -139,3 +139,19 @@ async def test_a_costly_running_tally_is_published_less_often(client, node, monk
     async with asyncio.timeout(15):
         while await _tally_updates(client, node.pool.id) == published:  # noqa: ASYNC110
             await asyncio.sleep(0.1)
+
+
+async def test_a_ballot_counted_before_a_shutdown_is_in_the_stored_tally_after_it(  # type: ignore[no-untyped-def]
+        node, aiohttp_client, monkeypatch) -> None:
+    # The running tally is due in a minute when the node stops: the shutdown stores it, so
+    # the restarted node does not serve a tally without the ballot it acknowledged.
+    from node.app import create_app
+
+    monkeypatch.setattr(tallies, "TALLY_INTERVAL", 60)
+    first = await aiohttp_client(create_app(node.config))
+    proposal = await propose(first, "admin", node.admin_token)
+    assert (await vote(first, "alice", node.alice_token, proposal["id"], "agree")).status == 201
+    await first.close()
+    second = await aiohttp_client(create_app(node.config))
+    tally = await get(second, proposal["id"] + "/tally")
+    assert tally["participation"] == 1 and tally["counts"]["agree"] == 1
