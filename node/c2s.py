@@ -2,7 +2,8 @@
 
 * ``Create(Proposal|Ballot|LedgerEntry)``: the node signs the object with the member's key
   (FEP-8b32) unless the client sent it signed; a local pool applies it at once (an error is
-  the response, and nothing is stored); a remote pool gets it delivered to its inbox.
+  the response, and nothing is stored); a remote pool gets it delivered to its inbox. A draft
+  or a ballot goes through node/routing.py, so a flood's reaches node/floods.
 * ``Join``/``Leave`` of a local pool apply at once; of a remote pool they are delivered.
 * ``Accept``/``Reject`` of a Join by a steward of a local pool decide the application.
 """
