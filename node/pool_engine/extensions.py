@@ -2,7 +2,7 @@
 
 The engine knows one pool. Two things it carries out concern floods, which build on the engine
 (node/floods), so the engine cannot call them by import: the app factory (node/app.py) stores
-node/floods' functions under these keys (docs/ARCHITECTURE.md, "Extension points").
+node/floods' functions under these keys (docs/ARCHITECTURE.md, "The pool engine and floods").
 """
 
 from __future__ import annotations
