@@ -21,12 +21,13 @@ from node.appkeys import (
 from node.config import Config
 from node.delivery import delivery_ctx
 from node.errors import error_middleware
-from node.floods import floods_ctx
+from node.floods import decided, flood_disbursement, floods_ctx
 from node.http import http_ctx
 from node.inbox import view as inbox_view
 from node.inbox.retention import retention_ctx
 from node.inbox.worker import inbox_ctx
 from node.pool_engine import closing_ctx, effects_ctx
+from node.pool_engine.extensions import FLOOD_DISBURSEMENT, FLOOD_LINK_EFFECT
 from node.request_body import body_deadline
 from node.storage import (
     ActorStore,
@@ -71,6 +72,9 @@ def create_app(config: Config) -> web.Application:
         client_max_size=config.max_body_bytes,
     )
     app[CONFIG] = config
+    # The pool engine's two calls up into floods, handed in (node/pool_engine/extensions.py).
+    app[FLOOD_LINK_EFFECT] = decided
+    app[FLOOD_DISBURSEMENT] = flood_disbursement
     app.cleanup_ctx.append(_database_ctx(config))
     app.cleanup_ctx.append(http_ctx)
     app.cleanup_ctx.append(inbox_ctx)

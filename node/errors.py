@@ -20,6 +20,7 @@ __all__ = [
     "InvalidRequest",
     "NodeError",
     "NotFound",
+    "NotPoolProposal",
     "RateLimited",
     "Unauthorized",
     "error_middleware",
@@ -71,6 +72,11 @@ class NotFound(NodeError):
 
     status = 404
     code = "not_found"
+
+
+class NotPoolProposal(NotFound):
+    """No pool on this node holds the proposal: the pool engine's answer to a ballot on any
+    other proposal, which its caller may hand to a flood (node/routing.py)."""
 
 
 class Conflict(NodeError):

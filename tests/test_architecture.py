@@ -40,3 +40,20 @@ def test_the_purity_contract_covers_the_hand_written_purity_test() -> None:
     forbidden = set(_contracts()["governance-pure"]["forbidden_modules"])  # type: ignore[arg-type]
     assert FORBIDDEN_MODULES <= forbidden
     assert {"node", "federation", "schemas"} <= forbidden
+
+
+def test_the_pool_engine_imports_nothing_above_it() -> None:
+    """Issue 13: the engine does not know floods, the routing, C2S or the shell; no exception
+    for it is left in the contract, and the import graph itself agrees."""
+    import grimp
+
+    ignored: list[str] = _contracts()["node-layers"].get("ignore_imports", [])  # type: ignore[assignment]
+    assert not [rule for rule in ignored if "pool_engine" in rule]
+    above = ("node.floods", "node.routing", "node.c2s", "node.handlers", "node.access", "node.web",
+             "node.views", "node.inbox.view", "node.inbox.worker", "node.app", "node.cli")
+    graph = grimp.build_graph("node")
+    engine = {"node.pool_engine", *graph.find_descendants("node.pool_engine")}
+    upward = sorted((module, imported) for module in engine
+                    for imported in graph.find_modules_directly_imported_by(module)
+                    if any(imported == a or imported.startswith(a + ".") for a in above))
+    assert upward == []

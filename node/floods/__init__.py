@@ -1,6 +1,7 @@
 """Floods over the network: pools linked by mutual follows deciding together (docs/PROTOCOL.md §Floods).
 
-* links: ``decided(app, pool, stored, at)`` applies a passed JoinFlood/LeaveFlood proposal;
+* links: ``decided(app, pool, stored, at)`` applies a passed JoinFlood/LeaveFlood proposal
+  (the pool engine calls it through ``FLOOD_LINK_EFFECT``, node/pool_engine/extensions.py);
   ``follow_approved(app, pool, follower)`` tells the follow handler to accept a pool's Follow
 * proposals: ``propose_flood`` (a member's draft naming a ``flood``), ``receive_proposal``,
   ``receive_electorate``; each pool freezes its own electorate and pledge
@@ -11,7 +12,8 @@
   (``pending_of``: the pools still waited for; ``list_complete``: whether a pool's own list is final)
 * shares: a local pool's share of a passed disbursement, owed only once the result is final
 * results: ``compute``, ``close_due``, ``receive_attestation``, ``floods_ctx``,
-  ``flood_disbursement`` (what a treasurer pays a pool's flood commitment against)
+  ``flood_disbursement`` (what a treasurer pays a pool's flood commitment against; the engine
+  reads it through ``FLOOD_DISBURSEMENT``)
 """
 
 from node.floods.ballots import cast_in_flood, receive_relayed, receive_relayed_many

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 from node.handlers.context import Inbound
 from node.handlers.governance import pool_recipient, refusing
-from node.pool_engine import cast
+from node.routing import cast
 
 __all__ = ["handle"]
 

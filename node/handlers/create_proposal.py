@@ -7,8 +7,8 @@ from typing import Any
 
 from node.handlers.context import Inbound
 from node.handlers.governance import for_local_pool
-from node.pool_engine import propose
 from node.pool_engine.common import key_lookup
+from node.routing import propose
 from node.wire import check_document, verify_author_proof
 
 __all__ = ["handle"]

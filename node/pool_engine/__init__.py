@@ -8,6 +8,8 @@ Every function takes the time it acts at (``at``); the governance core never rea
 * tallies: ``recount``, ``tally_of``, ``question_of``; closing: ``close_due(app, now)``, ``closing_ctx``
 * ledger: ``record_request(app, treasurer, request, at)``, ``book_commitment``, ``balances``
 * effects: ``carry_out`` (a closed proposal's effect); obligations: ``serve``, ``sweep``, ``effects_ctx``
+* extensions: what floods add, handed in by the app factory (the engine never imports node.floods;
+  a flood draft or ballot is routed by the callers: node/routing.py)
 """
 
 from node.pool_engine.ballots import cast, verify_ballot

@@ -9,7 +9,7 @@ from typing import Any
 from aiohttp import web
 
 from governance import Ballot, Change, Conflict, GovernanceError, check_ballot
-from node.errors import NotFound
+from node.errors import NotFound, NotPoolProposal
 from node.pool_engine.common import iso, key_lookup, pool_lock, store
 from node.pool_engine.tallies import OPENED, note_ballot, open_head, proposal_value
 from node.storage import ActorRecord
@@ -38,10 +38,8 @@ async def cast(
     # An open proposal's head comes from memory; otherwise only its row id, pool and state are
     # read: its documents are decoded once while it is open (proposal_value), not per ballot.
     stored = open_head(app, ballot.proposal_id) or await governance.proposal_head(ballot.proposal_id)
-    if stored is None:
-        from node.floods import cast_in_flood  # a flood proposal's ballot, sent to its pool
-
-        return await cast_in_flood(app, document, at)
+    if stored is None:  # not a pool's proposal (a flood's, say): the caller routes it
+        raise NotPoolProposal("no such proposal on this node")
     attested_by = document.get("attestedBy")
     pool = await _pool(app, stored.pool_id)
     if attested_by is not None and attested_by != pool.uri:

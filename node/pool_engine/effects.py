@@ -19,6 +19,7 @@ from aiohttp import web
 from governance import BylawsChange, GovernanceError, Kind, Outcome, Proposal, tally
 from node.appkeys import ACTORS
 from node.pool_engine.common import iso, store
+from node.pool_engine.extensions import FLOOD_LINK_EFFECT
 from node.pool_engine.tallies import counted_ballots
 from node.storage import ActorRecord, StoredProposal
 
@@ -76,9 +77,8 @@ async def carry_out(app: web.Application, pool: ActorRecord, stored: StoredPropo
         elif proposal.kind is Kind.EXPULSION:
             await membership.expel(app, pool, proposal, result, at)
         elif proposal.kind in (Kind.JOIN_FLOOD, Kind.LEAVE_FLOOD):
-            from node.floods import decided
-
-            await decided(app, pool, stored, at)
+            # The flood link is node/floods' to make: the shell hands it in (extensions.py).
+            await app[FLOOD_LINK_EFFECT](app, pool, stored, at)
         elif proposal.kind is Kind.BYLAWS_CHANGE:
             motion = proposal.motion
             assert isinstance(motion, BylawsChange)

@@ -25,6 +25,7 @@ from governance import (
 from governance.codec import utc
 from node.errors import NotFound
 from node.pool_engine.common import iso, local_pool, pool_lock, publish, roster_of, signed, store
+from node.pool_engine.extensions import FLOOD_DISBURSEMENT
 from node.storage import ActorRecord, StoredEntry
 from node.wire import InvalidDocument, check_document, ledger_entry_document
 
@@ -94,10 +95,8 @@ async def record_request(
         stored = await store(app).proposal(str(request.get("proposal")))
         if stored is not None and stored.pool_id == pool.id:
             proposal = Proposal.from_dict(stored.proposal)
-        else:
-            from node.floods import flood_disbursement  # the pool's share of a flood disbursement
-
-            found = await flood_disbursement(app, pool, str(request.get("proposal")))
+        else:  # the pool's share of a flood disbursement: node/floods knows it (extensions.py)
+            found = await app[FLOOD_DISBURSEMENT](app, pool, str(request.get("proposal")))
             if found is None:
                 raise NotFound("no such disbursement proposal in this pool")
             proposal = found

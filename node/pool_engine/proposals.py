@@ -21,7 +21,7 @@ from node.pool_engine.common import (
     store,
 )
 from node.pool_engine.tallies import question_of, recount
-from node.storage import ActorRecord, StoredFloodProposal, StoredProposal
+from node.storage import ActorRecord, StoredProposal
 from node.wire import (
     InvalidDocument,
     check_document,
@@ -33,14 +33,10 @@ from node.wire import (
 __all__ = ["open_admission", "propose"]
 
 
-async def propose(
-    app: web.Application, draft_document: dict[str, Any], at: datetime
-) -> StoredProposal | StoredFloodProposal:
-    """Open a member's (already proof-checked) draft in the pool it names; the same draft twice opens once."""
-    from node.floods import is_flood_draft, propose_flood
+async def propose(app: web.Application, draft_document: dict[str, Any], at: datetime) -> StoredProposal:
+    """Open a member's (already proof-checked) draft in the pool it names; the same draft twice opens once.
 
-    if is_flood_draft(draft_document):  # a flood proposal: node/floods opens and announces it
-        return await propose_flood(app, draft_document, at)
+    A draft for a flood proposal is not this engine's: its callers route it (node/routing.py)."""
     draft = draft_from_document(check_document("proposal", draft_document))
     if "electorate" in draft_document:
         raise InvalidDocument("send a draft: the pool freezes the rule and the electorate")

@@ -9,12 +9,12 @@ from aiohttp import web
 from node.activitypub import read_json_object
 from node.appkeys import CONFIG, OBJECTS
 from node.auth import require_owner
+from node.c2s import governance_outbox
 from node.delivery import enqueue_activity
 from node.delivery.recipients import addressed
 from node.handlers import on_local_activity
 from node.idempotency import idempotency_key, once_per_key
 from node.outbox import prepare_client_activity
-from node.pool_engine.c2s import governance_outbox
 from node.storage import ActorRecord
 from node.views.actors import ACTOR_PATH, local_actor
 

@@ -7,11 +7,11 @@ from typing import Any
 from aiohttp import web
 
 from node.appkeys import CONFIG, OBJECTS
+from node.c2s import governance_outbox
 from node.delivery import enqueue_activity
 from node.delivery.recipients import addressed
 from node.handlers import on_local_activity
 from node.outbox import prepare_client_activity
-from node.pool_engine.c2s import governance_outbox
 from node.storage import ActorRecord
 
 __all__ = ["post_as"]

@@ -2,7 +2,8 @@
 
 * ``Create(Proposal|Ballot|LedgerEntry)``: the node signs the object with the member's key
   (FEP-8b32) unless the client sent it signed; a local pool applies it at once (an error is
-  the response, and nothing is stored); a remote pool gets it delivered to its inbox.
+  the response, and nothing is stored); a remote pool gets it delivered to its inbox. A draft
+  or a ballot goes through node/routing.py, so a flood's reaches node/floods.
 * ``Join``/``Leave`` of a local pool apply at once; of a remote pool they are delivered.
 * ``Accept``/``Reject`` of a Join by a steward of a local pool decide the application.
 """
@@ -21,9 +22,10 @@ from governance.money import check_amount
 from node.appkeys import ACTORS, DB, OBJECTS
 from node.errors import Forbidden, InvalidRequest
 from node.outbox import PreparedActivity
-from node.pool_engine import ballots, ledger, membership, proposals
+from node.pool_engine import ledger, membership
 from node.pool_engine.common import key_lookup, signed, store
 from node.pools import load_bylaws
+from node.routing import cast, propose
 from node.storage import ActorRecord, BallotSequences
 from node.wire import check_document, verify_author_proof
 from schemas import OBJECT_CONTEXT
@@ -72,9 +74,9 @@ async def governance_outbox(
         if pool is not None and pool.is_pool:
             check_document(GOVERNANCE_OBJECTS[obj["type"]], obj)
             if obj["type"] == "Proposal":
-                await proposals.propose(app, obj, now)
+                await propose(app, obj, now)
             elif obj["type"] == "Ballot":
-                await ballots.cast(app, obj, now, verified=True)
+                await cast(app, obj, now, verified=True)
             else:
                 await ledger.record_request(app, owner.uri, obj, now)
         return prepared
