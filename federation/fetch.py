@@ -184,8 +184,9 @@ class Fetcher:
     async def webfinger(self, user: str, host: str, *, scheme: str = "https") -> str:
         """The ActivityPub actor id of ``acct:user@host`` (RFC 7033 §4; the ``self`` link)."""
         host, _, port = host.partition(":")
-        url = yarl.URL.build(scheme=scheme, host=host, port=int(port) if port.isdigit() else None, path="/.well-known/webfinger",
-                             query={"resource": f"acct:{user}@{host}{':' + port if port else ''}"})
+        resource = f"acct:{user}@{host}{':' + port if port else ''}"
+        url = yarl.URL.build(scheme=scheme, host=host, port=int(port) if port.isdigit() else None,
+                             path="/.well-known/webfinger", query={"resource": resource})
         try:
             async with asyncio.timeout(self._total_timeout):
                 async with await self._request(url, None, accept=JRD) as resp:
