@@ -21,7 +21,7 @@ from node.storage import ActorRecord
 from node.web.amendments import bylaws_draft
 from node.web.engine import free_fund
 
-__all__ = ["BALLOT_TYPES", "KINDS", "MAX_OPTIONS", "draft_from_form", "form_values"]
+__all__ = ["BALLOT_TYPES", "KINDS", "MAX_OPTIONS", "ROLES", "draft_from_form", "form_values"]
 
 KINDS = [
     ("decision", "A decision"),
@@ -29,6 +29,7 @@ KINDS = [
     ("bylaws_change", "Change the bylaws"),
     ("admission", "Admit a person"),
     ("expulsion", "Expel a member"),
+    ("role_change", "Give a member a role, or take it away"),
     ("join_flood", "Join a flood (link with another pool)"),
     ("leave_flood", "Leave a flood"),
 ]
@@ -39,8 +40,10 @@ BALLOT_TYPES = [
     ("ranked_choice", "Ranked: each member orders the options (instant runoff)"),
 ]
 MAX_OPTIONS = 50
+ROLES = [("steward", "Steward (admits members, keeps the pool running)"),
+         ("treasurer", "Treasurer (records money in and out)")]
 _FIELDS = ("title", "text", "kind", "amount", "payee", "ballot_type", "options", "person",
-           "flood", "flood_name", "peer")
+           "flood", "flood_name", "peer", "role", "role_change")
 
 
 def form_values(form: MultiDictProxy[Any]) -> dict[str, str]:
@@ -130,12 +133,15 @@ async def draft_from_form(
                      purpose=values["text"])
     elif kind == "bylaws_change":
         draft.update(bylaws_draft(form, bylaws, values, errors))
-    elif kind in ("admission", "expulsion"):
+    elif kind in ("admission", "expulsion", "role_change"):
         draft["person"] = await _person(app, values["person"], "person", errors)
-        if kind == "expulsion" and draft["person"] and not any(
+        if kind == "role_change":
+            draft.update(_role(values, errors))
+        if kind != "admission" and draft["person"] and not any(
                 m.person_uri == draft["person"] and m.state == "member"
                 for m in await app[ACTORS].memberships_of_pool(pool.id, state=None)):
-            errors["person"] = "Only a member of this pool can be expelled."
+            errors["person"] = ("Only a member of this pool can be expelled." if kind == "expulsion"
+                                else "Only a member of this pool can hold a role.")
     elif kind == "join_flood":
         draft["peer"] = await _person(app, values["peer"], "peer", errors)
         if draft["peer"] == pool.uri:
@@ -148,6 +154,14 @@ async def draft_from_form(
             errors["flood"] = "Choose the flood to leave."
         draft.update(flood=values["flood"], pool=pool.uri)
     return draft
+
+
+def _role(values: dict[str, str], errors: dict[str, str]) -> dict[str, str]:
+    if values["role"] not in dict(ROLES):
+        errors["role"] = "Choose the role: steward or treasurer."
+    if values["role_change"] not in ("grant", "revoke"):
+        errors["role_change"] = "Say whether the member gets the role or loses it."
+    return {"role": values["role"], "roleChange": values["role_change"]}
 
 
 def _new_flood(pool: ActorRecord, values: dict[str, str], errors: dict[str, str]) -> str:

@@ -28,12 +28,12 @@ from node.pool_engine.common import ledger_of, store
 from node.pool_engine.tallies import current_tally
 from node.pools import load_bylaws
 from node.storage import ActorRecord, StoredProposal
-from node.web.ballot_form import choice_from_form, ordinal
 from node.web.amendments import bylaws_changes, form_defaults
+from node.web.ballot_form import choice_from_form, ordinal
 from node.web.engine import free_fund, waiting
 from node.web.outbox import post_as
-from node.web.proposal_form import BALLOT_TYPES, KINDS, draft_from_form, form_values
 from node.web.pools import _pool, require_record, viewer_membership
+from node.web.proposal_form import BALLOT_TYPES, KINDS, ROLES, draft_from_form, form_values
 from node.web.render import render
 from node.web.sessions import require_user
 from node.web.treasury import open_commitments, treasurer_of
@@ -95,7 +95,7 @@ async def _form_context(request: web.Request, pool: ActorRecord, bylaws: Any) ->
         "pool": pool, "items": items, "bylaws": bylaws, "is_member": await _member(request, pool),
         "amend": form_defaults(bylaws), "free_fund": await _free_fund(request, pool, bylaws),
         "kinds": KINDS, "ballot_types": BALLOT_TYPES, "members": sorted(members),
-        "pool_floods": pool_floods,
+        "pool_floods": pool_floods, "roles": ROLES,
     }
 
 

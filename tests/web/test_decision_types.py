@@ -47,7 +47,7 @@ async def test_the_form_offers_every_kind_and_ballot_type(client) -> None:
     await sign_in(client, "alice")
     html = await page(client, POOL + "/proposals")
     for kind in ("decision", "disbursement", "bylaws_change", "admission", "expulsion",
-                 "join_flood", "leave_flood"):
+                 "join_flood", "leave_flood", "role_change"):
         assert f'name="kind" value="{kind}"' in html, kind
     for ballot in ("consent", "single_choice", "approval", "ranked_choice"):
         assert f'<option value="{ballot}"' in html, ballot

@@ -85,3 +85,54 @@ async def test_members_see_a_link_to_propose_an_expulsion(client) -> None:
     form = await page(client, POOL + "/proposals?kind=expulsion&person=http://node.test/users/admin")
     assert 'id="kind-expulsion" name="kind" value="expulsion" checked' in form
     assert 'value="http://node.test/users/admin"' in form
+
+
+async def _pass(client, fields: dict[str, str]) -> str:  # type: ignore[no-untyped-def]
+    """Alice proposes, alice and admin agree, voting closes; the proposal's page."""
+    await sign_in(client, "alice")
+    opened = await post_form(client, POOL + "/propose", fields, from_page=POOL + "/proposals")
+    url = str(opened.headers["Location"])
+    await post_form(client, url + "/vote", {"choice": "agree"}, from_page=url)
+    await post_form(client, "/signout", {}, from_page="/")
+    await sign_in(client, "admin")
+    await post_form(client, url + "/vote", {"choice": "agree"}, from_page=url)
+    await post_form(client, "/signout", {}, from_page="/")
+    await close_due(client.app, datetime.now(UTC) + timedelta(days=8))
+    return url
+
+
+async def _roles(client, name: str) -> tuple[str, ...]:  # type: ignore[no-untyped-def]
+    pool = await client.app[ACTORS].get("commons", "pool")
+    for m in await client.app[ACTORS].memberships_of_pool(pool.id, state=None):
+        if m.person_uri.endswith("/" + name):
+            return tuple(m.roles)
+    return ()
+
+
+async def test_roles_are_given_and_taken_by_proposal(client) -> None:
+    await set_password(client, "admin")
+    await set_password(client, "alice")
+    assert await _roles(client, "alice") == ("member",)
+    url = await _pass(client, {"title": "Alice keeps the books", "kind": "role_change",
+                               "person": "@alice", "role": "treasurer", "role_change": "grant"})
+    await sign_in(client, "alice")
+    assert "Give <strong>http://node.test/users/alice</strong> the role <strong>treasurer</strong>" in (
+        await page(client, url))
+    await post_form(client, "/signout", {}, from_page="/")
+    assert await _roles(client, "alice") == ("member", "treasurer")
+    await _pass(client, {"title": "Admin steps down as steward", "kind": "role_change",
+                         "person": "@admin", "role": "steward", "role_change": "revoke"})
+    assert "steward" not in await _roles(client, "admin")
+    # The new treasurer now sees the form to record money; a role is no extra vote.
+    await sign_in(client, "alice")
+    assert "Record money received" in await page(client, POOL + "/ledger")
+
+
+async def test_a_role_change_form_error_is_per_field(client) -> None:
+    await set_password(client, "alice")
+    await sign_in(client, "alice")
+    response = await post_form(client, POOL + "/propose",
+                               {"title": "x", "kind": "role_change", "person": "@alice",
+                                "role": "king", "role_change": "grant"},
+                               from_page=POOL + "/proposals", status=422)
+    assert 'id="role-error"' in await response.text()
