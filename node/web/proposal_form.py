@@ -165,9 +165,14 @@ def _role(values: dict[str, str], errors: dict[str, str]) -> dict[str, str]:
 
 
 def _new_flood(pool: ActorRecord, values: dict[str, str], errors: dict[str, str]) -> str:
-    """A new flood's id, under the proposing pool, from the name the members give it."""
-    slug = "".join(c if c.isalnum() else "-" for c in values["flood_name"].lower()).strip("-")
+    """The flood to join: an existing flood's address (another pool's flood page shows it), or
+    a new flood under the proposing pool, named by the members."""
+    text = values["flood_name"]
+    if text.startswith(("https://", "http://")):
+        return text
+    slug = "".join(c if c.isalnum() else "-" for c in text.lower()).strip("-")
     if not slug:
-        errors["flood_name"] = "Name the new flood, or choose one the pool is already in."
+        errors["flood_name"] = ("Name the new flood, give the address of the flood to join, or "
+                                "choose one the pool is already in.")
         return ""
     return f"{pool.uri}/floods/{slug[:60]}"
