@@ -35,8 +35,8 @@ __all__ = [
     "Kind",
     "LeaveFlood",
     "Motion",
-    "RoleChange",
     "Proposal",
+    "RoleChange",
     "motion_from_dict",
     "open_proposal",
 ]

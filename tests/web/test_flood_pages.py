@@ -11,7 +11,6 @@ from node.appkeys import ACTORS, CONFIG, FOLLOWS
 from node.pool_engine import close_due
 from tests.web.helpers import page, post_form, set_password, sign_in
 
-
 RIVER = "http://node.test/pools/commons/floods/river"
 
 
