@@ -34,7 +34,7 @@ async def _proposal_view(request: web.Request, stored: Any, person: str | None) 
     pledges = {pool: doc.get("pledge") for pool, doc in electorates.items()}
     voted = False
     if person is not None:
-        voted = any(b.get("attributedTo") == person for b, _ in await floods(request.app).ballots(stored.uri))
+        voted = any(b.get("voter") == person for b, _ in await floods(request.app).ballots(stored.uri))
     status, pending = await flood_status(request.app, stored, datetime.now(UTC))
     return {
         "status": status,

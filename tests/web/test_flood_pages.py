@@ -62,6 +62,11 @@ async def test_a_flood_shows_its_pools_by_name_and_takes_a_proposal(client) -> N
     # Commons froze its pledge (its fund) when the proposal opened; garden's comes by delivery.
     assert '<th scope="row">Commons</th><td class="num">EUR 20.00</td>' in html
     assert '<th scope="row">Garden Pool</th><td class="num">not heard from yet</td>' in html
+    # The admin votes on the flood proposal through commons; the page then says so.
+    flood_proposal = html.split('name="proposal" value="')[1].split('"')[0]
+    await post_form(client, "/pools/commons/floods/vote",
+                    {"proposal": flood_proposal, "choice": "agree"}, from_page="/pools/commons/floods")
+    assert "Change your vote" in await page(client, "/pools/commons/floods")
 
 
 async def test_a_flood_proposal_form_error_keeps_the_input(client) -> None:
