@@ -84,8 +84,57 @@ async def test_ranked_and_approval_votes_and_an_expulsion(served: ServedNode, br
     await ana.goto(url + POOL + "/proposals")
     await ana.get_by_label("Title").fill("Expel Ben")
     await ana.get_by_label("Expel a member").check()
-    await ana.get_by_label("Person to admit or expel").fill("@ben")
+    await ana.get_by_label("Person to admit, expel or give a role").fill("@ben")
     await ana.get_by_role("button", name="Open the proposal").click()
     await ana.wait_for_url("**" + POOL + "/proposals/*")
     assert await ana.get_by_text(f"Expel {url}/users/ben").is_visible()
     assert await ana.get_by_label("Agree", exact=True).is_visible()
+
+
+async def test_a_role_by_proposal_then_leaving_with_the_refund_shown(
+    served: ServedNode, browser: Any
+) -> None:
+    url = served.url
+    ana = await (await browser.new_context(viewport=DESKTOP)).new_page()
+    ben = await (await browser.new_context(viewport=DESKTOP, java_script_enabled=False)).new_page()
+    await sign_up(ana, url, "ana", "Ana")
+    await create_pool(ana, url, screenshot=False)
+    await sign_up(ben, url, "ben", "Ben")
+    await ben.goto(url + POOL + "/join")
+    await ben.get_by_role("button", name="Join now").click()
+    await ben.wait_for_url(url + POOL)
+    # Ben pays in 25; the members make him treasurer.
+    await ana.goto(url + POOL + "/ledger")
+    await ana.get_by_label("From member").select_option(url + "/users/ben")
+    await ana.get_by_label("Amount in EUR").fill("25")
+    await ana.get_by_role("button", name="Record the contribution").click()
+    await ana.wait_for_url(url + POOL + "/ledger")
+    await ana.goto(url + POOL + "/proposals")
+    await ana.get_by_label("Title").fill("Ben keeps the books")
+    await ana.get_by_label("Give a member a role, or take it away").check()
+    await ana.get_by_label("Person to admit, expel or give a role").fill("@ben")
+    await ana.get_by_label("Role", exact=True).select_option("treasurer")
+    await ana.get_by_label("gets this role").check()
+    await ana.get_by_role("button", name="Open the proposal").click()
+    await ana.wait_for_url("**" + POOL + "/proposals/*")
+    proposal = ana.url
+    for page in (ana, ben):
+        await page.goto(proposal)
+        await page.get_by_label("Agree", exact=True).check()
+        await page.get_by_role("button", name="Cast my vote").click()
+        await page.wait_for_url(proposal + "#tally")
+    await close_due(served.app, datetime.now(UTC) + timedelta(days=8))
+    await ben.goto(url + POOL)
+    assert await ben.get_by_text("You are a member (treasurer)").is_visible()
+
+    # Ben leaves: the page says what he gets back before he confirms, and after.
+    await ben.get_by_role("link", name="Leave this pool").click()
+    await ben.wait_for_url(url + POOL + "/leave")
+    refund = await ben.locator("#refund").inner_text()
+    assert "EUR 25.00 of capital for you" in refund and "paid back at once" in refund
+    await shoot(ben, "leave")
+    await ben.get_by_role("button", name="Leave Green Street Garden").click()
+    await ben.wait_for_url(url + POOL + "/leave")
+    assert "The pool owes you nothing" in await ben.locator("#refund").inner_text()
+    await ben.goto(url + POOL)
+    assert await ben.get_by_role("link", name="Join this pool").is_visible()
