@@ -22,7 +22,7 @@ from governance import (
 )
 from governance.money import parse_amount
 from node.appkeys import ACTORS
-from node.errors import InvalidRequest, NodeError, NotFound
+from node.errors import Forbidden, InvalidRequest, NodeError, NotFound
 from node.floods import floods
 from node.pool_engine.common import ledger_of, store
 from node.pool_engine.tallies import current_tally
@@ -156,7 +156,9 @@ async def propose(request: web.Request) -> web.StreamResponse:
     raise web.HTTPSeeOther(f"/pools/{pool.username}/proposals/{opened.uri.rsplit('/', 1)[-1]}")
 
 
-async def proposal_page(request: web.Request, params: dict[str, str]) -> web.Response:
+async def proposal_page(request: web.Request, params: dict[str, str], *,
+                        vote_error: str | None = None, posted: list[str] | None = None,
+                        status: int = 200) -> web.Response:
     """One proposal: text, options, the ballot form, the live tally, the result."""
     pool = await _pool(request, params["name"])
     await require_record(request, pool)
@@ -181,10 +183,11 @@ async def proposal_page(request: web.Request, params: dict[str, str]) -> web.Res
         "tally": tally_view(proposal, result, stored), "options": options,
         "ballot_type": proposal.rule.ballot_type.value, "can_vote": can_vote,
         "mine": mine, "key": params["key"], "ordinal": ordinal,
+        "vote_error": vote_error, "posted": posted,
         "electorate_digest": proposal.electorate.digest,
         "closes_at": proposal.rule.closes_at.strftime("%Y-%m-%d %H:%M UTC"),
         "bylaws_changes": await bylaws_changes(request.app, pool, proposal),
-    }, form=True)
+    }, form=True, status=status)
 
 
 @routes.post(r"/pools/{name:[a-z0-9_]+}/proposals/" + _KEY + "/vote", name="web.vote")
@@ -194,7 +197,17 @@ async def vote(request: web.Request) -> web.StreamResponse:
     pool = await _pool(request, request.match_info["name"])
     stored = await _stored(request, pool, request.match_info["key"])
     form = await request.post()
-    choice = choice_from_form(Proposal.from_dict(stored.proposal), form)
+    proposal = Proposal.from_dict(stored.proposal)
+    if user.uri not in proposal.electorate.members:
+        # The role comes first: someone outside the frozen electorate learns only that.
+        raise Forbidden("Only the members of the pool when this proposal opened can vote on it.")
+    try:
+        choice = choice_from_form(proposal, form)
+    except InvalidRequest as exc:
+        # The ranking comes back as it was posted, with the reason; nothing is cast.
+        posted = [str(form.get(f"rank-{n}", "")) for n in range(1, 51)]
+        return await proposal_page(request, dict(request.match_info), vote_error=exc.reason,
+                                   posted=posted, status=422)
     await post_as(request.app, user, {
         "type": "Ballot", "pool": pool.uri, "proposal": stored.uri, "to": [pool.uri],
         "choice": choice,

@@ -93,10 +93,13 @@ async def test_a_ranking_with_a_gap_or_a_repeat_is_refused_and_nothing_stored(cl
                                        "ballot_type": "ranked_choice", "options": "Red\nBlue"})
     url = response.headers["Location"]
     gap = await _post(client, url + "/vote", [("rank-1", ""), ("rank-2", "Red")], from_page=url,
-                      status=400)
-    assert "without gaps" in await gap.text()
+                      status=422)
+    html = await gap.text()
+    assert 'id="choice-error"' in html and "without gaps" in html
+    # The ranking comes back as posted: the 2nd place keeps Red.
+    assert html.split('id="rank-2"')[1].split("</select>")[0].count('value="Red" selected') == 1
     twice = await _post(client, url + "/vote", [("rank-1", "Red"), ("rank-2", "Red")],
-                        from_page=url, status=400)
+                        from_page=url, status=422)
     assert "Red is ranked twice" in await twice.text()
     stored = await store(client.app).proposal(client.app[CONFIG].url(url))
     assert await store(client.app).voter_ballots(stored.id, client.app[CONFIG].url("/users/alice")) == []
