@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from node.pool_engine import close_due
-from tests.web.browser import DESKTOP, ServedNode, browser, served, shoot
+from tests.web.browser import DESKTOP, PHONE, ServedNode, browser, served, shoot
 from tests.web.test_browser import create_pool, sign_up
 
 __all__ = ["browser", "served"]
@@ -79,6 +79,11 @@ async def test_ranked_and_approval_votes_and_an_expulsion(served: ServedNode, br
     assert await rows.count() == 3
     assert "Winner after 3 rounds: Library" in await ana.locator("#tally").inner_text()
     await shoot(ana, "ranked-result")
+    # On a 390 px phone the rounds, the ballot and the proposal form fit the screen.
+    phone = await (await browser.new_context(viewport=PHONE, storage_state=await ana_context.storage_state())).new_page()
+    for path in (place, url + POOL + "/proposals", snacks):
+        await phone.goto(path)
+        assert await phone.evaluate("document.documentElement.scrollWidth") <= PHONE["width"], path
 
     # An expulsion named by handle, a consent vote like every non-decision.
     await ana.goto(url + POOL + "/proposals")
