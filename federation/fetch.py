@@ -44,6 +44,7 @@ __all__ = [
 ]
 
 AS2_PROFILE = "https://www.w3.org/ns/activitystreams"
+JRD = "application/jrd+json, application/json"
 ACCEPT = f'application/activity+json, application/ld+json; profile="{AS2_PROFILE}"'
 MAX_REDIRECTS = 3
 MAX_BODY_BYTES = 1024 * 1024
@@ -147,9 +148,11 @@ class Fetcher:
             return FetchResult(url=str(current), document=_parse_document(body, str(current)))
         raise AssertionError("unreachable")  # pragma: no cover
 
-    async def _request(self, url: yarl.URL, sign_get: SignGet | None) -> aiohttp.ClientResponse:
+    async def _request(
+        self, url: yarl.URL, sign_get: SignGet | None, *, accept: str = ACCEPT
+    ) -> aiohttp.ClientResponse:
         pinned = await self._pinner.pin(url)
-        headers = {"Accept": ACCEPT}
+        headers = {"Accept": accept}
         if sign_get is not None:
             headers.update(sign_get(str(url)))
         headers["Host"] = pinned.host_header
@@ -177,6 +180,34 @@ class Fetcher:
                 raise FetchError("response too large", detail=f"more than {self._max_bytes} bytes")
             chunks.append(chunk)
         return b"".join(chunks)
+
+    async def webfinger(self, user: str, host: str, *, scheme: str = "https") -> str:
+        """The ActivityPub actor id of ``acct:user@host`` (RFC 7033 §4; the ``self`` link)."""
+        host, _, port = host.partition(":")
+        resource = f"acct:{user}@{host}{':' + port if port else ''}"
+        url = yarl.URL.build(scheme=scheme, host=host, port=int(port) if port.isdigit() else None,
+                             path="/.well-known/webfinger", query={"resource": resource})
+        try:
+            async with asyncio.timeout(self._total_timeout):
+                async with await self._request(url, None, accept=JRD) as resp:
+                    if resp.status != 200:
+                        raise RemoteAnswered(f"{host} answered HTTP {resp.status}",
+                                             detail=str(url), remote_status=resp.status)
+                    body = await self._read_capped(resp)
+        except TimeoutError:
+            raise FetchError("timed out asking for the handle", detail=str(url)) from None
+        try:
+            document = loads_bounded(body)
+        except (ValueError, BadActivity):
+            raise FetchError("the WebFinger answer is not JSON", detail=str(url)) from None
+        links = document.get("links") if isinstance(document, dict) else None
+        for link in links if isinstance(links, list) else []:
+            if (isinstance(link, dict) and link.get("rel") == "self"
+                    and is_as2_content_type(link.get("type"))
+                    and isinstance(link.get("href"), str)
+                    and link["href"].startswith(("https://", "http://"))):
+                return str(link["href"])
+        raise FetchError("the WebFinger answer names no ActivityPub actor", detail=str(url))
 
     async def fetch_actor(self, url: str, *, refresh: bool = False) -> dict[str, Any]:
         """Fetch an actor document (ActivityPub §4.1), from the TTL cache unless ``refresh``."""

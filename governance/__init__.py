@@ -58,6 +58,7 @@ from governance.proposals import (
     Kind,
     LeaveFlood,
     Proposal,
+    RoleChange,
     open_proposal,
 )
 from governance.render import render_bylaws
@@ -101,6 +102,7 @@ __all__ = [
     "Posting",
     "Proposal",
     "Role",
+    "RoleChange",
     "Roster",
     "RuleViolation",
     "Tally",

@@ -12,7 +12,7 @@ from governance.bylaws import AdmissionPolicy, Bylaws
 from governance.codec import utc
 from governance.electorate import Electorate
 from governance.errors import Conflict, NotPermitted, RuleViolation
-from governance.proposals import Admission, Expulsion, Proposal
+from governance.proposals import Admission, Expulsion, Proposal, RoleChange
 from governance.tally import Outcome, Tally
 
 __all__ = ["MemberState", "Membership", "Role", "Roster"]
@@ -194,6 +194,14 @@ class Roster:
         _check_decision(proposal, result, Expulsion, person)
         entry = self._member(person)
         return self._with(Membership(entry.person, MemberState.EXPELLED, utc(at)))
+
+    def change_role(self, proposal: Proposal, result: Tally) -> Roster:
+        """Grant or revoke the role a passed role-change proposal names (still one vote each)."""
+        motion = proposal.motion
+        _check_decision(proposal, result, RoleChange, getattr(motion, "person", ""))
+        assert isinstance(motion, RoleChange)
+        role = Role(motion.role)
+        return self.grant(motion.person, role) if motion.grant else self.revoke(motion.person, role)
 
     def grant(self, person: str, role: Role) -> Roster:
         """Give a member a role (who may grant is the pool's decision, recorded elsewhere)."""

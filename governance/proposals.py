@@ -36,6 +36,7 @@ __all__ = [
     "LeaveFlood",
     "Motion",
     "Proposal",
+    "RoleChange",
     "motion_from_dict",
     "open_proposal",
 ]
@@ -52,6 +53,7 @@ class Kind(StrEnum):
     JOIN_FLOOD = "join_flood"
     LEAVE_FLOOD = "leave_flood"
     BUDGET_ROUND = "budget_round"
+    ROLE_CHANGE = "role_change"
 
 
 class BallotType(StrEnum):
@@ -151,6 +153,31 @@ class Expulsion:
         return {"kind": self.kind.value, "person": self.person}
 
 
+ASSIGNABLE_ROLES = ("steward", "treasurer")
+
+
+@dataclass(frozen=True, slots=True)
+class RoleChange:
+    """Give ``person`` the duty ``role`` (``grant``) or take it away; never an extra vote."""
+
+    person: str
+    role: str
+    grant: bool
+    kind = Kind.ROLE_CHANGE
+
+    def __post_init__(self) -> None:
+        _text(self.person, "person")
+        if self.role not in ASSIGNABLE_ROLES:
+            raise RuleViolation("invalid_role", f"a role is one of {', '.join(ASSIGNABLE_ROLES)}")
+        if not isinstance(self.grant, bool):
+            raise RuleViolation("invalid_motion", "a role change grants or revokes")
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-safe form."""
+        return {"kind": self.kind.value, "person": self.person, "role": self.role,
+                "grant": self.grant}
+
+
 @dataclass(frozen=True, slots=True)
 class _FloodMotion:
     """A pool ``pool`` and a flood ``flood``: what joining and leaving a flood name."""
@@ -202,7 +229,7 @@ class BudgetRound:
 
 Motion = (
     Decision | Disbursement | BylawsChange | Admission | Expulsion | JoinFlood | LeaveFlood
-    | BudgetRound
+    | BudgetRound | RoleChange
 )
 
 
@@ -230,6 +257,9 @@ def motion_from_dict(data: Mapping[str, Any]) -> Motion:
         return LeaveFlood(get_field(data, "flood", str), get_field(data, "pool", str))
     if kind == Kind.BUDGET_ROUND:
         return BudgetRound(get_field(data, "pot", int), get_field(data, "currency", str))
+    if kind == Kind.ROLE_CHANGE:
+        return RoleChange(get_field(data, "person", str), get_field(data, "role", str),
+                          get_field(data, "grant", bool))
     raise RuleViolation("invalid_document", f"unknown proposal kind {kind!r}")
 
 
@@ -386,6 +416,8 @@ def open_proposal(
         raise Conflict("already_member", "that person is already a member")
     if isinstance(motion, Expulsion) and motion.person not in electorate:
         raise RuleViolation("not_a_member", "only a member can be expelled")
+    if isinstance(motion, RoleChange) and motion.person not in electorate:
+        raise RuleViolation("not_a_member", "only a member can hold a role")
     opens = utc(opens_at, "opening time")
     closes = opens + bylaws.voting_period if closes_at is None else closes_at
     threshold = (

@@ -28,7 +28,7 @@ __all__ = ["EFFECT_KINDS", "carry_out", "carry_out_pending", "effect_on_close"]
 log = logging.getLogger("poolnode.pools")
 
 EFFECT_KINDS = frozenset({Kind.DISBURSEMENT, Kind.ADMISSION, Kind.EXPULSION, Kind.BYLAWS_CHANGE,
-                          Kind.JOIN_FLOOD, Kind.LEAVE_FLOOD})
+                          Kind.JOIN_FLOOD, Kind.LEAVE_FLOOD, Kind.ROLE_CHANGE})
 """Kinds whose passing changes something the node books or stores."""
 
 CRASH_AFTER_CLOSE = "POOLNODE_TEST_EXIT_AFTER_CLOSE"
@@ -76,6 +76,8 @@ async def carry_out(app: web.Application, pool: ActorRecord, stored: StoredPropo
             await membership.admit_by_vote(app, pool, proposal, result, at)
         elif proposal.kind is Kind.EXPULSION:
             await membership.expel(app, pool, proposal, result, at)
+        elif proposal.kind is Kind.ROLE_CHANGE:
+            await membership.change_role(app, pool, proposal, result, at)
         elif proposal.kind in (Kind.JOIN_FLOOD, Kind.LEAVE_FLOOD):
             # The flood link is node/floods' to make: the shell hands it in (extensions.py).
             await app[FLOOD_LINK_EFFECT](app, pool, stored, at)

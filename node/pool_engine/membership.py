@@ -7,7 +7,7 @@ from typing import Any
 
 from aiohttp import web
 
-from governance import AdmissionPolicy, MemberState, Proposal, Roster, Tally
+from governance import AdmissionPolicy, MemberState, Proposal, Role, Roster, Tally
 from node.errors import NotFound
 from node.pool_engine.common import iso, pool_lock, roster_of, store
 from node.storage import ActorRecord
@@ -173,6 +173,17 @@ async def expel(app: web.Application, pool: ActorRecord, proposal: Proposal, res
             await store(app).set_membership(pool.id, person, state="expelled", roles=(), at=iso(at))
     await _refund(app, pool, person, proposal.id + "#refund", at)
     return person
+
+
+async def change_role(app: web.Application, pool: ActorRecord, proposal: Proposal, result: Tally,
+                      at: datetime) -> None:
+    """Grant or revoke the role a passed role-change proposal names (idempotent)."""
+    person = str(getattr(proposal.motion, "person", ""))
+    async with pool_lock(app, pool):
+        roster, _, _ = await roster_of(app, pool)
+        entry = roster.change_role(proposal, result).entries[person]
+        roles = tuple(r.value for r in sorted(entry.roles, key=lambda r: list(Role).index(r)))
+        await store(app).set_membership(pool.id, person, state="member", roles=roles, at=iso(at))
 
 
 async def _refund(app: web.Application, pool: ActorRecord, person: str, source: str,

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 from aiohttp import web
 
-from governance import format_money
-from node.appkeys import ACTORS
-from node.errors import NotFound
+from governance import GovernanceError, format_money
+from governance.money import parse_amount
+from node.appkeys import ACTORS, REMOTE_ACTORS
+from node.errors import Forbidden, NodeError, NotFound
 from node.floods import compute, flood_pools, flood_status, floods, shares_view
 from node.pools import load_bylaws
 from node.web.outbox import post_as
@@ -32,7 +34,7 @@ async def _proposal_view(request: web.Request, stored: Any, person: str | None) 
     pledges = {pool: doc.get("pledge") for pool, doc in electorates.items()}
     voted = False
     if person is not None:
-        voted = any(b.get("attributedTo") == person for b, _ in await floods(request.app).ballots(stored.uri))
+        voted = any(b.get("voter") == person for b, _ in await floods(request.app).ballots(stored.uri))
     status, pending = await flood_status(request.app, stored, datetime.now(UTC))
     return {
         "status": status,
@@ -52,7 +54,28 @@ async def _proposal_view(request: web.Request, stored: Any, person: str | None) 
     }
 
 
-async def flood_page(request: web.Request, params: dict[str, str]) -> web.Response:
+async def _pool_names(request: web.Request, uris: list[str]) -> dict[str, dict[str, str]]:
+    """Each pool's name and handle: local pools from the actors table, others from the cache
+    of fetched actors (a page never waits on another server); the address when unknown."""
+    names: dict[str, dict[str, str]] = {}
+    for uri in uris:
+        host = urlsplit(uri).netloc
+        local = await request.app[ACTORS].by_uri(uri)
+        if local is not None:
+            names[uri] = {"name": local.display_name or local.username,
+                          "handle": f"@{local.username}@{host}", "url": f"/pools/{local.username}"}
+            continue
+        cached = await request.app[REMOTE_ACTORS].get(uri)
+        document = cached.document if cached is not None else {}
+        user = document.get("preferredUsername")
+        names[uri] = {"name": str(document.get("name") or user or uri),
+                      "handle": f"@{user}@{host}" if isinstance(user, str) else "", "url": uri}
+    return names
+
+
+async def flood_page(request: web.Request, params: dict[str, str],
+                     errors: dict[str, str] | None = None, values: dict[str, str] | None = None,
+                     status: int = 200) -> web.Response:
     """Every flood the pool is in: its pools, the combined fund pledged, its proposals."""
     pool = await _pool(request, params["name"])
     await require_record(request, pool)
@@ -72,11 +95,58 @@ async def flood_page(request: web.Request, params: dict[str, str]) -> web.Respon
         latest = entry["proposals"][-1] if entry["proposals"] else None
         entry["combined"] = (format_money(latest["pledged"], bylaws.currency)
                              if latest and latest["pledged"] else None)
+    every = sorted({p for entry in seen.values() for p in entry["pools"]}
+                   | {p for entry in seen.values() for prop in entry["proposals"] for p in prop["pools"]})
     return await render(request, "flood.html", {
         "pool": pool, "floods": list(seen.values()), "is_member": is_member,
-        "options": CONSENT, "currency": bylaws.currency,
+        "options": CONSENT, "currency": bylaws.currency, "names": await _pool_names(request, every),
         "money": lambda amount: format_money(amount, bylaws.currency),
-    }, form=True)
+        "errors": errors or {}, "values": values or {},
+    }, form=True, status=status)
+
+
+@routes.post(r"/pools/{name:[a-z0-9_]+}/floods/propose", name="web.flood_propose")
+async def flood_propose(request: web.Request) -> web.StreamResponse:
+    """A member opens a flood proposal (a decision or spending) through their pool."""
+    user = require_user(request)
+    pool = await _pool(request, request.match_info["name"])
+    bylaws = await load_bylaws(request.app[ACTORS], pool)
+    form = await request.post()
+    values = {k: str(form.get(k, "")).strip() for k in
+              ("flood", "title", "text", "kind", "amount", "payee", "double")}
+    errors: dict[str, str] = {}
+    membership = await viewer_membership(request, pool)
+    if membership is None or membership.state != "member":
+        raise Forbidden("Only members of this pool can propose in its floods.")
+    if values["flood"] not in {link.flood_uri for link in await floods(request.app).links(pool.id)}:
+        errors["flood_form"] = "This pool is not in that flood."
+    if not values["title"] or len(values["title"]) > 200:
+        errors["flood_title"] = "Give the proposal a short title (up to 200 characters)."
+    if not values["text"]:
+        errors["flood_text"] = "Say what the pools decide."
+    draft: dict[str, Any] = {"type": "Proposal", "pool": pool.uri, "to": [pool.uri],
+                             "flood": values["flood"], "name": values["title"]}
+    if values["kind"] == "disbursement":
+        try:
+            amount = parse_amount(values["amount"], bylaws.currency)
+        except GovernanceError as exc:
+            errors["flood_amount"] = f"{exc.reason[:1].upper()}{exc.reason[1:]}. Enter the amount."
+            amount = 0
+        if not values["payee"]:
+            errors["flood_payee"] = "Say who is paid."
+        draft.update(proposalKind="disbursement", amount=amount, currency=bylaws.currency,
+                     payee=values["payee"], purpose=values["text"])
+    else:
+        draft.update(proposalKind="decision", content=values["text"])
+    draft["doubleMajority"] = values["double"] == "yes"
+    if not errors:
+        try:
+            await post_as(request.app, user, draft)
+        except (GovernanceError, NodeError) as exc:
+            errors["flood_form"] = exc.reason[:1].upper() + exc.reason[1:] + "."
+    if errors:
+        return await flood_page(request, {"name": pool.username}, errors, values, status=422)
+    raise web.HTTPSeeOther(f"/pools/{pool.username}/floods")
 
 
 @routes.post(r"/pools/{name:[a-z0-9_]+}/floods/vote", name="web.flood_vote")

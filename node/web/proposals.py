@@ -22,15 +22,18 @@ from governance import (
 )
 from governance.money import parse_amount
 from node.appkeys import ACTORS
-from node.errors import InvalidRequest, NotFound
+from node.errors import Forbidden, InvalidRequest, NodeError, NotFound
+from node.floods import floods
 from node.pool_engine.common import ledger_of, store
 from node.pool_engine.tallies import current_tally
 from node.pools import load_bylaws
 from node.storage import ActorRecord, StoredProposal
-from node.web.amendments import bylaws_changes, bylaws_draft, form_defaults
+from node.web.amendments import bylaws_changes, form_defaults
+from node.web.ballot_form import choice_from_form, ordinal
 from node.web.engine import free_fund, waiting
 from node.web.outbox import post_as
 from node.web.pools import _pool, require_record, viewer_membership
+from node.web.proposal_form import BALLOT_TYPES, KINDS, ROLES, draft_from_form, form_values
 from node.web.render import render
 from node.web.sessions import require_user
 from node.web.treasury import open_commitments, treasurer_of
@@ -73,6 +76,26 @@ def tally_view(proposal: Proposal, result: Tally, stored: StoredProposal) -> dic
         "quorum_met": result.quorum_met,
         "threshold_met": result.threshold_met,
         "leading": result.outcome.value,
+        # Instant-runoff rounds of a ranked vote: votes per continuing option, who went out.
+        "rounds": [{"counts": dict(r.counts), "eliminated": r.eliminated} for r in result.rounds],
+        "winners": list(result.winners),
+    }
+
+
+async def _form_context(request: web.Request, pool: ActorRecord, bylaws: Any) -> dict[str, Any]:
+    """What the proposal form offers: kinds, ballot types, members to name, floods to leave."""
+    rows = await store(request.app).proposals_of_pool(pool.id, limit=100)
+    items = [{"stored": s, "title": s.proposal.get("title", ""), "key": s.uri.rsplit("/", 1)[-1]}
+             for s in rows]
+    members = [m.person_uri for m in await request.app[ACTORS].memberships_of_pool(pool.id, state=None)
+               if m.state == "member"]
+    pool_floods = sorted({(link.flood_uri, link.flood_name)
+                          for link in await floods(request.app).links(pool.id)})
+    return {
+        "pool": pool, "items": items, "bylaws": bylaws, "is_member": await _member(request, pool),
+        "amend": form_defaults(bylaws), "free_fund": await _free_fund(request, pool, bylaws),
+        "kinds": KINDS, "ballot_types": BALLOT_TYPES, "members": sorted(members),
+        "pool_floods": pool_floods, "roles": ROLES,
     }
 
 
@@ -80,17 +103,11 @@ async def proposals_page(request: web.Request, params: dict[str, str]) -> web.Re
     """A pool's proposals, newest first, and a form to make one."""
     pool = await _pool(request, params["name"])
     await require_record(request, pool)
-    rows = await store(request.app).proposals_of_pool(pool.id, limit=100)
-    items = []
-    for stored in rows:
-        items.append({"stored": stored, "title": stored.proposal.get("title", ""),
-                      "key": stored.uri.rsplit("/", 1)[-1]})
     bylaws = await load_bylaws(request.app[ACTORS], pool)
-    return await render(request, "proposals.html", {
-        "pool": pool, "items": items, "bylaws": bylaws, "is_member": await _member(request, pool),
-        "errors": {}, "values": {}, "amend": form_defaults(bylaws),
-        "free_fund": await _free_fund(request, pool, bylaws),
-    }, form=True)
+    context = await _form_context(request, pool, bylaws)
+    values = {"kind": request.query.get("kind", ""), "person": request.query.get("person", "")}
+    return await render(request, "proposals.html", {**context, "errors": {}, "values": values},
+                        form=True)
 
 
 async def _free_fund(request: web.Request, pool: ActorRecord, bylaws: Any) -> str | None:
@@ -108,71 +125,40 @@ def _sentence(reason: str) -> str:
 
 @routes.post(r"/pools/{name:[a-z0-9_]+}/propose", name="web.propose")
 async def propose(request: web.Request) -> web.StreamResponse:
-    """Open a proposal: a decision in words, spending from the fund, or new bylaws."""
+    """Open a proposal of any kind, with any ballot type (node/web/proposal_form.py)."""
     user = require_user(request)
     pool = await _pool(request, request.match_info["name"])
     bylaws = await load_bylaws(request.app[ACTORS], pool)
     form = await request.post()
-    values = {k: str(form.get(k, "")).strip() for k in ("title", "text", "kind", "amount", "payee")}
+    values = form_values(form)
     errors: dict[str, str] = {}
+    draft: dict[str, Any] = {}
     if not await _member(request, pool):
         # The role comes first: a non-member learns only that, whatever else the form holds.
         errors["form"] = "Only members of this pool can make proposals; ask to join it first."
-    elif not values["title"] or len(values["title"]) > 200:
-        errors["title"] = "Give the proposal a short title (up to 200 characters)."
-    if not values["text"] and values["kind"] != "bylaws_change":
-        errors["text"] = "Say what the members decide."
-    draft: dict[str, Any] = {"type": "Proposal", "pool": pool.uri, "to": [pool.uri],
-                             "name": values["title"]}
-    if "form" in errors:
-        pass
-    elif values["kind"] == "disbursement":
-        amount: int | None = None
-        try:
-            amount = parse_amount(values["amount"], bylaws.currency)
-        except GovernanceError as exc:
-            errors["amount"] = f"{_sentence(exc.reason)} Enter the amount to spend."
-        if amount is not None and form.get("over_fund") != "yes":
-            fund = await free_fund(request.app, pool, await ledger_of(request.app, pool, bylaws))
-            if amount > fund:
-                # A warning, not a refusal: such a decision may pass and wait for funds.
-                errors["amount"] = (
-                    f"The fund has {format_money(fund, bylaws.currency)} free, less than this. "
-                    "If the members pass it, it waits for funds and is paid for when "
-                    "contributions make it affordable (oldest decision first), or lapses after "
-                    "the wait the bylaws set. Tick \u201cPropose anyway\u201d to go on.")
-                values["over_fund"] = "ask"
-        if not values["payee"]:
-            errors["payee"] = "Say who is paid."
-        draft.update(proposalKind="disbursement", amount=amount, currency=bylaws.currency,
-                     payee=values["payee"], purpose=values["text"])
-    elif values["kind"] == "bylaws_change":
-        draft.update(bylaws_draft(form, bylaws, values, errors))
     else:
-        draft.update(proposalKind="decision", content=values["text"])
+        draft = await draft_from_form(request, pool, bylaws, form, values, errors)
     activity: dict[str, Any] = {}
     if not errors:
         try:
             activity = await post_as(request.app, user, draft)
-        except GovernanceError as exc:
-            errors["form"] = exc.reason
+        except (GovernanceError, NodeError) as exc:
+            errors["form"] = _sentence(exc.reason)
     if errors:
-        rows = await store(request.app).proposals_of_pool(pool.id, limit=100)
-        items = [{"stored": s, "title": s.proposal.get("title", ""), "key": s.uri.rsplit("/", 1)[-1]}
-                 for s in rows]
         status = 403 if "form" in errors and "member" in errors["form"] else 422
-        return await render(request, "proposals.html", {
-            "pool": pool, "items": items, "bylaws": bylaws, "is_member": await _member(request, pool),
-            "errors": errors, "values": values, "amend": form_defaults(bylaws),
-            "free_fund": await _free_fund(request, pool, bylaws),
-        }, status=status, form=True)
+        context = await _form_context(request, pool, bylaws)
+        return await render(request, "proposals.html", {**context, "errors": errors,
+                                                        "values": values}, status=status, form=True)
     opened = await store(request.app).proposal_by_source(activity["object"]["id"])
     if opened is None:
-        raise NotFound("The proposal was not opened.")
+        # A flood proposal is opened by the flood, not as a pool proposal: its page lists it.
+        raise web.HTTPSeeOther(f"/pools/{pool.username}/floods")
     raise web.HTTPSeeOther(f"/pools/{pool.username}/proposals/{opened.uri.rsplit('/', 1)[-1]}")
 
 
-async def proposal_page(request: web.Request, params: dict[str, str]) -> web.Response:
+async def proposal_page(request: web.Request, params: dict[str, str], *,
+                        vote_error: str | None = None, posted: list[str] | None = None,
+                        status: int = 200) -> web.Response:
     """One proposal: text, options, the ballot form, the live tally, the result."""
     pool = await _pool(request, params["name"])
     await require_record(request, pool)
@@ -196,11 +182,12 @@ async def proposal_page(request: web.Request, params: dict[str, str]) -> web.Res
         if "amount" in motion else None,
         "tally": tally_view(proposal, result, stored), "options": options,
         "ballot_type": proposal.rule.ballot_type.value, "can_vote": can_vote,
-        "mine": mine, "key": params["key"],
+        "mine": mine, "key": params["key"], "ordinal": ordinal,
+        "vote_error": vote_error, "posted": posted,
         "electorate_digest": proposal.electorate.digest,
         "closes_at": proposal.rule.closes_at.strftime("%Y-%m-%d %H:%M UTC"),
         "bylaws_changes": await bylaws_changes(request.app, pool, proposal),
-    }, form=True)
+    }, form=True, status=status)
 
 
 @routes.post(r"/pools/{name:[a-z0-9_]+}/proposals/" + _KEY + "/vote", name="web.vote")
@@ -210,7 +197,17 @@ async def vote(request: web.Request) -> web.StreamResponse:
     pool = await _pool(request, request.match_info["name"])
     stored = await _stored(request, pool, request.match_info["key"])
     form = await request.post()
-    choice = [str(c) for c in form.getall("choice", [])]
+    proposal = Proposal.from_dict(stored.proposal)
+    if user.uri not in proposal.electorate.members:
+        # The role comes first: someone outside the frozen electorate learns only that.
+        raise Forbidden("Only the members of the pool when this proposal opened can vote on it.")
+    try:
+        choice = choice_from_form(proposal, form)
+    except InvalidRequest as exc:
+        # The ranking comes back as it was posted, with the reason; nothing is cast.
+        posted = [str(form.get(f"rank-{n}", "")) for n in range(1, 51)]
+        return await proposal_page(request, dict(request.match_info), vote_error=exc.reason,
+                                   posted=posted, status=422)
     await post_as(request.app, user, {
         "type": "Ballot", "pool": pool.uri, "proposal": stored.uri, "to": [pool.uri],
         "choice": choice,

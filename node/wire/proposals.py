@@ -26,6 +26,7 @@ from governance import (
     Kind,
     LeaveFlood,
     Proposal,
+    RoleChange,
     Tally,
     Threshold,
 )
@@ -82,6 +83,9 @@ def _motion(doc: Mapping[str, Any]) -> Motion:
         return JoinFlood(doc.get("flood"), doc.get("peer"))  # type: ignore[arg-type]
     if kind == Kind.LEAVE_FLOOD:  # the proposing pool leaves ``flood``
         return LeaveFlood(doc.get("flood"), doc.get("pool"))  # type: ignore[arg-type]
+    if kind == Kind.ROLE_CHANGE:  # grant or revoke a duty (steward, treasurer)
+        return RoleChange(doc.get("person"), doc.get("role"),  # type: ignore[arg-type]
+                          doc.get("roleChange") == "grant")
     raise InvalidDocument(f"proposals of kind {kind!r} are not accepted by a pool")
 
 
@@ -100,6 +104,9 @@ def _motion_fields(motion: Motion) -> dict[str, Any]:
         fields.update(flood=motion.flood, peer=motion.pool)
     elif isinstance(motion, LeaveFlood):
         fields["flood"] = motion.flood
+    elif isinstance(motion, RoleChange):
+        fields.update(person=motion.person, role=motion.role,
+                      roleChange="grant" if motion.grant else "revoke")
     return fields
 
 

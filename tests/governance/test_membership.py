@@ -197,3 +197,29 @@ def test_no_one_has_more_than_one_ballot(
         assert sum(n for _, n in result.counts) + (
             0 if kind is BallotType.CONSENT else result.abstentions
         ) == result.participation
+
+
+def test_roles_by_proposal_grant_and_revoke_and_never_add_a_vote() -> None:
+    from governance import RoleChange
+    from governance.proposals import motion_from_dict
+
+    r = founded().revoke(A, Role.TREASURER)  # founders hold every role; start without this one
+    assert Role.TREASURER not in r.entries[A].roles
+    motion = RoleChange(A, "treasurer", True)
+    assert motion_from_dict(motion.to_dict()) == motion
+    p, t = _vote(r, motion, {A: "agree"})
+    r2 = r.change_role(p, t)
+    assert Role.TREASURER in r2.entries[A].roles
+    assert r2.electorate() == r.electorate()  # a duty, not a vote
+    p2, t2 = _vote(r2, RoleChange(A, "treasurer", False), {A: "agree"})
+    assert Role.TREASURER not in r2.change_role(p2, t2).entries[A].roles
+    p3, t3 = _vote(r, RoleChange(A, "steward", True), {A: "disagree"})
+    with pytest.raises(GovernanceError) as info:
+        r.change_role(p3, t3)
+    assert info.value.code == "not_passed"
+    with pytest.raises(GovernanceError) as info:
+        RoleChange(A, "member", False)
+    assert info.value.code == "invalid_role"
+    with pytest.raises(GovernanceError) as info:
+        _vote(r, RoleChange(D, "steward", True), {})
+    assert info.value.code == "not_a_member"
