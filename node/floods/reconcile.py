@@ -195,7 +195,11 @@ async def _electorate(app: web.Application, stored: StoredFloodProposal, pool: s
         raise
     try:
         await receive_electorate(app, pool, document)
-    except (GovernanceError, NodeError) as exc:
+    except GovernanceError as exc:
+        if exc.code == "electorate_after_close":
+            return None  # frozen after the close: it takes no part, for every node alike
+        return f"its electorate was refused: {exc.reason}"
+    except NodeError as exc:
         return f"its electorate was refused: {getattr(exc, 'reason', str(exc))}"
     return (await floods(app).electorates(stored.uri)).get(pool) or "its electorate was not kept"
 

@@ -1,0 +1,110 @@
+"""Issue 20, checked from the issue text and docs/PROTOCOL.md alone ("Provisional and final
+results", "Electorates and pledges"): a pool freezes its electorate only while the proposal is
+open, so every node must give an electorate signed after ``closesAt`` the same answer a node
+gets from a pool that never froze one (404): the pool takes no part. A node that accepted it
+would count that pool (its members, its pledge) while a node that asked earlier left it out,
+and the two would disagree for good. Refused at the receiver with a reason; at reconciliation
+it leaves the pool absent, not pending. (The multi-node partition tests are in
+tests/multinode/test_partition.py, with the independent recount of tests/multinode/recount.py.)
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import pytest
+
+from governance import electorate_digest
+from governance.codec import datetime_from_str
+from node.floods import close_due, floods
+from node.floods.reconcile import FLOOD_GRACE
+from node.wire.floods import document_key
+from schemas import OBJECT_CONTEXT
+from tests.node.floods.conftest import client
+from tests.node.floods.test_relayed import _flood, _iso, _Listed, _send, _signed
+from tests.node.floods.test_results import _member, _vote
+from tests.node.pools.test_federated_ballots import _rejections
+
+__all__ = ["client"]
+
+pytestmark = pytest.mark.both_backends
+
+
+def _electorate(river: Any, pid: str, flood: str, members: list[str], published: str | None) -> dict[str, Any]:
+    return _signed(river, {
+        "@context": OBJECT_CONTEXT, "id": f"{river.uri}/floods/electorates/{document_key(pid)}",
+        "type": "Electorate", "attributedTo": river.uri, "pool": river.uri, "flood": flood,
+        "proposal": pid, "members": members, "electorateDigest": electorate_digest(members),
+        "electorateSize": len(members), "pledge": 5000,
+        **({"published": published} if published is not None else {}),
+    })
+
+
+async def _closes(client, pid: str) -> str:  # type: ignore[no-untyped-def]
+    stored = await floods(client.app).proposal(pid)
+    assert stored is not None
+    return str(stored.document["closesAt"])
+
+
+async def test_an_electorate_signed_after_the_close_is_refused_with_a_reason(client, remote) -> None:  # type: ignore[no-untyped-def]
+    pool, river, bo, pid = await _flood(client, remote, electorate=False)
+    closes = await _closes(client, pid)
+    late = _iso(datetime_from_str(closes) + timedelta(seconds=1))
+    flood = river.uri + "/floods/delta"
+    await _send(client, river, river.activity(
+        "Create", _electorate(river, pid, flood, [bo.uri], late), to=[pool.uri]))
+    assert river.uri not in await floods(client.app).electorates(pid)
+    assert any("after the proposal closed" in r for r in await _rejections(client)), await _rejections(client)
+
+    # One that does not say when it was frozen cannot be judged: refused alike.
+    await _send(client, river, river.activity(
+        "Create", _electorate(river, pid, flood, [bo.uri], None), to=[pool.uri]))
+    assert river.uri not in await floods(client.app).electorates(pid)
+    assert any("says when it was frozen" in r for r in await _rejections(client))
+
+    # Frozen while open: kept.
+    await _send(client, river, river.activity(
+        "Create", _electorate(river, pid, flood, [bo.uri], _iso(datetime_from_str(closes) - timedelta(minutes=5))),
+        to=[pool.uri]))
+    assert river.uri in await floods(client.app).electorates(pid)
+
+
+async def test_a_late_electorate_read_at_reconciliation_leaves_the_pool_absent_not_counted(client, remote) -> None:  # type: ignore[no-untyped-def]
+    pool, river, bo, pid = await _flood(client, remote, electorate=False, members=("bo", "cy", "dan"))
+    closes = await _closes(client, pid)
+    voters = sorted(f"{remote.base}/users/{n}" for n in ("bo", "cy", "dan"))
+    # river answers its electorate only after the close, signed after the close: a node that
+    # asked it a moment earlier got 404 and left river out; this node must too.
+    late = _iso(datetime_from_str(closes) + timedelta(seconds=2))
+    remote.actors[f"{river.uri}/floods/electorates/{document_key(pid)}"] = _Listed(
+        _electorate(river, pid, river.uri + "/floods/delta", voters, late))
+    await _vote(client, await _member(client, "admin"), pool, pid, "disagree")
+    after = datetime_from_str(closes) + FLOOD_GRACE + timedelta(seconds=5)
+    assert await close_due(client.app, after) == [pid]  # final, not pending forever
+    stored = await floods(client.app).proposal(pid)
+    assert stored is not None and stored.result is not None
+    assert stored.result["absentPools"] == [river.uri]
+    kept = await floods(client.app).electorates(pid)
+    assert list(kept) == [pool.uri]
+    # commons' members only: river's three members are not in the union.
+    assert stored.result["electorateSize"] == len(kept[pool.uri]["members"])
+    view = await (await client.get("/pools/commons/floods/tally", params={"proposal": pid})).json()
+    assert view["status"] == "final" and view["pendingPools"] == []
+
+
+async def test_an_electorate_that_came_before_its_proposal_is_judged_when_the_proposal_arrives(client, remote) -> None:  # type: ignore[no-untyped-def]
+    # Opened by river; river's late electorate reaches us first, the proposal afterwards.
+    pool, river, bo, pid = await _flood(client, remote, electorate=False)
+    closes = await _closes(client, pid)
+    from node.floods.proposals import receive_proposal
+
+    stored = await floods(client.app).proposal(pid)
+    assert stored is not None
+    document = stored.document
+    # Put the late electorate first (as if its Create arrived before the proposal), then have
+    # the proposal received again: the rule is applied to electorates already kept.
+    await floods(client.app).put_electorate(pid, river.uri, _electorate(
+        river, pid, document["flood"], [bo.uri], _iso(datetime_from_str(closes) + timedelta(minutes=1))))
+    await receive_proposal(client.app, river.uri, document, datetime_from_str(closes) - timedelta(minutes=5))
+    assert river.uri not in await floods(client.app).electorates(pid)
