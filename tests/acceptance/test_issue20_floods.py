@@ -108,3 +108,26 @@ async def test_an_electorate_that_came_before_its_proposal_is_judged_when_the_pr
         river, pid, document["flood"], [bo.uri], _iso(datetime_from_str(closes) + timedelta(minutes=1))))
     await receive_proposal(client.app, river.uri, document, datetime_from_str(closes) - timedelta(minutes=5))
     assert river.uri not in await floods(client.app).electorates(pid)
+
+
+async def test_a_result_final_only_after_the_funding_wait_books_nothing_and_says_lapsed(client, remote) -> None:  # type: ignore[no-untyped-def]
+    # docs/PROTOCOL.md §Provisional and final results: each share is an obligation from the
+    # close, so a result that became final later than the funding wait after it lapses.
+    from node.appkeys import ACTORS
+    from node.pool_engine.ledger import balances
+    from tests.node.floods.test_relayed import _ballot
+    from tests.node.floods.test_results import _contribute
+
+    pool = await client.app[ACTORS].get("commons", "pool")
+    await _contribute(client, pool, 1500)  # the fund covers the share: only time stops it
+    _, river, bo, pid = await _flood(client, remote, pledge=500, proposalKind="disbursement", amount=1000,
+                                     currency="EUR", payee="Van rental", purpose="a van", content=None)
+    await _send(client, river, river.activity("Announce", _ballot(bo, river, pid, "agree"), to=[pool.uri]))
+    await _vote(client, await _member(client, "admin"), pool, pid, "agree")
+    closes = datetime_from_str(await _closes(client, pid))
+    assert await close_due(client.app, closes + timedelta(days=91)) == [pid]  # past the 90-day wait
+    assert "commitment:" + pid not in (await balances(client.app, pool))["balances"]
+    view = await (await client.get("/pools/commons/floods/tally", params={"proposal": pid})).json()
+    assert view["status"] == "final" and view["result"]["outcome"] == "passed"
+    (share,) = view["shares"]
+    assert share["effect"] == "lapsed" and share["effectReason"], share
