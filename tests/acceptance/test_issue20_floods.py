@@ -25,8 +25,9 @@ from tests.node.floods.conftest import client
 from tests.node.floods.test_relayed import _flood, _iso, _Listed, _send, _signed
 from tests.node.floods.test_results import _member, _vote
 from tests.node.pools.test_federated_ballots import _rejections
+from tests.node.test_delivery_workers import queues
 
-__all__ = ["client"]
+__all__ = ["client", "queues"]
 
 pytestmark = pytest.mark.both_backends
 
@@ -131,3 +132,27 @@ async def test_a_result_final_only_after_the_funding_wait_books_nothing_and_says
     assert view["status"] == "final" and view["result"]["outcome"] == "passed"
     (share,) = view["shares"]
     assert share["effect"] == "lapsed" and share["effectReason"], share
+
+
+async def test_a_peer_seen_again_below_the_breaker_threshold_gets_its_waiting_rows_at_once(  # type: ignore[no-untyped-def]
+        queues, aiohttp_server, unused_tcp_port) -> None:
+    # docs/FEDERATION.md "After a heal": any evidence that a failing host is back makes its
+    # queued deliveries due now. A short cut fails a relay a few times, fewer than the breaker's
+    # threshold: the breaker never opened, so no probe comes, and the row waits out its back-off
+    # (here 10 minutes) unless the evidence hastens it too.
+    from tests.node.delivery_receivers import Receiver, wait_for
+    from tests.node.test_delivery_workers import _enqueue, _rows
+
+    setup, queue = await queues(delivery_per_host=1, delivery_breaker_threshold=10,
+                                delivery_breaker_cooldown=600.0, delivery_base_delay=600.0)
+    receiver = Receiver(base=f"http://127.0.0.1:{unused_tcp_port}")  # nothing listens yet
+    host = await _enqueue(setup, queue, receiver, 2)
+    await wait_for(lambda: (h := queue.health(host)) is not None and h.consecutive_failures >= 1)
+    await wait_for(lambda: queue.in_flight(host) == 0)
+    assert queue.health(host).consecutive_failures < 10  # type: ignore[union-attr]
+    await aiohttp_server(receiver.app(), host="127.0.0.1", port=unused_tcp_port)
+    # What the inbox (a verified activity from the host) and fetch_as (a GET it answered) do:
+    assert queue.needs_revival(host)
+    queue.mark_alive(host)
+    await wait_for(lambda: len(receiver.received) == 2)
+    assert {r["state"] for r in await _rows(queue)} == {"delivered"}
