@@ -72,7 +72,7 @@ async def test_an_electorate_signed_after_the_close_is_refused_with_a_reason(cli
 
 
 async def test_a_late_electorate_read_at_reconciliation_leaves_the_pool_absent_not_counted(client, remote) -> None:  # type: ignore[no-untyped-def]
-    pool, river, bo, pid = await _flood(client, remote, electorate=False, members=("bo", "cy", "dan"))
+    pool, river, _, pid = await _flood(client, remote, electorate=False, members=("bo", "cy", "dan"))
     closes = await _closes(client, pid)
     voters = sorted(f"{remote.base}/users/{n}" for n in ("bo", "cy", "dan"))
     # river answers its electorate only after the close, signed after the close: a node that
@@ -96,7 +96,7 @@ async def test_a_late_electorate_read_at_reconciliation_leaves_the_pool_absent_n
 
 async def test_an_electorate_that_came_before_its_proposal_is_judged_when_the_proposal_arrives(client, remote) -> None:  # type: ignore[no-untyped-def]
     # Opened by river; river's late electorate reaches us first, the proposal afterwards.
-    pool, river, bo, pid = await _flood(client, remote, electorate=False)
+    _, river, bo, pid = await _flood(client, remote, electorate=False)
     closes = await _closes(client, pid)
     from node.floods.proposals import receive_proposal
 
