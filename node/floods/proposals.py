@@ -113,6 +113,12 @@ async def receive_proposal(app: web.Application, relay: str, document: dict[str,
         uri=document["id"], flood_uri=document["flood"], origin_pool=origin, pools=pools,
         document=document, closes_at=iso(datetime.fromisoformat(document["closesAt"].replace("Z", "+00:00"))),
         now=iso(at))
+    # Electorates that came before their proposal are judged now, by the receiver's rule.
+    for pool_uri, electorate in (await floods(app).electorates(stored.uri)).items():
+        late = late_electorate(electorate, document["closesAt"])
+        if late is not None:
+            log.warning("flood electorate of %s for %s dropped: %s", pool_uri, stored.uri, late)
+            await floods(app).drop_electorate(stored.uri, pool_uri)
     if at >= datetime_from_str(document["closesAt"]):
         # Too late to take part: a pool freezes an electorate only while the proposal is open,
         # so its "none" (404) is the same answer for every node reconciling after the close.
@@ -121,12 +127,6 @@ async def receive_proposal(app: web.Application, relay: str, document: dict[str,
         return
     for pool in ours:
         await freeze(app, pool, stored, at)
-    # Electorates that came before their proposal are judged now, by the same rule.
-    for pool_uri, electorate in (await floods(app).electorates(stored.uri)).items():
-        late = late_electorate(electorate, document["closesAt"])
-        if late is not None:
-            log.warning("flood electorate of %s for %s dropped: %s", pool_uri, stored.uri, late)
-            await floods(app).drop_electorate(stored.uri, pool_uri)
 
 
 def late_electorate(electorate: dict[str, Any], closes_at: str) -> str | None:

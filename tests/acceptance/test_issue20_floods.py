@@ -109,6 +109,11 @@ async def test_an_electorate_that_came_before_its_proposal_is_judged_when_the_pr
         river, pid, document["flood"], [bo.uri], _iso(datetime_from_str(closes) + timedelta(minutes=1))))
     await receive_proposal(client.app, river.uri, document, datetime_from_str(closes) - timedelta(minutes=5))
     assert river.uri not in await floods(client.app).electorates(pid)
+    # The same when the proposal itself reaches us only after its close.
+    await floods(client.app).put_electorate(pid, river.uri, _electorate(
+        river, pid, document["flood"], [bo.uri], _iso(datetime_from_str(closes) + timedelta(minutes=1))))
+    await receive_proposal(client.app, river.uri, document, datetime_from_str(closes) + timedelta(minutes=5))
+    assert river.uri not in await floods(client.app).electorates(pid)
 
 
 async def test_a_result_final_only_after_the_funding_wait_books_nothing_and_says_lapsed(client, remote) -> None:  # type: ignore[no-untyped-def]
