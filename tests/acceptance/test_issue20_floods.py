@@ -161,3 +161,26 @@ async def test_a_peer_seen_again_below_the_breaker_threshold_gets_its_waiting_ro
     queue.mark_alive(host)
     await wait_for(lambda: len(receiver.received) == 2)
     assert {r["state"] for r in await _rows(queue)} == {"delivered"}
+
+
+async def test_a_get_the_host_answers_even_404_closes_its_open_breaker(tmp_path, aiohttp_client, remote) -> None:  # type: ignore[no-untyped-def]
+    # docs/FEDERATION.md "After a heal": a GET it answers (node.http.fetch_as, e.g. flood
+    # reconciliation reading a ballot list; a 404 is an answer too) closes the breaker.
+    import time
+
+    from federation.errors import RemoteAnswered
+    from node.appkeys import DELIVERY
+    from node.http import fetch_as
+    from node.storage import HostRecord
+    from tests.node.test_inbox_alive import _node_with_host, _stored_host
+
+    host = remote.base.removeprefix("http://")
+    record = HostRecord(host=host, origin=remote.base, consecutive_failures=7, failing_since=time.time() - 60,
+                        open_until=time.time() + 300, last_error="HTTP 503")
+    _, app_client = await _node_with_host(tmp_path, aiohttp_client, record)
+    queue = app_client.server.app[DELIVERY]
+    assert queue.needs_revival(host)
+    with pytest.raises(RemoteAnswered):
+        await fetch_as(app_client.server.app, f"{remote.base}/users/nobody-here", None)
+    assert not queue.needs_revival(host)
+    assert (await _stored_host(app_client, host))["open_until"] is None
