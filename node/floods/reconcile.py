@@ -8,7 +8,7 @@ A pool not reconciled yet keeps the result *provisional*: no timeout ever finali
 because the two sides of a cut cannot agree on when a timeout fired, while every side that hears
 from every pool recounts the same ballots. Past ``flood_reconcile_wait`` after the close such a
 pool is reported overdue (logged once, shown as such); it is retried with a back-off of at most
-``RETRY_CAP``, at once when its host is seen again.
+``RETRY_CAP`` (so within 5 s of its host being reachable again).
 
 Nothing but the back-off is kept between attempts (the closing worker retries every tick), so a
 restart loses nothing.
