@@ -34,6 +34,9 @@ class HostBook:
         self._to_skip: set[str] = set()
         # Hosts that answered again after failing: their waiting rows are made due at once.
         self._revived: set[str] = set()
+        # Hosts failing below the threshold, and the run of failures (its start) already hastened.
+        self._failing: set[str] = set()
+        self._hastened: dict[str, float | None] = {}
 
     def load(self, records: Iterable[HostRecord]) -> None:
         """Take the stored health of each host (at start-up)."""
@@ -63,8 +66,24 @@ class HostBook:
         return health is not None and health.unavailable
 
     def needs_revival(self, host: str) -> bool:
-        """Whether the host is unavailable or its breaker is not closed (a set lookup)."""
+        """Whether the host has failed since its last success, so that a sign of it being up
+        matters (a set lookup)."""
+        return host in self._tripped or host in self._failing
+
+    def is_tripped(self, host: str) -> bool:
+        """Whether the host is unavailable or its breaker has opened."""
         return host in self._tripped
+
+    def hasten_once(self, host: str) -> bool:
+        """A host failing below the threshold was seen up: make its waiting rows due now, once
+        per run of failures. Its count is kept, so a peer whose outbox works while its inbox
+        fails still trips the breaker; whether any rows were marked."""
+        health = self._health.get(host)
+        if health is None or host not in self._failing or self._hastened.get(host) == health.failing_since:
+            return False
+        self._hastened[host] = health.failing_since
+        self._revived.add(host)
+        return True
 
     def troubled(self) -> set[str]:
         """Hosts with a failure since their last success, or marked unavailable."""
@@ -133,3 +152,8 @@ class HostBook:
             self._tripped.add(health.host)
         else:
             self._tripped.discard(health.host)
+        if health.consecutive_failures and health.host not in self._tripped:
+            self._failing.add(health.host)
+        else:
+            self._failing.discard(health.host)
+            self._hastened.pop(health.host, None)

@@ -173,13 +173,18 @@ class DeliveryQueue:
         return self._ready.busy(host)
 
     def needs_revival(self, host: str) -> bool:
-        """Whether the host is unavailable or its breaker is not closed (a set lookup)."""
+        """Whether the host has failed since its last success (a set lookup)."""
         return self._hosts.needs_revival(host)
 
     def mark_alive(self, host: str) -> None:
-        """The host answered (e.g. it delivered to our inbox): close its breaker."""
+        """The host answered (e.g. it delivered to our inbox): close its breaker; below the
+        threshold, make its waiting rows due (once per run of failures)."""
         health = self._hosts.get(host)
         if health is None or (health.consecutive_failures == 0 and not health.unavailable):
+            return
+        if not self._hosts.is_tripped(host):
+            if self._hosts.hasten_once(host):
+                self._flush_needed.set()
             return
         self._set_health(health.succeeded(self._clock()))
         self._flush_needed.set()

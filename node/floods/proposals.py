@@ -9,7 +9,7 @@ from typing import Any
 
 from aiohttp import web
 
-from governance import BallotType, Kind, NotPermitted, open_proposal
+from governance import BallotType, Kind, NotPermitted, RuleViolation, open_proposal
 from governance.codec import datetime_from_str
 from node.appkeys import ACTORS
 from node.floods.common import flood_pools, floods, linked
@@ -113,6 +113,12 @@ async def receive_proposal(app: web.Application, relay: str, document: dict[str,
         uri=document["id"], flood_uri=document["flood"], origin_pool=origin, pools=pools,
         document=document, closes_at=iso(datetime.fromisoformat(document["closesAt"].replace("Z", "+00:00"))),
         now=iso(at))
+    # Electorates that came before their proposal are judged now, by the receiver's rule.
+    for pool_uri, electorate in (await floods(app).electorates(stored.uri)).items():
+        late = late_electorate(electorate, document["closesAt"])
+        if late is not None:
+            log.warning("flood electorate of %s for %s dropped: %s", pool_uri, stored.uri, late)
+            await floods(app).drop_electorate(stored.uri, pool_uri)
     if at >= datetime_from_str(document["closesAt"]):
         # Too late to take part: a pool freezes an electorate only while the proposal is open,
         # so its "none" (404) is the same answer for every node reconciling after the close.
@@ -123,6 +129,24 @@ async def receive_proposal(app: web.Application, relay: str, document: dict[str,
         await freeze(app, pool, stored, at)
 
 
+def late_electorate(electorate: dict[str, Any], closes_at: str) -> str | None:
+    """Why an electorate cannot count for a proposal closing at ``closes_at``, or None.
+
+    A pool freezes its electorate only while the proposal is open, so one signed as published
+    at or after ``closesAt`` (or not saying when) is refused by every node alike: each then sees
+    that pool as absent, as a node that asked the pool before it froze one does."""
+    published = electorate.get("published")
+    if not isinstance(published, str):
+        return "a flood electorate says when it was frozen (published)"
+    try:
+        late = datetime_from_str(published) >= datetime_from_str(closes_at)
+    except RuleViolation as exc:
+        return f"a flood electorate's published is not a date-time: {exc.reason}"
+    if late:
+        return f"the electorate was frozen ({published}) after the proposal closed ({closes_at})"
+    return None
+
+
 async def receive_electorate(app: web.Application, sender: str, document: dict[str, Any]) -> None:
     """A pool's signed electorate for a flood proposal (kept even before the proposal arrives)."""
     check_document("electorate", document)
@@ -131,6 +155,10 @@ async def receive_electorate(app: web.Application, sender: str, document: dict[s
     if not isinstance(document.get("flood"), str) or not isinstance(document.get("pledge"), int):
         raise InvalidDocument("a flood electorate names its flood and pledge")
     await verify_author_proof(document, sender, lambda m: key_lookup(app, m))
+    stored = await floods(app).proposal(document["proposal"])
+    late = late_electorate(document, stored.document["closesAt"]) if stored is not None else None
+    if late is not None:
+        raise RuleViolation("electorate_after_close", late)
     if await floods(app).put_electorate(document["proposal"], sender, document):
         from node.floods.keys import prefetch
         from node.floods.results import refresh
@@ -141,5 +169,5 @@ async def receive_electorate(app: web.Application, sender: str, document: dict[s
         await refresh(app, document["proposal"])
 
 
-__all__ += ["freeze"]
+__all__ += ["freeze", "late_electorate"]
 

@@ -8,7 +8,7 @@ A pool not reconciled yet keeps the result *provisional*: no timeout ever finali
 because the two sides of a cut cannot agree on when a timeout fired, while every side that hears
 from every pool recounts the same ballots. Past ``flood_reconcile_wait`` after the close such a
 pool is reported overdue (logged once, shown as such); it is retried with a back-off of at most
-``RETRY_CAP``, at once when its host is seen again.
+``RETRY_CAP`` (so within 5 s of its host being reachable again).
 
 Nothing but the back-off is kept between attempts (the closing worker retries every tick), so a
 restart loses nothing.
@@ -195,7 +195,11 @@ async def _electorate(app: web.Application, stored: StoredFloodProposal, pool: s
         raise
     try:
         await receive_electorate(app, pool, document)
-    except (GovernanceError, NodeError) as exc:
+    except GovernanceError as exc:
+        if exc.code == "electorate_after_close":
+            return None  # frozen after the close: it takes no part, for every node alike
+        return f"its electorate was refused: {exc.reason}"
+    except NodeError as exc:
         return f"its electorate was refused: {getattr(exc, 'reason', str(exc))}"
     return (await floods(app).electorates(stored.uri)).get(pool) or "its electorate was not kept"
 

@@ -208,6 +208,11 @@ class FloodStore:
             (proposal_uri, pool_uri, document["id"], _dumps(document)))
         return changed > 0
 
+    async def drop_electorate(self, proposal_uri: str, pool_uri: str) -> None:
+        """Forget a pool's electorate that cannot count (frozen after its proposal closed)."""
+        await self.db.execute("DELETE FROM flood_electorates WHERE proposal_uri = ? AND pool_uri = ?",
+                              (proposal_uri, pool_uri))
+
     async def electorates(self, proposal_uri: str) -> dict[str, dict[str, Any]]:
         """Pool id -> its signed Electorate document."""
         rows = await self.db.fetchall(

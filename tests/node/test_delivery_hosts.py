@@ -32,9 +32,14 @@ def test_failures_open_the_breaker_then_one_try_then_a_success_closes_it() -> No
     clock = Clock()
     book = HostBook(POLICY, 4, clock)
     book.record("peer.example", URL, clock.now, "timeout")
-    assert book.limit("peer.example") == 4 and not book.needs_revival("peer.example")
+    # Below the threshold the breaker stays closed; a sign of life would hasten its rows once.
+    assert book.limit("peer.example") == 4 and not book.is_tripped("peer.example")
+    assert book.needs_revival("peer.example")
+    assert book.hasten_once("peer.example") and not book.hasten_once("peer.example")
+    assert book.take_revived() == {"peer.example"}
     book.record("peer.example", URL, clock.now, "timeout")
-    assert book.limit("peer.example") == 0 and book.needs_revival("peer.example")
+    assert book.limit("peer.example") == 0 and book.is_tripped("peer.example")
+    assert not book.hasten_once("peer.example")  # open: the breaker closes instead (mark_alive)
     assert book.troubled() == {"peer.example"}
     clock.now += 11
     assert book.limit("peer.example") == 1  # half-open: one delivery tries

@@ -80,7 +80,7 @@ async def _flood(client, remote, *, members=("bo",), electorate=True, pledge=500
         "@context": OBJECT_CONTEXT, "id": river.uri + "/floods/electorates/1", "type": "Electorate",
         "attributedTo": river.uri, "pool": river.uri, "flood": flood, "proposal": pid,
         "members": uris, "electorateDigest": electorate_digest(uris), "electorateSize": len(uris),
-        "pledge": pledge, **({"ballots": ballots} if ballots else {}),
+        "pledge": pledge, "published": _iso(datetime.now(UTC)), **({"ballots": ballots} if ballots else {}),
     })
     await _send(client, river, river.activity("Create", document, to=[pool.uri]))
     if ballots is None:
