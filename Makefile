@@ -36,8 +36,7 @@ SERVE_FLAGS = $(if $(filter command line,$(origin HOST)),--host "$(HOST)") \
               $(if $(filter command line,$(origin PORT)),--port "$(PORT)")
 run: $(VENV)/.installed
 	@if [ ! -f "$(DATA)/poolnode.toml" ]; then \
-		$(BIN)/poolnode init --data "$(DATA)" --url "$(URL)" --pool "$(POOL)" --admin "$(ADMIN)" \
-			--host "$(HOST)" --port "$(PORT)"; \
+		$(BIN)/poolnode init --data "$(DATA)" --url "$(URL)" --pool "$(POOL)" --admin "$(ADMIN)" --host "$(HOST)" --port "$(PORT)"; \
 	else \
 		echo "Reusing the node in $(DATA) (delete it to start afresh)."; \
 		echo "A new sign-in link for $(ADMIN): make signin-link (or $(BIN)/poolnode member signin-link --data $(DATA) $(ADMIN))"; \
