@@ -18,10 +18,11 @@ from node.pool_engine.common import store
 from node.pools import load_bylaws
 from tests.node.pools.helpers import POOL, post
 from tests.node.pools.test_federated_ballots import _person, _send, client
+from tests.web.browser import browser
 
 pytestmark = pytest.mark.both_backends
 
-__all__ = ["client"]  # a fixture
+__all__ = ["browser", "client"]  # fixtures
 
 
 def _mention(actor: Any, n: int, text: str, *, tag_pool: bool = True) -> dict[str, Any]:
@@ -119,3 +120,27 @@ async def test_other_mentions_are_only_stored(client, fed, remote, text, tag_poo
     item = await _send(client, mo, mo.activity("Create", note, to=[POOL]))
     assert item.state == "done"
     assert await _state(client, mo.uri) is None
+
+
+@pytest.mark.browser
+async def test_a_steward_admits_a_mastodon_applicant_in_the_browser(client, fed, remote, browser) -> None:  # type: ignore[no-untyped-def]
+    from tests.web.browser import DESKTOP
+    from tests.web.helpers import PASSWORD, set_password
+
+    await _policy(client, AdmissionPolicy.STEWARD)
+    mo = _person(remote, "mo")
+    create = mo.activity("Create", _mention(mo, 1, "join please"), to=[POOL])
+    await _send(client, mo, create)
+    await set_password(client, "admin")
+    page = await (await browser.new_context(viewport=DESKTOP)).new_page()
+    await page.goto(str(client.make_url("/signin")))
+    await page.get_by_label("Username").fill("admin")
+    await page.get_by_label("Password").fill(PASSWORD)
+    await page.get_by_role("button", name="Sign in").click()
+    await page.wait_for_url(str(client.make_url("/")))
+    await page.goto(str(client.make_url("/pools/commons/invitations")))
+    assert await page.locator(f'[data-applicant="{mo.uri}"]').is_visible()
+    await page.goto(str(client.make_url("/pools/commons")))
+    await page.get_by_role("button", name="Admit mo").click()
+    await page.wait_for_url(str(client.make_url("/pools/commons#members")))
+    assert await _state(client, mo.uri) == "member"
