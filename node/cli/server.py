@@ -33,6 +33,8 @@ async def _init(args: argparse.Namespace, out: Output) -> int:
                           f"'{poolnode_command()} serve --data {data_dir}'")
     base_url = normalise_base_url(args.url)
     port = args.port if args.port is not None else _default_port(base_url)
+    if not 1 <= port <= 65535:
+        raise ConfigError(f"--port must be a TCP port from 1 to 65535, got {port}")
     old_umask = os.umask(0o077)
     try:
         data_dir.mkdir(parents=True, exist_ok=True)

@@ -82,6 +82,10 @@ def test_init_records_the_port_of_a_loopback_url(tmp_path, capsys) -> None:
                  "--port", "9001", "--host", "0.0.0.0"]) == 0
     config = load_config(tmp_path / "f", {})
     assert (config.host, config.port) == ("0.0.0.0", 9001)
+    assert main(["init", "--data", str(tmp_path / "g"), "--url", "https://pools.example",
+                 "--port", "0"]) == 1
+    assert "from 1 to 65535" in capsys.readouterr().err
+    assert not (tmp_path / "g").exists()  # nothing made
 
 
 def test_serve_says_where_its_port_comes_from(tmp_path, capsys) -> None:
