@@ -39,7 +39,7 @@ run: $(VENV)/.installed
 		$(BIN)/poolnode init --data "$(DATA)" --url "$(URL)" --pool "$(POOL)" --admin "$(ADMIN)" --host "$(HOST)" --port "$(PORT)"; \
 	else \
 		echo "Reusing the node in $(DATA) (delete it to start afresh)."; \
-		echo "A new sign-in link for $(ADMIN): make signin-link (or $(BIN)/poolnode member signin-link --data $(DATA) $(ADMIN))"; \
+		echo "A new sign-in link for $(ADMIN): $(BIN)/poolnode member signin-link --data $(DATA) $(ADMIN)"; \
 	fi
 	$(BIN)/poolnode serve --data "$(DATA)" $(SERVE_FLAGS)
 
