@@ -9,7 +9,7 @@ URL    ?= http://127.0.0.1:$(PORT)
 POOL   ?= commons
 ADMIN  ?= admin
 
-.PHONY: run test lint bench demo clean venv test-venv
+.PHONY: run signin-link test lint bench demo clean venv test-venv
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -27,14 +27,24 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 venv: $(VENV)/.installed
 test-venv: $(VENV)/.installed-test
 
-## run: set up the virtualenv, initialise ./data on the first run, and serve on 127.0.0.1:8080
+## run: set up the virtualenv, initialise ./data on the first run (printing a one-time sign-in
+## link for the admin), and serve it. PORT=18080 on the first run records that port in
+## ./data/poolnode.toml; later runs listen there unless PORT is given again on the command line.
+## signin-link prints a new one-time sign-in link for the admin.
+# Only a PORT/HOST given on the command line overrides the port and address the node recorded.
+SERVE_FLAGS = $(if $(filter command line,$(origin HOST)),--host "$(HOST)") \
+              $(if $(filter command line,$(origin PORT)),--port "$(PORT)")
 run: $(VENV)/.installed
 	@if [ ! -f "$(DATA)/poolnode.toml" ]; then \
-		$(BIN)/poolnode init --data "$(DATA)" --url "$(URL)" --pool "$(POOL)" --admin "$(ADMIN)"; \
+		$(BIN)/poolnode init --data "$(DATA)" --url "$(URL)" --pool "$(POOL)" --admin "$(ADMIN)" --host "$(HOST)" --port "$(PORT)"; \
 	else \
 		echo "Reusing the node in $(DATA) (delete it to start afresh)."; \
+		echo "A new sign-in link for $(ADMIN): $(BIN)/poolnode member signin-link --data $(DATA) $(ADMIN)"; \
 	fi
-	$(BIN)/poolnode serve --data "$(DATA)" --host "$(HOST)" --port "$(PORT)"
+	$(BIN)/poolnode serve --data "$(DATA)" $(SERVE_FLAGS)
+
+signin-link: $(VENV)/.installed
+	$(BIN)/poolnode member signin-link --data "$(DATA)" "$(ADMIN)"
 
 ## test: set up the virtualenv with the test extras and run the whole suite (the tests marked
 ## both_backends also on a throwaway PostgreSQL server that the tests start and stop)

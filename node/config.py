@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 
 from node.errors import NodeError
 
-__all__ = ["CONFIG_FILENAME", "Config", "ConfigError", "load_config", "write_config"]
+__all__ = ["CONFIG_FILENAME", "Config", "ConfigError", "load_config", "set_setting", "write_config"]
 
 CONFIG_FILENAME = "poolnode.toml"
 _ENV_PREFIX = "POOLNODE_"
@@ -229,23 +229,28 @@ def load_config(data_dir: Path, environ: Mapping[str, str] | None = None) -> Con
         raw = tomllib.loads(path.read_text("utf-8"))
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: invalid TOML: {exc}") from None
+    return _from_raw(data_dir, raw, str(path), environ)
+
+
+def _from_raw(data_dir: Path, raw: Mapping[str, object], source: str,
+              environ: Mapping[str, str]) -> Config:
     known = {f.name for f in fields(Config)} - {"data_dir"}
     values: dict[str, object] = {}
     for key, value in raw.items():
         if key not in known:
-            raise ConfigError(f"{path}: unknown setting {key!r}")
-        values[key] = _coerce(key, value, str(path))
+            raise ConfigError(f"{source}: unknown setting {key!r}")
+        values[key] = _coerce(key, value, source)
     for key in known:
         env_value = environ.get(_ENV_PREFIX + key.upper())
         if env_value is not None:
             values[key] = _coerce(key, env_value, _ENV_PREFIX + key.upper())
     if "base_url" not in values:
-        raise ConfigError(f"{path}: base_url is required")
+        raise ConfigError(f"{source}: base_url is required")
     values["base_url"] = normalise_base_url(str(values["base_url"]))
     try:
         return Config(data_dir=data_dir, **values)  # type: ignore[arg-type]
     except ConfigError as exc:
-        raise ConfigError(f"{path}: {exc.reason}") from None
+        raise ConfigError(f"{source}: {exc.reason}") from None
 
 
 def _toml_value(value: object) -> str:
@@ -274,6 +279,31 @@ def write_config(config: Config) -> Path:
     path.write_text("\n".join(lines) + "\n", "utf-8")
     os.chmod(path, 0o600)
     return path
+
+
+def set_setting(data_dir: Path, key: str, value: bool | int | str) -> Config:
+    """Change one setting in ``poolnode.toml``, keeping every other line as it is.
+
+    The new file is checked (as ``load_config`` would, without the environment) before it
+    replaces the old one, so a bad value leaves the old file.
+    """
+    path = data_dir / CONFIG_FILENAME
+    load_config(data_dir, {})  # a data directory with a readable file, or its clear error
+    line = f"{key} = {_toml_value(value)}"
+    pattern = re.compile(rf"^\s*{re.escape(key)}\s*=")
+    lines = path.read_text("utf-8").splitlines()
+    found = [i for i, text in enumerate(lines) if pattern.match(text)]
+    for i in found:
+        lines[i] = line
+    if not found:
+        lines.append(line)
+    text = "\n".join(lines) + "\n"
+    config = _from_raw(data_dir, tomllib.loads(text), str(path), {})
+    candidate = path.with_name(CONFIG_FILENAME + ".new")
+    candidate.write_text(text, "utf-8")
+    os.chmod(candidate, 0o600)
+    os.replace(candidate, path)
+    return config
 
 
 def with_overrides(config: Config, **changes: object) -> Config:

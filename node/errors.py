@@ -17,6 +17,7 @@ from aiohttp import web
 __all__ = [
     "Conflict",
     "Forbidden",
+    "Gone",
     "InvalidRequest",
     "NodeError",
     "NotFound",
@@ -84,6 +85,13 @@ class Conflict(NodeError):
 
     status = 409
     code = "conflict"
+
+
+class Gone(NodeError):
+    """The resource was here and is no more (an expired or revoked link)."""
+
+    status = 410
+    code = "gone"
 
 
 class RateLimited(NodeError):

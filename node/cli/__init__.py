@@ -22,10 +22,11 @@ from node.cli import (
     members,
     pools,
     proposals,
+    registrations,
     server,
     tokens,
 )
-from node.cli.common import Output
+from node.cli.common import Output, poolnode_command
 from node.errors import NodeError
 
 __all__ = ["main"]
@@ -55,6 +56,7 @@ def _parser() -> argparse.ArgumentParser:
     backups.add_backup(commands, common)
     pools.add_pool(commands, common)
     members.add_member(commands, common)
+    registrations.add_registrations(commands, common)
     tokens.add_token(commands, common)
     return parser
 
@@ -68,10 +70,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             return int(args.sync(args, out))
         return int(asyncio.run(args.run(args, out)))
     except (NodeError, GovernanceError) as exc:
+        # Hints in messages name commands as 'poolnode ...'; say it the way it runs here.
+        reason = exc.reason.replace("'poolnode ", f"'{poolnode_command()} ")
         if out.as_json:
-            print(json.dumps({"error": exc.reason}))
+            print(json.dumps({"error": reason}))
         else:
-            print(f"poolnode: error: {exc.reason}", file=sys.stderr)
+            print(f"poolnode: error: {reason}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 130

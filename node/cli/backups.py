@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 
 from node.backup import backup, restore
-from node.cli.common import Output
+from node.cli.common import Output, poolnode_command
 
 __all__ = ["add_backup"]
 
@@ -26,7 +26,7 @@ async def _restore(args: argparse.Namespace, out: Output) -> int:
         {"data_dir": str(info.path), "schema_version": info.schema_version},
         [
             f"Restored {args.backup} into {info.path} (schema {info.schema_version}).",
-            f"Start it with: poolnode serve --data {info.path}",
+            f"Start it with: {poolnode_command()} serve --data {info.path}",
         ],
     )
     return 0

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import shutil
 import sys
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 from node.config import Config, load_config
-from node.storage import ActorStore, Database, GovernanceStore, TokenStore
+from node.storage import ActorStore, Database, GovernanceStore, InvitationStore, TokenStore
 
-__all__ = ["Output", "Stores", "acct_uri", "data_config", "with_stores"]
+__all__ = ["Output", "Stores", "acct_uri", "data_config", "poolnode_command", "with_stores"]
 
 
 class Output:
@@ -41,6 +43,7 @@ class Stores:
         self.actors = ActorStore(db)
         self.tokens = TokenStore(db)
         self.governance = GovernanceStore(db)
+        self.invitations = InvitationStore(db)
 
 
 async def with_stores(config: Config, work: Callable[[Stores], Awaitable[int]]) -> int:
@@ -61,3 +64,19 @@ def data_config(args: argparse.Namespace) -> Config:
 def acct_uri(config: Config, username: str) -> str:
     """The ``acct:`` URI of a local account (RFC 7565)."""
     return f"acct:{username}@{config.domain}"
+
+
+def poolnode_command(argv0: str | None = None) -> str:
+    """How to run this very command again from the current directory, for printed hints.
+
+    ``poolnode`` only when that name on PATH is this program; otherwise the path it was
+    started by (``.venv/bin/poolnode`` after ``make run``), or ``python -m node.cli``.
+    """
+    started = argv0 if argv0 is not None else sys.argv[0]
+    if Path(started).name == "poolnode":
+        on_path = shutil.which("poolnode")
+        if on_path is not None and os.path.realpath(on_path) == os.path.realpath(started):
+            return "poolnode"
+        relative = os.path.relpath(started)
+        return relative if not relative.startswith("..") else os.path.abspath(started)
+    return f"{sys.executable} -m node.cli"

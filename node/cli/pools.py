@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from node.accounts import create_pool
-from node.cli.common import Output, Stores, acct_uri, data_config, with_stores
+from node.cli.common import Output, Stores, acct_uri, data_config, poolnode_command, with_stores
 
 __all__ = ["add_pool"]
 
@@ -41,7 +41,7 @@ async def _pool_list(args: argparse.Namespace, out: Output) -> int:
                 }
             )
         lines = [f"{r['name']:<24} {r['members']:>6} members  {r['id']}" for r in rows]
-        out.emit({"pools": rows}, lines or ["No pools yet: 'poolnode pool create NAME'."])
+        out.emit({"pools": rows}, lines or [f"No pools yet: '{poolnode_command()} pool create NAME'."])
         return 0
 
     return await with_stores(config, work)

@@ -7,10 +7,11 @@ import asyncio
 import logging
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from node import __version__
 from node.accounts import create_member, create_pool, issue_token, join_pool
-from node.cli.common import Output, Stores, acct_uri, data_config, with_stores
+from node.cli.common import Output, Stores, acct_uri, data_config, poolnode_command, with_stores
 from node.config import (
     CONFIG_FILENAME,
     Config,
@@ -20,6 +21,7 @@ from node.config import (
     write_config,
 )
 from node.storage import ActorStore, Database
+from node.web.welcome import issue_signin_link
 
 __all__ = ["add_init", "add_migrate", "add_serve"]
 
@@ -27,15 +29,19 @@ __all__ = ["add_init", "add_migrate", "add_serve"]
 async def _init(args: argparse.Namespace, out: Output) -> int:
     data_dir = Path(args.data)
     if (data_dir / CONFIG_FILENAME).exists():
-        raise ConfigError(f"{data_dir} already holds a node; use 'poolnode serve --data {data_dir}'")
+        raise ConfigError(f"{data_dir} already holds a node; use "
+                          f"'{poolnode_command()} serve --data {data_dir}'")
     base_url = normalise_base_url(args.url)
+    port = args.port if args.port is not None else _default_port(base_url)
+    if not 1 <= port <= 65535:
+        raise ConfigError(f"--port must be a TCP port from 1 to 65535, got {port}")
     old_umask = os.umask(0o077)
     try:
         data_dir.mkdir(parents=True, exist_ok=True)
     finally:
         os.umask(old_umask)
     os.chmod(data_dir, 0o700)
-    config = Config(data_dir=data_dir, base_url=base_url)
+    config = Config(data_dir=data_dir, base_url=base_url, host=args.host or "127.0.0.1", port=port)
     out.progress(f"Creating a node in {data_dir} for {base_url} ...")
 
     async def work(stores: Stores) -> int:
@@ -44,7 +50,9 @@ async def _init(args: argparse.Namespace, out: Output) -> int:
         admin = await create_member(config, stores.actors, args.admin, is_admin=True)
         await join_pool(stores.actors, pool, admin.uri, ("member", "steward", "treasurer"))
         token = await issue_token(stores.tokens, admin, "created by init")
+        link = await issue_signin_link(config, stores.invitations, admin)
         write_config(config)
+        command = poolnode_command()
         curl = f"curl -H 'Accept: application/activity+json' {pool.uri}"
         out.emit(
             {
@@ -53,6 +61,8 @@ async def _init(args: argparse.Namespace, out: Output) -> int:
                 "pool": {"name": pool.username, "id": pool.uri, "acct": acct_uri(config, pool.username)},
                 "admin": {"name": admin.username, "id": admin.uri, "token": token.secret},
                 "curl": curl,
+                "listen": {"host": config.host, "port": config.port},
+                "signin_link": {"url": link.url, "expires_at": link.expires_at},
             },
             [
                 f"Initialised a node in {data_dir}",
@@ -63,8 +73,11 @@ async def _init(args: argparse.Namespace, out: Output) -> int:
                 "         (shown once, stored only as a hash: keep it safe)",
                 "Try:",
                 f"  {curl}",
-                "To sign in to the web pages as the admin, set a password:",
-                f"  poolnode member password --data {data_dir} {admin.username}",
+                f"  serve  {command} serve --data {data_dir}   "
+                f"(listens on {config.host}:{config.port}, recorded in {data_dir / CONFIG_FILENAME})",
+                f"Sign in as {admin.username}: open this link once (within 24 hours) and choose a password:",
+                f"  {link.url}",
+                f"  (another link: {command} member signin-link --data {data_dir} {admin.username})",
             ],
         )
         return 0
@@ -94,6 +107,32 @@ async def _migrate(args: argparse.Namespace, out: Output) -> int:
     return 0
 
 
+def _default_port(base_url: str) -> int:
+    """The port to listen on when init is not told: the URL's own on a loopback URL (nothing
+    sits in front of the node there), else 8080 behind a reverse proxy."""
+    parts = urlsplit(base_url)
+    if parts.hostname in ("127.0.0.1", "localhost", "::1") and parts.port is not None:
+        return parts.port
+    return 8080
+
+
+def listening_notice(config: Config, args_port: int | None, environ_port: str | None) -> str:
+    """Where the port ``serve`` listens on came from, said aloud (never silently elsewhere)."""
+    if args_port is not None:
+        note = f"port {config.port} from --port {args_port}"
+    elif environ_port is not None:
+        note = f"port {config.port} from POOLNODE_PORT={environ_port}"
+    else:
+        note = (f"port {config.port} recorded in {config.data_dir / CONFIG_FILENAME} "
+                "(--port N to listen elsewhere)")
+    parts = urlsplit(config.base_url)
+    url_port = parts.port or (443 if parts.scheme == "https" else 80)
+    if parts.hostname in ("127.0.0.1", "localhost", "::1") and url_port != config.port:
+        note += (f"; careful: this node's URL is {config.base_url}, so its links and its "
+                 f"actors' ids name port {url_port}, where it does not listen now")
+    return note
+
+
 def _serve(args: argparse.Namespace, out: Output) -> int:
     from aiohttp import web
 
@@ -121,6 +160,7 @@ def _serve(args: argparse.Namespace, out: Output) -> int:
 
     asyncio.run(check_database())
     out.progress(f"poolnode {__version__} serving {config.base_url} on http://{config.host}:{config.port}")
+    out.progress("  " + listening_notice(config, args.port, os.environ.get("POOLNODE_PORT")))
     web.run_app(
         create_app(config),
         host=config.host,
@@ -138,14 +178,18 @@ def add_init(commands: argparse._SubParsersAction[argparse.ArgumentParser], comm
     init.add_argument("--pool", default="commons", help="name of the first pool (default: commons)")
     init.add_argument("--admin", default="admin", help="username of the admin member (default: admin)")
     init.add_argument("--currency", default="EUR", help="ISO 4217 currency of the pool (default: EUR)")
+    init.add_argument("--host", help="address serve binds to, recorded in the config (default: 127.0.0.1)")
+    init.add_argument("--port", type=int, help="port serve listens on, recorded in the config "
+                      "(default: the URL's port for a loopback URL, else 8080)")
     init.set_defaults(run=_init)
 
 
 def add_serve(commands: argparse._SubParsersAction[argparse.ArgumentParser], common: argparse.ArgumentParser) -> None:
     """The ``serve`` command."""
     serve = commands.add_parser("serve", parents=[common], help="serve the node over HTTP")
-    serve.add_argument("--host", help="address to bind (default: from the config, 127.0.0.1)")
-    serve.add_argument("--port", type=int, help="port to bind (default: from the config, 8080)")
+    serve.add_argument("--host", help="address to bind (default: the one recorded in the config)")
+    serve.add_argument("--port", type=int, help="port to bind (default: the one recorded in the "
+                       "config by init; serve says which it uses)")
     serve.set_defaults(sync=_serve)
 
 

@@ -33,6 +33,7 @@ from node.storage.governance import (
 )
 from node.storage.idempotency import IdempotencyRecord, IdempotencyStore
 from node.storage.inbox import InboxItem, InboxRow, InboxStore, ReceivedObjectStore
+from node.storage.invitations import Invitation, InvitationStore, InvitationUse
 from node.storage.objects import CollectionPage, ObjectStore, StoredObject
 from node.storage.remote_actors import RemoteActor, RemoteActorStore
 from node.storage.remote_results import RemoteDocument, RemoteRecount, RemoteResultStore
@@ -61,6 +62,9 @@ __all__ = [
     "InboxItem",
     "InboxRow",
     "InboxStore",
+    "Invitation",
+    "InvitationStore",
+    "InvitationUse",
     "Membership",
     "ObjectStore",
     "ReceivedObjectStore",

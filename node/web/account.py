@@ -93,9 +93,9 @@ async def signout(request: web.Request) -> web.StreamResponse:
 
 @routes.get("/signup", name="web.signup")
 async def signup_page(request: web.Request) -> web.Response:
-    """The sign-up form (only when the node has open registrations)."""
+    """The sign-up form; when registrations are closed, a 403 page that says how to get in."""
     if not request.app[CONFIG].open_registrations:
-        raise Forbidden("This node does not take new accounts; ask its operator for one.")
+        return await render(request, "signup_closed.html", status=403)
     return await render(
         request, "signup.html",
         {"values": {}, "errors": {}, "next": _next_path(request.query.get("next")),
@@ -109,7 +109,8 @@ async def signup(request: web.Request) -> web.StreamResponse:
     """Create a member account with a password and sign it in."""
     config = request.app[CONFIG]
     if not config.open_registrations:
-        raise Forbidden("This node does not take new accounts; ask its operator for one.")
+        raise Forbidden("This node does not take new accounts: its operator keeps registrations "
+                        "closed. Ask a steward for an invite link, or the operator for an account.")
     form = await request.post()
     values = {
         "username": str(form.get("username", "")).strip().lower(),
@@ -173,6 +174,8 @@ async def _settings(request: web.Request, *, new_token: str | None = None,
 @routes.get("/settings", name="web.settings")
 async def settings_page(request: web.Request) -> web.Response:
     """The member's settings: pools, API tokens, password."""
+    if request.query.get("welcome") == "1":  # after a one-time sign-in link (node/web/welcome.py)
+        return await _settings(request, notice="Your password is set and you are signed in.")
     return await _settings(request)
 
 

@@ -1,4 +1,4 @@
-"""``poolnode member password USERNAME``: set the password a member signs in to the web app with."""
+"""``poolnode member password|signin-link USERNAME``: how a member comes to sign in to the web app."""
 
 from __future__ import annotations
 
@@ -10,8 +10,9 @@ from typing import Any
 
 from node.accounts import now_iso
 from node.config import ConfigError, load_config
-from node.storage import ActorStore, Database, WebStore
+from node.storage import ActorStore, Database, InvitationStore, WebStore
 from node.web.passwords import hash_password, password_problem
+from node.web.welcome import issue_signin_link
 
 __all__ = ["add_password_command"]
 
@@ -48,6 +49,23 @@ async def _member_password(args: argparse.Namespace, out: Any) -> int:
     return 0
 
 
+async def _member_signin_link(args: argparse.Namespace, out: Any) -> int:
+    config = load_config(Path(args.data))
+    db = Database.for_config(config)
+    await db.open()
+    try:
+        member = await ActorStore(db).get(args.username, "member")
+        link = await issue_signin_link(config, InvitationStore(db), member)
+    finally:
+        await db.close()
+    out.emit(
+        {"name": member.username, "url": link.url, "expires_at": link.expires_at},
+        [f"Sign in as {member.username}: open this link once (before {link.expires_at}) "
+         "and choose a password:", f"  {link.url}"],
+    )
+    return 0
+
+
 def add_password_command(member: Any, common: argparse.ArgumentParser) -> None:
     """Register ``member password`` on the ``member`` sub-command parsers."""
     command = member.add_parser("password", parents=[common],
@@ -56,3 +74,7 @@ def add_password_command(member: Any, common: argparse.ArgumentParser) -> None:
     command.add_argument("--password-stdin", action="store_true",
                          help="read the password from the first line of standard input")
     command.set_defaults(run=_member_password)
+    link = member.add_parser("signin-link", parents=[common],
+                             help="print a one-time link with which a member sets a password and signs in")
+    link.add_argument("username")
+    link.set_defaults(run=_member_signin_link)

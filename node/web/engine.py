@@ -11,8 +11,8 @@ from node.appkeys import ACTORS
 from node.pool_engine.common import ledger_of, store
 from node.storage import ActorRecord
 
-__all__ = ["DecisionView", "PoolActivity", "Waiting", "free_fund", "pool_activity", "refunds_owed_to",
-           "waiting"]
+__all__ = ["Applicant", "DecisionView", "PoolActivity", "Waiting", "applicants", "capital_of", "free_fund",
+           "pool_activity", "refunds_owed_to", "waiting"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,3 +113,36 @@ async def refunds_owed_to(app: web.Application, person: str) -> list[tuple[Actor
         if amount > 0:
             owed.append((pool, format_money(amount, bylaws.currency)))
     return owed
+
+
+@dataclass(frozen=True, slots=True)
+class Applicant:
+    """A pending application: who, since when, the share they say they paid, the capital the
+    treasurer has confirmed (minor units; None when the ledger does not replay)."""
+
+    person: str
+    membership_id: int
+    since: str
+    claim: dict[str, object] | None
+    paid: int | None
+
+
+async def applicants(app: web.Application, pool: ActorRecord, bylaws: Bylaws) -> list[Applicant]:
+    """The pool's pending applications, oldest first, with claimed and confirmed shares."""
+    try:
+        ledger: Ledger | None = await ledger_of(app, pool, bylaws)
+    except GovernanceError:
+        ledger = None
+    return [
+        Applicant(m.person_uri, m.id, (m.joined_at or "")[:16].replace("T", " "), claim,
+                  ledger.capital_of(m.person_uri) if ledger is not None else None)
+        for m, _, claim in await store(app).applications(pool.id)
+    ]
+
+
+async def capital_of(app: web.Application, pool: ActorRecord, bylaws: Bylaws, person: str) -> int | None:
+    """The capital the pool's ledger holds for ``person`` (None when the ledger does not replay)."""
+    try:
+        return (await ledger_of(app, pool, bylaws)).capital_of(person)
+    except GovernanceError:
+        return None

@@ -22,6 +22,7 @@ _TITLES = {
     404: "Page not found",
     405: "Not allowed here",
     409: "That conflicts with what is already there",
+    410: "This link no longer works",
     413: "Too large",
     422: "That goes against the rules",
     429: "Too many attempts",

@@ -42,7 +42,7 @@ def test_init_prints_pool_token_and_curl(tmp_path, capsys):
     assert "http://127.0.0.1:8080/pools/garden" in out
     assert "token  pn_" in out
     assert "curl -H 'Accept: application/activity+json' http://127.0.0.1:8080/pools/garden" in out
-    assert "poolnode member password" in out
+    assert "member signin-link" in out and "/welcome/" in out
     assert stat.S_IMODE((tmp_path / "d").stat().st_mode) == 0o700
     for path in (tmp_path / "d").iterdir():
         assert stat.S_IMODE(path.stat().st_mode) == 0o600, path
@@ -107,7 +107,7 @@ def test_errors_are_clear_and_exit_1(data, capsys, argv, words):
 def test_commands_on_a_missing_data_directory(tmp_path, capsys):
     code = main(["pool", "list", "--data", str(tmp_path / "none")])
     assert code == 1
-    assert "poolnode init" in capsys.readouterr().err
+    assert "node.cli init --data" in capsys.readouterr().err  # the command as it ran here
 
 
 def test_migrate_reports_the_schema_version(data, capsys):
