@@ -15,7 +15,7 @@ from aiohttp import web
 
 from node.appkeys import CONFIG, CSRF_SECRET, DB, TEMPLATES, WEB
 from node.storage import WebStore
-from node.web import account, admissions, floods, pools, proposals, treasury
+from node.web import account, admissions, floods, ledger, pools, proposals, treasury
 from node.web.csrf import load_secret
 from node.web.error_pages import html_error_middleware
 from node.web.errors import wants_html
@@ -34,7 +34,7 @@ NEGOTIATED_PAGES: list[tuple[re.Pattern[str], Page]] = [
     (re.compile(rf"^/users/{_NAME}$"), pools.member_page),
     (re.compile(rf"^/pools/{_NAME}/proposals$"), proposals.proposals_page),
     (re.compile(rf"^/pools/{_NAME}/proposals/(?P<key>[0-9a-f-]{{36}})$"), proposals.proposal_page),
-    (re.compile(rf"^/pools/{_NAME}/ledger$"), proposals.ledger_page),
+    (re.compile(rf"^/pools/{_NAME}/ledger$"), ledger.ledger_page),
     (re.compile(rf"^/pools/{_NAME}/floods$"), floods.flood_page),
 ]
 
@@ -72,7 +72,7 @@ def setup_web(app: web.Application) -> None:
     app.middlewares.extend([html_error_middleware, session_middleware, negotiation_middleware])
     app[TEMPLATES] = make_environment()
     app.cleanup_ctx.append(_web_ctx)
-    for module in (account, admissions, floods, pools, proposals, treasury):
+    for module in (account, admissions, floods, ledger, pools, proposals, treasury):
         app.router.add_routes(module.routes)
     static = resources.files("node") / "static"
     app.router.add_static("/static/", str(static), name="web.static", append_version=True)
