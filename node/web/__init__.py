@@ -15,7 +15,17 @@ from aiohttp import web
 
 from node.appkeys import CONFIG, CSRF_SECRET, DB, TEMPLATES, WEB
 from node.storage import WebStore
-from node.web import account, admissions, floods, ledger, pools, proposals, treasury
+from node.web import (
+    account,
+    admissions,
+    capital,
+    exports,
+    floods,
+    ledger,
+    pools,
+    proposals,
+    treasury,
+)
 from node.web.csrf import load_secret
 from node.web.error_pages import html_error_middleware
 from node.web.errors import wants_html
@@ -72,7 +82,7 @@ def setup_web(app: web.Application) -> None:
     app.middlewares.extend([html_error_middleware, session_middleware, negotiation_middleware])
     app[TEMPLATES] = make_environment()
     app.cleanup_ctx.append(_web_ctx)
-    for module in (account, admissions, floods, ledger, pools, proposals, treasury):
+    for module in (account, admissions, capital, exports, floods, ledger, pools, proposals, treasury):
         app.router.add_routes(module.routes)
     static = resources.files("node") / "static"
     app.router.add_static("/static/", str(static), name="web.static", append_version=True)
