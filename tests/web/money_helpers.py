@@ -43,3 +43,11 @@ async def members_only(client: Any) -> None:
     pool = await actors.get("commons", "pool")
     bylaws = Bylaws.from_dict(json.loads(await actors.bylaws_json(pool.id)))
     await actors.set_bylaws_json(pool.id, json.dumps(replace(bylaws, visibility=Visibility.MEMBERS).to_dict()))
+
+
+async def voting_lasts(client: Any, period: timedelta) -> None:
+    """Set the pool's voting period (a bylaws setting) directly, for a test's deadline."""
+    actors = client.app[ACTORS]
+    pool = await actors.get("commons", "pool")
+    bylaws = Bylaws.from_dict(json.loads(await actors.bylaws_json(pool.id)))
+    await actors.set_bylaws_json(pool.id, json.dumps(replace(bylaws, voting_period=period).to_dict()))
