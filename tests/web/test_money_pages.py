@@ -6,8 +6,12 @@ import csv
 import io
 import re
 
+import pytest
+
 from tests.web.helpers import HTML, page, post_form, sign_in
 from tests.web.money_helpers import ALICE, LEDGER, members_only, treasurer_books
+
+pytestmark = pytest.mark.both_backends
 
 
 def _visible(html: str) -> str:

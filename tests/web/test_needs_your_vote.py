@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from node.web.moments import deadline, relative
 from tests.web.helpers import page, post_form, set_password, sign_in
 from tests.web.money_helpers import voting_lasts
@@ -27,6 +29,7 @@ def test_a_deadline_is_utc_in_a_time_element_with_the_words_beside_it() -> None:
     assert '(closes in 3 hours)' in html and 'data-relative="2026-12-02T12:30:00Z"' in html
 
 
+@pytest.mark.both_backends  # the open-proposals query is new storage code
 async def test_the_home_page_lists_what_needs_your_vote_until_you_vote(client) -> None:
     await voting_lasts(client, timedelta(hours=3, minutes=30))
     await set_password(client, "admin")
