@@ -50,6 +50,7 @@ signin-link: $(VENV)/.installed
 ## both_backends also on a throwaway PostgreSQL server that the tests start and stop)
 test: $(VENV)/.installed-test
 	@./scripts/browser-deps.sh
+	@./scripts/axe-deps.sh
 	@./scripts/postgres.sh
 	@$(BIN)/python -m pytest -q -p no:cacheprovider $(PYTEST_ARGS); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests"; exit 1; fi; exit $$rc

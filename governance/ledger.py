@@ -198,9 +198,12 @@ def _positive(amount: int) -> None:
 
 
 def contribution(
-    id: str, at: datetime, ledger: Ledger, person: str, amount: int, *, by: str, roster: Roster
+    id: str, at: datetime, ledger: Ledger, person: str, amount: int, *, by: str, roster: Roster,
+    reference: str | None = None,
 ) -> Transaction:
-    """A treasurer confirms a payment in by an applicant or member: fund up, their capital up."""
+    """A treasurer confirms a payment in by an applicant or member: fund up, their capital up.
+
+    ``reference`` is the treasurer's note of the payment (e.g. the bank transfer's number)."""
     _treasurer(roster, by)
     _positive(amount)
     if roster.state_of(person) not in (MemberState.APPLICANT, MemberState.MEMBER):
@@ -208,12 +211,13 @@ def contribution(
     return Transaction(
         id, at, EntryKind.CONTRIBUTION, ledger.currency,
         (Posting(FUND, amount), Posting(capital_account(person), -amount)),
-        recorded_by=by,
+        reference=reference or None, recorded_by=by,
     )
 
 
 def donation(
-    id: str, at: datetime, ledger: Ledger, donor: str, amount: int, *, by: str, roster: Roster
+    id: str, at: datetime, ledger: Ledger, donor: str, amount: int, *, by: str, roster: Roster,
+    reference: str | None = None,
 ) -> Transaction:
     """Money given to the fund without creating capital (no claim on the pool)."""
     _treasurer(roster, by)
@@ -221,7 +225,7 @@ def donation(
     return Transaction(
         id, at, EntryKind.DONATION, ledger.currency,
         (Posting(FUND, amount), Posting(external_account(donor), -amount)),
-        recorded_by=by,
+        reference=reference or None, recorded_by=by,
     )
 
 

@@ -83,14 +83,19 @@ async def record_request(
         person = request.get("person")
         if not isinstance(person, str):
             raise InvalidDocument("a contribution names the 'person' who paid")
+        note = str(request.get("reference") or "") or None
 
         def build(id: str, ledger: Ledger, roster: Roster, bylaws: Bylaws) -> Transaction:
-            return contribution(id, when, ledger, person, amount, by=treasurer, roster=roster)
+            return contribution(id, when, ledger, person, amount, by=treasurer, roster=roster,
+                                reference=note)
     elif kind == "donation":
         donor = request.get("person") or request.get("reference") or "anonymous"
+        # The reference names the donor when no person is given; otherwise it is the treasurer's note.
+        gift_note = str(request.get("reference") or "") or None if request.get("person") else None
 
         def build(id: str, ledger: Ledger, roster: Roster, bylaws: Bylaws) -> Transaction:
-            return donation(id, when, ledger, str(donor), amount, by=treasurer, roster=roster)
+            return donation(id, when, ledger, str(donor), amount, by=treasurer, roster=roster,
+                            reference=gift_note)
     elif kind == "payment":
         stored = await store(app).proposal(str(request.get("proposal")))
         if stored is not None and stored.pool_id == pool.id:

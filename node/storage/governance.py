@@ -196,6 +196,17 @@ class GovernanceStore:
         rows = await self.db.fetchall("SELECT * FROM proposals WHERE state = 'open' ORDER BY id")
         return [proposal_from_row(r) for r in rows]
 
+    async def open_proposals_of_pools(self, pool_ids: list[int]) -> list[StoredProposal]:
+        """The open proposals of these pools, soonest closing first (a member's "needs your vote")."""
+        if not pool_ids:
+            return []
+        marks = ",".join("?" for _ in pool_ids)
+        rows = await self.db.fetchall(
+            f"SELECT * FROM proposals WHERE state = 'open' AND pool_id IN ({marks})"
+            " ORDER BY closes_at, id", tuple(pool_ids),
+        )
+        return [proposal_from_row(r) for r in rows]
+
     async def close_proposal(
         self, proposal_id: int, outcome: str, tally_document: dict[str, Any], at: str,
         effect: str = "none",

@@ -17,6 +17,7 @@ from node.errors import Conflict, Forbidden, NotFound
 from node.pool_engine.common import store
 from node.pools import load_bylaws
 from node.storage import ActorRecord, ActorStore, Membership
+from node.web.home import needs_your_vote
 from node.web.outbox import post_as
 from node.web.render import render
 from node.web.sessions import current_user, require_user
@@ -110,7 +111,7 @@ async def landing(request: web.Request) -> web.Response:
     pools = []
     for pool in await actors.all("pool"):
         pools.append({"pool": pool, "members": await actors.count_members(pool.id)})
-    return await render(request, "landing.html", {"pools": pools})
+    return await render(request, "landing.html", {"pools": pools, "needs_vote": await needs_your_vote(request)})
 
 
 def _wizard_context(values: dict[str, str], errors: dict[str, str]) -> dict[str, Any]:

@@ -1,4 +1,4 @@
-"""Proposals, ballots and the ledger in the browser, over the pools engine's service API.
+"""Proposals and ballots in the browser, over the pools engine's service API.
 
 Every action is the member's own C2S activity (``post_as``): the node signs it with the
 member's key and the pool applies it exactly as it would one from any other client.
@@ -6,7 +6,6 @@ member's key and the pool applies it exactly as it would one from any other clie
 
 from __future__ import annotations
 
-from datetime import UTC
 from typing import Any
 
 from aiohttp import web
@@ -18,9 +17,7 @@ from governance import (
     Tally,
     counted_ballot,
     format_money,
-    verify_chain,
 )
-from governance.money import parse_amount
 from node.appkeys import ACTORS
 from node.errors import Forbidden, InvalidRequest, NodeError, NotFound
 from node.floods import floods
@@ -30,15 +27,14 @@ from node.pools import load_bylaws
 from node.storage import ActorRecord, StoredProposal
 from node.web.amendments import bylaws_changes, form_defaults
 from node.web.ballot_form import choice_from_form, ordinal
-from node.web.engine import free_fund, waiting
+from node.web.engine import free_fund
 from node.web.outbox import post_as
 from node.web.pools import _pool, require_record, viewer_membership
 from node.web.proposal_form import BALLOT_TYPES, KINDS, ROLES, draft_from_form, form_values
 from node.web.render import render
 from node.web.sessions import require_user
-from node.web.treasury import open_commitments, treasurer_of
 
-__all__ = ["ledger_page", "proposal_page", "proposals_page", "routes"]
+__all__ = ["proposal_page", "proposals_page", "routes"]
 
 routes = web.RouteTableDef()
 
@@ -224,63 +220,3 @@ async def live(request: web.Request) -> web.Response:
     proposal, result = await _tally(request, stored)
     return web.json_response(tally_view(proposal, result, stored),
                              headers={"Cache-Control": "no-store"})
-
-
-async def ledger_page(request: web.Request, params: dict[str, str]) -> web.Response:
-    """The pool's ledger: every entry, the balances, and whether the hash chain checks out."""
-    pool = await _pool(request, params["name"])
-    await require_record(request, pool)
-    bylaws = await load_bylaws(request.app[ACTORS], pool)
-    chain_ok, problem, ledger = True, None, None
-    try:
-        ledger = await ledger_of(request.app, pool, bylaws)
-        broken = verify_chain(ledger.entries)
-        if broken is not None:
-            chain_ok, problem = False, f"entry {broken + 1} does not match the chain"
-    except GovernanceError as exc:
-        chain_ok, problem = False, exc.reason
-    entries = []
-    if ledger is not None:
-        for number, entry in enumerate(ledger.entries, start=1):
-            tx = entry.transaction
-            entries.append({
-                "number": number, "at": tx.at.astimezone(UTC).strftime("%Y-%m-%d %H:%M"),
-                "kind": tx.kind.value.replace("_", " "), "memo": tx.memo,
-                "postings": [(p.account, format_money(p.amount, tx.currency)) for p in tx.postings],
-                "hash": entry.hash,
-            })
-    membership = await viewer_membership(request, pool)
-    is_treasurer = (membership is not None and membership.state == "member"
-                    and "treasurer" in membership.roles)
-    members = await request.app[ACTORS].memberships_of_pool(pool.id, state=None)
-    return await render(request, "ledger.html", {
-        "pool": pool, "bylaws": bylaws, "entries": list(reversed(entries)),
-        "fund": format_money(ledger.fund, bylaws.currency) if ledger else None,
-        "balances": [(a, format_money(v, bylaws.currency)) for a, v in sorted(ledger.balances.items())]
-        if ledger else [],
-        "head": ledger.head if ledger else None,
-        "chain_ok": chain_ok, "problem": problem, "is_treasurer": is_treasurer,
-        "people": [m.person_uri for m in reversed(members)], "errors": {},
-        "commitments": await open_commitments(request.app, pool, ledger) if ledger else [],
-        "waiting": await waiting(request.app, pool, ledger) if ledger else [],
-    }, form=True)
-
-
-@routes.post(r"/pools/{name:[a-z0-9_]+}/ledger/record", name="web.record")
-async def record(request: web.Request) -> web.StreamResponse:
-    """A treasurer records money received: a member's share or contribution."""
-    pool = await _pool(request, request.match_info["name"])
-    user = await treasurer_of(request, pool)  # the role first: a non-treasurer gets 403 whatever the amount
-    bylaws = await load_bylaws(request.app[ACTORS], pool)
-    form = await request.post()
-    try:
-        amount = parse_amount(str(form.get("amount", "")), bylaws.currency)
-    except GovernanceError as exc:
-        raise InvalidRequest(f"{_sentence(exc.reason)} Enter the amount received.") from None
-    await post_as(request.app, user, {
-        "type": "LedgerEntry", "pool": pool.uri, "to": [pool.uri], "entryKind": "contribution",
-        "person": str(form.get("person", "")), "amount": amount,
-        "reference": str(form.get("reference", "")).strip()[:200] or "recorded in the browser",
-    })
-    raise web.HTTPSeeOther(f"/pools/{pool.username}/ledger")
-

@@ -12,6 +12,7 @@ from governance import format_money
 from node.appkeys import CONFIG, TEMPLATES
 from node.web.csrf import anonymous_token
 from node.web.markdown import render_markdown
+from node.web.moments import deadline, localtime
 from node.web.sessions import CSRF_FIELD, SESSION, current_user
 
 __all__ = ["make_environment", "render"]
@@ -33,6 +34,8 @@ def make_environment() -> jinja2.Environment:
     env.filters["money"] = format_money
     env.filters["markdown"] = render_markdown
     env.filters["percent"] = _percent
+    env.filters["deadline"] = deadline
+    env.filters["localtime"] = localtime
     return env
 
 

@@ -17,7 +17,7 @@ from governance import GovernanceError, Ledger, Proposal, format_money
 from governance.ledger import EntryKind, commitment_account
 from governance.money import parse_amount
 from node.appkeys import ACTORS
-from node.errors import Conflict, Forbidden, InvalidRequest, NotFound
+from node.errors import Conflict, Forbidden, NotFound
 from node.pool_engine.common import ledger_of, store
 from node.pools import load_bylaws
 from node.storage import ActorRecord
@@ -27,7 +27,7 @@ from node.web.pools import _pool, viewer_membership
 from node.web.render import render
 from node.web.sessions import require_user
 
-__all__ = ["CommitmentView", "open_commitments", "routes", "treasurer_of"]
+__all__ = ["CommitmentView", "disbursement_of", "open_commitments", "routes", "treasurer_of"]
 
 routes = web.RouteTableDef()
 _COMMITMENT = "commitment:"
@@ -67,7 +67,7 @@ def _paid(ledger: Ledger, ref: str) -> int:
                for p in e.transaction.postings if p.account == account)
 
 
-async def _disbursement(app: web.Application, pool: ActorRecord, ref: str) -> tuple[Proposal, str | None] | None:
+async def disbursement_of(app: web.Application, pool: ActorRecord, ref: str) -> tuple[Proposal, str | None] | None:
     stored = await store(app).proposal(ref)
     if stored is not None and stored.pool_id == pool.id:
         proposal = Proposal.from_dict(stored.proposal)
@@ -85,7 +85,7 @@ async def open_commitments(app: web.Application, pool: ActorRecord, ledger: Ledg
         if not account.startswith(_COMMITMENT) or balance <= 0:
             continue
         ref = account.removeprefix(_COMMITMENT)
-        found = await _disbursement(app, pool, ref)
+        found = await disbursement_of(app, pool, ref)
         title, url, payee = ref, None, None
         if found is not None:
             proposal, url = found
@@ -134,33 +134,6 @@ async def payment_page(request: web.Request) -> web.Response:
     await treasurer_of(request, pool)
     view = await _commitment(request, pool, request.query.get("proposal", ""))
     return await _payment_page(request, pool, view, {"amount": view.open_input}, {})
-
-
-@routes.post(r"/pools/{name:[a-z0-9_]+}/ledger/release", name="web.release")
-async def release(request: web.Request) -> web.StreamResponse:
-    """A treasurer returns the unspent rest of a commitment to the fund (a signed release entry)."""
-    pool = await _pool(request, request.match_info["name"])
-    user = await treasurer_of(request, pool)
-    form = await request.post()
-    ref = str(form.get("proposal", "")).strip()
-    bylaws = await load_bylaws(request.app[ACTORS], pool)
-    ledger = await ledger_of(request.app, pool, bylaws)
-    view = next((v for v in await open_commitments(request.app, pool, ledger) if v.ref == ref), None)
-    if view is None:
-        raise NotFound("There is no open commitment for this proposal: nothing to release.")
-    try:
-        amount = parse_amount(str(form.get("amount", "")).strip(), view.currency)
-    except GovernanceError as exc:
-        raise InvalidRequest(f"{exc.reason}: enter an amount up to the {view.money(view.open)} "
-                             f"still committed, in {view.currency}, e.g. 30 or 12.50.") from exc
-    if amount > view.open:
-        raise InvalidRequest(f"Enter an amount up to the {view.money(view.open)} still committed, "
-                             f"in {view.currency}, e.g. 30 or 12.50.")
-    await post_as(request.app, user, {
-        "type": "LedgerEntry", "pool": pool.uri, "to": [pool.uri], "entryKind": "release",
-        "proposal": view.ref, "amount": amount,
-    })
-    raise web.HTTPSeeOther(f"/pools/{pool.username}/ledger#commitments")
 
 
 @routes.post(r"/pools/{name:[a-z0-9_]+}/ledger/pay", name="web.pay")

@@ -69,7 +69,7 @@ async def test_pay_out_change_the_bylaws_and_turn_an_applicant_down(
     await ana.get_by_label("Amount paid to Seed shop in EUR").fill("12")
     await ana.get_by_role("button", name="Record the payment").click()
     await ana.wait_for_url(url + POOL + "/ledger#commitments")
-    assert await ana.get_by_text("external:Seed shop").first.is_visible()
+    assert await ana.get_by_text("Paid to Seed shop").first.is_visible()
     assert not await ana.get_by_role("heading", name="Approved, not yet paid").count()
     assert await ana.get_by_text("Chain checked").is_visible()
     await shoot(ana, "ledger-paid")

@@ -56,8 +56,10 @@ async def test_a_treasurer_releases_the_rest_of_a_commitment_from_the_ledger_pag
     assert "Release to the fund" in await page(client, LEDGER)
     proposal = "http://node.test" + url
     too_much = await post_form(client, LEDGER + "/release", {"proposal": proposal, "amount": "31"},
-                               from_page=LEDGER, status=400)
-    assert too_much.status == 400
+                               from_page=LEDGER, status=422)
+    text = await too_much.text()  # the ledger page, the reason next to the field, "31" kept
+    assert "EUR 31.00 is more than the EUR 30.00 still committed" in text
+    assert 'id="release-1-error"' in text and 'value="31"' in text
     done = await post_form(client, LEDGER + "/release", {"proposal": proposal, "amount": "30"},
                            from_page=LEDGER)
     assert done.status == 303

@@ -41,7 +41,7 @@ async def test_leave_shows_the_refund_then_pays_it_back(client) -> None:
     html = await page(client, POOL + "/leave")
     assert "You are not a member of" in html and "The pool owes you nothing" in html
     ledger = await page(client, POOL + "/ledger")
-    assert "refund" in ledger
+    assert "Refund paid" in ledger
 
 
 async def test_a_refund_the_fund_cannot_cover_is_shown_as_owed(client) -> None:

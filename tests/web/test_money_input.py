@@ -31,9 +31,12 @@ async def test_ledger_record_refuses_bad_amounts(client, amount: str) -> None:  
     await sign_in(client, "admin")
     response = await post_form(client, LEDGER + "/record",
                                {"person": ALICE, "amount": amount, "reference": "cash"},
-                               from_page=LEDGER, status=400)
+                               from_page=LEDGER, status=422)
     text = await response.text()
+    # The ledger page again, the reason beside the amount field, what was typed kept.
     assert "Traceback" not in text and "Enter the amount received" in text
+    assert 'id="amount-error"' in text and 'aria-invalid="true"' in text
+    assert 'value="cash"' in text
     if amount in TOO_LARGE:
         assert "The amount is too large: at most EUR 90071992547409.91" in text
         assert "2^53" not in text

@@ -45,7 +45,7 @@ async def test_treasurer_records_payments_until_the_commitment_is_paid(client) -
                                               "reference": "transfer 1"}, from_page=LEDGER)
     assert await _kinds(client) == ["contribution", "commitment", "payment"]
     html = await page(client, LEDGER)
-    assert "external:Tool shop" in html and 'value="20.00"' in html and "Chain checked" in html
+    assert "Paid to Tool shop" in html and "external:" not in html and 'value="20.00"' in html and "Chain checked" in html
     # The standalone form shows what is left; paying the rest closes the commitment.
     form = await page(client, LEDGER + "/pay?proposal=http://node.test" + url)
     assert "EUR 20.00" in form and "Tool shop" in form

@@ -1,0 +1,34 @@
+"""Accessibility check of a page in the browser tests: axe-core injected, serious or critical fails.
+
+axe-core comes from npm, pinned in tests/web/axe/package-lock.json and installed by
+scripts/axe-deps.sh (``make test`` runs it). A missing axe-core is a failure, never a skip.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+AXE = Path(__file__).resolve().parent / "axe" / "node_modules" / "axe-core" / "axe.min.js"
+BLOCKING = ("serious", "critical")
+
+
+async def assert_accessible(page: Any, what: str) -> None:
+    """Run axe-core on the page as shown now; fail listing every serious or critical violation.
+
+    The page's browser context needs JavaScript enabled (axe runs in the page)."""
+    if not AXE.exists():
+        pytest.fail(f"{AXE} is missing: run scripts/axe-deps.sh (make test does)")
+    # Evaluated through the DevTools protocol, so the page's Content-Security-Policy does not block it.
+    await page.evaluate(AXE.read_text(encoding="utf-8"))
+    result = await page.evaluate(
+        "async () => await axe.run(document, {resultTypes: ['violations']})"
+    )
+    found = [
+        f"{v['id']} ({v['impact']}): {v['help']} at "
+        + ", ".join(" ".join(node["target"]) for node in v["nodes"][:3])
+        for v in result["violations"] if v.get("impact") in BLOCKING
+    ]
+    assert not found, f"{what}: accessibility violations:\n" + "\n".join(found)
