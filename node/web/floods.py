@@ -45,7 +45,7 @@ async def _proposal_view(request: web.Request, stored: Any, person: str | None) 
         "text": stored.document.get("content") or stored.document.get("purpose") or "",
         "state": stored.state,
         "outcome": stored.outcome,
-        "closes_at": stored.closes_at[:16].replace("T", " "),
+        "closes_at": stored.closes_at,
         "result": result or {},
         "pools": list(stored.pools),
         "pledged": sum(v for v in pledges.values() if isinstance(v, int)),
