@@ -44,7 +44,7 @@ async def _busy_node(tmp_path, aiohttp_client):  # type: ignore[no-untyped-def]
 
 
 async def test_copy_verifies_and_the_node_serves_the_same_from_postgresql(
-    tmp_path, aiohttp_client, database_url, capsys
+    tmp_path, database_url, aiohttp_client, capsys
 ) -> None:  # type: ignore[no-untyped-def]
     node, ledger, proposals = await _busy_node(tmp_path, aiohttp_client)
     data = str(node.config.data_dir)
@@ -67,7 +67,7 @@ async def test_copy_verifies_and_the_node_serves_the_same_from_postgresql(
 
 
 async def test_a_second_copy_into_the_same_database_is_refused(
-    tmp_path, aiohttp_client, database_url, capsys
+    tmp_path, database_url, aiohttp_client, capsys
 ) -> None:  # type: ignore[no-untyped-def]
     node, _, _ = await _busy_node(tmp_path, aiohttp_client)
     data = str(node.config.data_dir)
@@ -84,7 +84,7 @@ async def test_a_second_copy_into_the_same_database_is_refused(
 
 
 async def test_the_verification_finds_a_changed_ledger_or_ballot(
-    tmp_path, aiohttp_client, database_url, capsys
+    tmp_path, database_url, aiohttp_client, capsys
 ) -> None:  # type: ignore[no-untyped-def]
     node, _, _ = await _busy_node(tmp_path, aiohttp_client)
     data = str(node.config.data_dir)
