@@ -15,7 +15,15 @@ from aiohttp import web
 
 from governance import Proposal
 from node.appkeys import ACTORS
-from node.pool_engine.common import POOL_LOCKS, clock_worker, iso, pool_lock, publish, store
+from node.pool_engine.common import (
+    POOL_LOCKS,
+    clock_worker,
+    iso,
+    named_lock,
+    pool_lock,
+    publish,
+    store,
+)
 from node.pool_engine.effects import carry_out, carry_out_pending, crash_point, effect_on_close
 from node.pool_engine.tallies import OPEN_HEADS, OPENED, RUNNING, question_of, recount
 from node.storage import ActorRecord, StoredProposal
@@ -64,10 +72,16 @@ async def close(app: web.Application, stored: StoredProposal, now: datetime) -> 
 
 async def announce(app: web.Application, pool: ActorRecord, stored: StoredProposal,
                    document: dict[str, Any]) -> None:
-    """Publish a closed proposal's final tally and its closed Question, then mark it done."""
-    await publish(app, pool, "Update", document)
-    await publish(app, pool, "Update", await question_of(app, pool, stored), members=False)
-    await store(app).mark_announced(stored.id, iso(datetime.now(UTC)))
+    """Publish a closed proposal's final tally and its closed Question, then mark it done.
+
+    Once, whichever process gets there first (the closer, or another process's round finding
+    it unannounced): the check and the publication hold the proposal's announcing lock."""
+    async with named_lock(app, f"announce:{stored.id}"):
+        if await store(app).announced(stored.id):
+            return
+        await publish(app, pool, "Update", document)
+        await publish(app, pool, "Update", await question_of(app, pool, stored), members=False)
+        await store(app).mark_announced(stored.id, iso(datetime.now(UTC)))
 
 
 async def announce_pending(app: web.Application) -> None:
