@@ -14,11 +14,11 @@ from datetime import datetime, timedelta
 
 import pytest
 
+from governance import Proposal, tally
 from node.app import create_app
 from node.appkeys import ACTORS, OBJECTS
 from node.pool_engine.closing import close_round
 from node.pool_engine.common import iso, store
-from governance import Proposal, tally
 from node.pool_engine.tallies import counted_ballots, current_tally, recount
 from node.storage import Database, DeliveryStore, InboxStore
 from node.storage.deliveries import DeliveryTarget
