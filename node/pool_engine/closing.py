@@ -14,7 +14,7 @@ from typing import Any
 from aiohttp import web
 
 from governance import Proposal
-from node.appkeys import ACTORS
+from node.appkeys import ACTORS, DB
 from node.pool_engine.common import (
     POOL_LOCKS,
     clock_worker,
@@ -25,7 +25,15 @@ from node.pool_engine.common import (
     store,
 )
 from node.pool_engine.effects import carry_out, carry_out_pending, crash_point, effect_on_close
-from node.pool_engine.tallies import OPEN_HEADS, OPENED, RUNNING, question_of, recount
+from node.pool_engine.tallies import (
+    CLOSED_TOPIC,
+    OPEN_HEADS,
+    OPENED,
+    RUNNING,
+    forget_closed,
+    question_of,
+    recount,
+)
 from node.storage import ActorRecord, StoredProposal
 
 __all__ = ["CLOSING_INTERVAL", "close_due", "close_round", "closing_ctx"]
@@ -61,6 +69,7 @@ async def close(app: web.Application, stored: StoredProposal, now: datetime) -> 
         if not await store(app).close_proposal(stored.id, result.outcome.value, document, iso(at),
                                                effect):
             return False
+    await app[DB].notify(CLOSED_TOPIC, f"{stored.id} {stored.uri}")
     crash_point()
     refreshed = await store(app).proposal(stored.uri)
     assert refreshed is not None
@@ -109,6 +118,8 @@ async def closing_ctx(app: web.Application) -> AsyncIterator[None]:
     app[RUNNING] = {}
     app[OPENED] = {}
     app[OPEN_HEADS] = {}
+    # Another process on a shared database closed a proposal this one may keep in memory.
+    await app[DB].on_notice(CLOSED_TOPIC, lambda key: forget_closed(app, key))
 
     async with clock_worker("pool-closing", interval, lambda now: close_round(app, now), log,
                             "closing proposals failed"):

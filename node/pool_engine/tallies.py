@@ -30,6 +30,7 @@ from node.storage.governance import CountedBallot, ProposalHead
 from node.wire import question_document, tally_document
 
 __all__ = [
+    "CLOSED_TOPIC",
     "OPENED",
     "OPEN_HEADS",
     "RUNNING",
@@ -39,6 +40,7 @@ __all__ = [
     "current_tally",
     "decode_ballots",
     "forget",
+    "forget_closed",
     "note_ballot",
     "open_head",
     "proposal_value",
@@ -107,6 +109,17 @@ def forget(app: web.Application, stored: StoredProposal | ProposalHead) -> None:
     app.get(RUNNING, {}).pop(stored.id, None)
     app.get(OPENED, {}).pop(stored.id, None)
     app.get(OPEN_HEADS, {}).pop(stored.uri, None)
+
+
+CLOSED_TOPIC = "proposal-closed"
+"""The notice a process sends when it closed a proposal: others drop what they keep of it."""
+
+
+def forget_closed(app: web.Application, key: str) -> None:
+    """A ``CLOSED_TOPIC`` notice from another process: its key is "row-id uri"."""
+    row_id, _, uri = key.partition(" ")
+    if row_id.isdigit():
+        forget(app, ProposalHead(int(row_id), 0, uri, "closed"))
 
 
 def decode_ballots(proposal_uri: str, rows: list[CountedBallot]) -> BallotBox:

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 import sqlite3
-from collections.abc import Awaitable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from contextlib import AbstractAsyncContextManager, nullcontext
 from dataclasses import dataclass
 from importlib import resources
@@ -224,6 +224,15 @@ class Database:
         caller's in-process lock is the whole story.
         """
         return nullcontext()
+
+    async def notify(self, topic: str, key: str) -> None:
+        """Tell the other processes on the database that what memory keeps under ``topic`` /
+        ``key`` changed (PostgreSQL ``NOTIFY``); nothing to tell on SQLite (one process)."""
+        return None
+
+    async def on_notice(self, topic: str, forget: Callable[[str], None]) -> None:
+        """Call ``forget(key)`` for each ``notify(topic, key)`` of another process."""
+        return None
 
     async def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
         """Run one write statement as its own transaction."""

@@ -11,7 +11,8 @@ deliveries.py), and unique constraints back both (docs/OPERATIONS.md, "Several p
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterable, Sequence
+import json
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from functools import lru_cache
 from typing import Any
@@ -125,6 +126,7 @@ class PostgresDatabase(Database):
         # A connection held while the process lives: its session names the process's leases
         # (lease_owner), and it listens for other processes' notices.
         self.session: asyncpg.Connection | None = None
+        self._forgetters: dict[str, list[Callable[[str], None]]] = {}
 
     @property
     def pool(self) -> asyncpg.Pool:
@@ -209,6 +211,29 @@ class PostgresDatabase(Database):
                 # Released on every exit; a cancelled unlock is done by the pool's reset
                 # (pg_advisory_unlock_all) when the connection goes back.
                 await conn.execute("SELECT pg_advisory_unlock(hashtextextended($1, 0))", name)
+
+    async def notify(self, topic: str, key: str) -> None:
+        """``NOTIFY poolnode`` with this process's name, the topic and the key (see ``Database``)."""
+        payload = json.dumps([self.lease_owner, topic, key])
+        if len(payload) < 8000:  # NOTIFY's limit; our keys are ids and URLs
+            await self.pool.execute("SELECT pg_notify('poolnode', $1)", payload)
+
+    async def on_notice(self, topic: str, forget: Callable[[str], None]) -> None:
+        """Call ``forget(key)`` for each notice of ``topic`` from another process."""
+        first = not self._forgetters
+        self._forgetters.setdefault(topic, []).append(forget)
+        if first and self.session is not None:
+            await self.session.add_listener("poolnode", self._notice)
+
+    def _notice(self, _conn: object, _pid: int, _channel: str, payload: str) -> None:
+        try:
+            owner, topic, key = json.loads(payload)
+        except (ValueError, TypeError):
+            return
+        if owner == self.lease_owner:
+            return
+        for forget in self._forgetters.get(topic, ()):
+            forget(str(key))
 
     async def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
         """Run one write statement (atomic by itself)."""

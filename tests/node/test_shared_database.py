@@ -143,10 +143,53 @@ async def test_delivery_claims_never_overlap_and_a_dead_holders_rows_are_free(no
             DeliveryStore(db).claim(now=1.0, lock_until=10_000.0, limit=6, per_host=3)
             for db in (first, second, first, second)))
         ids = [c.id for claim in claims for c in claim]
-        assert len(ids) == len(set(ids)) == 24
+        assert len(ids) == len(set(ids))  # no row claimed twice
+        held_by_first = {c.id for claim in claims[0::2] for c in claim}
+        held_by_live = {c.id for claim in claims[1::2] for c in claim}
+        assert held_by_first
+        everything = {r["id"] for r in await second.fetchall("SELECT id FROM deliveries")}
         await first.close()
         again = await DeliveryStore(second).claim(now=2.0, lock_until=10_000.0, limit=50, per_host=50)
-        assert {c.id for c in again} == {c.id for claim in claims[0::2] for c in claim}
+        assert {c.id for c in again} == everything - held_by_live
     finally:
         await first.close()
         await second.close()
+
+
+async def _until(check, what: str) -> None:  # type: ignore[no-untyped-def]
+    """Notices arrive asynchronously: wait for ``check`` (bounded, not timed)."""
+    for _ in range(400):
+        if check():
+            return
+        await asyncio.sleep(0.025)
+    raise AssertionError(f"never happened: {what}")
+
+
+async def test_an_actor_update_handled_by_one_process_drops_its_keys_in_the_others(node, aiohttp_client) -> None:  # type: ignore[no-untyped-def]
+    from cryptography.hazmat.primitives.asymmetric import ed25519
+
+    from node.appkeys import KEY_CACHE
+    from node.inbox.verify import forget_actor_keys
+
+    a, b = await _two(node, aiohttp_client)
+    owner = "https://remote.example/users/bob"
+    b.app[KEY_CACHE].put(owner + "#main-key", ed25519.Ed25519PrivateKey.generate().public_key(), owner)
+    await forget_actor_keys(a.app, owner)  # what a's Update/Delete handler does
+    await _until(lambda: b.app[KEY_CACHE].get(owner + "#main-key") is None, "b forgets bob's key")
+
+
+async def test_a_close_in_one_process_drops_the_proposal_from_the_others_memory(node, aiohttp_client) -> None:  # type: ignore[no-untyped-def]
+    from node.pool_engine.closing import close_due
+    from node.pool_engine.tallies import OPEN_HEADS, RUNNING
+
+    a, b = await _two(node, aiohttp_client)
+    proposal = await propose(a, "admin", node.admin_token)
+    assert (await vote(b, "admin", node.admin_token, proposal["id"], "agree")).status == 201
+    stored = await store(b.app).proposal(proposal["id"])
+    assert stored is not None and stored.id in b.app[RUNNING] and proposal["id"] in b.app[OPEN_HEADS]
+    closes = datetime.fromisoformat(proposal["closesAt"].replace("Z", "+00:00"))
+    assert await close_due(a.app, closes) == [proposal["id"]]
+    await _until(lambda: stored.id not in b.app[RUNNING] and proposal["id"] not in b.app[OPEN_HEADS],
+                 "b drops the closed proposal")
+    refused = await vote(b, "alice", node.alice_token, proposal["id"], "agree")
+    assert refused.status == 409  # closed, whichever process closed it
