@@ -11,9 +11,11 @@ deliveries.py), and unique constraints back both (docs/OPERATIONS.md, "Several p
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
+from contextvars import ContextVar
 from functools import lru_cache
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -109,6 +111,23 @@ class PgConnection:
             await self.raw.executemany(placeholders(sql), rows)
 
 
+# The lock connection the running task holds (task, database, connection), if any.
+_HELD: ContextVar[tuple[asyncio.Task[Any] | None, PostgresDatabase, asyncpg.Connection] | None] = (
+    ContextVar("poolnode_lock_connection", default=None)
+)
+
+
+@asynccontextmanager
+async def _locked(conn: asyncpg.Connection, name: str) -> AsyncIterator[None]:
+    await conn.execute("SELECT pg_advisory_lock(hashtextextended($1, 0))", name)
+    try:
+        yield
+    finally:
+        # Released on every exit; an unlock cut short is done by the pool's reset
+        # (pg_advisory_unlock_all) when the connection goes back.
+        await conn.execute("SELECT pg_advisory_unlock(hashtextextended($1, 0))", name)
+
+
 class PostgresDatabase(Database):
     """A PostgreSQL database named by a ``postgresql://`` URL (its schema: the search_path)."""
 
@@ -173,14 +192,12 @@ class PostgresDatabase(Database):
 
     async def migrate(self, target: int | None = None) -> list[Migration]:
         """Apply pending migrations; one process at a time (an advisory lock on the session)."""
-        async with self.pool.acquire() as conn:
-            await conn.execute("SELECT pg_advisory_lock(hashtextextended('poolnode:migrate', 0))")
-            try:
-                return await super().migrate(target)
-            finally:
-                await conn.execute(
-                    "SELECT pg_advisory_unlock(hashtextextended('poolnode:migrate', 0))"
-                )
+        # On the process's own session, not a pooled connection: the migrations need the
+        # pool's connections (all of them, when database_pool_size is 1).
+        if self.session is None:
+            raise StorageError("database is not open")
+        async with _locked(self.session, "poolnode:migrate"):
+            return await super().migrate(target)
 
     async def _apply(self, migration: Migration) -> None:
         async with self.pool.acquire() as conn, conn.transaction():
@@ -200,17 +217,26 @@ class PostgresDatabase(Database):
 
     @asynccontextmanager
     async def advisory_lock(self, name: str) -> AsyncIterator[None]:
-        """Hold ``pg_advisory_lock(name)`` for the block (see ``Database.advisory_lock``)."""
+        """Hold ``pg_advisory_lock(name)`` for the block (see ``Database.advisory_lock``).
+
+        A lock taken inside another one by the same task (an effect's lock, then its pool's)
+        goes on the connection that task already holds: each task holds at most one lock
+        connection, so tasks holding locks can never all wait for a free one."""
         if self._lock_pool is None:
             raise StorageError("database is not open")
-        async with self._lock_pool.acquire() as conn:
-            await conn.execute("SELECT pg_advisory_lock(hashtextextended($1, 0))", name)
-            try:
+        task = asyncio.current_task()
+        held = _HELD.get()
+        if held is not None and held[0] is task and held[1] is self:
+            async with _locked(held[2], name):
                 yield
+            return
+        async with self._lock_pool.acquire() as conn:
+            token = _HELD.set((task, self, conn))
+            try:
+                async with _locked(conn, name):
+                    yield
             finally:
-                # Released on every exit; a cancelled unlock is done by the pool's reset
-                # (pg_advisory_unlock_all) when the connection goes back.
-                await conn.execute("SELECT pg_advisory_unlock(hashtextextended($1, 0))", name)
+                _HELD.reset(token)
 
     async def notify(self, topic: str, key: str) -> None:
         """``NOTIFY poolnode`` with this process's name, the topic and the key (see ``Database``)."""

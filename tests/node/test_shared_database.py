@@ -193,3 +193,23 @@ async def test_a_close_in_one_process_drops_the_proposal_from_the_others_memory(
                  "b drops the closed proposal")
     refused = await vote(b, "alice", node.alice_token, proposal["id"], "agree")
     assert refused.status == 409  # closed, whichever process closed it
+
+
+async def test_a_lock_taken_inside_another_needs_no_second_connection(node) -> None:  # type: ignore[no-untyped-def]
+    db = Database.from_url(node.config.database_url, node.config.data_dir, pool_size=1)
+    await db.open()
+    other = await _queue_db(node)
+    try:
+        async with asyncio.timeout(30):  # a hang, not a timing: one lock connection only
+            async with db.advisory_lock("effect:1"), db.advisory_lock("pool:1"):
+                # Held against other sessions while nested...
+                row = await other.fetchone(
+                    "SELECT pg_try_advisory_lock(hashtextextended('pool:1', 0)) AS ok")
+                assert row["ok"] is False
+            # ...and released after.
+            row = await other.fetchone(
+                "SELECT pg_try_advisory_lock(hashtextextended('pool:1', 0)) AS ok")
+            assert row["ok"] is True
+    finally:
+        await db.close()
+        await other.close()
