@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from node.appkeys import FOLLOWS, KEY_CACHE, RECEIVED, REMOTE_ACTORS
+from node.appkeys import FOLLOWS, RECEIVED, REMOTE_ACTORS
 from node.handlers.context import Inbound
 from node.handlers.follows import drop_follow
+from node.inbox.verify import forget_actor_keys
 
 __all__ = ["handle"]
 
@@ -23,4 +24,4 @@ async def handle(inbound: Inbound) -> None:
     for follow in await app[FOLLOWS].of_actor(target):
         await drop_follow(app, follow)
     await app[REMOTE_ACTORS].delete(target)
-    app[KEY_CACHE].forget_owner(target)
+    await forget_actor_keys(app, target)

@@ -5,8 +5,9 @@ from __future__ import annotations
 import time
 
 from federation.errors import FetchError
-from node.appkeys import KEY_CACHE, RECEIVED, REMOTE_ACTORS
+from node.appkeys import RECEIVED, REMOTE_ACTORS
 from node.handlers.context import Inbound
+from node.inbox.verify import forget_actor_keys
 from node.remote import actor_from_document
 
 __all__ = ["handle"]
@@ -24,6 +25,6 @@ async def handle(inbound: Inbound) -> None:
         except FetchError:
             return  # not a usable actor document: keep the cached one
         await app[REMOTE_ACTORS].put(actor)
-        app[KEY_CACHE].forget_owner(actor.uri)
+        await forget_actor_keys(app, actor.uri)
         return
     await app[RECEIVED].replace_remote(obj)

@@ -15,11 +15,11 @@ from aiohttp import web
 from federation.errors import FetchError, SignatureInvalid
 from federation.httpsig import verify_request
 from federation.keys import PublicKey, ed25519_public_from_multibase, load_public_key_pem
-from node.appkeys import CONFIG, KEY_CACHE
+from node.appkeys import CONFIG, DB, KEY_CACHE
 from node.remote import key_owner_uri, resolve_actor
 from node.storage import RemoteActor
 
-__all__ = ["verify_signer"]
+__all__ = ["KEY_TOPIC", "forget_actor_keys", "verify_signer"]
 
 
 def _key_of(actor: RemoteActor, key_id: str) -> PublicKey | None:
@@ -81,3 +81,14 @@ async def verify_signer(request: web.Request, body: bytes) -> str:
         scheme=config.base_url.partition(":")[0],
     )
     return owners[verified.key_id]
+
+
+async def forget_actor_keys(app: web.Application, owner: str) -> None:
+    """Drop an actor's parsed keys (after its Update or Delete), here and in every other
+    process on the database (``KEY_TOPIC`` notices, which ``inbox_ctx`` listens to)."""
+    app[KEY_CACHE].forget_owner(owner)
+    await app[DB].notify(KEY_TOPIC, owner)
+
+
+KEY_TOPIC = "actor-keys"
+"""The notice other processes send when an actor's keys must be fetched again."""

@@ -40,6 +40,7 @@ from node.handlers import Inbound, handler_for
 from node.handlers.context import object_id
 from node.inbox.keys import KeyCache
 from node.inbox.limits import InboxLimits
+from node.inbox.verify import KEY_TOPIC
 from node.inbox.writer import InboxWriter
 from node.storage import (
     ActorRecord,
@@ -192,6 +193,8 @@ async def inbox_ctx(app: web.Application) -> AsyncIterator[None]:
     app[INBOX] = InboxStore(db)
     app[RECEIVED] = ReceivedObjectStore(db)
     app[KEY_CACHE] = KeyCache()
+    # Another process on a shared database handled an actor's Update or Delete.
+    await db.on_notice(KEY_TOPIC, app[KEY_CACHE].forget_owner)
     app[INBOX_LIMITS] = InboxLimits.from_config(app[CONFIG])
     wake = app[INBOX_WAKE] = asyncio.Event()
     writer = app[INBOX_WRITER] = InboxWriter(app[INBOX], on_commit=wake.set)

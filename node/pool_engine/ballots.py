@@ -9,9 +9,10 @@ from typing import Any
 from aiohttp import web
 
 from governance import Ballot, Change, Conflict, GovernanceError, check_ballot
+from node.appkeys import DB
 from node.errors import NotFound, NotPoolProposal
 from node.pool_engine.common import iso, key_lookup, pool_lock, store
-from node.pool_engine.tallies import OPENED, note_ballot, open_head, proposal_value
+from node.pool_engine.tallies import OPENED, forget, note_ballot, open_head, proposal_value
 from node.storage import ActorRecord
 from node.storage.governance import ProposalHead
 from node.wire import InvalidDocument, ballot_from_document, check_document, verify_author_proof
@@ -54,9 +55,14 @@ async def cast_locked(
 ) -> Change:
     """Count ``ballot`` (of the checked ``document``) under the pool's lock, which is held."""
     governance = store(app)
-    if stored.state == "open" and open_head(app, stored.uri) is None and app.get(OPENED) is not None:
-        # Closed (or never kept) since it was looked up: read it again under the lock.
+    if stored.state == "open" and (
+        (open_head(app, stored.uri) is None and app.get(OPENED) is not None) or app[DB].shared
+    ):
+        # Closed (here, or by another process on a shared database) since it was looked up,
+        # or never kept: read it again under the lock.
         stored = await governance.proposal_head(stored.uri) or stored
+        if stored.state != "open":
+            forget(app, stored)
     proposal = await proposal_value(app, stored)
     try:
         if stored.state == "closed" or not proposal.rule.is_open(at):

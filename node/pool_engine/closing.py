@@ -14,13 +14,23 @@ from typing import Any
 from aiohttp import web
 
 from governance import Proposal
-from node.appkeys import ACTORS
-from node.pool_engine.common import POOL_LOCKS, clock_worker, iso, pool_lock, publish, store
+from node.appkeys import ACTORS, DB
+from node.pool_engine.common import (
+    POOL_LOCKS,
+    clock_worker,
+    iso,
+    named_lock,
+    pool_lock,
+    publish,
+    store,
+)
 from node.pool_engine.effects import carry_out, carry_out_pending, crash_point, effect_on_close
 from node.pool_engine.tallies import (
+    CLOSED_TOPIC,
     OPEN_HEADS,
     OPENED,
     RUNNING,
+    forget_closed,
     question_of,
     recount,
     settle_running,
@@ -60,6 +70,7 @@ async def close(app: web.Application, stored: StoredProposal, now: datetime) -> 
         if not await store(app).close_proposal(stored.id, result.outcome.value, document, iso(at),
                                                effect):
             return False
+    await app[DB].notify(CLOSED_TOPIC, f"{stored.id} {stored.uri}")
     crash_point()
     refreshed = await store(app).proposal(stored.uri)
     assert refreshed is not None
@@ -71,10 +82,16 @@ async def close(app: web.Application, stored: StoredProposal, now: datetime) -> 
 
 async def announce(app: web.Application, pool: ActorRecord, stored: StoredProposal,
                    document: dict[str, Any]) -> None:
-    """Publish a closed proposal's final tally and its closed Question, then mark it done."""
-    await publish(app, pool, "Update", document)
-    await publish(app, pool, "Update", await question_of(app, pool, stored), members=False)
-    await store(app).mark_announced(stored.id, iso(datetime.now(UTC)))
+    """Publish a closed proposal's final tally and its closed Question, then mark it done.
+
+    Once, whichever process gets there first (the closer, or another process's round finding
+    it unannounced): the check and the publication hold the proposal's announcing lock."""
+    async with named_lock(app, f"announce:{stored.id}"):
+        if await store(app).announced(stored.id):
+            return
+        await publish(app, pool, "Update", document)
+        await publish(app, pool, "Update", await question_of(app, pool, stored), members=False)
+        await store(app).mark_announced(stored.id, iso(datetime.now(UTC)))
 
 
 async def announce_pending(app: web.Application) -> None:
@@ -102,6 +119,8 @@ async def closing_ctx(app: web.Application) -> AsyncIterator[None]:
     app[RUNNING] = {}
     app[OPENED] = {}
     app[OPEN_HEADS] = {}
+    # Another process on a shared database closed a proposal this one may keep in memory.
+    await app[DB].on_notice(CLOSED_TOPIC, lambda key: forget_closed(app, key))
 
     async with clock_worker("pool-closing", interval, lambda now: close_round(app, now), log,
                             "closing proposals failed"):

@@ -6,7 +6,7 @@ import asyncio
 import logging
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any
 
@@ -30,6 +30,7 @@ __all__ = [
     "key_lookup",
     "ledger_of",
     "local_pool",
+    "named_lock",
     "new_id",
     "pool_lock",
     "publish",
@@ -38,7 +39,7 @@ __all__ = [
     "store",
 ]
 
-POOL_LOCKS: web.AppKey[dict[int, asyncio.Lock]] = web.AppKey("pool_locks", dict)
+POOL_LOCKS: web.AppKey[dict[str, asyncio.Lock]] = web.AppKey("pool_locks", dict)
 
 
 def store(app: web.Application) -> GovernanceStore:
@@ -46,9 +47,24 @@ def store(app: web.Application) -> GovernanceStore:
     return GovernanceStore(app[DB])
 
 
-def pool_lock(app: web.Application, pool: ActorRecord) -> asyncio.Lock:
-    """One lock per pool: ballots, closings and ledger bookings of a pool happen one at a time."""
-    return app[POOL_LOCKS].setdefault(pool.id, asyncio.Lock())
+@asynccontextmanager
+async def named_lock(app: web.Application, name: str) -> AsyncIterator[None]:
+    """Hold the lock ``name`` across every process on the node's database.
+
+    In the process an ``asyncio.Lock`` (all SQLite needs, and it keeps a process's own tasks
+    from taking a database connection each just to wait); then the database's advisory lock,
+    which on PostgreSQL makes every other process sharing the database wait too, and is
+    released if this process dies holding it.
+    """
+    async with app[POOL_LOCKS].setdefault(name, asyncio.Lock()):
+        async with app[DB].advisory_lock(name):
+            yield
+
+
+def pool_lock(app: web.Application, pool: ActorRecord) -> AbstractAsyncContextManager[None]:
+    """One lock per pool: ballots, closings and ledger bookings of a pool happen one at a time,
+    in every process sharing the database (so a ledger cannot fork: docs/OPERATIONS.md)."""
+    return named_lock(app, f"pool:{pool.id}")
 
 
 def iso(moment: datetime) -> str:

@@ -18,7 +18,7 @@ from aiohttp import web
 
 from governance import BylawsChange, GovernanceError, Kind, Outcome, Proposal, tally
 from node.appkeys import ACTORS
-from node.pool_engine.common import iso, store
+from node.pool_engine.common import iso, named_lock, store
 from node.pool_engine.extensions import FLOOD_LINK_EFFECT
 from node.pool_engine.tallies import counted_ballots
 from node.storage import ActorRecord, StoredProposal
@@ -56,7 +56,19 @@ async def carry_out_pending(app: web.Application, now: datetime) -> None:
 
 async def carry_out(app: web.Application, pool: ActorRecord, stored: StoredProposal,
                     now: datetime) -> str:
-    """Carry out a closed proposal's pending effect once; the effect state it ends in."""
+    """Carry out a closed proposal's pending effect once; the effect state it ends in.
+
+    Every process's clock may find the same effect pending: the proposal's effect lock, and
+    the state read again under it, let one carry it out and the others see it moved on."""
+    async with named_lock(app, f"effect:{stored.id}"):
+        current = await store(app).effect_of(stored.id)
+        if current != "pending":
+            return current or "none"
+        return await _carry_out(app, pool, stored, now)
+
+
+async def _carry_out(app: web.Application, pool: ActorRecord, stored: StoredProposal,
+                     now: datetime) -> str:
     from node.pool_engine import membership, obligations
 
     proposal = Proposal.from_dict(stored.proposal)

@@ -34,7 +34,7 @@ from governance import (
 )
 from governance.codec import datetime_from_str
 from node.appkeys import ACTORS, DB
-from node.pool_engine.common import clock_worker, iso, roster_of, store
+from node.pool_engine.common import clock_worker, iso, named_lock, roster_of, store
 from node.pool_engine.ledger import Build, book, book_commitment
 from node.pool_engine.tallies import counted_ballots
 from node.storage import ActorRecord, FloodStore, StoredFloodShare, StoredProposal
@@ -90,7 +90,15 @@ async def waiting_ahead(app: web.Application, pool: ActorRecord, ledger: Ledger)
 
 
 async def serve(app: web.Application, pool: ActorRecord, now: datetime) -> None:
-    """Book what the fund now covers, oldest first; lapse disbursements waiting too long."""
+    """Book what the fund now covers, oldest first; lapse disbursements waiting too long.
+
+    One server of a pool's queue at a time, in every process on the database (each booking
+    also holds the pool's lock and happens once per source)."""
+    async with named_lock(app, f"obligations:{pool.id}"):
+        await _serve(app, pool, now)
+
+
+async def _serve(app: web.Application, pool: ActorRecord, now: datetime) -> None:
     governance = store(app)
     _, bylaws, ledger = await roster_of(app, pool)
     shares = FloodStore(app[DB])

@@ -23,6 +23,7 @@ from aiohttp import web
 
 from governance import Ballot, BallotBox, Proposal, RuleViolation, Tally, tally
 from governance.codec import datetime_from_str
+from node.appkeys import DB
 from node.errors import NotFound
 from node.pool_engine.common import iso, pool_lock, publish, signed, store
 from node.storage import ActorRecord, StoredProposal
@@ -30,6 +31,7 @@ from node.storage.governance import CountedBallot, ProposalHead
 from node.wire import question_document, tally_document
 
 __all__ = [
+    "CLOSED_TOPIC",
     "OPENED",
     "OPEN_HEADS",
     "RUNNING",
@@ -38,6 +40,8 @@ __all__ = [
     "counted_ballots",
     "current_tally",
     "decode_ballots",
+    "forget",
+    "forget_closed",
     "note_ballot",
     "open_head",
     "proposal_value",
@@ -103,6 +107,24 @@ async def proposal_value(app: web.Application, head: ProposalHead) -> Proposal:
     return found
 
 
+def forget(app: web.Application, stored: StoredProposal | ProposalHead) -> None:
+    """Drop what memory keeps of a proposal that closed (here or in another process)."""
+    app.get(RUNNING, {}).pop(stored.id, None)
+    app.get(OPENED, {}).pop(stored.id, None)
+    app.get(OPEN_HEADS, {}).pop(stored.uri, None)
+
+
+CLOSED_TOPIC = "proposal-closed"
+"""The notice a process sends when it closed a proposal: others drop what they keep of it."""
+
+
+def forget_closed(app: web.Application, key: str) -> None:
+    """A ``CLOSED_TOPIC`` notice from another process: its key is "row-id uri"."""
+    row_id, _, uri = key.partition(" ")
+    if row_id.isdigit():
+        forget(app, ProposalHead(int(row_id), 0, uri, "closed"))
+
+
 def decode_ballots(proposal_uri: str, rows: list[CountedBallot]) -> BallotBox:
     """The proposal's ballots from the counting query's rows, as the columns of a BallotBox.
 
@@ -156,9 +178,7 @@ async def recount(
     proposal = Proposal.from_dict(stored.proposal)
     if final:
         # A running tally still scheduled finds the proposal closed and publishes nothing.
-        app.get(RUNNING, {}).pop(stored.id, None)
-        app.get(OPENED, {}).pop(stored.id, None)
-        app.get(OPEN_HEADS, {}).pop(stored.uri, None)
+        forget(app, stored)
         ballots = await counted_ballots(app, stored)
     else:
         ballots = (await _running(app, stored)).ballots
@@ -177,6 +197,7 @@ async def note_ballot(
     # is held from the write until here, so the row would then be the newest one it loaded.
     if running.ballots.ids[-1:] != [uri]:
         running.ballots.append(ballot)
+    await _catch_up(app, stored, running)
     running.dirty = True
     if running.task is None or running.task.done():
         running.scheduled_for = (pool, stored.uri)
@@ -195,6 +216,19 @@ async def settle_running(app: web.Application) -> None:
             await task
         if running.dirty and running.scheduled_for is not None:
             await _flush(app, *running.scheduled_for)
+
+
+async def _catch_up(app: web.Application, stored: StoredProposal | ProposalHead,
+                    running: _Running) -> None:
+    """On a database other processes write too, count what they stored since this process
+    loaded its ballots (the pool's lock is held: no ballot of the pool is being written).
+
+    Ballots are only ever added, so equal counts mean the same ballots in the same order."""
+    if not app[DB].shared:
+        return
+    if await store(app).count_ballots(stored.id) != len(running.ballots):
+        running.ballots = await counted_ballots(app, stored)
+        running.dirty = True
 
 
 def _interval(running: _Running) -> float:
@@ -222,7 +256,10 @@ async def _flush(app: web.Application, pool: ActorRecord, proposal_uri: str) -> 
     async with pool_lock(app, pool):
         stored = await store(app).proposal(proposal_uri)
         running = app.get(RUNNING, {}).get(stored.id) if stored is not None else None
-        if stored is None or running is None or not running.dirty or stored.state != "open":
+        if stored is None or running is None or stored.state != "open":
+            return
+        await _catch_up(app, stored, running)
+        if not running.dirty:
             return
         running.dirty = False
         running.unpublished = True
@@ -249,7 +286,9 @@ async def current_tally(app: web.Application, stored: StoredProposal) -> Tally:
     """The count of every accepted ballot so far (from memory while the proposal is open)."""
     proposal = Proposal.from_dict(stored.proposal)
     if stored.state == "open":
-        ballots = (await _running(app, stored)).ballots
+        running = await _running(app, stored)
+        await _catch_up(app, stored, running)  # a reader: counts what other processes stored
+        ballots = running.ballots
     else:
         ballots = await counted_ballots(app, stored)
     return tally(proposal.rule, proposal.electorate, ballots)

@@ -18,8 +18,8 @@ from __future__ import annotations
 
 import re
 import sqlite3
-from collections.abc import Awaitable, Iterable, Sequence
-from contextlib import AbstractAsyncContextManager
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from contextlib import AbstractAsyncContextManager, nullcontext
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -135,6 +135,13 @@ class Database:
     dialect: Dialect
     # Where the data lives, for messages (a file path, or the URL without its password).
     location: str
+    # Whether other processes may write the same data while this one runs (PostgreSQL): what a
+    # process keeps in memory must then be checked against the database, and what it leases
+    # at start-up may belong to a live neighbour.
+    shared: bool = False
+    # Who holds the leases this process takes on queue rows (PostgreSQL: its own session's
+    # "pid:backend_start", kept open while the process lives); None on SQLite.
+    lease_owner: str | None = None
 
     @classmethod
     def in_data_dir(cls, data_dir: Path) -> Database:
@@ -206,6 +213,26 @@ class Database:
         serialised already.
         """
         raise NotImplementedError
+
+    def advisory_lock(self, name: str) -> AbstractAsyncContextManager[None]:
+        """Hold the database-wide lock ``name`` (e.g. ``"pool:7"``) for the block.
+
+        On PostgreSQL a session-level ``pg_advisory_lock`` on a connection kept aside for locks,
+        so every process on the database waits for the holder; the lock is released when the
+        block ends or when the holding process dies (its connection closes). The block's own
+        statements run on other connections. On SQLite (one process) it holds nothing: the
+        caller's in-process lock is the whole story.
+        """
+        return nullcontext()
+
+    async def notify(self, topic: str, key: str) -> None:
+        """Tell the other processes on the database that what memory keeps under ``topic`` /
+        ``key`` changed (PostgreSQL ``NOTIFY``); nothing to tell on SQLite (one process)."""
+        return None
+
+    async def on_notice(self, topic: str, forget: Callable[[str], None]) -> None:
+        """Call ``forget(key)`` for each ``notify(topic, key)`` of another process."""
+        return None
 
     async def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
         """Run one write statement as its own transaction."""

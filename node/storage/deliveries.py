@@ -6,6 +6,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from node.storage.database import Database
+from node.storage.dialect import LIVE_SESSIONS
 
 __all__ = [
     "ClaimedDelivery",
@@ -133,7 +134,12 @@ class DeliveryStore:
         return len(targets)
 
     async def release_locks(self) -> int:
-        """At start-up no row can be in flight: unlock what a dead process left locked."""
+        """At start-up no row can be in flight: unlock what a dead process left locked.
+
+        Not on a shared database, where live processes hold locks too: there a row locked by
+        a dead process is claimable as soon as its session is gone (``claim``)."""
+        if self.db.shared:
+            return 0
         async with self.db.transaction() as conn:
             cursor = await conn.execute(
                 "UPDATE deliveries SET locked_until = NULL"
@@ -155,6 +161,8 @@ class DeliveryStore:
             return []
         exclude = list(exclude_hosts)
         host_filter = f" AND host NOT IN ({_marks(exclude)})" if exclude else ""
+        if self.db.dialect == "postgresql":
+            return await self._claim_shared(now, lock_until, limit, per_host, exclude, host_filter)
         async with self.db.transaction() as conn:
             cursor = await conn.execute(
                 "SELECT id, activity_id, inbox, host, attempts FROM ("
@@ -175,6 +183,39 @@ class DeliveryStore:
                 await conn.execute(
                     f"UPDATE deliveries SET locked_until = ? WHERE id IN ({_marks(ids)})",
                     (lock_until, *ids),
+                )
+        return claimed
+
+    async def _claim_shared(
+        self, now: float, lock_until: float, limit: int, per_host: int, exclude: list[str],
+        host_filter: str,
+    ) -> list[ClaimedDelivery]:
+        """``claim`` where many processes claim at once: rows another claim holds are skipped
+        (``FOR UPDATE SKIP LOCKED``), and a row whose lock holder died is due again."""
+        def free(t: str) -> str:
+            return (f"({t}locked_until IS NULL OR {t}locked_until <= ?"
+                    f" OR {t}leased_by NOT IN ({LIVE_SESSIONS}))")
+
+        async with self.db.transaction() as conn:
+            cursor = await conn.execute(
+                "SELECT d.id, d.activity_id, d.inbox, d.host, d.attempts FROM deliveries d JOIN ("
+                " SELECT id, ROW_NUMBER() OVER (PARTITION BY host ORDER BY next_attempt_at, id)"
+                "  AS turn FROM deliveries WHERE state = 'queued' AND next_attempt_at <= ?"
+                f" AND {free('')}" + host_filter +
+                ") AS due ON d.id = due.id WHERE due.turn <= ? AND d.state = 'queued'"
+                f" AND {free('d.')}"
+                " ORDER BY due.turn, d.next_attempt_at, d.id LIMIT ? FOR UPDATE OF d SKIP LOCKED",
+                (now, now, *exclude, per_host, now, limit),
+            )
+            claimed = [
+                ClaimedDelivery(r["id"], r["activity_id"], r["inbox"], r["host"], r["attempts"])
+                for r in await cursor.fetchall()
+            ]
+            if claimed:
+                ids = [c.id for c in claimed]
+                await conn.execute(
+                    f"UPDATE deliveries SET locked_until = ?, leased_by = ? WHERE id IN ({_marks(ids)})",
+                    (lock_until, self.db.lease_owner, *ids),
                 )
         return claimed
 

@@ -8,7 +8,13 @@ from __future__ import annotations
 
 from node.storage.database import Dialect
 
-__all__ = ["json_int", "json_json", "json_text"]
+__all__ = ["LIVE_SESSIONS", "json_int", "json_json", "json_text"]
+
+LIVE_SESSIONS = (
+    "SELECT pid::text || ':' || extract(epoch FROM backend_start)::text FROM pg_stat_activity"
+)
+"""PostgreSQL: the lease owner name of every live session (``Database.lease_owner``). A queue
+row leased by an owner not among them was leased by a process that died: it is free."""
 
 
 def json_text(dialect: Dialect, column: str, key: str) -> str:

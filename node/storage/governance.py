@@ -260,6 +260,17 @@ class GovernanceStore:
             " ORDER BY closed_at, id")
         return [proposal_from_row(r) for r in rows]
 
+    async def announced(self, proposal_id: int) -> bool:
+        """Whether a closed proposal's final tally is published."""
+        row = await self.db.fetchone(
+            "SELECT announced_at FROM proposals WHERE id = ?", (proposal_id,))
+        return row is not None and row["announced_at"] is not None
+
+    async def effect_of(self, proposal_id: int) -> str | None:
+        """A proposal's effect state as stored now."""
+        row = await self.db.fetchone("SELECT effect FROM proposals WHERE id = ?", (proposal_id,))
+        return str(row["effect"]) if row is not None else None
+
     async def mark_announced(self, proposal_id: int, at: str) -> None:
         """The final tally of a closed proposal is published (stored and queued for delivery)."""
         await self.db.execute(

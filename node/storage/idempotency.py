@@ -46,11 +46,15 @@ class IdempotencyStore:
             if row is not None:
                 return IdempotencyRecord(row["fingerprint"], row["created_at"], row["status"],
                                          row["location"], row["content_type"], row["body"])
-            await conn.execute(
+            # Two requests with one key at once (in two processes on a shared database): the
+            # second insert does nothing and that request is answered as in progress.
+            cursor = await conn.execute(
                 "INSERT INTO idempotency_keys (actor_id, idempotency_key, fingerprint, created_at)"
-                " VALUES (?, ?, ?, ?)",
+                " VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
                 (actor_id, key, fingerprint, now),
             )
+            if cursor.rowcount == 0:
+                return IdempotencyRecord(fingerprint, now, None, None, None, None)
             return None
 
     async def complete(self, actor_id: int, key: str, status: int, location: str | None,

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from node.storage.database import Database, Row
+from node.storage.dialect import LIVE_SESSIONS
 
 __all__ = ["MAX_BATCH_ROWS", "InboxItem", "InboxRow", "InboxStore", "ReceivedObjectStore"]
 
@@ -94,13 +95,23 @@ class InboxStore:
                     await conn.execute(*_insert_rows(chunk))
 
     async def release_leases(self) -> None:
-        """Forget every lease: at start-up no worker of this node holds a row."""
+        """Forget every lease: at start-up no worker of this node holds a row.
+
+        Not on a shared database, where other live processes hold leases: there a row leased
+        by a dead process is claimable as soon as its session is gone (``claim_due``)."""
+        if self.db.shared:
+            return
         await self.db.execute(
             "UPDATE inbox_items SET locked_until = NULL WHERE state = 'queued'"
         )
 
     async def claim_due(self, now_ms: int, lease_ms: int, limit: int) -> list[InboxItem]:
-        """Lease up to ``limit`` due rows, oldest first, counting the attempt."""
+        """Lease up to ``limit`` due rows, oldest first, counting the attempt.
+
+        On PostgreSQL many processes claim at once: rows another claim holds are skipped
+        (``FOR UPDATE SKIP LOCKED``), and a row whose lease holder died is due again."""
+        if self.db.dialect == "postgresql":
+            return await self._claim_shared(now_ms, lease_ms, limit)
         async with self.db.transaction() as conn:
             cursor = await conn.execute(
                 "SELECT id FROM inbox_items WHERE state = 'queued' AND next_attempt_at <= ?"
@@ -120,6 +131,21 @@ class InboxStore:
                 f"SELECT * FROM inbox_items WHERE id IN ({marks}) ORDER BY id", ids
             )
             return [_item(row) for row in await cursor.fetchall()]
+
+    async def _claim_shared(self, now_ms: int, lease_ms: int, limit: int) -> list[InboxItem]:
+        async with self.db.transaction() as conn:
+            cursor = await conn.execute(
+                "WITH due AS (SELECT id FROM inbox_items WHERE state = 'queued'"
+                " AND next_attempt_at <= ? AND (locked_until IS NULL OR locked_until < ?"
+                f" OR leased_by NOT IN ({LIVE_SESSIONS})) ORDER BY id LIMIT ?"
+                " FOR UPDATE SKIP LOCKED)"
+                " UPDATE inbox_items SET locked_until = ?, leased_by = ?,"
+                " attempts = inbox_items.attempts + 1 FROM due WHERE inbox_items.id = due.id"
+                " RETURNING inbox_items.*",
+                (now_ms, now_ms, limit, now_ms + lease_ms, self.db.lease_owner),
+            )
+            rows = await cursor.fetchall()
+        return sorted((_item(row) for row in rows), key=lambda item: item.id)
 
     async def mark_done(self, item_id: int, now_ms: int) -> None:
         """The item's side effects are applied."""

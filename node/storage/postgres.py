@@ -1,17 +1,21 @@
 """The PostgreSQL backend (asyncpg): a connection pool behind the same interface as SQLite.
 
 Stores write SQL with ``?`` placeholders; here they become ``$1, $2, ...`` (outside string
-literals), translated once per statement text. Part 1 of issue 14 keeps the single-process
-guarantees of the SQLite backend: write transactions of one process run one at a time (as
-on SQLite), reads run in parallel on the pool. Run one ``poolnode serve`` per database until
-the multi-process work replaces that lock with database locks (docs/OPERATIONS.md).
+literals), translated once per statement text. Any number of processes may share the
+database: nothing here serialises writes in memory. What must happen one at a time (a pool's
+ledger, ballots and close) holds ``advisory_lock`` (a session-level advisory lock on a
+connection of a second, small pool kept for locks, so a holder never starves the statements it
+runs), queues are claimed with ``FOR UPDATE SKIP LOCKED`` (node/storage/inbox.py,
+deliveries.py), and unique constraints back both (docs/OPERATIONS.md, "Several processes").
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterable, Sequence
+import json
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
+from contextvars import ContextVar
 from functools import lru_cache
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -19,6 +23,7 @@ from urllib.parse import urlsplit, urlunsplit
 import asyncpg
 
 from node.storage.database import Connection, Database, Migration, StorageError
+from node.storage.dialect import LIVE_SESSIONS
 
 __all__ = ["PostgresDatabase", "placeholders", "safe_url"]
 
@@ -106,17 +111,41 @@ class PgConnection:
             await self.raw.executemany(placeholders(sql), rows)
 
 
+# The lock connection the running task holds (task, database, connection), if any.
+_HELD: ContextVar[tuple[asyncio.Task[Any] | None, PostgresDatabase, asyncpg.Connection] | None] = (
+    ContextVar("poolnode_lock_connection", default=None)
+)
+
+
+@asynccontextmanager
+async def _locked(conn: asyncpg.Connection, name: str) -> AsyncIterator[None]:
+    await conn.execute("SELECT pg_advisory_lock(hashtextextended($1, 0))", name)
+    try:
+        yield
+    finally:
+        # Released on every exit; an unlock cut short is done by the pool's reset
+        # (pg_advisory_unlock_all) when the connection goes back.
+        await conn.execute("SELECT pg_advisory_unlock(hashtextextended($1, 0))", name)
+
+
 class PostgresDatabase(Database):
     """A PostgreSQL database named by a ``postgresql://`` URL (its schema: the search_path)."""
 
     dialect = "postgresql"
+    shared = True
 
     def __init__(self, url: str, *, pool_size: int = 10) -> None:
         self.url = url
         self.location = safe_url(url)
         self.pool_size = pool_size
         self._pool: asyncpg.Pool | None = None
-        self._write_lock = asyncio.Lock()
+        # Connections holding advisory locks: apart from the statements' pool, so sections
+        # holding locks cannot take every connection their own statements need.
+        self._lock_pool: asyncpg.Pool | None = None
+        # A connection held while the process lives: its session names the process's leases
+        # (lease_owner), and it listens for other processes' notices.
+        self.session: asyncpg.Connection | None = None
+        self._forgetters: dict[str, list[Callable[[str], None]]] = {}
 
     @property
     def pool(self) -> asyncpg.Pool:
@@ -130,6 +159,13 @@ class PostgresDatabase(Database):
             self._pool = await asyncpg.create_pool(
                 self.url, min_size=1, max_size=self.pool_size, command_timeout=60
             )
+            self._lock_pool = await asyncpg.create_pool(
+                self.url, min_size=0, max_size=self.pool_size, command_timeout=None
+            )
+            self.session = await asyncpg.connect(self.url)
+            self.lease_owner = await self.session.fetchval(
+                LIVE_SESSIONS + " WHERE pid = pg_backend_pid()"
+            )
         except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
             raise StorageError(f"cannot connect to {self.location}: {exc}") from None
         if migrate:
@@ -137,6 +173,12 @@ class PostgresDatabase(Database):
 
     async def close(self) -> None:
         """Close every connection of the pool."""
+        if self.session is not None:
+            await self.session.close()
+            self.session = None
+        if self._lock_pool is not None:
+            await self._lock_pool.close()
+            self._lock_pool = None
         if self._pool is not None:
             await self._pool.close()
             self._pool = None
@@ -150,14 +192,12 @@ class PostgresDatabase(Database):
 
     async def migrate(self, target: int | None = None) -> list[Migration]:
         """Apply pending migrations; one process at a time (an advisory lock on the session)."""
-        async with self.pool.acquire() as conn:
-            await conn.execute("SELECT pg_advisory_lock(hashtextextended('poolnode:migrate', 0))")
-            try:
-                return await super().migrate(target)
-            finally:
-                await conn.execute(
-                    "SELECT pg_advisory_unlock(hashtextextended('poolnode:migrate', 0))"
-                )
+        # On the process's own session, not a pooled connection: the migrations need the
+        # pool's connections (all of them, when database_pool_size is 1).
+        if self.session is None:
+            raise StorageError("database is not open")
+        async with _locked(self.session, "poolnode:migrate"):
+            return await super().migrate(target)
 
     async def _apply(self, migration: Migration) -> None:
         async with self.pool.acquire() as conn, conn.transaction():
@@ -170,15 +210,60 @@ class PostgresDatabase(Database):
     @asynccontextmanager
     async def transaction(self, *, lock: str | None = None) -> AsyncIterator[Connection]:
         """A write transaction on one pooled connection (READ COMMITTED); see ``Database``."""
-        async with self._write_lock, self.pool.acquire() as conn, conn.transaction():
+        async with self.pool.acquire() as conn, conn.transaction():
             if lock is not None:
                 await conn.execute("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", lock)
             yield PgConnection(conn)
 
+    @asynccontextmanager
+    async def advisory_lock(self, name: str) -> AsyncIterator[None]:
+        """Hold ``pg_advisory_lock(name)`` for the block (see ``Database.advisory_lock``).
+
+        A lock taken inside another one by the same task (an effect's lock, then its pool's)
+        goes on the connection that task already holds: each task holds at most one lock
+        connection, so tasks holding locks can never all wait for a free one."""
+        if self._lock_pool is None:
+            raise StorageError("database is not open")
+        task = asyncio.current_task()
+        held = _HELD.get()
+        if held is not None and held[0] is task and held[1] is self:
+            async with _locked(held[2], name):
+                yield
+            return
+        async with self._lock_pool.acquire() as conn:
+            token = _HELD.set((task, self, conn))
+            try:
+                async with _locked(conn, name):
+                    yield
+            finally:
+                _HELD.reset(token)
+
+    async def notify(self, topic: str, key: str) -> None:
+        """``NOTIFY poolnode`` with this process's name, the topic and the key (see ``Database``)."""
+        payload = json.dumps([self.lease_owner, topic, key])
+        if len(payload) < 8000:  # NOTIFY's limit; our keys are ids and URLs
+            await self.pool.execute("SELECT pg_notify('poolnode', $1)", payload)
+
+    async def on_notice(self, topic: str, forget: Callable[[str], None]) -> None:
+        """Call ``forget(key)`` for each notice of ``topic`` from another process."""
+        first = not self._forgetters
+        self._forgetters.setdefault(topic, []).append(forget)
+        if first and self.session is not None:
+            await self.session.add_listener("poolnode", self._notice)
+
+    def _notice(self, _conn: object, _pid: int, _channel: str, payload: str) -> None:
+        try:
+            owner, topic, key = json.loads(payload)
+        except (ValueError, TypeError):
+            return
+        if owner == self.lease_owner:
+            return
+        for forget in self._forgetters.get(topic, ()):
+            forget(str(key))
+
     async def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
         """Run one write statement (atomic by itself)."""
-        async with self._write_lock:
-            await self.pool.execute(placeholders(sql), *params)
+        await self.pool.execute(placeholders(sql), *params)
 
     async def fetchone(self, sql: str, params: Sequence[Any] = ()) -> asyncpg.Record | None:
         """The first row of a query, or None."""

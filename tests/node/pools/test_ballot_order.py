@@ -4,14 +4,14 @@ the signed ballots (their ``sequence``), never from the clock's precision or a r
 from __future__ import annotations
 
 import itertools
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 
 from node.accounts import now_iso
 from node.appkeys import ACTORS
-from node.pool_engine.common import store
+from node.pool_engine.common import iso, store
 from node.wire import sign_document
 from schemas import OBJECT_CONTEXT
 from tests.node.pools.helpers import POOL, get, post, propose, vote
@@ -23,7 +23,9 @@ pytestmark = pytest.mark.both_backends
 def same_instant(monkeypatch: pytest.MonkeyPatch) -> None:
     """Every C2S post gets the same ``published`` and ever smaller ids: the old tie-break
     (the greater id) would then pick a voter's first ballot."""
-    fixed = now_iso()
+    # A few seconds ahead (a ballot may be dated up to five minutes ahead), so that a proposal
+    # opened later in the test, on a slow machine, is already open at that instant.
+    fixed = iso(datetime.now(UTC) + timedelta(seconds=5))
     counter = itertools.count(99999, -1)
     monkeypatch.setattr("node.outbox.now_iso", lambda: fixed)
     monkeypatch.setattr("node.outbox.new_object_uri",
