@@ -193,6 +193,7 @@ class Meter:
     busiest_process_cpu: float = 0.0
     pg_cpu: float | None = None
     proxy_cpu: float = 0.0
+    loadgen_cpu: float = 0.0  # set from the load generator's own answer
     elapsed: float = 0.0
     lock_samples: int = 0
     active_samples: int = 0
@@ -258,6 +259,7 @@ def limit_note(meter: Meter) -> str:
     node, busiest = meter.node_cpu / e, meter.busiest_process_cpu / e
     pg = (meter.pg_cpu or 0.0) / e
     proxy = meter.proxy_cpu / e
+    loadgen = meter.loadgen_cpu / e
     parts = [f"node processes {node:.2f} CPU-s/s (busiest {busiest:.2f})"]
     if meter.pg_cpu is not None:
         parts.append(f"PostgreSQL {pg:.2f} CPU-s/s")
@@ -266,14 +268,16 @@ def limit_note(meter: Meter) -> str:
     share = meter.lock_share
     if share is not None:
         parts.append(f"lock waits {share * 100:.0f}% of active-backend samples")
+    parts.append(f"load generator {loadgen:.2f} CPU-s/s")
     if share is not None and share >= 0.25:
         verdict = "lock waits (per-pool serialisation)"
-    elif node + pg + proxy >= 0.8 * cores:
-        verdict = f"the machine's {cores} cores (node + PostgreSQL + proxy; load generator too)"
+    elif node + pg + proxy + loadgen >= 0.8 * cores:
+        verdict = f"the machine's {cores} cores (node + PostgreSQL + proxy + load generator)"
     elif len(meter.deployment.processes) == 1 and busiest >= 0.8:
         verdict = "one node process's CPU (one core)"
     elif pg >= 0.8:
         verdict = "PostgreSQL CPU"
     else:
-        verdict = "none of these saturated: latency (round trips, waits)"
+        verdict = ("none of ours saturated: round trips (node <-> database, HTTP) or CPU other"
+                   " work on the machine took (see the load average)")
     return f"limit: {verdict}; " + ", ".join(parts)
