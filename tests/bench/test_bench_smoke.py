@@ -16,7 +16,7 @@ from bench.__main__ import BENCHMARKS, run_all
 from bench.report import Row, machine, render_table, write_results
 from bench.sizes import SMOKE
 
-pytestmark = pytest.mark.timeout(180)
+pytestmark = pytest.mark.timeout(300)  # nine benchmarks, two on PostgreSQL
 
 # Rows that check a count rather than a speed: they must hold even in a smoke run.
 _COUNT_CHECKS = (
