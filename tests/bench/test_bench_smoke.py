@@ -93,3 +93,18 @@ def test_inbox_reports_the_servers_cpu_per_request(rows: list[Row]) -> None:
     assert len(cpu) == 1
     assert cpu[0].value is not None and cpu[0].value > 0, cpu[0]
     assert "baseline" in cpu[0].note
+
+
+@pytest.mark.parametrize("prefix", ["8", "9"])
+def test_postgres_rows_compare_three_deployments(rows: list[Row], prefix: str) -> None:
+    found = [r for r in rows if r.benchmark.startswith(prefix + " ")]
+    if len(found) == 1 and found[0].value is None:
+        pytest.skip(found[0].note)  # no PostgreSQL here: the row says why
+    for label in ("SQLite, 1 process", "PostgreSQL, 1 process", "PostgreSQL, 3 processes"):
+        rates = [r for r in found if r.metric.endswith(label) and r.unit == "/s"]
+        assert rates, (label, found)
+        for row in rates:
+            assert row.value is not None and row.value > 0, row
+            assert "x SQLite 1 process" in row.note and "limit: " in row.note, row
+    ratios = [r for r in found if r.unit == "x"]
+    assert len(ratios) == 2 and all(r.value is not None and r.value > 0 for r in ratios), ratios
