@@ -106,7 +106,8 @@ def stop(proc: subprocess.Popen[Any], grace: float = 10.0) -> None:
             proc.wait()
     for pipe in (proc.stdin, proc.stdout):
         if pipe is not None and not pipe.closed:
-            pipe.close()
+            with contextlib.suppress(BrokenPipeError):  # a child that exited left data unread
+                pipe.close()
 
 
 def _poolnode() -> list[str]:
