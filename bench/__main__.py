@@ -14,7 +14,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench import ballots, fanout, flood, growth, inbox, memory, tally
+from bench import ballots, fanout, flood, growth, inbox, memory, pg_scaling, tally
 from bench.report import RESULTS_DIR, Row, machine, render_table, write_results
 from bench.sizes import FULL, SMOKE, Sizes
 
@@ -26,6 +26,8 @@ BENCHMARKS: dict[str, Callable[[Sizes], list[Row]]] = {
     "flood": flood.run,
     "memory": memory.run,
     "growth": growth.run,
+    "pg-inbox": pg_scaling.run_inbox,
+    "pg-ballots": pg_scaling.run_ballots,
 }
 
 

@@ -49,6 +49,7 @@ class LoadResult:
     accepted_ids: list[str]
     timed_out: bool
     server_cpu: float | None = None
+    loadgen_cpu: float | None = None
 
     @property
     def cpu_ms_per_request(self) -> float | None:
@@ -92,6 +93,7 @@ def _load(target: str, sizes: Sizes, prefix: str, requests: int | None = None,
         timed_out=answer["timed_out"],
         server_cpu=(cpu_seconds(server_pid) - cpu_before
                     if server_pid is not None and cpu_before is not None else None),
+        loadgen_cpu=answer.get("cpu_seconds"),
     )
 
 

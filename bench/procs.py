@@ -18,7 +18,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -106,7 +106,8 @@ def stop(proc: subprocess.Popen[Any], grace: float = 10.0) -> None:
             proc.wait()
     for pipe in (proc.stdin, proc.stdout):
         if pipe is not None and not pipe.closed:
-            pipe.close()
+            with contextlib.suppress(BrokenPipeError):  # a child that exited left data unread
+                pipe.close()
 
 
 def _poolnode() -> list[str]:
@@ -137,6 +138,7 @@ class NodeProcess:
     data_dir: Path
     port: int
     proc: subprocess.Popen[Any] | None = None
+    env: dict[str, str] = field(default_factory=dict)  # e.g. POOLNODE_DATABASE_URL
 
     @property
     def base_url(self) -> str:
@@ -170,7 +172,7 @@ class NodeProcess:
     def start(self, timeout: float = 30.0) -> None:
         """`poolnode serve` on 127.0.0.1, private addresses allowed (loopback peers)."""
         env = _env({"POOLNODE_ALLOW_PRIVATE_ADDRESSES": "true", "POOLNODE_LOG_LEVEL": "WARNING",
-                    **NO_INBOX_LIMITS})
+                    **NO_INBOX_LIMITS, **self.env})
         # A file, not a pipe: a chatty node must never block on a full pipe mid-benchmark.
         with open(self.log_path, "ab") as log:
             self.proc = subprocess.Popen(

@@ -16,7 +16,7 @@ from bench.__main__ import BENCHMARKS, run_all
 from bench.report import Row, machine, render_table, write_results
 from bench.sizes import SMOKE
 
-pytestmark = pytest.mark.timeout(180)
+pytestmark = pytest.mark.timeout(300)  # nine benchmarks, two on PostgreSQL
 
 # Rows that check a count rather than a speed: they must hold even in a smoke run.
 _COUNT_CHECKS = (
@@ -36,7 +36,7 @@ def test_every_benchmark_ran(rows: list[Row]) -> None:
     crashed = [r for r in rows if r.metric == "crashed"]
     assert not crashed, crashed
     prefixes = {r.benchmark.split()[0] for r in rows}
-    assert prefixes == {"1", "2", "3", "4", "5", "6", "7"}
+    assert prefixes == {"1", "2", "3", "4", "5", "6", "7", "8", "9"}
 
 
 def test_rows_are_well_formed(rows: list[Row]) -> None:
@@ -93,3 +93,18 @@ def test_inbox_reports_the_servers_cpu_per_request(rows: list[Row]) -> None:
     assert len(cpu) == 1
     assert cpu[0].value is not None and cpu[0].value > 0, cpu[0]
     assert "baseline" in cpu[0].note
+
+
+@pytest.mark.parametrize("prefix", ["8", "9"])
+def test_postgres_rows_compare_three_deployments(rows: list[Row], prefix: str) -> None:
+    found = [r for r in rows if r.benchmark.startswith(prefix + " ")]
+    if len(found) == 1 and found[0].value is None:
+        pytest.skip(found[0].note)  # no PostgreSQL here: the row says why
+    for label in ("SQLite, 1 process", "PostgreSQL, 1 process", "PostgreSQL, 3 processes"):
+        rates = [r for r in found if r.metric.endswith(label) and r.unit == "/s"]
+        assert rates, (label, found)
+        for row in rates:
+            assert row.value is not None and row.value > 0, row
+            assert "x SQLite 1 process" in row.note and "limit: " in row.note, row
+    ratios = [r for r in found if r.unit == "x"]
+    assert len(ratios) == 2 and all(r.value is not None and r.value > 0 for r in ratios), ratios
