@@ -30,7 +30,11 @@ def make_environment() -> jinja2.Environment:
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
+        extensions=["jinja2.ext.i18n"],
     )
+    # Every user-visible string goes through ``_()`` / ``{% trans %}``; until a locale is
+    # chosen per request the strings render as written (English).
+    env.install_null_translations(newstyle=True)  # type: ignore[attr-defined]
     env.filters["money"] = format_money
     env.filters["markdown"] = render_markdown
     env.filters["percent"] = _percent
