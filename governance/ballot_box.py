@@ -92,6 +92,16 @@ class BallotBox:
         self.choices.append(ballot.choice)
         self.sequences.append(ballot.sequence)
 
+    def extend(self, other: BallotBox) -> None:
+        """Add every ballot of ``other`` (checked when it was built) at the end, in its order."""
+        if other.proposal_id != self.proposal_id:
+            raise RuleViolation("wrong_proposal", "these ballots are for another proposal")
+        self.ids.extend(other.ids)
+        self.voters.extend(other.voters)
+        self.cast_at.extend(other.cast_at)
+        self.choices.extend(other.choices)
+        self.sequences.extend(other.sequences)
+
     def __len__(self) -> int:
         return len(self.ids)
 

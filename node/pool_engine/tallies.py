@@ -6,6 +6,9 @@ The running Tally is signed, stored and published at most once per ``TALLY_INTER
 proposal, or less often when signing it costs more (``TALLY_SHARE``); a reader asking for
 it first gets any pending ballots counted, so what it reads is never behind what was
 accepted. The final tally at the close is counted from the database.
+
+On a database other processes write too, each process brings its ballots up to date before
+it counts (``_catch_up``): it reads only the ballots stored after the last row it counted.
 """
 
 from __future__ import annotations
@@ -68,12 +71,17 @@ class _Running:
     """An open proposal's accepted ballots, in arrival order, and whether a tally is due."""
 
     ballots: BallotBox
+    # The row id of the last ballot read from the database (on a shared database, where every
+    # ballot, this process's own too, is counted from the rows).
+    last_row: int = 0
     dirty: bool = False
     unpublished: bool = False
     cost: float = 0.0  # seconds the last running tally took to count, sign and store
     task: asyncio.Task[None] | None = field(default=None, repr=False)
     # What the scheduled task publishes: kept so that a shutdown can store it first.
     scheduled_for: tuple[ActorRecord, str] | None = field(default=None, repr=False)
+    # One catch-up at a time: two would both read the rows after ``last_row`` and count them twice.
+    catching_up: asyncio.Lock = field(default_factory=asyncio.Lock, repr=False)
 
 
 RUNNING: web.AppKey[dict[int, _Running]] = web.AppKey("running_ballots", dict)
@@ -133,7 +141,7 @@ def decode_ballots(proposal_uri: str, rows: list[CountedBallot]) -> BallotBox:
     """
     if not rows:
         return BallotBox(proposal_uri)
-    ids, voters, time_texts, choice_texts, sequences = (
+    ids, voters, time_texts, choice_texts, sequences, _rows = (
         list(column) for column in zip(*rows, strict=True)
     )
     times = {text: datetime_from_str(text) for text in set(time_texts)}
@@ -165,9 +173,11 @@ async def _running(app: web.Application, stored: StoredProposal | ProposalHead) 
     cache = app.get(RUNNING)
     found = cache.get(stored.id) if cache is not None else None
     if found is None:
-        found = _Running(await counted_ballots(app, stored))
+        rows = await store(app).counted_ballots(stored.id)
+        found = _Running(decode_ballots(stored.uri, rows), last_row=rows[-1].row if rows else 0)
         if cache is not None:
-            cache[stored.id] = found
+            # Two tasks may load at once: the first one kept stays (it may have counted more).
+            found = cache.setdefault(stored.id, found)
     return found
 
 
@@ -193,11 +203,13 @@ async def note_ballot(
 ) -> None:
     """A ballot was stored (under the pool's lock): count it and schedule the running tally."""
     running = await _running(app, stored)
-    # The cache may have been loaded (by a reader) after this row was written. The pool's lock
-    # is held from the write until here, so the row would then be the newest one it loaded.
-    if running.ballots.ids[-1:] != [uri]:
+    if app[DB].shared:
+        # Read from the rows, with any that other processes stored before it.
+        await _catch_up(app, stored, running)
+    elif running.ballots.ids[-1:] != [uri]:
+        # The cache may have been loaded (by a reader) after this row was written. The pool's
+        # lock is held from the write until here, so the row would then be the newest it loaded.
         running.ballots.append(ballot)
-    await _catch_up(app, stored, running)
     running.dirty = True
     if running.task is None or running.task.done():
         running.scheduled_for = (pool, stored.uri)
@@ -220,15 +232,20 @@ async def settle_running(app: web.Application) -> None:
 
 async def _catch_up(app: web.Application, stored: StoredProposal | ProposalHead,
                     running: _Running) -> None:
-    """On a database other processes write too, count what they stored since this process
-    loaded its ballots (the pool's lock is held: no ballot of the pool is being written).
+    """On a database other processes write too, count the ballots stored (by any process)
+    after the last row counted here, reading only those rows.
 
-    Ballots are only ever added, so equal counts mean the same ballots in the same order."""
+    Ballots are only ever added, and a proposal's are stored one at a time under its pool's
+    lock, each committed before the lock is released: the rows of a proposal become visible
+    in the order of their ids, so no row can appear later below one already read."""
     if not app[DB].shared:
         return
-    if await store(app).count_ballots(stored.id) != len(running.ballots):
-        running.ballots = await counted_ballots(app, stored)
-        running.dirty = True
+    async with running.catching_up:
+        rows = await store(app).counted_ballots(stored.id, after=running.last_row)
+        if rows:
+            running.ballots.extend(decode_ballots(stored.uri, rows))
+            running.last_row = rows[-1].row
+            running.dirty = True
 
 
 def _interval(running: _Running) -> float:

@@ -43,8 +43,8 @@ class GovernanceStore:
         # What a count reads of each ballot, without decoding its JSON in Python.
         self._counted_sql = (
             f"SELECT uri, voter_uri, {json_text(d, 'ballot_json', 'cast_at')},"
-            f" {json_json(d, 'ballot_json', 'choice')}, sequence"
-            " FROM ballots WHERE proposal_id = ? ORDER BY id"
+            f" {json_json(d, 'ballot_json', 'choice')}, sequence, id"
+            " FROM ballots WHERE proposal_id = ? AND id > ? ORDER BY id"
         )
 
     # Memberships (the memberships table of schema 1, extended by schema 4).
@@ -327,14 +327,15 @@ class GovernanceStore:
         )
         return [ballot_from_row(r) for r in rows]
 
-    async def counted_ballots(self, proposal_id: int) -> list[CountedBallot]:
+    async def counted_ballots(self, proposal_id: int, *, after: int = 0) -> list[CountedBallot]:
         """What a count needs of each accepted ballot, in arrival order: no signed document.
 
         ``uri`` and ``voter_uri`` are the ballot's id and voter (``add_ballot`` writes both from
-        the same ballot); its time and choice are taken out of ``ballot_json`` by SQLite, so
-        no JSON document is decoded in Python per ballot.
+        the same ballot); its time and choice are taken out of ``ballot_json`` by the database,
+        so no JSON document is decoded in Python per ballot. With ``after`` (a row id), only
+        the ballots stored after that row: what a running count has not read yet.
         """
-        rows = await self.db.fetchall(self._counted_sql, (proposal_id,))
+        rows = await self.db.fetchall(self._counted_sql, (proposal_id, after))
         return [CountedBallot._make(r) for r in rows]
 
     async def count_ballots(self, proposal_id: int) -> int:

@@ -70,7 +70,9 @@ class ProposalHead:
 class CountedBallot(NamedTuple):
     """The fields of a stored ballot a count reads, as stored; ``choice`` is still JSON text.
 
-    A tuple rather than a frozen dataclass: one is built per ballot of a recount.
+    A tuple rather than a frozen dataclass: one is built per ballot of a recount. ``row`` is
+    the ballot's row id: a proposal's ballots are stored in its order (docs/OPERATIONS.md,
+    "Several processes"), so a count that read up to a row reads only the rows after it next.
     """
 
     id: str
@@ -78,6 +80,7 @@ class CountedBallot(NamedTuple):
     cast_at: str
     choice: str
     sequence: int
+    row: int
 
 
 @dataclass(frozen=True, slots=True)

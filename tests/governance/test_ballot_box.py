@@ -158,6 +158,17 @@ def test_append_refuses_another_proposals_ballot_and_iteration_gives_ballots() -
     assert tally(rule(), electorate(10), BallotBox("p1")) == tally(rule(), electorate(10), [])
 
 
+def test_extend_adds_another_box_in_order_and_refuses_another_proposals() -> None:
+    first = [ballot(V[0], "agree"), ballot(V[1], minute=2)]
+    later = [Ballot("late", "p1", V[0], at(3), ("block",), 2), ballot(V[2], minute=4)]
+    box = BallotBox.of("p1", first)
+    box.extend(BallotBox.of("p1", later))
+    assert list(box) == first + later
+    with pytest.raises(GovernanceError) as info:
+        box.extend(BallotBox.of("p2", [ballot(V[3], proposal="p2")]))
+    assert info.value.code == "wrong_proposal" and len(box) == 4
+
+
 def _columns(**changes: object) -> dict[str, object]:
     columns: dict[str, object] = {
         "ids": ["a", "b"], "voters": [V[0], V[1]], "cast_at": [at(1), at(2)],

@@ -27,7 +27,7 @@ async def _tally_updates(client, pool_id: int) -> int:  # type: ignore[no-untype
     )
 
 
-async def test_a_burst_of_ballots_reads_the_database_once_and_publishes_once(client, node, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+async def test_a_burst_of_ballots_reads_each_ballot_once_at_most_and_publishes_once(client, node, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     app = client.app
     voters = [("admin", node.admin_token), ("alice", node.alice_token)]
     for n in range(6):
@@ -37,10 +37,11 @@ async def test_a_burst_of_ballots_reads_the_database_once_and_publishes_once(cli
     reads = 0
     original = GovernanceStore.counted_ballots
 
-    async def counting(self: GovernanceStore, proposal_id: int):  # type: ignore[no-untyped-def]
+    async def counting(self: GovernanceStore, proposal_id: int, *, after: int = 0):  # type: ignore[no-untyped-def]
         nonlocal reads
-        reads += 1
-        return await original(self, proposal_id)
+        rows = await original(self, proposal_id, after=after)
+        reads += len(rows)
+        return rows
 
     # store(app) builds a GovernanceStore per call, so the class is where reads are seen.
     monkeypatch.setattr(GovernanceStore, "counted_ballots", counting)
@@ -50,7 +51,8 @@ async def test_a_burst_of_ballots_reads_the_database_once_and_publishes_once(cli
     monkeypatch.setattr(tallies, "TALLY_INTERVAL", 0.5)
     for user, token in voters:
         assert (await vote(client, user, token, proposal["id"], "agree")).status == 201
-    assert reads == 1  # loaded once, then counted from memory
+    # Loaded once (empty), then counted from memory; on PostgreSQL each new row is read once.
+    assert reads <= len(voters)
 
     # A reader sees every accepted ballot at once, before the scheduled publication.
     current = await get(client, proposal["id"] + "/tally")
