@@ -14,12 +14,12 @@ from typing import Any
 from aiohttp import web
 
 from governance import Ballot, Outcome, Proposal
-from node.appkeys import ACTORS
+from node.appkeys import ACTORS, DB
 from node.floods.common import floods
 from node.floods.keys import stop_prefetching
 from node.floods.reconcile import FLOOD_GRACE, forget_pending, reconcile
 from node.floods.relay import flush_all
-from node.floods.running import ballots_of, forget, running_count
+from node.floods.running import CLOSED_TOPIC, ballots_of, forget, running_count, stop_refreshing
 from node.floods.shares import owe_shares
 from node.pool_engine.common import clock_worker, iso, key_lookup, publish, signed
 from node.storage import ActorRecord, StoredFloodProposal
@@ -90,6 +90,7 @@ async def close(app: web.Application, stored: StoredFloodProposal, now: datetime
     if not await floods(app).close_proposal(stored.uri, result.outcome.value, summary, iso(now)):
         return False
     forget(app, stored.uri)
+    await app[DB].notify(CLOSED_TOPIC, stored.uri)  # the other processes drop it too
     local = [a for a in [await app[ACTORS].by_uri(p) for p in stored.pools]
              if a is not None and a.is_pool]
     for pool in local:
@@ -167,9 +168,12 @@ async def flood_disbursement(app: web.Application, pool: ActorRecord, uri: str) 
 
 async def floods_ctx(app: web.Application) -> AsyncIterator[None]:
     """Cleanup context: a worker closing due flood proposals (it reads the clock)."""
+    # Another process on a shared database closed a flood proposal this one may keep.
+    await app[DB].on_notice(CLOSED_TOPIC, lambda uri: forget(app, uri))
 
     async with clock_worker("flood-closing", 0.25, lambda now: close_due(app, now), log,
                             "closing flood proposals failed"):
         yield
     await stop_prefetching(app)
+    await stop_refreshing(app)
     await flush_all(app)  # collected relays go to the outbox and the delivery queue now

@@ -1,6 +1,11 @@
 """The ballots of each open flood proposal, decoded once and kept in memory, and a coalesced
 refresh of its running result: a stored ballot adds one entry instead of re-reading and
-decoding every ballot from the database (which made a proposal's tally O(n²))."""
+decoding every ballot from the database (which made a proposal's tally O(n²)).
+
+On a database other processes write too, every read first takes in the ballots stored
+(by any process) after the last row it read, and only those: a proposal's ballots become
+visible in the order of their row ids (node/storage/floods.py). A process that closes a
+proposal tells the others to drop theirs (``CLOSED_TOPIC``)."""
 
 from __future__ import annotations
 
@@ -13,10 +18,12 @@ from dataclasses import dataclass, field
 from aiohttp import web
 
 from governance import Ballot
+from node.appkeys import DB
 from node.floods.common import floods
 from node.wire.floods import FloodCount
 
-__all__ = ["REFRESH_DELAY", "ballots_of", "forget", "remember", "running_count", "schedule"]
+__all__ = ["CLOSED_TOPIC", "REFRESH_DELAY", "ballots_of", "forget", "remember", "running_count",
+           "schedule", "stop_refreshing"]
 
 log = logging.getLogger("poolnode.floods")
 
@@ -28,6 +35,10 @@ REFRESH_DELAY = 0.05
 class _Ballots:
     by_id: dict[str, Ballot] = field(default_factory=dict)
     loaded: asyncio.Event = field(default_factory=asyncio.Event)
+    # The row id of the last ballot read from the database, and one catch-up at a time.
+    last_row: int = 0
+    failed: bool = False
+    catching_up: asyncio.Lock = field(default_factory=asyncio.Lock)
     # The last running count and what it was computed from: (ballots, electorates' pools).
     count: tuple[Hashable, FloodCount | None] | None = None
 
@@ -44,12 +55,36 @@ async def ballots_of(app: web.Application, uri: str) -> list[Ballot]:
     kept = _of(app).get(uri)
     if kept is None:
         kept = _of(app)[uri] = _Ballots()
-        # Ballots remembered while this read runs are kept too (the dict dedups by id).
-        stored = {b["id"]: Ballot.from_dict(b) for b, _ in await floods(app).ballots(uri)}
-        kept.by_id = {**stored, **kept.by_id}
-        kept.loaded.set()
+        try:
+            async with kept.catching_up:
+                rows = await floods(app).ballots_after(uri, 0)
+                # Ballots remembered while this read runs stay (the dict dedups by id).
+                stored = {b["id"]: Ballot.from_dict(b) for _, b in rows}
+                kept.by_id = {**stored, **kept.by_id}
+                kept.last_row = rows[-1][0] if rows else 0
+        except BaseException:
+            kept.failed = True  # the readers waiting for it read again
+            if _of(app).get(uri) is kept:
+                del _of(app)[uri]
+            raise
+        finally:
+            kept.loaded.set()
     await kept.loaded.wait()
+    if kept.failed:
+        return await ballots_of(app, uri)
+    if app[DB].shared:
+        await _catch_up(app, uri, kept)
     return list(kept.by_id.values())
+
+
+async def _catch_up(app: web.Application, uri: str, kept: _Ballots) -> None:
+    """Take in the ballots other processes stored since the last row read here."""
+    async with kept.catching_up:
+        rows = await floods(app).ballots_after(uri, kept.last_row)
+        for _, data in rows:
+            kept.by_id.setdefault(data["id"], Ballot.from_dict(data))
+        if rows:
+            kept.last_row = rows[-1][0]
 
 
 async def running_count(app: web.Application, uri: str, electorates: list[str],
@@ -67,9 +102,12 @@ async def running_count(app: web.Application, uri: str, electorates: list[str],
 
 
 def remember(app: web.Application, uri: str, ballot: Ballot) -> None:
-    """A ballot just stored for ``uri`` (after ``add_ballot`` said it was new)."""
+    """A ballot just stored for ``uri`` (after ``add_ballot`` said it was new).
+
+    Not on a shared database: there the next read takes it from its row, in the order of
+    the rows (after any other process's ballot stored before it)."""
     kept = _of(app).get(uri)
-    if kept is not None:
+    if kept is not None and not app[DB].shared:
         kept.by_id.setdefault(ballot.id, ballot)
 
 
@@ -101,6 +139,19 @@ _REFRESHING: weakref.WeakKeyDictionary[web.Application, dict[str, asyncio.Task[N
     weakref.WeakKeyDictionary())
 
 
+async def stop_refreshing(app: web.Application) -> None:
+    """At shutdown, before the database closes: cancel the refreshes not yet run (the next
+    ballot, or a restart's first read, counts again)."""
+    tasks = list(_REFRESHING.pop(app, {}).values())
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
+
+
+CLOSED_TOPIC = "flood-proposal-closed"
+"""The notice a process sends when it closed a flood proposal (its key: the proposal's id)."""
+
+
 def forget(app: web.Application, uri: str) -> None:
-    """Drop a closed proposal's ballots from memory."""
+    """Drop a closed proposal's ballots from memory (closed here or in another process)."""
     _of(app).pop(uri, None)

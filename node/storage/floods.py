@@ -107,8 +107,8 @@ class FloodStore:
             else "? IN (SELECT value FROM json_each(p.pools_json))"
         )
 
-    async def _changes(self, sql: str, params: tuple[Any, ...]) -> int:
-        async with self.db.transaction() as conn:
+    async def _changes(self, sql: str, params: tuple[Any, ...], *, lock: str | None = None) -> int:
+        async with self.db.transaction(lock=lock) as conn:
             cursor = await conn.execute(sql, params)
             return cursor.rowcount
 
@@ -225,7 +225,13 @@ class FloodStore:
         row = await self.db.fetchone("SELECT document FROM flood_electorates WHERE uri = ?", (uri,))
         return json.loads(row["document"]) if row else None
 
-    # Ballots.
+    # Ballots. A proposal's ballots are inserted one transaction at a time (its ``_ballots_lock``,
+    # held until the commit), so their row ids become visible in order to every process:
+    # a reader that read up to a row finds every later ballot after it (``ballots_after``).
+
+    @staticmethod
+    def _ballots_lock(proposal_uri: str) -> str:
+        return f"flood-ballots:{proposal_uri}"
 
     async def add_ballot(self, proposal_uri: str, *, uri: str, voter_uri: str, via_pool: str,
                          ballot: dict[str, Any], document: dict[str, Any], now: str) -> bool:
@@ -234,7 +240,8 @@ class FloodStore:
             "INSERT INTO flood_ballots (proposal_uri, uri, voter_uri, via_pool, ballot_json,"
             " document, received_at) VALUES (?, ?, ?, ?, ?, ?, ?)"
             " ON CONFLICT (proposal_uri, uri) DO NOTHING",
-            (proposal_uri, uri, voter_uri, via_pool, _dumps(ballot), _dumps(document), now))
+            (proposal_uri, uri, voter_uri, via_pool, _dumps(ballot), _dumps(document), now),
+            lock=self._ballots_lock(proposal_uri))
         return changed > 0
 
     async def add_member_ballot(self, proposal_uri: str, *, uri: str, voter_uri: str, via_pool: str,
@@ -250,7 +257,8 @@ class FloodStore:
             f" AND voter_uri = ? AND {self._sequence} = ? AND uri <> ?)"
             " ON CONFLICT (proposal_uri, uri) DO NOTHING",
             (proposal_uri, uri, voter_uri, via_pool, _dumps(ballot), _dumps(document), now,
-             sequence, proposal_uri, voter_uri, sequence, uri))
+             sequence, proposal_uri, voter_uri, sequence, uri),
+            lock=self._ballots_lock(proposal_uri))
         return changed > 0
 
     async def add_ballots(self, proposal_uri: str, via_pool: str,
@@ -258,7 +266,7 @@ class FloodStore:
         """Keep several accepted (ballot dict, signed document) pairs in one transaction;
         the ids that were new."""
         added: set[str] = set()
-        async with self.db.transaction() as conn:
+        async with self.db.transaction(lock=self._ballots_lock(proposal_uri)) as conn:
             for ballot, document in accepted:
                 cursor = await conn.execute(
                     "INSERT INTO flood_ballots (proposal_uri, uri, voter_uri, via_pool, ballot_json,"
@@ -276,6 +284,14 @@ class FloodStore:
             "SELECT ballot_json, document FROM flood_ballots WHERE proposal_uri = ? ORDER BY id",
             (proposal_uri,))
         return [(json.loads(r["ballot_json"]), json.loads(r["document"])) for r in rows]
+
+    async def ballots_after(self, proposal_uri: str, after: int) -> list[tuple[int, dict[str, Any]]]:
+        """(row id, ballot dict) of the accepted ballots stored after row ``after`` (0: all),
+        in arrival order; no signed document is read."""
+        rows = await self.db.fetchall(
+            "SELECT id, ballot_json FROM flood_ballots WHERE proposal_uri = ? AND id > ?"
+            " ORDER BY id", (proposal_uri, after))
+        return [(int(r["id"]), json.loads(r["ballot_json"])) for r in rows]
 
     async def voter_sequence_holder(self, proposal_uri: str, voter_uri: str, sequence: int) -> str | None:
         """The id of the voter's kept ballot with this sequence (1 or more), if any."""
