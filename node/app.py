@@ -17,6 +17,7 @@ from node.appkeys import (
     OBJECTS,
     REMOTE_ACTORS,
     TOKENS,
+    WORKERS,
 )
 from node.config import Config
 from node.delivery import delivery_ctx
@@ -65,13 +66,15 @@ def _database_ctx(config: Config):  # type: ignore[no-untyped-def]
     return database
 
 
-def create_app(config: Config) -> web.Application:
-    """Build the node's web application for one data directory."""
+def create_app(config: Config, *, workers: bool = True) -> web.Application:
+    """Build the node's web application for one data directory; without ``workers`` it
+    leaves the queues and the clocks to ``poolnode worker`` processes (app key WORKERS)."""
     app = web.Application(
         middlewares=[error_middleware, body_deadline],
         client_max_size=config.max_body_bytes,
     )
     app[CONFIG] = config
+    app[WORKERS] = workers
     # The pool engine's two calls up into floods, handed in (node/pool_engine/extensions.py).
     app[FLOOD_LINK_EFFECT] = decided
     app[FLOOD_DISBURSEMENT] = flood_disbursement

@@ -51,10 +51,15 @@ __all__ = [
     "TEMPLATES",
     "TOKENS",
     "WEB",
+    "WORKERS",
 ]
 
 CONFIG = web.AppKey("config", Config)
 DB = web.AppKey("db", Database)
+WORKERS = web.AppKey("workers", bool)
+"""Whether this process drains the queues (inbox, deliveries) and runs the clocks (closing
+proposals, obligations, floods, inbox retention): True unless ``serve --no-workers``, whose
+queues a ``poolnode worker`` process drains (docs/OPERATIONS.md, "Several processes")."""
 ACTORS = web.AppKey("actors", ActorStore)
 TOKENS = web.AppKey("tokens", TokenStore)
 OBJECTS = web.AppKey("objects", ObjectStore)

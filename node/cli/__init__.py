@@ -25,6 +25,7 @@ from node.cli import (
     registrations,
     server,
     tokens,
+    worker,
 )
 from node.cli.common import Output, poolnode_command
 from node.errors import NodeError
@@ -48,6 +49,7 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     server.add_init(commands, common)
     server.add_serve(commands, common)
+    worker.add_worker(commands, common)
     deliveries.add_deliveries(commands, common)
     server.add_migrate(commands, common)
     database.add_migrate_db(commands, common)

@@ -21,9 +21,11 @@ from node.config import (
     write_config,
 )
 from node.storage import ActorStore, Database
+from node.storage.database import is_postgres_url
 from node.web.welcome import issue_signin_link
 
-__all__ = ["add_init", "add_migrate", "add_serve"]
+__all__ = ["add_init", "add_migrate", "add_serve", "check_database", "require_shared_database",
+           "setup_logging"]
 
 
 async def _init(args: argparse.Namespace, out: Output) -> int:
@@ -133,36 +135,56 @@ def listening_notice(config: Config, args_port: int | None, environ_port: str | 
     return note
 
 
+async def check_database(config: Config) -> None:
+    """Open the database once before running, so a bad one fails with a clear message (not a
+    trace), and refuse actors made for another base_url."""
+    db = Database.for_config(config)
+    await db.open()
+    try:
+        first = (await ActorStore(db).all())[:1]
+    finally:
+        await db.close()
+    if first and not first[0].uri.startswith(config.base_url + "/"):
+        raise ConfigError(
+            f"the actors in {config.data_dir} were created for {first[0].uri.rsplit('/', 2)[0]}, "
+            f"but base_url is now {config.base_url}; a node's URL is part of its actors' "
+            "identities and cannot change"
+        )
+
+
+def require_shared_database(config: Config, what: str) -> None:
+    """Refuse to split a node's work over processes on a database only one process may use."""
+    if not is_postgres_url(config.database_url):
+        raise ConfigError(
+            f"{what} needs a database several processes share (database_url = "
+            "'postgresql://...', docs/OPERATIONS.md); on SQLite one 'poolnode serve' runs everything"
+        )
+
+
+def setup_logging(config: Config) -> None:
+    """Log lines with their time, level and logger, at the configured level."""
+    logging.basicConfig(
+        level=config.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+
+
 def _serve(args: argparse.Namespace, out: Output) -> int:
     from aiohttp import web
 
     from node.app import create_app
 
     config = with_overrides(data_config(args), host=args.host, port=args.port)
-    logging.basicConfig(
-        level=config.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
-
-    async def check_database() -> None:
-        # Open once before serving so a bad database fails with a clear message, not a trace.
-        db = Database.for_config(config)
-        await db.open()
-        try:
-            first = (await ActorStore(db).all())[:1]
-        finally:
-            await db.close()
-        if first and not first[0].uri.startswith(config.base_url + "/"):
-            raise ConfigError(
-                f"the actors in {config.data_dir} were created for {first[0].uri.rsplit('/', 2)[0]}, "
-                f"but base_url is now {config.base_url}; a node's URL is part of its actors' "
-                "identities and cannot change"
-            )
-
-    asyncio.run(check_database())
+    if args.no_workers:
+        require_shared_database(config, "serve --no-workers")
+    setup_logging(config)
+    asyncio.run(check_database(config))
     out.progress(f"poolnode {__version__} serving {config.base_url} on http://{config.host}:{config.port}")
     out.progress("  " + listening_notice(config, args.port, os.environ.get("POOLNODE_PORT")))
+    if args.no_workers:
+        out.progress("  without workers: 'poolnode worker' processes on the same database drain "
+                     "the inbox and delivery queues and run the clocks")
     web.run_app(
-        create_app(config),
+        create_app(config, workers=not args.no_workers),
         host=config.host,
         port=config.port,
         print=None,
@@ -190,6 +212,9 @@ def add_serve(commands: argparse._SubParsersAction[argparse.ArgumentParser], com
     serve.add_argument("--host", help="address to bind (default: the one recorded in the config)")
     serve.add_argument("--port", type=int, help="port to bind (default: the one recorded in the "
                        "config by init; serve says which it uses)")
+    serve.add_argument("--no-workers", action="store_true",
+                       help="answer HTTP only: leave the queues and clocks to 'poolnode worker' "
+                       "processes (PostgreSQL only)")
     serve.set_defaults(sync=_serve)
 
 

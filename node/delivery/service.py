@@ -10,9 +10,10 @@ from typing import Any
 from aiohttp import web
 
 from node.accounts import now_iso
-from node.appkeys import ACTORS, CONFIG, DB, DELIVERY, REMOTE_ACTORS
+from node.appkeys import ACTORS, CONFIG, DB, DELIVERY, REMOTE_ACTORS, WORKERS
 from node.config import Config
 from node.delivery.breaker import BreakerPolicy
+from node.delivery.front import DeliveryFront
 from node.delivery.queue import DeliveryQueue, DeliverySettings
 from node.delivery.recipients import (
     addressed,
@@ -23,7 +24,8 @@ from node.delivery.schedule import RetryPolicy
 from node.remote import ACTOR_TTL_SECONDS, resolve_actor
 from node.storage import ActorRecord, DeliveryStore, DeliveryTarget
 
-__all__ = ["delivery_ctx", "enqueue_activity", "mark_host_alive", "settings_from_config"]
+__all__ = ["QUEUED_TOPIC", "delivery_ctx", "enqueue_activity", "mark_host_alive",
+           "settings_from_config"]
 
 
 def settings_from_config(config: Config) -> DeliverySettings:
@@ -48,9 +50,22 @@ def settings_from_config(config: Config) -> DeliverySettings:
     )
 
 
+QUEUED_TOPIC = "deliveries-queued"
+"""The notice a process that leaves its deliveries to workers sends when it queued some."""
+
+
 async def delivery_ctx(app: web.Application) -> AsyncIterator[None]:
-    """Cleanup context: the delivery workers (and their keep-alive connection pools)."""
-    queue = DeliveryQueue(DeliveryStore(app[DB]), app[ACTORS], settings_from_config(app[CONFIG]))
+    """Cleanup context: the delivery workers (and their keep-alive connection pools); in a
+    process without workers, only the queue's front: rows are queued here and a worker
+    process, woken by a notice, delivers them."""
+    db = app[DB]
+    settings = settings_from_config(app[CONFIG])
+    if app.get(WORKERS, True):
+        queue = DeliveryQueue(DeliveryStore(db), app[ACTORS], settings)
+        await db.on_notice(QUEUED_TOPIC, lambda _key: queue.wake())
+    else:
+        queue = front = DeliveryFront(DeliveryStore(db), app[ACTORS], settings)
+        front.on_wake = lambda: db.nudge(QUEUED_TOPIC)
     app[DELIVERY] = queue
     await queue.start()
     yield

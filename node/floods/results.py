@@ -14,7 +14,7 @@ from typing import Any
 from aiohttp import web
 
 from governance import Ballot, Outcome, Proposal
-from node.appkeys import ACTORS, DB
+from node.appkeys import ACTORS, DB, WORKERS
 from node.floods.common import floods
 from node.floods.keys import stop_prefetching
 from node.floods.reconcile import FLOOD_GRACE, forget_pending, reconcile
@@ -172,7 +172,7 @@ async def floods_ctx(app: web.Application) -> AsyncIterator[None]:
     await app[DB].on_notice(CLOSED_TOPIC, lambda uri: forget(app, uri))
 
     async with clock_worker("flood-closing", 0.25, lambda now: close_due(app, now), log,
-                            "closing flood proposals failed"):
+                            "closing flood proposals failed", running=app.get(WORKERS, True)):
         yield
     await stop_prefetching(app)
     await stop_refreshing(app)

@@ -19,7 +19,7 @@ from collections.abc import AsyncIterator
 
 from aiohttp import web
 
-from node.appkeys import CONFIG, INBOX
+from node.appkeys import CONFIG, INBOX, WORKERS
 from node.storage import InboxStore, StorageError
 
 __all__ = ["BATCH", "INTERVAL_SECONDS", "retention_ctx", "sweep"]
@@ -59,9 +59,12 @@ async def _run(app: web.Application, retention_days: int) -> None:
 
 
 async def retention_ctx(app: web.Application) -> AsyncIterator[None]:
-    """Cleanup context: the hourly retention sweep (none when ``inbox_retention_days`` is 0)."""
+    """Cleanup context: the hourly retention sweep (none when ``inbox_retention_days`` is 0,
+    nor in a process that leaves the queues to ``poolnode worker``)."""
     days = app[CONFIG].inbox_retention_days
-    task = asyncio.create_task(_run(app, days), name="inbox-retention") if days else None
+    task = None
+    if days and app.get(WORKERS, True):
+        task = asyncio.create_task(_run(app, days), name="inbox-retention")
     yield
     if task is not None:
         task.cancel()

@@ -34,6 +34,7 @@ from node.appkeys import (
     KEY_CACHE,
     RECEIVED,
     REMOTE_ACTORS,
+    WORKERS,
 )
 from node.errors import NodeError
 from node.handlers import Inbound, handler_for
@@ -49,7 +50,7 @@ from node.storage import (
     ReceivedObjectStore,
 )
 
-__all__ = ["MAX_ATTEMPTS", "inbox_ctx", "process_item", "run_worker"]
+__all__ = ["MAX_ATTEMPTS", "QUEUED_TOPIC", "inbox_ctx", "process_item", "run_worker"]
 
 log = logging.getLogger("poolnode.inbox")
 
@@ -57,6 +58,8 @@ MAX_ATTEMPTS = 8
 LEASE_MS = 5 * 60 * 1000
 BATCH = 64
 POLL_SECONDS = 1.0
+QUEUED_TOPIC = "inbox-queued"
+"""The notice a process that leaves its inbox to workers sends when it stored received items."""
 QUIET_SECONDS = 0.05
 MAX_DEFER_SECONDS = 0.25
 _ADDRESSING = ("to", "cc", "bto", "bcc", "audience")
@@ -197,11 +200,17 @@ async def inbox_ctx(app: web.Application) -> AsyncIterator[None]:
     await db.on_notice(KEY_TOPIC, app[KEY_CACHE].forget_owner)
     app[INBOX_LIMITS] = InboxLimits.from_config(app[CONFIG])
     wake = app[INBOX_WAKE] = asyncio.Event()
-    writer = app[INBOX_WRITER] = InboxWriter(app[INBOX], on_commit=wake.set)
-    writer.start()
+    on_commit = wake.set
     worker = None
-    if app.get(INBOX_WORKER_ENABLED, True):
+    if not app.get(WORKERS, True):
+        # serve --no-workers: the worker processes drain what this one stores; wake them.
+        on_commit = lambda: db.nudge(QUEUED_TOPIC)  # noqa: E731
+    elif app.get(INBOX_WORKER_ENABLED, True):
+        # What a process without workers stored is due at once, not at the next poll.
+        await db.on_notice(QUEUED_TOPIC, lambda _key: wake.set())
         worker = asyncio.create_task(run_worker(app), name="inbox-worker")
+    writer = app[INBOX_WRITER] = InboxWriter(app[INBOX], on_commit=on_commit)
+    writer.start()
     yield
     await writer.stop()
     if worker is not None:

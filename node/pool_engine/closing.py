@@ -14,7 +14,7 @@ from typing import Any
 from aiohttp import web
 
 from governance import Proposal
-from node.appkeys import ACTORS, DB
+from node.appkeys import ACTORS, DB, WORKERS
 from node.pool_engine.common import (
     POOL_LOCKS,
     clock_worker,
@@ -123,6 +123,6 @@ async def closing_ctx(app: web.Application) -> AsyncIterator[None]:
     await app[DB].on_notice(CLOSED_TOPIC, lambda key: forget_closed(app, key))
 
     async with clock_worker("pool-closing", interval, lambda now: close_round(app, now), log,
-                            "closing proposals failed"):
+                            "closing proposals failed", running=app.get(WORKERS, True)):
         yield
     await settle_running(app)  # before the database closes (it was opened first)

@@ -172,13 +172,17 @@ async def publish(
 @asynccontextmanager
 async def clock_worker(
     name: str, interval: float, job: Callable[[datetime], Awaitable[object]],
-    log: logging.Logger, failed: str,
+    log: logging.Logger, failed: str, *, running: bool = True,
 ) -> AsyncIterator[None]:
-    """While open, a task runs ``job(now)`` every ``interval`` seconds (the closing workers).
+    """While open, a task runs ``job(now)`` every ``interval`` seconds (the closing workers);
+    none unless ``running`` (a process that leaves the clocks to ``poolnode worker``).
 
     A failing round is logged to ``log`` with ``failed`` and its trace, and retried the next round: what
     it would have closed stays open until then.
     """
+    if not running:
+        yield
+        return
 
     async def run() -> None:
         while True:

@@ -33,7 +33,7 @@ from governance import (
     tally,
 )
 from governance.codec import datetime_from_str
-from node.appkeys import ACTORS, DB
+from node.appkeys import ACTORS, DB, WORKERS
 from node.pool_engine.common import clock_worker, iso, named_lock, roster_of, store
 from node.pool_engine.ledger import Build, book, book_commitment
 from node.pool_engine.tallies import counted_ballots
@@ -219,5 +219,6 @@ async def sweep(app: web.Application, now: datetime) -> None:
 async def effects_ctx(app: web.Application) -> AsyncIterator[None]:
     """Cleanup context: a worker serving obligations (it starts with a sweep: start-up repair)."""
     async with clock_worker("pool-obligations", app.get(EFFECTS_INTERVAL, 60.0),
-                            lambda now: sweep(app, now), log, "serving obligations failed"):
+                            lambda now: sweep(app, now), log, "serving obligations failed",
+                            running=app.get(WORKERS, True)):
         yield

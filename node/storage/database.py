@@ -230,6 +230,11 @@ class Database:
         ``key`` changed (PostgreSQL ``NOTIFY``); nothing to tell on SQLite (one process)."""
         return None
 
+    def nudge(self, topic: str) -> None:
+        """``notify(topic, "")`` soon, from code that cannot wait for it (a commit callback):
+        e.g. tell the processes draining a queue that it has new rows. Nothing on SQLite."""
+        return None
+
     async def on_notice(self, topic: str, forget: Callable[[str], None]) -> None:
         """Call ``forget(key)`` for each ``notify(topic, key)`` of another process."""
         return None

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
@@ -26,6 +27,8 @@ from node.storage.database import Connection, Database, Migration, StorageError
 from node.storage.dialect import LIVE_SESSIONS
 
 __all__ = ["PostgresDatabase", "placeholders", "safe_url"]
+
+log = logging.getLogger("poolnode.storage")
 
 
 @lru_cache(maxsize=4096)
@@ -146,6 +149,9 @@ class PostgresDatabase(Database):
         # (lease_owner), and it listens for other processes' notices.
         self.session: asyncpg.Connection | None = None
         self._forgetters: dict[str, list[Callable[[str], None]]] = {}
+        # Nudges being sent, by topic, and the topics nudged again meanwhile.
+        self._nudging: dict[str, asyncio.Task[None]] = {}
+        self._nudge_again: set[str] = set()
 
     @property
     def pool(self) -> asyncpg.Pool:
@@ -172,7 +178,8 @@ class PostgresDatabase(Database):
             await self.migrate()
 
     async def close(self) -> None:
-        """Close every connection of the pool."""
+        """Send the nudges under way, then close every connection."""
+        await asyncio.gather(*self._nudging.values(), return_exceptions=True)
         if self.session is not None:
             await self.session.close()
             self.session = None
@@ -243,6 +250,29 @@ class PostgresDatabase(Database):
         payload = json.dumps([self.lease_owner, topic, key])
         if len(payload) < 8000:  # NOTIFY's limit; our keys are ids and URLs
             await self.pool.execute("SELECT pg_notify('poolnode', $1)", payload)
+
+    def nudge(self, topic: str) -> None:
+        """``notify(topic, "")`` in a task (see ``Database.nudge``): one notice of a topic in
+        flight at a time, and one more after it if nudged meanwhile. A notice that cannot be
+        sent is logged: the processes it was for find the rows at their next poll."""
+        if topic in self._nudging:
+            self._nudge_again.add(topic)
+            return
+        self._nudging[topic] = asyncio.create_task(self._send_nudges(topic))
+
+    async def _send_nudges(self, topic: str) -> None:
+        try:
+            while True:
+                self._nudge_again.discard(topic)
+                try:
+                    await self.notify(topic, "")
+                except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, StorageError) as exc:
+                    log.warning("could not notify the other processes of %s: %r", topic, exc)
+                    return
+                if topic not in self._nudge_again:
+                    return
+        finally:
+            del self._nudging[topic]
 
     async def on_notice(self, topic: str, forget: Callable[[str], None]) -> None:
         """Call ``forget(key)`` for each notice of ``topic`` from another process."""

@@ -81,6 +81,7 @@ class NodeProcess:
     # Where it listens, and a command prefix (e.g. ``ip netns exec <ns>``: tests/multinode/netns.py).
     host: str = "127.0.0.1"
     wrap: list[str] = field(default_factory=list)
+    serve_args: list[str] = field(default_factory=list)  # e.g. ["--no-workers"]
 
     @property
     def data_dir(self) -> Path:
@@ -122,7 +123,7 @@ class NodeProcess:
         try:
             self.proc = subprocess.Popen(
                 [*self.wrap, sys.executable, "-m", "node.cli", "serve", "--data", str(self.data_dir),
-                 "--host", self.host, "--port", str(self.port)],
+                 "--host", self.host, "--port", str(self.port), *self.serve_args],
                 stdout=log, stderr=subprocess.STDOUT, env=self.env, cwd=REPO,
             )
         finally:

@@ -20,9 +20,32 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
-from tests.multinode.harness import AP, FAST_DELIVERY, REPO, NodeProcess, free_port
+import asyncpg
 
-__all__ = ["Provider", "RoundRobinProxy"]
+from tests.multinode.harness import AP, FAST_DELIVERY, REPO, NodeProcess, free_port, poll
+
+__all__ = ["Provider", "RoundRobinProxy", "WorkerProcess", "query", "set_voting_period"]
+
+
+def query(url: str, sql: str, *args: Any) -> list[Any]:
+    """Run one statement on the database at ``url``; its rows."""
+    async def run() -> list[Any]:
+        conn = await asyncpg.connect(url)
+        try:
+            return list(await conn.fetch(sql, *args))
+        finally:
+            await conn.close()
+
+    return asyncio.run(run())
+
+
+def set_voting_period(url: str, seconds: int) -> None:
+    """Test-only: the pool decides in ``seconds`` (the engine reads the bylaws at every opening)."""
+    (row,) = query(url, "SELECT actor_id, bylaws_json FROM pools")
+    bylaws = json.loads(row["bylaws_json"])
+    bylaws["voting_period_seconds"] = seconds
+    query(url, "UPDATE pools SET bylaws_json = $1 WHERE actor_id = $2", json.dumps(bylaws),
+           row["actor_id"])
 
 
 class RoundRobinProxy:
@@ -156,3 +179,46 @@ class Provider:
 
     def logs(self) -> str:
         return "\n".join(f"===== {p.name} =====\n{p.log_text()}" for p in self.processes)
+
+
+class WorkerProcess:
+    """``poolnode worker`` on a provider's data directory: started, stopped with SIGTERM."""
+
+    def __init__(self, name: str, root: Path, data_dir: Path, env: dict[str, str]) -> None:
+        self.name = name
+        self.log_path = root / f"{name}.log"
+        self.data_dir = data_dir
+        self.env = env
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def start(self, within: float = 30.0) -> None:
+        """Start it and wait for the line that says it started."""
+        with self.log_path.open("ab") as log:
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "node.cli", "worker", "--data", str(self.data_dir)],
+                stdout=log, stderr=subprocess.STDOUT, env=self.env, cwd=REPO)
+
+        def started() -> bool:
+            assert self.proc is not None
+            if self.proc.poll() is not None:
+                raise AssertionError(f"{self.name} exited with {self.proc.returncode}")
+            return ": started" in self.log_text()
+
+        poll(started, within, f"{self.name} to start")
+
+    def stop(self, within: float = 15.0) -> int | None:
+        """SIGTERM and wait (SIGKILL if it does not exit in time); its exit code."""
+        if self.proc is None:
+            return None
+        self.proc.terminate()
+        try:
+            return self.proc.wait(within)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait(5)
+            return None
+        finally:
+            self.proc = None
+
+    def log_text(self) -> str:
+        return self.log_path.read_text("utf-8", "replace") if self.log_path.exists() else ""

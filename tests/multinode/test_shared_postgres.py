@@ -9,14 +9,11 @@ ballots, every received activity is stored and processed once, and every deliver
 from __future__ import annotations
 
 import asyncio
-import json
-import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-import asyncpg
 import pytest
 
 from governance import Proposal, tally
@@ -24,33 +21,13 @@ from node.pool_engine.tallies import decode_ballots
 from node.storage import Database, GovernanceStore
 from node.wire import replay_documents
 from tests.multinode.harness import Cluster, poll
-from tests.multinode.shared_db import Provider
-from tests.pg_server import PostgresServer
+from tests.multinode.shared_db import Provider, query, set_voting_period
 
 pytestmark = pytest.mark.multinode
 
 VOTING_SECONDS = 20
 PROPOSALS = 3
 PAYMENTS = 12
-
-
-@pytest.fixture
-def database_url(postgres_server: PostgresServer | str) -> Iterator[str]:
-    if isinstance(postgres_server, str):
-        pytest.skip(f"PostgreSQL tests skipped: {postgres_server}")
-    schema = "m_" + uuid.uuid4().hex[:16]
-
-    async def run(sql: str) -> None:
-        conn = await asyncpg.connect(postgres_server.url)
-        try:
-            await conn.execute(sql)
-        finally:
-            await conn.close()
-
-    asyncio.run(run(f"CREATE SCHEMA {schema}"))
-    sep = "&" if "?" in postgres_server.url else "?"
-    yield f"{postgres_server.url}{sep}search_path={schema}"
-    asyncio.run(run(f"DROP SCHEMA {schema} CASCADE"))
 
 
 @pytest.fixture
@@ -63,25 +40,6 @@ def provider(tmp_path: Path, database_url: str, request: pytest.FixtureRequest) 
         report = getattr(request.node, "report_call", None)
         if report is None or report.failed:
             print(found.logs())
-
-
-def _query(url: str, sql: str, *args: Any) -> list[Any]:
-    async def run() -> list[Any]:
-        conn = await asyncpg.connect(url)
-        try:
-            return list(await conn.fetch(sql, *args))
-        finally:
-            await conn.close()
-
-    return asyncio.run(run())
-
-
-def _set_voting_period(url: str, seconds: int) -> None:
-    (row,) = _query(url, "SELECT actor_id, bylaws_json FROM pools")
-    bylaws = json.loads(row["bylaws_json"])
-    bylaws["voting_period_seconds"] = seconds
-    _query(url, "UPDATE pools SET bylaws_json = $1 WHERE actor_id = $2", json.dumps(bylaws),
-           row["actor_id"])
 
 
 def _recounts(url: str) -> list[tuple[dict[str, Any], Any]]:
@@ -110,7 +68,7 @@ def _recounts(url: str) -> list[tuple[dict[str, Any], Any]]:
 def test_three_processes_one_database_one_killed(
     provider: Provider, cluster: Cluster, database_url: str
 ) -> None:
-    _set_voting_period(database_url, VOTING_SECONDS)
+    set_voting_period(database_url, VOTING_SECONDS)
     for process in provider.processes:
         process.start()
     pool, admin = provider.pool_id, provider.admin_id
@@ -118,7 +76,7 @@ def test_three_processes_one_database_one_killed(
     ana = remote.admin_id
 
     join = remote.post_outbox({"type": "Join", "object": pool})
-    poll(lambda: _query(database_url, "SELECT 1 FROM memberships WHERE person_uri = $1", ana),
+    poll(lambda: query(database_url, "SELECT 1 FROM memberships WHERE person_uri = $1", ana),
          30, "ana's Join, received by one of the processes")
     status, _ = provider.request("POST", admin + "/outbox", {"type": "Accept", "object": join["id"]})
     assert status == 201
@@ -136,7 +94,7 @@ def test_three_processes_one_database_one_killed(
         up, and sent again under a new key only if it was not done."""
         status, answer = provider.request("POST", admin + "/outbox", body, key=key)
         if status == 409 and answer.get("code") == "idempotency_key_in_use":
-            if _query(database_url, done, *args):
+            if query(database_url, done, *args):
                 return 201, answer
             return provider.request("POST", admin + "/outbox", body, key=key + "-again")
         return status, answer
@@ -168,7 +126,7 @@ def test_three_processes_one_database_one_killed(
         assert [status for status, _ in answers] == [201] * (PAYMENTS + 2 * PROPOSALS), answers
 
     # Every proposal closes once (both live processes run the clock) with both voters counted.
-    poll(lambda: len(_query(database_url, "SELECT 1 FROM proposals WHERE state = 'closed'"
+    poll(lambda: len(query(database_url, "SELECT 1 FROM proposals WHERE state = 'closed'"
                                           " AND announced_at IS NOT NULL")) == PROPOSALS,
          VOTING_SECONDS + 30, "every proposal closed and announced")
     for document, recount in _recounts(database_url):
@@ -186,17 +144,17 @@ def test_three_processes_one_database_one_killed(
     ledger = replay_documents("EUR", list(reversed(entries)))  # the page is newest first
     assert len(ledger.entries) == PAYMENTS
     assert ledger.capital_of(admin) == sum(100 + n for n in range(PAYMENTS))
-    rows = _query(database_url, "SELECT sequence FROM ledger_entries ORDER BY sequence")
+    rows = query(database_url, "SELECT sequence FROM ledger_entries ORDER BY sequence")
     assert [r["sequence"] for r in rows] == list(range(1, PAYMENTS + 1))
 
     # Received once, processed once: ana's ballots stored once each, nothing left in the queue.
-    assert len(_query(database_url, "SELECT 1 FROM ballots WHERE voter_uri = $1", ana)) == PROPOSALS
-    poll(lambda: not _query(database_url, "SELECT 1 FROM inbox_items WHERE state != 'done'"),
+    assert len(query(database_url, "SELECT 1 FROM ballots WHERE voter_uri = $1", ana)) == PROPOSALS
+    poll(lambda: not query(database_url, "SELECT 1 FROM inbox_items WHERE state != 'done'"),
          30, "the inbox drained (a dead process's leases freed)")
     # Every delivery made: nothing queued, and the remote node holds each activity sent to it.
-    poll(lambda: not _query(database_url, "SELECT 1 FROM deliveries WHERE state = 'queued'"),
+    poll(lambda: not query(database_url, "SELECT 1 FROM deliveries WHERE state = 'queued'"),
          30, "every delivery made")
-    sent = {r["activity_uri"] for r in _query(
+    sent = {r["activity_uri"] for r in query(
         database_url, "SELECT a.activity_uri FROM deliveries d JOIN outgoing_activities a"
         " ON a.id = d.activity_id WHERE d.inbox LIKE $1 AND d.state = 'delivered'",
         remote.base_url + "%")}
