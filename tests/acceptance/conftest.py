@@ -12,10 +12,17 @@ from tests.multinode.conftest import cluster, pytest_runtest_makereport
 from tests.multinode.harness import FAST_DELIVERY, NodeProcess, free_port
 from tests.node.conftest import fed, fed_client, remote
 
-__all__ = ["NodeSetup", "cluster", "fed", "fed_client", "make_node", "pytest_runtest_makereport",
-           "remote"]
+__all__ = ["PUBLIC", "NodeSetup", "cluster", "fed", "fed_client", "make_node",
+           "pytest_runtest_makereport", "remote", "s2s"]
 
 BODY_READ_TIMEOUT = "2"
+PUBLIC = "https://www.w3.org/ns/activitystreams#Public"
+
+
+@pytest.fixture
+def s2s(fed_client):  # type: ignore[no-untyped-def]
+    """A test client on the ``fed`` node (loopback fetches and deliveries allowed)."""
+    return fed_client
 
 
 @pytest.fixture(scope="module")
