@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import json
 import tempfile
+import time
 from pathlib import Path
 from typing import Any
 
@@ -140,6 +141,19 @@ def _one_vote(gen: Any, d: Any, sizes: Sizes, members: int) -> tuple[dict[str, A
     return answer, meter
 
 
+def _ballot_rows_read(d: Any) -> str:
+    """How many rows of ``ballots`` the deployment read in all (PostgreSQL's table statistics,
+    which each server process flushes when its connection closes: the node processes are
+    stopped first). A work count that the machine's load does not blur, unlike the rates."""
+    for process in d.processes:
+        process.stop()
+    time.sleep(1.0)  # the server processes of the closed connections flush their statistics
+    (read,) = query(
+        d.database, "", "SELECT COALESCE(seq_tup_read, 0) + COALESCE(idx_tup_fetch, 0)"
+        " FROM pg_stat_user_tables WHERE relname = 'ballots' AND schemaname = current_schema()")
+    return f"; ballot rows read {int(read):,}"
+
+
 def run_ballots(sizes: Sizes) -> list[Row]:
     """Ballots accepted and counted per second in the three deployments."""
     members, hosts = _ballot_sizes(sizes)
@@ -163,6 +177,7 @@ def run_ballots(sizes: Sizes) -> list[Row]:
                 with tempfile.TemporaryDirectory(prefix="poolnode-bench-pg-") as tmp, \
                         deployment(Path(tmp), server if on_pg else None, count, prepare) as d:
                     answer, meter = _one_vote(gen, d, sizes, members)
+                    rows_read = _ballot_rows_read(d) if on_pg else ""
             finally:
                 stop(gen)
             got = answer["statuses"].get("202", 0)
@@ -177,7 +192,7 @@ def run_ballots(sizes: Sizes) -> list[Row]:
                              f"{got}/{members} accepted; {note}" if got else
                              f"the pool inbox answered {answer['statuses']}"))
             counted.append((label, members / at if at else None,
-                            f"all {members} counted in {at:.2f} s; {note}" if at else
+                            f"all {members} counted in {at:.2f} s{rows_read}; {note}" if at else
                             f"the tally counted {answer['last_participation']} of {members}"))
     finally:
         server.stop()

@@ -37,8 +37,8 @@ class _Ballots:
     loaded: asyncio.Event = field(default_factory=asyncio.Event)
     # The row id of the last ballot read from the database, and one catch-up at a time.
     last_row: int = 0
-    failed: bool = False
     catching_up: asyncio.Lock = field(default_factory=asyncio.Lock)
+    failed: bool = False  # the first read failed: its waiters read again
     # The last running count and what it was computed from: (ballots, electorates' pools).
     count: tuple[Hashable, FloodCount | None] | None = None
 
