@@ -337,13 +337,14 @@ async def flood_decides(story: Story) -> None:
 async def leave_things_to_see(story: Story) -> None:
     """A payment half made, an applicant waiting, and an open proposal that needs a vote."""
     garden = POOLS[0]
-    story.say("\n7. Garden's treasurer pays part of the seed trays; ana opens a week-long vote in commons.")
+    story.say("\n7. Garden's treasurer pays part of the seed trays; ana opens a week-long ranked vote in commons.")
     await fill(story.people["ana"], f"/pools/{garden.handle}/ledger",
                f"/pools/{garden.handle}/ledger/pay", {"amount": "10", "reference": "invoice 311"},
                proposal=story.proposals["seed trays"])
     page = await fill(story.people["ana"], "/pools/commons/proposals", "/pools/commons/propose", {
-        "title": "Open the hall on Sundays", "kind": "decision",
-        "text": "The hall opens on Sunday afternoons for anyone to use."})
+        "title": "When does the hall open to everyone?", "kind": "decision",
+        "ballot_type": "ranked_choice", "options": "Sunday afternoon\nFriday evening\nSaturday morning",
+        "text": "The hall opens once a week for anyone to use: rank the times that suit you."})
     story.proposals["hall"] = page.url
 
 

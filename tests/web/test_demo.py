@@ -93,6 +93,9 @@ async def test_the_demo_builds_everything_and_the_public_pages_show_it(demo_node
             assert all(f'href="{peer}"' in floods for peer in peers), pool
             assert re.search(r"A shared cargo bike .*?outcome-passed\">passed</span><span class=\"badge\">final",
                              floods), pool
+            assert "Share of http" not in floods  # a pool by its name, money as money
+        # EUR 12.00 split by the pledges 45 : 30 : 20, largest remainder (governance/flood.py).
+        assert "Share of Bike Kitchen: EUR 3.79 (done)" in await _page(http, b + "/pools/bikes/floods")
         assert ">Finn</a>" in await _page(http, b + "/pools/bikes")
         assert ">Gus</a>" in await _page(http, c + "/pools/kitchen")  # admitted by the members' vote
         assert "Sign-up is closed" in await _page(http, c + "/signup", 403)

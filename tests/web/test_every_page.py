@@ -105,6 +105,42 @@ PAGES: dict[str, Pages] = {
                                        Visit("b", "/pools/bikes/floods"),
                                        Visit("c", "/pools/kitchen/floods")],
 }
+
+
+@dataclass(frozen=True)
+class Mistake:
+    """A form sent with a mistake: the page that comes back shows it beside the field."""
+
+    node: str
+    role: str
+    path: Callable[[Demo], str]
+    typed: tuple[tuple[str, str], ...]  # (label, what is typed)
+    button: str
+
+
+# Every form whose answer to a mistake is a page of its own state (errors beside the fields).
+MISTAKES = [
+    Mistake("a", "anonymous", lambda d: "/signin", (("Username", "nobody"), ("Password", "not it at all")),
+            "Sign in"),
+    Mistake("a", "anonymous", lambda d: "/signup", (("Username", "Not A Name"), ("Password", "short"),
+                                                    ("The same password again", "other")),
+            "Create my account"),
+    Mistake("a", "anonymous", lambda d: d.welcome, (("New password", "short"),), "Set my password and sign in"),
+    Mistake("a", "anonymous", lambda d: d.invite("garden", "a"), (("Username", "Not A Name"),),
+            "Create my account and apply"),
+    Mistake("a", "member", lambda d: "/settings", (("Current password", "not my password"),),
+            "Change password"),
+    Mistake("a", "member", lambda d: "/create-pool", (), "Create the pool and see its bylaws"),
+    Mistake("a", "member", lambda d: "/pools/garden/proposals", (), "Open the proposal"),
+    Mistake("a", "member", lambda d: "/pools/garden/floods", (), "Open the flood proposal"),
+    Mistake("a", "steward", lambda d: "/pools/garden/ledger", (("Amount in EUR", "12.345"),),
+            "Record the contribution"),
+    Mistake("a", "steward", lambda d: "/pools/garden/invitations", (("Valid for how many days", "0"),),
+            "Make an invite link"),
+    Mistake("a", "steward", lambda d: f"/pools/garden/ledger/pay?proposal={d.seed_trays()}",
+            (("Amount paid to Garden centre in EUR", "500"), ("Payment reference", "invoice 1")),
+            "Record the payment"),
+]
 _COLLECTION = "an ActivityStreams collection (JSON) for ActivityPub clients"
 _DOCUMENT = "an ActivityPub document (JSON) another node verifies and recounts"
 # Every other GET route, and why it is not a page.
@@ -147,6 +183,8 @@ SKIPPED: dict[str, str] = {
 _CONTENT = """() => document.querySelector('main').outerHTML
     .replace(/name="csrf" value="[^"]*"/g, '') + document.querySelector('header').outerHTML
     .replace(/name="csrf" value="[^"]*"/g, '').replace(/@[a-z0-9_]+<\\/span>/, '')"""
+_DUPLICATE_IDS = """() => { const ids = [...document.querySelectorAll('[id]')].map(e => e.id);
+    return [...new Set(ids.filter((id, i) => ids.indexOf(id) !== i))]; }"""
 WEB_DOWNLOADS = ("/pools/garden/ledger.csv", "/pools/garden/balances.csv",
                  "/pools/garden/members.csv")
 
@@ -231,26 +269,50 @@ async def sweep(browser: Any, nodes: DemoNodes, viewport: dict[str, int]) -> tup
     problems: list[str] = []
     tabs: dict[tuple[str, str], Any] = {}
     seen: set[tuple[str, str]] = set()
+
+    async def tab(node: str, role: str) -> Any:
+        if (node, role) not in tabs:
+            tabs[node, role] = await _signed_in(browser, nodes, node, role, viewport)
+        return tabs[node, role]
+
+    async def check(page: Any, node: str, where: str) -> None:
+        # A role that sees the same content as another (a closed vote, a public page) adds
+        # nothing: the header each role sees is checked on the pages where they differ.
+        content = await page.evaluate(_CONTENT)
+        if (node, content) not in seen:
+            seen.add((node, content))
+            problems.extend(f"{where}: {v}" for v in await violations(page))
+            twice = await page.evaluate(_DUPLICATE_IDS)
+            if twice:
+                problems.append(f"{where}: ids used twice (a label may name the wrong field): {twice}")
+        if viewport is PHONE:
+            # Against the phone's width, not innerWidth: a mobile browser widens its layout
+            # viewport to fit content that spills, so innerWidth grows with the page.
+            wide = await page.evaluate("document.scrollingElement.scrollWidth")
+            if wide > PHONE["width"]:
+                problems.append(f"{where}: scrolls sideways ({wide} px wide)")
+
     for visit in visits:
         for role in visit.roles:
-            if (visit.node, role) not in tabs:
-                tabs[visit.node, role] = await _signed_in(browser, nodes, visit.node, role, viewport)
-            page = tabs[visit.node, role]
+            page = await tab(visit.node, role)
             response = await page.goto(nodes.url(visit.node) + visit.path)
             where = f"{visit.path} on node {visit.node} as {role} at {viewport['width']} px"
             if response is None or not response.headers.get("content-type", "").startswith("text/html"):
                 problems.append(f"{where}: not an HTML page")
-            # A role that sees the same content as another (a closed vote, a public page)
-            # adds nothing: the header each role sees is checked on the pages where they differ.
-            content = await page.evaluate(_CONTENT)
-            if (visit.node, content) not in seen:
-                seen.add((visit.node, content))
-                problems.extend(f"{where}: {v}" for v in await violations(page))
-            if viewport is PHONE:
-                wide = await page.evaluate(
-                    "[document.scrollingElement.scrollWidth, window.innerWidth]")
-                if wide[0] > wide[1]:
-                    problems.append(f"{where}: scrolls sideways ({wide[0]} px wide)")
+            await check(page, visit.node, where)
+    for mistake in MISTAKES:
+        page = await tab(mistake.node, mistake.role)
+        path = mistake.path(demo)
+        await page.goto(nodes.url(mistake.node) + path)
+        for label, text in mistake.typed:
+            await page.get_by_label(label, exact=True).fill(text)
+        async with page.expect_response(lambda r: r.request.method == "POST") as posted:
+            await page.get_by_role("button", name=mistake.button).click()
+        await page.wait_for_load_state()
+        where = f"the mistake sent from {path} as {mistake.role} at {viewport['width']} px"
+        if not 400 <= (await posted.value).status < 500:
+            problems.append(f"{where}: answered {(await posted.value).status}, not a 4xx page")
+        await check(page, mistake.node, where)
     for page in tabs.values():
         await page.context.close()
     return len(seen), problems
