@@ -184,7 +184,10 @@ def main() -> int:
         say("demo: a node stopped; see its log in " + str(root))
         return 1
     except DemoError as exc:
-        say(f"demo: {exc} (the nodes' logs are in {root})")
+        say(f"demo: {exc}")
+        for log in sorted(root.glob("*.log")):  # kept with --data; shown before a temporary dir goes
+            lines = log.read_text("utf-8", "replace").splitlines()[-15:]
+            say(f"--- the last lines of {log.name}:\n" + "\n".join(lines))
         return 1
     except KeyboardInterrupt:
         say("\nStopping ...")

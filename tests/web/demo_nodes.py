@@ -31,7 +31,7 @@ DEMO = ROOT / "scripts" / "demo.py"
 VOTE_SECONDS = 6
 
 
-def _free_ports(count: int) -> int:
+def free_ports(count: int) -> int:
     """The first of ``count`` consecutive free loopback ports."""
     for _ in range(50):
         base = random.randrange(20000, 40000, 10)
@@ -48,7 +48,7 @@ def _free_ports(count: int) -> int:
 def run_demo(root: Path) -> dict[str, Any]:
     """Run the demo once into ``root``; its summary (demo.json) with the printed output."""
     done = subprocess.run(
-        [sys.executable, str(DEMO), "--once", "--data", str(root), "--base-port", str(_free_ports(3)),
+        [sys.executable, str(DEMO), "--once", "--data", str(root), "--base-port", str(free_ports(3)),
          "--vote-seconds", str(VOTE_SECONDS)],
         capture_output=True, text=True, timeout=400, cwd=ROOT,
     )

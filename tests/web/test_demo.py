@@ -5,13 +5,16 @@ from __future__ import annotations
 
 import ast
 import re
+import socket
+import subprocess
 import sys
+from pathlib import Path
 from typing import Any
 
 import pytest
 from aiohttp import ClientSession
 
-from tests.web.demo_nodes import ROOT, DemoNodes
+from tests.web.demo_nodes import DEMO, ROOT, DemoNodes, free_ports
 
 HTML = {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
 DEMO_SCRIPTS = sorted((ROOT / "scripts").glob("demo*.py"))
@@ -39,6 +42,23 @@ def test_the_demo_does_its_work_through_the_web_pages_only() -> None:
             assert all(name.split(".")[0] in allowed for name in names), (script.name, names)
         for needle in ("activity+json", "Authorization", "Bearer", "json=", "sqlite"):
             assert needle not in source, (script.name, needle)
+
+
+def test_the_demo_says_why_it_stopped_and_removes_its_data() -> None:
+    base = free_ports(3)
+    with socket.socket() as taken:  # someone else listens where node a should
+        taken.bind(("127.0.0.1", base))
+        taken.listen()
+        done = subprocess.run([sys.executable, str(DEMO), "--once", "--base-port", str(base)],
+                              capture_output=True, text=True, timeout=120, cwd=ROOT)
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "demo: node a did not start" in done.stdout
+    assert "--- the last lines of a.log:" in done.stdout  # why, before the logs are deleted
+    made = re.search(r"Creating three nodes in (\S+) \.\.\.", done.stdout)
+    assert made and not Path(made[1]).exists()
+    refused = subprocess.run([sys.executable, str(DEMO), "--vote-seconds", "1"], capture_output=True,
+                             text=True, timeout=60, cwd=ROOT)
+    assert refused.returncode == 2 and "at least 3" in refused.stderr
 
 
 async def _page(http: ClientSession, url: str, status: int = 200) -> str:
