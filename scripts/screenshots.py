@@ -167,7 +167,7 @@ def main() -> int:
     try:
         print("Building the demo's state (scripts/demo.py --once) ...", flush=True)
         done = subprocess.run([sys.executable, str(ROOT / "scripts" / "demo.py"), "--once", "--data",
-                               str(root / "demo"), "--base-port", str(_free_ports()), "--vote-seconds", "6"],
+                               str(root / "demo"), "--base-port", str(_free_ports()), "--vote-seconds", "8"],
                               capture_output=True, text=True)
         if done.returncode != 0:
             print(done.stdout[-3000:], done.stderr[-3000:], sep="\n")

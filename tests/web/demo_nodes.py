@@ -28,7 +28,7 @@ from node.config import load_config
 
 ROOT = Path(__file__).resolve().parents[2]
 DEMO = ROOT / "scripts" / "demo.py"
-VOTE_SECONDS = 6
+VOTE_SECONDS = 8  # long enough for seven ballots from three nodes on a busy machine
 
 
 def free_ports(count: int) -> int:
