@@ -9,7 +9,7 @@ URL    ?= http://127.0.0.1:$(PORT)
 POOL   ?= commons
 ADMIN  ?= admin
 
-.PHONY: run signin-link test lint bench demo clean venv test-venv
+.PHONY: run signin-link test lint bench demo screenshots clean venv test-venv
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -65,9 +65,15 @@ lint: $(VENV)/.installed-test
 bench: $(VENV)/.installed-test
 	$(BIN)/python -m bench
 
-## demo: three nodes on loopback, three pools with members, a flood and decisions; Ctrl-C stops
+## demo: three nodes on loopback; people create pools, join, pay, propose, vote and form a flood
+## through the web pages; Ctrl-C stops
 demo: $(VENV)/.installed
 	$(BIN)/python scripts/demo.py
+
+## screenshots: the demo's state, one PNG per page, into docs/screenshots (README lists them)
+screenshots: $(VENV)/.installed-test
+	@./scripts/browser-deps.sh
+	$(BIN)/python scripts/screenshots.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build *.egg-info

@@ -17,6 +17,7 @@ from node.errors import Conflict, Forbidden, NotFound
 from node.pool_engine.common import store
 from node.pools import load_bylaws
 from node.storage import ActorRecord, ActorStore, Membership
+from node.web.formats import period_input
 from node.web.home import needs_your_vote
 from node.web.outbox import post_as
 from node.web.render import render
@@ -89,8 +90,7 @@ async def viewer_membership(request: web.Request, pool: ActorRecord) -> Membersh
 def bylaws_summary(bylaws: Bylaws) -> list[tuple[str, str]]:
     """The bylaws' numbers in plain words, for the pool page."""
     admission = {value: label for value, label, _ in ADMISSIONS}[bylaws.admission.value]
-    days = int(bylaws.voting_period.total_seconds()) // 86400
-    period = f"{days} day{'s' if days != 1 else ''}" if days else f"{bylaws.voting_period}"
+    period = period_input(bylaws.voting_period)  # "7 days", "1 day 12 hours", "15 seconds"
     return [
         ("A proposal passes with", f"{threshold_words(bylaws.threshold)} of the votes cast"),
         ("Quorum", f"{fraction_words(bylaws.quorum)} of the members take part"),

@@ -11,6 +11,7 @@ from fractions import Fraction
 from governance import AdmissionPolicy, Bylaws, GovernanceError, Threshold
 from governance.money import parse_amount
 from node.urls import USERNAME_RULE
+from node.web.formats import parse_period
 
 __all__ = [
     "ADMISSIONS",
@@ -46,6 +47,7 @@ ADMISSIONS = [
 ]
 CURRENCIES = ["EUR", "USD", "GBP", "CHF", "SEK", "NOK", "DKK", "PLN", "CAD", "AUD", "JPY"]
 _DEFAULT_AMENDMENT = Threshold.at_least(Fraction(2, 3))
+_LONGEST_VOTE = timedelta(days=90)
 
 
 @dataclass
@@ -108,12 +110,14 @@ def parse_pool_form(form: Mapping[str, str]) -> PoolForm:
             errors["min_share"] = (
                 f"{exc.reason[:1].upper()}{exc.reason[1:]} (0 for no minimum share)."
             )
-    days = values["voting_days"] or "7"
-    if not (days.isascii() and days.isdigit()) or not 1 <= int(days) <= 90:
-        errors["voting_days"] = "Voting lasts between 1 and 90 days."
+    # A number of days, or a period as the bylaws-change form takes it ("36 hours", "90 seconds").
+    period = parse_period(values["voting_days"] or "7", _LONGEST_VOTE)
+    if period is None:
+        errors["voting_days"] = ("Voting lasts between 1 second and 90 days: give a number of days, "
+                                 "or a period such as 36 hours.")
     if errors:
         return result
-    assert threshold is not None and min_share is not None
+    assert threshold is not None and min_share is not None and period is not None
     amendment = max(_DEFAULT_AMENDMENT, threshold, key=Threshold.strictness)
     try:
         result.bylaws = Bylaws(
@@ -123,7 +127,7 @@ def parse_pool_form(form: Mapping[str, str]) -> PoolForm:
             min_share=min_share,
             threshold=threshold,
             quorum=Fraction(values["quorum"]),
-            voting_period=timedelta(days=int(days)),
+            voting_period=period,
             admission=AdmissionPolicy(values["admission"]),
             amendment_threshold=amendment,
         )

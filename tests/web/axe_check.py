@@ -6,6 +6,7 @@ scripts/axe-deps.sh (``make test`` runs it). A missing axe-core is a failure, ne
 
 from __future__ import annotations
 
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -15,20 +16,30 @@ AXE = Path(__file__).resolve().parent / "axe" / "node_modules" / "axe-core" / "a
 BLOCKING = ("serious", "critical")
 
 
-async def assert_accessible(page: Any, what: str) -> None:
-    """Run axe-core on the page as shown now; fail listing every serious or critical violation.
+@cache
+def _axe_source() -> str:
+    return AXE.read_text(encoding="utf-8")
+
+
+async def violations(page: Any) -> list[str]:
+    """Run axe-core on the page as shown now: each serious or critical violation, in words.
 
     The page's browser context needs JavaScript enabled (axe runs in the page)."""
     if not AXE.exists():
         pytest.fail(f"{AXE} is missing: run scripts/axe-deps.sh (make test does)")
     # Evaluated through the DevTools protocol, so the page's Content-Security-Policy does not block it.
-    await page.evaluate(AXE.read_text(encoding="utf-8"))
+    await page.evaluate(_axe_source())
     result = await page.evaluate(
         "async () => await axe.run(document, {resultTypes: ['violations']})"
     )
-    found = [
+    return [
         f"{v['id']} ({v['impact']}): {v['help']} at "
         + ", ".join(" ".join(node["target"]) for node in v["nodes"][:3])
         for v in result["violations"] if v.get("impact") in BLOCKING
     ]
+
+
+async def assert_accessible(page: Any, what: str) -> None:
+    """Fail listing every serious or critical axe-core violation of the page as shown now."""
+    found = await violations(page)
     assert not found, f"{what}: accessibility violations:\n" + "\n".join(found)

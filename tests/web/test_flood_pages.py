@@ -3,6 +3,7 @@ pledges, and a flood proposal made and voted from the flood page."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -83,3 +84,18 @@ async def test_a_flood_proposal_form_error_keeps_the_input(client) -> None:
                                {"flood": "http://elsewhere.example/floods/x", "title": "Van",
                                 "text": "x"}, from_page="/pools/commons/floods", status=422)
     assert "This pool is not in that flood." in await stranger.text()
+
+
+async def test_two_open_flood_proposals_have_ballots_of_their_own(client) -> None:
+    """Each radio of each open flood proposal has its own id, so a label ticks its own ballot."""
+    await _linked_pools(client)
+    for title in ("Shared van", "Shared ladder"):
+        await post_form(client, "/pools/commons/floods/propose",
+                        {"flood": RIVER, "title": title, "kind": "decision", "text": title + "."},
+                        from_page="/pools/commons/floods")
+    html = await page(client, "/pools/commons/floods")
+    assert html.count("Vote in the flood") == 2
+    ids = re.findall(r'\bid="([^"]+)"', html)
+    assert len(ids) == len(set(ids)), sorted(i for i in ids if ids.count(i) > 1)
+    radios = re.findall(r'<input type="radio" id="([^"]+)" name="choice"', html)
+    assert len(radios) == 8 and all(html.count(f'for="{r}"') == 1 for r in radios)

@@ -76,7 +76,22 @@ async def test_wizard_errors_are_shown_next_to_fields_and_nothing_is_stored(clie
     assert 'id="min_share-error"' in await money.text()
 
 
+@pytest.mark.parametrize(("typed", "seconds", "shown"), [
+    ("5", 5 * 86400, "5 days"), ("36 hours", 36 * 3600, "1 day 12 hours"),
+    ("15 seconds", 15, "15 seconds"), ("90 days", 90 * 86400, "90 days")])
+async def test_wizard_takes_the_voting_period_in_days_or_as_a_period(client, typed, seconds,
+                                                                      shown) -> None:
+    await signed_in(client)
+    await post_form(client, "/create-pool", {**WIZARD, "voting_days": typed})
+    pool = await client.app[ACTORS].get("green_street_garden", "pool")
+    bylaws = await load_bylaws(client.app[ACTORS], pool)
+    assert bylaws.voting_period.total_seconds() == seconds
+    assert f"<dt>Voting lasts</dt><dd>{shown}</dd>" in await page(client, "/pools/green_street_garden")
+
+
 @pytest.mark.parametrize(("field", "value"), [
+    ("voting_days", "91 days"),
+    ("voting_days", "0 seconds"),
     ("min_share", "9" * 30),  # beyond what a signed document holds exactly
     ("min_share", "1e3"),
     ("min_share", "-5"),
