@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import TypeVar
 
 from governance.bylaws import OutsideReplies
 from governance.errors import Conflict, NotPermitted, RuleViolation
@@ -70,7 +71,10 @@ def display(standing: Standing, policy: OutsideReplies, *, hidden: bool, deleted
     return Display.SHOWN
 
 
-def top_level(replied_to: str, parent_of_replied: str | None) -> str | None:
+_Ref = TypeVar("_Ref")
+
+
+def top_level(replied_to: _Ref, parent_of_replied: _Ref | None) -> _Ref:
     """The top-level comment a reply to ``replied_to`` (a comment) hangs under: the comment
     itself, or its own parent when it is already a reply (one level of nesting)."""
     return parent_of_replied if parent_of_replied is not None else replied_to

@@ -93,7 +93,7 @@ async def test_discussions_open_once_per_draft_and_link_proposals(db) -> None:  
     args = (pool, POOL + "/discussions/1", "http://a.example/drafts/1", "http://a.example/users/ana",
             "Tools", "<p>Which?</p>", {"type": "Page"}, "2025-03-01T12:00:00Z")
     opened = await store.add_discussion(*args)
-    again = await store.add_discussion(*(args[:1] + (POOL + "/discussions/2",) + args[2:]))
+    again = await store.add_discussion(args[0], POOL + "/discussions/2", *args[2:])
     assert again.uri == opened.uri and await store.count_discussions(pool) == 1
     await store.link_proposal(opened.id, THREAD, "2025-03-02T00:00:00Z")
     await store.link_proposal(opened.id, THREAD, "2025-03-02T00:00:00Z")

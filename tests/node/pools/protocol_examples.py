@@ -102,7 +102,8 @@ def examples() -> dict[str, dict[str, Any]]:
     proposal = open_proposal(id=PROPOSAL, author=ana.uri, title="Buy a drill",
                              motion=Disbursement(3000, "EUR", "Tool shop", "a shared drill"),
                              bylaws=bylaws, electorate=roster.electorate(), opens_at=AT)
-    opened = sign_document(proposal_document(proposal, POOL, "2025-03-01T12:00:00Z"), pool, AT)
+    opened = sign_document(proposal_document(proposal, POOL, "2025-03-01T12:00:00Z", thread=True),
+                           pool, AT)
     out["create-proposal"] = _activity("Create", POOL, opened, [ana.uri, bo.uri], "create-proposal-1")
     out["electorate"] = sign_document(electorate_document(proposal, POOL, "2025-03-01T12:00:00Z"), pool, AT)
 
