@@ -168,6 +168,9 @@ def examples() -> dict[str, dict[str, Any]]:
     out["refund-owed-entry"] = sign_document(ledger_entry_document(ledger.entries[-1], POOL, 3),
                                              pool, closes)
     out.update(flood_examples(pool, ana, bo, roster, bylaws))
+    from tests.node.discussion.protocol_examples import discussion_examples
+
+    out.update(discussion_examples())
     return out
 
 
