@@ -17,7 +17,7 @@ from typing import Any
 
 from aiohttp import web
 
-from node.appkeys import ACTORS, CONFIG, OBJECTS
+from node.appkeys import ACTORS, CONFIG, DB, OBJECTS
 from node.discussion.comments import add_comment, reply_target
 from node.discussion.content import MAX_HTML_CHARS, sanitize
 from node.discussion.discussions import DISCUSSION_TYPES, draft_pool, open_discussion
@@ -27,7 +27,7 @@ from node.discussion.threads import target_of
 from node.errors import InvalidRequest
 from node.outbox import PreparedActivity
 from node.pools import load_bylaws
-from node.storage import ActorRecord
+from node.storage import ActorRecord, RemoteResultStore
 
 __all__ = ["discussion_outbox"]
 
@@ -52,7 +52,11 @@ def _add_cc(obj: dict[str, Any], activity: dict[str, Any], uris: list[str]) -> N
 
 
 async def _remote_audience(app: web.Application, uri: str) -> str | None:
-    """The pool (or author) of another server's object we hold, to address a reply to it."""
+    """The pool (or author) of another server's object we hold, to address a reply to it: a
+    remote pool's proposal (or its Question) we keep as a member, or any object received."""
+    kept = await RemoteResultStore(app[DB]).get(uri.removesuffix("/question"))
+    if kept is not None:
+        return kept.pool_uri
     stored = await app[OBJECTS].get(uri)
     if stored is None:
         return None
