@@ -180,3 +180,37 @@ async def test_replies_addressed_to_the_pools_followers_are_forwarded(client, fe
     await send(client, mo, plain)
     await asyncio.sleep(0.5)
     assert not any(p.get("id") == plain["id"] for p in remote.posts)
+
+
+@pytest.mark.parametrize("case", ["empty", "too long", "someone else's", "outcome by a member"])
+async def test_refused_remote_comments_get_a_reject_and_store_nothing(client, fed, remote, case) -> None:  # type: ignore[no-untyped-def]
+    mo, ze = _mastodon(remote, "mo"), _mastodon(remote, "ze")
+    await _member(client, mo)
+    proposal = await propose(client, "admin", fed.admin_token)
+    text = {"empty": "<p> </p>", "too long": "<p>" + "x" * 5001 + "</p>"}.get(case, "<p>fine</p>")
+    create = mo.reply(20, proposal["id"], text)
+    if case == "someone else's":
+        create["object"]["attributedTo"] = ze.uri  # same origin as the sender, another author
+    if case == "outcome by a member":
+        create["object"]["outcomeOf"] = proposal["id"]
+    await send(client, mo, create)
+    assert await stored(client, create["object"]["id"]) is None
+    expected = {"empty": "needs some text", "too long": "at most 5000 characters",
+                "someone else's": "attributed to the actor who sends it",
+                "outcome by a member": "author or a steward"}[case]
+    assert any(expected in r for r in await _rejections(client)), await _rejections(client)
+
+
+async def test_a_remote_actors_rate_is_bounded_too(tmp_path, aiohttp_client, remote, database_url) -> None:  # type: ignore[no-untyped-def]
+    from node.app import create_app
+    from tests.conftest import make_node
+
+    setup = await make_node(tmp_path / "data", allow_private_addresses=True, comments_per_hour=2)
+    client = await aiohttp_client(create_app(setup.config))
+    mo = _mastodon(remote, "mo")
+    await _member(client, mo)
+    proposal = await propose(client, "admin", setup.admin_token)
+    for n in range(3):
+        await send(client, mo, mo.reply(30 + n, proposal["id"], f"<p>{n}</p>"))
+    assert [i["content"] for i in await replies(client, proposal["id"])] == ["<p>1</p>", "<p>0</p>"]
+    assert any("at most 2 comments and discussions an hour" in r for r in await _rejections(client))
