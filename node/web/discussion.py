@@ -36,7 +36,7 @@ _COMMENT = POOL + r"/comments/{comment:\d+}"
 
 
 def _status(exc: GovernanceError | NodeError) -> int:
-    return int(getattr(exc, "status", None) or getattr(exc, "status_hint", 422))
+    return exc.status if isinstance(exc, NodeError) else exc.status_hint
 
 
 def _path(request: web.Request, uri: str) -> str:

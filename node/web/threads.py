@@ -73,7 +73,9 @@ async def author_of(app: web.Application, uri: str) -> Author:
         name = remote.document.get("name")
         shown = name if isinstance(name, str) and name.strip() else user
         url = remote.document.get("url")
-        return Author(shown[:100], f"@{user}@{host}", url if isinstance(url, str) else uri)
+        # Only a web address is a link: a remote document's url could be "javascript:...".
+        link = url if isinstance(url, str) and url.startswith(("https://", "http://")) else uri
+        return Author(shown[:100], f"@{user}@{host}", link)
     return Author(user[:100], f"@{user}@{host}", uri)
 
 

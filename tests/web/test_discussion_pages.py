@@ -157,3 +157,23 @@ async def test_discussion_then_a_proposal_from_it_then_the_outcome(client) -> No
     assert 'id="outcome-heading">Outcome' in html and "Ben collects it" in html
     assert "Publish the outcome" not in html
     await page(client, "/pools/commons/discussions/00000000-0000-0000-0000-000000000000", status=404)
+
+
+async def test_a_remote_authors_name_and_address_cannot_inject_anything(client) -> None:  # type: ignore[no-untyped-def]
+    from node.appkeys import REMOTE_ACTORS
+    from node.storage import NewComment, RemoteActor
+
+    url = await _proposal(client)
+    evil = "https://evil.example/users/eve"
+    await client.app[REMOTE_ACTORS].put(RemoteActor(
+        evil, "Person", evil + "/inbox", None, None, None,
+        document={"name": "<script>alert(1)</script>Eve", "url": "javascript:alert(2)",
+                  "preferredUsername": "eve"}))
+    pool = await client.app[ACTORS].get("commons", "pool")
+    await discussions(client.app).add_comment(NewComment(
+        pool.id, BASE + url, evil + "/notes/1", None, evil, "comment", "member", "<p>hi</p>",
+        {"id": evil + "/notes/1"}, "2025-03-01T12:00:00Z"))
+    html = await page(client, url)
+    assert "javascript:" not in html and "<script>alert(1)" not in html
+    assert f'<a href="{evil}">&lt;script&gt;alert(1)&lt;/script&gt;Eve</a>' in html
+    assert "@eve@evil.example" in html
