@@ -90,6 +90,7 @@ async def start_discussion(request: web.Request) -> web.StreamResponse:
     """Start a discussion: the member's Create(Page), which the pool opens."""
     user = require_user(request)
     pool = await _pool(request, request.match_info["name"])
+    await require_record(request, pool)
     form = await request.post()
     values = {"title": str(form.get("title", "")).strip(), "text": str(form.get("text", ""))}
     try:
@@ -156,6 +157,7 @@ async def post_comment(request: web.Request) -> web.StreamResponse:
     """A comment, a reply, or a proposal's outcome statement, posted as the member's Note."""
     user = require_user(request)
     pool = await _pool(request, request.match_info["name"])
+    await require_record(request, pool)  # a thread one may not read is not one to post in
     form = await request.post()
     fields = {key: str(form.get(key, "")) for key in ("in_reply_to", "text", "outcome_of")}
     target = await thread_of(request.app, fields["outcome_of"] or fields["in_reply_to"])

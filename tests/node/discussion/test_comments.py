@@ -132,3 +132,32 @@ async def test_outcome_statement_after_the_close_by_author_or_steward_once(clien
     missing = await comment(client, "admin", node.admin_token, proposal["id"], "<p>?</p>", status=404,
                             outcomeOf=POOL + "/proposals/00000000-0000-0000-0000-000000000000")
     assert "names no proposal" in missing["error"]
+
+
+async def test_a_members_only_pools_threads_are_its_members(client, node) -> None:  # type: ignore[no-untyped-def]
+    import dataclasses
+    import json
+
+    from governance import Visibility
+    from node.pools import load_bylaws
+
+    proposal = await propose(client, "admin", node.admin_token)
+    actors = client.app[ACTORS]
+    pool = await actors.get("commons", "pool")
+    bylaws = dataclasses.replace(await load_bylaws(actors, pool), visibility=Visibility.MEMBERS)
+    await actors.set_bylaws_json(pool.id, json.dumps(bylaws.to_dict()))
+    note = (await comment(client, "alice", node.alice_token, proposal["id"]))["object"]
+    assert note["to"] == [POOL + "/members"]  # not as:Public
+    (relay,) = await announced(client, note["id"])
+    assert PUBLIC not in relay["to"] and relay["cc"] == []  # members only, no followers
+    path = proposal["id"].removeprefix("http://node.test") + "/replies?page=true"
+    assert (await client.get(path, headers={"Accept": "application/activity+json"})).status == 401
+    resp = await client.get(path, headers={"Accept": "application/activity+json",
+                                           "Authorization": f"Bearer {node.alice_token}"})
+    assert resp.status == 200 and (await resp.json(content_type=None))["orderedItems"][0]["id"] == note["id"]
+    # The Note itself, on alice's account, is for the pool's members too.
+    note_path = note["id"].removeprefix("http://node.test")
+    assert (await client.get(note_path, headers={"Accept": "application/activity+json"})).status == 404
+    resp = await client.get(note_path, headers={"Accept": "application/activity+json",
+                                                "Authorization": f"Bearer {node.admin_token}"})
+    assert resp.status == 200

@@ -214,3 +214,18 @@ async def test_a_remote_actors_rate_is_bounded_too(tmp_path, aiohttp_client, rem
         await send(client, mo, mo.reply(30 + n, proposal["id"], f"<p>{n}</p>"))
     assert [i["content"] for i in await replies(client, proposal["id"])] == ["<p>1</p>", "<p>0</p>"]
     assert any("at most 2 comments and discussions an hour" in r for r in await _rejections(client))
+
+
+async def test_a_remote_member_edits_then_deletes_their_discussion(client, fed, remote) -> None:  # type: ignore[no-untyped-def]
+    mo, ze = _mastodon(remote, "mo"), _mastodon(remote, "ze")
+    await _member(client, mo)
+    page = {"id": f"{mo.uri}/pages/{uuid.uuid4()}", "type": "Page", "attributedTo": mo.uri,
+            "audience": POOL, "name": "Spring party?", "content": "<p>Who helps?</p>", "to": [POOL]}
+    await send(client, mo, mo.activity("Create", page, to=[POOL]))
+    await send(client, ze, ze.activity("Update", {**page, "attributedTo": ze.uri, "name": "Mine"}),
+               status=403)
+    await send(client, mo, mo.activity("Update", {**page, "name": "Spring party on the 21st?"}, to=[POOL]))
+    (opened,) = await discussion_list(client)
+    assert opened["name"] == "Spring party on the 21st?" and opened["updated"]
+    await send(client, mo, mo.activity("Delete", page["id"], to=[POOL]))
+    assert await discussion_list(client) == []
