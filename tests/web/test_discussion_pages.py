@@ -177,3 +177,22 @@ async def test_a_remote_authors_name_and_address_cannot_inject_anything(client) 
     assert "javascript:" not in html and "<script>alert(1)" not in html
     assert f'<a href="{evil}">&lt;script&gt;alert(1)&lt;/script&gt;Eve</a>' in html
     assert "@eve@evil.example" in html
+
+
+async def test_a_long_thread_pages_on(tmp_path, aiohttp_client, database_url) -> None:  # type: ignore[no-untyped-def]
+    from node.app import create_app
+    from tests.conftest import make_node
+
+    setup = await make_node(tmp_path / "data", thread_page_size=2)
+    client = await aiohttp_client(create_app(setup.config))
+    url = await _proposal(client)
+    for n in range(3):
+        await _comment(client, url, f"Comment number {n}")
+    first = await page(client, url)
+    assert "Comment number 0" in first and "Comment number 1" in first and "number 2" not in first
+    later = re.search(r'href="\?after=([0-9]+-[0-9]+)#discussion"', first)
+    assert later is not None
+    second = await page(client, f"{url}?after={later[1]}")
+    assert "Comment number 2" in second and "Comment number 0" not in second
+    assert "Later comments" not in second
+    await page(client, f"{url}?after=nonsense")  # a bad cursor starts from the beginning
