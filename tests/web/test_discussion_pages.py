@@ -179,7 +179,7 @@ async def test_a_remote_authors_name_and_address_cannot_inject_anything(client) 
     assert "@eve@evil.example" in html
 
 
-async def test_a_long_thread_pages_on(tmp_path, aiohttp_client, database_url) -> None:  # type: ignore[no-untyped-def]
+async def test_a_long_thread_pages_on(database_url, tmp_path, aiohttp_client) -> None:  # type: ignore[no-untyped-def]
     from node.app import create_app
     from tests.conftest import make_node
 

@@ -80,7 +80,7 @@ async def test_content_is_sanitised_and_bounded(client, node) -> None:  # type: 
     assert await discussions(client.app).count_thread(proposal["id"]) == before
 
 
-async def test_rate_per_actor_is_bounded(tmp_path, aiohttp_client, database_url) -> None:  # type: ignore[no-untyped-def]
+async def test_rate_per_actor_is_bounded(database_url, tmp_path, aiohttp_client) -> None:  # type: ignore[no-untyped-def]
     setup = await make_node(tmp_path / "data", comments_per_hour=3)
     client = await aiohttp_client(create_app(setup.config))
     proposal = await propose(client, "admin", setup.admin_token)

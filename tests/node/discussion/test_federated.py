@@ -201,7 +201,7 @@ async def test_refused_remote_comments_get_a_reject_and_store_nothing(client, fe
     assert any(expected in r for r in await _rejections(client)), await _rejections(client)
 
 
-async def test_a_remote_actors_rate_is_bounded_too(tmp_path, aiohttp_client, remote, database_url) -> None:  # type: ignore[no-untyped-def]
+async def test_a_remote_actors_rate_is_bounded_too(database_url, tmp_path, aiohttp_client, remote) -> None:  # type: ignore[no-untyped-def]
     from node.app import create_app
     from tests.conftest import make_node
 
