@@ -12,7 +12,14 @@ from governance.ballots import (
     counting_order,
 )
 from governance.budget import Bucket, Budget, BudgetResult
-from governance.bylaws import AdmissionPolicy, Bylaws, Comparator, Threshold, Visibility
+from governance.bylaws import (
+    AdmissionPolicy,
+    Bylaws,
+    Comparator,
+    OutsideReplies,
+    Threshold,
+    Visibility,
+)
 from governance.electorate import Electorate, electorate_digest
 from governance.errors import Conflict, GovernanceError, NotPermitted, RuleViolation
 from governance.flood import (
@@ -99,6 +106,7 @@ __all__ = [
     "Membership",
     "NotPermitted",
     "Outcome",
+    "OutsideReplies",
     "Posting",
     "Proposal",
     "Role",

@@ -13,7 +13,7 @@ from governance.codec import fraction_from_str, fraction_to_str, get_field
 from governance.errors import RuleViolation
 from governance.money import check_currency
 
-__all__ = ["AdmissionPolicy", "Bylaws", "Comparator", "Threshold", "Visibility"]
+__all__ = ["AdmissionPolicy", "Bylaws", "Comparator", "OutsideReplies", "Threshold", "Visibility"]
 
 
 class Comparator(StrEnum):
@@ -36,6 +36,20 @@ class Visibility(StrEnum):
 
     PUBLIC = "public"
     MEMBERS = "members"
+
+
+class OutsideReplies(StrEnum):
+    """What becomes of a reply in a pool's discussion from someone who is not a member.
+
+    Members always take part; the setting decides only about everyone else.
+    """
+
+    COLLAPSED = "collapsed"
+    """Kept and shown, folded away under a note that the author is not a member."""
+    REFUSED = "refused"
+    """Refused, and the sender told why."""
+    SHOWN = "shown"
+    """Kept and shown like a member's (no Announce to the pool's followers, though)."""
 
 
 def _invalid(reason: str) -> RuleViolation:
@@ -127,6 +141,8 @@ class Bylaws:
     commitment_lapse: timedelta = timedelta(0)
     """How long committed money stays earmarked before its unspent rest returns to the fund
     (zero: it stays until a treasurer releases it)."""
+    outside_replies: OutsideReplies = OutsideReplies.COLLAPSED
+    """Replies to the pool's threads from people who are not members."""
 
     def __post_init__(self) -> None:
         if not isinstance(self.name, str) or not self.name.strip():
@@ -165,11 +181,13 @@ class Bylaws:
             raise _invalid("bylaws changes need a threshold at least as strict as decisions")
         if not isinstance(self.visibility, Visibility):
             raise _invalid("visibility must be public or members")
+        if not isinstance(self.outside_replies, OutsideReplies):
+            raise _invalid("replies from outside the pool must be collapsed, refused or shown")
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-safe form; ``visibility``, ``funding_wait_seconds`` and ``commitment_lapse_seconds``
-        only when not the default (documents signed before these settings existed keep their
-        bytes, and an absent value reads as the default)."""
+        """JSON-safe form; ``visibility``, ``funding_wait_seconds``, ``commitment_lapse_seconds``
+        and ``outside_replies`` only when not the default (documents signed before these settings
+        existed keep their bytes, and an absent value reads as the default)."""
         data: dict[str, Any] = {
             "name": self.name,
             "purpose": self.purpose,
@@ -188,6 +206,8 @@ class Bylaws:
             data["commitment_lapse_seconds"] = int(self.commitment_lapse.total_seconds())
         if self.visibility is not Visibility.PUBLIC:
             data["visibility"] = self.visibility.value
+        if self.outside_replies is not OutsideReplies.COLLAPSED:
+            data["outside_replies"] = self.outside_replies.value
         return data
 
     @classmethod
@@ -199,6 +219,9 @@ class Bylaws:
         visibility = get_field(data, "visibility", str) if "visibility" in data else "public"
         if visibility not in Visibility.__members__.values():
             raise RuleViolation("invalid_document", f"unknown visibility {visibility!r}")
+        outside = get_field(data, "outside_replies", str) if "outside_replies" in data else "collapsed"
+        if outside not in OutsideReplies.__members__.values():
+            raise RuleViolation("invalid_document", f"unknown outside_replies {outside!r}")
         return cls(
             name=get_field(data, "name", str),
             purpose=get_field(data, "purpose", str),
@@ -214,6 +237,7 @@ class Bylaws:
             # Bylaws written before these two settings existed take the defaults.
             funding_wait=timedelta(seconds=_seconds(data, "funding_wait_seconds", int(_FUNDING_WAIT.total_seconds()))),
             commitment_lapse=timedelta(seconds=_seconds(data, "commitment_lapse_seconds", 0)),
+            outside_replies=OutsideReplies(outside),
         )
 
 

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-from governance.bylaws import AdmissionPolicy, Bylaws, Comparator, Threshold, Visibility
+from governance.bylaws import (
+    AdmissionPolicy,
+    Bylaws,
+    Comparator,
+    OutsideReplies,
+    Threshold,
+    Visibility,
+)
 from governance.money import format_money
 
 __all__ = ["fraction_words", "render_bylaws", "threshold_words"]
@@ -82,6 +89,18 @@ _VISIBILITY = {
 }
 
 
+_OUTSIDE_REPLIES = {
+    OutsideReplies.COLLAPSED: (
+        "Replies from people who are not members are kept, and shown folded away under a note "
+        "saying so."
+    ),
+    OutsideReplies.REFUSED: (
+        "Replies from people who are not members are refused, and the sender is told why."
+    ),
+    OutsideReplies.SHOWN: "Replies from people who are not members are shown like members'.",
+}
+
+
 def render_bylaws(bylaws: Bylaws) -> str:
     """The bylaws as a Markdown co-op agreement, with the pool's own numbers."""
     share = format_money(bylaws.min_share, bylaws.currency)
@@ -138,5 +157,12 @@ def render_bylaws(bylaws: Bylaws) -> str:
         "repays members' capital first; anything left goes to a purpose the members decide.",
         "## 9. Who may read the record",
         f"{_RECORD} {_VISIBILITY[bylaws.visibility]}",
+        "## 10. Discussion",
+        "Members discuss every proposal in its thread and start discussions of their own; a "
+        "proposal may grow out of a discussion. "
+        f"{_OUTSIDE_REPLIES[bylaws.outside_replies]} Only its author edits or deletes a comment. "
+        "A steward may hide a comment, giving a reason: the comment is kept, the reason is shown "
+        "in its place, and the hiding is logged. When a proposal closes, its author or a steward "
+        "publishes what was decided and what happens next.",
     ]
     return "\n\n".join(sections) + "\n"

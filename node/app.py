@@ -39,7 +39,7 @@ from node.storage import (
     RemoteActorStore,
     TokenStore,
 )
-from node.views import actors, discovery, governance, objects, outbox, remote
+from node.views import actors, discovery, discussion, governance, objects, outbox, remote
 from node.views import floods as flood_views
 from node.web import setup_web
 
@@ -87,7 +87,7 @@ def create_app(config: Config, *, workers: bool = True) -> web.Application:
     app.cleanup_ctx.append(effects_ctx)
     app.cleanup_ctx.append(floods_ctx)
     for module in (discovery, actors, outbox, objects, inbox_view, governance, flood_views,
-                   remote):
+                   remote, discussion):
         app.router.add_routes(module.routes)
     setup_web(app)
     return app

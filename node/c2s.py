@@ -6,6 +6,8 @@
   or a ballot goes through node/routing.py, so a flood's reaches node/floods.
 * ``Join``/``Leave`` of a local pool apply at once; of a remote pool they are delivered.
 * ``Accept``/``Reject`` of a Join by a steward of a local pool decide the application.
+* Every other activity: a Note or Page for a thread (node/discussion/outbox.py), then
+  ``Update``, ``Delete`` and ``Block`` (node/changes.py).
 """
 
 from __future__ import annotations
@@ -20,6 +22,8 @@ from federation.canonical import CanonicalizationError
 from governance import NotPermitted
 from governance.money import check_amount
 from node.appkeys import ACTORS, DB, OBJECTS
+from node.changes import changes_outbox
+from node.discussion.outbox import discussion_outbox
 from node.errors import Forbidden, InvalidRequest
 from node.outbox import PreparedActivity
 from node.pool_engine import ledger, membership
@@ -106,7 +110,9 @@ async def governance_outbox(
                     await membership.reject_join(app, pool, owner.uri, target_id, now,
                                                  reason[:500] if isinstance(reason, str) else None)
                 break
-    return prepared
+    # Notes and Pages for threads, then Update, Delete and Block (node/discussion, node/changes).
+    prepared = await discussion_outbox(app, owner, prepared)
+    return await changes_outbox(app, owner, prepared)
 
 
 def _object_context(posted: Any) -> list[Any]:

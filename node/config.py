@@ -71,6 +71,10 @@ class Config:
     # postgresql:// URL a PostgreSQL database; database_pool_size caps its connections.
     database_url: str = ""
     database_pool_size: int = 10
+    # Discussion (docs/OPERATIONS.md, "Discussion"): comments and discussions one actor may post
+    # in an hour (0: no limit), and how many comments a page of a thread shows.
+    comments_per_hour: int = 60
+    thread_page_size: int = 50
 
     def __post_init__(self) -> None:
         check_receiving(self)
@@ -98,7 +102,8 @@ def normalise_base_url(url: str) -> str:
     return f"{parts.scheme}://{parts.netloc}".lower()
 
 
-_INT_KEYS = {"port", "max_body_bytes", "signature_window_seconds", "page_size", "database_pool_size"}
+_INT_KEYS = {"port", "max_body_bytes", "signature_window_seconds", "page_size", "database_pool_size",
+             "thread_page_size"}
 _BOOL_KEYS = {"allow_private_addresses", "open_registrations"}
 _INT_KEYS |= {
     "delivery_workers", "delivery_per_host", "delivery_max_attempts", "delivery_breaker_threshold",
@@ -106,7 +111,7 @@ _INT_KEYS |= {
 # Counts where 0 means "off".
 _COUNT_KEYS = {
     "inbox_address_rate", "inbox_address_burst", "inbox_sender_rate", "inbox_sender_burst",
-    "inbox_retention_days",
+    "inbox_retention_days", "comments_per_hour",
 }
 _LIST_KEYS = {"trusted_proxies"}
 PROXY_HEADERS = ("x-forwarded-for", "forwarded")

@@ -44,6 +44,7 @@ def bylaws_document(config: Config, pool: ActorRecord, bylaws: Bylaws) -> dict[s
         "admissionPolicy": settings["admission"],
         "blockVetoes": settings["block_vetoes"],
         "visibility": bylaws.visibility.value,
+        "outsideReplies": bylaws.outside_replies.value,
         "bylawsThreshold": settings["amendment_threshold"]["fraction"],
         "bylawsThresholdComparator": settings["amendment_threshold"]["comparator"],
         "fundingWait": f"PT{int(bylaws.funding_wait.total_seconds())}S",

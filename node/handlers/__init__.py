@@ -12,6 +12,7 @@ from node.handlers import (
     announce,
     create,
     create_ballot,
+    create_discussion,
     create_ledger_entry,
     create_proposal,
     delete,
@@ -39,7 +40,9 @@ HANDLERS: dict[tuple[str, str | None], Handler] = {
     ("Create", "Proposal"): create_proposal.handle,
     ("Create", "Ballot"): create_ballot.handle,
     ("Create", "LedgerEntry"): create_ledger_entry.handle,
-    ("Create", "Note"): poll_reply.handle,
+    ("Create", "Note"): poll_reply.handle,  # a poll reply, a comment, a "join" mention
+    ("Create", "Page"): create_discussion.handle,  # a member starts a discussion in a pool
+    ("Create", "Article"): create_discussion.handle,
     ("Create", "Electorate"): remote_results.handle_electorate,  # a flood's, or a remote pool's
     ("Create", "Attestation"): flood_attestation.handle,
     ("Announce", None): announce.handle,

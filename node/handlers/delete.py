@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from node.appkeys import FOLLOWS, RECEIVED, REMOTE_ACTORS
+from node.handlers import thread_changes
 from node.handlers.context import Inbound
 from node.handlers.follows import drop_follow
 from node.inbox.verify import forget_actor_keys
@@ -20,6 +21,7 @@ async def handle(inbound: Inbound) -> None:
         stored = await app[RECEIVED].owner_of(target)
         if stored is not None and stored[0] == inbound.actor:
             await app[RECEIVED].delete_remote(target)
+        await thread_changes.deleted(inbound, target)
         return
     for follow in await app[FOLLOWS].of_actor(target):
         await drop_follow(app, follow)

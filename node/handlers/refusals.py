@@ -10,7 +10,7 @@ import logging
 from collections.abc import Awaitable, Callable
 
 from governance import GovernanceError
-from node.errors import Conflict, Forbidden, InvalidRequest, NotFound
+from node.errors import Conflict, Forbidden, Gone, InvalidRequest, NotFound, RateLimited
 from node.handlers.context import Inbound
 from node.storage import ActorRecord
 from node.wire.errors import InvalidDocument, ProofRejected
@@ -20,7 +20,7 @@ __all__ = ["REFUSALS", "pool_recipient", "refusing"]
 log = logging.getLogger("poolnode.pools")
 
 REFUSALS = (GovernanceError, InvalidDocument, ProofRejected, NotFound, Forbidden, Conflict,
-            InvalidRequest)
+            InvalidRequest, Gone, RateLimited)
 """Refusals of the activity itself (as opposed to failures worth retrying, e.g. a fetch)."""
 
 

@@ -6,6 +6,7 @@ import time
 
 from federation.errors import FetchError
 from node.appkeys import RECEIVED, REMOTE_ACTORS
+from node.handlers import thread_changes
 from node.handlers.context import Inbound
 from node.inbox.verify import forget_actor_keys
 from node.remote import actor_from_document
@@ -28,3 +29,5 @@ async def handle(inbound: Inbound) -> None:
         await forget_actor_keys(app, actor.uri)
         return
     await app[RECEIVED].replace_remote(obj)
+    if isinstance(obj.get("id"), str):
+        await thread_changes.updated(inbound, obj)

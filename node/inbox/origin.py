@@ -8,7 +8,8 @@ The signature proves who sent the request; these rules decide what that sender m
   inbox on a remote server): an ``Announce`` keeps only the object's id (the worker or a
   reader fetches it by id later); ``Accept``/``Reject`` keep it, because their handlers
   only act on the Follow *we* stored under that id; every other type is refused with 403.
-* ``Create``: the object's ``attributedTo`` must be on the actor's origin as well.
+* ``Create``: the object's ``attributedTo`` must be on the actor's origin as well; an object
+  without ``attributedTo`` is taken as the actor's (it is stored with the actor as author).
 * ``Undo``: the undone activity must be the actor's own.
 * ``Update``/``Delete``: only the object's owner: the object is on the actor's origin and
   is the actor itself or attributed to it (the view also checks a stored object's owner).
@@ -122,7 +123,10 @@ def check_origins(activity: dict[str, Any]) -> dict[str, Any]:
             raise ForbiddenOrigin("the embedded object is from another origin than the actor")
         if kind == "Create":
             author = _first_id(obj.get("attributedTo"))
-            if author is None or _origin(author) != home:
+            if author is None:
+                # No author named: the object is the creating actor's (as Mastodon reads it).
+                activity = {**activity, "object": {**obj, "attributedTo": actor}}
+            elif _origin(author) != home:
                 raise ForbiddenOrigin("the created object is attributed to another origin")
         if kind == "Undo" and object_id(obj.get("actor")) != actor:
             raise ForbiddenOrigin("an actor can only undo its own activities")

@@ -36,6 +36,7 @@ from node.appkeys import (
     REMOTE_ACTORS,
     WORKERS,
 )
+from node.discussion.forwarding import forward
 from node.errors import NodeError
 from node.handlers import Inbound, handler_for
 from node.handlers.context import object_id
@@ -45,6 +46,7 @@ from node.inbox.verify import KEY_TOPIC
 from node.inbox.writer import InboxWriter
 from node.storage import (
     ActorRecord,
+    BlockStore,
     InboxItem,
     InboxStore,
     ReceivedObjectStore,
@@ -129,14 +131,26 @@ async def _object_type(app: web.Application, activity: dict[str, Any]) -> str | 
 
 
 async def process_item(app: web.Application, item: InboxItem) -> None:
-    """Apply one received activity: list it in local inboxes, then run its handler."""
+    """Apply one received activity: list it in local inboxes, run its handler, forward it.
+
+    Local actors that block the sender (ActivityPub §6.9) are no recipients of it; an
+    activity only for them is refused: not listed, not applied, not forwarded.
+    """
     recipients = await _recipients(app, item)
+    blockers = await BlockStore(app[DB]).blockers_of(item.actor_uri)
+    if blockers:
+        kept = tuple(r for r in recipients if r.id not in blockers)
+        if recipients and not kept:
+            log.info("refused %s: its recipients block %s", item.activity_id, item.actor_uri)
+            return
+        recipients = kept
     await app[RECEIVED].put(item.document, [r.id for r in recipients], now_iso())
     handler = handler_for(item.activity_type, await _object_type(app, item.document))
     if handler is None:
         log.debug("no handler for %s %s: stored only", item.activity_type, item.activity_id)
-        return
-    await handler(Inbound(app, item.document, item.actor_uri, recipients))
+    else:
+        await handler(Inbound(app, item.document, item.actor_uri, recipients))
+    await forward(app, item.document, item.actor_uri)  # ActivityPub §7.1.2
 
 
 async def _process_claimed(app: web.Application, item: InboxItem) -> None:

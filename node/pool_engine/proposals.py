@@ -10,6 +10,7 @@ from aiohttp import web
 
 from governance import Admission, BallotType, NotPermitted, Proposal, Roster, open_proposal
 from governance.proposals import Motion
+from node.appkeys import DB
 from node.pool_engine.common import (
     iso,
     local_pool,
@@ -21,7 +22,7 @@ from node.pool_engine.common import (
     store,
 )
 from node.pool_engine.tallies import question_of, recount
-from node.storage import ActorRecord, StoredProposal
+from node.storage import ActorRecord, DiscussionStore, StoredDiscussion, StoredProposal
 from node.wire import (
     InvalidDocument,
     check_document,
@@ -48,12 +49,23 @@ async def propose(app: web.Application, draft_document: dict[str, Any], at: date
         roster, bylaws, _ = await roster_of(app, pool)
         if not roster.is_member(draft.author):
             raise NotPermitted("not_a_member", "only a member of the pool may propose")
+        discussion = await _discussion(app, pool, draft_document.get("discussion"))
         proposal = open_proposal(
             id=new_id(pool, "proposals"), author=draft.author, title=draft.title,
             motion=draft.motion, bylaws=bylaws, electorate=roster.electorate(), opens_at=at.replace(microsecond=0),
             ballot_type=draft.ballot_type, options=draft.options,
         )
-        return await _store_and_publish(app, pool, proposal, draft.id, at)
+        return await _store_and_publish(app, pool, proposal, draft.id, at, discussion)
+
+
+async def _discussion(app: web.Application, pool: ActorRecord, uri: object) -> StoredDiscussion | None:
+    """The discussion of this pool a draft says it was started from (its ``discussion``)."""
+    if uri is None:
+        return None
+    found = await DiscussionStore(app[DB]).discussion(uri) if isinstance(uri, str) else None
+    if found is None or found.pool_id != pool.id or found.deleted_at is not None:
+        raise InvalidDocument("'discussion' names no discussion of this pool")
+    return found
 
 
 async def open_admission(
@@ -77,10 +89,13 @@ async def open_admission(
 
 
 async def _store_and_publish(
-    app: web.Application, pool: ActorRecord, proposal: Proposal, source: str | None, at: datetime
+    app: web.Application, pool: ActorRecord, proposal: Proposal, source: str | None, at: datetime,
+    discussion: StoredDiscussion | None = None,
 ) -> StoredProposal:
     published = iso(at)
-    document = signed(proposal_document(proposal, pool.uri, published), pool, at)
+    document = signed(proposal_document(
+        proposal, pool.uri, published, thread=True,
+        discussion=discussion.uri if discussion is not None else None), pool, at)
     electorate = signed(electorate_document(proposal, pool.uri, published), pool, at)
     governance = store(app)
     # The first tally is over no ballots; recount needs the stored row, so sign it directly.
@@ -97,6 +112,8 @@ async def _store_and_publish(
     )
     stored = await governance.proposal(proposal.id)
     assert stored is not None
+    if discussion is not None:
+        await DiscussionStore(app[DB]).link_proposal(discussion.id, proposal.id, published)
     await publish(app, pool, "Create", document, followers=False)
     await publish(app, pool, "Create", await question_of(app, pool, stored), members=False)
     return stored

@@ -8,6 +8,7 @@ backend will implement the same interface.
 
 from node.storage.actors import ActorRecord, ActorStore, Membership
 from node.storage.ballot_sequences import BallotSequences
+from node.storage.blocks import BlockStore
 from node.storage.database import Database, SchemaTooNew, StorageError
 from node.storage.deliveries import (
     ClaimedDelivery,
@@ -16,6 +17,13 @@ from node.storage.deliveries import (
     DeliveryTarget,
     HostRecord,
     HostSummary,
+)
+from node.storage.discussions import (
+    DiscussionStore,
+    ModerationEntry,
+    NewComment,
+    StoredComment,
+    StoredDiscussion,
 )
 from node.storage.floods import (
     FloodLink,
@@ -44,12 +52,14 @@ __all__ = [
     "ActorRecord",
     "ActorStore",
     "BallotSequences",
+    "BlockStore",
     "ClaimedDelivery",
     "CollectionPage",
     "Database",
     "DeliveryResult",
     "DeliveryStore",
     "DeliveryTarget",
+    "DiscussionStore",
     "FloodLink",
     "FloodStore",
     "Follow",
@@ -66,6 +76,8 @@ __all__ = [
     "InvitationStore",
     "InvitationUse",
     "Membership",
+    "ModerationEntry",
+    "NewComment",
     "ObjectStore",
     "ReceivedObjectStore",
     "RemoteActor",
@@ -77,6 +89,8 @@ __all__ = [
     "StorageError",
     "StoredAttestation",
     "StoredBallot",
+    "StoredComment",
+    "StoredDiscussion",
     "StoredEntry",
     "StoredFloodProposal",
     "StoredFloodShare",

@@ -114,6 +114,16 @@ class ObjectStore:
                     (owner_id, collection, activity["id"], created_at),
                 )
 
+    async def replace_local(self, uri: str, document: dict[str, Any]) -> bool:
+        """Replace a local object's document (its owner's Update, or a Tombstone for its Delete)."""
+        async with self.db.transaction() as conn:
+            cursor = await conn.execute(
+                "UPDATE objects SET document = ?, type = ? WHERE uri = ? AND local = 1",
+                (json.dumps(document, separators=(",", ":"), ensure_ascii=False),
+                 str(document.get("type", "Object")), uri),
+            )
+            return cursor.rowcount > 0
+
     async def add_to_collection(
         self, owner_id: int, collection: str, item_uri: str, created_at: str
     ) -> bool:

@@ -29,4 +29,6 @@ async def get_object(request: web.Request) -> web.Response:
     stored = await request.app[OBJECTS].get(uri)
     if stored is None or not stored.local or not await may_read_object(request.app, stored, reader):
         raise NotFound(_NOT_FOUND)
-    return activity_response(request, without_private_addressing(stored.document))
+    # A deleted object is a Tombstone, answered with 410 Gone (ActivityPub §6.4).
+    status = 410 if stored.type == "Tombstone" else 200
+    return activity_response(request, without_private_addressing(stored.document), status=status)

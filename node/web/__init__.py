@@ -19,6 +19,7 @@ from node.web import (
     account,
     admissions,
     capital,
+    discussion,
     exports,
     floods,
     invitations,
@@ -49,6 +50,8 @@ NEGOTIATED_PAGES: list[tuple[re.Pattern[str], Page]] = [
     (re.compile(rf"^/pools/{_NAME}/proposals/(?P<key>[0-9a-f-]{{36}})$"), proposals.proposal_page),
     (re.compile(rf"^/pools/{_NAME}/ledger$"), ledger.ledger_page),
     (re.compile(rf"^/pools/{_NAME}/floods$"), floods.flood_page),
+    (re.compile(rf"^/pools/{_NAME}/discussions$"), discussion.discussions_page),
+    (re.compile(rf"^/pools/{_NAME}/discussions/(?P<key>[0-9a-f-]{{36}})$"), discussion.discussion_page),
 ]
 
 
@@ -85,8 +88,8 @@ def setup_web(app: web.Application) -> None:
     app.middlewares.extend([html_error_middleware, session_middleware, negotiation_middleware])
     app[TEMPLATES] = make_environment()
     app.cleanup_ctx.append(_web_ctx)
-    for module in (account, admissions, capital, exports, floods, invitations, ledger, membership,
-                   pools, proposals, treasury, welcome):
+    for module in (account, admissions, capital, discussion, exports, floods, invitations, ledger,
+                   membership, pools, proposals, treasury, welcome):
         app.router.add_routes(module.routes)
     static = resources.files("node") / "static"
     app.router.add_static("/static/", str(static), name="web.static", append_version=True)

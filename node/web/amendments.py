@@ -19,6 +19,7 @@ from governance import (
     Bylaws,
     BylawsChange,
     GovernanceError,
+    OutsideReplies,
     Proposal,
     Threshold,
     Visibility,
@@ -40,17 +41,23 @@ from node.web.formats import (
 from node.web.wizard import ADMISSIONS
 
 __all__ = [
-    "COMPARATORS", "FIELDS", "VISIBILITIES", "BylawsRow", "bylaws_changes", "bylaws_draft", "compare", "form_defaults",
+    "COMPARATORS", "FIELDS", "OUTSIDE_REPLIES", "VISIBILITIES", "BylawsRow", "bylaws_changes", "bylaws_draft", "compare", "form_defaults",
     "read_bylaws_form",
 ]
 
 FIELDS = ("new_threshold_comparator", "new_threshold", "new_quorum", "new_voting_period",
           "new_admission", "new_min_share", "new_block_vetoes", "new_amendment_comparator",
-          "new_amendment_threshold", "new_visibility", "new_funding_wait", "new_commitment_lapse")
+          "new_amendment_threshold", "new_visibility", "new_funding_wait", "new_commitment_lapse",
+          "new_outside_replies")
 COMPARATORS = [(Comparator.MORE_THAN.value, "more than"), (Comparator.AT_LEAST.value, "at least")]
 VISIBILITIES = [
     (Visibility.PUBLIC.value, "Public: anyone may read the pool's proposals, ballots, ledger and members"),
     (Visibility.MEMBERS.value, "Members only: the record is shown to members and to the pools of its floods"),
+]
+OUTSIDE_REPLIES = [
+    (OutsideReplies.COLLAPSED.value, "kept, shown folded away"),
+    (OutsideReplies.REFUSED.value, "refused, and the sender told why"),
+    (OutsideReplies.SHOWN.value, "shown like members'"),
 ]
 _LONGEST_WAIT = timedelta(days=10 * 366)  # the bylaws' own bound (governance/bylaws.py)
 _SHARE_HINT = "Write a fraction such as 2/3, a percentage such as 60% or a decimal such as 0.5"
@@ -85,6 +92,7 @@ def form_defaults(bylaws: Bylaws) -> dict[str, str]:
         "new_visibility": bylaws.visibility.value,
         "new_funding_wait": period_input(bylaws.funding_wait),
         "new_commitment_lapse": period_input(bylaws.commitment_lapse) if bylaws.commitment_lapse else "",
+        "new_outside_replies": bylaws.outside_replies.value,
     }
 
 
@@ -132,6 +140,9 @@ def read_bylaws_form(form: Mapping[str, Any], current: Bylaws) -> tuple[Bylaws |
     values["new_visibility"] = values["new_visibility"] or current.visibility.value
     if values["new_visibility"] not in {value for value, _ in VISIBILITIES}:
         errors["new_visibility"] = "Choose who may read the pool's record: public or members only."
+    values["new_outside_replies"] = values["new_outside_replies"] or current.outside_replies.value
+    if values["new_outside_replies"] not in {value for value, _ in OUTSIDE_REPLIES}:
+        errors["new_outside_replies"] = "Choose what becomes of replies from people who are not members."
     # Forms from before these settings existed send none: the values in force stay.
     funding_wait: timedelta | None = current.funding_wait
     if values["new_funding_wait"]:
@@ -162,7 +173,7 @@ def read_bylaws_form(form: Mapping[str, Any], current: Bylaws) -> tuple[Bylaws |
             admission=AdmissionPolicy(values["new_admission"]), min_share=min_share,
             block_vetoes=values["new_block_vetoes"] == "on", amendment_threshold=amendment,
             visibility=Visibility(values["new_visibility"]), funding_wait=funding_wait,
-            commitment_lapse=lapse,
+            commitment_lapse=lapse, outside_replies=OutsideReplies(values["new_outside_replies"]),
         )
     except GovernanceError as exc:
         field = "new_amendment_threshold" if "amendment" in exc.reason else "bylaws"
@@ -203,6 +214,8 @@ def _rows(bylaws: Bylaws) -> list[tuple[str, str]]:
         ("A passed spending decision waits for funds", period_input(bylaws.funding_wait)),
         ("Approved money not paid out returns to the fund after",
          period_input(bylaws.commitment_lapse) if bylaws.commitment_lapse else "never (a treasurer releases it)"),
+        ("Replies from people who are not members are",
+         dict(OUTSIDE_REPLIES)[bylaws.outside_replies.value]),
     ]
 
 

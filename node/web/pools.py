@@ -101,6 +101,9 @@ def bylaws_summary(bylaws: Bylaws) -> list[tuple[str, str]]:
         ("Votes per member", "exactly one, always"),
         ("Who may read the record", "anyone" if bylaws.visibility.value == "public"
          else "members and the pools of its floods"),
+        ("Replies from people who are not members", {
+            "collapsed": "kept, shown folded away", "refused": "refused",
+            "shown": "shown like members'"}[bylaws.outside_replies.value]),
     ]
 
 

@@ -43,7 +43,7 @@ MAX_OPTIONS = 50
 ROLES = [("steward", "Steward (admits members, keeps the pool running)"),
          ("treasurer", "Treasurer (records money in and out)")]
 _FIELDS = ("title", "text", "kind", "amount", "payee", "ballot_type", "options", "person",
-           "flood", "flood_name", "peer", "role", "role_change")
+           "flood", "flood_name", "peer", "role", "role_change", "discussion")
 
 
 def form_values(form: MultiDictProxy[Any]) -> dict[str, str]:
@@ -105,6 +105,8 @@ async def draft_from_form(
     ballot_type, options = _options(values, errors)
     draft: dict[str, Any] = {"type": "Proposal", "pool": pool.uri, "to": [pool.uri],
                              "name": values["title"], "proposalKind": kind}
+    if values["discussion"]:  # started from a discussion (the pool checks it is one of its own)
+        draft["discussion"] = values["discussion"]
     if values["text"] and kind not in ("decision", "disbursement", "bylaws_change"):
         draft["content"] = values["text"]
     if kind == "decision":

@@ -27,6 +27,7 @@ from node.pools import load_bylaws
 from node.storage import ActorRecord, StoredProposal
 from node.web.amendments import bylaws_changes, form_defaults
 from node.web.ballot_form import choice_from_form, ordinal
+from node.web.discussion import proposal_thread
 from node.web.engine import free_fund
 from node.web.outbox import post_as
 from node.web.pools import _pool, require_record, viewer_membership
@@ -101,7 +102,8 @@ async def proposals_page(request: web.Request, params: dict[str, str]) -> web.Re
     await require_record(request, pool)
     bylaws = await load_bylaws(request.app[ACTORS], pool)
     context = await _form_context(request, pool, bylaws)
-    values = {"kind": request.query.get("kind", ""), "person": request.query.get("person", "")}
+    values = {"kind": request.query.get("kind", ""), "person": request.query.get("person", ""),
+              "discussion": request.query.get("discussion", "")}
     return await render(request, "proposals.html", {**context, "errors": {}, "values": values},
                         form=True)
 
@@ -183,6 +185,7 @@ async def proposal_page(request: web.Request, params: dict[str, str], *,
         "electorate_digest": proposal.electorate.digest,
         "closes_at": proposal.rule.closes_at.strftime("%Y-%m-%d %H:%M UTC"),
         "bylaws_changes": await bylaws_changes(request.app, pool, proposal),
+        **await proposal_thread(request, pool, stored.uri, stored.author_uri, stored.state == "closed"),
     }, form=True, status=status)
 
 

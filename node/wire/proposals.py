@@ -129,8 +129,11 @@ def draft_from_document(doc: Mapping[str, Any]) -> ProposalDraft:
         raise InvalidDocument(f"invalid proposal: {exc}") from exc
 
 
-def proposal_document(proposal: Proposal, pool: str, published: str) -> dict[str, Any]:
-    """The pool's Proposal document (unsigned): motion, frozen rule and electorate digest."""
+def proposal_document(proposal: Proposal, pool: str, published: str, *, thread: bool = False,
+                      discussion: str | None = None) -> dict[str, Any]:
+    """The pool's Proposal document (unsigned): motion, frozen rule and electorate digest;
+    ``thread``: its ``replies`` collection (a pool's own proposals have one); ``discussion``: the
+    discussion it was started from."""
     rule = proposal.rule
     doc: dict[str, Any] = {
         "@context": OBJECT_CONTEXT,
@@ -155,6 +158,10 @@ def proposal_document(proposal: Proposal, pool: str, published: str) -> dict[str
         "published": published,
         "to": [AS_PUBLIC],
     }
+    if thread:
+        doc["replies"] = proposal.id + "/replies"
+    if discussion is not None:
+        doc["discussion"] = discussion
     return doc
 
 
@@ -233,6 +240,7 @@ def question_document(
         "name": proposal.title,
         "content": content,
         "url": proposal.id,
+        "replies": proposal.id + "/replies",
         "published": published,
         "endTime": datetime_to_str(proposal.rule.closes_at),
         "votersCount": current.participation if current is not None else 0,

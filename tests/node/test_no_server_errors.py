@@ -108,12 +108,18 @@ _TEMPLATES: list[dict[str, Any]] = [
     {"type": "Create", "object": {"type": "Note", "content": "hi"}},
     {"type": "Update", "object": {"type": "Note", "id": "http://node.test/objects/x"}},
     {"type": "Delete", "object": "http://node.test/objects/x"},
+    {"type": "Note", "content": "<p>a comment</p>", "inReplyTo": "PROPOSAL"},
+    {"type": "Note", "content": "outcome", "inReplyTo": "PROPOSAL", "outcomeOf": "PROPOSAL"},
+    {"type": "Page", "name": "A discussion", "content": "<p>hi</p>", "audience": POOL},
+    {"type": "Block", "object": "http://elsewhere.example/users/x"},
+    {"type": "Undo", "object": {"type": "Block", "object": "http://elsewhere.example/users/x"}},
 ]
 _FIELDS = ["type", "pool", "name", "proposalKind", "amount", "currency", "payee", "purpose",
            "proposedBylaws", "person", "ballotType", "options", "proposal", "choice", "entryKind",
            "reference", "object", "content", "to", "cc", "closesAt", "opensAt", "votingPeriod",
            "quorum", "threshold", "id", "actor", "attributedTo", "inReplyTo", "@context",
-           "published", "proof", "minimumShare", "memo", "flood", "pledge", "ranking"]
+           "published", "proof", "minimumShare", "memo", "flood", "pledge", "ranking",
+           "audience", "outcomeOf", "tag", "source", "discussion"]
 
 _json = st.recursive(
     st.none() | st.booleans() | st.integers() | st.integers(min_value=10**15, max_value=10**40)

@@ -148,3 +148,18 @@ def test_the_bylaws_form_sets_the_wait_for_funds_and_the_commitment_lapse() -> N
                        ("new_commitment_lapse", "4000 days 1 second"), ("new_funding_wait", "9" * 30)):
         _, errors, _ = read_bylaws_form({**form, field: bad}, current)
         assert field in errors, (field, bad)
+
+
+async def test_replies_from_outside_the_pool_are_a_setting_of_the_bylaws_form(client) -> None:
+    await set_password(client, "alice")
+    await sign_in(client, "alice")
+    html = await page(client, PROPOSALS)
+    assert 'id="new_outside_replies-collapsed" name="new_outside_replies" value="collapsed" checked' in html
+    await _propose(client, status=422, new_outside_replies="anyone")  # not one of the choices
+    assert await _count(client) == 0
+    response = await _propose(client, new_outside_replies="refused")
+    stored = await store(client.app).proposal("http://node.test" + str(response.headers["Location"]))
+    assert stored is not None
+    assert stored.proposal["motion"]["bylaws"]["outside_replies"] == "refused"
+    html = await page(client, str(response.headers["Location"]))
+    assert "<strong>refused, and the sender told why</strong>" in html

@@ -131,7 +131,8 @@ async def test_every_web_post_route_checks_csrf(client) -> None:
     await set_password(client, "alice")
     await sign_in(client, "alice")
     samples = {"name": "commons", "key": "00000000-0000-0000-0000-000000000000",
-               "token_id": "1", "membership": "1", "invitation": "1", "token": "a" * 32}
+               "token_id": "1", "membership": "1", "invitation": "1", "token": "a" * 32,
+               "comment": "1", "action": "hide"}
     checked = 0
     for route in client.app.router.routes():
         if route.method != "POST" or not (route.name or "").startswith("web."):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from node.handlers import (
     accept,
     create,
+    create_discussion,
     delete,
     follow,
     handler_for,
@@ -32,7 +33,10 @@ def test_specific_rows_win_over_any_object() -> None:
     assert handler_for("Follow", None) is follow.handle
     # A Note may be a Mastodon poll reply to a pool's Question; poll_reply stores other Notes.
     assert handler_for("Create", "Note") is poll_reply.handle
-    assert handler_for("Create", "Article") is create.handle
+    # A Page or an Article may start a discussion in a pool; create_discussion stores the rest.
+    assert handler_for("Create", "Page") is create_discussion.handle
+    assert handler_for("Create", "Article") is create_discussion.handle
+    assert handler_for("Create", "Question") is create.handle
     assert handler_for("Update", "Person") is update.handle
     assert handler_for("Delete", None) is delete.handle
 

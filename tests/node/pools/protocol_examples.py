@@ -102,7 +102,8 @@ def examples() -> dict[str, dict[str, Any]]:
     proposal = open_proposal(id=PROPOSAL, author=ana.uri, title="Buy a drill",
                              motion=Disbursement(3000, "EUR", "Tool shop", "a shared drill"),
                              bylaws=bylaws, electorate=roster.electorate(), opens_at=AT)
-    opened = sign_document(proposal_document(proposal, POOL, "2025-03-01T12:00:00Z"), pool, AT)
+    opened = sign_document(proposal_document(proposal, POOL, "2025-03-01T12:00:00Z", thread=True),
+                           pool, AT)
     out["create-proposal"] = _activity("Create", POOL, opened, [ana.uri, bo.uri], "create-proposal-1")
     out["electorate"] = sign_document(electorate_document(proposal, POOL, "2025-03-01T12:00:00Z"), pool, AT)
 
@@ -167,6 +168,9 @@ def examples() -> dict[str, dict[str, Any]]:
     out["refund-owed-entry"] = sign_document(ledger_entry_document(ledger.entries[-1], POOL, 3),
                                              pool, closes)
     out.update(flood_examples(pool, ana, bo, roster, bylaws))
+    from tests.node.discussion.protocol_examples import discussion_examples
+
+    out.update(discussion_examples())
     return out
 
 

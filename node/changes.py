@@ -1,0 +1,184 @@
+"""What ``Update``, ``Delete`` and ``Block`` posted to an outbox do (ActivityPub §6.3, §6.4, §6.9).
+
+* ``Update`` of one of the poster's objects replaces the fields it names (§6.3.1: a client's
+  update is partial; ``null`` removes a field) and the outbox delivers the whole new object to
+  the object's audience. ``id``, ``type``, ``attributedTo`` and ``published`` do not change.
+* ``Delete`` replaces the object with a ``Tombstone`` (served with 410 Gone) and is delivered
+  to the object's audience.
+* A comment in a thread, or the draft of a discussion, changes there too
+  (node/discussion), and the pool relays the change.
+* Objects carrying a proof (ballots, proposals, ledger entries) are never changed: the proof
+  covers every byte, and the record is append-only (a new ballot replaces an earlier one).
+* ``Block`` records that the poster refuses the object actor's activities from now on; it is
+  not delivered to the blocked actor (§6.9). ``Undo`` of it lifts the block.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import UTC, datetime
+from typing import Any
+
+from aiohttp import web
+
+from node.appkeys import DB, OBJECTS
+from node.discussion import (
+    DISCUSSION_TYPES,
+    delete_comment,
+    delete_discussion,
+    edit_comment,
+    edit_discussion,
+)
+from node.discussion.content import sanitize
+from node.discussion.documents import tombstone
+from node.errors import Conflict, Forbidden, Gone, InvalidRequest, NotFound
+from node.outbox import ACTIVITY_TYPES, PreparedActivity
+from node.pool_engine.common import iso
+from node.storage import ActorRecord, BlockStore, StoredObject
+
+__all__ = ["changes_outbox"]
+
+_FIXED = ("id", "type", "attributedTo", "published")
+_ADDRESSING = ("to", "cc", "audience")
+
+
+def _target_id(activity: dict[str, Any]) -> str:
+    target = activity.get("object")
+    if isinstance(target, dict):
+        target = target.get("id")
+    if not isinstance(target, str) or not target:
+        raise InvalidRequest(f"a {activity['type']} names its object by id")
+    return target
+
+
+async def _owned(app: web.Application, owner: ActorRecord, uri: str, doing: str) -> StoredObject:
+    stored = await app[OBJECTS].get(uri)
+    if stored is None or not stored.local:
+        raise NotFound("no such object on this node")
+    if stored.actor_uri != owner.uri:
+        raise Forbidden(f"only the object's owner may {doing} it")
+    if stored.type == "Tombstone":
+        raise Gone("this object was deleted")
+    if stored.type in ACTIVITY_TYPES:
+        raise Conflict(f"an activity is not changed: post another one instead of trying to {doing} it")
+    if "proof" in stored.document:
+        raise Conflict(f"a signed object cannot be changed: its proof covers every byte (tried to {doing} it)",
+                       code="signed_object")
+    return stored
+
+
+def _audience(activity: dict[str, Any], document: dict[str, Any]) -> dict[str, Any]:
+    """The activity addressed to the object's audience too (where it was delivered before)."""
+    out = dict(activity)
+    for field in _ADDRESSING:
+        value = document.get(field)
+        if value is None:
+            continue
+        mine = out.get(field)
+        mine = mine if isinstance(mine, list) else [mine] if mine is not None else []
+        theirs = value if isinstance(value, list) else [value]
+        out[field] = list(dict.fromkeys([*mine, *(v for v in theirs if isinstance(v, str))]))
+    return out
+
+
+async def _update(app: web.Application, owner: ActorRecord, prepared: PreparedActivity) -> PreparedActivity:
+    activity = prepared.activity
+    change = activity.get("object")
+    if not isinstance(change, dict):
+        raise InvalidRequest("an Update carries the object with the fields it changes")
+    uri = _target_id(activity)
+    if uri == owner.uri:
+        return prepared  # the actor's own profile: delivered as it is
+    stored = await _owned(app, owner, uri, "update")
+    document = dict(stored.document)
+    for key, value in change.items():
+        if key in _FIXED or key == "@context":
+            if key in _FIXED and key in document and value != document[key]:
+                raise InvalidRequest(f"an Update does not change '{key}'")
+            continue
+        if value is None:
+            document.pop(key, None)
+        else:
+            document[key] = value
+    if isinstance(document.get("content"), str):
+        document["content"] = sanitize(document["content"])
+    now = datetime.now(UTC)
+    document["updated"] = iso(now)
+    out = _audience({**activity, "object": document}, document)
+    if stored.type == "Note":
+        await edit_comment(app, owner.uri, document, out, now)
+    elif stored.type in DISCUSSION_TYPES:
+        await edit_discussion(app, owner.uri, document, now)
+    await app[OBJECTS].replace_local(uri, document)
+    return dataclasses.replace(prepared, activity=out)
+
+
+async def _delete(app: web.Application, owner: ActorRecord, prepared: PreparedActivity) -> PreparedActivity:
+    activity = prepared.activity
+    uri = _target_id(activity)
+    if uri == owner.uri:
+        raise Conflict("an account is not deleted through its outbox: ask the node's operator")
+    stored = await _owned(app, owner, uri, "delete")
+    now = datetime.now(UTC)
+    gone = tombstone(uri, stored.type, iso(now),
+                     **{k: v for k, v in stored.document.items() if k in _ADDRESSING})
+    out = _audience({**activity, "object": {"id": uri, "type": "Tombstone"}}, stored.document)
+    if stored.type == "Note":
+        await delete_comment(app, owner.uri, uri, out, now)
+    elif stored.type in DISCUSSION_TYPES:
+        await delete_discussion(app, owner.uri, uri, now)
+    await app[OBJECTS].replace_local(uri, gone)
+    return dataclasses.replace(prepared, activity=out)
+
+
+def _without(activity: dict[str, Any], uri: str) -> dict[str, Any]:
+    out = dict(activity)
+    for field in (*_ADDRESSING, "bto", "bcc"):
+        value = out.get(field)
+        if isinstance(value, list):
+            out[field] = [v for v in value if v != uri]
+        elif value == uri:
+            out.pop(field)
+    return out
+
+
+async def _block(app: web.Application, owner: ActorRecord, prepared: PreparedActivity) -> PreparedActivity:
+    blocked = _target_id(prepared.activity)
+    if blocked == owner.uri:
+        raise InvalidRequest("an actor does not block itself")
+    await BlockStore(app[DB]).add(owner.id, blocked, prepared.activity["id"], iso(datetime.now(UTC)))
+    return dataclasses.replace(
+        prepared, activity=_without(prepared.activity, blocked),
+        private_recipients=tuple(r for r in prepared.private_recipients if r != blocked))
+
+
+async def _undo_block(app: web.Application, owner: ActorRecord,
+                      prepared: PreparedActivity) -> PreparedActivity:
+    undone = prepared.activity.get("object")
+    blocks = BlockStore(app[DB])
+    if isinstance(undone, str):
+        await blocks.remove(owner.id, activity_uri=undone)
+    elif isinstance(undone, dict) and undone.get("type") == "Block":
+        if isinstance(undone.get("id"), str):
+            await blocks.remove(owner.id, activity_uri=undone["id"])
+        target = undone.get("object")
+        target = target.get("id") if isinstance(target, dict) else target
+        if isinstance(target, str):
+            await blocks.remove(owner.id, blocked_uri=target)
+            return dataclasses.replace(prepared, activity=_without(prepared.activity, target))
+    return prepared
+
+
+async def changes_outbox(app: web.Application, owner: ActorRecord,
+                         prepared: PreparedActivity) -> PreparedActivity:
+    """Apply an Update, Delete, Block or Undo of a Block before the outbox stores it."""
+    kind = prepared.activity.get("type")
+    if kind == "Update":
+        return await _update(app, owner, prepared)
+    if kind == "Delete":
+        return await _delete(app, owner, prepared)
+    if kind == "Block":
+        return await _block(app, owner, prepared)
+    if kind == "Undo":
+        return await _undo_block(app, owner, prepared)
+    return prepared
