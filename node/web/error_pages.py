@@ -7,10 +7,12 @@ from urllib.parse import quote
 
 from aiohttp import web
 
+from governance import GovernanceError
 from node.errors import RateLimited
 from node.web.errors import SignInRequired, wants_html
 from node.web.i18n import N_
 from node.web.i18n import gettext as _
+from node.web.refusals import core_reason
 from node.web.render import render
 
 __all__ = ["html_error_middleware"]
@@ -46,6 +48,8 @@ def _status_and_reason(exc: BaseException) -> tuple[int, str] | None:
         if not text or text == exc.reason:  # aiohttp's stock English phrase
             return exc.status, _(_REASONS.get(exc.status, _TITLES.get(exc.status, N_("Error"))))
         return exc.status, text
+    if isinstance(exc, GovernanceError):  # the core's English: the reader's words for it
+        return exc.status_hint, core_reason(exc)
     status = getattr(exc, "status", None) or getattr(exc, "status_hint", None)
     reason = getattr(exc, "reason", None)
     if isinstance(status, int) and 400 <= status <= 599 and isinstance(reason, str):

@@ -16,11 +16,11 @@ from babel.numbers import format_decimal
 from governance import GovernanceError
 from governance.money import MAX_AMOUNT, minor_units
 from node.errors import NodeError
-from node.web.i18n import current
+from node.web.i18n import N_, current
 from node.web.i18n import gettext as _
 from node.web.localise import money
 
-__all__ = ["amount_problem", "refusal", "sentence"]
+__all__ = ["CORE_REASONS", "amount_problem", "core_reason", "refusal", "sentence"]
 
 _TYPED = re.compile(r"\s*[0-9]+(?:[.,]([0-9]+))?\s*", re.ASCII)
 
@@ -58,25 +58,87 @@ def amount_problem(typed: str, exc: GovernanceError, currency: str) -> str:
     return _("The amount must be more than zero.")
 
 
-_KNOWN = {
-    "overdraft": lambda: _("The fund does not have that much free money."),
-    "exceeds_approved": lambda: _("That is more than the members approved."),
-    "nothing_to_release": lambda: _("There is nothing left to release."),
-    "nothing_to_refund": lambda: _("There is nothing to refund."),
-    "not_a_member": lambda: _("Only members of this pool can do that."),
-    "currency_mismatch": lambda: _("The amount is not in the pool's currency."),
-    "share_unpaid": lambda: _("The minimum share is not paid yet."),
-    "still_member": lambda: _("That person is still a member."),
-}
+# The core's refusals a person can meet in the browser, word for word as governance/ writes
+# them (tests/web/test_i18n.py checks they are still there): each is a catalog entry, so the
+# reader gets it in their language. Others keep the core's English, framed in theirs.
+CORE_REASONS = (
+    N_("choose at most one option"),
+    N_("an option may appear only once"),
+    N_("only members when the proposal opened may vote on it"),
+    N_("the proposal was not open yet"),
+    N_("the proposal is closed"),
+    N_("answer agree, abstain, disagree or block"),
+    N_("budget rounds take allocations, not ballots"),
+    N_("the minimum goal cannot exceed the maximum"),
+    N_("only electors of this round take part"),
+    N_("the budget round is not open"),
+    N_("another bucket has this id"),
+    N_("there is no such bucket"),
+    N_("allocations are non-negative integers"),
+    N_("that is more than your allowance in this round"),
+    N_("the budget round has not closed yet"),
+    N_("goals are positive integer minor units"),
+    N_("'more than 1/1' can never be met; use 'at least 1/1' for unanimity"),
+    N_("'at least 0' would pass with no support; use 'more than 0'"),
+    N_("the pool needs a name"),
+    N_("minimum share cannot be negative"),
+    N_("voting period must be positive"),
+    N_("the wait for funds must be positive"),
+    N_("the commitment lapse cannot be negative"),
+    N_("bylaws changes need a threshold at least as strict as decisions"),
+    N_("quorum must be a fraction between 0 and 1"),
+    N_("threshold must be between 0 and 1"),
+    N_("nothing was pledged"),
+    N_("the pool's share is committed already"),
+    N_("double majority applies to consent proposals"),
+    N_("only a treasurer may record this"),
+    N_("only applicants and members contribute capital"),
+    N_("only a disbursement proposal can be booked"),
+    N_("the disbursement proposal did not pass"),
+    N_("more than the approved amount would be committed"),
+    N_("a payment needs a reference"),
+    N_("more than the commitment still holds would be paid"),
+    N_("only a disbursement proposal can be paid"),
+    N_("more than the commitment still holds would be released"),
+    N_("these bylaws keep commitments until a treasurer releases them"),
+    N_("the commitment has not lapsed yet"),
+    N_("the commitment holds nothing"),
+    N_("capital is refunded after leaving"),
+    N_("this person has no capital in the pool"),
+    N_("the pool owes this person nothing"),
+    N_("the decision is not about this person"),
+    N_("the proposal did not pass"),
+    N_("that person is already a member"),
+    N_("that person has already applied"),
+    N_("only a treasurer may confirm payments"),
+    N_("a payment must be a positive integer amount"),
+    N_("only an applicant can be admitted"),
+    N_("the minimum share has not been paid"),
+    N_("admission is decided by a member vote"),
+    N_("only a steward may turn an application down"),
+    N_("only an applicant can be turned down"),
+    N_("membership itself is ended by leave or expel"),
+    N_("only a steward may admit members"),
+    N_("the amount must be more than zero"),
+    N_("only a member may open a proposal"),
+    N_("a bylaws change cannot change the currency"),
+    N_("only a member can be expelled"),
+    N_("only a member can hold a role"),
+    N_("a role change grants or revokes"),
+    N_("a choice needs at least two options"),
+    N_("options must be distinct"),
+    N_("options must be non-empty text"),
+)
+_KNOWN = frozenset(CORE_REASONS)
+
+
+def core_reason(exc: GovernanceError | NodeError) -> str:
+    """The reason of a refusal in the reader's language, as the core words it (lower case)."""
+    if current().is_source or exc.reason in _KNOWN:
+        return _(exc.reason) if exc.reason in _KNOWN else exc.reason
+    return _("the pool refused this: %(reason)s", reason=exc.reason)
 
 
 def refusal(exc: GovernanceError | NodeError) -> str:
-    """A refusal from the pool as a sentence in the reader's language (in English, the core's
-    own words, which are the most precise)."""
-    if current().is_source:
-        return sentence(exc.reason)
-    code = getattr(exc, "code", None)
-    known = _KNOWN.get(code) if isinstance(code, str) else None
-    if known is not None:
-        return known()
-    return _("The pool refused this: %(reason)s", reason=sentence(exc.reason))
+    """A refusal from the pool as a sentence in the reader's language."""
+    return sentence(core_reason(exc))
