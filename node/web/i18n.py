@@ -93,8 +93,8 @@ class Languages:
             code = mo.parent.parent.name
             formats = Locale.parse(code)
             translations = Translations.load(str(root), [code], DOMAIN)
-            found.append(Language(code, formats.get_display_name(formats) or code, translations,
-                                  formats))
+            name = formats.get_display_name(formats) or code  # its own name: "español"
+            found.append(Language(code, name[:1].upper() + name[1:], translations, formats))
         return cls(found)
 
     def add(self, language: Language) -> None:
