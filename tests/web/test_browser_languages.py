@@ -50,6 +50,7 @@ async def _pool_and_proposal_in_spanish(page: Any, url: str) -> None:
     bylaws = await page.locator("article.bylaws").inner_text()
     assert "Estatutos de Huerto de la calle Verde" in bylaws and "12,50\xa0EUR" in bylaws
     await assert_accessible(page, "bylaws in Spanish")
+    await shoot(page, "bylaws-es")
     await page.goto(url + POOL + "/proposals")
     await page.get_by_label("Título").fill("Pintar el cobertizo")
     await page.get_by_label("¿Qué deciden los miembros?").fill("De azul.")
