@@ -9,7 +9,7 @@ URL    ?= http://127.0.0.1:$(PORT)
 POOL   ?= commons
 ADMIN  ?= admin
 
-.PHONY: run signin-link test lint bench demo screenshots clean venv test-venv
+.PHONY: run signin-link test lint bench demo screenshots clean venv test-venv messages translations
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -60,6 +60,18 @@ lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .
 	$(BIN)/mypy governance federation node
 	$(BIN)/lint-imports
+
+## messages: collect the strings to translate into node/locale/messages.pot and merge them into
+## every language's catalog (new strings empty, changed ones fuzzy: docs/TRANSLATING.md)
+## translations: compile the catalogs (node/locale/*/LC_MESSAGES/messages.mo) the node loads
+EXTRACT_FLAGS = -F babel.cfg -k N_ -c Translators: --sort-by-file --add-location=file \
+                --project=poolnode --copyright-holder="the poolnode authors" --msgid-bugs-address=""
+messages: $(VENV)/.installed-test
+	$(BIN)/pybabel extract $(EXTRACT_FLAGS) -o node/locale/messages.pot .
+	$(BIN)/pybabel update -i node/locale/messages.pot -d node/locale -D messages --previous
+
+translations: $(VENV)/.installed
+	$(BIN)/pybabel compile -d node/locale -D messages --statistics
 
 ## bench: run the benchmarks in bench/ and print one table
 bench: $(VENV)/.installed-test

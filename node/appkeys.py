@@ -44,6 +44,7 @@ __all__ = [
     "INBOX_WORKER_ENABLED",
     "INBOX_WRITER",
     "KEY_CACHE",
+    "LANGUAGES",
     "OBJECTS",
     "RECEIVED",
     "REMOTE_ACTORS",
@@ -94,3 +95,9 @@ WEB = web.AppKey("web", WebStore)
 TEMPLATES = web.AppKey("templates", jinja2.Environment)
 CSRF_SECRET = web.AppKey("csrf_secret", bytes)
 """The key of anonymous visitors' CSRF tokens (node/web/csrf.py), from the data directory."""
+
+if TYPE_CHECKING:  # the web app's own module: only the type checker imports it here
+    from node.web.i18n import Languages
+
+LANGUAGES: web.AppKey[Languages] = web.AppKey("languages")
+"""The languages the web app speaks: English and every compiled catalog (node/web/i18n.py)."""

@@ -1,10 +1,12 @@
 // Live tally: poll the proposal's small JSON endpoint and update the numbers in place.
-// Without JavaScript the page shows the same numbers as of when it was loaded.
+// Without JavaScript the page shows the same numbers as of when it was loaded. The words
+// ("met", "not met") come from the page's data- attributes, in the page's language.
 (function () {
   "use strict";
   var box = document.querySelector("[data-live]");
   if (!box || !window.fetch) { return; }
   var url = box.getAttribute("data-live");
+  function say(name, fallback) { return box.getAttribute("data-" + name) || fallback; }
   function text(field, value) {
     var node = box.querySelector('[data-field="' + field + '"]');
     if (node) { node.textContent = value; }
@@ -17,8 +19,8 @@
     text("participation", t.participation);
     text("electorate", t.electorate);
     text("turnout_percent", t.turnout_percent);
-    text("quorum_met", t.quorum_met ? "met" : "not yet met");
-    text("threshold_met", t.threshold_met ? "met" : "not met");
+    text("quorum_met", t.quorum_met ? say("met", "met") : say("not-yet-met", "not yet met"));
+    text("threshold_met", t.threshold_met ? say("met", "met") : say("not-met", "not met"));
     var bar = box.querySelector("progress");
     if (bar) { bar.value = t.turnout_percent; bar.textContent = t.turnout_percent + "%"; }
     if (t.state === "closed") { window.location.reload(); return; }

@@ -1,12 +1,14 @@
 // Progressive enhancement for a ranked ballot: drag the options (or move them with the
 // buttons) into order instead of picking a select per place. The list writes the order back
-// into the same selects (rank-1 .. rank-N) the form posts without JavaScript.
+// into the same selects (rank-1 .. rank-N) the form posts without JavaScript. Its words come
+// from the page (data-list-label, data-hint, data-up, data-down), in the page's language.
 (function () {
   "use strict";
   var box = document.querySelector("[data-ranking]");
   if (!box) { return; }
   var selects = Array.prototype.slice.call(box.querySelectorAll("select"));
   if (!selects.length) { return; }
+  function say(name, fallback) { return box.getAttribute("data-" + name) || fallback; }
   var labels = {};
   var order = [];
   Array.prototype.forEach.call(selects[0].options, function (option) {
@@ -21,10 +23,10 @@
 
   var list = document.createElement("ol");
   list.className = "rank-list";
-  list.setAttribute("aria-label", "Your ranking, first choice first");
+  list.setAttribute("aria-label", say("list-label", "Your ranking, first choice first"));
   var hint = document.createElement("p");
   hint.className = "hint";
-  hint.textContent = "Drag the options into your order, or use the arrows.";
+  hint.textContent = say("hint", "Drag the options into your order, or use the arrows.");
   var dragged = null;
 
   function write() {
@@ -54,8 +56,10 @@
       var name = document.createElement("span");
       name.textContent = labels[value];
       item.appendChild(name);
-      item.appendChild(button("\u2191", "Move " + labels[value] + " up", function () { move(index, index - 1); }));
-      item.appendChild(button("\u2193", "Move " + labels[value] + " down", function () { move(index, index + 1); }));
+      var up = say("up", "Move {option} up").replace("{option}", labels[value]);
+      var down = say("down", "Move {option} down").replace("{option}", labels[value]);
+      item.appendChild(button("\u2191", up, function () { move(index, index - 1); }));
+      item.appendChild(button("\u2193", down, function () { move(index, index + 1); }));
       item.addEventListener("dragstart", function (event) {
         dragged = index;
         event.dataTransfer.effectAllowed = "move";

@@ -1,4 +1,4 @@
-"""Web sign-in: password hashes, browser sessions and failed sign-in attempts."""
+"""Web sign-in: password hashes, browser sessions, failed sign-in attempts, chosen languages."""
 
 from __future__ import annotations
 
@@ -18,6 +18,8 @@ class WebSession:
     csrf_token: str
     created_at: str
     expires_at: str
+    locale: str | None = None
+    """The language the session's member chose (``web_locales``), None if they did not."""
 
 
 class WebStore:
@@ -42,6 +44,23 @@ class WebStore:
         )
         return str(row["password_hash"]) if row else None
 
+    async def set_locale(self, actor_id: int, locale: str | None, now: str) -> None:
+        """Store the language a member chose; None forgets it (the browser's language then rules)."""
+        if locale is None:
+            await self.db.execute("DELETE FROM web_locales WHERE actor_id = ?", (actor_id,))
+            return
+        await self.db.execute(
+            "INSERT INTO web_locales (actor_id, locale, updated_at) VALUES (?, ?, ?)"
+            " ON CONFLICT (actor_id) DO UPDATE SET locale = excluded.locale,"
+            " updated_at = excluded.updated_at",
+            (actor_id, locale, now),
+        )
+
+    async def locale(self, actor_id: int) -> str | None:
+        """The language a member chose, or None."""
+        row = await self.db.fetchone("SELECT locale FROM web_locales WHERE actor_id = ?", (actor_id,))
+        return str(row["locale"]) if row else None
+
     async def create_session(self, session: WebSession) -> None:
         """Store a new session (and drop expired ones while at it)."""
         async with self.db.transaction() as conn:
@@ -56,12 +75,15 @@ class WebStore:
     async def session(self, id_hash: str, now: str) -> WebSession | None:
         """A live session by the hash of its id."""
         row = await self.db.fetchone(
-            "SELECT * FROM web_sessions WHERE id_hash = ? AND expires_at > ?", (id_hash, now)
+            "SELECT s.id_hash, s.actor_id, s.csrf_token, s.created_at, s.expires_at, l.locale"
+            " FROM web_sessions s LEFT JOIN web_locales l ON l.actor_id = s.actor_id"
+            " WHERE s.id_hash = ? AND s.expires_at > ?", (id_hash, now)
         )
         if row is None:
             return None
         return WebSession(
-            row["id_hash"], row["actor_id"], row["csrf_token"], row["created_at"], row["expires_at"]
+            row["id_hash"], row["actor_id"], row["csrf_token"], row["created_at"], row["expires_at"],
+            row["locale"],
         )
 
     async def delete_session(self, id_hash: str) -> None:

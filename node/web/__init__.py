@@ -13,7 +13,7 @@ from importlib import resources
 
 from aiohttp import web
 
-from node.appkeys import CONFIG, CSRF_SECRET, DB, TEMPLATES, WEB
+from node.appkeys import CONFIG, CSRF_SECRET, DB, LANGUAGES, TEMPLATES, WEB
 from node.storage import WebStore
 from node.web import (
     account,
@@ -23,6 +23,7 @@ from node.web import (
     exports,
     floods,
     invitations,
+    language,
     ledger,
     membership,
     pools,
@@ -33,6 +34,8 @@ from node.web import (
 from node.web.csrf import load_secret
 from node.web.error_pages import html_error_middleware
 from node.web.errors import wants_html
+from node.web.i18n import Languages
+from node.web.language import language_middleware
 from node.web.render import make_environment
 from node.web.sessions import session_middleware
 
@@ -85,10 +88,14 @@ async def _web_ctx(app: web.Application) -> AsyncIterator[None]:
 
 def setup_web(app: web.Application) -> None:
     """Register the web app: its middlewares, stores, templates, static files and routes."""
-    app.middlewares.extend([html_error_middleware, session_middleware, negotiation_middleware])
+    # The language first, so that even an error page is in the reader's language.
+    app.middlewares.extend([language_middleware, html_error_middleware, session_middleware,
+                            negotiation_middleware])
     app[TEMPLATES] = make_environment()
+    app[LANGUAGES] = Languages.load()
     app.cleanup_ctx.append(_web_ctx)
-    for module in (account, admissions, capital, discussion, exports, floods, invitations, ledger,
+    for module in (account, admissions, capital, discussion, exports, floods, invitations, language,
+                   ledger,
                    membership, pools, proposals, treasury, welcome):
         app.router.add_routes(module.routes)
     static = resources.files("node") / "static"

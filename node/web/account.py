@@ -10,11 +10,13 @@ from node.accounts import create_member, issue_token, now_iso
 from node.appkeys import ACTORS, CONFIG, TOKENS, WEB
 from node.client_address import client_address, limit_key
 from node.errors import Conflict, Forbidden, InvalidRequest, NotFound
-from node.urls import USERNAME_RULE, check_username
+from node.urls import check_username
 from node.web.errors import TooManyAttempts
+from node.web.i18n import gettext as _
 from node.web.passwords import hash_password, password_problem, verify_password
 from node.web.render import render
-from node.web.sessions import end_session, iso, require_user, start_session, utcnow
+from node.web.sessions import end_session, iso, local_path, require_user, start_session, utcnow
+from node.web.wizard import username_rule
 
 __all__ = ["MAX_FAILURES_PER_ADDRESS", "MAX_FAILURES_PER_USERNAME", "RATE_WINDOW", "routes"]
 
@@ -24,14 +26,6 @@ RATE_WINDOW = timedelta(minutes=15)
 MAX_FAILURES_PER_USERNAME = 5
 # Higher per address: a club's members may share one address (the clubhouse's wifi).
 MAX_FAILURES_PER_ADDRESS = 20
-
-
-def _next_path(raw: object) -> str:
-    """Only a local path may follow sign-in (no open redirect to another site)."""
-    text = raw if isinstance(raw, str) else ""
-    if not text.startswith("/") or text.startswith("//") or "\\" in text:
-        return "/"
-    return text
 
 
 def _address(request: web.Request) -> str:
@@ -45,7 +39,7 @@ async def _check_rate(request: web.Request, username: str) -> None:
     by_address = await store.failures_since(since, address=_address(request))
     if by_name >= MAX_FAILURES_PER_USERNAME or by_address >= MAX_FAILURES_PER_ADDRESS:
         raise TooManyAttempts(
-            "Too many failed sign-ins. Wait 15 minutes, then try again.",
+            _("Too many failed sign-ins. Wait 15 minutes, then try again."),
             int(RATE_WINDOW.total_seconds()),
         )
 
@@ -55,7 +49,7 @@ async def signin_page(request: web.Request) -> web.Response:
     """The sign-in form."""
     return await render(
         request, "signin.html",
-        {"next": _next_path(request.query.get("next")), "username": "", "error": None},
+        {"next": local_path(request.query.get("next")), "username": "", "error": None},
         form=True,
     )
 
@@ -66,7 +60,7 @@ async def signin(request: web.Request) -> web.StreamResponse:
     form = await request.post()
     username = str(form.get("username", "")).strip().lower()[:64]
     password = str(form.get("password", ""))
-    next_path = _next_path(form.get("next"))
+    next_path = local_path(form.get("next"))
     await _check_rate(request, username)
     actor = await request.app[ACTORS].by_username(username, "member") if username else None
     stored = await request.app[WEB].password_hash(actor.id) if actor is not None else None
@@ -77,7 +71,7 @@ async def signin(request: web.Request) -> web.StreamResponse:
         return await render(
             request, "signin.html",
             {"next": next_path, "username": username,
-             "error": "That username and password do not match an account on this node."},
+             "error": _("That username and password do not match an account on this node.")},
             status=401, form=True,
         )
     await start_session(request, actor)
@@ -98,8 +92,8 @@ async def signup_page(request: web.Request) -> web.Response:
         return await render(request, "signup_closed.html", status=403)
     return await render(
         request, "signup.html",
-        {"values": {}, "errors": {}, "next": _next_path(request.query.get("next")),
-         "username_rule": USERNAME_RULE},
+        {"values": {}, "errors": {}, "next": local_path(request.query.get("next")),
+         "username_rule": username_rule()},
         form=True,
     )
 
@@ -109,8 +103,8 @@ async def signup(request: web.Request) -> web.StreamResponse:
     """Create a member account with a password and sign it in."""
     config = request.app[CONFIG]
     if not config.open_registrations:
-        raise Forbidden("This node does not take new accounts: its operator keeps registrations "
-                        "closed. Ask a steward for an invite link, or the operator for an account.")
+        raise Forbidden(_("This node does not take new accounts: its operator keeps registrations "
+                          "closed. Ask a steward for an invite link, or the operator for an account."))
     form = await request.post()
     values = {
         "username": str(form.get("username", "")).strip().lower(),
@@ -121,15 +115,16 @@ async def signup(request: web.Request) -> web.StreamResponse:
     try:
         check_username(values["username"])
     except InvalidRequest:
-        errors["username"] = f"Choose a username of {USERNAME_RULE}."
+        errors["username"] = _("Choose a username of %(rule)s.", rule=username_rule())
     if len(values["display_name"]) > 80:
-        errors["display_name"] = "Keep your name under 80 characters."
+        errors["display_name"] = _("Keep your name under 80 characters.")
     problem = password_problem(password)
     if problem:
-        errors["password"] = f"Choose a longer password: {problem}."
+        errors["password"] = _("Choose a longer password: %(problem)s.", problem=problem)
     elif password != str(form.get("password2", "")):
-        errors["password2"] = "The two passwords are not the same."
+        errors["password2"] = _("The two passwords are not the same.")
     actor = None
+    taken = False
     if not errors:
         password_hash = await hash_password(password)
         try:
@@ -138,19 +133,20 @@ async def signup(request: web.Request) -> web.StreamResponse:
                 display_name=values["display_name"] or None,
             )
         except Conflict:
-            errors["username"] = "That username is taken on this node; choose another."
+            errors["username"] = _("That username is taken on this node; choose another.")
+            taken = True
         else:
             await request.app[WEB].set_password(actor.id, password_hash, now_iso())
     if actor is None:
-        status = 409 if "taken" in errors.get("username", "") else 400
+        status = 409 if taken else 400
         return await render(
             request, "signup.html",
-            {"values": values, "errors": errors, "next": _next_path(form.get("next")),
-             "username_rule": USERNAME_RULE},
+            {"values": values, "errors": errors, "next": local_path(form.get("next")),
+             "username_rule": username_rule()},
             status=status, form=True,
         )
     await start_session(request, actor)
-    raise web.HTTPSeeOther(_next_path(form.get("next")))
+    raise web.HTTPSeeOther(local_path(form.get("next")))
 
 
 async def _settings(request: web.Request, *, new_token: str | None = None,
@@ -166,7 +162,7 @@ async def _settings(request: web.Request, *, new_token: str | None = None,
     return await render(
         request, "settings.html",
         {"tokens": list(reversed(tokens)), "new_token": new_token, "errors": errors or {},
-         "notice": notice, "pools": pools},
+         "notice": notice, "pools": pools, "user_locale": await request.app[WEB].locale(user.id)},
         status=status,
     )
 
@@ -175,7 +171,7 @@ async def _settings(request: web.Request, *, new_token: str | None = None,
 async def settings_page(request: web.Request) -> web.Response:
     """The member's settings: pools, API tokens, password."""
     if request.query.get("welcome") == "1":  # after a one-time sign-in link (node/web/welcome.py)
-        return await _settings(request, notice="Your password is set and you are signed in.")
+        return await _settings(request, notice=_("Your password is set and you are signed in."))
     return await _settings(request)
 
 
@@ -185,7 +181,7 @@ async def create_token(request: web.Request) -> web.Response:
     user = require_user(request)
     form = await request.post()
     label = str(form.get("label", "")).strip()[:80]
-    issued = await issue_token(request.app[TOKENS], user, label or "created in the browser")
+    issued = await issue_token(request.app[TOKENS], user, label or _("created in the browser"))
     return await _settings(request, new_token=issued.secret)
 
 
@@ -195,7 +191,7 @@ async def revoke_token(request: web.Request) -> web.StreamResponse:
     user = require_user(request)
     revoked = await request.app[TOKENS].revoke(user.id, int(request.match_info["token_id"]), now_iso())
     if not revoked:
-        raise NotFound("You have no live token with that number.")
+        raise NotFound(_("You have no live token with that number."))
     raise web.HTTPSeeOther("/settings#tokens")
 
 
@@ -210,14 +206,14 @@ async def change_password(request: web.Request) -> web.StreamResponse:
     errors: dict[str, str] = {}
     stored = await store.password_hash(user.id)
     if stored is not None and not await verify_password(current, stored):
-        errors["current"] = "That is not your current password."
+        errors["current"] = _("That is not your current password.")
     problem = password_problem(new)
     if problem:
-        errors["password"] = f"Choose a longer password: {problem}."
+        errors["password"] = _("Choose a longer password: %(problem)s.", problem=problem)
     if errors:
         return await _settings(request, errors=errors, status=400)
     await store.set_password(user.id, await hash_password(new), now_iso())
     await store.delete_sessions_of(user.id)
     await start_session(request, user)
-    return await _settings(request, notice="Your password is changed; other sessions are signed out.")
+    return await _settings(request, notice=_("Your password is changed; other sessions are signed out."))
 

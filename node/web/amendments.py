@@ -23,14 +23,13 @@ from governance import (
     Proposal,
     Threshold,
     Visibility,
-    format_money,
 )
 from governance.bylaws import Comparator
 from governance.money import parse_amount
-from governance.render import fraction_words, threshold_words
 from node.appkeys import ACTORS
 from node.pools import load_bylaws
 from node.storage import ActorRecord
+from node.web.bylaws_words import fraction_words, threshold_words
 from node.web.formats import (
     money_input,
     parse_period,
@@ -38,6 +37,10 @@ from node.web.formats import (
     period_input,
     share_input,
 )
+from node.web.i18n import N_
+from node.web.i18n import gettext as _
+from node.web.localise import money
+from node.web.refusals import amount_problem, sentence
 from node.web.wizard import ADMISSIONS
 
 __all__ = [
@@ -49,18 +52,17 @@ FIELDS = ("new_threshold_comparator", "new_threshold", "new_quorum", "new_voting
           "new_admission", "new_min_share", "new_block_vetoes", "new_amendment_comparator",
           "new_amendment_threshold", "new_visibility", "new_funding_wait", "new_commitment_lapse",
           "new_outside_replies")
-COMPARATORS = [(Comparator.MORE_THAN.value, "more than"), (Comparator.AT_LEAST.value, "at least")]
+COMPARATORS = [(Comparator.MORE_THAN.value, N_("more than")), (Comparator.AT_LEAST.value, N_("at least"))]
 VISIBILITIES = [
-    (Visibility.PUBLIC.value, "Public: anyone may read the pool's proposals, ballots, ledger and members"),
-    (Visibility.MEMBERS.value, "Members only: the record is shown to members and to the pools of its floods"),
+    (Visibility.PUBLIC.value, N_("Public: anyone may read the pool's proposals, ballots, ledger and members")),
+    (Visibility.MEMBERS.value, N_("Members only: the record is shown to members and to the pools of its floods")),
 ]
 OUTSIDE_REPLIES = [
-    (OutsideReplies.COLLAPSED.value, "kept, shown folded away"),
-    (OutsideReplies.REFUSED.value, "refused, and the sender told why"),
-    (OutsideReplies.SHOWN.value, "shown like members'"),
+    (OutsideReplies.COLLAPSED.value, N_("kept, shown folded away")),
+    (OutsideReplies.REFUSED.value, N_("refused, and the sender told why")),
+    (OutsideReplies.SHOWN.value, N_("shown like members'")),
 ]
 _LONGEST_WAIT = timedelta(days=10 * 366)  # the bylaws' own bound (governance/bylaws.py)
-_SHARE_HINT = "Write a fraction such as 2/3, a percentage such as 60% or a decimal such as 0.5"
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,15 +101,16 @@ def form_defaults(bylaws: Bylaws) -> dict[str, str]:
 def _threshold(comparator: str, raw: str, field: str, errors: dict[str, str]) -> Threshold | None:
     share = parse_share(raw)
     if share is None:
-        errors[field] = f"{_SHARE_HINT}, between 0 and 1 (0% and 100%)."
+        errors[field] = _("Write a fraction such as 2/3, a percentage such as 60% or a decimal "
+                          "such as 0.5, between 0 and 1 (0% and 100%).")
         return None
-    if comparator not in {value for value, _ in COMPARATORS}:
-        errors[field] = "Choose 'more than' or 'at least'."
+    if comparator not in {value for value, _label in COMPARATORS}:
+        errors[field] = _("Choose 'more than' or 'at least'.")
         return None
     try:
         return Threshold(Comparator(comparator), share)
     except GovernanceError as exc:
-        errors[field] = exc.reason[:1].upper() + exc.reason[1:] + "."
+        errors[field] = sentence(exc.reason)
         return None
 
 
@@ -121,34 +124,36 @@ def read_bylaws_form(form: Mapping[str, Any], current: Bylaws) -> tuple[Bylaws |
                            "new_amendment_threshold", errors)
     quorum = parse_share(values["new_quorum"])
     if quorum is None:
-        errors["new_quorum"] = f"{_SHARE_HINT} of the members, between 0 and 1."
+        errors["new_quorum"] = _("Write a fraction such as 2/3, a percentage such as 60% or a "
+                                 "decimal such as 0.5 of the members, between 0 and 1.")
     period = parse_period(values["new_voting_period"])
     if period is None:
-        errors["new_voting_period"] = (
+        errors["new_voting_period"] = _(
             "Say how long voting lasts, e.g. 7 days, 36 hours or 1 day 12 hours (at most 366 days)."
         )
-    if values["new_admission"] not in {value for value, _, _ in ADMISSIONS}:
-        errors["new_admission"] = "Choose how new members are admitted."
+    if values["new_admission"] not in {value for value, _label, _help in ADMISSIONS}:
+        errors["new_admission"] = _("Choose how new members are admitted.")
     min_share: int | None = None
     try:
         min_share = parse_amount(values["new_min_share"] or "0", current.currency, allow_zero=True)
     except GovernanceError as exc:
-        errors["new_min_share"] = f"{exc.reason[:1].upper()}{exc.reason[1:]} (0 for no minimum share)."
+        errors["new_min_share"] = _("%(problem)s (0 for no minimum share)", problem=amount_problem(
+            values["new_min_share"], exc, current.currency))
     if values["new_block_vetoes"] not in ("", "on"):
-        errors["new_block_vetoes"] = "Tick the box or leave it empty."
+        errors["new_block_vetoes"] = _("Tick the box or leave it empty.")
     # A form from before the setting existed sends none: the visibility in force stays.
     values["new_visibility"] = values["new_visibility"] or current.visibility.value
-    if values["new_visibility"] not in {value for value, _ in VISIBILITIES}:
-        errors["new_visibility"] = "Choose who may read the pool's record: public or members only."
+    if values["new_visibility"] not in {value for value, _label in VISIBILITIES}:
+        errors["new_visibility"] = _("Choose who may read the pool's record: public or members only.")
     values["new_outside_replies"] = values["new_outside_replies"] or current.outside_replies.value
-    if values["new_outside_replies"] not in {value for value, _ in OUTSIDE_REPLIES}:
-        errors["new_outside_replies"] = "Choose what becomes of replies from people who are not members."
+    if values["new_outside_replies"] not in {value for value, _label in OUTSIDE_REPLIES}:
+        errors["new_outside_replies"] = _("Choose what becomes of replies from people who are not members.")
     # Forms from before these settings existed send none: the values in force stay.
     funding_wait: timedelta | None = current.funding_wait
     if values["new_funding_wait"]:
         funding_wait = parse_period(values["new_funding_wait"], _LONGEST_WAIT)
         if funding_wait is None:
-            errors["new_funding_wait"] = (
+            errors["new_funding_wait"] = _(
                 "Say how long a passed spending decision waits for funds, e.g. 90 days (at most "
                 "ten years).")
     else:
@@ -157,7 +162,7 @@ def read_bylaws_form(form: Mapping[str, Any], current: Bylaws) -> tuple[Bylaws |
     if values["new_commitment_lapse"] not in ("", "0", "never"):
         lapse = parse_period(values["new_commitment_lapse"], _LONGEST_WAIT)
         if lapse is None:
-            errors["new_commitment_lapse"] = (
+            errors["new_commitment_lapse"] = _(
                 "Say how long approved money stays set aside, e.g. 180 days, or leave it empty "
                 "to keep it until a treasurer releases it (at most ten years).")
     elif "new_commitment_lapse" not in form:
@@ -177,10 +182,10 @@ def read_bylaws_form(form: Mapping[str, Any], current: Bylaws) -> tuple[Bylaws |
         )
     except GovernanceError as exc:
         field = "new_amendment_threshold" if "amendment" in exc.reason else "bylaws"
-        errors[field] = exc.reason[:1].upper() + exc.reason[1:] + "."
+        errors[field] = sentence(exc.reason)
         return None, errors, values
     if proposed == current:
-        errors["bylaws"] = "These are the bylaws in force: change at least one value."
+        errors["bylaws"] = _("These are the bylaws in force: change at least one value.")
         return None, errors, values
     return proposed, errors, values
 
@@ -192,36 +197,39 @@ def bylaws_draft(form: Mapping[str, Any], current: Bylaws, values: dict[str, str
     values.update(typed)
     errors.update(problems)
     if values.get("text"):
-        errors["text"] = ("A bylaws change carries only its title and the new values: leave this "
-                          "empty and say why in the title, or make a decision proposal instead.")
+        errors["text"] = _("A bylaws change carries only its title and the new values: leave this "
+                           "empty and say why in the title, or make a decision proposal instead.")
     if proposed is None:
         return {"proposalKind": "bylaws_change"}
     return {"proposalKind": "bylaws_change", "proposedBylaws": proposed.to_dict()}
 
 
 def _rows(bylaws: Bylaws) -> list[tuple[str, str]]:
-    admission = {value: label for value, label, _ in ADMISSIONS}
+    admission = {value: label for value, label, _help in ADMISSIONS}
     return [
-        ("A proposal passes with", f"{threshold_words(bylaws.threshold)} of the votes cast"),
-        ("Quorum", f"{fraction_words(bylaws.quorum)} of the members take part"),
-        ("Voting lasts", period_input(bylaws.voting_period)),
-        ("New members", admission[bylaws.admission.value]),
-        ("Minimum share", format_money(bylaws.min_share, bylaws.currency)),
-        ("A single block vetoes", "yes" if bylaws.block_vetoes else "no"),
-        ("Changing the bylaws needs", f"{threshold_words(bylaws.amendment_threshold)} of the votes cast"),
-        ("Who may read the record", "anyone" if bylaws.visibility is Visibility.PUBLIC
-         else "members and the pools of its floods"),
-        ("A passed spending decision waits for funds", period_input(bylaws.funding_wait)),
-        ("Approved money not paid out returns to the fund after",
-         period_input(bylaws.commitment_lapse) if bylaws.commitment_lapse else "never (a treasurer releases it)"),
-        ("Replies from people who are not members are",
-         dict(OUTSIDE_REPLIES)[bylaws.outside_replies.value]),
+        (_("A proposal passes with"), _("%(threshold)s of the votes cast",
+                                        threshold=threshold_words(bylaws.threshold))),
+        (_("Quorum"), _("%(share)s of the members take part", share=fraction_words(bylaws.quorum))),
+        (_("Voting lasts"), period_input(bylaws.voting_period)),
+        (_("New members"), _(admission[bylaws.admission.value])),
+        (_("Minimum share"), money(bylaws.min_share, bylaws.currency)),
+        (_("A single block vetoes"), _("yes") if bylaws.block_vetoes else _("no")),
+        (_("Changing the bylaws needs"), _("%(threshold)s of the votes cast",
+                                           threshold=threshold_words(bylaws.amendment_threshold))),
+        (_("Who may read the record"), _("anyone") if bylaws.visibility is Visibility.PUBLIC
+         else _("members and the pools of its floods")),
+        (_("A passed spending decision waits for funds"), period_input(bylaws.funding_wait)),
+        (_("Approved money not paid out returns to the fund after"),
+         period_input(bylaws.commitment_lapse) if bylaws.commitment_lapse
+         else _("never (a treasurer releases it)")),
+        (_("Replies from people who are not members are"),
+         _(dict(OUTSIDE_REPLIES)[bylaws.outside_replies.value])),
     ]
 
 
 def compare(now: Bylaws, proposed: Bylaws) -> list[BylawsRow]:
     """Every variable, in force now and as proposed."""
-    return [BylawsRow(label, old, new) for (label, old), (_, new) in zip(_rows(now), _rows(proposed), strict=True)]
+    return [BylawsRow(label, old, new) for (label, old), (_label, new) in zip(_rows(now), _rows(proposed), strict=True)]
 
 
 async def bylaws_changes(app: web.Application, pool: ActorRecord, proposal: Proposal) -> list[BylawsRow]:

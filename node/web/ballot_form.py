@@ -13,14 +13,23 @@ from multidict import MultiDictProxy
 
 from governance import Proposal
 from node.errors import InvalidRequest
+from node.web.i18n import gettext as _
+from node.web.i18n import pgettext
 
 __all__ = ["choice_from_form", "ordinal"]
 
 
 def ordinal(n: int) -> str:
-    """1st, 2nd, 3rd, 4th ... for the ranking's labels."""
+    """The label of the ranking's ``n``-th place: "1st choice", "2nd choice" ... in the reader's
+    language (English picks the suffix by these rules; a translation may use one form for all)."""
     suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
-    return f"{n}{suffix}"
+    if suffix == "st":
+        return pgettext("ranking", "%(num)dst choice", num=n)
+    if suffix == "nd":
+        return pgettext("ranking", "%(num)dnd choice", num=n)
+    if suffix == "rd":
+        return pgettext("ranking", "%(num)drd choice", num=n)
+    return pgettext("ranking", "%(num)dth choice", num=n)
 
 
 def choice_from_form(proposal: Proposal, form: MultiDictProxy[Any]) -> list[str]:
@@ -36,11 +45,12 @@ def choice_from_form(proposal: Proposal, form: MultiDictProxy[Any]) -> list[str]
             gap = gap or place
             continue
         if gap:
-            raise InvalidRequest(f"Your {ordinal(gap)} choice is empty but a later one is not: "
-                                 "rank the options from first to last without gaps.")
+            raise InvalidRequest(_("Your %(place)s is empty but a later one is not: rank the "
+                                   "options from first to last without gaps.", place=ordinal(gap)))
         if option in ranking:
-            raise InvalidRequest(f"{option} is ranked twice: give each option one place.")
+            raise InvalidRequest(_("%(option)s is ranked twice: give each option one place.",
+                                   option=option))
         ranking.append(option)
     if not ranking:
-        raise InvalidRequest("Rank at least your first choice.")
+        raise InvalidRequest(_("Rank at least your first choice."))
     return ranking

@@ -19,6 +19,7 @@ from node.errors import Conflict, Forbidden, NotFound
 from node.pool_engine.common import ledger_of
 from node.pools import load_bylaws
 from node.storage import ActorRecord, Membership
+from node.web.i18n import gettext as _
 from node.web.names import Names
 from node.web.pools import _pool, viewer_membership
 from node.web.render import render
@@ -89,8 +90,9 @@ def statement(ledger: Ledger, person: str, name: str, state: str) -> Statement:
         paid_back = (legs.get(capital, 0) + legs.get(owed, 0)) if tx.kind is EntryKind.REFUND else 0
         held -= legs.get(capital, 0)
         due -= legs.get(owed, 0)
-        what = {EntryKind.CONTRIBUTION: "Paid in", EntryKind.REFUND_OWED: "Refund owed (waiting for funds)",
-                EntryKind.REFUND: "Refund paid"}.get(tx.kind, tx.kind.value.replace("_", " "))
+        what = {EntryKind.CONTRIBUTION: _("Paid in"),
+                EntryKind.REFUND_OWED: _("Refund owed (waiting for funds)"),
+                EntryKind.REFUND: _("Refund paid")}.get(tx.kind, tx.kind.value.replace("_", " "))
         reference = tx.reference or "" if tx.kind is EntryKind.CONTRIBUTION else ""
         lines.append(CapitalLine(tx.at.astimezone(UTC), what, reference, paid_in, owed_now, paid_back,
                                  held, due))
@@ -121,19 +123,21 @@ async def capital_page(request: web.Request) -> web.Response:
     keeper = _keeper(membership)
     person = request.query.get("person", user.uri)
     if person != user.uri and not keeper:
-        raise Forbidden("Only the pool's stewards and treasurers see other people's capital.")
+        raise Forbidden(_("Only the pool's stewards and treasurers see other people's capital."))
     if membership is None and not keeper:
-        raise Forbidden(f"You have no capital in {pool.display_name}: you have not applied to it.")
+        raise Forbidden(_("You have no capital in %(pool)s: you have not applied to it.",
+                          pool=pool.display_name))
     bylaws = await load_bylaws(request.app[ACTORS], pool)
     try:
         ledger = await ledger_of(request.app, pool, bylaws)
     except GovernanceError as exc:
-        raise Conflict(f"The ledger does not check out ({exc.reason}); statements wait for a repair.") from None
+        raise Conflict(_("The ledger does not check out (%(reason)s); statements wait for a repair.",
+                         reason=exc.reason)) from None
     names = Names(request.app)
     rows = await register(request.app, pool, ledger, names) if keeper else []
     states = {s.person: s.state for s in rows}
     if person != user.uri and person not in states:
-        raise NotFound("That person has no membership or capital in this pool.")
+        raise NotFound(_("That person has no membership or capital in this pool."))
     own_state = states.get(person) or (membership.state if membership and person == user.uri else "")
     mine = statement(ledger, person, await names.of(person), own_state)
     return await render(request, "capital.html", {

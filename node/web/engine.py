@@ -6,10 +6,11 @@ from dataclasses import dataclass
 
 from aiohttp import web
 
-from governance import Bylaws, GovernanceError, Ledger, format_money
+from governance import Bylaws, GovernanceError, Ledger
 from node.appkeys import ACTORS
 from node.pool_engine.common import ledger_of, store
 from node.storage import ActorRecord
+from node.web.localise import money
 
 __all__ = ["Applicant", "DecisionView", "PoolActivity", "Waiting", "applicants", "capital_of", "free_fund",
            "pool_activity", "refunds_owed_to", "waiting"]
@@ -63,7 +64,7 @@ class Waiting:
     what: str
     title: str
     url: str | None
-    amount: str
+    amount: int
     since: str
 
 
@@ -74,14 +75,14 @@ async def waiting(app: web.Application, pool: ActorRecord, ledger: Ledger) -> li
         amount = row.proposal.get("motion", {}).get("amount", 0)
         rows.append(Waiting("disbursement", str(row.proposal.get("title", "")),
                             f"/pools/{pool.username}/proposals/{row.uri.rsplit('/', 1)[-1]}",
-                            format_money(int(amount), ledger.currency), (row.closed_at or "")[:16]))
+                            int(amount), (row.closed_at or "")[:16]))
     for account, balance in ledger.balances.items():
         if account.startswith("owed:") and balance < 0:
             person = account.removeprefix("owed:")
             since = next((e.transaction.at for e in reversed(ledger.entries)
                           if e.transaction.reference == person
                           and e.transaction.kind.value == "refund_owed"), None)
-            rows.append(Waiting("refund", person, None, format_money(-balance, ledger.currency),
+            rows.append(Waiting("refund", person, None, -balance,
                                 since.isoformat()[:16] if since else ""))
     return sorted(rows, key=lambda w: w.since)
 
@@ -111,7 +112,7 @@ async def refunds_owed_to(app: web.Application, person: str) -> list[tuple[Actor
         except GovernanceError:
             continue
         if amount > 0:
-            owed.append((pool, format_money(amount, bylaws.currency)))
+            owed.append((pool, money(amount, bylaws.currency)))
     return owed
 
 

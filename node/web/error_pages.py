@@ -7,8 +7,12 @@ from urllib.parse import quote
 
 from aiohttp import web
 
+from governance import GovernanceError
 from node.errors import RateLimited
 from node.web.errors import SignInRequired, wants_html
+from node.web.i18n import N_
+from node.web.i18n import gettext as _
+from node.web.refusals import core_reason
 from node.web.render import render
 
 __all__ = ["html_error_middleware"]
@@ -16,17 +20,23 @@ __all__ = ["html_error_middleware"]
 log = logging.getLogger("poolnode.web")
 
 _TITLES = {
-    400: "The request could not be used",
-    401: "Please sign in",
-    403: "Not allowed",
-    404: "Page not found",
-    405: "Not allowed here",
-    409: "That conflicts with what is already there",
-    410: "This link no longer works",
-    413: "Too large",
-    422: "That goes against the rules",
-    429: "Too many attempts",
-    500: "Something went wrong",
+    400: N_("The request could not be used"),
+    401: N_("Please sign in"),
+    403: N_("Not allowed"),
+    404: N_("Page not found"),
+    405: N_("Not allowed here"),
+    409: N_("That conflicts with what is already there"),
+    410: N_("This link no longer works"),
+    413: N_("Too large"),
+    422: N_("That goes against the rules"),
+    429: N_("Too many attempts"),
+    500: N_("Something went wrong"),
+}
+# What aiohttp's own errors (no route, wrong method, body too large) say, in the reader's words.
+_REASONS = {
+    404: N_("There is nothing at this address on this node."),
+    405: N_("This address does not take that kind of request."),
+    413: N_("What was sent is larger than this node accepts."),
 }
 
 
@@ -35,7 +45,11 @@ def _status_and_reason(exc: BaseException) -> tuple[int, str] | None:
         if exc.status < 400:
             return None
         text = (exc.text or "").removeprefix(f"{exc.status}: ")
-        return exc.status, text or exc.reason
+        if not text or text == exc.reason:  # aiohttp's stock English phrase
+            return exc.status, _(_REASONS.get(exc.status, _TITLES.get(exc.status, N_("Error"))))
+        return exc.status, text
+    if isinstance(exc, GovernanceError):  # the core's English: the reader's words for it
+        return exc.status_hint, core_reason(exc)
     status = getattr(exc, "status", None) or getattr(exc, "status_hint", None)
     reason = getattr(exc, "reason", None)
     if isinstance(status, int) and 400 <= status <= 599 and isinstance(reason, str):
@@ -60,12 +74,12 @@ async def html_error_middleware(request: web.Request, handler):  # type: ignore[
             if isinstance(exc, web.HTTPException):
                 raise
             log.exception("unhandled error on %s %s", request.method, request.path)
-            found = (500, "internal error; the node's log has the details")
+            found = (500, _("internal error; the node's log has the details"))
         status, reason = found
         response = await render(
             request,
             "error.html",
-            {"status": status, "title": _TITLES.get(status, "Error"), "reason": reason},
+            {"status": status, "title": _(_TITLES.get(status, N_("Error"))), "reason": reason},
             status=status,
         )
         if isinstance(exc, RateLimited):

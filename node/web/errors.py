@@ -9,6 +9,7 @@ from aiohttp import web
 
 from node.activitypub import wants_activitypub
 from node.errors import RateLimited, Unauthorized
+from node.web.i18n import gettext as _
 
 __all__ = ["SignInRequired", "TooManyAttempts", "wants_html"]
 
@@ -16,7 +17,7 @@ class SignInRequired(Unauthorized):
     """The page needs a signed-in member; browsers are sent to the sign-in page."""
 
     def __init__(self, next_path: str) -> None:
-        super().__init__("sign in to see this page")
+        super().__init__(_("sign in to see this page"))
         self.next_path = next_path
 
 

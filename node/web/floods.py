@@ -8,15 +8,18 @@ from urllib.parse import urlsplit
 
 from aiohttp import web
 
-from governance import GovernanceError, format_money
+from governance import GovernanceError
 from governance.money import parse_amount
 from node.appkeys import ACTORS, REMOTE_ACTORS
 from node.errors import Forbidden, NodeError, NotFound
 from node.floods import compute, flood_pools, flood_status, floods, shares_view
 from node.pools import load_bylaws
+from node.web.i18n import gettext as _
+from node.web.localise import money
 from node.web.outbox import post_as
 from node.web.pools import _pool, require_record, viewer_membership
-from node.web.proposals import CONSENT
+from node.web.proposals import consent_options
+from node.web.refusals import amount_problem, refusal
 from node.web.render import render
 from node.web.sessions import require_user
 
@@ -34,11 +37,11 @@ async def _proposal_view(request: web.Request, stored: Any, person: str | None) 
     pledges = {pool: doc.get("pledge") for pool, doc in electorates.items()}
     voted = False
     if person is not None:
-        voted = any(b.get("voter") == person for b, _ in await floods(request.app).ballots(stored.uri))
+        voted = any(b.get("voter") == person for b, _stored in await floods(request.app).ballots(stored.uri))
     status, pending = await flood_status(request.app, stored, datetime.now(UTC))
     return {
         "status": status,
-        "pending": pending,
+        "pending": [{**p, "label": _pending_label(p)} for p in pending],
         "shares": await shares_view(request.app, stored.uri),
         "uri": stored.uri,
         "title": stored.document.get("name", ""),
@@ -52,6 +55,16 @@ async def _proposal_view(request: web.Request, stored: Any, person: str | None) 
         "pledges": pledges,
         "voted": voted,
     }
+
+
+def _pending_label(pending: dict[str, Any]) -> str:
+    """A pool the result waits for, and why: "https://… (not reconciled yet, overdue)"."""
+    reason = pending.get("reason")
+    if reason == "not reconciled yet":  # the one reason of node.floods that is no diagnosis
+        pending = {**pending, "reason": _("not reconciled yet")}
+    if pending.get("overdue"):
+        return _("%(pool)s (%(reason)s, overdue)", pool=pending.get("pool"), reason=pending.get("reason"))
+    return _("%(pool)s (%(reason)s)", pool=pending.get("pool"), reason=pending.get("reason"))
 
 
 async def _pool_names(request: web.Request, uris: list[str]) -> dict[str, dict[str, str]]:
@@ -93,14 +106,15 @@ async def flood_page(request: web.Request, params: dict[str, str],
         stored = await floods(request.app).proposals_of_flood(flood)
         entry["proposals"] = [await _proposal_view(request, s, person) for s in stored]
         latest = entry["proposals"][-1] if entry["proposals"] else None
-        entry["combined"] = (format_money(latest["pledged"], bylaws.currency)
+        entry["combined"] = (money(latest["pledged"], bylaws.currency)
                              if latest and latest["pledged"] else None)
     every = sorted({p for entry in seen.values() for p in entry["pools"]}
                    | {p for entry in seen.values() for prop in entry["proposals"] for p in prop["pools"]})
     return await render(request, "flood.html", {
         "pool": pool, "floods": list(seen.values()), "is_member": is_member,
-        "options": CONSENT, "currency": bylaws.currency, "names": await _pool_names(request, every),
-        "money": lambda amount: format_money(amount, bylaws.currency),
+        "options": consent_options(), "currency": bylaws.currency,
+        "names": await _pool_names(request, every),
+        "money": lambda amount: money(amount, bylaws.currency),
         "errors": errors or {}, "values": values or {},
     }, form=True, status=status)
 
@@ -117,23 +131,24 @@ async def flood_propose(request: web.Request) -> web.StreamResponse:
     errors: dict[str, str] = {}
     membership = await viewer_membership(request, pool)
     if membership is None or membership.state != "member":
-        raise Forbidden("Only members of this pool can propose in its floods.")
+        raise Forbidden(_("Only members of this pool can propose in its floods."))
     if values["flood"] not in {link.flood_uri for link in await floods(request.app).links(pool.id)}:
-        errors["flood_form"] = "This pool is not in that flood."
+        errors["flood_form"] = _("This pool is not in that flood.")
     if not values["title"] or len(values["title"]) > 200:
-        errors["flood_title"] = "Give the proposal a short title (up to 200 characters)."
+        errors["flood_title"] = _("Give the proposal a short title (up to 200 characters).")
     if not values["text"]:
-        errors["flood_text"] = "Say what the pools decide."
+        errors["flood_text"] = _("Say what the pools decide.")
     draft: dict[str, Any] = {"type": "Proposal", "pool": pool.uri, "to": [pool.uri],
                              "flood": values["flood"], "name": values["title"]}
     if values["kind"] == "disbursement":
         try:
             amount = parse_amount(values["amount"], bylaws.currency)
         except GovernanceError as exc:
-            errors["flood_amount"] = f"{exc.reason[:1].upper()}{exc.reason[1:]}. Enter the amount."
+            errors["flood_amount"] = _("%(problem)s Enter the amount.", problem=amount_problem(
+                values["amount"], exc, bylaws.currency))
             amount = 0
         if not values["payee"]:
-            errors["flood_payee"] = "Say who is paid."
+            errors["flood_payee"] = _("Say who is paid.")
         draft.update(proposalKind="disbursement", amount=amount, currency=bylaws.currency,
                      payee=values["payee"], purpose=values["text"])
     else:
@@ -143,7 +158,7 @@ async def flood_propose(request: web.Request) -> web.StreamResponse:
         try:
             await post_as(request.app, user, draft)
         except (GovernanceError, NodeError) as exc:
-            errors["flood_form"] = exc.reason[:1].upper() + exc.reason[1:] + "."
+            errors["flood_form"] = refusal(exc)
     if errors:
         return await flood_page(request, {"name": pool.username}, errors, values, status=422)
     raise web.HTTPSeeOther(f"/pools/{pool.username}/floods")
@@ -157,7 +172,7 @@ async def flood_vote(request: web.Request) -> web.StreamResponse:
     form = await request.post()
     proposal = str(form.get("proposal", ""))
     if await floods(request.app).proposal(proposal) is None:
-        raise NotFound("There is no such flood proposal.")
+        raise NotFound(_("There is no such flood proposal."))
     await post_as(request.app, user, {
         "type": "Ballot", "pool": pool.uri, "proposal": proposal, "to": [pool.uri],
         "choice": [str(c) for c in form.getall("choice", [])],

@@ -16,20 +16,23 @@ from typing import Any
 
 from aiohttp import web
 
-from governance import format_money
 from node.accounts import create_member, now_iso
 from node.appkeys import ACTORS, CONFIG, DB, WEB
 from node.errors import Conflict, Forbidden, Gone, InvalidRequest, NotFound
 from node.pools import load_bylaws
 from node.storage import ActorRecord, Invitation, InvitationStore
-from node.urls import USERNAME_RULE, check_username
+from node.urls import check_username
+from node.web.bylaws_words import bylaws_summary
 from node.web.engine import applicants, capital_of
+from node.web.i18n import gettext as _
+from node.web.localise import money
 from node.web.outbox import post_as
 from node.web.passwords import hash_password, password_problem
-from node.web.pools import bylaws_summary, viewer_membership
+from node.web.pools import viewer_membership
 from node.web.render import render
 from node.web.sessions import current_user, iso, require_user, start_session, utcnow
 from node.web.welcome import token_hash
+from node.web.wizard import username_rule
 
 __all__ = ["MAX_DAYS", "MAX_USES", "routes"]
 
@@ -50,10 +53,11 @@ async def _steward_pool(request: web.Request) -> tuple[ActorRecord, ActorRecord]
     user = require_user(request)
     pool = await request.app[ACTORS].by_username(request.match_info["name"], "pool")
     if pool is None:
-        raise NotFound(f"There is no pool called {request.match_info['name']!r} on this node.")
+        raise NotFound(_("There is no pool called %(name)s on this node.",
+                         name=repr(request.match_info["name"])))
     membership = await viewer_membership(request, pool)
     if membership is None or membership.state != "member" or "steward" not in membership.roles:
-        raise Forbidden("Only a steward of this pool can invite people and see who has paid.")
+        raise Forbidden(_("Only a steward of this pool can invite people and see who has paid."))
     return user, pool
 
 
@@ -91,13 +95,13 @@ async def _steward_page(request: web.Request, pool: ActorRecord, *, new_link: st
 
 def _claim_money(claim: dict[str, object] | None, currency: str) -> str | None:
     amount = claim.get("amount") if claim else None
-    return format_money(amount, currency) if isinstance(amount, int) else None
+    return money(amount, currency) if isinstance(amount, int) else None
 
 
 @routes.get(_POOL + "/invitations", name="web.invitations")
 async def invitations_page(request: web.Request) -> web.Response:
     """A steward's invitations, and the applications with what each has paid."""
-    _, pool = await _steward_pool(request)
+    _steward, pool = await _steward_pool(request)
     return await _steward_page(request, pool)
 
 
@@ -118,13 +122,13 @@ async def create_invitation(request: web.Request) -> web.Response:
     errors: dict[str, str] = {}
     days = _whole(values["days"], 1, MAX_DAYS)
     if days is None:
-        errors["days"] = f"Give a whole number of days from 1 to {MAX_DAYS}."
+        errors["days"] = _("Give a whole number of days from 1 to %(most)d.", most=MAX_DAYS)
     uses = _whole(values["max_uses"], 1, MAX_USES)
     if uses is None:
-        errors["max_uses"] = f"Give a whole number of people from 1 to {MAX_USES}."
+        errors["max_uses"] = _("Give a whole number of people from 1 to %(most)d.", most=MAX_USES)
     note = values["note"].strip()
     if len(note) > MAX_NOTE:
-        errors["note"] = f"Keep the note under {MAX_NOTE} characters."
+        errors["note"] = _("Keep the note under %(most)d characters.", most=MAX_NOTE)
     if errors or days is None or uses is None:
         return await _steward_page(request, pool, values=values, errors=errors, status=422)
     token = secrets.token_urlsafe(24)
@@ -138,9 +142,9 @@ async def create_invitation(request: web.Request) -> web.Response:
 @routes.post(_POOL + r"/invitations/{invitation:\d+}/revoke", name="web.invitation_revoke")
 async def revoke_invitation(request: web.Request) -> web.StreamResponse:
     """Revoke an invite link: opening it then says it was revoked."""
-    _, pool = await _steward_pool(request)
+    _steward, pool = await _steward_pool(request)
     if not await _store(request).revoke(pool.id, int(request.match_info["invitation"]), now_iso()):
-        raise NotFound("This pool has no unrevoked invitation with that number.")
+        raise NotFound(_("This pool has no unrevoked invitation with that number."))
     raise web.HTTPSeeOther(f"/pools/{pool.username}/invitations")
 
 
@@ -149,13 +153,13 @@ async def _invitation(request: web.Request) -> tuple[Invitation, ActorRecord]:
     invitation = await _store(request).by_hash(token_hash(request.match_info["token"]))
     pool = await request.app[ACTORS].by_id(invitation.pool_id) if invitation else None
     if invitation is None or pool is None:
-        raise NotFound("This invite link is not known here: check that it was copied whole.")
+        raise NotFound(_("This invite link is not known here: check that it was copied whole."))
     state = invitation.state(iso(utcnow()))
     if state != "open":
-        why = {"revoked": "a steward revoked it", "expired": "it expired",
-               "used up": "as many people as it was made for have used it"}[state]
-        raise Gone(f"This invite link to {pool.display_name} no longer works: {why}. "
-                   "Ask a steward of the pool for a new one.")
+        why = {"revoked": _("a steward revoked it"), "expired": _("it expired"),
+               "used up": _("as many people as it was made for have used it")}[state]
+        raise Gone(_("This invite link to %(pool)s no longer works: %(why)s. Ask a steward of the "
+                     "pool for a new one.", pool=pool.display_name, why=why))
     return invitation, pool
 
 
@@ -166,7 +170,7 @@ async def _invite_page(request: web.Request, invitation: Invitation, pool: Actor
     return await render(request, "invite.html", {
         "pool": pool, "bylaws": bylaws, "summary": bylaws_summary(bylaws), "invitation": invitation,
         "membership": await viewer_membership(request, pool), "values": values or {},
-        "errors": errors or {}, "username_rule": USERNAME_RULE, "token": request.match_info["token"],
+        "errors": errors or {}, "username_rule": username_rule(), "token": request.match_info["token"],
     }, status=status, form=True)
 
 
@@ -181,15 +185,15 @@ def _check_account_fields(form: Any, values: dict[str, str], errors: dict[str, s
     try:
         check_username(values["username"])
     except InvalidRequest:
-        errors["username"] = f"Choose a username of {USERNAME_RULE}."
+        errors["username"] = _("Choose a username of %(rule)s.", rule=username_rule())
     if len(values["display_name"]) > 80:
-        errors["display_name"] = "Keep your name under 80 characters."
+        errors["display_name"] = _("Keep your name under 80 characters.")
     password = str(form.get("password", ""))
     problem = password_problem(password)
     if problem:
-        errors["password"] = f"Choose a longer password: {problem}."
+        errors["password"] = _("Choose a longer password: %(problem)s.", problem=problem)
     elif password != str(form.get("password2", "")):
-        errors["password2"] = "The two passwords are not the same."
+        errors["password2"] = _("The two passwords are not the same.")
     return password
 
 
@@ -204,17 +208,19 @@ async def accept_invitation(request: web.Request) -> web.StreamResponse:
     user = current_user(request)
     password = "" if user is not None else _check_account_fields(form, values, errors)
     if len(values["reference"]) > 200:
-        errors["reference"] = "Keep the payment reference under 200 characters."
+        errors["reference"] = _("Keep the payment reference under 200 characters.")
     if user is not None:
         membership = await viewer_membership(request, pool)
         if membership is not None and membership.state in ("member", "applicant"):
-            raise Conflict(f"You are already {'a member of' if membership.state == 'member' else 'applying to'} "
-                           f"{pool.display_name}; this link was not used.")
+            raise Conflict(_("You are already a member of %(pool)s; this link was not used.",
+                             pool=pool.display_name) if membership.state == "member" else
+                           _("You are already applying to %(pool)s; this link was not used.",
+                             pool=pool.display_name))
     if errors:
         return await _invite_page(request, invitation, pool, values=values, errors=errors, status=400)
     store = _store(request)
     if not await store.claim(invitation.id, iso(utcnow())):
-        raise Gone("This invite link was used up or revoked a moment ago; ask a steward for a new one.")
+        raise Gone(_("This invite link was used up or revoked a moment ago; ask a steward for a new one."))
     if user is None:
         password_hash = await hash_password(password)
         try:
@@ -222,7 +228,7 @@ async def accept_invitation(request: web.Request) -> web.StreamResponse:
                                        display_name=values["display_name"] or None)
         except Conflict:
             await store.give_back(invitation.id)
-            errors["username"] = "That username is taken on this node; choose another."
+            errors["username"] = _("That username is taken on this node; choose another.")
             return await _invite_page(request, invitation, pool, values=values, errors=errors,
                                       status=409)
         await request.app[WEB].set_password(user.id, password_hash, now_iso())
@@ -243,7 +249,8 @@ async def application_page(request: web.Request) -> web.Response:
     user = require_user(request)
     pool = await request.app[ACTORS].by_username(request.match_info["name"], "pool")
     if pool is None:
-        raise NotFound(f"There is no pool called {request.match_info['name']!r} on this node.")
+        raise NotFound(_("There is no pool called %(name)s on this node.",
+                         name=repr(request.match_info["name"])))
     bylaws = await load_bylaws(request.app[ACTORS], pool)
     membership = await viewer_membership(request, pool)
     paid = await capital_of(request.app, pool, bylaws, user.uri)

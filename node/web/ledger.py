@@ -11,16 +11,19 @@ from typing import Any
 
 from aiohttp import web
 
-from governance import Bylaws, GovernanceError, Ledger, format_money, verify_chain
+from governance import Bylaws, GovernanceError, Ledger, verify_chain
 from governance.money import parse_amount
 from node.appkeys import ACTORS
 from node.pool_engine.common import ledger_of
 from node.pools import load_bylaws
 from node.storage import ActorRecord
 from node.web.engine import waiting
+from node.web.i18n import gettext as _
 from node.web.ledger_view import Labels, account_lines, entry_lines
+from node.web.localise import money
 from node.web.outbox import post_as
 from node.web.pools import _pool, require_record, viewer_membership
+from node.web.refusals import amount_problem, refusal
 from node.web.render import render
 from node.web.treasury import open_commitments, treasurer_of
 
@@ -30,17 +33,14 @@ routes = web.RouteTableDef()
 _INVALID = 422
 
 
-def _sentence(reason: str) -> str:
-    return reason[:1].upper() + reason[1:] + "."
-
-
 async def _replayed(request: web.Request, pool: ActorRecord, bylaws: Bylaws) -> tuple[Ledger | None, str | None]:
     try:
         ledger = await ledger_of(request.app, pool, bylaws)
     except GovernanceError as exc:
         return None, exc.reason
     broken = verify_chain(ledger.entries)
-    return ledger, None if broken is None else f"entry {broken + 1} does not match the chain"
+    return ledger, None if broken is None else _("entry %(number)d does not match the chain",
+                                                  number=broken + 1)
 
 
 async def _people(request: web.Request, pool: ActorRecord, labels: Labels) -> list[tuple[str, str]]:
@@ -62,7 +62,7 @@ async def render_ledger(request: web.Request, pool: ActorRecord, *, values: dict
     context: dict[str, Any] = {
         "pool": pool, "bylaws": bylaws, "currency": bylaws.currency,
         "entries": list(reversed(await entry_lines(labels, ledger))) if ledger else [],
-        "fund": format_money(ledger.fund, bylaws.currency) if ledger else None,
+        "fund": money(ledger.fund, bylaws.currency) if ledger else None,
         "balances": await account_lines(labels, ledger) if ledger else [],
         "head": ledger.head if ledger else None,
         "chain_ok": problem is None, "problem": problem,
@@ -99,14 +99,15 @@ async def record(request: web.Request) -> web.StreamResponse:
     members = {m.person_uri for m in await request.app[ACTORS].memberships_of_pool(pool.id, state=None)
                if m.state in ("member", "applicant")}
     if values["person"] not in members:
-        errors["person"] = "Choose the member or applicant who paid."
+        errors["person"] = _("Choose the member or applicant who paid.")
     try:
         amount = parse_amount(values["amount"], bylaws.currency)
     except GovernanceError as exc:
-        errors["amount"] = (f"{_sentence(exc.reason)} Enter the amount received in {bylaws.currency}, "
-                            "e.g. 20 or 12.50.")
+        errors["amount"] = _("%(problem)s Enter the amount received in %(currency)s.",
+                             problem=amount_problem(values["amount"], exc, bylaws.currency),
+                             currency=bylaws.currency)
     if len(values["reference"]) > 200:
-        errors["reference"] = "Keep the reference under 200 characters."
+        errors["reference"] = _("Keep the reference under 200 characters.")
     if not errors:
         try:
             await post_as(request.app, user, {
@@ -115,7 +116,7 @@ async def record(request: web.Request) -> web.StreamResponse:
                 "reference": values["reference"] or "recorded in the browser",
             })
         except GovernanceError as exc:
-            return await render_ledger(request, pool, values=values, errors={"record": _sentence(exc.reason)},
+            return await render_ledger(request, pool, values=values, errors={"record": refusal(exc)},
                                        status=exc.status_hint)
         raise web.HTTPSeeOther(f"/pools/{pool.username}/ledger")
     return await render_ledger(request, pool, values=values, errors=errors, status=_INVALID)
@@ -130,22 +131,23 @@ async def release(request: web.Request) -> web.StreamResponse:
     ref = str(form.get("proposal", "")).strip()
     typed = str(form.get("amount", "")).strip()
     bylaws = await load_bylaws(request.app[ACTORS], pool)
-    ledger, _ = await _replayed(request, pool, bylaws)
+    ledger, _problem = await _replayed(request, pool, bylaws)
     view = next((v for v in await open_commitments(request.app, pool, ledger) if v.ref == ref), None) \
         if ledger is not None else None
     key = f"release:{ref}"
     if view is None:
-        return await render_ledger(request, pool, errors={"release": (
+        return await render_ledger(request, pool, errors={"release": _(
             "There is no open commitment for this proposal: nothing to release.")}, status=404)
     error = None
     try:
         amount = parse_amount(typed, view.currency)
         if amount > view.open:
-            error = (f"{view.money(amount)} is more than the {view.money(view.open)} still committed; "
-                     "enter at most that.")
+            error = _("%(amount)s is more than the %(open)s still committed; enter at most that.",
+                      amount=view.money(amount), open=view.money(view.open))
     except GovernanceError as exc:
-        error = (f"{_sentence(exc.reason)} Enter an amount up to the {view.money(view.open)} still "
-                 f"committed, in {view.currency}, e.g. 30 or 12.50.")
+        error = _("%(problem)s Enter an amount up to the %(open)s still committed, in %(currency)s.",
+                  problem=amount_problem(typed, exc, view.currency), open=view.money(view.open),
+                  currency=view.currency)
     if error is None:
         try:
             await post_as(request.app, user, {
@@ -153,7 +155,7 @@ async def release(request: web.Request) -> web.StreamResponse:
                 "proposal": view.ref, "amount": amount,
             })
         except GovernanceError as exc:
-            error = _sentence(exc.reason)
+            error = refusal(exc)
     if error is not None:
         return await render_ledger(request, pool, values={key: typed}, errors={key: error}, status=_INVALID)
     raise web.HTTPSeeOther(f"/pools/{pool.username}/ledger#commitments")

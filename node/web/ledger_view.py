@@ -16,6 +16,8 @@ from aiohttp import web
 from governance import Ledger
 from governance.ledger import EntryKind, LedgerEntry
 from node.storage import ActorRecord
+from node.web.i18n import N_
+from node.web.i18n import gettext as _
 from node.web.names import Names
 from node.web.treasury import disbursement_of
 
@@ -73,32 +75,37 @@ class Labels:
 
     async def party(self, account: str) -> str:
         """Who or what an account stands for, by name."""
-        prefix, _, rest = account.partition(":")
+        prefix, _sep, rest = account.partition(":")
         if prefix == "commitment":
             return await self.title(rest)
-        return await self.names.of(rest) if rest else "the fund"
+        return await self.names.of(rest) if rest else _("the fund")
 
     async def account(self, account: str, balance: int) -> str:
         """A balance's label as the reader sees it."""
         prefix = account.partition(":")[0]
         name = await self.party(account)
-        return {
-            "fund": "Fund: free to spend",
-            "capital": f"Capital of {name}",
-            "commitment": f"Set aside for {name}",
-            "owed": f"Refund owed to {name}",
-            "external": f"Paid to {name}" if balance > 0 else f"Given by {name}",
-        }.get(prefix, account)
+        if prefix == "fund":
+            return _("Fund: free to spend")
+        if prefix == "capital":
+            return _("Capital of %(name)s", name=name)
+        if prefix == "commitment":
+            return _("Set aside for %(name)s", name=name)
+        if prefix == "owed":
+            return _("Refund owed to %(name)s", name=name)
+        if prefix == "external":
+            return _("Paid to %(name)s", name=name) if balance > 0 else _("Given by %(name)s", name=name)
+        return account
 
 
+# What each kind of entry is called on the page (English catalog entries, shown translated).
 _WHAT = {
-    EntryKind.CONTRIBUTION: "Contribution",
-    EntryKind.DONATION: "Donation",
-    EntryKind.COMMITMENT: "Set aside",
-    EntryKind.PAYMENT: "Payment",
-    EntryKind.RELEASE: "Returned to the fund",
-    EntryKind.REFUND: "Refund paid",
-    EntryKind.REFUND_OWED: "Refund owed",
+    EntryKind.CONTRIBUTION: N_("Contribution"),
+    EntryKind.DONATION: N_("Donation"),
+    EntryKind.COMMITMENT: N_("Set aside"),
+    EntryKind.PAYMENT: N_("Payment"),
+    EntryKind.RELEASE: N_("Returned to the fund"),
+    EntryKind.REFUND: N_("Refund paid"),
+    EntryKind.REFUND_OWED: N_("Refund owed"),
 }
 
 
@@ -118,14 +125,16 @@ async def entry_lines(labels: Labels, ledger: Ledger) -> list[EntryLine]:
     for number, entry in enumerate(ledger.entries, start=1):
         tx = entry.transaction
         who, for_what = await _party_of(labels, entry)
-        party = " for ".join(x for x in (who, for_what) if x)
+        party = _("%(who)s for %(what)s", who=who, what=for_what) if who and for_what \
+            else (who or for_what or "")
         change = held_change(entry)
         moved = 0 if change else sum(p.amount for p in tx.postings if p.amount > 0)
         # A refund's reference is the person refunded (a URL): their name is already shown.
         reference = "" if tx.kind in (EntryKind.REFUND, EntryKind.REFUND_OWED, EntryKind.COMMITMENT) \
             else (tx.reference or "")
         lines.append(EntryLine(
-            number, tx.at.astimezone(UTC), tx.kind.value, _WHAT.get(tx.kind, tx.kind.value), party,
+            number, tx.at.astimezone(UTC), tx.kind.value,
+            _(_WHAT[tx.kind]) if tx.kind in _WHAT else tx.kind.value, party,
             reference, max(change, 0), max(-change, 0), moved, tx.id, entry.hash,
         ))
     return lines

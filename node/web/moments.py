@@ -1,16 +1,21 @@
 """Times on pages: UTC in a ``<time datetime>`` element plus relative words ("closes in 3 hours").
 
-The server renders both, so a page reads right without JavaScript; ``/static/time.js`` then
-rewrites the time into the reader's own time zone and keeps the relative words current.
+The server renders both in the reader's language (the date by Babel, the words from the
+catalog), so a page reads right without JavaScript; ``/static/time.js`` then rewrites the time
+into the reader's own time zone and keeps the relative words current, using the phrases the
+page carries in ``data-`` attributes (so it speaks the page's language too).
 """
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from babel.dates import format_date, format_time
 from markupsafe import Markup, escape
 
-__all__ = ["deadline", "localtime", "relative"]
+from node.web.i18n import current, gettext, ngettext
+
+__all__ = ["deadline", "localtime", "relative", "when"]
 
 
 def _utc(value: datetime | str) -> datetime:
@@ -19,33 +24,52 @@ def _utc(value: datetime | str) -> datetime:
 
 
 def _span(seconds: int) -> str:
-    for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
-        if seconds >= size * (2 if unit == "day" else 1):
-            count = seconds // size
-            return f"{count} {unit}{'' if count == 1 else 's'}"
-    return "less than a minute"
+    if seconds >= 2 * 86400:
+        return ngettext("%(num)d day", "%(num)d days", seconds // 86400)
+    if seconds >= 3600:
+        return ngettext("%(num)d hour", "%(num)d hours", seconds // 3600)
+    if seconds >= 60:
+        return ngettext("%(num)d minute", "%(num)d minutes", seconds // 60)
+    return gettext("less than a minute")
 
 
-def relative(value: datetime | str, now: datetime, *, future: str = "closes in",
-             past: str = "closed") -> str:
+def relative(value: datetime | str, now: datetime) -> str:
     """``"closes in 3 hours"`` or ``"closed 2 days ago"``: whole units, rounded down."""
     seconds = int((_utc(value) - _utc(now)).total_seconds())
-    return f"{future} {_span(seconds)}" if seconds > 0 else f"{past} {_span(-seconds)} ago"
+    if seconds > 0:
+        return gettext("closes in %(span)s", span=_span(seconds))
+    return gettext("closed %(span)s ago", span=_span(-seconds))
 
 
-def _time(when: datetime, attrs: str) -> str:
-    stamp = when.strftime("%Y-%m-%dT%H:%M:%SZ")
-    return f'<time datetime="{stamp}"{attrs}>{when.strftime("%Y-%m-%d %H:%M")} UTC</time>'
+def when(value: datetime | str) -> str:
+    """A moment in the reader's style, in UTC: "Dec 2, 2026, 2:00 PM UTC", "2 dic 2026, 14:00 UTC"."""
+    moment = _utc(value)
+    locale = current().formats
+    pattern = str(locale.datetime_formats["medium"])
+    text = pattern.replace("{1}", format_date(moment, "medium", locale=locale)).replace(
+        "{0}", format_time(moment, "short", tzinfo=UTC, locale=locale))
+    return f"{text} UTC"
+
+
+def _time(moment: datetime, attrs: str) -> str:
+    stamp = moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+    return f'<time datetime="{stamp}"{attrs}>{escape(when(moment))}</time>'
 
 
 def localtime(value: datetime | str) -> Markup:
-    """A moment as ``<time datetime=…>2026-12-02 14:00 UTC</time>`` (localised by time.js)."""
+    """A moment as ``<time datetime=…>Dec 2, 2026, 2:00 PM UTC</time>`` (localised by time.js)."""
     return Markup(_time(_utc(value), " data-local"))
 
 
 def deadline(value: datetime | str, now: datetime | None = None) -> Markup:
     """A closing time with how long is left: the time, then "(closes in 3 hours)"."""
-    when = _utc(value)
-    words = relative(when, now or datetime.now(UTC))
-    return Markup(f'{_time(when, " data-local")} <span class="relative" data-relative="'
-                  f'{escape(when.strftime("%Y-%m-%dT%H:%M:%SZ"))}">({escape(words)})</span>')
+    moment = _utc(value)
+    words = relative(moment, now or datetime.now(UTC))
+    phrases = {
+        "future": gettext("closes in %(span)s", span="{span}"),
+        "past": gettext("closed %(span)s ago", span="{span}"),
+        "minute": gettext("less than a minute"),
+    }
+    data = "".join(f' data-{key}="{escape(text)}"' for key, text in phrases.items())
+    return Markup(f'{_time(moment, " data-local")} <span class="relative" data-relative="'
+                  f'{escape(moment.strftime("%Y-%m-%dT%H:%M:%SZ"))}"{data}>({escape(words)})</span>')

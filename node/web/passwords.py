@@ -8,6 +8,8 @@ import hashlib
 import hmac
 import secrets
 
+from node.web.i18n import gettext as _
+
 __all__ = ["MAX_PASSWORD", "MIN_PASSWORD", "hash_password", "password_problem", "verify_password"]
 
 # n=2**14, r=8, p=1 needs 16 MiB per hash (128 * r * n bytes): OWASP's minimum for scrypt.
@@ -35,9 +37,10 @@ def _derive(password: str, salt: bytes, n: int, r: int, p: int) -> bytes:
 def password_problem(password: str) -> str | None:
     """Why a new password is not acceptable, or None."""
     if len(password) < MIN_PASSWORD:
-        return f"use at least {MIN_PASSWORD} characters (a few words make a good password)"
+        return _("use at least %(least)d characters (a few words make a good password)",
+                 least=MIN_PASSWORD)
     if len(password) > MAX_PASSWORD:
-        return f"use at most {MAX_PASSWORD} characters"
+        return _("use at most %(most)d characters", most=MAX_PASSWORD)
     return None
 
 

@@ -8,8 +8,6 @@ from typing import Any
 
 from aiohttp import web
 
-from governance import Bylaws, format_money, render_bylaws
-from governance.render import fraction_words, threshold_words
 from node.access import Reader, may_read_record
 from node.accounts import create_pool, join_pool
 from node.appkeys import ACTORS, CONFIG
@@ -17,8 +15,9 @@ from node.errors import Conflict, Forbidden, NotFound
 from node.pool_engine.common import store
 from node.pools import load_bylaws
 from node.storage import ActorRecord, ActorStore, Membership
-from node.web.formats import period_input
+from node.web.bylaws_words import bylaws_markdown, bylaws_summary
 from node.web.home import needs_your_vote
+from node.web.i18n import gettext as _
 from node.web.outbox import post_as
 from node.web.render import render
 from node.web.sessions import current_user, require_user
@@ -44,7 +43,7 @@ class MemberView:
 async def _pool(request: web.Request, name: str) -> ActorRecord:
     pool = await request.app[ACTORS].by_username(name, "pool")
     if pool is None:
-        raise NotFound(f"There is no pool called {name!r} on this node.")
+        raise NotFound(_("There is no pool called %(name)s on this node.", name=repr(name)))
     return pool
 
 
@@ -57,8 +56,8 @@ async def require_record(request: web.Request, pool: ActorRecord) -> None:
     """Pages of the pool's record: sign in first, then members only when the bylaws say so."""
     if not await record_visible(request, pool):
         require_user(request)
-        raise Forbidden(f"The record of {pool.username} (proposals, ballots, ledger, members) is "
-                        "visible to its members only, as its bylaws say.")
+        raise Forbidden(_("The record of %(pool)s (proposals, ballots, ledger, members) is "
+                          "visible to its members only, as its bylaws say.", pool=pool.username))
 
 
 async def _member_view(actors: ActorStore, membership: Membership) -> MemberView:
@@ -85,26 +84,6 @@ async def viewer_membership(request: web.Request, pool: ActorRecord) -> Membersh
         if membership.pool_id == pool.id:
             return membership
     return None
-
-
-def bylaws_summary(bylaws: Bylaws) -> list[tuple[str, str]]:
-    """The bylaws' numbers in plain words, for the pool page."""
-    admission = {value: label for value, label, _ in ADMISSIONS}[bylaws.admission.value]
-    period = period_input(bylaws.voting_period)  # "7 days", "1 day 12 hours", "15 seconds"
-    return [
-        ("A proposal passes with", f"{threshold_words(bylaws.threshold)} of the votes cast"),
-        ("Quorum", f"{fraction_words(bylaws.quorum)} of the members take part"),
-        ("Voting lasts", period),
-        ("New members", admission),
-        ("Minimum share", format_money(bylaws.min_share, bylaws.currency)),
-        ("Changing the bylaws needs", threshold_words(bylaws.amendment_threshold)),
-        ("Votes per member", "exactly one, always"),
-        ("Who may read the record", "anyone" if bylaws.visibility.value == "public"
-         else "members and the pools of its floods"),
-        ("Replies from people who are not members", {
-            "collapsed": "kept, shown folded away", "refused": "refused",
-            "shown": "shown like members'"}[bylaws.outside_replies.value]),
-    ]
 
 
 @routes.get("/", name="web.landing")
@@ -153,7 +132,8 @@ async def create_pool_submit(request: web.Request) -> web.StreamResponse:
         pool = await create_pool(config, actors, parsed.handle, purpose=bylaws.purpose,
                                  currency=bylaws.currency, display_name=bylaws.name)
     except Conflict:
-        errors = {"handle": f"The name {parsed.handle!r} is taken on this node; choose another."}
+        errors = {"handle": _("The name %(name)s is taken on this node; choose another.",
+                              name=repr(parsed.handle))}
         return await render(request, "create_pool.html",
                             _wizard_context({**parsed.values, "handle": parsed.handle}, errors),
                             status=409, form=True)
@@ -190,7 +170,7 @@ async def bylaws_page(request: web.Request, params: dict[str, str]) -> web.Respo
     bylaws = await load_bylaws(request.app[ACTORS], pool)
     return await render(request, "bylaws.html", {
         "pool": pool,
-        "bylaws_markdown": render_bylaws(bylaws),
+        "bylaws_markdown": bylaws_markdown(bylaws),
         "created": request.query.get("created") == "1",
     })
 
@@ -200,7 +180,8 @@ async def member_page(request: web.Request, params: dict[str, str]) -> web.Respo
     actors = request.app[ACTORS]
     member = await actors.by_username(params["name"], "member")
     if member is None:
-        raise NotFound(f"There is no member called {params['name']!r} on this node.")
+        raise NotFound(_("There is no member called %(name)s on this node.",
+                         name=repr(params["name"])))
     pools = []
     for membership in await actors.pools_of_person(member.uri):
         pool = await actors.by_id(membership.pool_id)
@@ -239,24 +220,25 @@ async def steward_and_applicant(
     request: web.Request, doing: str
 ) -> tuple[ActorRecord, ActorRecord, Membership]:
     """(the signed-in steward, the pool, the applicant the URL names); 403 for anyone but a
-    steward of the pool ("Only a steward of this pool can {doing}."), 404 for no such applicant."""
+    steward of the pool (``doing`` says what only a steward can), 404 for no such applicant."""
     user = require_user(request)
     pool = await _pool(request, request.match_info["name"])
     membership = await viewer_membership(request, pool)
     if membership is None or membership.state != "member" or "steward" not in membership.roles:
-        raise Forbidden(f"Only a steward of this pool can {doing}.")
+        raise Forbidden(doing)
     wanted = int(request.match_info["membership"])
     applicants = await request.app[ACTORS].memberships_of_pool(pool.id, state="applicant")
     applicant = next((m for m in applicants if m.id == wanted), None)
     if applicant is None:
-        raise NotFound("No such applicant: they may have been admitted or turned down already.")
+        raise NotFound(_("No such applicant: they may have been admitted or turned down already."))
     return user, pool, applicant
 
 
 @routes.post(r"/pools/{name:[a-z0-9_]+}/applicants/{membership:\d+}/admit", name="web.admit")
 async def admit(request: web.Request) -> web.StreamResponse:
     """A steward accepts an applicant's Join (pools whose bylaws say a steward admits)."""
-    user, pool, applicant = await steward_and_applicant(request, "admit new members")
+    user, pool, applicant = await steward_and_applicant(
+        request, _("Only a steward of this pool can admit new members."))
     join_id = await store(request.app).join_activity(pool.id, applicant.person_uri)
     accept: dict[str, object] = {"type": "Accept", "to": [applicant.person_uri]}
     accept["object"] = join_id or {"type": "Join", "actor": applicant.person_uri, "object": pool.uri}

@@ -11,7 +11,7 @@ from typing import Any
 from aiohttp import web
 from multidict import MultiDictProxy
 
-from governance import Bylaws, GovernanceError, format_money
+from governance import Bylaws, GovernanceError
 from governance.money import parse_amount
 from node.appkeys import ACTORS
 from node.errors import NodeError
@@ -20,28 +20,33 @@ from node.pool_engine.common import ledger_of
 from node.storage import ActorRecord
 from node.web.amendments import bylaws_draft
 from node.web.engine import free_fund
+from node.web.i18n import N_
+from node.web.i18n import gettext as _
+from node.web.localise import money
+from node.web.refusals import amount_problem, sentence
 
 __all__ = ["BALLOT_TYPES", "KINDS", "MAX_OPTIONS", "ROLES", "draft_from_form", "form_values"]
 
+# The labels are English catalog entries; the page shows each in the reader's language.
 KINDS = [
-    ("decision", "A decision"),
-    ("disbursement", "Spend money from the fund"),
-    ("bylaws_change", "Change the bylaws"),
-    ("admission", "Admit a person"),
-    ("expulsion", "Expel a member"),
-    ("role_change", "Give a member a role, or take it away"),
-    ("join_flood", "Join a flood (link with another pool)"),
-    ("leave_flood", "Leave a flood"),
+    ("decision", N_("A decision")),
+    ("disbursement", N_("Spend money from the fund")),
+    ("bylaws_change", N_("Change the bylaws")),
+    ("admission", N_("Admit a person")),
+    ("expulsion", N_("Expel a member")),
+    ("role_change", N_("Give a member a role, or take it away")),
+    ("join_flood", N_("Join a flood (link with another pool)")),
+    ("leave_flood", N_("Leave a flood")),
 ]
 BALLOT_TYPES = [
-    ("consent", "Consent: agree, disagree, abstain or block"),
-    ("single_choice", "Single choice: each member picks one option"),
-    ("approval", "Approval: each member ticks every option they accept"),
-    ("ranked_choice", "Ranked: each member orders the options (instant runoff)"),
+    ("consent", N_("Consent: agree, disagree, abstain or block")),
+    ("single_choice", N_("Single choice: each member picks one option")),
+    ("approval", N_("Approval: each member ticks every option they accept")),
+    ("ranked_choice", N_("Ranked: each member orders the options (instant runoff)")),
 ]
 MAX_OPTIONS = 50
-ROLES = [("steward", "Steward (admits members, keeps the pool running)"),
-         ("treasurer", "Treasurer (records money in and out)")]
+ROLES = [("steward", N_("Steward (admits members, keeps the pool running)")),
+         ("treasurer", N_("Treasurer (records money in and out)"))]
 _FIELDS = ("title", "text", "kind", "amount", "payee", "ballot_type", "options", "person",
            "flood", "flood_name", "peer", "role", "role_change", "discussion")
 
@@ -51,40 +56,37 @@ def form_values(form: MultiDictProxy[Any]) -> dict[str, str]:
     return {k: str(form.get(k, "")).strip() for k in _FIELDS}
 
 
-def _sentence(reason: str) -> str:
-    return reason[:1].upper() + reason[1:] + "."
-
-
 def _options(values: dict[str, str], errors: dict[str, str]) -> tuple[str, list[str]]:
     ballot_type = values["ballot_type"] or "consent"
     if ballot_type not in dict(BALLOT_TYPES):
-        errors["ballot_type"] = "Choose one of the ballot types listed."
+        errors["ballot_type"] = _("Choose one of the ballot types listed.")
         return ballot_type, []
     options = [line.strip() for line in values["options"].splitlines() if line.strip()]
     if ballot_type != "consent" and values["kind"] not in ("", "decision"):
-        errors["ballot_type"] = ("Only a decision can be a choice among options; this kind of "
-                                 "proposal is a consent vote.")
+        errors["ballot_type"] = _("Only a decision can be a choice among options; this kind of "
+                                  "proposal is a consent vote.")
     elif ballot_type == "consent" and options:
-        errors["options"] = ("A consent vote has no options (members agree, disagree, abstain "
-                             "or block): clear the options or choose another ballot type.")
+        errors["options"] = _("A consent vote has no options (members agree, disagree, abstain "
+                              "or block): clear the options or choose another ballot type.")
     elif ballot_type != "consent":
         if len(options) < 2:
-            errors["options"] = "Give at least two options, one per line."
+            errors["options"] = _("Give at least two options, one per line.")
         elif len(set(options)) != len(options):
-            errors["options"] = "Each option may appear only once."
+            errors["options"] = _("Each option may appear only once.")
         elif len(options) > MAX_OPTIONS or any(len(o) > 200 for o in options):
-            errors["options"] = f"Give at most {MAX_OPTIONS} options of up to 200 characters each."
+            errors["options"] = _("Give at most %(most)d options of up to 200 characters each.",
+                                  most=MAX_OPTIONS)
     return ballot_type, options
 
 
 async def _person(app: web.Application, text: str, field: str, errors: dict[str, str]) -> str:
     if not text:
-        errors[field] = "Say who: a handle such as @ana or @ana@pools.example, or their address."
+        errors[field] = _("Say who: a handle such as @ana or @ana@pools.example, or their address.")
         return ""
     try:
         return await resolve_handle(app, text)
     except NodeError as exc:
-        errors[field] = _sentence(exc.reason)
+        errors[field] = sentence(exc.reason)
         return ""
 
 
@@ -96,12 +98,12 @@ async def draft_from_form(
     app = request.app
     kind = values["kind"] or "decision"
     if kind not in dict(KINDS):
-        errors["kind"] = "Choose one of the kinds of proposal listed."
+        errors["kind"] = _("Choose one of the kinds of proposal listed.")
         return {}
     if not values["title"] or len(values["title"]) > 200:
-        errors["title"] = "Give the proposal a short title (up to 200 characters)."
+        errors["title"] = _("Give the proposal a short title (up to 200 characters).")
     if not values["text"] and kind in ("decision", "disbursement"):
-        errors["text"] = "Say what the members decide."
+        errors["text"] = _("Say what the members decide.")
     ballot_type, options = _options(values, errors)
     draft: dict[str, Any] = {"type": "Proposal", "pool": pool.uri, "to": [pool.uri],
                              "name": values["title"], "proposalKind": kind}
@@ -118,19 +120,20 @@ async def draft_from_form(
         try:
             amount = parse_amount(values["amount"], bylaws.currency)
         except GovernanceError as exc:
-            errors["amount"] = f"{_sentence(exc.reason)} Enter the amount to spend."
+            errors["amount"] = _("%(problem)s Enter the amount to spend.",
+                                 problem=amount_problem(values["amount"], exc, bylaws.currency))
         if amount is not None and form.get("over_fund") != "yes":
             fund = await free_fund(app, pool, await ledger_of(app, pool, bylaws))
             if amount > fund:
                 # A warning, not a refusal: such a decision may pass and wait for funds.
-                errors["amount"] = (
-                    f"The fund has {format_money(fund, bylaws.currency)} free, less than this. "
-                    "If the members pass it, it waits for funds and is paid for when "
-                    "contributions make it affordable (oldest decision first), or lapses after "
-                    "the wait the bylaws set. Tick \u201cPropose anyway\u201d to go on.")
+                errors["amount"] = _(
+                    "The fund has %(free)s free, less than this. If the members pass it, it "
+                    "waits for funds and is paid for when contributions make it affordable "
+                    "(oldest decision first), or lapses after the wait the bylaws set. Tick "
+                    "\u201cPropose anyway\u201d to go on.", free=money(fund, bylaws.currency))
                 values["over_fund"] = "ask"
         if not values["payee"]:
-            errors["payee"] = "Say who is paid."
+            errors["payee"] = _("Say who is paid.")
         draft.update(amount=amount, currency=bylaws.currency, payee=values["payee"],
                      purpose=values["text"])
     elif kind == "bylaws_change":
@@ -142,27 +145,27 @@ async def draft_from_form(
         if kind != "admission" and draft["person"] and not any(
                 m.person_uri == draft["person"] and m.state == "member"
                 for m in await app[ACTORS].memberships_of_pool(pool.id, state=None)):
-            errors["person"] = ("Only a member of this pool can be expelled." if kind == "expulsion"
-                                else "Only a member of this pool can hold a role.")
+            errors["person"] = (_("Only a member of this pool can be expelled.") if kind == "expulsion"
+                                else _("Only a member of this pool can hold a role."))
     elif kind == "join_flood":
         draft["peer"] = await _person(app, values["peer"], "peer", errors)
         if draft["peer"] == pool.uri:
-            errors["peer"] = "Name another pool: a pool cannot link with itself."
+            errors["peer"] = _("Name another pool: a pool cannot link with itself.")
         draft["flood"] = values["flood"] or _new_flood(pool, values, errors)
         if values["flood_name"]:
             draft["floodName"] = values["flood_name"][:200]
     elif kind == "leave_flood":
         if not values["flood"]:
-            errors["flood"] = "Choose the flood to leave."
+            errors["flood"] = _("Choose the flood to leave.")
         draft.update(flood=values["flood"], pool=pool.uri)
     return draft
 
 
 def _role(values: dict[str, str], errors: dict[str, str]) -> dict[str, str]:
     if values["role"] not in dict(ROLES):
-        errors["role"] = "Choose the role: steward or treasurer."
+        errors["role"] = _("Choose the role: steward or treasurer.")
     if values["role_change"] not in ("grant", "revoke"):
-        errors["role_change"] = "Say whether the member gets the role or loses it."
+        errors["role_change"] = _("Say whether the member gets the role or loses it.")
     return {"role": values["role"], "roleChange": values["role_change"]}
 
 
@@ -174,7 +177,7 @@ def _new_flood(pool: ActorRecord, values: dict[str, str], errors: dict[str, str]
         return text
     slug = "".join(c if c.isalnum() else "-" for c in text.lower()).strip("-")
     if not slug:
-        errors["flood_name"] = ("Name the new flood, give the address of the flood to join, or "
-                                "choose one the pool is already in.")
+        errors["flood_name"] = _("Name the new flood, give the address of the flood to join, or "
+                                 "choose one the pool is already in.")
         return ""
     return f"{pool.uri}/floods/{slug[:60]}"

@@ -16,7 +16,6 @@ from governance import (
     Proposal,
     Tally,
     counted_ballot,
-    format_money,
 )
 from node.appkeys import ACTORS
 from node.errors import Forbidden, InvalidRequest, NodeError, NotFound
@@ -26,12 +25,16 @@ from node.pool_engine.tallies import current_tally
 from node.pools import load_bylaws
 from node.storage import ActorRecord, StoredProposal
 from node.web.amendments import bylaws_changes, form_defaults
-from node.web.ballot_form import choice_from_form, ordinal
+from node.web.ballot_form import choice_from_form
 from node.web.discussion import proposal_thread
 from node.web.engine import free_fund
+from node.web.i18n import gettext as _
+from node.web.labels import label
+from node.web.localise import money
 from node.web.outbox import post_as
 from node.web.pools import _pool, require_record, viewer_membership
 from node.web.proposal_form import BALLOT_TYPES, KINDS, ROLES, draft_from_form, form_values
+from node.web.refusals import refusal
 from node.web.render import render
 from node.web.sessions import require_user
 
@@ -39,7 +42,7 @@ __all__ = ["proposal_page", "proposals_page", "routes"]
 
 routes = web.RouteTableDef()
 
-CONSENT = [("agree", "Agree"), ("disagree", "Disagree"), ("abstain", "Abstain"), ("block", "Block")]
+CONSENT = ("agree", "disagree", "abstain", "block")
 _KEY = r"{key:[0-9a-f-]{36}}"
 
 
@@ -51,7 +54,7 @@ async def _member(request: web.Request, pool: ActorRecord) -> bool:
 async def _stored(request: web.Request, pool: ActorRecord, key: str) -> StoredProposal:
     stored = await store(request.app).proposal(f"{pool.uri}/proposals/{key}")
     if stored is None:
-        raise NotFound("There is no such proposal in this pool.")
+        raise NotFound(_("There is no such proposal in this pool."))
     return stored
 
 
@@ -77,6 +80,23 @@ def tally_view(proposal: Proposal, result: Tally, stored: StoredProposal) -> dic
         "rounds": [{"counts": dict(r.counts), "eliminated": r.eliminated} for r in result.rounds],
         "winners": list(result.winners),
     }
+
+
+def consent_options() -> list[tuple[str, str]]:
+    """The choices of a consent vote, as (value, the reader's word)."""
+    return [(value, label(value, "choice")) for value in CONSENT]
+
+
+def _choice_words(mine: dict[str, Any] | None, options: list[tuple[str, str]],
+                  proposal: Proposal) -> str:
+    """The member's counted ballot in words: "Agree", "Library › Cafe", or abstain."""
+    if not mine:
+        return ""
+    consent = proposal.rule.ballot_type.value == "consent"
+    words = {value: text.lower() if consent else text for value, text in options}
+    chosen = [words.get(str(c), str(c)) for c in mine.get("choice", [])]
+    ranked = proposal.rule.ballot_type.value == "ranked_choice"
+    return (" › " if ranked else ", ").join(chosen) or label("abstain", "choice").lower()
 
 
 async def _form_context(request: web.Request, pool: ActorRecord, bylaws: Any) -> dict[str, Any]:
@@ -112,13 +132,9 @@ async def _free_fund(request: web.Request, pool: ActorRecord, bylaws: Any) -> st
     """The fund's free money as the form shows it (None if the ledger does not replay)."""
     try:
         ledger = await ledger_of(request.app, pool, bylaws)
-        return format_money(await free_fund(request.app, pool, ledger), bylaws.currency)
+        return money(await free_fund(request.app, pool, ledger), bylaws.currency)
     except GovernanceError:
         return None
-
-
-def _sentence(reason: str) -> str:
-    return reason[:1].upper() + reason[1:] + "."
 
 
 @routes.post(r"/pools/{name:[a-z0-9_]+}/propose", name="web.propose")
@@ -131,9 +147,10 @@ async def propose(request: web.Request) -> web.StreamResponse:
     values = form_values(form)
     errors: dict[str, str] = {}
     draft: dict[str, Any] = {}
-    if not await _member(request, pool):
+    member = await _member(request, pool)
+    if not member:
         # The role comes first: a non-member learns only that, whatever else the form holds.
-        errors["form"] = "Only members of this pool can make proposals; ask to join it first."
+        errors["form"] = _("Only members of this pool can make proposals; ask to join it first.")
     else:
         draft = await draft_from_form(request, pool, bylaws, form, values, errors)
     activity: dict[str, Any] = {}
@@ -141,9 +158,9 @@ async def propose(request: web.Request) -> web.StreamResponse:
         try:
             activity = await post_as(request.app, user, draft)
         except (GovernanceError, NodeError) as exc:
-            errors["form"] = _sentence(exc.reason)
+            errors["form"] = refusal(exc)
     if errors:
-        status = 403 if "form" in errors and "member" in errors["form"] else 422
+        status = 422 if member else 403
         context = await _form_context(request, pool, bylaws)
         return await render(request, "proposals.html", {**context, "errors": errors,
                                                         "values": values}, status=status, form=True)
@@ -172,15 +189,15 @@ async def proposal_page(request: web.Request, params: dict[str, str], *,
     motion = proposal.motion.to_dict()
     can_vote = (membership is not None and membership.person_uri in proposal.electorate.members
                 and stored.state != "closed")
-    options = CONSENT if proposal.rule.ballot_type.value == "consent" else [
+    options = consent_options() if proposal.rule.ballot_type.value == "consent" else [
         (o, o) for o in proposal.rule.options]
     return await render(request, "proposal.html", {
         "pool": pool, "stored": stored, "proposal": proposal, "motion": motion,
-        "amount": format_money(motion["amount"], motion.get("currency", "EUR"))
+        "amount": money(motion["amount"], motion.get("currency", "EUR"))
         if "amount" in motion else None,
         "tally": tally_view(proposal, result, stored), "options": options,
         "ballot_type": proposal.rule.ballot_type.value, "can_vote": can_vote,
-        "mine": mine, "key": params["key"], "ordinal": ordinal,
+        "mine": mine, "mine_words": _choice_words(mine, options, proposal), "key": params["key"],
         "vote_error": vote_error, "posted": posted,
         "electorate_digest": proposal.electorate.digest,
         "closes_at": proposal.rule.closes_at.strftime("%Y-%m-%d %H:%M UTC"),
@@ -199,7 +216,7 @@ async def vote(request: web.Request) -> web.StreamResponse:
     proposal = Proposal.from_dict(stored.proposal)
     if user.uri not in proposal.electorate.members:
         # The role comes first: someone outside the frozen electorate learns only that.
-        raise Forbidden("Only the members of the pool when this proposal opened can vote on it.")
+        raise Forbidden(_("Only the members of the pool when this proposal opened can vote on it."))
     try:
         choice = choice_from_form(proposal, form)
     except InvalidRequest as exc:

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from fractions import Fraction
 from typing import Any
 
 import jinja2
 from aiohttp import web
 
-from governance import format_money
-from node.appkeys import CONFIG, TEMPLATES
+from node.appkeys import CONFIG, LANGUAGES, TEMPLATES
+from node.web.ballot_form import ordinal
 from node.web.csrf import anonymous_token
+from node.web.i18n import current
+from node.web.labels import label
+from node.web.localise import money, number, percent
 from node.web.markdown import render_markdown
 from node.web.moments import deadline, localtime
 from node.web.sessions import CSRF_FIELD, SESSION, current_user
@@ -18,8 +20,16 @@ from node.web.sessions import CSRF_FIELD, SESSION, current_user
 __all__ = ["make_environment", "render"]
 
 
-def _percent(value: Fraction | float | int) -> str:
-    return f"{round(float(value) * 100)}%"
+def _gettext(message: str) -> str:
+    return current().translations.gettext(message)
+
+
+def _ngettext(singular: str, plural: str, n: int) -> str:
+    return current().translations.ngettext(singular, plural, n)
+
+
+def _pgettext(context: str, message: str) -> str:
+    return current().translations.pgettext(context, message)
 
 
 def make_environment() -> jinja2.Environment:
@@ -32,14 +42,20 @@ def make_environment() -> jinja2.Environment:
         lstrip_blocks=True,
         extensions=["jinja2.ext.i18n"],
     )
-    # Every user-visible string goes through ``_()`` / ``{% trans %}``; until a locale is
-    # chosen per request the strings render as written (English).
-    env.install_null_translations(newstyle=True)  # type: ignore[attr-defined]
-    env.filters["money"] = format_money
+    # ``_()``, ``ngettext()`` and ``{% trans %}`` answer in the request's language: the
+    # callables read it from node.web.i18n (set per request by the language middleware).
+    env.install_gettext_callables(  # type: ignore[attr-defined]
+        _gettext, _ngettext, newstyle=True, pgettext=_pgettext)
+    # A {% trans %} block's whitespace is collapsed, so its catalog entry reads as one line.
+    env.policies["ext.i18n.trimmed"] = True
+    env.filters["money"] = money
+    env.filters["number"] = number
     env.filters["markdown"] = render_markdown
-    env.filters["percent"] = _percent
+    env.filters["percent"] = percent
     env.filters["deadline"] = deadline
     env.filters["localtime"] = localtime
+    env.filters["label"] = label
+    env.globals["ordinal"] = ordinal
     return env
 
 
@@ -58,6 +74,7 @@ async def render(
         csrf_token = session.csrf_token
     else:
         csrf_token = anonymous_token(request) if form else ""
+    language = current()
     values: dict[str, Any] = {
         "user": user,
         "csrf_field": CSRF_FIELD,
@@ -65,6 +82,9 @@ async def render(
         "node_domain": request.app[CONFIG].domain,
         "open_registrations": request.app[CONFIG].open_registrations,
         "path": request.path,
+        "path_qs": request.path_qs,
+        "language": language,
+        "languages": request.app[LANGUAGES].listed(),
     }
     values.update(context or {})
     html = request.app[TEMPLATES].get_template(template).render(values)
@@ -74,7 +94,10 @@ async def render(
         content_type="text/html",
         charset="utf-8",
         headers={
-            "Vary": "Accept, Cookie",
+            # The page depends on the language the browser asks for and on the cookies (the
+            # session, the language chosen with the links).
+            "Vary": "Accept, Accept-Language, Cookie",
+            "Content-Language": language.code,
             "Cache-Control": "no-store" if csrf_token else "no-cache",
             "X-Content-Type-Options": "nosniff",
             "Referrer-Policy": "same-origin",

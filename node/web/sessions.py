@@ -17,13 +17,15 @@ from datetime import UTC, datetime, timedelta
 
 from aiohttp import web
 
-from node.appkeys import ACTORS, CONFIG, WEB
+from node.appkeys import ACTORS, CONFIG, LANGUAGES, WEB
 from node.auth import SIGNED_IN
 from node.errors import Forbidden
 from node.storage import ActorRecord
 from node.storage.web import WebSession
 from node.web.csrf import set_csrf_cookie, valid_anonymous_token
 from node.web.errors import SignInRequired
+from node.web.i18n import LANG_QUERY, switch
+from node.web.i18n import gettext as _
 
 __all__ = [
     "COOKIE",
@@ -32,6 +34,7 @@ __all__ = [
     "current_user",
     "end_session",
     "iso",
+    "local_path",
     "require_user",
     "session_middleware",
     "start_session",
@@ -60,6 +63,14 @@ def utcnow() -> datetime:
 def iso(moment: datetime) -> str:
     """ISO 8601 UTC with a Z, the form timestamps are stored and compared in."""
     return moment.astimezone(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+def local_path(raw: object) -> str:
+    """Only a local path may follow sign-in or a language switch (no open redirect elsewhere)."""
+    text = raw if isinstance(raw, str) else ""
+    if not text.startswith("/") or text.startswith("//") or "\\" in text:
+        return "/"
+    return text
 
 
 def _hash(session_id: str) -> str:
@@ -145,6 +156,10 @@ async def _load(request: web.Request) -> None:
     request[_SESSION] = session
     if session.actor_id is not None:
         request[_USER] = await request.app[ACTORS].by_id(session.actor_id)
+    # The member's own choice of language beats the cookie and Accept-Language (not ?lang=).
+    chosen = request.app[LANGUAGES].get(session.locale) if session.locale else None
+    if chosen is not None and request[_USER] is not None and LANG_QUERY not in request.query:
+        switch(chosen)
 
 
 async def _check_csrf(request: web.Request) -> None:
@@ -153,17 +168,17 @@ async def _check_csrf(request: web.Request) -> None:
     sent = form.get(CSRF_FIELD)
     expected = session.csrf_token if session is not None else valid_anonymous_token(request)
     if expected is None:
-        raise Forbidden(
+        raise Forbidden(_(
             "CSRF check failed: this form needs its cookie; enable cookies, "
             "reload the page and try again"
-        )
+        ))
     if not isinstance(sent, str) or not hmac.compare_digest(
         sent.encode("utf-8"), expected.encode("utf-8")
     ):
-        raise Forbidden(
+        raise Forbidden(_(
             "CSRF check failed: the form is out of date or was not sent from this site; "
             "reload the page and try again"
-        )
+        ))
 
 
 def is_web_route(request: web.Request) -> bool:

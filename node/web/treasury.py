@@ -13,7 +13,7 @@ from typing import Any
 
 from aiohttp import web
 
-from governance import GovernanceError, Ledger, Proposal, format_money
+from governance import GovernanceError, Ledger, Proposal
 from governance.ledger import EntryKind, commitment_account
 from governance.money import parse_amount
 from node.appkeys import ACTORS
@@ -22,8 +22,11 @@ from node.pool_engine.common import ledger_of, store
 from node.pools import load_bylaws
 from node.storage import ActorRecord
 from node.web.formats import money_input
+from node.web.i18n import gettext as _
+from node.web.localise import money
 from node.web.outbox import post_as
 from node.web.pools import _pool, viewer_membership
+from node.web.refusals import amount_problem, refusal
 from node.web.render import render
 from node.web.sessions import require_user
 
@@ -53,7 +56,7 @@ class CommitmentView:
 
     def money(self, amount: int) -> str:
         """``amount`` in this commitment's currency, for the page."""
-        return format_money(amount, self.currency)
+        return money(amount, self.currency)
 
     @property
     def open_input(self) -> str:
@@ -101,8 +104,8 @@ async def treasurer_of(request: web.Request, pool: ActorRecord) -> ActorRecord:
     user = require_user(request)
     membership = await viewer_membership(request, pool)
     if membership is None or membership.state != "member" or "treasurer" not in membership.roles:
-        raise Forbidden("Only a treasurer of this pool can record payments or money received; "
-                        "ask one of the pool's treasurers to do it.")
+        raise Forbidden(_("Only a treasurer of this pool can record payments or money received; "
+                          "ask one of the pool's treasurers to do it."))
     return user
 
 
@@ -111,13 +114,13 @@ async def _commitment(request: web.Request, pool: ActorRecord, ref: str) -> Comm
     try:
         ledger = await ledger_of(request.app, pool, bylaws)
     except GovernanceError as exc:
-        raise Conflict(f"The ledger does not check out ({exc.reason}); nothing can be booked "
-                       "until it is repaired.") from None
+        raise Conflict(_("The ledger does not check out (%(reason)s); nothing can be booked "
+                         "until it is repaired.", reason=exc.reason)) from None
     for view in await open_commitments(request.app, pool, ledger):
         if view.ref == ref and view.payable:
             return view
-    raise NotFound("There is no open commitment for this proposal: it has not passed, is not a "
-                   "disbursement of this pool, or is already paid in full.")
+    raise NotFound(_("There is no open commitment for this proposal: it has not passed, is not a "
+                     "disbursement of this pool, or is already paid in full."))
 
 
 async def _payment_page(request: web.Request, pool: ActorRecord, view: CommitmentView,
@@ -149,14 +152,16 @@ async def pay(request: web.Request) -> web.StreamResponse:
     try:
         amount = parse_amount(values["amount"], view.currency)
     except GovernanceError as exc:
-        errors["amount"] = exc.reason[:1].upper() + exc.reason[1:] + ". Enter the amount paid."
+        errors["amount"] = _("%(problem)s Enter the amount paid.",
+                             problem=amount_problem(values["amount"], exc, view.currency))
     if amount is not None and amount > view.open:
-        errors["amount"] = (f"{view.money(amount)} is more than the {view.money(view.open)} still "
-                            f"committed to {view.payee}; the members approved no more.")
+        errors["amount"] = _("%(amount)s is more than the %(open)s still committed to %(payee)s; "
+                             "the members approved no more.", amount=view.money(amount),
+                             open=view.money(view.open), payee=view.payee)
     if not values["reference"]:
-        errors["reference"] = "Give the payment's reference, e.g. the bank transfer's number."
+        errors["reference"] = _("Give the payment's reference, e.g. the bank transfer's number.")
     elif len(values["reference"]) > 200:
-        errors["reference"] = "Keep the reference under 200 characters."
+        errors["reference"] = _("Keep the reference under 200 characters.")
     status = 422
     if not errors:
         request_entry: dict[str, Any] = {
@@ -166,7 +171,7 @@ async def pay(request: web.Request) -> web.StreamResponse:
         try:
             await post_as(request.app, user, request_entry)
         except GovernanceError as exc:
-            errors["form"] = exc.reason[:1].upper() + exc.reason[1:] + "."
+            errors["form"] = refusal(exc)
             status = exc.status_hint
     if errors:
         return await _payment_page(request, pool, view, values, errors, status)

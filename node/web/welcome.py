@@ -20,6 +20,7 @@ from node.appkeys import ACTORS, DB, WEB
 from node.config import Config
 from node.errors import NotFound
 from node.storage import ActorRecord, InvitationStore
+from node.web.i18n import gettext as _
 from node.web.passwords import hash_password, password_problem
 from node.web.render import render
 from node.web.sessions import iso, start_session, utcnow
@@ -29,9 +30,7 @@ __all__ = ["SIGNIN_LINK_LIFETIME", "SignInLink", "issue_signin_link", "routes", 
 routes = web.RouteTableDef()
 SIGNIN_LINK_LIFETIME = timedelta(hours=24)
 _TOKEN = r"{token:[A-Za-z0-9_-]{20,100}}"
-_GONE = ("This sign-in link is not valid: it was used already, it expired (links last 24 hours) "
-         "or it was never issued. Ask the node's operator for a new one "
-         "(poolnode member signin-link USERNAME).")
+
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,7 +63,9 @@ async def _actor(request: web.Request, *, spend: bool) -> ActorRecord:
                 else await store.signin_link_actor(digest, now))
     actor = await request.app[ACTORS].by_id(actor_id) if actor_id is not None else None
     if actor is None:
-        raise NotFound(_GONE)
+        raise NotFound(_("This sign-in link is not valid: it was used already, it expired (links "
+                         "last 24 hours) or it was never issued. Ask the node's operator for a new "
+                         "one (poolnode member signin-link USERNAME)."))
     return actor
 
 
@@ -83,9 +84,9 @@ async def welcome(request: web.Request) -> web.StreamResponse:
     errors: dict[str, str] = {}
     problem = password_problem(password)
     if problem:
-        errors["password"] = f"Choose a longer password: {problem}."
+        errors["password"] = _("Choose a longer password: %(problem)s.", problem=problem)
     elif password != str(form.get("password2", "")):
-        errors["password2"] = "The two passwords are not the same."
+        errors["password2"] = _("The two passwords are not the same.")
     if errors:  # the link is not spent: the person tries again with the same link
         actor = await _actor(request, spend=False)
         return await render(request, "welcome.html", {"member": actor, "errors": errors},

@@ -10,8 +10,10 @@ from fractions import Fraction
 
 from governance import AdmissionPolicy, Bylaws, GovernanceError, Threshold
 from governance.money import parse_amount
-from node.urls import USERNAME_RULE
 from node.web.formats import parse_period
+from node.web.i18n import N_
+from node.web.i18n import gettext as _
+from node.web.refusals import amount_problem, sentence
 
 __all__ = [
     "ADMISSIONS",
@@ -21,29 +23,31 @@ __all__ = [
     "PoolForm",
     "parse_pool_form",
     "suggest_handle",
+    "username_rule",
 ]
 
-# (value, label, explanation): what each choice means for the members.
+# (value, label, explanation): what each choice means for the members. The texts are English
+# catalog entries, shown in the reader's language where the form is rendered.
 THRESHOLDS = [
-    ("more_than:1/2", "Simple majority (more than half)",
-     "A proposal passes when more people agree than disagree."),
-    ("at_least:2/3", "Two thirds", "At least two agreeing for every one against: broad support."),
-    ("at_least:3/4", "Three quarters", "Only clearly popular proposals pass."),
-    ("at_least:1/1", "Everyone (unanimity)", "A single vote against stops a proposal."),
+    ("more_than:1/2", N_("Simple majority (more than half)"),
+     N_("A proposal passes when more people agree than disagree.")),
+    ("at_least:2/3", N_("Two thirds"), N_("At least two agreeing for every one against: broad support.")),
+    ("at_least:3/4", N_("Three quarters"), N_("Only clearly popular proposals pass.")),
+    ("at_least:1/1", N_("Everyone (unanimity)"), N_("A single vote against stops a proposal.")),
 ]
 QUORUMS = [
-    ("0", "No quorum", "Decisions stand however few members vote."),
-    ("1/4", "A quarter of the members", "Good for larger, looser groups."),
-    ("1/3", "A third of the members", ""),
-    ("1/2", "Half of the members", "The usual choice for clubs."),
-    ("2/3", "Two thirds of the members", "For small groups where everyone should take part."),
+    ("0", N_("No quorum"), N_("Decisions stand however few members vote.")),
+    ("1/4", N_("A quarter of the members"), N_("Good for larger, looser groups.")),
+    ("1/3", N_("A third of the members"), ""),
+    ("1/2", N_("Half of the members"), N_("The usual choice for clubs.")),
+    ("2/3", N_("Two thirds of the members"), N_("For small groups where everyone should take part.")),
 ]
 ADMISSIONS = [
-    (AdmissionPolicy.OPEN.value, "Open", "Anyone who asks to join (and pays the minimum share) is in."),
-    (AdmissionPolicy.STEWARD.value, "A steward admits",
-     "A steward, chosen by the members, lets new people in."),
-    (AdmissionPolicy.VOTE.value, "The members vote",
-     "Each new member is admitted by a proposal the members vote on."),
+    (AdmissionPolicy.OPEN.value, N_("Open"), N_("Anyone who asks to join (and pays the minimum share) is in.")),
+    (AdmissionPolicy.STEWARD.value, N_("A steward admits"),
+     N_("A steward, chosen by the members, lets new people in.")),
+    (AdmissionPolicy.VOTE.value, N_("The members vote"),
+     N_("Each new member is admitted by a proposal the members vote on.")),
 ]
 CURRENCIES = ["EUR", "USD", "GBP", "CHF", "SEK", "NOK", "DKK", "PLN", "CAD", "AUD", "JPY"]
 _DEFAULT_AMENDMENT = Threshold.at_least(Fraction(2, 3))
@@ -60,14 +64,20 @@ class PoolForm:
     bylaws: Bylaws | None = None
 
 
+def username_rule() -> str:
+    """What a username (or a pool's web address name) may be, in the reader's language; the
+    same rule as ``node.urls.USERNAME_RULE``."""
+    return _("1 to 30 characters: lowercase letters, digits and underscores")
+
+
 def suggest_handle(name: str) -> str:
     """A URL name from a display name: 'Green Allotment!' -> 'green_allotment'."""
     return re.sub(r"[^a-z0-9]+", "_", name.lower()).strip("_")[:30]
 
 
 def _threshold(raw: str) -> Threshold | None:
-    comparator, _, fraction = raw.partition(":")
-    if raw not in {value for value, _, _ in THRESHOLDS}:
+    comparator, _sep, fraction = raw.partition(":")
+    if raw not in {value for value, _label, _help in THRESHOLDS}:
         return None
     value = Fraction(fraction)
     return Threshold.more_than(value) if comparator == "more_than" else Threshold.at_least(value)
@@ -82,39 +92,38 @@ def parse_pool_form(form: Mapping[str, str]) -> PoolForm:
     errors = result.errors
     name = values["name"]
     if not name:
-        errors["name"] = "Give the pool a name, e.g. 'Green Street Garden'."
+        errors["name"] = _("Give the pool a name, e.g. 'Green Street Garden'.")
     elif len(name) > 80:
-        errors["name"] = "Keep the name under 80 characters."
+        errors["name"] = _("Keep the name under 80 characters.")
     handle = values["handle"].lower() or suggest_handle(name)
     if name and not re.fullmatch(r"[a-z0-9_]{1,30}", handle):
-        errors["handle"] = f"The web address name must be {USERNAME_RULE}."
+        errors["handle"] = _("The web address name must be %(rule)s.", rule=username_rule())
     result.handle = handle
     if len(values["purpose"]) > 2000:
-        errors["purpose"] = "Keep the purpose under 2000 characters."
+        errors["purpose"] = _("Keep the purpose under 2000 characters.")
     currency = values["currency"].upper()
     if not re.fullmatch(r"[A-Z]{3}", currency):
-        errors["currency"] = "Choose a currency: a three-letter code such as EUR."
+        errors["currency"] = _("Choose a currency: a three-letter code such as EUR.")
     threshold = _threshold(values["threshold"])
     if threshold is None:
-        errors["threshold"] = "Choose how much support a proposal needs."
-    quorum_choices = {value for value, _, _ in QUORUMS}
+        errors["threshold"] = _("Choose how much support a proposal needs.")
+    quorum_choices = {value for value, _label, _help in QUORUMS}
     if values["quorum"] not in quorum_choices:
-        errors["quorum"] = "Choose how many members must take part."
-    if values["admission"] not in {value for value, _, _ in ADMISSIONS}:
-        errors["admission"] = "Choose how new members are admitted."
+        errors["quorum"] = _("Choose how many members must take part.")
+    if values["admission"] not in {value for value, _label, _help in ADMISSIONS}:
+        errors["admission"] = _("Choose how new members are admitted.")
     min_share = None
     if "currency" not in errors:
         try:
             min_share = parse_amount(values["min_share"] or "0", currency, allow_zero=True)
         except GovernanceError as exc:
-            errors["min_share"] = (
-                f"{exc.reason[:1].upper()}{exc.reason[1:]} (0 for no minimum share)."
-            )
+            errors["min_share"] = _("%(problem)s (0 for no minimum share)", problem=amount_problem(
+                values["min_share"], exc, currency))
     # A number of days, or a period as the bylaws-change form takes it ("36 hours", "90 seconds").
     period = parse_period(values["voting_days"] or "7", _LONGEST_VOTE)
     if period is None:
-        errors["voting_days"] = ("Voting lasts between 1 second and 90 days: give a number of days, "
-                                 "or a period such as 36 hours.")
+        errors["voting_days"] = _("Voting lasts between 1 second and 90 days: give a number of days, "
+                                  "or a period such as 36 hours.")
     if errors:
         return result
     assert threshold is not None and min_share is not None and period is not None
@@ -132,5 +141,5 @@ def parse_pool_form(form: Mapping[str, str]) -> PoolForm:
             amendment_threshold=amendment,
         )
     except GovernanceError as exc:
-        errors["form"] = exc.reason
+        errors["form"] = sentence(exc.reason)
     return result

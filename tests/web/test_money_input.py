@@ -38,7 +38,7 @@ async def test_ledger_record_refuses_bad_amounts(client, amount: str) -> None:  
     assert 'id="amount-error"' in text and 'aria-invalid="true"' in text
     assert 'value="cash"' in text
     if amount in TOO_LARGE:
-        assert "The amount is too large: at most EUR 90071992547409.91" in text
+        assert "The amount is too large: at most EUR 90,071,992,547,409.91" in text
         assert "2^53" not in text
     assert await _entries(client) == 0
 
@@ -64,7 +64,7 @@ async def test_disbursement_proposal_refuses_bad_amounts(client, amount: str) ->
     html = await response.text()
     assert 'id="amount-error"' in html and "Enter the amount to spend" in html
     if amount in TOO_LARGE:
-        assert "The amount is too large: at most EUR 90071992547409.91" in html
+        assert "The amount is too large: at most EUR 90,071,992,547,409.91" in html
     assert await _proposals(client) == 0
 
 
@@ -95,7 +95,7 @@ async def test_payment_form_says_too_large_in_plain_words(client) -> None:  # ty
         html = await response.text()
         assert 'id="amount-error"' in html and "Enter the amount paid" in html
         if amount in TOO_LARGE:
-            assert "The amount is too large: at most EUR 90071992547409.91" in html
+            assert "The amount is too large: at most EUR 90,071,992,547,409.91" in html
     assert await _entries(client) == 2  # the contribution and the commitment only
 
 

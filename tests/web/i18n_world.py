@@ -1,0 +1,240 @@
+"""A node with something on every page, for the tests that read every page in a language.
+
+Everything the test itself writes (names, titles, options, payees, references, notes) holds
+``qx``, so a page check can tell the test's data from the node's own words. The pool is
+``qxgarden``: qxana is its steward and treasurer, qxben a member, qxcara an applicant, qxdan
+has an account and no pool; ``qxorchard`` is a second pool in a flood with qxgarden. Every
+proposal kind and ballot type the form offers is made through the web forms, some left open,
+some closed.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+from aiohttp.test_utils import TestClient, TestServer
+
+from governance import AdmissionPolicy, Bylaws
+from node.accounts import create_member, create_pool, join_pool, now_iso
+from node.app import create_app
+from node.appkeys import ACTORS, CONFIG, DB, FOLLOWS, LANGUAGES
+from node.config import Config, write_config
+from node.pool_engine import close_due
+from node.storage import ActorStore, Database, InvitationStore
+from node.web.i18n import Language
+from node.web.welcome import issue_signin_link, token_hash
+from tests.web.helpers import HTML, PASSWORD, csrf_of, set_password
+
+__all__ = ["DATA", "Browser", "World", "world"]
+
+BASE = "http://node.test"
+POOL, OTHER = "qxgarden", "qxorchard"
+# The test's data as it shows on pages without "qx" in it: the node's domain and currency.
+DATA = ("node.test", "EUR")
+
+
+class Browser:
+    """One person's browser: its own cookies, HTML accepted, redirects not followed."""
+
+    def __init__(self, client: TestClient, cookies: dict[str, str] | None = None) -> None:
+        self.client = client
+        self.session = aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True))
+        if cookies:
+            self.session.cookie_jar.update_cookies(cookies, client.make_url("/"))
+
+    async def get(self, path: str, headers: dict[str, str] | None = None) -> aiohttp.ClientResponse:
+        """GET as a browser does."""
+        return await self.session.get(self.client.make_url(path), headers={**HTML, **(headers or {})},
+                                      allow_redirects=False)
+
+    async def text(self, path: str) -> str:
+        """The HTML of a page."""
+        async with await self.get(path) as response:
+            return await response.text()
+
+    async def post(self, path: str, data: dict[str, str], from_page: str | None = None,
+                   *, expect: int | None = 303) -> aiohttp.ClientResponse:
+        """POST a form with the CSRF token of the page it is on."""
+        token = csrf_of(await self.text(from_page or path))
+        response = await self.session.post(self.client.make_url(path), data={"csrf": token, **data},
+                                           headers=HTML, allow_redirects=False)
+        if expect is not None:
+            assert response.status == expect, (path, response.status, (await response.text())[:600])
+        return response
+
+    async def sign_in(self, username: str) -> None:
+        """Sign in through the form."""
+        await self.post("/signin", {"username": username, "password": PASSWORD})
+
+    async def close(self) -> None:
+        """Forget the cookies."""
+        await self.session.close()
+
+
+@dataclass
+class World:
+    """The node, a browser per role, and a sample value for every parameter a page's URL has."""
+
+    client: TestClient
+    anonymous: Browser
+    member: Browser
+    steward: Browser
+    samples: dict[str, list[str]] = field(default_factory=dict)
+
+    @property
+    def browsers(self) -> dict[str, Browser]:
+        """The roles the pages are read as."""
+        return {"anonymous": self.anonymous, "member": self.member, "steward": self.steward}
+
+
+async def _seed(data_dir: Path) -> Config:
+    data_dir.mkdir(parents=True, exist_ok=True)
+    config = Config(data_dir=data_dir, base_url=BASE)
+    write_config(config)
+    db = Database.for_config(config)
+    await db.open()
+    try:
+        actors = ActorStore(db)
+        garden = await create_pool(config, actors, POOL, purpose="Qxseeds, qxtools.",
+                                   display_name="Qxgarden")
+        bylaws = Bylaws.from_dict(json.loads(await actors.bylaws_json(garden.id)))
+        await actors.set_bylaws_json(garden.id, json.dumps(replace(
+            bylaws, name="Qxgarden", purpose="Qxseeds, qxtools.", min_share=2000,
+            admission=AdmissionPolicy.STEWARD).to_dict()))
+        orchard = await create_pool(config, actors, OTHER, purpose="Qxapples.",
+                                    display_name="Qxorchard")
+        names = {"qxana": "Qxana", "qxben": "Qxben", "qxcara": "Qxcara", "qxdan": "Qxdan"}
+        people = {u: await create_member(config, actors, u, display_name=n) for u, n in names.items()}
+        await join_pool(actors, garden, people["qxana"].uri, ("member", "steward", "treasurer"))
+        await join_pool(actors, garden, people["qxben"].uri)
+        await join_pool(actors, orchard, people["qxana"].uri, ("member", "steward", "treasurer"))
+    finally:
+        await db.close()
+    return config
+
+
+async def _propose(steward: Browser, pool: str, fields: dict[str, str]) -> str:
+    response = await steward.post(f"/pools/{pool}/propose", fields, f"/pools/{pool}/proposals")
+    return str(response.headers["Location"])
+
+
+async def _vote(browser: Browser, url: str, *pairs: tuple[str, str]) -> None:
+    form = aiohttp.FormData([("csrf", csrf_of(await browser.text(url))), *pairs])
+    async with browser.session.post(browser.client.make_url(url + "/vote"), data=form, headers=HTML,
+                                    allow_redirects=False) as response:
+        assert response.status == 303, (url, response.status, (await response.text())[:600])
+
+
+async def _fill(world: World) -> None:
+    app, ana, ben = world.client.server.app, world.steward, world.member
+    garden = f"/pools/{POOL}"
+    await ana.post(garden + "/ledger/record", {"person": f"{BASE}/users/qxben", "amount": "50",
+                                               "reference": "qx-transfer-17"}, garden + "/ledger")
+    drill = await _propose(ana, POOL, {"title": "Qxdrill", "kind": "disbursement", "text": "Qxdrill.",
+                                       "amount": "30", "payee": "Qxshop"})
+    van = await _propose(ana, POOL, {"title": "Qxvan", "kind": "disbursement", "text": "Qxvan.",
+                                     "amount": "900", "payee": "Qxvans", "over_fund": "yes"})
+    colour = await _propose(ana, POOL, {"title": "Qxcolour", "kind": "decision", "text": "Qxpaint.",
+                                        "ballot_type": "ranked_choice", "options": "Qxred\nQxblue\nQxgreen"})
+    for url in (drill, van):
+        await _vote(ana, url, ("choice", "agree"))
+        await _vote(ben, url, ("choice", "agree"))
+    await _vote(ana, colour, ("rank-1", "Qxred"), ("rank-2", "Qxblue"))
+    await _vote(ben, colour, ("rank-1", "Qxblue"), ("rank-2", "Qxgreen"))
+    # A flood: both pools pass a join_flood proposal naming each other (as tests/web do).
+    river = f"{BASE}/pools/{POOL}/floods/qxriver"
+    await _propose(ana, POOL, {"title": "Qxjoin", "kind": "join_flood", "peer": f"@{OTHER}@node.test",
+                               "flood_name": "Qxriver"})
+    await _propose(ana, OTHER, {"title": "Qxjoin", "kind": "join_flood", "peer": f"@{POOL}",
+                                "flood_name": river})
+    for url in await _open_proposals(app):
+        await _vote(ana, url, ("choice", "agree"))
+    await close_due(app, datetime.now(UTC) + timedelta(days=8))
+    pools = (f"{BASE}/pools/{POOL}", f"{BASE}/pools/{OTHER}")
+    for a, b in (pools, pools[::-1]):
+        await app[FOLLOWS].put(a, b, f"{a}#follow", "accepted", now_iso())
+    await ana.post(garden + "/ledger/pay", {"proposal": BASE + drill, "amount": "10",
+                                            "reference": "qx-invoice-4"}, garden + "/ledger")
+    await ana.post(garden + "/floods/propose", {"flood": river, "title": "Qxsharedvan",
+                                                "kind": "decision", "text": "Qxboth."},
+                   garden + "/floods")
+    # Open proposals of every other kind and ballot type, for the forms and the live tallies.
+    opened = [
+        await _propose(ana, POOL, {"title": "Qxapprove", "kind": "decision", "text": "Qxpick.",
+                                   "ballot_type": "approval", "options": "Qxtea\nQxcoffee"}),
+        await _propose(ana, POOL, {"title": "Qxsingle", "kind": "decision", "text": "Qxone.",
+                                   "ballot_type": "single_choice", "options": "Qxmon\nQxtue"}),
+        await _propose(ana, POOL, {"title": "Qxconsent", "kind": "decision", "text": "Qxok?"}),
+        await _propose(ana, POOL, {"title": "Qxrules", "kind": "bylaws_change",
+                                   "new_threshold_comparator": "at_least", "new_threshold": "2/3",
+                                   "new_quorum": "1/2", "new_voting_period": "7 days",
+                                   "new_admission": "steward", "new_min_share": "20",
+                                   "new_block_vetoes": "on", "new_amendment_comparator": "at_least",
+                                   "new_amendment_threshold": "3/4", "new_visibility": "public",
+                                   "new_funding_wait": "90 days", "new_commitment_lapse": ""}),
+        await _propose(ana, POOL, {"title": "Qxrole", "kind": "role_change", "person": "@qxben",
+                                   "role": "treasurer", "role_change": "grant"}),
+        await _propose(ana, POOL, {"title": "Qxexpel", "kind": "expulsion", "person": "@qxben"}),
+    ]
+    await _vote(ben, opened[2], ("choice", "block"))
+    await _vote(ben, opened[0], ("choice", "Qxtea"), ("choice", "Qxcoffee"))
+    cara = Browser(world.client)
+    await cara.sign_in("qxcara")
+    await cara.post(garden + "/join", {}, garden + "/join")
+    await cara.close()
+    invitations = InvitationStore(app[DB])
+    token = secrets.token_urlsafe(24)
+    ana_id = (await app[ACTORS].get("qxana", "member")).id
+    pool_id = (await app[ACTORS].get(POOL, "pool")).id
+    await invitations.create(pool_id, token_hash(token), ana_id, "Qxpay qxtransfer", now_iso(),
+                             "2099-01-01T00:00:00Z", 5)
+    link = await issue_signin_link(app[CONFIG], invitations, await app[ACTORS].get("qxdan", "member"))
+    membership = (await app[ACTORS].memberships_of_pool(pool_id, state="applicant"))[0].id
+    world.samples.update({
+        "key": [u.rsplit("/", 1)[-1] for u in (drill, van, colour, *opened)],
+        "token": [token, link.url.rsplit("/", 1)[-1]],
+        "membership": [str(membership)],
+        "code": ["es", "en"],
+        "token_id": ["1"],
+        "invitation": ["1"],
+    })
+
+
+async def _open_proposals(app: Any) -> list[str]:
+    from node.pool_engine.common import store
+
+    pools = [(await app[ACTORS].get(name, "pool")) for name in (POOL, OTHER)]
+    rows = await store(app).open_proposals_of_pools(sorted(p.id for p in pools))
+    by_id = {p.id: p.username for p in pools}
+    return [f"/pools/{by_id[r.pool_id]}/proposals/{r.uri.rsplit('/', 1)[-1]}" for r in rows
+            if r.proposal.get("title") == "Qxjoin"]
+
+
+async def world(tmp_path: Path, cookies: dict[str, str],
+                languages: tuple[Language, ...] = ()) -> AsyncIterator[World]:
+    """The node with its data (speaking ``languages`` too), and a browser per role, each
+    sending ``cookies``."""
+    config = await _seed(tmp_path / "data")
+    app = create_app(config)
+    async with TestClient(TestServer(app)) as client:
+        for language in languages:
+            app[LANGUAGES].add(language)
+        for username in ("qxana", "qxben", "qxcara", "qxdan"):
+            await set_password(client, username)
+        made = World(client, Browser(client, cookies), Browser(client, cookies),
+                     Browser(client, cookies))
+        await made.member.sign_in("qxben")
+        await made.steward.sign_in("qxana")
+        try:
+            await _fill(made)
+            yield made
+        finally:
+            for browser in made.browsers.values():
+                await browser.close()
