@@ -21,8 +21,10 @@ from node.discussion.content import MAX_COMMENT_CHARS, MAX_TITLE_CHARS, text_to_
 from node.discussion.mentions import mention_tags, resolve_mentions
 from node.errors import Forbidden, InvalidRequest, NodeError, NotFound
 from node.storage import ActorRecord, StoredComment
+from node.web.i18n import gettext as _
 from node.web.outbox import post_as
 from node.web.pools import _pool, require_record, viewer_membership
+from node.web.refusals import refusal
 from node.web.render import render
 from node.web.sessions import current_user, require_user
 from node.web.threads import thread_view
@@ -35,8 +37,17 @@ POOL = r"/pools/{name:[a-z0-9_]+}"
 _COMMENT = POOL + r"/comments/{comment:\d+}"
 
 
+class _Unpostable(InvalidRequest):
+    """What was typed cannot be posted; the reason is the web app's own, in the reader's language."""
+
+
 def _status(exc: GovernanceError | NodeError) -> int:
     return exc.status if isinstance(exc, NodeError) else exc.status_hint
+
+
+def _message(exc: GovernanceError | NodeError) -> str:
+    """Why a form was refused, as a sentence in the reader's language."""
+    return exc.reason if isinstance(exc, _Unpostable) else refusal(exc)
 
 
 def _path(request: web.Request, uri: str) -> str:
@@ -47,9 +58,9 @@ async def _note(request: web.Request, text: str, in_reply_to: str, **extra: Any)
     """The Note a member's typed text makes: HTML, the mentions linked and tagged, the source."""
     text = text.strip()
     if not text:
-        raise InvalidRequest("write something first")
+        raise _Unpostable(_("Write something first."))
     if len(text) > MAX_COMMENT_CHARS:
-        raise InvalidRequest(f"a comment is at most {MAX_COMMENT_CHARS} characters")
+        raise _Unpostable(_("A comment is at most %(most)d characters.", most=MAX_COMMENT_CHARS))
     mentions = await resolve_mentions(request.app, text)
     return {"type": "Note", "content": text_to_html(text, mentions), "inReplyTo": in_reply_to,
             "tag": mention_tags(request.app, mentions),
@@ -60,7 +71,7 @@ async def _retry(request: web.Request, pool: ActorRecord, exc: GovernanceError |
                  action: str, fields: dict[str, str], back: str) -> web.Response:
     """The form again, with the reason and what was typed."""
     return await render(request, "comment_form.html", {
-        "pool": pool, "error": exc.reason[:1].upper() + exc.reason[1:] + ".", "action": action,
+        "pool": pool, "error": _message(exc), "action": action,
         "fields": fields, "back": back, "max_chars": MAX_COMMENT_CHARS, "heading": None,
     }, status=_status(exc), form=True)
 
@@ -95,14 +106,14 @@ async def start_discussion(request: web.Request) -> web.StreamResponse:
     values = {"title": str(form.get("title", "")).strip(), "text": str(form.get("text", ""))}
     try:
         if not values["title"]:
-            raise InvalidRequest("give the discussion a title")
+            raise _Unpostable(_("Give the discussion a title."))
         note = await _note(request, values["text"], pool.uri)
         draft = {"type": "Page", "name": values["title"], "content": note["content"],
                  "tag": note["tag"], "source": note["source"], "audience": pool.uri, "to": [pool.uri]}
         activity = await post_as(request.app, user, draft)
     except (GovernanceError, NodeError) as exc:
         return await discussions_page(request, {"name": pool.username},
-                                      errors={"form": exc.reason[:1].upper() + exc.reason[1:] + "."},
+                                      errors={"form": _message(exc)},
                                       values=values, status=_status(exc))
     opened = await discussions(request.app).discussion_by_source(activity["object"]["id"])
     assert opened is not None
@@ -116,7 +127,7 @@ async def discussion_page(request: web.Request, params: dict[str, str]) -> web.R
     uri = f"{pool.uri}/discussions/{params['key']}"
     found = await discussions(request.app).discussion(uri)
     if found is None:
-        raise NotFound("There is no such discussion in this pool.")
+        raise NotFound(_("There is no such discussion in this pool."))
     user = current_user(request)
     membership = await viewer_membership(request, pool)
     from node.pool_engine.common import store
@@ -144,7 +155,7 @@ async def _own_comment(request: web.Request) -> tuple[ActorRecord, ActorRecord, 
     pool = await _pool(request, request.match_info["name"])
     comment = await discussions(request.app).comment_by_row(int(request.match_info["comment"]))
     if comment is None or comment.pool_id != pool.id or comment.deleted_at is not None:
-        raise NotFound("There is no such comment in this pool.")
+        raise NotFound(_("There is no such comment in this pool."))
     return user, pool, comment
 
 
@@ -165,7 +176,7 @@ async def post_comment(request: web.Request) -> web.StreamResponse:
     thread_uri = replied.thread_uri if replied is not None else target.uri if target else None
     if thread_uri is None or (target is not None and target.pool.id != pool.id) or (
             replied is not None and replied.pool_id != pool.id):
-        raise NotFound("There is no such thread in this pool.")
+        raise NotFound(_("There is no such thread in this pool."))
     back = _path(request, thread_uri)
     extra = {"outcomeOf": fields["outcome_of"]} if fields["outcome_of"] else {}
     try:
@@ -182,7 +193,7 @@ async def edit_form(request: web.Request) -> web.Response:
     """The author's comment in a form, as they typed it."""
     user, pool, comment = await _own_comment(request)
     if comment.author_uri != user.uri:
-        raise Forbidden("Only the author of a comment may edit it.")
+        raise Forbidden(_("Only the author of a comment may edit it."))
     source = comment.document.get("source")
     text = source.get("content") if isinstance(source, dict) else None
     if not isinstance(text, str):
@@ -211,7 +222,7 @@ async def edit(request: web.Request) -> web.StreamResponse:
 @routes.post(_COMMENT + "/delete", name="web.delete_comment")
 async def delete(request: web.Request) -> web.StreamResponse:
     """The author's Delete of their comment (a note that it was deleted stays)."""
-    user, _, comment = await _own_comment(request)
+    user, _pool_record, comment = await _own_comment(request)
     await post_as(request.app, user, {"type": "Delete", "object": comment.uri})
     raise web.HTTPSeeOther(_back(request, comment))
 
