@@ -14,6 +14,7 @@ from importlib import resources
 from aiohttp import web
 
 from node.appkeys import CONFIG, CSRF_SECRET, DB, LANGUAGES, TEMPLATES, WEB
+from node.errors import error_middleware
 from node.storage import WebStore
 from node.web import (
     account,
@@ -88,9 +89,13 @@ async def _web_ctx(app: web.Application) -> AsyncIterator[None]:
 
 def setup_web(app: web.Application) -> None:
     """Register the web app: its middlewares, stores, templates, static files and routes."""
-    # The language first, so that even an error page is in the reader's language.
-    app.middlewares.extend([language_middleware, html_error_middleware, session_middleware,
-                            negotiation_middleware])
+    # The language first, so that even an error page is in the reader's language. Both go
+    # just inside the node's JSON errors, around the body's deadline (node/request_body.py):
+    # a form past the size limit comes back to a browser as a page in its language (413).
+    inside = app.middlewares.index(error_middleware) + 1 if error_middleware in app.middlewares else 0
+    app.middlewares.insert(inside, html_error_middleware)
+    app.middlewares.insert(inside, language_middleware)
+    app.middlewares.extend([session_middleware, negotiation_middleware])
     app[TEMPLATES] = make_environment()
     app[LANGUAGES] = Languages.load()
     app.cleanup_ctx.append(_web_ctx)

@@ -12,6 +12,7 @@ from node.errors import RateLimited
 from node.web.errors import SignInRequired, wants_html
 from node.web.i18n import N_
 from node.web.i18n import gettext as _
+from node.web.reasons import said
 from node.web.refusals import core_reason
 from node.web.render import render
 
@@ -45,7 +46,8 @@ def _status_and_reason(exc: BaseException) -> tuple[int, str] | None:
         if exc.status < 400:
             return None
         text = (exc.text or "").removeprefix(f"{exc.status}: ")
-        if not text or text == exc.reason:  # aiohttp's stock English phrase
+        # aiohttp's stock English phrase, or its own words on a body past the size limit
+        if not text or text == exc.reason or exc.status == 413:
             return exc.status, _(_REASONS.get(exc.status, _TITLES.get(exc.status, N_("Error"))))
         return exc.status, text
     if isinstance(exc, GovernanceError):  # the core's English: the reader's words for it
@@ -53,7 +55,7 @@ def _status_and_reason(exc: BaseException) -> tuple[int, str] | None:
     status = getattr(exc, "status", None) or getattr(exc, "status_hint", None)
     reason = getattr(exc, "reason", None)
     if isinstance(status, int) and 400 <= status <= 599 and isinstance(reason, str):
-        return status, reason
+        return status, said(reason)  # the node's English, if it is a sentence we know
     return None
 
 

@@ -19,6 +19,7 @@ from node.web.localise import money
 from node.web.outbox import post_as
 from node.web.pools import _pool, require_record, viewer_membership
 from node.web.proposals import consent_options
+from node.web.reasons import said
 from node.web.refusals import amount_problem, refusal
 from node.web.render import render
 from node.web.sessions import require_user
@@ -60,11 +61,10 @@ async def _proposal_view(request: web.Request, stored: Any, person: str | None) 
 def _pending_label(pending: dict[str, Any]) -> str:
     """A pool the result waits for, and why: "https://… (not reconciled yet, overdue)"."""
     reason = pending.get("reason")
-    if reason == "not reconciled yet":  # the one reason of node.floods that is no diagnosis
-        pending = {**pending, "reason": _("not reconciled yet")}
+    reason = said(reason) if isinstance(reason, str) else reason  # node.floods speaks English
     if pending.get("overdue"):
-        return _("%(pool)s (%(reason)s, overdue)", pool=pending.get("pool"), reason=pending.get("reason"))
-    return _("%(pool)s (%(reason)s)", pool=pending.get("pool"), reason=pending.get("reason"))
+        return _("%(pool)s (%(reason)s, overdue)", pool=pending.get("pool"), reason=reason)
+    return _("%(pool)s (%(reason)s)", pool=pending.get("pool"), reason=reason)
 
 
 async def _pool_names(request: web.Request, uris: list[str]) -> dict[str, dict[str, str]]:

@@ -23,6 +23,7 @@ from node.web.engine import free_fund
 from node.web.i18n import N_
 from node.web.i18n import gettext as _
 from node.web.localise import money
+from node.web.reasons import said
 from node.web.refusals import amount_problem, sentence
 
 __all__ = ["BALLOT_TYPES", "KINDS", "MAX_OPTIONS", "ROLES", "draft_from_form", "form_values"]
@@ -86,7 +87,7 @@ async def _person(app: web.Application, text: str, field: str, errors: dict[str,
     try:
         return await resolve_handle(app, text)
     except NodeError as exc:
-        errors[field] = sentence(exc.reason)
+        errors[field] = sentence(said(exc.reason))
         return ""
 
 

@@ -19,6 +19,7 @@ from node.errors import NodeError
 from node.web.i18n import N_, current
 from node.web.i18n import gettext as _
 from node.web.localise import money
+from node.web.reasons import translated
 
 __all__ = ["CORE_REASONS", "amount_problem", "core_reason", "refusal", "sentence"]
 
@@ -133,9 +134,13 @@ _KNOWN = frozenset(CORE_REASONS)
 
 
 def core_reason(exc: GovernanceError | NodeError) -> str:
-    """The reason of a refusal in the reader's language, as the core words it (lower case)."""
-    if current().is_source or exc.reason in _KNOWN:
-        return _(exc.reason) if exc.reason in _KNOWN else exc.reason
+    """The reason of a refusal in the reader's language, as the core words it (lower case);
+    the node's own sentences are looked up in node.web.reasons."""
+    if exc.reason in _KNOWN:
+        return _(exc.reason)
+    found = translated(exc.reason)
+    if found is not None or current().is_source:
+        return found or exc.reason
     return _("the pool refused this: %(reason)s", reason=exc.reason)
 
 
