@@ -3,9 +3,12 @@
 Everything the test itself writes (names, titles, options, payees, references, notes) holds
 ``qx``, so a page check can tell the test's data from the node's own words. The pool is
 ``qxgarden``: qxana is its steward and treasurer, qxben a member, qxcara an applicant, qxdan
-has an account and no pool; ``qxorchard`` is a second pool in a flood with qxgarden. Every
-proposal kind and ballot type the form offers is made through the web forms, some left open,
-some closed.
+has an account and no pool; ``qxorchard`` is a second pool in a flood with qxgarden, whose
+bylaws refuse replies from outside it. Every proposal kind and ballot type the form offers is
+made through the web forms, some left open, some closed. qxgarden has a discussion with a
+comment, a reply, a deleted comment, a hidden one, one from outside the pool (folded away) and
+more than a page of them, a proposal started from it, and a deleted discussion; two closed
+proposals have outcome statements (one hidden), one waits for its outcome.
 """
 
 from __future__ import annotations
@@ -21,14 +24,16 @@ from typing import Any
 import aiohttp
 from aiohttp.test_utils import TestClient, TestServer
 
-from governance import AdmissionPolicy, Bylaws
+from governance import AdmissionPolicy, Bylaws, OutsideReplies
 from node.accounts import create_member, create_pool, join_pool, now_iso
 from node.app import create_app
 from node.appkeys import ACTORS, CONFIG, DB, FOLLOWS, LANGUAGES
 from node.config import Config, write_config
+from node.discussion import discussions
 from node.pool_engine import close_due
 from node.storage import ActorStore, Database, InvitationStore
 from node.web.i18n import Language
+from node.web.outbox import post_as
 from node.web.welcome import issue_signin_link, token_hash
 from tests.web.helpers import HTML, PASSWORD, csrf_of, set_password
 
@@ -36,6 +41,8 @@ __all__ = ["DATA", "Browser", "World", "world"]
 
 BASE = "http://node.test"
 POOL, OTHER = "qxgarden", "qxorchard"
+# A thread page holds this many comments: the discussion has more, so it links to later ones.
+THREAD_PAGE = 5
 # The test's data as it shows on pages without "qx" in it: the node's domain and currency.
 DATA = ("node.test", "EUR")
 
@@ -87,6 +94,9 @@ class World:
     member: Browser
     steward: Browser
     samples: dict[str, list[str]] = field(default_factory=dict)
+    pages: dict[str, str] = field(default_factory=dict)
+    """Where the thread states show: "discussion", "outcome", "hidden outcome", "no outcome yet",
+    "from a discussion", "members only" (a thread qxben may read but not post in)."""
 
     @property
     def browsers(self) -> dict[str, Browser]:
@@ -96,7 +106,7 @@ class World:
 
 async def _seed(data_dir: Path) -> Config:
     data_dir.mkdir(parents=True, exist_ok=True)
-    config = Config(data_dir=data_dir, base_url=BASE)
+    config = Config(data_dir=data_dir, base_url=BASE, thread_page_size=THREAD_PAGE)
     write_config(config)
     db = Database.for_config(config)
     await db.open()
@@ -110,6 +120,9 @@ async def _seed(data_dir: Path) -> Config:
             admission=AdmissionPolicy.STEWARD).to_dict()))
         orchard = await create_pool(config, actors, OTHER, purpose="Qxapples.",
                                     display_name="Qxorchard")
+        bylaws = Bylaws.from_dict(json.loads(await actors.bylaws_json(orchard.id)))
+        await actors.set_bylaws_json(orchard.id, json.dumps(replace(
+            bylaws, outside_replies=OutsideReplies.REFUSED).to_dict()))
         names = {"qxana": "Qxana", "qxben": "Qxben", "qxcara": "Qxcara", "qxdan": "Qxdan"}
         people = {u: await create_member(config, actors, u, display_name=n) for u, n in names.items()}
         await join_pool(actors, garden, people["qxana"].uri, ("member", "steward", "treasurer"))
@@ -154,8 +167,10 @@ async def _fill(world: World) -> None:
                                "flood_name": "Qxriver"})
     await _propose(ana, OTHER, {"title": "Qxjoin", "kind": "join_flood", "peer": f"@{POOL}",
                                 "flood_name": river})
-    for url in await _open_proposals(app):
+    joins = await _open_proposals(app)
+    for url in joins:
         await _vote(ana, url, ("choice", "agree"))
+    world.pages["members only"] = next(u for u in joins if u.startswith(f"/pools/{OTHER}/"))
     await close_due(app, datetime.now(UTC) + timedelta(days=8))
     pools = (f"{BASE}/pools/{POOL}", f"{BASE}/pools/{OTHER}")
     for a, b in (pools, pools[::-1]):
@@ -197,14 +212,69 @@ async def _fill(world: World) -> None:
                              "2099-01-01T00:00:00Z", 5)
     link = await issue_signin_link(app[CONFIG], invitations, await app[ACTORS].get("qxdan", "member"))
     membership = (await app[ACTORS].memberships_of_pool(pool_id, state="applicant"))[0].id
+    talks, comments = await _discuss(world, drill, colour)
+    world.pages["no outcome yet"] = van
     world.samples.update({
-        "key": [u.rsplit("/", 1)[-1] for u in (drill, van, colour, *opened)],
+        "key": [u.rsplit("/", 1)[-1] for u in (drill, van, colour, *opened, *talks)],
+        "comment": comments,
+        "action": ["hide", "show"],
         "token": [token, link.url.rsplit("/", 1)[-1]],
         "membership": [str(membership)],
         "code": ["es", "en"],
         "token_id": ["1"],
         "invitation": ["1"],
     })
+
+
+async def _comment(browser: Browser, thread: str, text: str, reply_to: str | None = None,
+                   outcome_of: str | None = None) -> int:
+    """Post a comment (a reply, an outcome statement) through the thread's form; its row id."""
+    fields = {"text": text, "in_reply_to": reply_to or BASE + thread}
+    if outcome_of:
+        fields = {"text": text, "outcome_of": BASE + outcome_of}
+    response = await browser.post(f"/pools/{POOL}/comments", fields, thread)
+    return int(response.headers["Location"].rsplit("#comment-", 1)[1])
+
+
+async def _discuss(world: World, drill: str, colour: str) -> tuple[list[str], list[str]]:
+    """Discussions, their comments and outcome statements; the discussions' URLs and the rows
+    of comments one edits (each role's own, a hidden one, an outcome statement)."""
+    app, ana, ben = world.client.server.app, world.steward, world.member
+    garden = f"/pools/{POOL}"
+    response = await ben.post(garden + "/discussions", {
+        "title": "Qxtools", "text": "Qxwhich qxtools, @qxana? Qxsee https://qx.example/qxlist"},
+        garden + "/discussions")
+    talk = str(response.headers["Location"])
+    first = await _comment(ana, talk, "Qxdrill qxfirst.")
+    row = await discussions(app).comment_by_row(first)
+    assert row is not None
+    reply = await _comment(ben, talk, "Qxagreed.", reply_to=row.uri)
+    oops = await _comment(ben, talk, "Qxoops.")
+    await ben.post(f"{garden}/comments/{oops}/delete", {}, talk)
+    spam = await _comment(ben, talk, "Qxcheap qxdrills!")
+    await ana.post(f"{garden}/comments/{spam}/hide", {"reason": "Qxadvert"}, talk)
+    dan = Browser(world.client)
+    await dan.sign_in("qxdan")
+    await _comment(dan, talk, "Qxnice qxpool.")  # from outside the pool: folded away
+    await dan.close()
+    for text in ("Qxsaw qxnext.", "Qxladder qxlast."):  # past the first page of the thread
+        await _comment(ana, talk, text)
+    world.pages["discussion"] = talk
+    world.pages["from a discussion"] = await _propose(ana, POOL, {
+        "title": "Qxbuy", "kind": "decision", "text": "Qxbuy qxit.", "discussion": BASE + talk})
+    # A discussion its author deleted (there is no web form for that: its C2S Delete).
+    gone = await ben.post(garden + "/discussions", {"title": "Qxgone", "text": "Qxsoon qxgone."},
+                          garden + "/discussions")
+    deleted = await discussions(app).discussion(BASE + gone.headers["Location"])
+    assert deleted is not None
+    await post_as(app, await app[ACTORS].get("qxben", "member"),
+                  {"type": "Delete", "object": deleted.source_uri})
+    outcome = await _comment(ana, drill, "Qxbought qxit.", outcome_of=drill)
+    hidden = await _comment(ana, colour, "Qxred qxwon.", outcome_of=colour)
+    await ana.post(f"{garden}/comments/{hidden}/hide", {"reason": "Qxwrong"}, colour)
+    world.pages.update({"outcome": drill, "hidden outcome": colour})
+    keys = [talk.rsplit("/", 1)[-1], str(gone.headers["Location"]).rsplit("/", 1)[-1]]
+    return keys, [str(n) for n in (first, reply, spam, outcome)]
 
 
 async def _open_proposals(app: Any) -> list[str]:

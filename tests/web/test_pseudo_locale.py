@@ -28,8 +28,9 @@ from tests.web.pseudo import PSEUDO, pseudo_language, pseudo_text, untranslated
 pytestmark = pytest.mark.timeout(900)
 
 _PARAM = re.compile(r"\{(\w+)(?::[^}]*)?\}")
-# Sent last: they change who is signed in or who is a member.
-_LAST = ("leave", "signout", "admit", "reject", "revoke", "join", "language")
+# Sent last: they remove what the others read (a comment), or change who is signed in or who is
+# a member.
+_LAST = ("delete", "leave", "signout", "admit", "reject", "revoke", "join", "language")
 
 
 @pytest.fixture
@@ -100,8 +101,28 @@ def test_the_pseudo_locale_translates_every_word_and_keeps_the_placeholders() ->
     assert untranslated('<input placeholder="e.g. phone">') == ["input[placeholder]='e.g. phone'"]
 
 
+async def _thread_states_are_on_the_pages(world: World) -> None:
+    """The world shows every state a thread's comments and outcome can be in (so the pages
+    read below show every sentence of the thread templates)."""
+    steward, anonymous = world.steward, world.anonymous
+    talk = await steward.text(world.pages["discussion"])
+    for state in ("shown", "hidden", "collapsed", "deleted"):
+        assert f'class="comment comment-{state}"' in talk, state
+    assert 'class="replies"' in talk and "?after=" in talk and 'id="proposals-heading"' in talk
+    assert 'action="/pools/qxgarden/discussions"' in await steward.text("/pools/qxgarden/discussions")
+    assert 'class="card outcome"' in await anonymous.text(world.pages["outcome"])
+    hidden = await anonymous.text(world.pages["hidden outcome"])
+    assert 'id="outcome"' in hidden and "Qxred qxwon" not in hidden  # the reason shows instead
+    assert 'name="outcome_of"' in await steward.text(world.pages["no outcome yet"])
+    assert 'id="started-from"' in await anonymous.text(world.pages["from a discussion"])
+    # qxorchard refuses replies from outside: qxben, no member there, is told only members post.
+    closed_to_him = await world.member.text(world.pages["members only"])
+    assert 'id="discussion-heading"' in closed_to_him and 'class="comment-form"' not in closed_to_him
+
+
 async def test_every_page_is_translated(pseudo: World) -> None:
     app = pseudo.client.server.app
+    await _thread_states_are_on_the_pages(pseudo)
     failures: list[str] = []
     read = 0
     for template in _templates(app, "GET"):
