@@ -14,6 +14,7 @@ from importlib import resources
 from aiohttp import web
 
 from node.appkeys import CONFIG, CSRF_SECRET, DB, TEMPLATES, WEB
+from node.request_text import refuse_control_characters
 from node.storage import WebStore
 from node.web import (
     account,
@@ -82,7 +83,10 @@ async def _web_ctx(app: web.Application) -> AsyncIterator[None]:
 
 def setup_web(app: web.Application) -> None:
     """Register the web app: its middlewares, stores, templates, static files and routes."""
-    app.middlewares.extend([html_error_middleware, session_middleware, negotiation_middleware])
+    # Text no store should hold is refused for every route (node/request_text.py), here so
+    # that a browser's form gets its 400 as a page.
+    app.middlewares.extend([html_error_middleware, refuse_control_characters, session_middleware,
+                            negotiation_middleware])
     app[TEMPLATES] = make_environment()
     app.cleanup_ctx.append(_web_ctx)
     for module in (account, admissions, capital, exports, floods, invitations, ledger, membership,
