@@ -1,10 +1,17 @@
-"""Parsing JSON from strangers with explicit bounds: nesting depth, number length, no NaN.
+"""Parsing JSON from strangers with explicit bounds: nesting depth, number length, no NaN,
+and no text that no store should hold.
 
 ``json.loads`` alone recurses once per nesting level (100,000 nested arrays raise
 ``RecursionError``) and converts integers of any length (5,000 digits raise ``ValueError``
 past Python's int-string limit, fewer cost quadratic time). Here the depth is measured
 before parsing, without recursion, and every number goes through a hook that refuses long
 digit strings before converting them. RFC 8259 §9 allows a parser to set such limits.
+
+A JSON string may escape any character, so ``"\u0000"`` reaches Python as a NUL: PostgreSQL
+refuses it in text (a 500 where SQLite stored it), and it, like the other C0 control
+characters and a lone surrogate (``"\ud800"``, which UTF-8 cannot encode), has no place in
+an ActivityPub document. Such a string, as a key or a value, is refused with a 400 naming
+where it is; tab, line feed and carriage return stay allowed.
 """
 
 from __future__ import annotations
@@ -16,7 +23,15 @@ from typing import Any
 
 from federation.errors import BadActivity
 
-__all__ = ["MAX_DEPTH", "MAX_NUMBER_CHARS", "JSONTooComplex", "loads_bounded"]
+__all__ = [
+    "MAX_DEPTH",
+    "MAX_NUMBER_CHARS",
+    "REFUSED_CHARACTERS",
+    "JSONTextRefused",
+    "JSONTooComplex",
+    "describe_character",
+    "loads_bounded",
+]
 
 # ActivityStreams documents nest a handful of levels (activity, object, proof, tag, ...).
 MAX_DEPTH = 64
@@ -30,8 +45,45 @@ _STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"?', re.S)
 _NOT_BRACKET = re.compile(r"[^\[\]{}]+")
 
 
+# C0 controls but tab, line feed and carriage return; UTF-16 surrogates (unpaired ones only
+# get this far: json.loads joins an escaped pair into one character).
+REFUSED_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff]")
+
+
 class JSONTooComplex(BadActivity):
     """The document is nested too deeply or holds a number beyond the bounds (400)."""
+
+
+class JSONTextRefused(BadActivity):
+    """A string of the document holds a control character or a lone surrogate (400)."""
+
+
+def describe_character(char: str) -> str:
+    """How a refused character is named in messages: ``U+0000 (NUL)``, ``U+D800 (a lone
+    surrogate)``, ``U+001B (a control character)``."""
+    code = ord(char)
+    kind = "NUL" if code == 0 else "a lone surrogate" if code >= 0xD800 else "a control character"
+    return f"U+{code:04X} ({kind})"
+
+
+def _check_text(document: Any) -> None:
+    """Refuse a key or string value holding a ``REFUSED_CHARACTERS`` character, naming where."""
+    stack: list[tuple[Any, str]] = [(document, "")]
+    while stack:
+        value, where = stack.pop()
+        if isinstance(value, str):
+            found = REFUSED_CHARACTERS.search(value)
+            if found:
+                raise JSONTextRefused(
+                    f"a string in the JSON holds {describe_character(found.group())} at "
+                    f"{where or 'the top'}"
+                )
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                stack.append((key, f"{where}.{key}".lstrip(".") + " (a key)"))
+                stack.append((item, f"{where}.{key}".lstrip(".")))
+        elif isinstance(value, list):
+            stack.extend((item, f"{where}[{n}]") for n, item in enumerate(value))
 
 
 def _check_depth(text: str) -> None:
@@ -68,11 +120,17 @@ def _constant(name: str) -> float:
 
 
 def loads_bounded(text: str | bytes) -> Any:
-    """``json.loads`` within the bounds above; ``JSONTooComplex`` (400) past them.
+    """``json.loads`` within the bounds above; ``JSONTooComplex`` (400) past them, and
+    ``JSONTextRefused`` (400) for a string holding a refused character.
 
     A document that is not JSON still raises ``json.JSONDecodeError`` as ``json.loads`` does.
     """
     if isinstance(text, bytes | bytearray):
         text = text.decode("utf-8")
     _check_depth(text)
-    return json.loads(text, parse_int=_int, parse_float=_float, parse_constant=_constant)
+    document = json.loads(text, parse_int=_int, parse_float=_float, parse_constant=_constant)
+    # Only an escape yields a refused character (json.loads refuses raw controls in strings,
+    # and UTF-8 text holds no surrogates): most documents need no walk.
+    if "\\u" in text or "\\b" in text or "\\f" in text or REFUSED_CHARACTERS.search(text):
+        _check_text(document)
+    return document

@@ -7,7 +7,8 @@ from typing import Any
 
 from aiohttp import web
 
-from federation.bounded_json import JSONTooComplex, loads_bounded
+from federation.bounded_json import loads_bounded
+from federation.errors import BadActivity
 from node.errors import InvalidRequest
 
 __all__ = [
@@ -73,7 +74,8 @@ async def read_json_object(request: web.Request) -> dict[str, Any]:
     """The request body as a JSON object; 413 past the size limit, 400 with a reason otherwise.
 
     Nesting depth and number length are bounded (``federation.bounded_json``), so no body
-    reaches a ``RecursionError`` or a huge integer conversion.
+    reaches a ``RecursionError`` or a huge integer conversion, and no string holds a NUL, another
+    C0 control but tab and newlines, or a lone surrogate (text a database should not hold).
     """
     body = await request.read()  # the application's client_max_size answers 413 past the limit
     if not body:
@@ -84,7 +86,7 @@ async def read_json_object(request: web.Request) -> dict[str, Any]:
         raise InvalidRequest("request body is not UTF-8") from None
     try:
         parsed = loads_bounded(text)
-    except JSONTooComplex as exc:
+    except BadActivity as exc:
         raise InvalidRequest(f"request body is refused: {exc.reason}") from None
     except json.JSONDecodeError as exc:
         raise InvalidRequest(f"request body is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None

@@ -5,6 +5,8 @@
   the response, and nothing is stored); a remote pool gets it delivered to its inbox. A draft
   or a ballot goes through node/routing.py, so a flood's reaches node/floods.
 * ``Join``/``Leave`` of a local pool apply at once; of a remote pool they are delivered.
+* ``Follow``, ``Join``, ``Leave`` and the ``Undo`` of a Follow are addressed to the actor they
+  are about when the client did not (delivery follows the addressing).
 * ``Accept``/``Reject`` of a Join by a steward of a local pool decide the application.
 * Every other activity: a Note or Page for a thread (node/discussion/outbox.py), then
   ``Update``, ``Delete`` and ``Block`` (node/changes.py).
@@ -21,7 +23,7 @@ from aiohttp import web
 from federation.canonical import CanonicalizationError
 from governance import NotPermitted
 from governance.money import check_amount
-from node.appkeys import ACTORS, DB, OBJECTS
+from node.appkeys import ACTORS, DB, FOLLOWS, OBJECTS
 from node.changes import changes_outbox
 from node.discussion.outbox import discussion_outbox
 from node.errors import Forbidden, InvalidRequest
@@ -86,13 +88,15 @@ async def governance_outbox(
         return prepared
     target = activity.get("object")
     target_id = target if isinstance(target, str) else (target or {}).get("id") if isinstance(target, dict) else None
-    if kind in ("Join", "Leave") and isinstance(target_id, str):
-        addressed = activity.get("to") or []
-        addressed = addressed if isinstance(addressed, list) else [addressed]
-        if target_id not in addressed:
-            # A remote pool learns of it only if it is addressed (delivery follows "to").
-            activity = {**activity, "to": [*addressed, target_id]}
-            prepared = dataclasses.replace(prepared, activity=activity)
+    if kind == "Follow" and isinstance(target_id, str):
+        prepared = _addressed_to(prepared, target_id)
+    elif kind == "Undo":
+        followee = await _followee_of_undone(app, owner, target, target_id)
+        if followee is not None:
+            prepared = _addressed_to(prepared, followee)
+    elif kind in ("Join", "Leave") and isinstance(target_id, str):
+        prepared = _addressed_to(prepared, target_id)
+        activity = prepared.activity
         pool = await app[ACTORS].by_uri(target_id)
         if pool is not None and pool.is_pool:
             if kind == "Join":
@@ -113,6 +117,31 @@ async def governance_outbox(
     # Notes and Pages for threads, then Update, Delete and Block (node/discussion, node/changes).
     prepared = await discussion_outbox(app, owner, prepared)
     return await changes_outbox(app, owner, prepared)
+
+
+def _addressed_to(prepared: PreparedActivity, actor: str) -> PreparedActivity:
+    """The activity with ``actor`` in its ``to`` unless it is in ``to`` or ``cc`` already:
+    an actor learns of a Follow, Join or Leave of it (or the Undo of a Follow) only if it is
+    addressed, since delivery follows the addressing (docs/FEDERATION.md, "Follows")."""
+    activity = prepared.activity
+    named = {field: activity.get(field) or [] for field in ("to", "cc")}
+    named = {f: v if isinstance(v, list) else [v] for f, v in named.items()}
+    if actor in named["to"] or actor in named["cc"]:
+        return prepared
+    return dataclasses.replace(prepared, activity={**activity, "to": [*named["to"], actor]})
+
+
+async def _followee_of_undone(
+    app: web.Application, owner: ActorRecord, target: Any, target_id: str | None
+) -> str | None:
+    """Whom an Undo is for when it undoes the owner's Follow (by id, or embedded)."""
+    follow = await app[FOLLOWS].by_follow_id(target_id) if isinstance(target_id, str) else None
+    if follow is not None and follow.follower_uri == owner.uri:
+        return follow.followee_uri
+    if isinstance(target, dict) and target.get("type") == "Follow":
+        followee = target.get("object")
+        return followee if isinstance(followee, str) else None
+    return None
 
 
 def _object_context(posted: Any) -> list[Any]:

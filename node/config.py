@@ -13,7 +13,17 @@ from urllib.parse import urlsplit
 
 from node.errors import NodeError
 
-__all__ = ["CONFIG_FILENAME", "Config", "ConfigError", "load_config", "set_setting", "write_config"]
+__all__ = [
+    "CONFIG_FILENAME",
+    "Config",
+    "ConfigError",
+    "check_database_url",
+    "database_from_environment",
+    "load_config",
+    "set_setting",
+    "without_password",
+    "write_config",
+]
 
 CONFIG_FILENAME = "poolnode.toml"
 _ENV_PREFIX = "POOLNODE_"
@@ -122,22 +132,44 @@ def check_database_url(url: str) -> None:
     """A database_url is '', a SQLite file path, or a postgresql:// URL with a database name."""
     scheme = url.split("://", 1)[0].lower() if "://" in url else ""
     if scheme in ("postgresql", "postgres"):
-        parts = urlsplit(url)
+        try:
+            parts = urlsplit(url)
+            parts.port  # noqa: B018 (a port that is not a number raises here)
+        except ValueError as exc:
+            raise ConfigError(
+                f"database_url {without_password(url)!r} is not a valid URL ({exc})"
+            ) from None
         if not parts.hostname and "host=" not in parts.query:
-            raise ConfigError(f"database_url {_no_password(url)!r} names no server")
+            raise ConfigError(f"database_url {without_password(url)!r} names no server")
         if not parts.path.strip("/"):
-            raise ConfigError(f"database_url {_no_password(url)!r} names no database")
+            raise ConfigError(f"database_url {without_password(url)!r} names no database")
     elif scheme:
         raise ConfigError(
             f"database_url must be a SQLite file path or a postgresql:// URL, got a {scheme}:// URL"
         )
+    elif any(ord(c) < 32 for c in url):
+        raise ConfigError("database_url holds a control character")
 
 
-def _no_password(url: str) -> str:
-    parts = urlsplit(url)
-    if parts.password is None:
+_QUERY_PASSWORD = re.compile(r"([?&]password=)[^&#]*", re.IGNORECASE)
+
+
+def without_password(url: str) -> str:
+    """A database URL with its password (in the user part or the query) replaced by ``***``.
+
+    Written without ``urlsplit``, which raises on some malformed URLs that still need a
+    message naming them."""
+    scheme, sep, rest = url.partition("://")
+    if not sep:
         return url
-    return url.replace(":" + parts.password + "@", ":***@", 1)
+    end = min([i for i in (rest.find("/"), rest.find("?"), rest.find("#")) if i >= 0],
+              default=len(rest))
+    authority, tail = rest[:end], rest[end:]
+    if "@" in authority:
+        userinfo, host = authority.rsplit("@", 1)
+        if ":" in userinfo:
+            authority = userinfo.split(":", 1)[0] + ":***@" + host
+    return f"{scheme}://{authority}" + _QUERY_PASSWORD.sub(r"\1***", tail)
 
 
 def check_receiving(config: Config) -> None:
@@ -218,7 +250,24 @@ def _coerce(key: str, value: object, source: str) -> object:
         raise ConfigError(f"{source}: {key} must be true or false, got {value!r}")
     if not isinstance(value, str):
         raise ConfigError(f"{source}: {key} must be a string")
+    if key == "database_url":
+        try:
+            check_database_url(value)
+        except ConfigError as exc:
+            raise ConfigError(f"{source}: {exc.reason}") from None
     return value
+
+
+def database_from_environment(environ: Mapping[str, str] | None = None) -> dict[str, object]:
+    """The database settings ``POOLNODE_DATABASE_URL`` and ``POOLNODE_DATABASE_POOL_SIZE`` give,
+    checked: what ``init`` uses before a ``poolnode.toml`` exists to be overridden."""
+    environ = os.environ if environ is None else environ
+    found: dict[str, object] = {}
+    for key in ("database_url", "database_pool_size"):
+        name = _ENV_PREFIX + key.upper()
+        if environ.get(name) is not None:
+            found[key] = _coerce(key, environ[name], name)
+    return found
 
 
 def load_config(data_dir: Path, environ: Mapping[str, str] | None = None) -> Config:

@@ -12,30 +12,19 @@ import argparse
 import json
 from pathlib import Path
 
-from governance import GovernanceError, Proposal, tally, verify_chain
+from governance import Proposal, tally
 from node.cli.common import Output
-from node.config import ConfigError, load_config
-from node.errors import NodeError
+from node.cli.ledger import first_broken_entry
+from node.config import ConfigError, check_database_url, load_config
 from node.pool_engine.tallies import decode_ballots
 from node.storage import ActorStore, Database, GovernanceStore
-from node.storage.database import is_postgres_url
+from node.storage.database import StorageError, is_postgres_url
+from node.storage.nul_rows import NulRow, check_removed, rows_with_nul
 from node.storage.postgres import PostgresDatabase, safe_url
 from node.storage.sqlite import SqliteDatabase
-from node.storage.transfer import copy_database, row_counts
-from node.wire import entry_from_document
+from node.storage.transfer import check_target_empty, copy_database, row_counts
 
 __all__ = ["add_migrate_db", "compare"]
-
-
-def _broken_at(documents: list[dict[str, object]]) -> int | None:
-    """The index of the first entry that does not parse or does not chain, or None."""
-    entries = []
-    for index, document in enumerate(documents):
-        try:
-            entries.append(entry_from_document(document))
-        except (NodeError, GovernanceError):
-            return index
-    return verify_chain(entries)
 
 
 async def _facts(db: Database) -> dict[str, object]:
@@ -44,7 +33,7 @@ async def _facts(db: Database) -> dict[str, object]:
     facts: dict[str, object] = {}
     for pool in await actors.all("pool"):
         entries = await governance.ledger(pool.id)
-        chain = _broken_at([e.document for e in entries])
+        chain = first_broken_entry(entries)
         head = entries[-1].entry.get("hash") if entries else None
         facts[f"ledger {pool.uri}"] = (len(entries), head, chain)
         for stored in await governance.proposals_of_pool(pool.id, limit=2**62):
@@ -75,31 +64,83 @@ async def compare(source: Database, target: Database, tables: list[str]) -> list
     return problems
 
 
+async def _open_source(source_dir: Path) -> SqliteDatabase:
+    """The SQLite database of the node in ``source_dir``, opened; a clear error (creating
+    nothing) when there is no node there to copy."""
+    config = load_config(source_dir)
+    source = Database.for_config(config)
+    if not isinstance(source, SqliteDatabase):
+        raise ConfigError(f"{source_dir} already uses PostgreSQL ({source.location})")
+    if not source.path.is_file() or source.path.stat().st_size == 0:
+        raise ConfigError(f"{source_dir} has no database to copy: {source.location} "
+                          f"{'is empty' if source.path.is_file() else 'does not exist'}")
+    await source.open(migrate=False)
+    try:
+        # A file without poolnode's tables is not migrated into one (nothing is written to it).
+        if await source.schema_version() == 0:
+            raise ConfigError(f"{source.location} holds no node: nothing to copy")
+        await source.migrate()
+        if not await ActorStore(source).all():
+            raise ConfigError(f"{source.location} holds no node: nothing to copy")
+    except BaseException:
+        await source.close()
+        raise
+    return source
+
+
+def _listed(rows: list[NulRow], most: int = 20) -> str:
+    shown = "; ".join(str(row) for row in rows[:most])
+    return shown + (f"; and {len(rows) - most} more" if len(rows) > most else "")
+
+
+def _refuse_nul(source: SqliteDatabase, rows: list[NulRow]) -> None:
+    raise StorageError(
+        f"nothing was copied: these rows of {source.location} hold the character U+0000 (NUL), "
+        f"which PostgreSQL cannot store in text: {_listed(rows)}. Run migrate-db again with "
+        "--remove-nul to copy them without it (docs/OPERATIONS.md, \"Moving a self-hosted pool "
+        "onto a provider\")"
+    )
+
+
 async def _migrate_db(args: argparse.Namespace, out: Output) -> int:
     if not is_postgres_url(args.to):
         raise ConfigError("--to must be a postgresql:// URL")
-    config = load_config(Path(args.source))
-    source = Database.for_config(config)
-    if not isinstance(source, SqliteDatabase):
-        raise ConfigError(f"{args.source} already uses PostgreSQL ({source.location})")
-    target = PostgresDatabase(args.to, pool_size=2)
-    await source.open()
     try:
-        await target.open()
+        check_database_url(args.to)
+    except ConfigError as exc:
+        raise ConfigError(f"--to: {exc.reason}") from None
+    source = await _open_source(Path(args.source))
+    target = PostgresDatabase(args.to, pool_size=2)
+    try:
+        with_nul = await rows_with_nul(source)
+        if with_nul and not args.remove_nul:
+            _refuse_nul(source, with_nul)
+        await target.open(migrate=False)
         try:
+            tables = list(await source.tables())
+            await check_target_empty(target, tables)
+            await target.migrate()
             out.progress(f"Copying {source.location} into {target.location} ...")
-            copied = await copy_database(source, target, out.progress)
+            if with_nul:
+                out.progress(f"leaving U+0000 out of {len(with_nul)} rows: {_listed(with_nul)}")
+            copied = await copy_database(source, target, out.progress, remove_nul=args.remove_nul)
             out.progress("Verifying: row counts, every ledger's head and chain, every tally ...")
             problems = await compare(source, target, list(copied))
+            problems += await check_removed(source, target, with_nul)
         finally:
             await target.close()
     finally:
         await source.close()
     ok = not problems
+    removed = (
+        [f"Left U+0000 (NUL) out of the text of {len(with_nul)} rows, each checked against its "
+         f"original: {_listed(with_nul)}."] if with_nul else []
+    )
     out.emit(
-        {"ok": ok, "rows": copied, "problems": problems, "to": safe_url(args.to)},
+        {"ok": ok, "rows": copied, "problems": problems, "to": safe_url(args.to),
+         "nul_removed": [str(row) for row in with_nul]},
         (
-            [f"Copied {sum(copied.values())} rows in {len(copied)} tables.",
+            [f"Copied {sum(copied.values())} rows in {len(copied)} tables.", *removed,
              "VERIFIED: row counts, ledger heads and chains, and tallies (stored and recounted) "
              "are equal in both databases.",
              f"To serve from PostgreSQL, set database_url = \"{safe_url(args.to)}\" in "
@@ -122,4 +163,8 @@ def add_migrate_db(commands: argparse._SubParsersAction[argparse.ArgumentParser]
                      help="the data directory of the node to copy (its SQLite database)")
     cmd.add_argument("--to", required=True, metavar="URL",
                      help="an empty PostgreSQL database, postgresql://USER:PASSWORD@HOST/NAME")
+    cmd.add_argument("--remove-nul", action="store_true",
+                     help="copy text holding U+0000 (NUL), which PostgreSQL cannot store, "
+                     "without it (an older node may have stored some); each such row is listed "
+                     "and checked")
     cmd.set_defaults(run=_migrate_db)

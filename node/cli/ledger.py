@@ -4,17 +4,33 @@ from __future__ import annotations
 
 import argparse
 import json
+from collections.abc import Sequence
 
-from governance import GovernanceError
+from governance import GovernanceError, verify_chain
 from node.cli.common import Output, Stores, data_config, with_stores
 from node.errors import NodeError
+from node.storage import StoredEntry
+from node.wire import entry_from_document
 
-__all__ = ["add_ledger"]
+__all__ = ["add_ledger", "first_broken_entry"]
+
+
+def first_broken_entry(stored: Sequence[StoredEntry]) -> int | None:
+    """The sequence number (as the ledger lists it: 1, 2, ...) of the first entry that does
+    not parse or does not chain onto the one before it; None if the chain is intact."""
+    entries = []
+    for found in stored:
+        try:
+            entries.append(entry_from_document(found.document))
+        except (NodeError, GovernanceError):
+            return found.sequence  # an entry that no longer parses is as broken as a wrong hash
+    index = verify_chain(entries)
+    return None if index is None else stored[index].sequence
 
 
 async def _ledger(args: argparse.Namespace, out: Output) -> int:
-    from governance import Bylaws, format_money, verify_chain
-    from node.wire import entry_from_document, replay_documents
+    from governance import Bylaws, format_money
+    from node.wire import replay_documents
 
     config = data_config(args)
 
@@ -23,16 +39,7 @@ async def _ledger(args: argparse.Namespace, out: Output) -> int:
         bylaws = Bylaws.from_dict(json.loads(await stores.actors.bylaws_json(pool.id)))
         stored = await stores.governance.ledger(pool.id)
         documents = [e.document for e in stored]
-        entries = []
-        bad: int | None = None
-        for index, document in enumerate(documents):
-            try:
-                entries.append(entry_from_document(document))
-            except (NodeError, GovernanceError):
-                bad = index  # an entry that no longer parses is as broken as a wrong hash
-                break
-        if bad is None:
-            bad = verify_chain(entries)
+        bad = first_broken_entry(stored)
         ledger = replay_documents(bylaws.currency, documents) if bad is None else None
         data = {
             "pool": pool.uri,

@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import logging
 import os
+from dataclasses import replace
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -16,6 +17,7 @@ from node.config import (
     CONFIG_FILENAME,
     Config,
     ConfigError,
+    database_from_environment,
     normalise_base_url,
     with_overrides,
     write_config,
@@ -37,23 +39,38 @@ async def _init(args: argparse.Namespace, out: Output) -> int:
     port = args.port if args.port is not None else _default_port(base_url)
     if not 1 <= port <= 65535:
         raise ConfigError(f"--port must be a TCP port from 1 to 65535, got {port}")
+    # The file records the command line's settings; POOLNODE_DATABASE_URL (and _POOL_SIZE)
+    # override it, for init as for every command, and stay out of the file (a password).
+    recorded = Config(data_dir=data_dir, base_url=base_url, host=args.host or "127.0.0.1",
+                      port=port, database_url=args.database_url or "")
+    config = replace(recorded, **database_from_environment())  # type: ignore[arg-type]
     old_umask = os.umask(0o077)
     try:
         data_dir.mkdir(parents=True, exist_ok=True)
     finally:
         os.umask(old_umask)
     os.chmod(data_dir, 0o700)
-    config = Config(data_dir=data_dir, base_url=base_url, host=args.host or "127.0.0.1", port=port)
-    out.progress(f"Creating a node in {data_dir} for {base_url} ...")
+    database = Database.for_config(config)
+    from_environment = config.database_url != recorded.database_url
+    out.progress(f"Creating a node in {data_dir} for {base_url}, its data in {database.location}"
+                 + (" (POOLNODE_DATABASE_URL)" if from_environment else "") + " ...")
 
     async def work(stores: Stores) -> int:
+        existing = await stores.actors.all()
+        if existing:
+            raise ConfigError(
+                f"the database {stores.db.location} already holds a node (actors of "
+                f"{existing[0].uri.rsplit('/', 2)[0]}); init makes a node in an empty database: "
+                "name another database_url, or serve that node from the data directory that "
+                "has its poolnode.toml"
+            )
         out.progress(f"Generating keys for pool {args.pool!r} and admin {args.admin!r} ...")
         pool = await create_pool(config, stores.actors, args.pool, currency=args.currency)
         admin = await create_member(config, stores.actors, args.admin, is_admin=True)
         await join_pool(stores.actors, pool, admin.uri, ("member", "steward", "treasurer"))
         token = await issue_token(stores.tokens, admin, "created by init")
         link = await issue_signin_link(config, stores.invitations, admin)
-        write_config(config)
+        write_config(recorded)
         command = poolnode_command()
         curl = f"curl -H 'Accept: application/activity+json' {pool.uri}"
         out.emit(
@@ -64,6 +81,7 @@ async def _init(args: argparse.Namespace, out: Output) -> int:
                 "admin": {"name": admin.username, "id": admin.uri, "token": token.secret},
                 "curl": curl,
                 "listen": {"host": config.host, "port": config.port},
+                "database": database.location,
                 "signin_link": {"url": link.url, "expires_at": link.expires_at},
             },
             [
@@ -80,6 +98,9 @@ async def _init(args: argparse.Namespace, out: Output) -> int:
                 f"Sign in as {admin.username}: open this link once (within 24 hours) and choose a password:",
                 f"  {link.url}",
                 f"  (another link: {command} member signin-link --data {data_dir} {admin.username})",
+                *([f"The node's data is in {database.location}, named by POOLNODE_DATABASE_URL: "
+                   "set it for every command and process of this node (or database_url in "
+                   f"{data_dir / CONFIG_FILENAME})."] if from_environment else []),
             ],
         )
         return 0
@@ -203,6 +224,10 @@ def add_init(commands: argparse._SubParsersAction[argparse.ArgumentParser], comm
     init.add_argument("--host", help="address serve binds to, recorded in the config (default: 127.0.0.1)")
     init.add_argument("--port", type=int, help="port serve listens on, recorded in the config "
                       "(default: the URL's port for a loopback URL, else 8080)")
+    init.add_argument("--database-url", help="where the node's data lives, recorded in the config: "
+                      "a SQLite file path or postgresql://... (default: poolnode.sqlite3 in the data "
+                      "directory; POOLNODE_DATABASE_URL overrides it, and keeps a password out of "
+                      "the file)")
     init.set_defaults(run=_init)
 
 

@@ -8,7 +8,10 @@ it first gets any pending ballots counted, so what it reads is never behind what
 accepted. The final tally at the close is counted from the database.
 
 On a database other processes write too, each process brings its ballots up to date before
-it counts (``_catch_up``): it reads only the ballots stored after the last row it counted.
+it counts (``_catch_up``): it reads only the ballots stored after the last row it counted. A
+reader of the Tally does the same first (``_read_through``), and signs a fresh one if the
+stored Tally does not list exactly the ballots counted: another process that accepted a
+ballot signs it only at its next interval.
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ from aiohttp import web
 
 from governance import Ballot, BallotBox, Proposal, RuleViolation, Tally, tally
 from governance.codec import datetime_from_str
-from node.appkeys import DB
+from node.appkeys import ACTORS, DB
 from node.errors import NotFound
 from node.pool_engine.common import iso, pool_lock, publish, signed, store
 from node.storage import ActorRecord, StoredProposal
@@ -289,13 +292,32 @@ async def _flush(app: web.Application, pool: ActorRecord, proposal_uri: str) -> 
 
 async def tally_of(app: web.Application, stored: StoredProposal) -> dict[str, Any] | None:
     """The latest Tally document of a proposal, with every accepted ballot counted."""
+    if app[DB].shared and stored.state == "open" and RUNNING in app:
+        return await _read_through(app, stored)
     running = app.get(RUNNING, {}).get(stored.id)
     if running is not None and running.dirty:
-        from node.appkeys import ACTORS
-
         pool = await app[ACTORS].by_id(stored.pool_id)
         if pool is not None:
             await _flush(app, pool, stored.uri)  # the scheduled task still publishes it
+    return await store(app).tally_document(stored.id)
+
+
+async def _read_through(app: web.Application, stored: StoredProposal) -> dict[str, Any] | None:
+    """An open proposal's Tally on a database other processes write too: a ballot another
+    process accepted may not be in the stored Tally yet (that process signs it at its next
+    interval). The reader counts the rows stored after the last one counted here (reading
+    only those); if the stored Tally does not list exactly the ballots counted, it signs a
+    fresh one. So a read sees every ballot accepted, by any process, before it began."""
+    running = await _running(app, stored)
+    await _catch_up(app, stored, running)
+    document = await store(app).tally_document(stored.id)
+    if document is None or document.get("ballots") == list(running.ballots.ids):
+        return document
+    pool = await app[ACTORS].by_id(stored.pool_id)
+    if pool is None:
+        return document
+    running.dirty = True
+    await _flush(app, pool, stored.uri)  # signs what every process stored before it (its lock)
     return await store(app).tally_document(stored.id)
 
 

@@ -19,10 +19,10 @@ from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from functools import lru_cache
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 
+from node.config import without_password
 from node.storage.database import Connection, Database, Migration, StorageError
 from node.storage.dialect import LIVE_SESSIONS
 
@@ -50,12 +50,7 @@ def placeholders(sql: str) -> str:
 
 def safe_url(url: str) -> str:
     """The URL without its password, for messages and logs."""
-    parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    netloc = parts.netloc.rsplit("@", 1)[1]
-    user = parts.username or ""
-    return urlunsplit(parts._replace(netloc=f"{user}:***@{netloc}"))
+    return without_password(url)
 
 
 def _returns_rows(sql: str) -> bool:
@@ -172,8 +167,18 @@ class PostgresDatabase(Database):
             self.lease_owner = await self.session.fetchval(
                 LIVE_SESSIONS + " WHERE pid = pg_backend_pid()"
             )
-        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
-            raise StorageError(f"cannot connect to {self.location}: {exc}") from None
+            schema = await self.session.fetchval("SELECT current_schema()")
+            search_path = await self.session.fetchval("SHOW search_path")
+        except (OSError, ValueError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+            await self.close()
+            detail = str(exc).replace(self.url, self.location)
+            raise StorageError(f"cannot connect to {self.location}: {detail}") from None
+        if schema is None:
+            await self.close()
+            raise StorageError(
+                f"the database {self.location} has no schema named by its search_path "
+                f"({search_path}): create it first (CREATE SCHEMA ...) or fix the URL"
+            )
         if migrate:
             await self.migrate()
 

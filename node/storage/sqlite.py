@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import sqlite3
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -43,9 +44,13 @@ class SqliteDatabase(Database):
         """Open the file (created 0600 if missing), set pragmas and apply pending migrations."""
         old_umask = os.umask(0o077)
         try:
-            self._conn = await aiosqlite.connect(self.path, isolation_level=None)
-            self._conn.row_factory = aiosqlite.Row
-            await self._conn.execute("PRAGMA journal_mode=WAL")
+            try:
+                self._conn = await aiosqlite.connect(self.path, isolation_level=None)
+                self._conn.row_factory = aiosqlite.Row
+                await self._conn.execute("PRAGMA journal_mode=WAL")
+            except sqlite3.Error as exc:
+                await self.close()
+                raise StorageError(f"cannot open the SQLite database {self.path}: {exc}") from None
             await self._conn.execute("PRAGMA foreign_keys=ON")
             # WAL with synchronous=NORMAL is durable across process crashes (kill -9);
             # only a power loss can drop the last commits.

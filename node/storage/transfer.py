@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import sqlite3
+from collections.abc import Callable, Iterable
 from typing import Any
+
+import asyncpg
 
 from node.storage.database import StorageError, migrations
 from node.storage.postgres import PostgresDatabase
 from node.storage.sqlite import SqliteDatabase
 
-__all__ = ["BATCH_ROWS", "copy_database", "row_counts", "table_order"]
+__all__ = [
+    "BATCH_ROWS",
+    "check_target_empty",
+    "copy_database",
+    "row_counts",
+    "table_order",
+]
 
 BATCH_ROWS = 2000
 
@@ -39,7 +48,44 @@ async def row_counts(db: SqliteDatabase | PostgresDatabase, tables: list[str]) -
     return counts
 
 
-def _coerce(kind: str) -> Callable[[Any], Any]:
+async def check_target_empty(target: PostgresDatabase, tables: Iterable[str]) -> None:
+    """Refuse a target that holds data: a row in one of poolnode's ``tables``, a table that is
+    not poolnode's (another application's), or migrations that are not poolnode's. An empty
+    schema passes, and so does one where poolnode's migrations ran and left no rows."""
+    ours = set(tables)
+    present = await target.tables()
+    foreign = sorted(set(present) - ours)
+    if foreign:
+        raise StorageError(
+            f"{target.location} already holds data: tables that are not poolnode's "
+            f"({', '.join(foreign[:10])}); copy into an empty database or schema"
+        )
+    full = [t for t, n in (await row_counts(target, sorted(ours & set(present)))).items() if n]
+    if full:
+        raise StorageError(
+            f"{target.location} already holds data ({', '.join(full[:10])}); copy into an "
+            "empty database"
+        )
+    columns = [r["column_name"] for r in await target.fetchall(
+        "SELECT column_name FROM information_schema.columns WHERE table_schema = current_schema()"
+        " AND table_name = 'schema_migrations' ORDER BY ordinal_position"
+    )]
+    if not columns:
+        return
+    known = {(m.version, m.name) for m in migrations("postgresql")}
+    applied = (
+        {(int(r["version"]), r["name"]) for r in await target.fetchall(
+            "SELECT version, name FROM schema_migrations")}
+        if columns == ["version", "name", "applied_at"] else None
+    )
+    if applied is None or not applied <= known:
+        raise StorageError(
+            f"{target.location} already holds data: a schema_migrations table that is not "
+            "poolnode's; copy into an empty database or schema"
+        )
+
+
+def _coerce(kind: str, remove_nul: bool) -> Callable[[Any], Any]:
     # SQLite's affinities are loose (an INTEGER column may hold 1.0); COPY's binary format
     # is exact, so each value is given the type of its PostgreSQL column.
     if kind == "bigint":
@@ -48,16 +94,20 @@ def _coerce(kind: str) -> Callable[[Any], Any]:
         return lambda v: float(v) if isinstance(v, int) else v
     if kind == "bytea":
         return lambda v: v.encode() if isinstance(v, str) else v
+    if remove_nul:  # text PostgreSQL cannot store (node/storage/nul_rows.py)
+        return lambda v: v.replace("\x00", "") if isinstance(v, str) else v
     return lambda v: v
 
 
 async def copy_database(
-    source: SqliteDatabase, target: PostgresDatabase, progress: Callable[[str], None]
+    source: SqliteDatabase, target: PostgresDatabase, progress: Callable[[str], None], *,
+    remove_nul: bool = False,
 ) -> dict[str, int]:
     """Copy every table (ids kept, identity sequences moved past them) in one transaction.
 
     Both sides must be at the latest schema, and the target must hold no rows: a copy never
-    merges into a node's data. Returns the rows copied per table.
+    merges into a node's data. With ``remove_nul`` every U+0000 is left out of the text copied
+    (which PostgreSQL refuses). Returns the rows copied per table.
     """
     latest = migrations("sqlite")[-1].version
     for db in (source, target):
@@ -75,25 +125,39 @@ async def copy_database(
         )
     }
     copied: dict[str, int] = {}
-    async with target.transaction() as conn:
-        raw = conn.raw  # type: ignore[attr-defined]
-        schema = await raw.fetchval("SELECT current_schema()")
-        for table in tables:
-            columns = target_columns[table]
-            fix = [_coerce(kinds[(table, c)]) for c in columns]
-            names = ", ".join(f'"{c}"' for c in columns)
-            total = 0
-            async for batch in source.batches(f"SELECT {names} FROM {table}", BATCH_ROWS):
-                records = [tuple(f(v) for f, v in zip(fix, row, strict=True)) for row in batch]
-                await raw.copy_records_to_table(
-                    table, records=records, columns=columns, schema_name=schema
-                )
-                total += len(records)
-            if "id" in columns:
-                await raw.execute(
-                    f"SELECT setval(pg_get_serial_sequence('{table}', 'id'),"
-                    f" COALESCE((SELECT MAX(id) FROM {table}), 0) + 1, false)"
-                )
-            copied[table] = total
-            progress(f"copied {table}: {total} rows")
+    table = ""
+    try:
+        async with target.transaction() as conn:
+            raw = conn.raw  # type: ignore[attr-defined]
+            schema = await raw.fetchval("SELECT current_schema()")
+            for table in tables:
+                fix = [_coerce(kinds[(table, c)], remove_nul) for c in target_columns[table]]
+                copied[table] = await _copy_table(source, raw, schema, table,
+                                                  target_columns[table], fix)
+                progress(f"copied {table}: {copied[table]} rows")
+    except (asyncpg.PostgresError, asyncpg.InterfaceError, sqlite3.Error, OSError, ValueError,
+            TypeError) as exc:
+        # One transaction: whatever was copied before the failure is rolled back with it.
+        raise StorageError(
+            f"copying table {table} failed, so nothing was copied (one transaction; the target "
+            f"holds poolnode's tables and no rows, and may take a copy again): "
+            f"{type(exc).__name__}: {exc}"
+        ) from None
     return copied
+
+
+async def _copy_table(source: SqliteDatabase, raw: asyncpg.Connection, schema: str, table: str,
+                      columns: list[str], fix: list[Callable[[Any], Any]]) -> int:
+    """Copy one table's rows (binary COPY, in batches) and move its id sequence past them."""
+    names = ", ".join(f'"{c}"' for c in columns)
+    total = 0
+    async for batch in source.batches(f"SELECT {names} FROM {table}", BATCH_ROWS):
+        records = [tuple(f(v) for f, v in zip(fix, row, strict=True)) for row in batch]
+        await raw.copy_records_to_table(table, records=records, columns=columns, schema_name=schema)
+        total += len(records)
+    if "id" in columns:
+        await raw.execute(
+            f"SELECT setval(pg_get_serial_sequence('{table}', 'id'),"
+            f" COALESCE((SELECT MAX(id) FROM {table}), 0) + 1, false)"
+        )
+    return total

@@ -15,6 +15,7 @@ from aiohttp import web
 
 from node.appkeys import CONFIG, CSRF_SECRET, DB, LANGUAGES, TEMPLATES, WEB
 from node.errors import error_middleware
+from node.request_text import refuse_control_characters
 from node.storage import WebStore
 from node.web import (
     account,
@@ -95,7 +96,9 @@ def setup_web(app: web.Application) -> None:
     inside = app.middlewares.index(error_middleware) + 1 if error_middleware in app.middlewares else 0
     app.middlewares.insert(inside, html_error_middleware)
     app.middlewares.insert(inside, language_middleware)
-    app.middlewares.extend([session_middleware, negotiation_middleware])
+    # Text no store should hold is refused for every route (node/request_text.py), inside the
+    # body's deadline and the error pages, so that a browser's form gets its 400 as a page.
+    app.middlewares.extend([refuse_control_characters, session_middleware, negotiation_middleware])
     app[TEMPLATES] = make_environment()
     app[LANGUAGES] = Languages.load()
     app.cleanup_ctx.append(_web_ctx)

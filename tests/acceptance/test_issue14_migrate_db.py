@@ -175,8 +175,6 @@ def test_migrate_db_refuses_a_target_that_holds_data(
     assert _tables(pg_url) == before
 
 
-@pytest.mark.xfail(strict=True, reason="unsure: does another application's table count as "
-                   "'a target that already holds data'? (README: 'into an empty database')")
 def test_migrate_db_refuses_a_schema_holding_another_applications_rows(
     source: dict[str, Any], pg_url: str, tmp_path: Path
 ) -> None:

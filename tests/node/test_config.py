@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from node.config import Config, ConfigError, load_config, write_config
+from node.config import (
+    Config,
+    ConfigError,
+    database_from_environment,
+    load_config,
+    without_password,
+    write_config,
+)
 
 
 def test_round_trip_and_environment_overrides(tmp_path):
@@ -65,3 +72,39 @@ def test_invalid_receiving_settings_are_explained(tmp_path, text, words):
     (tmp_path / "poolnode.toml").write_text('base_url = "https://x.example"\n' + text)
     with pytest.raises(ConfigError, match=words):
         load_config(tmp_path, environ={})
+
+
+@pytest.mark.parametrize(("url", "shown"), [
+    ("postgresql://u:pw@db.example/pool", "postgresql://u:***@db.example/pool"),
+    ("postgresql://u:p@ss@db.example:5432/pool", "postgresql://u:***@db.example:5432/pool"),
+    ("postgresql://u:pw@[::1/pool", "postgresql://u:***@[::1/pool"),  # urlsplit raises on it
+    ("postgresql://u@h/pool?sslmode=require&password=pw", "postgresql://u@h/pool?sslmode=require&password=***"),
+    ("postgresql://h/pool", "postgresql://h/pool"),
+    ("/srv/node.sqlite3", "/srv/node.sqlite3"),
+])
+def test_a_database_url_is_shown_without_its_password(url, shown):
+    assert without_password(url) == shown
+
+
+@pytest.mark.parametrize(("env", "words"), [
+    ({"POOLNODE_DATABASE_URL": "postgresql://u:secret@[::1/pool"},
+     "POOLNODE_DATABASE_URL: database_url 'postgresql://u:***@[::1/pool' is not a valid URL"),
+    ({"POOLNODE_DATABASE_URL": "postgresql://u:secret@h:port/pool"},
+     "POOLNODE_DATABASE_URL: database_url 'postgresql://u:***@h:port/pool' is not a valid URL"),
+    ({"POOLNODE_DATABASE_URL": "mysql://h/pool"}, "POOLNODE_DATABASE_URL: database_url must be"),
+])
+def test_a_bad_database_url_names_where_it_was_set_and_not_its_password(tmp_path, env, words):
+    write_config(Config(data_dir=tmp_path, base_url="https://pool.example"))
+    with pytest.raises(ConfigError) as caught:
+        load_config(tmp_path, environ=env)
+    assert caught.value.reason.startswith(words), caught.value.reason
+    assert "secret" not in caught.value.reason and "poolnode.toml" not in caught.value.reason
+
+
+def test_init_takes_the_database_settings_from_the_environment_only():
+    env = {"POOLNODE_DATABASE_URL": "postgresql://u@h/pool", "POOLNODE_DATABASE_POOL_SIZE": "4",
+           "POOLNODE_PORT": "9"}
+    assert database_from_environment(env) == {"database_url": "postgresql://u@h/pool",
+                                              "database_pool_size": 4}
+    with pytest.raises(ConfigError, match="POOLNODE_DATABASE_POOL_SIZE: database_pool_size"):
+        database_from_environment({"POOLNODE_DATABASE_POOL_SIZE": "0"})

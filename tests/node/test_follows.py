@@ -184,3 +184,29 @@ async def test_deleted_actor_loses_its_follows(client, remote, fed, enqueued):
     assert (await post_signed(client, bob, "/inbox", delete)).status == 202
     await processed(client, delete["id"])
     assert await _items(client, "/pools/commons/followers") == []
+
+
+async def test_a_follow_and_its_undo_posted_without_to_are_sent_to_the_followee(
+        client, remote, fed, monkeypatch):  # type: ignore[no-untyped-def]
+    """docs/OPERATIONS.md, "Federating two nodes": the Follow there names no 'to'."""
+    sent: list[tuple[dict[str, Any], list[str]]] = []
+
+    async def record(app, sender, activity, recipients):  # type: ignore[no-untyped-def]
+        sent.append((activity, recipients))
+        return 1
+
+    monkeypatch.setattr("node.views.outbox.enqueue_activity", record)
+    bob, carol = remote.add("bob"), remote.add("carol")
+    auth = {"Authorization": f"Bearer {fed.alice_token}", "Content-Type": AP}
+    for body in ({"type": "Follow", "object": bob.uri},
+                 {"type": "Follow", "object": carol.uri, "cc": [carol.uri]}):
+        assert (await client.post("/users/alice/outbox", json=body, headers=auth)).status == 201
+    (follow, to_bob), (_, to_carol) = sent
+    assert follow["to"] == [bob.uri] and to_bob == [bob.uri]
+    assert "to" not in sent[1][0] and to_carol == [carol.uri]  # addressed already: kept as sent
+    for undone in (follow["id"], {"type": "Follow", "object": carol.uri}):
+        resp = await client.post("/users/alice/outbox", json={"type": "Undo", "object": undone},
+                                 headers=auth)
+        assert resp.status == 201, await resp.text()
+    assert [recipients for _, recipients in sent[2:]] == [[bob.uri], [carol.uri]]
+    assert await client.server.app[FOLLOWS].get(fed.alice.uri, bob.uri) is None

@@ -19,7 +19,7 @@ from node.app import create_app
 from node.appkeys import ACTORS, DB, TOKENS
 from node.pool_engine.tallies import RUNNING, counted_ballots, current_tally
 from node.storage import GovernanceStore, StoredProposal
-from tests.node.pools.helpers import propose, stored_proposal, vote
+from tests.node.pools.helpers import get, propose, stored_proposal, vote
 
 pytestmark = pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
 
@@ -108,3 +108,29 @@ async def test_interleaved_votes_and_changed_votes_count_as_a_recount_in_each_pr
                 assert list(app[RUNNING][stored.id].ballots.ids) == rows  # each once, in order
     expected = await _recount(a.app, stored)
     assert await current_tally(a.app, stored) == expected == await current_tally(b.app, stored)
+
+
+async def test_a_tally_read_through_one_process_counts_a_ballot_another_just_accepted(
+        node, aiohttp_client, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    # The writer would sign its running tally only after this long: the reader may not wait.
+    monkeypatch.setattr("node.pool_engine.tallies.TALLY_INTERVAL", 60.0)
+    a, b, voters = await _setup(node, aiohttp_client, 1)
+    proposal = await propose(a, "admin", node.admin_token)
+    path = proposal["id"].removeprefix("http://node.test")
+    for client in (a, b):  # both read it once, so both keep the proposal in memory
+        assert (await get(client, path + "/tally"))["participation"] == 0
+    steps = [(a, voters[0], "agree"), (b, voters[0], "block"), (a, voters[1], "disagree"),
+             (b, voters[2], "abstain"), (a, voters[0], "agree")]
+    latest: dict[str, str] = {}
+    for writer, (user, token), choice in steps:
+        assert (await vote(writer, user, token, proposal["id"], choice)).status == 201
+        latest[user] = choice
+        expected = {c: list(latest.values()).count(c) for c in CHOICES}
+        for reader in (b, a):
+            tallied = await get(reader, path + "/tally")
+            assert {c: tallied["counts"].get(c, 0) for c in CHOICES} == expected, (writer, choice)
+            assert tallied["participation"] == len(latest)
+            assert len(tallied["ballots"]) == len(set(tallied["ballots"]))
+    # Reading again with nothing new signs nothing new: the stored Tally is served as it is.
+    before = await get(a, path + "/tally")
+    assert await get(b, path + "/tally") == before == await get(a, path + "/tally")

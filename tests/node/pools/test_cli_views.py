@@ -49,7 +49,8 @@ async def test_proposal_list_and_ledger(client, node, capsys) -> None:  # type: 
     finally:
         await db.close()
     code, out = await asyncio.to_thread(_cli, capsys, "ledger", "--data", data, "commons", "--json")
-    assert code == 1 and out.get("chain_ok") is False and out["first_bad_entry"] == 0, out
+    # Named by its sequence, as the ledger lists it (1, 2, ...).
+    assert code == 1 and out.get("chain_ok") is False and out["first_bad_entry"] == 1, out
 
 
 async def test_proposal_list_says_a_passed_disbursement_waits_for_funds(client, node, capsys) -> None:  # type: ignore[no-untyped-def]
@@ -71,3 +72,26 @@ async def test_proposal_list_says_a_passed_disbursement_waits_for_funds(client, 
     assert out["proposals"][0]["effect"] == "waiting_funds"
     code = await asyncio.to_thread(main, ["proposal", "list", "--data", data, "commons"])
     assert code == 0 and "passed, waiting for funds" in capsys.readouterr().out
+
+
+async def test_a_broken_chain_is_named_by_the_entry_the_ledger_lists(client, node, capsys) -> None:  # type: ignore[no-untyped-def]
+    for amount in (100, 200, 300):
+        contribution = {"type": "LedgerEntry", "pool": POOL, "entryKind": "contribution",
+                        "person": node.alice.uri, "amount": amount, "currency": "EUR"}
+        assert (await post(client, "admin", node.admin_token, contribution)).status == 201
+    db = Database.for_config(node.config)
+    await db.open()
+    try:
+        row = await db.fetchone("SELECT id, document FROM ledger_entries WHERE sequence = 2")
+        doc = json.loads(row[1])
+        for posting in doc["postings"]:
+            posting["amount"] *= 2
+        await db.execute("UPDATE ledger_entries SET document = ? WHERE id = ?", (json.dumps(doc), row[0]))
+    finally:
+        await db.close()
+    data = str(node.config.data_dir)
+    code, out = await asyncio.to_thread(_cli, capsys, "ledger", "--data", data, "commons", "--json")
+    assert code == 1 and out["first_bad_entry"] == 2, out
+    code = await asyncio.to_thread(main, ["ledger", "--data", data, "commons"])
+    printed = capsys.readouterr().out
+    assert code == 1 and "HASH CHAIN BROKEN at entry 2:" in printed, printed
