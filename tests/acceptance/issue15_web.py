@@ -147,3 +147,23 @@ class Person:
         status, url, html = await self.post(proposal + "/vote", fields, from_page=proposal)
         assert status == 200, (status, url, text_of(html)[:800])
         return html
+
+
+BYLAWS_DEFAULTS = {
+    "new_threshold_comparator": "more_than", "new_threshold": "1/2", "new_quorum": "1/2",
+    "new_voting_period": "7 days", "new_admission": "steward", "new_min_share": "0.00",
+    "new_visibility": "public", "new_outside_replies": "collapsed", "new_funding_wait": "90 days",
+    "new_commitment_lapse": "", "new_amendment_comparator": "at_least", "new_amendment_threshold": "2/3",
+}
+
+
+async def change_bylaws(served: ServedNode, voters: list[Person], **changes: str) -> None:
+    """The first voter proposes a bylaws change from the form; everyone agrees; the clock closes it."""
+    fields = {"title": "New rules", "kind": "bylaws_change", "text": "", "ballot_type": "consent",
+              **BYLAWS_DEFAULTS, **changes}
+    prop = await voters[0].propose("commons", fields)
+    for voter in voters:
+        await voter.vote(prop, {"choice": "agree"})
+    await close_all(served)
+    page = text_of(await voters[0].get(prop))
+    assert re.search(r"(?i)passed|adopted|in force", page), page[:600]
