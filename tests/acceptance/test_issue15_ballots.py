@@ -9,10 +9,17 @@ from typing import Any
 
 import pytest
 
-from tests.web.browser import browser
 from tests.acceptance.issue15_web import (
-    PASSWORD, Person, ServedNode, cli, close_all, node15, set_password, text_of,
+    PASSWORD,
+    Person,
+    ServedNode,
+    cli,
+    close_all,
+    node15,
+    set_password,
+    text_of,
 )
+from tests.web.browser import browser
 
 __all__ = ["browser", "node15"]
 

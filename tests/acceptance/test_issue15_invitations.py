@@ -9,7 +9,12 @@ import re
 import pytest
 
 from tests.acceptance.issue15_web import (
-    Person, ServedNode, change_bylaws, node15, set_password, text_of,
+    Person,
+    ServedNode,
+    change_bylaws,
+    node15,
+    set_password,
+    text_of,
 )
 
 __all__ = ["node15"]

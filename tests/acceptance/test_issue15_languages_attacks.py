@@ -10,7 +10,13 @@ import re
 import pytest
 
 from tests.acceptance.issue15_web import (
-    PASSWORD, Person, ServedNode, main_of, node15, set_password, text_of,
+    PASSWORD,
+    Person,
+    ServedNode,
+    main_of,
+    node15,
+    set_password,
+    text_of,
 )
 from tests.acceptance.test_issue15_invitations import accept, make_link
 from tests.acceptance.test_issue15_money import record
@@ -93,8 +99,8 @@ async def test_language_and_sign_in_links_never_send_you_off_site(node15: Served
                                        allow_redirects=False) as resp:
             location = resp.headers.get("Location", "")
             assert resp.status < 500
-            assert "evil.example" not in location or location.startswith("/") and not location.startswith(
-                ("//", "/\\")), location
+            assert "evil.example" not in location or (location.startswith("/") and not location.startswith(
+                ("//", "/\\"))), location
         html = await visitor.get("/signin?" + f"next={target}")
         token = re.search(r'name="csrf" value="([^"]+)"', html)
         assert token
@@ -160,7 +166,7 @@ async def test_a_plain_member_cannot_use_the_treasurers_and_stewards_forms(node1
         for path, data in (("/pools/commons/ledger/record", {"person": uri, "amount": "9.00", "reference": "self"}),
                            ("/pools/commons/invitations/1/revoke", {}),
                            ("/pools/commons/invitations", {"days": "3", "max_uses": "3", "note": ""})):
-            status, _, html = await alice.post(path, data, csrf=token)
+            status, _, _ = await alice.post(path, data, csrf=token)
             assert status in (403, 404), (path, status)
         assert "self" not in text_of(await admin.get("/pools/commons/ledger")).split("Record money")[0]
         assert re.search(r"(?i)\bopen\b", text_of(await admin.get("/pools/commons/invitations")))

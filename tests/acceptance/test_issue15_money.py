@@ -12,7 +12,15 @@ from typing import Any
 import pytest
 
 from tests.acceptance.issue15_web import (
-    PASSWORD, Person, ServedNode, change_bylaws, close_all, main_of, node15, set_password, text_of,
+    PASSWORD,
+    Person,
+    ServedNode,
+    change_bylaws,
+    close_all,
+    main_of,
+    node15,
+    set_password,
+    text_of,
 )
 from tests.web.browser import browser
 
