@@ -42,3 +42,16 @@ class Names:
                 name = found if isinstance(found, str) and found.strip() else None
         self._known[uri] = name or _fallback(uri)
         return self._known[uri]
+
+    async def handle(self, uri: str) -> str:
+        """What a person types to name the actor ``uri``: ``@name`` here, ``@name@host`` elsewhere."""
+        local = await self._app[ACTORS].by_uri(uri)
+        if local is not None:
+            return f"@{local.username}"
+        remote = await self._app[REMOTE_ACTORS].get(uri)
+        if remote is not None:
+            user = remote.document.get("preferredUsername")
+            host = urlsplit(uri).netloc
+            if isinstance(user, str) and user.strip() and host:
+                return f"@{user.strip()}@{host}"
+        return _fallback(uri)

@@ -31,6 +31,7 @@ from node.web.engine import free_fund
 from node.web.i18n import gettext as _
 from node.web.labels import label
 from node.web.localise import money
+from node.web.names import Names
 from node.web.outbox import post_as
 from node.web.pools import _pool, require_record, viewer_membership
 from node.web.proposal_form import BALLOT_TYPES, KINDS, ROLES, draft_from_form, form_values
@@ -104,7 +105,9 @@ async def _form_context(request: web.Request, pool: ActorRecord, bylaws: Any) ->
     rows = await store(request.app).proposals_of_pool(pool.id, limit=100)
     items = [{"stored": s, "title": s.proposal.get("title", ""), "key": s.uri.rsplit("/", 1)[-1]}
              for s in rows]
-    members = [m.person_uri for m in await request.app[ACTORS].memberships_of_pool(pool.id, state=None)
+    names = Names(request.app)
+    members = [(await names.handle(m.person_uri), await names.of(m.person_uri))
+               for m in await request.app[ACTORS].memberships_of_pool(pool.id, state=None)
                if m.state == "member"]
     pool_floods = sorted({(link.flood_uri, link.flood_name)
                           for link in await floods(request.app).links(pool.id)})

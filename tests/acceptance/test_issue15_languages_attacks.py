@@ -34,6 +34,8 @@ def phrases(html: str) -> set[str]:
     found = set()
     for chunk in re.split(r"<[^>]+>", main_of(html)):
         chunk = re.sub(r"\s+", " ", chunk).strip()
+        if re.fullmatch(r"[0-9a-f]{8,}…?", chunk):
+            continue  # a hash shown shortened (the ledger's entry hashes) is data, not words
         if len(re.findall(r"[A-Za-z]{2,}", chunk)) >= 3 and not re.search(r"https?://|@|\d{4}", chunk):
             found.add(chunk)
     return found
