@@ -116,7 +116,7 @@ async def test_the_demo_builds_everything_and_the_public_pages_show_it(demo_node
                              floods), pool
             assert "Share of http" not in floods  # a pool by its name, money as money
         # EUR 12.00 split by the pledges 45 : 30 : 20, largest remainder (governance/flood.py).
-        assert "Share of Bike Kitchen: EUR 3.79 (done)" in await _page(http, b + "/pools/bikes/floods")
+        assert "Share of Bike Kitchen: EUR 3.79 (carried out)" in await _page(http, b + "/pools/bikes/floods")
         assert ">Finn</a>" in await _page(http, b + "/pools/bikes")
         assert ">Gus</a>" in await _page(http, c + "/pools/kitchen")  # admitted by the members' vote
         assert "Sign-up is closed" in await _page(http, c + "/signup", 403)

@@ -211,6 +211,7 @@ SKIPPED: dict[str, str] = {
     "/pools/{name}/floods/{slug}": "a flood's document (JSON): its pools, for other nodes",
     "/remote": "what this node verified of other nodes' pools (JSON)",
     "/static": "the style sheet and scripts the pages load",
+    "/language/{code}": "a link that chooses the pages' language (a cookie) and goes back (303)",
     "/pools/{name}/discussions/{key}/replies": _COLLECTION + ": a discussion's comments",
     "/pools/{name}/proposals/{key}/replies": _COLLECTION + ": a proposal's comments",
 }
@@ -272,6 +273,9 @@ async def test_the_skipped_web_routes_are_downloads_not_pages(demo_nodes: DemoNo
         proposal = demo_nodes.made["proposals"]["seed trays"]
         async with http.get(proposal + "/live") as response:
             assert response.status == 200 and response.content_type == "application/json"
+        async with http.get(demo_nodes.url("a") + "/language/es?next=/pools/garden",
+                            allow_redirects=False) as response:
+            assert response.status == 303 and response.headers["Location"] == "/pools/garden"
         for thread in (proposal, demo_nodes.made["discussions"]["raised beds"]):
             async with http.get(thread + "/replies") as response:  # a browser's Accept, still JSON
                 assert response.status == 200, thread
