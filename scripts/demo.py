@@ -3,7 +3,7 @@
 The operator's part is the command line: `poolnode init` creates each node (printing the
 founder's one-time sign-in link) and `poolnode registrations open` opens sign-up on two of
 them; then `poolnode serve` runs them. Everything else is done by people in their browsers,
-through the web pages (scripts/demo_story.py, scripts/demo_web.py): no JSON is posted and
+through the web pages (scripts/demo_story.py, demo_talk.py, demo_web.py): no JSON is posted and
 no database is touched. The demo prints each step, the results and the URLs to open.
 
 Without --once the nodes keep running until Ctrl-C. With --once the demo stops them after
@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from demo_story import PASSWORD, POOLS, Story, run
+from demo_talk import talk
 from demo_web import DemoError
 
 SUMMARY = "demo.json"
@@ -121,6 +122,8 @@ def summary(story: Story, nodes: list[Node]) -> dict[str, Any]:
         "invites": story.invites,
         "proposals": story.proposals,
         "results": story.results,
+        "discussions": story.discussions,
+        "comments": story.comments,
     }
 
 
@@ -134,6 +137,8 @@ def print_summary(made: dict[str, Any]) -> None:
     say(f"  a ranked result:   {made['proposals']['work day']}")
     say(f"  an open vote:      {made['proposals']['hall']}   (ana has not voted yet)")
     say(f"  waiting to join:   hana at {made['nodes'][0]['url']}/pools/garden/application")
+    say(f"  a discussion:      {made['discussions']['raised beds']}   (an advert hidden, a proposal from it)")
+    say(f"  an outcome stated: {made['proposals']['seed trays']}")
     say(f"  invite links:      {made['invites']['garden']}  (garden)")
     say(f"                     {made['invites']['kitchen']}  (kitchen, where sign-up is closed)")
 
@@ -142,6 +147,7 @@ async def play(nodes: list[Node], links: dict[str, str], vote_seconds: int) -> d
     story = Story({n.name: n.url for n in nodes}, links, vote_seconds, say)
     try:
         await run(story)
+        await talk(story)
     finally:
         await story.close()
     return summary(story, nodes)

@@ -4,7 +4,8 @@ Three founders open the one-time sign-in link ``poolnode init`` printed and crea
 with the wizard; people sign up, ask to join or come in by an invite link; treasurers record
 the shares paid; a steward admits; members make proposals of every kind and vote (consent,
 single choice, approval, a ranking); the pools vote to link into a flood, which then decides a
-spending together. Every action is a form submitted by that person's browser (demo_web.py).
+spending together (then they talk it over: demo_talk.py). Every action is a form submitted by
+that person's browser (demo_web.py).
 """
 
 from __future__ import annotations
@@ -62,6 +63,8 @@ class Story:
     proposals: dict[str, str] = field(default_factory=dict)
     invites: dict[str, str] = field(default_factory=dict)
     results: dict[str, str] = field(default_factory=dict)
+    discussions: dict[str, str] = field(default_factory=dict)
+    comments: dict[str, str] = field(default_factory=dict)  # a comment's URL (#comment-N) by label
     flood: str = ""
 
     def pool_url(self, pool: Pool) -> str:

@@ -40,12 +40,13 @@ class Control:
 
 @dataclass
 class Form:
-    """A form on a page: where it goes, its controls, and the text of its buttons."""
+    """A form on a page: where it goes, its controls, and the text of its buttons and labels."""
 
     action: str
     method: str
     controls: list[Control] = field(default_factory=list)
     buttons: list[str] = field(default_factory=list)
+    labels: list[str] = field(default_factory=list)
 
     def hidden(self, name: str) -> str | None:
         """The value of a hidden field, or None."""
@@ -105,6 +106,7 @@ class _Forms(HTMLParser):
         self._option_text = ""
         self._textarea: Control | None = None
         self._button: list[str] | None = None
+        self._label: list[str] | None = None
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         a = {k: v or "" for k, v in attrs}
@@ -135,6 +137,8 @@ class _Forms(HTMLParser):
             form.controls.append(self._textarea)
         elif tag == "button" and (a.get("type") or "submit").lower() == "submit":
             self._button = []
+        elif tag == "label":
+            self._label = []
 
     def handle_data(self, data: str) -> None:
         if self._textarea is not None:
@@ -143,6 +147,8 @@ class _Forms(HTMLParser):
             self._option_text += data
         if self._button is not None:
             self._button.append(data)
+        if self._label is not None:
+            self._label.append(data)
 
     def handle_endtag(self, tag: str) -> None:
         if tag == "form":
@@ -160,6 +166,9 @@ class _Forms(HTMLParser):
         elif tag == "button" and self._button is not None and self._form is not None:
             self._form.buttons.append(" ".join("".join(self._button).split()))
             self._button = None
+        elif tag == "label" and self._label is not None and self._form is not None:
+            self._form.labels.append(" ".join("".join(self._label).split()))
+            self._label = None
 
 
 @dataclass
@@ -181,15 +190,19 @@ class Page:
         parser.feed(self.html)
         return parser.forms
 
-    def form(self, action: str | None = None, *, button: str | None = None, **hidden: str) -> Form:
-        """The one form that posts to ``action`` (a path), has ``button``, and these hidden values."""
+    def form(self, action: str | None = None, *, button: str | None = None, label: str | None = None,
+             **hidden: str) -> Form:
+        """The one form that posts to ``action`` (a path), has ``button``, a field labelled
+        ``label``, and these hidden values."""
         found = [f for f in self.forms()
                  if (action is None or urlsplit(f.action).path == action)
                  and (button is None or button in f.buttons)
+                 and (label is None or label in f.labels)
                  and all(f.hidden(k) == v for k, v in hidden.items())]
         if len(found) != 1:
             raise DemoError(f"{self.url} shows {len(found)} forms to {action or 'anywhere'}"
-                            f"{' with the button ' + repr(button) if button else ''}, not one")
+                            f"{' with the button ' + repr(button) if button else ''}"
+                            f"{' with the field ' + repr(label) if label else ''}, not one")
         return found[0]
 
     def text(self) -> str:

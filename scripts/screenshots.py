@@ -1,7 +1,7 @@
 """Screenshots of the web app for docs/screenshots/: `.venv/bin/python scripts/screenshots.py`.
 
 Builds the demo's state (`scripts/demo.py --once --data DIR`: three nodes, pools, members, an
-applicant, every kind of decision, money, a flood), serves the three nodes again with
+applicant, every kind of decision, money, a flood, discussions), serves the three nodes again with
 `poolnode serve`, and opens each page in Chromium (Playwright, /usr/bin/chromium) as the person
 who sees the most of it: one PNG per page at 1024 px, and a few key pages at 390 px. The file
 names are the ones README's web-app section lists (SHOTS below). Nothing else is changed.
@@ -84,6 +84,7 @@ def shots(made: dict[str, Any], welcome: str) -> list[Shot]:
         Shot("capital", "a", "ana", "/pools/garden/capital"),
         Shot("leave", "a", "dan", "/pools/garden/leave"),
         Shot("flood", "b", "finn", "/pools/bikes/floods"),
+        Shot("discussion", "a", "ana", _path(made["discussions"]["raised beds"])),
         Shot("not-found", "a", None, "/pools/no_such_pool"),
         Shot("pool-phone", "a", "ana", "/pools/garden", phone=True),
         Shot("ledger-phone", "a", "ana", "/pools/garden/ledger", phone=True),

@@ -56,7 +56,9 @@ def _path(request: web.Request, uri: str) -> str:
 
 async def _note(request: web.Request, text: str, in_reply_to: str, **extra: Any) -> dict[str, Any]:
     """The Note a member's typed text makes: HTML, the mentions linked and tagged, the source."""
-    text = text.strip()
+    # A browser sends each line break of a textarea as CRLF but counts it as one character
+    # against maxlength: count it once here too, or a text the form accepted is refused.
+    text = text.replace("\r\n", "\n").replace("\r", "\n").strip()
     if not text:
         raise _Unpostable(_("Write something first."))
     if len(text) > MAX_COMMENT_CHARS:
@@ -69,9 +71,10 @@ async def _note(request: web.Request, text: str, in_reply_to: str, **extra: Any)
 
 async def _retry(request: web.Request, pool: ActorRecord, exc: GovernanceError | NodeError,
                  action: str, fields: dict[str, str], back: str) -> web.Response:
-    """The form again, with the reason and what was typed."""
+    """The form again, with the reason beside the field and what was typed in it."""
+    field = "reason" if "reason" in fields else "text"
     return await render(request, "comment_form.html", {
-        "pool": pool, "error": _message(exc), "action": action,
+        "pool": pool, "errors": {field: _message(exc)}, "action": action,
         "fields": fields, "back": back, "max_chars": MAX_COMMENT_CHARS, "heading": None,
     }, status=_status(exc), form=True)
 
@@ -104,16 +107,24 @@ async def start_discussion(request: web.Request) -> web.StreamResponse:
     await require_record(request, pool)
     form = await request.post()
     values = {"title": str(form.get("title", "")).strip(), "text": str(form.get("text", ""))}
+    errors: dict[str, str] = {}  # each beside its field; what the pool refuses, above the form
+    if not values["title"]:
+        errors["title"] = _("Give the discussion a title.")
+    elif len(" ".join(values["title"].split())) > MAX_TITLE_CHARS:
+        errors["title"] = _("A title is at most %(most)d characters.", most=MAX_TITLE_CHARS)
     try:
-        if not values["title"]:
-            raise _Unpostable(_("Give the discussion a title."))
         note = await _note(request, values["text"], pool.uri)
-        draft = {"type": "Page", "name": values["title"], "content": note["content"],
-                 "tag": note["tag"], "source": note["source"], "audience": pool.uri, "to": [pool.uri]}
+    except (GovernanceError, NodeError) as exc:
+        errors["text"] = _message(exc)
+    if errors:
+        return await discussions_page(request, {"name": pool.username}, errors=errors, values=values,
+                                      status=400)
+    draft = {"type": "Page", "name": values["title"], "content": note["content"],
+             "tag": note["tag"], "source": note["source"], "audience": pool.uri, "to": [pool.uri]}
+    try:
         activity = await post_as(request.app, user, draft)
     except (GovernanceError, NodeError) as exc:
-        return await discussions_page(request, {"name": pool.username},
-                                      errors={"form": _message(exc)},
+        return await discussions_page(request, {"name": pool.username}, errors={"form": _message(exc)},
                                       values=values, status=_status(exc))
     opened = await discussions(request.app).discussion_by_source(activity["object"]["id"])
     assert opened is not None
@@ -199,7 +210,7 @@ async def edit_form(request: web.Request) -> web.Response:
     if not isinstance(text, str):
         text = comment.document.get("content", "")
     return await render(request, "comment_form.html", {
-        "pool": pool, "error": None, "action": request.path, "fields": {"text": text},
+        "pool": pool, "errors": {}, "action": request.path, "fields": {"text": text},
         "back": _back(request, comment), "max_chars": MAX_COMMENT_CHARS, "heading": "edit",
     }, form=True)
 

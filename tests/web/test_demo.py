@@ -1,5 +1,6 @@
 """`make demo`: three real nodes built by people's browsers through the web pages, then checked
-through the public pages: pools and their members, every kind of decision, money, a flood."""
+through the public pages: pools and their members, every kind of decision, money, a flood,
+discussions."""
 
 from __future__ import annotations
 
@@ -28,8 +29,8 @@ def test_makefile_runs_the_demo_script() -> None:
 def test_the_demo_does_its_work_through_the_web_pages_only() -> None:
     """No database, no posted JSON, no API token: the demo imports nothing of the node and
     sends only forms (scripts/demo_web.py)."""
-    assert {p.name for p in DEMO_SCRIPTS} == {"demo.py", "demo_story.py", "demo_web.py"}
-    allowed = set(sys.stdlib_module_names) | {"aiohttp", "demo_story", "demo_web"}
+    assert {p.name for p in DEMO_SCRIPTS} == {"demo.py", "demo_story.py", "demo_talk.py", "demo_web.py"}
+    allowed = set(sys.stdlib_module_names) | {"aiohttp", "demo_story", "demo_talk", "demo_web"}
     for script in DEMO_SCRIPTS:
         source = script.read_text("utf-8")
         for node in ast.walk(ast.parse(source)):
@@ -115,8 +116,48 @@ async def test_the_demo_builds_everything_and_the_public_pages_show_it(demo_node
                              floods), pool
             assert "Share of http" not in floods  # a pool by its name, money as money
         # EUR 12.00 split by the pledges 45 : 30 : 20, largest remainder (governance/flood.py).
-        assert "Share of Bike Kitchen: EUR 3.79 (done)" in await _page(http, b + "/pools/bikes/floods")
+        assert "Share of Bike Kitchen: EUR 3.79 (carried out)" in await _page(http, b + "/pools/bikes/floods")
         assert ">Finn</a>" in await _page(http, b + "/pools/bikes")
         assert ">Gus</a>" in await _page(http, c + "/pools/kitchen")  # admitted by the members' vote
         assert "Sign-up is closed" in await _page(http, c + "/signup", 403)
         assert await _page(http, made["invites"]["kitchen"])  # the invite link still works
+
+
+def _article(html: str, anchor: str) -> str:
+    found = re.search(rf'<article [^>]*id="{anchor}"[^>]*>(.*?)</article>', html, re.S)
+    assert found, anchor
+    return found[1]
+
+
+@pytest.mark.multinode
+async def test_the_demo_talks_it_over_in_discussions(demo_nodes: DemoNodes) -> None:
+    made: dict[str, Any] = demo_nodes.made
+    assert "8. Members talk" in made["stdout"] and made["discussions"]["raised beds"] in made["stdout"]
+    beds, saturdays = made["discussions"]["raised beds"], made["discussions"]["saturdays"]
+    anchor = {label: url.rsplit("#", 1)[1] for label, url in made["comments"].items()}
+    async with ClientSession(headers=HTML) as http:  # anonymous
+        listed = await _page(http, demo_nodes.url("a") + "/pools/garden/discussions")
+        assert f'href="{beds.removeprefix(demo_nodes.url("a"))}">Raised beds by the fence</a>' in listed
+        thread = await _page(http, beds)
+        assert "<h1>Raised beds by the fence</h1>" in thread
+        assert re.search(r'Started by <a href="[^"]+/users/eve">Eve</a>', thread)
+        assert 'class="u-url mention"' in thread  # eve's @dan links to him
+        boards = _article(thread, anchor["boards"])
+        assert ">Dan</a>" in boards and "two beds of 2 m each." in boards and "edited" in boards
+        assert "/users/ana\">ana</a>" in _article(thread, anchor["trays"])  # a founder, unnamed
+        replies = re.search(rf'id="{anchor["boards"]}".*?<ol class="replies">(.*?)</ol>', thread, re.S)
+        assert replies and f'id="{anchor["screws"]}"' in replies[1] and "bring screws" in replies[1]
+        folded = _article(thread, anchor["hana"])  # hana is not a member yet
+        assert "A reply from someone who is not a member of the pool" in folded and "comment-collapsed" in thread
+        advert = _article(thread, anchor["advert"])
+        assert "Hidden by a steward: Sales go on the notice board by the gate, please." in advert
+        assert "rotavator" not in thread  # a reader sees the reason, not the advert
+        proposal = made["proposals"]["raised beds"]
+        assert f'href="{proposal.removeprefix(demo_nodes.url("a"))}">Build two raised beds by the fence</a>' in thread
+        assert re.search(r'id="started-from">Started from the discussion <a href="[^"]+">Raised beds by the fence',
+                         await _page(http, proposal))
+        seeds = await _page(http, made["proposals"]["seed trays"])
+        assert 'id="outcome-heading">Outcome' in seeds and "EUR 10 paid (invoice 311)" in seeds
+        bikes = await _page(http, saturdays)
+        assert "<h1>Repair Saturdays</h1>" in bikes and ">Finn</a>" in _article(bikes, anchor["first two"])
+        assert re.search(rf'<ol class="replies"><li><article [^>]*id="{anchor["sign"]}"', bikes)

@@ -83,6 +83,38 @@ async def test_refused_comments_come_back_with_the_reason_and_the_text(client) -
     assert await discussions(client.app).count_thread(BASE + url) == 0
 
 
+async def test_a_line_break_counts_once_as_the_form_counts_it(client) -> None:  # type: ignore[no-untyped-def]
+    """A browser sends a textarea's line breaks as CRLF but lets maxlength count each as one."""
+    url = await _proposal(client)
+    typed = "\r\n".join(["y" * 99] * 50)  # 4999 characters in the form, 5048 bytes sent
+    await _comment(client, url, typed)
+    (kept,) = await discussions(client.app).thread(BASE + url, limit=10)
+    assert kept.document["source"]["content"] == typed.replace("\r\n", "\n")
+    await _comment(client, url, "\r\n".join(["y" * 99] * 51), status=400)
+
+
+async def test_refused_forms_show_the_reason_beside_the_field(client) -> None:  # type: ignore[no-untyped-def]
+    await set_password(client, "alice")
+    await sign_in(client, "alice")
+    response = await post_form(client, "/pools/commons/discussions", {"title": " ", "text": "z" * 5001},
+                               status=400)
+    html = await response.text()
+    assert 'aria-describedby="title-error" aria-invalid="true"' in html
+    assert 'id="title-error">Give the discussion a title.<' in html
+    assert 'aria-describedby="text-hint text-error" aria-invalid="true">' + "z" * 5001 + "</textarea>" in html
+    assert 'id="text-error">A comment is at most 5000 characters.<' in html
+    assert "No discussions yet." in html  # nothing was opened
+    url = await _proposal(client)
+    await _comment(client, url, "Fine by me")
+    (mine,) = await discussions(client.app).thread(BASE + url, limit=10)
+    edit = f"/pools/commons/comments/{mine.id}/edit"
+    response = await post_form(client, edit, {"text": "\n "}, from_page=edit, status=400)
+    html = await response.text()
+    assert 'required aria-describedby="text-error" aria-invalid="true">' in html
+    assert 'id="text-error">Write something first.<' in html
+    assert (await discussions(client.app).comment(mine.uri)).content == "<p>Fine by me</p>"
+
+
 async def test_a_steward_hides_a_comment_with_a_reason(client) -> None:  # type: ignore[no-untyped-def]
     url = await _proposal(client)
     await _comment(client, url, "Buy it from my cousin, cheap!")

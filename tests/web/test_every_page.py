@@ -1,8 +1,9 @@
 """Every HTML page the web app serves, checked with axe-core in Chromium at 1024 px and 390 px.
 
 The pages are enumerated from the app's router: every GET route is either visited here (with
-the demo's state: pools, members, an applicant, proposals of every kind, a flood, money) or
-listed in SKIPPED with the reason it is not a page. A new route in neither fails the first
+the demo's state: pools, members, an applicant, proposals of every kind, a flood, money,
+discussions with comments, a reply, a hidden comment and an outcome statement) or listed in
+SKIPPED with the reason it is not a page. A new route in neither fails the first
 test, so a new page cannot go unchecked. Each page is opened as anonymous, an applicant, a
 member and a steward where those differ; any serious or critical axe violation fails, and so
 does a page that scrolls sideways on a 390 px phone.
@@ -61,6 +62,15 @@ class Demo:
     def seed_trays(self) -> str:
         return str(self.nodes.made["proposals"]["seed trays"])
 
+    def discussion(self, label: str, node: str) -> str:
+        return str(self.nodes.made["discussions"][label]).removeprefix(self.nodes.url(node))
+
+    def edit(self, comment: str) -> str:
+        """The edit page of a comment the demo made, by its label (its author may open it)."""
+        url = str(self.nodes.made["comments"][comment])
+        pool = url.split("/pools/", 1)[1].split("/", 1)[0]
+        return f"/pools/{pool}/comments/{url.rsplit('#comment-', 1)[1]}/edit"
+
 
 Pages = Callable[[Demo], list[Visit]]
 WITH_APPLICANT = ("anonymous", "applicant", "member", "steward")
@@ -104,6 +114,17 @@ PAGES: dict[str, Pages] = {
     "/pools/{name}/floods": lambda d: [Visit("a", "/pools/garden/floods"),
                                        Visit("b", "/pools/bikes/floods"),
                                        Visit("c", "/pools/kitchen/floods")],
+    # Discussions (content negotiation): a list, an empty one, threads with a reply, a comment
+    # folded away (hana's: she is not a member yet) and a hidden one; each author's edit page.
+    "/pools/{name}/discussions": lambda d: [Visit("a", "/pools/garden/discussions", WITH_APPLICANT),
+                                            Visit("b", "/pools/bikes/discussions"),
+                                            Visit("c", "/pools/kitchen/discussions")],
+    "/pools/{name}/discussions/{key}": lambda d: [
+        Visit("a", d.discussion("raised beds", "a"), WITH_APPLICANT),
+        Visit("b", d.discussion("saturdays", "b"))],
+    "/pools/{name}/comments/{comment}/edit": lambda d: [
+        Visit("a", d.edit("boards"), ("member",)), Visit("a", d.edit("hana"), ("applicant",)),
+        Visit("b", d.edit("sign"), ("steward",))],
 }
 
 
@@ -116,6 +137,12 @@ class Mistake:
     path: Callable[[Demo], str]
     typed: tuple[tuple[str, str], ...]  # (label, what is typed)
     button: str
+    # (label, text) of each field that comes back marked invalid, its error beside it (its
+    # aria-describedby), with the text that was typed still in it.
+    beside: tuple[tuple[str, str], ...] = ()
+    # Sent as a client that does not enforce maxlength would (a browser stops the typing there):
+    # the server's own limit answers.
+    unlimited: bool = False
 
 
 # Every form whose answer to a mistake is a page of its own state (errors beside the fields).
@@ -140,6 +167,14 @@ MISTAKES = [
     Mistake("a", "steward", lambda d: f"/pools/garden/ledger/pay?proposal={d.seed_trays()}",
             (("Amount paid to Garden centre in EUR", "500"), ("Payment reference", "invoice 1")),
             "Record the payment"),
+    # A comment of spaces only; a discussion with no title and too long a text; an edit too long.
+    Mistake("a", "member", lambda d: d.discussion("raised beds", "a"), (("Your comment", "   "),),
+            "Post the comment", beside=(("Your text", "   "),)),
+    Mistake("a", "member", lambda d: "/pools/garden/discussions",
+            (("Title", ""), ("What do you want to talk about?", "x" * 5001)), "Start the discussion",
+            beside=(("Title", ""), ("What do you want to talk about?", "x" * 5001)), unlimited=True),
+    Mistake("a", "member", lambda d: d.edit("boards"), (("Your text", "y" * 5001),), "Save",
+            beside=(("Your text", "y" * 5001),), unlimited=True),
 ]
 _COLLECTION = "an ActivityStreams collection (JSON) for ActivityPub clients"
 _DOCUMENT = "an ActivityPub document (JSON) another node verifies and recounts"
@@ -176,6 +211,9 @@ SKIPPED: dict[str, str] = {
     "/pools/{name}/floods/{slug}": "a flood's document (JSON): its pools, for other nodes",
     "/remote": "what this node verified of other nodes' pools (JSON)",
     "/static": "the style sheet and scripts the pages load",
+    "/language/{code}": "a link that chooses the pages' language (a cookie) and goes back (303)",
+    "/pools/{name}/discussions/{key}/replies": _COLLECTION + ": a discussion's comments",
+    "/pools/{name}/proposals/{key}/replies": _COLLECTION + ": a proposal's comments",
 }
 # The skipped routes of the web app itself (the rest are node/views: JSON only), fetched as a
 # browser would to show they are not pages.
@@ -185,6 +223,10 @@ _CONTENT = """() => document.querySelector('main').outerHTML
     .replace(/name="csrf" value="[^"]*"/g, '').replace(/@[a-z0-9_]+<\\/span>/, '')"""
 _DUPLICATE_IDS = """() => { const ids = [...document.querySelectorAll('[id]')].map(e => e.id);
     return [...new Set(ids.filter((id, i) => ids.indexOf(id) !== i))]; }"""
+# The error a field is described by (aria-describedby), if it is marked invalid.
+_ERROR_BESIDE = """e => e.getAttribute('aria-invalid') === 'true' && (e.getAttribute('aria-describedby') || '')
+    .split(' ').map(id => document.getElementById(id))
+    .filter(x => x && x.classList.contains('error') && x.textContent.trim()).length > 0"""
 WEB_DOWNLOADS = ("/pools/garden/ledger.csv", "/pools/garden/balances.csv",
                  "/pools/garden/members.csv")
 
@@ -231,6 +273,14 @@ async def test_the_skipped_web_routes_are_downloads_not_pages(demo_nodes: DemoNo
         proposal = demo_nodes.made["proposals"]["seed trays"]
         async with http.get(proposal + "/live") as response:
             assert response.status == 200 and response.content_type == "application/json"
+        async with http.get(demo_nodes.url("a") + "/language/es?next=/pools/garden",
+                            allow_redirects=False) as response:
+            assert response.status == 303 and response.headers["Location"] == "/pools/garden"
+        for thread in (proposal, demo_nodes.made["discussions"]["raised beds"]):
+            async with http.get(thread + "/replies") as response:  # a browser's Accept, still JSON
+                assert response.status == 200, thread
+                assert response.content_type == "application/activity+json", thread
+                assert (await response.json())["type"] == "OrderedCollection"
 
 
 async def _demo(nodes: DemoNodes) -> Demo:
@@ -304,6 +354,9 @@ async def sweep(browser: Any, nodes: DemoNodes, viewport: dict[str, int]) -> tup
         page = await tab(mistake.node, mistake.role)
         path = mistake.path(demo)
         await page.goto(nodes.url(mistake.node) + path)
+        if mistake.unlimited:
+            await page.evaluate("document.querySelectorAll('[maxlength]')"
+                                ".forEach(e => e.removeAttribute('maxlength'))")
         for label, text in mistake.typed:
             await page.get_by_label(label, exact=True).fill(text)
         async with page.expect_response(lambda r: r.request.method == "POST") as posted:
@@ -312,6 +365,12 @@ async def sweep(browser: Any, nodes: DemoNodes, viewport: dict[str, int]) -> tup
         where = f"the mistake sent from {path} as {mistake.role} at {viewport['width']} px"
         if not 400 <= (await posted.value).status < 500:
             problems.append(f"{where}: answered {(await posted.value).status}, not a 4xx page")
+        for label, text in mistake.beside:
+            field = page.get_by_label(label, exact=True)
+            if await field.input_value() != text:
+                problems.append(f"{where}: {label!r} lost what was typed")
+            if not await field.evaluate(_ERROR_BESIDE):
+                problems.append(f"{where}: {label!r} is not marked with its error beside it")
         await check(page, mistake.node, where)
     for page in tabs.values():
         await page.context.close()

@@ -20,6 +20,7 @@ def _names(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     made: dict[str, Any] = {
         "proposals": {label: f"http://127.0.0.1:1/pools/garden/proposals/{n}" for n, label in enumerate(LABELS)},
         "invites": {"garden": "http://127.0.0.1:1/invite/g", "kitchen": "http://127.0.0.1:3/invite/k"},
+        "discussions": {"raised beds": "http://127.0.0.1:1/pools/garden/discussions/d"},
     }
     return [shot.name for shot in screenshots.shots(made, "/welcome/w")]
 
