@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-from governance.bylaws import AdmissionPolicy, Bylaws, Comparator, Threshold, Visibility
+from governance.bylaws import (
+    AdmissionPolicy,
+    BucketProposers,
+    Bylaws,
+    Comparator,
+    Threshold,
+    Visibility,
+)
 from governance.money import format_money
 
 __all__ = ["fraction_words", "render_bylaws", "threshold_words"]
@@ -82,6 +89,36 @@ _VISIBILITY = {
 }
 
 
+def _rounds(bylaws: Bylaws) -> str:
+    """Section 10: budget rounds, with the pool's own settings."""
+    who = ("Any member" if bylaws.bucket_proposers is BucketProposers.MEMBERS
+           else "A steward")
+    window = (f"during the first {_duration(int(bylaws.bucket_window.total_seconds()))} of the round"
+              if bylaws.bucket_window else "until the round closes")
+    count = bylaws.max_buckets_per_member
+    seen = (
+        "While a round is open every member sees how much each bucket has received and who "
+        "allocated what."
+        if bylaws.allocations_visible else
+        "While a round is open members see how much each bucket has received, but not who "
+        "allocated what; every allocation is published when the round closes."
+    )
+    return (
+        "A budget round shares out an amount of the fund (the pot) among the members. Every "
+        "member of the round gets the same allowance: the pot divided by the number of members "
+        "when the round opens, rounded down. This equality is part of one member, one vote and "
+        "cannot be amended.\n\n"
+        f"{who} may propose buckets (a use of money with a minimum and a maximum) {window}, at "
+        f"most {count} bucket{'' if count == 1 else 's'} each. Members spread their allowance over "
+        "the buckets until the round closes and may change their allocation until then. "
+        f"{seen}\n\n"
+        "When the round closes, each bucket whose allocations reach its minimum is funded with "
+        "what it received, up to its maximum, and that money is committed to it in the ledger; "
+        "everything else stays in the fund. Voting time and the rules of a round are fixed "
+        "when it opens."
+    )
+
+
 def render_bylaws(bylaws: Bylaws) -> str:
     """The bylaws as a Markdown co-op agreement, with the pool's own numbers."""
     share = format_money(bylaws.min_share, bylaws.currency)
@@ -138,5 +175,7 @@ def render_bylaws(bylaws: Bylaws) -> str:
         "repays members' capital first; anything left goes to a purpose the members decide.",
         "## 9. Who may read the record",
         f"{_RECORD} {_VISIBILITY[bylaws.visibility]}",
+        "## 10. Budget rounds",
+        _rounds(bylaws),
     ]
     return "\n\n".join(sections) + "\n"

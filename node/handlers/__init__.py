@@ -11,7 +11,9 @@ from node.handlers import (
     accept,
     announce,
     create,
+    create_allocation,
     create_ballot,
+    create_bucket,
     create_ledger_entry,
     create_proposal,
     delete,
@@ -39,6 +41,8 @@ HANDLERS: dict[tuple[str, str | None], Handler] = {
     ("Create", "Proposal"): create_proposal.handle,
     ("Create", "Ballot"): create_ballot.handle,
     ("Create", "LedgerEntry"): create_ledger_entry.handle,
+    ("Create", "Bucket"): create_bucket.handle,  # a member's draft, or a remote pool's bucket
+    ("Create", "Allocation"): create_allocation.handle,
     ("Create", "Note"): poll_reply.handle,
     ("Create", "Electorate"): remote_results.handle_electorate,  # a flood's, or a remote pool's
     ("Create", "Attestation"): flood_attestation.handle,
@@ -46,6 +50,7 @@ HANDLERS: dict[tuple[str, str | None], Handler] = {
     ("Join", None): join.handle,
     ("Leave", None): leave.handle,
     ("Update", "Tally"): remote_results.handle,
+    ("Update", "BudgetResult"): remote_results.handle,
     ("Update", None): update.handle,
     ("Delete", None): delete.handle,
 }

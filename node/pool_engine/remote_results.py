@@ -42,7 +42,9 @@ __all__ = ["COMPARED_FIELDS", "keep_ballot", "ledger_chain", "receive", "recount
 log = logging.getLogger("poolnode.pools")
 
 _SCHEMAS = {"Proposal": "proposal", "Electorate": "electorate", "Tally": "tally",
-            "LedgerEntry": "ledger-entry"}
+            "LedgerEntry": "ledger-entry", "Bucket": "bucket", "BudgetResult": "budget-result"}
+_AT_PROPOSAL = {"Tally": "tally", "Electorate": "electorate", "BudgetResult": "result"}
+"""Documents that live at a fixed path under their proposal's id."""
 
 COMPARED_FIELDS = ("electorateDigest", "electorateSize", "participation", "abstentions",
                    "votesCast", "counts", "quorumMet", "thresholdMet", "outcome", "winner", "rounds")
@@ -72,7 +74,8 @@ def _check_place(document: Mapping[str, Any]) -> str:
     proposal = _proposal_of(document)
     if document["type"] != "LedgerEntry" and (proposal is None or not proposal.startswith(pool + "/")):
         raise ProofRejected("proof rejected: the proposal is not the pool's")
-    if document["type"] in ("Tally", "Electorate") and document["id"] != f"{proposal}/{document['type'].lower()}":
+    place = _AT_PROPOSAL.get(document["type"])
+    if place is not None and document["id"] != f"{proposal}/{place}":
         raise InvalidDocument(f"a {document['type']} lives at its proposal's id")
     return pool
 

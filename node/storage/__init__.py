@@ -8,6 +8,7 @@ backend will implement the same interface.
 
 from node.storage.actors import ActorRecord, ActorStore, Membership
 from node.storage.ballot_sequences import BallotSequences
+from node.storage.budget import BudgetStore, StoredAllocation, StoredBucket
 from node.storage.database import Database, SchemaTooNew, StorageError
 from node.storage.deliveries import (
     ClaimedDelivery,
@@ -44,6 +45,7 @@ __all__ = [
     "ActorRecord",
     "ActorStore",
     "BallotSequences",
+    "BudgetStore",
     "ClaimedDelivery",
     "CollectionPage",
     "Database",
@@ -75,8 +77,10 @@ __all__ = [
     "RemoteResultStore",
     "SchemaTooNew",
     "StorageError",
+    "StoredAllocation",
     "StoredAttestation",
     "StoredBallot",
+    "StoredBucket",
     "StoredEntry",
     "StoredFloodProposal",
     "StoredFloodShare",

@@ -1,0 +1,36 @@
+-- Schema 17: budget rounds. A round is a proposal (kind 'budget_round'; its running and final
+-- BudgetResult live in tallies); its buckets and its members' allocations live here, each with
+-- the signed document it was built from.
+
+-- Buckets the pool accepted: number n is the bucket {round}/buckets/{n}, given in the order
+-- they were accepted under the pool's lock. source_uri is the member's draft: one bucket each.
+CREATE TABLE budget_buckets (
+    id INTEGER PRIMARY KEY,
+    proposal_id INTEGER NOT NULL REFERENCES proposals (id) ON DELETE CASCADE,
+    number INTEGER NOT NULL,
+    uri TEXT NOT NULL UNIQUE,
+    source_uri TEXT UNIQUE,
+    proposer_uri TEXT NOT NULL,
+    bucket_json TEXT NOT NULL,
+    document TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    UNIQUE (proposal_id, number)
+);
+CREATE INDEX budget_buckets_proposer ON budget_buckets (proposal_id, proposer_uri);
+
+-- Every accepted allocation, as its member signed it. Of one member's allocations the one with
+-- the greatest (sequence, published, id) counts; one per (member, sequence) when numbered.
+CREATE TABLE budget_allocations (
+    id INTEGER PRIMARY KEY,
+    proposal_id INTEGER NOT NULL REFERENCES proposals (id) ON DELETE CASCADE,
+    uri TEXT NOT NULL,
+    voter_uri TEXT NOT NULL,
+    sequence INTEGER NOT NULL DEFAULT 0,
+    allocation_json TEXT NOT NULL,
+    document TEXT NOT NULL,
+    received_at TEXT NOT NULL,
+    UNIQUE (proposal_id, uri)
+);
+CREATE UNIQUE INDEX budget_allocations_voter_sequence
+    ON budget_allocations (proposal_id, voter_uri, sequence) WHERE sequence > 0;
+CREATE INDEX budget_allocations_voter ON budget_allocations (proposal_id, voter_uri);
