@@ -16,7 +16,6 @@ from typing import Any
 from aiohttp import web
 
 from governance import (
-    BallotType,
     Budget,
     Bylaws,
     Ledger,
@@ -81,7 +80,7 @@ async def open_round(app: web.Application, draft_document: dict[str, Any], at: d
         proposal = open_proposal(
             id=new_id(pool, "proposals"), author=draft.author, title=draft.title,
             motion=draft.motion, bylaws=bylaws, electorate=roster.electorate(), opens_at=opens,
-            ballot_type=BallotType.ALLOCATION,
+            ballot_type=draft.ballot_type,
         )
         published = iso(at)
         document = signed(proposal_doc(proposal, pool.uri, published), pool, at)
