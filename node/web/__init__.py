@@ -18,6 +18,7 @@ from node.storage import WebStore
 from node.web import (
     account,
     admissions,
+    budget,
     capital,
     exports,
     floods,
@@ -85,7 +86,7 @@ def setup_web(app: web.Application) -> None:
     app.middlewares.extend([html_error_middleware, session_middleware, negotiation_middleware])
     app[TEMPLATES] = make_environment()
     app.cleanup_ctx.append(_web_ctx)
-    for module in (account, admissions, capital, exports, floods, invitations, ledger, membership,
+    for module in (account, admissions, budget, capital, exports, floods, invitations, ledger, membership,
                    pools, proposals, treasury, welcome):
         app.router.add_routes(module.routes)
     static = resources.files("node") / "static"

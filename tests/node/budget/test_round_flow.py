@@ -89,3 +89,32 @@ async def test_a_round_from_opening_to_commitments(client, node) -> None:  # typ
     ours = result_document(again, POOL, final["allocations"], final=True, updated=final["updated"])
     assert {f: ours[f] for f in RESULT_FIELDS} == {f: final[f] for f in RESULT_FIELDS}
     assert sorted(d["id"] for d in allocations) == sorted(final["allocations"])
+
+
+async def test_a_treasurer_pays_a_funded_bucket_to_its_proposer_or_releases_it(client, node) -> None:  # type: ignore[no-untyped-def]
+    from tests.node.pools.helpers import post
+
+    await contribute(client, node, 6000)
+    round_doc = await open_round(client, node)
+    rid = round_doc["id"]
+    await bucket(client, "alice", node.alice_token, rid, "Party", 1000, 3000)
+    await bucket(client, "admin", node.admin_token, rid, "Tools", 1000, 3000)
+    await allocate(client, "admin", node.admin_token, rid, b1=2000, b2=1000)
+    await allocate(client, "alice", node.alice_token, rid, b1=1000, b2=2000)
+    await close(client, round_doc)
+
+    async def request(**fields):  # type: ignore[no-untyped-def]
+        return await post(client, "admin", node.admin_token, {"type": "LedgerEntry", "pool": POOL, **fields})
+
+    too_much = await request(entryKind="payment", proposal=rid + "/buckets/1", amount=3001, reference="t 1")
+    assert too_much.status == 422 and (await too_much.json())["code"] == "exceeds_approved"
+    paid = await request(entryKind="payment", proposal=rid + "/buckets/1", amount=2500, reference="t 1")
+    assert paid.status == 201, await paid.text()
+    released = await request(entryKind="release", proposal=rid + "/buckets/2", amount=3000)
+    assert released.status == 201, await released.text()
+    balances = await get(client, "/pools/commons/ledger/balances")
+    assert balances["balances"][f"external:{node.alice.uri}"] == 2500  # alice proposed the party
+    assert balances["balances"][f"commitment:{rid}/buckets/1"] == 500
+    assert f"commitment:{rid}/buckets/2" not in balances["balances"] or \
+        balances["balances"][f"commitment:{rid}/buckets/2"] == 0
+    assert balances["fund"] == 3000

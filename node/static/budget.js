@@ -1,0 +1,38 @@
+// Budget round: while a member types their allocation, say how much of the allowance is left.
+// Without JavaScript the page says it as of the last save; the server checks every amount.
+(function () {
+  "use strict";
+  var form = document.querySelector("form[data-allocation]");
+  var left = document.querySelector("[data-left]");
+  if (!form || !left) { return; }
+  var allowance = parseInt(form.getAttribute("data-allowance"), 10);
+  var exponent = parseInt(form.getAttribute("data-exponent"), 10);
+  var currency = form.getAttribute("data-currency");
+  var scale = Math.pow(10, exponent);
+  function minor(text) {
+    // Digits with at most one separator and the currency's decimals, as the server reads them.
+    var match = /^\s*([0-9]+)(?:[.,]([0-9]*))?\s*$/.exec(text);
+    if (!match) { return text.trim() === "" ? 0 : NaN; }
+    var part = (match[2] || "").slice(0, exponent);
+    while (part.length < exponent) { part += "0"; }
+    return parseInt(match[1], 10) * scale + (part ? parseInt(part, 10) : 0);
+  }
+  function money(amount) {
+    var sign = amount < 0 ? "-" : "";
+    var whole = Math.floor(Math.abs(amount) / scale);
+    var rest = String(Math.abs(amount) % scale);
+    while (rest.length < exponent) { rest = "0" + rest; }
+    return currency + " " + sign + whole + (exponent ? "." + rest : "");
+  }
+  function update() {
+    var total = 0;
+    form.querySelectorAll("input[type=number]").forEach(function (input) {
+      var value = minor(input.value);
+      if (!isNaN(value)) { total += value; }
+    });
+    left.textContent = money(allowance - total);
+    left.className = allowance - total < 0 ? "bad" : "";
+  }
+  form.addEventListener("input", update);
+  update();
+}());
