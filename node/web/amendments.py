@@ -37,6 +37,7 @@ from node.web.formats import (
     period_input,
     share_input,
 )
+from node.web.round_rules import read_round_rules, round_defaults, round_rows
 from node.web.wizard import ADMISSIONS
 
 __all__ = [
@@ -85,6 +86,7 @@ def form_defaults(bylaws: Bylaws) -> dict[str, str]:
         "new_visibility": bylaws.visibility.value,
         "new_funding_wait": period_input(bylaws.funding_wait),
         "new_commitment_lapse": period_input(bylaws.commitment_lapse) if bylaws.commitment_lapse else "",
+        **round_defaults(bylaws),
     }
 
 
@@ -151,6 +153,7 @@ def read_bylaws_form(form: Mapping[str, Any], current: Bylaws) -> tuple[Bylaws |
                 "to keep it until a treasurer releases it (at most ten years).")
     elif "new_commitment_lapse" not in form:
         lapse = current.commitment_lapse
+    rounds = read_round_rules(form, current, values, errors)
     if errors:
         return None, errors, values
     assert threshold is not None and amendment is not None and quorum is not None
@@ -162,7 +165,7 @@ def read_bylaws_form(form: Mapping[str, Any], current: Bylaws) -> tuple[Bylaws |
             admission=AdmissionPolicy(values["new_admission"]), min_share=min_share,
             block_vetoes=values["new_block_vetoes"] == "on", amendment_threshold=amendment,
             visibility=Visibility(values["new_visibility"]), funding_wait=funding_wait,
-            commitment_lapse=lapse,
+            commitment_lapse=lapse, **rounds,
         )
     except GovernanceError as exc:
         field = "new_amendment_threshold" if "amendment" in exc.reason else "bylaws"
@@ -203,6 +206,7 @@ def _rows(bylaws: Bylaws) -> list[tuple[str, str]]:
         ("A passed spending decision waits for funds", period_input(bylaws.funding_wait)),
         ("Approved money not paid out returns to the fund after",
          period_input(bylaws.commitment_lapse) if bylaws.commitment_lapse else "never (a treasurer releases it)"),
+        *round_rows(bylaws),
     ]
 
 

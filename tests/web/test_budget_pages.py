@@ -4,6 +4,7 @@ from forms, mistakes beside their fields with what was typed kept, the result af
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -11,9 +12,12 @@ import pytest
 from node.accounts import create_member
 from node.appkeys import ACTORS, CONFIG
 from node.budget import buckets
+from node.pool_engine import close_due
 from node.pool_engine.common import store
+from node.pools import load_bylaws
 from tests.node.budget.helpers import close, contribute
 from tests.web.helpers import HTML, csrf_of, page, post_form, set_password, sign_in
+from tests.web.test_amendments_pages import CURRENT
 
 pytestmark = pytest.mark.both_backends
 
@@ -131,3 +135,36 @@ async def test_only_members_of_the_round_take_part(client, node) -> None:  # typ
         assert response.status == 403, action
     live = await client.get(path + "/live")
     assert live.status == 404
+
+
+async def test_the_round_rules_are_bylaws_settings_changed_by_a_bylaws_change(client, node) -> None:  # type: ignore[no-untyped-def]
+    for name in ("alice", "admin"):
+        await set_password(client, name)
+    await sign_in(client, "alice")
+    html = await page(client, POOL + "/proposals")
+    assert 'id="new_max_buckets" name="new_max_buckets" inputmode="numeric" value="3"' in html
+    assert 'id="new_allocations_visible" name="new_allocations_visible" value="on" checked' in html
+    form = {"title": "Rounds for stewards", "kind": "bylaws_change", **CURRENT,
+            "new_bucket_proposers": "stewards", "new_bucket_window": "2 days",
+            "new_max_buckets": "51", "new_allocations_visible": ""}
+    response = await post_form(client, POOL + "/propose", form, from_page=POOL + "/proposals", status=422)
+    text = await response.text()
+    assert 'id="new_max_buckets-error"' in text and 'value="51"' in text and 'value="2 days"' in text
+    response = await post_form(client, POOL + "/propose", {**form, "new_max_buckets": "1"},
+                               from_page=POOL + "/proposals")
+    path = str(response.headers["Location"])
+    html = await page(client, path)
+    assert "Who may propose buckets in a budget round" in html and "Stewards only" in html
+    for name in ("alice", "admin"):
+        await _as(client, name)
+        await post_form(client, path + "/vote", {"choice": "agree"}, from_page=path)
+    await close_due(client.app, datetime.now(UTC) + timedelta(days=8))
+    pool = await client.app[ACTORS].by_username("commons", "pool")
+    bylaws = await load_bylaws(client.app[ACTORS], pool)
+    assert (bylaws.bucket_proposers.value, bylaws.bucket_window, bylaws.max_buckets_per_member,
+            bylaws.allocations_visible) == ("stewards", timedelta(days=2), 1, False)
+    document = await (await client.get(POOL + "/bylaws", headers={"Accept": "application/activity+json"})).json()
+    assert document["bucketProposers"] == "stewards" and document["bucketWindow"] == "PT172800S"
+    assert document["maxBucketsPerMember"] == 1 and document["allocationsVisible"] is False
+    rendered = await page(client, POOL + "/bylaws")
+    assert "Budget rounds" in rendered and "A steward may propose buckets" in rendered
