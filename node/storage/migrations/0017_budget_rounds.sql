@@ -34,3 +34,27 @@ CREATE TABLE budget_allocations (
 CREATE UNIQUE INDEX budget_allocations_voter_sequence
     ON budget_allocations (proposal_id, voter_uri, sequence) WHERE sequence > 0;
 CREATE INDEX budget_allocations_voter ON budget_allocations (proposal_id, voter_uri);
+
+-- Other nodes' rounds: their buckets and results are kept verified like their tallies, and the
+-- allocations a recount reads like ballots. SQLite cannot change a CHECK in place: the table
+-- is rebuilt with the same columns, rows and indexes.
+CREATE TABLE remote_documents_17 (
+    id INTEGER PRIMARY KEY,
+    uri TEXT NOT NULL UNIQUE,
+    type TEXT NOT NULL CHECK (type IN ('Proposal', 'Electorate', 'Tally', 'LedgerEntry', 'Ballot',
+                                       'Bucket', 'Allocation', 'BudgetResult')),
+    pool_uri TEXT NOT NULL,
+    proposal_uri TEXT,
+    document TEXT NOT NULL,
+    verified_by TEXT NOT NULL,
+    verified_at TEXT NOT NULL,
+    received_at TEXT NOT NULL
+);
+INSERT INTO remote_documents_17 (id, uri, type, pool_uri, proposal_uri, document, verified_by,
+                                 verified_at, received_at)
+    SELECT id, uri, type, pool_uri, proposal_uri, document, verified_by, verified_at, received_at
+    FROM remote_documents;
+DROP TABLE remote_documents;
+ALTER TABLE remote_documents_17 RENAME TO remote_documents;
+CREATE INDEX remote_documents_proposal ON remote_documents (proposal_uri, type);
+CREATE INDEX remote_documents_pool ON remote_documents (pool_uri, type);

@@ -34,3 +34,10 @@ CREATE TABLE budget_allocations (
 CREATE UNIQUE INDEX budget_allocations_voter_sequence
     ON budget_allocations (proposal_id, voter_uri, sequence) WHERE sequence > 0;
 CREATE INDEX budget_allocations_voter ON budget_allocations (proposal_id, voter_uri);
+
+-- Other nodes' rounds: their buckets and results are kept verified like their tallies, and the
+-- allocations a recount reads like ballots.
+ALTER TABLE remote_documents DROP CONSTRAINT remote_documents_type_check;
+ALTER TABLE remote_documents ADD CONSTRAINT remote_documents_type_check
+    CHECK (type IN ('Proposal', 'Electorate', 'Tally', 'LedgerEntry', 'Ballot', 'Bucket',
+                    'Allocation', 'BudgetResult'));
