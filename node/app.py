@@ -18,7 +18,7 @@ from node.appkeys import (
     REMOTE_ACTORS,
     TOKENS,
 )
-from node.budget import commit_buckets, final_result
+from node.budget import RUNNING_RESULTS, commit_buckets, final_result
 from node.config import Config
 from node.delivery import delivery_ctx
 from node.errors import error_middleware
@@ -84,6 +84,7 @@ def create_app(config: Config) -> web.Application:
     # And its two calls up into budget rounds (node/budget): a round's result, its commitments.
     app[BUDGET_RESULT] = final_result
     app[BUDGET_COMMIT] = commit_buckets
+    app[RUNNING_RESULTS] = {}
     app.cleanup_ctx.append(_database_ctx(config))
     app.cleanup_ctx.append(http_ctx)
     app.cleanup_ctx.append(inbox_ctx)

@@ -13,14 +13,16 @@ Beside node/floods, above the pool engine, whose locks, ledger and publishing it
 
 from node.budget.allocations import allocate
 from node.budget.buckets import propose_bucket
-from node.budget.common import buckets, budget_of, round_of
+from node.budget.common import RUNNING_RESULTS, buckets, budget_of, current_result, round_of
 from node.budget.rounds import commit_buckets, final_result, is_round_draft, open_round
 
 __all__ = [
+    "RUNNING_RESULTS",
     "allocate",
     "buckets",
     "budget_of",
     "commit_buckets",
+    "current_result",
     "final_result",
     "is_round_draft",
     "open_round",

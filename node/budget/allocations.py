@@ -8,7 +8,7 @@ from typing import Any
 from aiohttp import web
 
 from governance import Allocation, Change, Conflict, GovernanceError, Proposal
-from node.budget.common import buckets, budget_of, refresh_result, round_of
+from node.budget.common import buckets, budget_of, round_of
 from node.pool_engine.common import iso, key_lookup, pool_lock, store
 from node.storage import StoredAllocation
 from node.wire import InvalidDocument, check_document, verify_author_proof
@@ -61,7 +61,6 @@ async def allocate(app: web.Application, document: dict[str, Any], at: datetime,
                                f"this member already made another allocation with sequence "
                                f"{allocation.sequence} in this round: a change takes the next one")
             return _repeat(known, allocation)
-        await refresh_result(app, pool, stored, budget.apply(allocation), at)
     return Change.COUNTED
 
 

@@ -8,7 +8,7 @@ from typing import Any
 from aiohttp import web
 
 from governance import Bucket, Conflict, Role
-from node.budget.common import buckets, budget_of, refresh_result, round_of
+from node.budget.common import buckets, budget_of, round_of
 from node.pool_engine.common import iso, pool_lock, publish, roster_of, signed, store
 from node.storage import StoredBucket
 from node.wire import InvalidDocument, check_document
@@ -51,7 +51,6 @@ async def propose_bucket(app: web.Application, draft: dict[str, Any], at: dateti
             proposer_uri=author, bucket=bucket.to_dict(), document=document, created_at=iso(at),
         ):
             raise Conflict("bucket_id_conflict", "another bucket was stored with this id")
-        await refresh_result(app, pool, stored, budget, at)
     await publish(app, pool, "Create", document)
     accepted = await buckets(app).bucket(bucket.id)
     assert accepted is not None

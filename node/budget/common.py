@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
+from typing import Any
 
 from aiohttp import web
 
@@ -14,7 +15,7 @@ from node.pool_engine.common import iso, signed, store
 from node.storage import ActorRecord, BudgetStore, StoredProposal
 from node.wire.budget import result_document
 
-__all__ = ["buckets", "budget_of", "refresh_result", "round_of", "signed_result"]
+__all__ = ["RUNNING_RESULTS", "buckets", "budget_of", "current_result", "round_of", "signed_result"]
 
 
 def buckets(app: web.Application) -> BudgetStore:
@@ -35,25 +36,46 @@ async def round_of(app: web.Application, uri: object) -> tuple[ActorRecord, Stor
 
 async def budget_of(app: web.Application, stored: StoredProposal) -> Budget:
     """The round recounted from what the pool accepted: its buckets in the order of their
-    numbers, then every accepted allocation (the counting order picks each member's)."""
+    numbers, then each member's allocations of their greatest sequence (the counting order
+    picks among them; one with a smaller sequence never counts, so it is not even read)."""
     proposal = Proposal.from_dict(stored.proposal)
     store_ = buckets(app)
     accepted = [(Bucket.from_dict(b.bucket), datetime_from_str(b.document["published"]))
                 for b in await store_.buckets(stored.id)]
-    allocations = [Allocation.from_dict(a.allocation) for a in await store_.allocations(stored.id)]
+    allocations = [Allocation.from_dict(a) for a in await store_.latest_allocations(stored.id)]
     return Budget.recount(proposal, accepted, allocations)
 
 
 async def signed_result(app: web.Application, pool: ActorRecord, stored: StoredProposal,
-                        budget: Budget, at: datetime, *, final: bool) -> dict[str, object]:
+                        budget: Budget, at: datetime, *, final: bool) -> dict[str, Any]:
     """The round's BudgetResult as of now, signed by the pool."""
-    ids = [a.uri for a in await buckets(app).allocations(stored.id)]
+    ids = await buckets(app).allocation_ids(stored.id)
     document = result_document(budget, pool.uri, ids, final=final, updated=iso(at))
     return signed(document, pool, at)
 
 
-async def refresh_result(app: web.Application, pool: ActorRecord, stored: StoredProposal,
-                         budget: Budget, at: datetime) -> None:
-    """Store the running result after a bucket or an allocation (the pool's lock is held)."""
-    document = await signed_result(app, pool, stored, budget, at, final=False)
-    await store(app).set_tally(stored.id, str(document["outcome"]), document, iso(at))
+RUNNING_RESULTS: web.AppKey[dict[int, tuple[tuple[int, int], dict[str, Any]]]] = web.AppKey(
+    "running_round_results", dict)
+"""Each open round's last signed running result, with the (buckets, allocations) counts it was
+signed at: signed again only when a reader asks after something was added."""
+
+
+async def current_result(app: web.Application, pool: ActorRecord,
+                         stored: StoredProposal) -> dict[str, Any] | None:
+    """The round's result as a reader gets it: the final one once it closed; while it is
+    open, a running one signed now over everything accepted (not stored, not delivered).
+
+    Signing lists every allocation id, so it is done on reading, once per change, not on
+    every allocation under the pool's lock."""
+    if stored.state != "open":
+        return await store(app).tally_document(stored.id)
+    counts = await buckets(app).counts(stored.id)
+    cache = app.get(RUNNING_RESULTS)
+    kept = cache.get(stored.id) if cache is not None else None
+    if kept is not None and kept[0] == counts:
+        return kept[1]
+    document = await signed_result(app, pool, stored, await budget_of(app, stored),
+                                   datetime.now(UTC), final=False)
+    if cache is not None:
+        cache[stored.id] = (counts, document)
+    return document

@@ -143,6 +143,27 @@ class BudgetStore:
             "SELECT * FROM budget_allocations WHERE proposal_id = ? ORDER BY id", (proposal_id,))
         return [_allocation(r) for r in rows]
 
+    async def latest_allocations(self, proposal_id: int) -> list[dict[str, Any]]:
+        """The governance dicts of each member's allocations with their greatest ``sequence``,
+        in arrival order: the counted one is among them (one per member, unless allocations
+        without a sequence tie). No signed document is decoded."""
+        rows = await self.db.fetchall(
+            "SELECT a.allocation_json FROM budget_allocations a WHERE a.proposal_id = ? AND"
+            " a.sequence = (SELECT MAX(b.sequence) FROM budget_allocations b"
+            " WHERE b.proposal_id = a.proposal_id AND b.voter_uri = a.voter_uri) ORDER BY a.id",
+            (proposal_id,))
+        return [json.loads(r["allocation_json"]) for r in rows]
+
+    async def counts(self, proposal_id: int) -> tuple[int, int]:
+        """How many buckets and allocations a round holds (rows are only ever added)."""
+        return await self.count_buckets(proposal_id), await self.count_allocations(proposal_id)
+
+    async def allocation_ids(self, proposal_id: int) -> list[str]:
+        """The ids of every accepted allocation of a round, in arrival order."""
+        rows = await self.db.fetchall(
+            "SELECT uri FROM budget_allocations WHERE proposal_id = ? ORDER BY id", (proposal_id,))
+        return [str(r["uri"]) for r in rows]
+
     async def voter_allocations(self, proposal_id: int, voter_uri: str) -> list[StoredAllocation]:
         """Every allocation one member made in a round, in arrival order (which counts is
         ``governance.counted_allocation``'s to say)."""

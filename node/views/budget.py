@@ -14,11 +14,10 @@ from governance import Proposal
 from governance.proposals import BudgetRound
 from node.activitypub import activity_response
 from node.budget import buckets as budget_store
-from node.budget import round_of
+from node.budget import current_result, round_of
 from node.documents import collection_document
 from node.errors import Forbidden, NotFound
-from node.pool_engine.common import store
-from node.storage import StoredProposal
+from node.storage import ActorRecord, StoredProposal
 from node.views.governance import PROPOSAL, proposal_of
 from node.views.paging import keyset_page, wants_page
 
@@ -33,11 +32,16 @@ async def _round(request: web.Request) -> StoredProposal:
     return stored
 
 
+async def _pool_round(request: web.Request) -> tuple[ActorRecord, StoredProposal]:
+    pool, stored = await round_of(request.app, (await _round(request)).uri)
+    return pool, stored
+
+
 @routes.get(PROPOSAL + "/result")
 async def get_result(request: web.Request) -> web.Response:
     """The round's latest pool-signed BudgetResult (``final`` once it closed)."""
-    stored = await _round(request)
-    document = await store(request.app).tally_document(stored.id)
+    pool, stored = await _pool_round(request)
+    document = await current_result(request.app, pool, stored)
     if document is None:
         raise NotFound("no result yet")
     return activity_response(request, document)

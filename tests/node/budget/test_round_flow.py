@@ -49,6 +49,8 @@ async def test_a_round_from_opening_to_commitments(client, node) -> None:  # typ
     await verify_author_proof(tools, POOL, lambda m: key_lookup(client.app, m))
 
     assert (await allocate(client, "admin", node.admin_token, rid, b1=3000)).status == 201
+    first = await result(client, rid)  # signed when read, again only once something was added
+    assert first["participation"] == 1 and await result(client, rid) == first
     assert (await allocate(client, "alice", node.alice_token, rid, b1=1000, b2=2000)).status == 201
     # alice changes her mind: her later allocation replaces the whole earlier one.
     assert (await allocate(client, "alice", node.alice_token, rid, b1=500, b2=2500)).status == 201
