@@ -168,3 +168,12 @@ async def test_the_round_rules_are_bylaws_settings_changed_by_a_bylaws_change(cl
     assert document["maxBucketsPerMember"] == 1 and document["allocationsVisible"] is False
     rendered = await page(client, POOL + "/bylaws")
     assert "Budget rounds" in rendered and "A steward may propose buckets" in rendered
+
+
+async def test_needs_your_vote_lists_a_round_until_the_member_allocates(client, node) -> None:  # type: ignore[no-untyped-def]
+    path = await _round(client, node)
+    await post_form(client, path + "/buckets", {"title": "Seeds", "min_goal": "1", "max_goal": "2"},
+                    from_page=path)
+    assert "Spring round" in await page(client, "/")
+    await post_form(client, path + "/allocate", {"give-1": "1"}, from_page=path)
+    assert "Spring round" not in await page(client, "/")

@@ -16,6 +16,7 @@ from node.appkeys import ACTORS, OBJECTS
 from node.budget import buckets
 from node.pool_engine.closing import close_round
 from node.pool_engine.common import signed, store
+from node.pool_engine.obligations import lapse_commitments
 from node.pools import load_bylaws
 from node.wire import replay_documents
 from schemas import OBJECT_CONTEXT
@@ -143,3 +144,21 @@ async def test_allocations_count_by_their_signed_sequence_not_arrival(client, no
     stored = await store(client.app).proposal(rid)
     numbered = [a.sequence for a in await buckets(client.app).voter_allocations(stored.id, node.alice.uri)]
     assert numbered[-1] == 10 and [b["allocated"] for b in (await result(client, rid))["buckets"]] == [3000, 100]
+
+
+@pytest.mark.both_backends
+async def test_a_funded_buckets_money_lapses_like_any_commitment(client, node) -> None:  # type: ignore[no-untyped-def]
+    pool = await client.app[ACTORS].by_username("commons", "pool")
+    bylaws = replace(await load_bylaws(client.app[ACTORS], pool), commitment_lapse=timedelta(days=30))
+    await client.app[ACTORS].set_bylaws_json(pool.id, json.dumps(bylaws.to_dict()))
+    round_doc = await _round_with_allocations(client, node)
+    await close(client, round_doc)
+    closes = _closes(round_doc)
+    await lapse_commitments(client.app, pool, closes + timedelta(days=29))
+    assert (await get(client, "/pools/commons/ledger/balances"))["fund"] == 0
+    await lapse_commitments(client.app, pool, closes + timedelta(days=31))
+    balances = await get(client, "/pools/commons/ledger/balances")
+    assert balances["fund"] == 6000  # both buckets' unspent money is back in the fund
+    entries = [e.entry for e in await store(client.app).ledger(node.pool.id)]
+    assert [e["kind"] for e in entries][-2:] == ["release", "release"]
+    assert {e["reference"] for e in entries[-2:]} == {"lapsed"}
