@@ -34,5 +34,17 @@
     left.className = allowance - total < 0 ? "bad" : "";
   }
   form.addEventListener("input", update);
+  // A number field the browser cannot read is sent empty, which would mean 0: say so instead.
+  form.addEventListener("submit", function (event) {
+    var bad = Array.prototype.filter.call(form.querySelectorAll("input[type=number]"),
+      function (input) { return input.validity && input.validity.badInput; });
+    var note = document.getElementById("allocation-unreadable");
+    bad.forEach(function (input) { input.setAttribute("aria-invalid", "true"); });
+    if (note) { note.hidden = !bad.length; }
+    if (bad.length) {
+      event.preventDefault();
+      bad[0].focus();
+    }
+  });
   update();
 }());

@@ -64,10 +64,11 @@ def bucket_document(bucket: Bucket, round_id: str, pool: str, currency: str,
 
 def bucket_from_document(doc: Mapping[str, Any], proposer: str | None = None) -> Bucket:
     """The Bucket of a (schema-checked) document: a pool's, or a member's draft (``proposer``:
-    its author; the id is the pool's to give, so the draft's own id stands in until then)."""
+    its author; a draft has no bucket id yet, the pool gives it one, so ``draft`` stands in)."""
     try:
-        return Bucket(str(doc["id"]), doc["name"], proposer or doc["proposedBy"], doc["minGoal"],
-                      doc["maxGoal"], doc.get("content", ""))
+        return Bucket("draft" if proposer else str(doc["id"]), doc["name"],
+                      proposer or doc["proposedBy"], doc["minGoal"], doc["maxGoal"],
+                      doc.get("content", ""))
     except GovernanceError as exc:
         raise _invalid(exc, "bucket") from exc
     except KeyError as exc:

@@ -78,6 +78,12 @@ async def test_a_budget_round_from_opening_to_the_ledger(served: ServedNode, bro
     assert await ana.get_by_label("To Tool shed").input_value() == "15"  # what she typed is kept
     await assert_accessible(ana, "a refused allocation")
     await shoot(ana, "budget-allocation-error")
+    # A number the browser cannot read would be sent empty (0): the page stops it and says why.
+    await ana.get_by_label("To Tool shed").fill("")
+    await ana.get_by_label("To Tool shed").press_sequentially("1e")
+    await ana.get_by_role("button", name="Save my allocation").click()
+    assert await ana.locator("#allocation-unreadable").is_visible()
+    assert await ana.get_by_label("To Tool shed").get_attribute("aria-invalid") == "true"
     await ana.get_by_label("To Tool shed").fill("10")
     await ana.get_by_role("button", name="Save my allocation").click()
     await ana.wait_for_url(round_url + "#allocate")
