@@ -55,6 +55,7 @@ async def test_a_budget_round_from_opening_to_the_ledger(served: ServedNode, bro
     await ana.get_by_label("A budget round").check()
     await ana.get_by_label("What do the members decide?").fill("What the garden does this spring.")
     await ana.get_by_label("Pot to share out, in EUR").fill("80")
+    await assert_accessible(ana, "the proposal form with a budget round")
     await ana.get_by_role("button", name="Open the proposal").click()
     await ana.wait_for_url("**" + POOL + "/proposals/*")
     round_url = ana.url

@@ -162,3 +162,17 @@ async def test_a_funded_buckets_money_lapses_like_any_commitment(client, node) -
     entries = [e.entry for e in await store(client.app).ledger(node.pool.id)]
     assert [e["kind"] for e in entries][-2:] == ["release", "release"]
     assert {e["reference"] for e in entries[-2:]} == {"lapsed"}
+
+
+@pytest.mark.both_backends
+async def test_the_round_its_buckets_and_its_result_go_to_members_and_followers(client, node) -> None:  # type: ignore[no-untyped-def]
+    round_doc = await _round_with_allocations(client, node)
+    await close(client, round_doc)
+    pool = await client.app[ACTORS].get("commons", "pool")
+    items = (await client.app[OBJECTS].collection_page(pool.id, "outbox", before=None, limit=100)).items
+    sent = [d for d in (await client.app[OBJECTS].documents(items)).values()
+            if isinstance(d["object"], dict) and d["object"].get("type") in ("Proposal", "Bucket", "BudgetResult")]
+    assert len(sent) == 4
+    for activity in sent:
+        assert activity["cc"] == [POOL + "/followers"], activity["type"]
+        assert set(activity["to"]) == {node.admin.uri, node.alice.uri}
