@@ -7,7 +7,7 @@ from typing import Any
 
 from aiohttp import web
 
-from governance import Allocation, Change, Conflict, GovernanceError, Proposal
+from governance import Allocation, Change, Conflict, GovernanceError, Proposal, RuleViolation
 from node.budget.common import buckets, budget_of, round_of
 from node.pool_engine.common import iso, key_lookup, pool_lock, store
 from node.storage import StoredAllocation
@@ -18,6 +18,9 @@ __all__ = ["allocate"]
 
 _FUTURE_SECONDS = 300
 """An allocation dated further ahead than this (a skewed clock, or worse) is refused."""
+
+MAX_CHANGES = 1000
+"""How many allocations one member may make in one round (each is kept, for the recount)."""
 
 
 async def allocate(app: web.Application, document: dict[str, Any], at: datetime, *,
@@ -49,6 +52,9 @@ async def allocate(app: web.Application, document: dict[str, Any], at: datetime,
             if known is None:
                 raise
             return _repeat(known, allocation)
+        if await store_.count_voter_allocations(stored.id, allocation.person) >= MAX_CHANGES:
+            raise RuleViolation("too_many_allocations", f"a member changes their allocation at "
+                                f"most {MAX_CHANGES} times in a round")
         if allocation.sequence == 0:
             _refuse_unnumbered(await store_.voter_allocations(stored.id, allocation.person), allocation)
         if not await store_.add_allocation(

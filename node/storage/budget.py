@@ -172,6 +172,13 @@ class BudgetStore:
             (proposal_id, voter_uri))
         return [_allocation(r) for r in rows]
 
+    async def count_voter_allocations(self, proposal_id: int, voter_uri: str) -> int:
+        """How many allocations one member made in a round."""
+        row = await self.db.fetchone(
+            "SELECT COUNT(*) AS n FROM budget_allocations WHERE proposal_id = ? AND voter_uri = ?",
+            (proposal_id, voter_uri))
+        return int(row["n"]) if row else 0
+
     async def count_allocations(self, proposal_id: int) -> int:
         """How many allocations of a round were accepted (changed ones included)."""
         row = await self.db.fetchone(

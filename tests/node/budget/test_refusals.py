@@ -12,7 +12,7 @@ import pytest
 from governance import BucketProposers, GovernanceError
 from node.accounts import create_member, issue_token
 from node.appkeys import ACTORS, CONFIG, TOKENS
-from node.budget import buckets, propose_bucket
+from node.budget import allocations, buckets, propose_bucket
 from node.pool_engine.common import signed, store
 from node.pools import load_bylaws
 from tests.node.budget.helpers import POOL, allocate, bucket, close, contribute, open_round
@@ -180,3 +180,14 @@ async def test_bucket_window_and_steward_rule_from_the_bylaws(client, node) -> N
         await propose_bucket(client.app, draft, later)
     assert info.value.code == "buckets_closed"
     assert (await _counts(client, round_doc["id"]))[0] == 1
+
+
+async def test_a_member_changes_an_allocation_a_bounded_number_of_times(client, node, opened,
+                                                                     monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setattr(allocations, "MAX_CHANGES", 2)
+    for amount in (1, 2):
+        assert (await allocate(client, "alice", node.alice_token, opened["id"], b1=amount)).status == 201
+    await _refused(await allocate(client, "alice", node.alice_token, opened["id"], b1=3), 422,
+                   "too_many_allocations")
+    assert (await _counts(client, opened["id"]))[1] == 2
+    assert (await allocate(client, "admin", node.admin_token, opened["id"], b1=3)).status == 201
