@@ -61,6 +61,10 @@ class Demo:
     def seed_trays(self) -> str:
         return str(self.nodes.made["proposals"]["seed trays"])
 
+    def path(self, label: str) -> str:
+        """The path of one of the demo's proposals (or budget rounds), by its label."""
+        return "/" + str(self.nodes.made["proposals"][label]).split("/", 3)[3]
+
 
 Pages = Callable[[Demo], list[Visit]]
 WITH_APPLICANT = ("anonymous", "applicant", "member", "steward")
@@ -91,6 +95,7 @@ PAGES: dict[str, Pages] = {
     "/pools/{name}/proposals": lambda d: [Visit("a", "/pools/garden/proposals"),
                                           Visit("a", "/pools/commons/proposals"),
                                           Visit("c", "/pools/kitchen/proposals")],
+    # Every proposal the demo made: each kind and ballot, a budget round closed and one open.
     "/pools/{name}/proposals/{key}": lambda d: [
         Visit(node, path) for node in ("a", "b", "c") for path in d.proposals(node)],
     "/pools/{name}/ledger": lambda d: [Visit("a", "/pools/garden/ledger"),
@@ -140,6 +145,11 @@ MISTAKES = [
     Mistake("a", "steward", lambda d: f"/pools/garden/ledger/pay?proposal={d.seed_trays()}",
             (("Amount paid to Garden centre in EUR", "500"), ("Payment reference", "invoice 1")),
             "Record the payment"),
+    # The open budget round in commons, where ana (the steward) is the one member.
+    Mistake("a", "steward", lambda d: d.path("summer round"), (("The least it needs, in EUR", "12.345"),),
+            "Propose this bucket"),
+    Mistake("a", "steward", lambda d: d.path("summer round"), (("To Hall chairs", "45"),),
+            "Save my allocation"),
 ]
 _COLLECTION = "an ActivityStreams collection (JSON) for ActivityPub clients"
 _DOCUMENT = "an ActivityPub document (JSON) another node verifies and recounts"
