@@ -5,7 +5,8 @@ Everything the test itself writes (names, titles, options, payees, references, n
 ``qxgarden``: qxana is its steward and treasurer, qxben a member, qxcara an applicant, qxdan
 has an account and no pool; ``qxorchard`` is a second pool in a flood with qxgarden. Every
 proposal kind and ballot type the form offers is made through the web forms, some left open,
-some closed.
+some closed; qxgarden's budget round is closed (one bucket funded, one not), qxorchard's is open
+under other round rules (stewards propose, a bucket window, private allocations).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from typing import Any
 import aiohttp
 from aiohttp.test_utils import TestClient, TestServer
 
-from governance import AdmissionPolicy, Bylaws
+from governance import AdmissionPolicy, BucketProposers, Bylaws
 from node.accounts import create_member, create_pool, join_pool, now_iso
 from node.app import create_app
 from node.appkeys import ACTORS, CONFIG, DB, FOLLOWS, LANGUAGES
@@ -110,6 +111,10 @@ async def _seed(data_dir: Path) -> Config:
             admission=AdmissionPolicy.STEWARD).to_dict()))
         orchard = await create_pool(config, actors, OTHER, purpose="Qxapples.",
                                     display_name="Qxorchard")
+        bylaws = Bylaws.from_dict(json.loads(await actors.bylaws_json(orchard.id)))
+        await actors.set_bylaws_json(orchard.id, json.dumps(replace(
+            bylaws, bucket_proposers=BucketProposers.STEWARDS, bucket_window=timedelta(days=1),
+            allocations_visible=False).to_dict()))
         names = {"qxana": "Qxana", "qxben": "Qxben", "qxcara": "Qxcara", "qxdan": "Qxdan"}
         people = {u: await create_member(config, actors, u, display_name=n) for u, n in names.items()}
         await join_pool(actors, garden, people["qxana"].uri, ("member", "steward", "treasurer"))
@@ -125,6 +130,11 @@ async def _propose(steward: Browser, pool: str, fields: dict[str, str]) -> str:
     return str(response.headers["Location"])
 
 
+async def _bucket(browser: Browser, url: str, title: str, least: str, most: str) -> None:
+    await browser.post(url + "/buckets", {"title": title, "description": title + ".",
+                                          "min_goal": least, "max_goal": most}, url)
+
+
 async def _vote(browser: Browser, url: str, *pairs: tuple[str, str]) -> None:
     form = aiohttp.FormData([("csrf", csrf_of(await browser.text(url))), *pairs])
     async with browser.session.post(browser.client.make_url(url + "/vote"), data=form, headers=HTML,
@@ -137,6 +147,13 @@ async def _fill(world: World) -> None:
     garden = f"/pools/{POOL}"
     await ana.post(garden + "/ledger/record", {"person": f"{BASE}/users/qxben", "amount": "50",
                                                "reference": "qx-transfer-17"}, garden + "/ledger")
+    # A budget round of EUR 20 (10 each): qxseedbox reaches its minimum, qxshed does not.
+    spring = await _propose(ana, POOL, {"title": "Qxspring", "kind": "budget_round", "pot": "20",
+                                        "text": "Qxspring."})
+    await _bucket(ana, spring, "Qxseedbox", "5", "15")
+    await _bucket(ben, spring, "Qxshed", "10", "20")
+    await ana.post(spring + "/allocate", {"give-1": "10"}, spring)
+    await ben.post(spring + "/allocate", {"give-1": "5", "give-2": "5"}, spring)
     drill = await _propose(ana, POOL, {"title": "Qxdrill", "kind": "disbursement", "text": "Qxdrill.",
                                        "amount": "30", "payee": "Qxshop"})
     van = await _propose(ana, POOL, {"title": "Qxvan", "kind": "disbursement", "text": "Qxvan.",
@@ -165,6 +182,12 @@ async def _fill(world: World) -> None:
     await ana.post(garden + "/floods/propose", {"flood": river, "title": "Qxsharedvan",
                                                 "kind": "decision", "text": "Qxboth."},
                    garden + "/floods")
+    # qxorchard's round stays open: its fund gets qxana's contribution first.
+    await ana.post(f"/pools/{OTHER}/ledger/record", {"person": f"{BASE}/users/qxana", "amount": "10",
+                                                     "reference": "qx-cash-1"}, f"/pools/{OTHER}/ledger")
+    summer = await _propose(ana, OTHER, {"title": "Qxsummer", "kind": "budget_round", "pot": "10"})
+    await _bucket(ana, summer, "Qxladder", "2", "8")
+    await ana.post(summer + "/allocate", {"give-1": "4"}, summer)
     # Open proposals of every other kind and ballot type, for the forms and the live tallies.
     opened = [
         await _propose(ana, POOL, {"title": "Qxapprove", "kind": "decision", "text": "Qxpick.",
@@ -198,7 +221,7 @@ async def _fill(world: World) -> None:
     link = await issue_signin_link(app[CONFIG], invitations, await app[ACTORS].get("qxdan", "member"))
     membership = (await app[ACTORS].memberships_of_pool(pool_id, state="applicant"))[0].id
     world.samples.update({
-        "key": [u.rsplit("/", 1)[-1] for u in (drill, van, colour, *opened)],
+        "key": [u.rsplit("/", 1)[-1] for u in (drill, van, colour, spring, summer, *opened)],
         "token": [token, link.url.rsplit("/", 1)[-1]],
         "membership": [str(membership)],
         "code": ["es", "en"],
