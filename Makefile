@@ -77,8 +77,8 @@ translations: $(VENV)/.installed
 bench: $(VENV)/.installed-test
 	$(BIN)/python -m bench
 
-## demo: three nodes on loopback; people create pools, join, pay, propose, vote and form a flood
-## through the web pages; Ctrl-C stops
+## demo: three nodes on loopback; people create pools, join, pay, propose, vote, share out a budget
+## round and form a flood through the web pages; Ctrl-C stops
 demo: $(VENV)/.installed
 	$(BIN)/python scripts/demo.py
 

@@ -3,6 +3,7 @@
 No I/O, no clock, no randomness: time and ids are passed in; every result is deterministic.
 """
 
+from governance.allocations import Allocation, Bucket, counted_allocation
 from governance.ballot_box import BallotBox
 from governance.ballots import (
     Ballot,
@@ -11,9 +12,10 @@ from governance.ballots import (
     counted_ballot,
     counting_order,
 )
-from governance.budget import Bucket, Budget, BudgetResult
+from governance.budget import Budget, BudgetResult
 from governance.bylaws import (
     AdmissionPolicy,
+    BucketProposers,
     Bylaws,
     Comparator,
     OutsideReplies,
@@ -69,15 +71,18 @@ from governance.proposals import (
     open_proposal,
 )
 from governance.render import render_bylaws
+from governance.rounds import RoundRules
 from governance.tally import Change, Outcome, Tally, TallyState, decided_early, tally
 
 __all__ = [
     "Admission",
     "AdmissionPolicy",
+    "Allocation",
     "Ballot",
     "BallotBox",
     "BallotType",
     "Bucket",
+    "BucketProposers",
     "Budget",
     "BudgetResult",
     "BudgetRound",
@@ -112,6 +117,7 @@ __all__ = [
     "Role",
     "RoleChange",
     "Roster",
+    "RoundRules",
     "RuleViolation",
     "Tally",
     "TallyState",
@@ -122,6 +128,7 @@ __all__ = [
     "commit_disbursement",
     "commit_flood_share",
     "contribution",
+    "counted_allocation",
     "counted_ballot",
     "counting_order",
     "decided_early",

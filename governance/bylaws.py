@@ -13,7 +13,15 @@ from governance.codec import fraction_from_str, fraction_to_str, get_field
 from governance.errors import RuleViolation
 from governance.money import check_currency
 
-__all__ = ["AdmissionPolicy", "Bylaws", "Comparator", "OutsideReplies", "Threshold", "Visibility"]
+__all__ = [
+    "AdmissionPolicy",
+    "BucketProposers",
+    "Bylaws",
+    "Comparator",
+    "OutsideReplies",
+    "Threshold",
+    "Visibility",
+]
 
 
 class Comparator(StrEnum):
@@ -50,6 +58,17 @@ class OutsideReplies(StrEnum):
     """Refused, and the sender told why."""
     SHOWN = "shown"
     """Kept and shown like a member's (no Announce to the pool's followers, though)."""
+
+
+class BucketProposers(StrEnum):
+    """Who may propose buckets in a budget round (every elector allocates, whatever this says)."""
+
+    MEMBERS = "members"
+    STEWARDS = "stewards"
+
+
+MAX_BUCKETS_PER_MEMBER = 50
+"""The most buckets the bylaws may let one member propose in a round."""
 
 
 def _invalid(reason: str) -> RuleViolation:
@@ -117,6 +136,7 @@ class Threshold:
 
 
 _FUNDING_WAIT = timedelta(days=90)
+_LONGEST = timedelta(days=10 * 366)
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,6 +163,15 @@ class Bylaws:
     (zero: it stays until a treasurer releases it)."""
     outside_replies: OutsideReplies = OutsideReplies.COLLAPSED
     """Replies to the pool's threads from people who are not members."""
+    bucket_proposers: BucketProposers = BucketProposers.MEMBERS
+    """Who may propose buckets in a budget round."""
+    bucket_window: timedelta = timedelta(0)
+    """How long after a budget round opens buckets may be proposed (zero: until it closes)."""
+    max_buckets_per_member: int = 3
+    """How many buckets one member may propose in a budget round."""
+    allocations_visible: bool = True
+    """Whether members see who allocated what while a budget round is open (the totals of each
+    bucket are always shown; every allocation is readable once the round closed)."""
 
     def __post_init__(self) -> None:
         if not isinstance(self.name, str) or not self.name.strip():
@@ -183,6 +212,20 @@ class Bylaws:
             raise _invalid("visibility must be public or members")
         if not isinstance(self.outside_replies, OutsideReplies):
             raise _invalid("replies from outside the pool must be collapsed, refused or shown")
+        self._check_rounds()
+
+    def _check_rounds(self) -> None:
+        if not isinstance(self.bucket_proposers, BucketProposers):
+            raise _invalid("buckets are proposed by members or by stewards")
+        if not isinstance(self.bucket_window, timedelta) or self.bucket_window < timedelta(0):
+            raise _invalid("the bucket window cannot be negative")
+        if self.bucket_window.microseconds or self.bucket_window > _LONGEST:
+            raise _invalid("the bucket window is whole seconds, at most ten years")
+        count = self.max_buckets_per_member
+        if isinstance(count, bool) or not isinstance(count, int) or not 1 <= count <= MAX_BUCKETS_PER_MEMBER:
+            raise _invalid(f"a member may propose 1 to {MAX_BUCKETS_PER_MEMBER} buckets per round")
+        if not isinstance(self.allocations_visible, bool):
+            raise _invalid("allocations_visible must be true or false")
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-safe form; ``visibility``, ``funding_wait_seconds``, ``commitment_lapse_seconds``
@@ -208,6 +251,15 @@ class Bylaws:
             data["visibility"] = self.visibility.value
         if self.outside_replies is not OutsideReplies.COLLAPSED:
             data["outside_replies"] = self.outside_replies.value
+        # Budget round settings, likewise only when not the default.
+        if self.bucket_proposers is not BucketProposers.MEMBERS:
+            data["bucket_proposers"] = self.bucket_proposers.value
+        if self.bucket_window:
+            data["bucket_window_seconds"] = int(self.bucket_window.total_seconds())
+        if self.max_buckets_per_member != 3:
+            data["max_buckets_per_member"] = self.max_buckets_per_member
+        if not self.allocations_visible:
+            data["allocations_visible"] = False
         return data
 
     @classmethod
@@ -222,6 +274,9 @@ class Bylaws:
         outside = get_field(data, "outside_replies", str) if "outside_replies" in data else "collapsed"
         if outside not in OutsideReplies.__members__.values():
             raise RuleViolation("invalid_document", f"unknown outside_replies {outside!r}")
+        proposers = get_field(data, "bucket_proposers", str) if "bucket_proposers" in data else "members"
+        if proposers not in BucketProposers.__members__.values():
+            raise RuleViolation("invalid_document", f"unknown bucket proposers {proposers!r}")
         return cls(
             name=get_field(data, "name", str),
             purpose=get_field(data, "purpose", str),
@@ -238,6 +293,12 @@ class Bylaws:
             funding_wait=timedelta(seconds=_seconds(data, "funding_wait_seconds", int(_FUNDING_WAIT.total_seconds()))),
             commitment_lapse=timedelta(seconds=_seconds(data, "commitment_lapse_seconds", 0)),
             outside_replies=OutsideReplies(outside),
+            bucket_proposers=BucketProposers(proposers),
+            bucket_window=timedelta(seconds=_seconds(data, "bucket_window_seconds", 0)),
+            max_buckets_per_member=(get_field(data, "max_buckets_per_member", int)
+                                    if "max_buckets_per_member" in data else 3),
+            allocations_visible=(get_field(data, "allocations_visible", bool)
+                                 if "allocations_visible" in data else True),
         )
 
 

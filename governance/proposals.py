@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from enum import StrEnum
 from fractions import Fraction
 from typing import Any, ClassVar
 
@@ -20,7 +19,9 @@ from governance.codec import (
 )
 from governance.electorate import Electorate
 from governance.errors import Conflict, NotPermitted, RuleViolation
+from governance.kinds import BallotType, Kind
 from governance.money import check_currency
+from governance.rounds import BudgetRound
 
 __all__ = [
     "Admission",
@@ -40,30 +41,6 @@ __all__ = [
     "motion_from_dict",
     "open_proposal",
 ]
-
-
-class Kind(StrEnum):
-    """What a proposal decides."""
-
-    DECISION = "decision"
-    DISBURSEMENT = "disbursement"
-    BYLAWS_CHANGE = "bylaws_change"
-    ADMISSION = "admission"
-    EXPULSION = "expulsion"
-    JOIN_FLOOD = "join_flood"
-    LEAVE_FLOOD = "leave_flood"
-    BUDGET_ROUND = "budget_round"
-    ROLE_CHANGE = "role_change"
-
-
-class BallotType(StrEnum):
-    """How electors answer."""
-
-    CONSENT = "consent"
-    SINGLE = "single_choice"
-    APPROVAL = "approval"
-    RANKED = "ranked_choice"
-    ALLOCATION = "allocation"
 
 
 def _text(value: object, what: str) -> str:
@@ -209,24 +186,6 @@ class LeaveFlood(_FloodMotion):
     kind = Kind.LEAVE_FLOOD
 
 
-@dataclass(frozen=True, slots=True)
-class BudgetRound:
-    """Open a budget round distributing ``pot`` minor units of the fund among the electorate."""
-
-    pot: int
-    currency: str
-    kind = Kind.BUDGET_ROUND
-
-    def __post_init__(self) -> None:
-        if isinstance(self.pot, bool) or not isinstance(self.pot, int) or self.pot <= 0:
-            raise RuleViolation("invalid_amount", "a budget round needs a positive integer pot")
-        check_currency(self.currency)
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-safe form."""
-        return {"kind": self.kind.value, "pot": self.pot, "currency": self.currency}
-
-
 Motion = (
     Decision | Disbursement | BylawsChange | Admission | Expulsion | JoinFlood | LeaveFlood
     | BudgetRound | RoleChange
@@ -256,7 +215,7 @@ def motion_from_dict(data: Mapping[str, Any]) -> Motion:
     if kind == Kind.LEAVE_FLOOD:
         return LeaveFlood(get_field(data, "flood", str), get_field(data, "pool", str))
     if kind == Kind.BUDGET_ROUND:
-        return BudgetRound(get_field(data, "pot", int), get_field(data, "currency", str))
+        return BudgetRound.from_dict(data)
     if kind == Kind.ROLE_CHANGE:
         return RoleChange(get_field(data, "person", str), get_field(data, "role", str),
                           get_field(data, "grant", bool))
@@ -420,6 +379,9 @@ def open_proposal(
         raise RuleViolation("not_a_member", "only a member can hold a role")
     opens = utc(opens_at, "opening time")
     closes = opens + bylaws.voting_period if closes_at is None else closes_at
+    if isinstance(motion, BudgetRound):
+        # The round's own rules are frozen like the vote's: the bylaws now, not at the close.
+        motion = motion.frozen(bylaws, opens, utc(closes, "closing time"))
     threshold = (
         bylaws.amendment_threshold if isinstance(motion, BylawsChange) else bylaws.threshold
     )

@@ -14,6 +14,7 @@ from typing import Protocol
 
 from governance.bylaws import (
     AdmissionPolicy,
+    BucketProposers,
     Bylaws,
     Comparator,
     OutsideReplies,
@@ -178,6 +179,62 @@ def _outside_replies(setting: OutsideReplies, words: Words) -> str:
     }[setting]
 
 
+def _rounds(bylaws: Bylaws, words: Words) -> str:
+    """Section 11: budget rounds, with the pool's own settings."""
+    _ = words.gettext
+    ngettext = words.ngettext
+    count = bylaws.max_buckets_per_member
+    stewards = bylaws.bucket_proposers is BucketProposers.STEWARDS
+    if bylaws.bucket_window:
+        window = _duration(int(bylaws.bucket_window.total_seconds()), words)
+        who = ngettext(
+            "A steward may propose buckets (a use of money with a minimum and a maximum) during "
+            "the first %(window)s of the round, at most %(num)d bucket each.",
+            "A steward may propose buckets (a use of money with a minimum and a maximum) during "
+            "the first %(window)s of the round, at most %(num)d buckets each.", count,
+        ) if stewards else ngettext(
+            "Any member may propose buckets (a use of money with a minimum and a maximum) during "
+            "the first %(window)s of the round, at most %(num)d bucket each.",
+            "Any member may propose buckets (a use of money with a minimum and a maximum) during "
+            "the first %(window)s of the round, at most %(num)d buckets each.", count,
+        )
+        who = who % {"window": window, "num": count}
+    else:
+        who = ngettext(
+            "A steward may propose buckets (a use of money with a minimum and a maximum) until "
+            "the round closes, at most %(num)d bucket each.",
+            "A steward may propose buckets (a use of money with a minimum and a maximum) until "
+            "the round closes, at most %(num)d buckets each.", count,
+        ) if stewards else ngettext(
+            "Any member may propose buckets (a use of money with a minimum and a maximum) until "
+            "the round closes, at most %(num)d bucket each.",
+            "Any member may propose buckets (a use of money with a minimum and a maximum) until "
+            "the round closes, at most %(num)d buckets each.", count,
+        )
+        who = who % {"num": count}
+    seen = _(
+        "While a round is open every member sees how much each bucket has received and who "
+        "allocated what."
+    ) if bylaws.allocations_visible else _(
+        "While a round is open members see how much each bucket has received, but not who "
+        "allocated what; every allocation is published when the round closes."
+    )
+    return (
+        _("A budget round shares out an amount of the fund (the pot) among the members. Every "
+          "member of the round gets the same allowance: the pot divided by the number of members "
+          "when the round opens, rounded down. This equality is part of one member, one vote and "
+          "cannot be amended.")
+        + "\n\n" + who + " "
+        + _("Members spread their allowance over the buckets until the round closes and may "
+            "change their allocation until then.")
+        + " " + seen + "\n\n"
+        + _("When the round closes, each bucket whose allocations reach its minimum is funded "
+            "with what it received, up to its maximum, and that money is committed to it in the "
+            "ledger; everything else stays in the fund. Voting time and the rules of a round are "
+            "fixed when it opens.")
+    )
+
+
 def render_bylaws(bylaws: Bylaws, words: Words = ENGLISH,
                   money: Callable[[int, str], str] = format_money) -> str:
     """The bylaws as a Markdown co-op agreement, with the pool's own numbers; in English unless
@@ -236,5 +293,7 @@ def render_bylaws(bylaws: Bylaws, words: Words = ENGLISH,
             "reason: the comment is kept, the reason is shown in its place, and the hiding is "
             "logged. When a proposal closes, its author or a steward publishes what was decided "
             "and what happens next."),
+        "## " + _("11. Budget rounds"),
+        _rounds(bylaws, words),
     ]
     return "\n\n".join(sections) + "\n"

@@ -37,7 +37,7 @@ from node.storage import ActorRecord, StoredObject
 __all__ = ["RECORD_TYPES", "Reader", "is_public", "may_read_object", "may_read_record", "reader_of",
            "require_record_reader"]
 
-RECORD_TYPES = frozenset({"Ballot", "Proposal", "LedgerEntry"})
+RECORD_TYPES = frozenset({"Ballot", "Proposal", "LedgerEntry", "Bucket"})
 """Objects a member signs for a pool: part of that pool's record wherever they are stored."""
 
 _PUBLIC_FIELDS = ("to", "cc", "audience")

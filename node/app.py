@@ -19,6 +19,7 @@ from node.appkeys import (
     TOKENS,
     WORKERS,
 )
+from node.budget import RUNNING_RESULTS, commit_buckets, final_result
 from node.config import Config
 from node.delivery import delivery_ctx
 from node.errors import error_middleware
@@ -28,7 +29,12 @@ from node.inbox import view as inbox_view
 from node.inbox.retention import retention_ctx
 from node.inbox.worker import inbox_ctx
 from node.pool_engine import closing_ctx, effects_ctx
-from node.pool_engine.extensions import FLOOD_DISBURSEMENT, FLOOD_LINK_EFFECT
+from node.pool_engine.extensions import (
+    BUDGET_COMMIT,
+    BUDGET_RESULT,
+    FLOOD_DISBURSEMENT,
+    FLOOD_LINK_EFFECT,
+)
 from node.request_body import body_deadline
 from node.storage import (
     ActorStore,
@@ -39,7 +45,7 @@ from node.storage import (
     RemoteActorStore,
     TokenStore,
 )
-from node.views import actors, discovery, discussion, governance, objects, outbox, remote
+from node.views import actors, budget, discovery, discussion, governance, objects, outbox, remote
 from node.views import floods as flood_views
 from node.web import setup_web
 
@@ -78,6 +84,10 @@ def create_app(config: Config, *, workers: bool = True) -> web.Application:
     # The pool engine's two calls up into floods, handed in (node/pool_engine/extensions.py).
     app[FLOOD_LINK_EFFECT] = decided
     app[FLOOD_DISBURSEMENT] = flood_disbursement
+    # And its two calls up into budget rounds (node/budget): a round's result, its commitments.
+    app[BUDGET_RESULT] = final_result
+    app[BUDGET_COMMIT] = commit_buckets
+    app[RUNNING_RESULTS] = {}
     app.cleanup_ctx.append(_database_ctx(config))
     app.cleanup_ctx.append(http_ctx)
     app.cleanup_ctx.append(inbox_ctx)
@@ -86,7 +96,7 @@ def create_app(config: Config, *, workers: bool = True) -> web.Application:
     app.cleanup_ctx.append(closing_ctx)
     app.cleanup_ctx.append(effects_ctx)
     app.cleanup_ctx.append(floods_ctx)
-    for module in (discovery, actors, outbox, objects, inbox_view, governance, flood_views,
+    for module in (discovery, actors, outbox, objects, inbox_view, governance, budget, flood_views,
                    remote, discussion):
         app.router.add_routes(module.routes)
     setup_web(app)

@@ -31,14 +31,17 @@ from node.outbox import PreparedActivity
 from node.pool_engine import ledger, membership
 from node.pool_engine.common import key_lookup, signed, store
 from node.pools import load_bylaws
-from node.routing import cast, propose
+from node.routing import allocate, cast, propose, propose_bucket
 from node.storage import ActorRecord, BallotSequences
 from node.wire import check_document, verify_author_proof
 from schemas import OBJECT_CONTEXT
 
 __all__ = ["GOVERNANCE_OBJECTS", "governance_outbox"]
 
-GOVERNANCE_OBJECTS = {"Proposal": "proposal", "Ballot": "ballot", "LedgerEntry": "ledger-entry"}
+GOVERNANCE_OBJECTS = {"Proposal": "proposal", "Ballot": "ballot", "LedgerEntry": "ledger-entry",
+                      "Bucket": "bucket", "Allocation": "allocation"}
+_NUMBERED = ("Ballot", "Allocation")
+"""Objects whose signer numbers them per (author, proposal): docs/PROTOCOL.md §Ballot order."""
 
 
 def _target_pool(obj: dict[str, Any]) -> str | None:
@@ -58,8 +61,8 @@ async def governance_outbox(
         await _check_money(app, owner, obj)
         obj = await _signed_object(app, owner, original, obj, now)
         pool_uri = _target_pool(obj)
-        if pool_uri is None and obj["type"] == "Ballot":
-            raise InvalidRequest("a Ballot names its 'pool'")
+        if pool_uri is None and obj["type"] in _NUMBERED:
+            raise InvalidRequest(f"a {obj['type']} names its 'pool'")
         activity = {**activity, "object": obj}
         if pool_uri is not None:
             for field in ("to",):
@@ -83,6 +86,10 @@ async def governance_outbox(
                 await propose(app, obj, now)
             elif obj["type"] == "Ballot":
                 await cast(app, obj, now, verified=True)
+            elif obj["type"] == "Bucket":
+                await propose_bucket(app, obj, now)
+            elif obj["type"] == "Allocation":
+                await allocate(app, obj, now, verified=True)
             else:
                 await ledger.record_request(app, owner.uri, obj, now)
         return prepared
@@ -164,13 +171,32 @@ async def _sequence_signed_elsewhere(
         await BallotSequences(app[DB]).at_least(owner.uri, proposal, sequence)
 
 
+def _amounts(obj: dict[str, Any]) -> list[tuple[object, bool]]:
+    """Every sum of money an object carries, and whether 0 is allowed (an allocation's)."""
+    found: list[tuple[object, bool]] = [(obj[key], False) for key in ("amount", "pot", "minGoal", "maxGoal")
+                                        if key in obj]
+    items = obj.get("amounts") if obj.get("type") == "Allocation" else None
+    if isinstance(items, list):
+        found += [(item["amount"], True) for item in items if isinstance(item, dict) and "amount" in item]
+    return found
+
+
+async def _elector(app: web.Application, owner: ActorRecord, obj: dict[str, Any]) -> bool:
+    """Whether ``owner`` is in the frozen electorate of the round an Allocation names (a member
+    who left since the round opened still allocates, as they still vote on what opened then)."""
+    stored = await store(app).proposal(obj["proposal"]) if isinstance(obj.get("proposal"), str) else None
+    members = (stored.proposal.get("electorate") or {}).get("members", []) if stored else []
+    return obj["type"] == "Allocation" and owner.uri in members
+
+
 async def _check_money(app: web.Application, owner: ActorRecord, obj: dict[str, Any]) -> None:
     """The role, then the amount: a non-treasurer learns only that they are not one.
 
     Amounts are checked before signing so that one out of range gets the plain reason
     (``amount_too_large``: at most 2^53 - 1 minor units) rather than a canonicalization error.
     """
-    if "amount" not in obj:
+    amounts = _amounts(obj)
+    if not amounts:
         return
     pool_uri = _target_pool(obj)
     pool = await app[ACTORS].by_uri(pool_uri) if pool_uri else None
@@ -182,10 +208,13 @@ async def _check_money(app: web.Application, owner: ActorRecord, obj: dict[str, 
             raise NotPermitted("not_permitted", "only a treasurer may record this")
         if obj["type"] == "Proposal" and not memberships:
             raise NotPermitted("not_a_member", "only a member of the pool may propose")
+        if obj["type"] in ("Bucket", "Allocation") and not memberships and not await _elector(app, owner, obj):
+            raise NotPermitted("not_a_member", "only a member of the pool takes part in its budget rounds")
         currency = (await load_bylaws(app[ACTORS], pool)).currency
     if not isinstance(currency, str) or len(currency) != 3 or not currency.isascii() or not currency.isupper():
         currency = "XXX"  # ISO 4217's "no currency": only names the unit in the message
-    check_amount(obj["amount"], currency)
+    for amount, zero in amounts:
+        check_amount(amount, currency, allow_zero=zero)
 
 
 async def _signed_object(
@@ -198,16 +227,16 @@ async def _signed_object(
         if sent.get("attributedTo") != owner.uri or not isinstance(sent.get("id"), str):
             raise Forbidden("a signed object must carry its id and be attributed to you")
         await verify_author_proof(sent, owner.uri, lambda m: key_lookup(app, m))
-        if sent.get("type") == "Ballot":
+        if sent.get("type") in _NUMBERED:
             await _sequence_signed_elsewhere(app, owner, sent)
         return dict(sent)
     obj = {k: v for k, v in obj.items() if k not in ("proof",)}
     obj["@context"] = _object_context(obj.get("@context"))  # its own, or inherited from the Create
-    if obj["type"] == "Ballot":
+    if obj["type"] in _NUMBERED:
         obj.setdefault("inReplyTo", obj.get("proposal"))
         proposal = obj.get("proposal")
         if not isinstance(proposal, str):
-            raise InvalidRequest("a Ballot names its 'proposal'")
+            raise InvalidRequest(f"a {obj['type']} names its 'proposal'")
         # The signer numbers the voter's ballots (docs/PROTOCOL.md §Ballot order): whatever
         # a client put here is replaced, as the node signs it.
         obj["sequence"] = await BallotSequences(app[DB]).next(owner.uri, proposal)

@@ -49,4 +49,8 @@ def bylaws_document(config: Config, pool: ActorRecord, bylaws: Bylaws) -> dict[s
         "bylawsThresholdComparator": settings["amendment_threshold"]["comparator"],
         "fundingWait": f"PT{int(bylaws.funding_wait.total_seconds())}S",
         "commitmentLapse": f"PT{int(bylaws.commitment_lapse.total_seconds())}S",
+        "bucketProposers": bylaws.bucket_proposers.value,
+        "bucketWindow": f"PT{int(bylaws.bucket_window.total_seconds())}S",
+        "maxBucketsPerMember": bylaws.max_buckets_per_member,
+        "allocationsVisible": bylaws.allocations_visible,
     }

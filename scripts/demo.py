@@ -1,9 +1,9 @@
-"""`make demo`: three nodes on loopback, three pools with members, a flood, decisions.
+"""`make demo`: three nodes on loopback, three pools with members, a flood, decisions, budget rounds.
 
 The operator's part is the command line: `poolnode init` creates each node (printing the
 founder's one-time sign-in link) and `poolnode registrations open` opens sign-up on two of
 them; then `poolnode serve` runs them. Everything else is done by people in their browsers,
-through the web pages (scripts/demo_story.py, demo_talk.py, demo_web.py): no JSON is posted and
+through the web pages (scripts/demo_story.py, demo_budget.py, demo_talk.py, demo_web.py): no JSON is posted and
 no database is touched. The demo prints each step, the results and the URLs to open.
 
 Without --once the nodes keep running until Ctrl-C. With --once the demo stops them after
@@ -136,6 +136,8 @@ def print_summary(made: dict[str, Any]) -> None:
     say(f"  the flood:         {made['flood']}")
     say(f"  a ranked result:   {made['proposals']['work day']}")
     say(f"  an open vote:      {made['proposals']['hall']}   (ana has not voted yet)")
+    say(f"  a budget round:    {made['proposals']['spring round']}   (closed: one bucket funded)")
+    say(f"  an open round:     {made['proposals']['summer round']}")
     say(f"  waiting to join:   hana at {made['nodes'][0]['url']}/pools/garden/application")
     say(f"  a discussion:      {made['discussions']['raised beds']}   (an advert hidden, a proposal from it)")
     say(f"  an outcome stated: {made['proposals']['seed trays']}")

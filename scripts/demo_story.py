@@ -3,9 +3,9 @@
 Three founders open the one-time sign-in link ``poolnode init`` printed and create a pool each
 with the wizard; people sign up, ask to join or come in by an invite link; treasurers record
 the shares paid; a steward admits; members make proposals of every kind and vote (consent,
-single choice, approval, a ranking); the pools vote to link into a flood, which then decides a
-spending together (then they talk it over: demo_talk.py). Every action is a form submitted by
-that person's browser (demo_web.py).
+single choice, approval, a ranking) and share out money in budget rounds (demo_budget.py); the
+pools vote to link into a flood, which then decides a spending together (then they talk it over:
+demo_talk.py). Every action is a form submitted by that person's browser (demo_web.py).
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+from demo_budget import open_round, spring_round
 from demo_web import Browser, DemoError, Page
 
 __all__ = ["PASSWORD", "POOLS", "Pool", "Story", "run"]
@@ -246,6 +247,7 @@ async def decide(story: Story) -> None:
     garden, _, kitchen = POOLS
     story.say(f"\n4. Garden decides (votes last {story.vote_seconds} s): every kind of ballot.")
     everyone = ["ana", "dan", "eve"]
+    await spring_round(story)
     seeds = await propose(story, garden, "dan", "seed trays", {
         "title": "Buy seed trays", "kind": "disbursement", "amount": "15", "payee": "Garden centre",
         "text": "Forty seed trays for the spring sowing."})
@@ -292,7 +294,8 @@ async def decide(story: Story) -> None:
     story.say(f"   votes cast; the proposals close after {story.vote_seconds} s ...")
     await settle(story)
     story.members[kitchen.handle].append("gus")
-    for label in ("seed trays", "work day", "tools", "shed colour", "quorum", "dan treasurer"):
+    for label in ("seed trays", "work day", "tools", "shed colour", "quorum", "dan treasurer",
+                  "spring round"):
         story.say(f"   {label}: {story.results[label]}")
     for pool in POOLS:
         peers = [story.pool_url(p) for p in POOLS if p is not pool]
@@ -357,3 +360,4 @@ async def run(story: Story) -> None:
     await decide(story)
     await flood_decides(story)
     await leave_things_to_see(story)
+    await open_round(story)

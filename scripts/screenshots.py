@@ -41,7 +41,7 @@ class Shot:
     who: str | None
     path: str
     phone: bool = False
-    action: str = ""  # "fill-pool", "submit", "pay-too-much"
+    action: str = ""  # "fill-pool", "submit", "pay-too-much", "allocate-too-much"
 
 
 def _path(url: str) -> str:
@@ -91,6 +91,9 @@ def shots(made: dict[str, Any], welcome: str) -> list[Shot]:
         Shot("ranked-result-phone", "a", "dan", proposals["work day"], phone=True),
         Shot("invite-phone", "c", None, _path(made["invites"]["kitchen"]), phone=True),
         Shot("flood-phone", "c", "gus", "/pools/kitchen/floods", phone=True),
+        Shot("budget-round", "a", "ana", proposals["summer round"]),
+        Shot("budget-allocation-error", "a", "ana", proposals["summer round"], action="allocate-too-much"),
+        Shot("budget-result", "a", "dan", proposals["spring round"]),
     ]
 
 
@@ -108,6 +111,10 @@ async def act(page: Any, action: str) -> None:
         await page.get_by_label("Payment reference").fill("invoice 312")
         await page.get_by_label("Amount paid to Garden centre in EUR").fill("50")
         await page.get_by_role("button", name="Record the payment").click()
+        await page.wait_for_load_state()
+    elif action == "allocate-too-much":
+        await page.get_by_label("To Hall chairs").fill("45")
+        await page.get_by_role("button", name="Save my allocation").click()
         await page.wait_for_load_state()
 
 

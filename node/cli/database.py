@@ -2,7 +2,8 @@
 
 The proof recomputes what members rely on from both copies: every pool's ledger (its head hash
 and an intact chain) and every proposal's tally (the stored, signed Tally and a recount of the
-ballots with the governance core). Nothing is switched over: the operator sets
+ballots with the governance core; for a budget round, its stored result and a recount of its
+buckets and allocations). Nothing is switched over: the operator sets
 ``database_url`` once the verdict is good.
 """
 
@@ -12,17 +13,25 @@ import argparse
 import json
 from pathlib import Path
 
-from governance import Proposal, tally
+from governance import (
+    Allocation,
+    Bucket,
+    Budget,
+    Proposal,
+    tally,
+)
+from governance.codec import datetime_from_str
 from node.cli.common import Output
 from node.cli.ledger import first_broken_entry
 from node.config import ConfigError, check_database_url, load_config
 from node.pool_engine.tallies import decode_ballots
-from node.storage import ActorStore, Database, GovernanceStore
+from node.storage import ActorStore, BudgetStore, Database, GovernanceStore
 from node.storage.database import StorageError, is_postgres_url
 from node.storage.nul_rows import NulRow, check_removed, rows_with_nul
 from node.storage.postgres import PostgresDatabase, safe_url
 from node.storage.sqlite import SqliteDatabase
 from node.storage.transfer import check_target_empty, copy_database, row_counts
+from node.wire.budget import RESULT_FIELDS, result_document
 
 __all__ = ["add_migrate_db", "compare"]
 
@@ -38,6 +47,9 @@ async def _facts(db: Database) -> dict[str, object]:
         facts[f"ledger {pool.uri}"] = (len(entries), head, chain)
         for stored in await governance.proposals_of_pool(pool.id, limit=2**62):
             proposal = Proposal.from_dict(stored.proposal)
+            if stored.kind == "budget_round":
+                facts[f"result {stored.uri}"] = await _round_facts(db, pool.uri, stored.id, proposal)
+                continue
             ballots = decode_ballots(stored.uri, await governance.counted_ballots(stored.id))
             recount = tally(proposal.rule, proposal.electorate, ballots).to_dict()
             stored_tally = await governance.tally_document(stored.id)
@@ -45,6 +57,19 @@ async def _facts(db: Database) -> dict[str, object]:
                 json.dumps(recount, sort_keys=True), json.dumps(stored_tally, sort_keys=True)
             )
     return facts
+
+
+async def _round_facts(db: Database, pool: str, row_id: int, proposal: Proposal) -> tuple[str, str]:
+    """A budget round's recount from its stored buckets and allocations, and its stored result."""
+    rows = BudgetStore(db)
+    buckets = [(Bucket.from_dict(b.bucket), datetime_from_str(b.document["published"]))
+               for b in await rows.buckets(row_id)]
+    allocations = await rows.allocations(row_id)
+    budget = Budget.recount(proposal, buckets, [Allocation.from_dict(a.allocation) for a in allocations])
+    ours = result_document(budget, pool, [a.uri for a in allocations], final=True, updated="")
+    stored = await GovernanceStore(db).tally_document(row_id)
+    return (json.dumps({field: ours[field] for field in RESULT_FIELDS}, sort_keys=True),
+            json.dumps(stored, sort_keys=True))
 
 
 async def compare(source: Database, target: Database, tables: list[str]) -> list[str]:

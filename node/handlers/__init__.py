@@ -11,7 +11,9 @@ from node.handlers import (
     accept,
     announce,
     create,
+    create_allocation,
     create_ballot,
+    create_bucket,
     create_discussion,
     create_ledger_entry,
     create_proposal,
@@ -43,12 +45,15 @@ HANDLERS: dict[tuple[str, str | None], Handler] = {
     ("Create", "Note"): poll_reply.handle,  # a poll reply, a comment, a "join" mention
     ("Create", "Page"): create_discussion.handle,  # a member starts a discussion in a pool
     ("Create", "Article"): create_discussion.handle,
+    ("Create", "Bucket"): create_bucket.handle,  # a member's draft, or a remote pool's bucket
+    ("Create", "Allocation"): create_allocation.handle,
     ("Create", "Electorate"): remote_results.handle_electorate,  # a flood's, or a remote pool's
     ("Create", "Attestation"): flood_attestation.handle,
     ("Announce", None): announce.handle,
     ("Join", None): join.handle,
     ("Leave", None): leave.handle,
     ("Update", "Tally"): remote_results.handle,
+    ("Update", "BudgetResult"): remote_results.handle,
     ("Update", None): update.handle,
     ("Delete", None): delete.handle,
 }

@@ -13,7 +13,7 @@ from typing import Any
 
 from aiohttp import web
 
-from governance import Proposal
+from governance import Kind, Outcome, Proposal
 from node.appkeys import ACTORS, DB, WORKERS
 from node.pool_engine.common import (
     POOL_LOCKS,
@@ -25,6 +25,7 @@ from node.pool_engine.common import (
     store,
 )
 from node.pool_engine.effects import carry_out, carry_out_pending, crash_point, effect_on_close
+from node.pool_engine.extensions import BUDGET_RESULT
 from node.pool_engine.tallies import (
     CLOSED_TOPIC,
     OPEN_HEADS,
@@ -65,10 +66,14 @@ async def close(app: web.Application, stored: StoredProposal, now: datetime) -> 
     proposal = Proposal.from_dict(stored.proposal)
     at = max(now, proposal.rule.closes_at)
     async with pool_lock(app, pool):
-        result, document = await recount(app, pool, stored, at, final=True)
-        effect = effect_on_close(proposal.kind, result.outcome)
-        if not await store(app).close_proposal(stored.id, result.outcome.value, document, iso(at),
-                                               effect):
+        if proposal.kind is Kind.BUDGET_ROUND:
+            # A round has no tally: node/budget signs its result (extensions.py).
+            outcome, document = await app[BUDGET_RESULT](app, pool, stored, at)
+        else:
+            result, document = await recount(app, pool, stored, at, final=True)
+            outcome = result.outcome.value
+        effect = effect_on_close(proposal.kind, Outcome(outcome))
+        if not await store(app).close_proposal(stored.id, outcome, document, iso(at), effect):
             return False
     await app[DB].notify(CLOSED_TOPIC, f"{stored.id} {stored.uri}")
     crash_point()
@@ -90,7 +95,8 @@ async def announce(app: web.Application, pool: ActorRecord, stored: StoredPropos
         if await store(app).announced(stored.id):
             return
         await publish(app, pool, "Update", document)
-        await publish(app, pool, "Update", await question_of(app, pool, stored), members=False)
+        if stored.kind != Kind.BUDGET_ROUND:  # a round is no poll: it has no Question
+            await publish(app, pool, "Update", await question_of(app, pool, stored), members=False)
         await store(app).mark_announced(stored.id, iso(datetime.now(UTC)))
 
 

@@ -28,7 +28,7 @@ __all__ = ["EFFECT_KINDS", "carry_out", "carry_out_pending", "effect_on_close"]
 log = logging.getLogger("poolnode.pools")
 
 EFFECT_KINDS = frozenset({Kind.DISBURSEMENT, Kind.ADMISSION, Kind.EXPULSION, Kind.BYLAWS_CHANGE,
-                          Kind.JOIN_FLOOD, Kind.LEAVE_FLOOD, Kind.ROLE_CHANGE})
+                          Kind.JOIN_FLOOD, Kind.LEAVE_FLOOD, Kind.ROLE_CHANGE, Kind.BUDGET_ROUND})
 """Kinds whose passing changes something the node books or stores."""
 
 CRASH_AFTER_CLOSE = "POOLNODE_TEST_EXIT_AFTER_CLOSE"
@@ -75,9 +75,10 @@ async def _carry_out(app: web.Application, pool: ActorRecord, stored: StoredProp
     governance = store(app)
     at = max(now, proposal.rule.closes_at)
     try:
-        if proposal.kind is Kind.DISBURSEMENT:
+        if proposal.kind in (Kind.DISBURSEMENT, Kind.BUDGET_ROUND):
             # Into the pool's queue of obligations: booked now if nothing older waits and the fund
-            # covers it, otherwise it waits for funds (docs/GOVERNANCE.md, "Money owed").
+            # covers it, otherwise it waits for funds (docs/GOVERNANCE.md, "Money owed"). A
+            # round's funded buckets are booked the same way, together, in one turn of the queue.
             await governance.set_effect(stored.id, "waiting_funds", iso(at),
                                         "the free fund does not cover it yet", expected=("pending",))
             await obligations.serve(app, pool, at)

@@ -1,21 +1,32 @@
-"""What the pool engine leaves to the layers above it: two functions the shell hands in.
+"""What the pool engine leaves to the layers above it: functions the shell hands in.
 
 The engine knows one pool. Two things it carries out concern floods, which build on the engine
-(node/floods), so the engine cannot call them by import: the app factory (node/app.py) stores
-node/floods' functions under these keys (docs/ARCHITECTURE.md, "The pool engine and floods").
+(node/floods), and two concern budget rounds (node/budget), so the engine cannot call them by
+import: the app factory (node/app.py) stores their functions under these keys
+(docs/ARCHITECTURE.md, "The pool engine and floods").
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from datetime import datetime
+from typing import Any
 
 from aiohttp import web
 
 from governance import Proposal
 from node.storage import ActorRecord, StoredProposal
 
-__all__ = ["FLOOD_DISBURSEMENT", "FLOOD_LINK_EFFECT", "FloodDisbursement", "FloodLinkEffect"]
+__all__ = [
+    "BUDGET_COMMIT",
+    "BUDGET_RESULT",
+    "FLOOD_DISBURSEMENT",
+    "FLOOD_LINK_EFFECT",
+    "BudgetCommit",
+    "BudgetResultOf",
+    "FloodDisbursement",
+    "FloodLinkEffect",
+]
 
 FloodLinkEffect = Callable[[web.Application, ActorRecord, StoredProposal, datetime], Awaitable[None]]
 FloodDisbursement = Callable[[web.Application, ActorRecord, str], Awaitable[Proposal | None]]
@@ -28,3 +39,18 @@ FLOOD_DISBURSEMENT: web.AppKey[FloodDisbursement] = web.AppKey("flood_disburseme
 """The passed flood disbursement a pool committed a share to, by proposal id, else None:
 ``node.floods.flood_disbursement``. A treasurer's payment against it is booked by
 ``record_request`` (node/pool_engine/ledger.py)."""
+
+BudgetResultOf = Callable[[web.Application, ActorRecord, StoredProposal, datetime],
+                          Awaitable[tuple[str, dict[str, Any]]]]
+BudgetCommit = Callable[[web.Application, ActorRecord, StoredProposal, datetime], Awaitable[None]]
+
+BUDGET_RESULT: web.AppKey[BudgetResultOf] = web.AppKey("budget_result")
+"""The final, pool-signed BudgetResult of a budget round closing, with its outcome ('passed'
+when a bucket is funded): ``node.budget.final_result``. Called by the close
+(node/pool_engine/closing.py) under the pool's lock, in place of a tally."""
+
+BUDGET_COMMIT: web.AppKey[BudgetCommit] = web.AppKey("budget_commit")
+"""Books the commitments of a closed round's funded buckets, each once, in the order they were
+proposed; raises ``overdraft`` when the fund cannot cover the next one:
+``node.budget.commit_buckets``. Called when the pool's queue of obligations serves the round
+(node/pool_engine/obligations.py), as it serves a passed disbursement."""

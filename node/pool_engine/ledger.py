@@ -19,14 +19,16 @@ from governance import (
     commit_disbursement,
     contribution,
     donation,
+    pay,
     pay_disbursement,
     release,
 )
 from governance.codec import utc
+from node.appkeys import DB
 from node.errors import NotFound
 from node.pool_engine.common import iso, local_pool, pool_lock, publish, roster_of, signed, store
 from node.pool_engine.extensions import FLOOD_DISBURSEMENT
-from node.storage import ActorRecord, StoredEntry
+from node.storage import ActorRecord, BudgetStore, StoredBucket, StoredEntry
 from node.wire import InvalidDocument, check_document, ledger_entry_document
 
 __all__ = ["balances", "book", "book_commitment", "record_request"]
@@ -98,8 +100,11 @@ async def record_request(
                             reference=gift_note)
     elif kind == "payment":
         stored = await store(app).proposal(str(request.get("proposal")))
+        bucket = await _bucket(app, pool, str(request.get("proposal")))
         if stored is not None and stored.pool_id == pool.id:
             proposal = Proposal.from_dict(stored.proposal)
+        elif bucket is not None:  # a funded bucket of a budget round, paid to its proposer
+            return await _pay_bucket(app, pool, treasurer, request, bucket, at)
         else:  # the pool's share of a flood disbursement: node/floods knows it (extensions.py)
             found = await app[FLOOD_DISBURSEMENT](app, pool, str(request.get("proposal")))
             if found is None:
@@ -130,6 +135,24 @@ async def record_request(
 
         await serve(app, pool, at)
     return entry
+
+
+async def _bucket(app: web.Application, pool: ActorRecord, uri: str) -> StoredBucket | None:
+    found = await BudgetStore(app[DB]).bucket(uri)
+    return found if found is not None and uri.startswith(pool.uri + "/proposals/") else None
+
+
+async def _pay_bucket(app: web.Application, pool: ActorRecord, treasurer: str,
+                      request: dict[str, Any], bucket: StoredBucket, at: datetime) -> StoredEntry:
+    """A treasurer pays out (part of) a funded bucket's commitment to the member who proposed it."""
+    when, amount, reference = utc(at), request["amount"], str(request.get("reference", ""))
+
+    def build(id: str, ledger: Ledger, roster: Roster, bylaws: Bylaws) -> Transaction:
+        return pay(id, when, ledger, bucket.uri, bucket.proposer_uri, amount, reference=reference,
+                   by=treasurer, roster=roster)
+
+    source = request.get("id") if isinstance(request.get("id"), str) else None
+    return await book(app, pool, build, source, at)
 
 
 async def book_commitment(

@@ -21,6 +21,7 @@ from governance import (
     Bylaws,
     EntryKind,
     GovernanceError,
+    Kind,
     Ledger,
     Proposal,
     Roster,
@@ -35,11 +36,12 @@ from governance import (
 from governance.codec import datetime_from_str
 from node.appkeys import ACTORS, DB, WORKERS
 from node.pool_engine.common import clock_worker, iso, named_lock, roster_of, store
+from node.pool_engine.extensions import BUDGET_COMMIT
 from node.pool_engine.ledger import Build, book, book_commitment
 from node.pool_engine.tallies import counted_ballots
 from node.storage import ActorRecord, FloodStore, StoredFloodShare, StoredProposal
 
-__all__ = ["EFFECTS_INTERVAL", "effects_ctx", "refund_or_owe", "serve", "sweep"]
+__all__ = ["EFFECTS_INTERVAL", "effects_ctx", "free_fund", "refund_or_owe", "serve", "sweep", "waiting_amount"]
 
 log = logging.getLogger("poolnode.pools")
 
@@ -87,6 +89,26 @@ async def waiting_ahead(app: web.Application, pool: ActorRecord, ledger: Ledger)
     """Whether any obligation already waits in the pool's queue."""
     return (bool(_owed(ledger)) or bool(await store(app).proposals_with_effect("waiting_funds", pool.id))
             or bool(await FloodStore(app[DB]).waiting_shares(pool.id)))
+
+
+async def waiting_amount(app: web.Application, stored: StoredProposal, ledger: Ledger) -> int:
+    """What a proposal waiting for funds still needs from the fund: a disbursement's amount, or
+    the part of a closed round's funded buckets not yet committed (its signed final result)."""
+    if stored.kind != Kind.BUDGET_ROUND:
+        return int(stored.proposal.get("motion", {}).get("amount", 0))
+    result = await store(app).tally_document(stored.id) or {}
+    return sum(max(0, int(b["funded"]) - ledger.committed(str(b["bucket"])))
+               for b in result.get("buckets", ()) if isinstance(b, dict))
+
+
+async def free_fund(app: web.Application, pool: ActorRecord, ledger: Ledger) -> int:
+    """What a new decision could have at once: the fund less what the queue of obligations
+    waits for (a new disbursement is served after every older one, docs/PROTOCOL.md)."""
+    queued = sum([await waiting_amount(app, row, ledger)
+                  for row in await store(app).proposals_with_effect("waiting_funds", pool.id)])
+    queued += sum(-balance for account, balance in ledger.balances.items()
+                  if account.startswith("owed:") and balance < 0)
+    return max(0, ledger.fund - queued)
 
 
 async def serve(app: web.Application, pool: ActorRecord, now: datetime) -> None:
@@ -154,10 +176,13 @@ async def _serve(app: web.Application, pool: ActorRecord, now: datetime) -> None
         if blocked:
             continue
         proposal = Proposal.from_dict(item.proposal)
-        result = tally(proposal.rule, proposal.electorate, await counted_ballots(app, item))
         try:
             # Never before the close (a test's clock, or a skewed one, may say otherwise).
-            await book_commitment(app, pool, proposal, result, max(now, proposal.rule.closes_at))
+            if proposal.kind is Kind.BUDGET_ROUND:  # its funded buckets: node/budget books them
+                await app[BUDGET_COMMIT](app, pool, item, max(now, proposal.rule.closes_at))
+            else:
+                result = tally(proposal.rule, proposal.electorate, await counted_ballots(app, item))
+                await book_commitment(app, pool, proposal, result, max(now, proposal.rule.closes_at))
         except GovernanceError as exc:
             if exc.code == "overdraft":
                 blocked = True

@@ -36,13 +36,15 @@ from node.wire import (
 )
 from node.wire.errors import ProofRejected
 
-__all__ = ["COMPARED_FIELDS", "keep_ballot", "ledger_chain", "receive", "recount_final", "remote_pool",
-           "remote_proposal"]
+__all__ = ["COMPARED_FIELDS", "collection_items", "keep_ballot", "ledger_chain", "receive",
+           "recount_final", "remote_pool", "remote_proposal", "results", "signed_input"]
 
 log = logging.getLogger("poolnode.pools")
 
 _SCHEMAS = {"Proposal": "proposal", "Electorate": "electorate", "Tally": "tally",
-            "LedgerEntry": "ledger-entry"}
+            "LedgerEntry": "ledger-entry", "Bucket": "bucket", "BudgetResult": "budget-result"}
+_AT_PROPOSAL = {"Tally": "tally", "Electorate": "electorate", "BudgetResult": "result"}
+"""Documents that live at a fixed path under their proposal's id."""
 
 COMPARED_FIELDS = ("electorateDigest", "electorateSize", "participation", "abstentions",
                    "votesCast", "counts", "quorumMet", "thresholdMet", "outcome", "winner", "rounds")
@@ -72,7 +74,8 @@ def _check_place(document: Mapping[str, Any]) -> str:
     proposal = _proposal_of(document)
     if document["type"] != "LedgerEntry" and (proposal is None or not proposal.startswith(pool + "/")):
         raise ProofRejected("proof rejected: the proposal is not the pool's")
-    if document["type"] in ("Tally", "Electorate") and document["id"] != f"{proposal}/{document['type'].lower()}":
+    place = _AT_PROPOSAL.get(document["type"])
+    if place is not None and document["id"] != f"{proposal}/{place}":
         raise InvalidDocument(f"a {document['type']} lives at its proposal's id")
     return pool
 
@@ -93,13 +96,18 @@ async def receive(app: web.Application, document: dict[str, Any], at: datetime,
     verified = await verify_author_proof(document, pool, lambda m: key_lookup(app, m))
     store = results(app)
     known = await store.get(document["id"])
-    if kind == "Tally" and known is not None and known.document.get("final") and not document["final"]:
-        return known  # a running tally delivered after the final one changes nothing
+    if (kind in ("Tally", "BudgetResult") and known is not None and known.document.get("final")
+            and not document["final"]):
+        return known  # a running tally (or round result) delivered after the final one changes nothing
     await store.put(uri=document["id"], type=str(kind), pool_uri=pool,
                     proposal_uri=_proposal_of(document), document=document,
                     verified_by=verified.verification_method, at=iso(at))
     if kind == "Tally" and document["final"]:
         await recount_final(app, document, at, reader)
+    elif kind == "BudgetResult" and document["final"]:
+        from node.pool_engine.remote_rounds import recount_round
+
+        await recount_round(app, document, at, reader)
     kept = await store.get(document["id"])
     if kept is None or kept.pool_uri != pool:
         raise ProofRejected("proof rejected: another pool's document has this id")
@@ -119,7 +127,7 @@ async def keep_ballot(app: web.Application, pool: str, document: dict[str, Any],
                            verified_by=verified.verification_method, at=iso(at))
 
 
-async def _input(app: web.Application, uri: str, kind: str, at: datetime,
+async def signed_input(app: web.Application, uri: str, kind: str, at: datetime,
                  problems: dict[str, Any], failures: list[FetchError],
                  reader: ActorRecord | None) -> dict[str, Any] | None:
     """A signed input of a recount: kept already, or fetched from its id and verified."""
@@ -144,9 +152,10 @@ _EXTRA_BALLOTS = 1000
 reading it (an honest pool's holds exactly the listed ones; the rest are refused ballots)."""
 
 
-async def _ballot_items(app: web.Application, collection_id: str, limit: int,
-                        reader: ActorRecord | None) -> list[Any]:
-    """The items of a remote ``{proposal}/ballots``: inline (``orderedItems``) or paged.
+async def collection_items(app: web.Application, collection_id: str, limit: int,
+                           reader: ActorRecord | None, what: str = "ballots") -> list[Any]:
+    """The items of a remote collection (``{proposal}/ballots``, a round's buckets or
+    allocations): inline (``orderedItems``) or paged.
 
     Pages are followed from ``first`` through each ``next`` (docs/PROTOCOL.md §Recounting a
     result); every page must live under the collection's id, show at least one item when it
@@ -167,12 +176,12 @@ async def _ballot_items(app: web.Application, collection_id: str, limit: int,
             seen.add(page)
             page = await fetch_as(app, page, reader)
         if not isinstance(page, dict) or not isinstance(page.get("orderedItems"), list):
-            raise InvalidDocument("a page of the ballots collection has no orderedItems")
+            raise InvalidDocument(f"a page of the {what} collection has no orderedItems")
         if not page["orderedItems"] and page.get("next") is not None:
-            raise InvalidDocument("an empty page of the ballots collection has a next page")
+            raise InvalidDocument(f"an empty page of the {what} collection has a next page")
         items.extend(page["orderedItems"])
         if len(items) > limit:
-            raise InvalidDocument(f"the ballots collection holds more than {limit} ballots")
+            raise InvalidDocument(f"the {what} collection holds more than {limit} {what}")
         page = page.get("next")
     return items
 
@@ -182,7 +191,7 @@ async def _fetch_ballots(app: web.Application, pool: str, proposal: str, listed:
                          reader: ActorRecord | None) -> None:
     """Keep every ballot of the pool's public ballots collection whose proof verifies."""
     try:
-        items = await _ballot_items(app, proposal + "/ballots", listed + _EXTRA_BALLOTS, reader)
+        items = await collection_items(app, proposal + "/ballots", listed + _EXTRA_BALLOTS, reader)
     except FetchError as exc:
         failures.append(exc)
         problems["ballots"] = f"could not be fetched: {exc.reason}"
@@ -217,8 +226,8 @@ async def recount_final(app: web.Application, final: dict[str, Any], at: datetim
     pool, proposal_uri = str(final["pool"]), str(final["proposal"])
     problems: dict[str, Any] = {}
     failures: list[FetchError] = []
-    proposal_doc = await _input(app, proposal_uri, "Proposal", at, problems, failures, reader)
-    electorate_doc = await _input(app, str(final.get("electorate") or proposal_uri + "/electorate"),
+    proposal_doc = await signed_input(app, proposal_uri, "Proposal", at, problems, failures, reader)
+    electorate_doc = await signed_input(app, str(final.get("electorate") or proposal_uri + "/electorate"),
                                   "Electorate", at, problems, failures, reader)
     listed = final.get("ballots")
     await _fetch_ballots(app, pool, proposal_uri, len(listed) if isinstance(listed, list) else 0, at,
@@ -315,17 +324,20 @@ async def remote_proposal(app: web.Application, proposal_uri: str) -> dict[str, 
         return None
     by_type: dict[str, RemoteDocument] = {}
     for document in kept:
-        if document.type != "Ballot":
+        if document.type not in ("Ballot", "Allocation", "Bucket"):
             by_type[document.type] = document
     recount = await store.recount(proposal_uri)
-    tally_doc = by_type.get("Tally")
+    tally_doc = by_type.get("Tally") or by_type.get("BudgetResult")  # a budget round's result
+    documents = {kind.lower(): _entry(by_type.get(kind)) for kind in ("Proposal", "Electorate", "Tally")}
+    if "BudgetResult" in by_type:
+        documents["result"] = _entry(by_type["BudgetResult"])
     return {
         "proposal": proposal_uri,
         "pool": kept[0].pool_uri,
         "result": result_state(tally_doc, recount),
-        "documents": {kind.lower(): _entry(by_type.get(kind)) for kind in ("Proposal", "Electorate", "Tally")},
+        "documents": documents,
         "ballots": [{"id": d.uri, "voter": d.document.get("attributedTo"), "verifiedBy": d.verified_by}
-                    for d in kept if d.type == "Ballot"],
+                    for d in kept if d.type in ("Ballot", "Allocation")],
         "recount": None if recount is None else {
             "state": recount.state, "tally": recount.tally_uri, "recount": recount.recount,
             "differences": recount.differences, "checkedAt": recount.checked_at},
@@ -335,7 +347,8 @@ async def remote_proposal(app: web.Application, proposal_uri: str) -> dict[str, 
 async def remote_pool(app: web.Application, pool_uri: str) -> dict[str, Any] | None:
     """What this node knows of a remote pool: its proposals (with their result) and ledger entries."""
     store = results(app)
-    proposals, tallies = await store.of_pool(pool_uri, "Proposal"), await store.of_pool(pool_uri, "Tally")
+    proposals = await store.of_pool(pool_uri, "Proposal")
+    tallies = [*await store.of_pool(pool_uri, "Tally"), *await store.of_pool(pool_uri, "BudgetResult")]
     entries = await store.of_pool(pool_uri, "LedgerEntry")
     if not (proposals or tallies or entries):
         return None

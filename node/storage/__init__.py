@@ -9,6 +9,7 @@ backend will implement the same interface.
 from node.storage.actors import ActorRecord, ActorStore, Membership
 from node.storage.ballot_sequences import BallotSequences
 from node.storage.blocks import BlockStore
+from node.storage.budget import BudgetStore, StoredAllocation, StoredBucket
 from node.storage.database import Database, SchemaTooNew, StorageError
 from node.storage.deliveries import (
     ClaimedDelivery,
@@ -53,6 +54,7 @@ __all__ = [
     "ActorStore",
     "BallotSequences",
     "BlockStore",
+    "BudgetStore",
     "ClaimedDelivery",
     "CollectionPage",
     "Database",
@@ -87,8 +89,10 @@ __all__ = [
     "RemoteResultStore",
     "SchemaTooNew",
     "StorageError",
+    "StoredAllocation",
     "StoredAttestation",
     "StoredBallot",
+    "StoredBucket",
     "StoredComment",
     "StoredDiscussion",
     "StoredEntry",

@@ -18,7 +18,7 @@ from node.storage import ActorRecord, StoredProposal
 from node.views.paging import keyset_page, wants_page
 from schemas import OBJECT_CONTEXT, POOLNODE_CONTEXT_URL, load_context
 
-__all__ = ["routes"]
+__all__ = ["PROPOSAL", "proposal_of", "routes"]
 
 routes = web.RouteTableDef()
 
@@ -35,7 +35,8 @@ async def _pool(request: web.Request) -> ActorRecord:
     return pool
 
 
-async def _proposal(request: web.Request) -> tuple[ActorRecord, StoredProposal]:
+async def proposal_of(request: web.Request) -> tuple[ActorRecord, StoredProposal]:
+    """The pool and the proposal named by the route, if this reader may read the pool's record."""
     pool = await _pool(request)
     uri = f"{pool.uri}/proposals/{request.match_info['key']}"
     stored = await store(request.app).proposal(uri)
@@ -68,28 +69,32 @@ async def get_proposals(request: web.Request) -> web.Response:
 @routes.get(PROPOSAL)
 async def get_proposal(request: web.Request) -> web.Response:
     """One pool-signed Proposal document."""
-    _, stored = await _proposal(request)
+    _, stored = await proposal_of(request)
     return activity_response(request, stored.document)
 
 
 @routes.get(PROPOSAL + "/electorate")
 async def get_electorate(request: web.Request) -> web.Response:
     """The frozen, pool-signed Electorate of a proposal."""
-    _, stored = await _proposal(request)
+    _, stored = await proposal_of(request)
     return activity_response(request, stored.electorate_document)
 
 
 @routes.get(PROPOSAL + "/question")
 async def get_question(request: web.Request) -> web.Response:
     """The proposal as an ActivityStreams Question (what Mastodon shows as a poll)."""
-    pool, stored = await _proposal(request)
+    pool, stored = await proposal_of(request)
+    if stored.kind == "budget_round":
+        raise NotFound("a budget round is no poll: it has no Question")
     return activity_response(request, await question_of(request.app, pool, stored))
 
 
 @routes.get(PROPOSAL + "/tally")
 async def get_tally(request: web.Request) -> web.Response:
     """The latest pool-signed Tally (``final`` once the proposal closed)."""
-    _, stored = await _proposal(request)
+    _, stored = await proposal_of(request)
+    if stored.kind == "budget_round":
+        raise NotFound(f"a budget round has no tally: its result is at {stored.uri}/result")
     document = await tally_of(request.app, stored)
     if document is None:
         raise NotFound("no tally yet")
@@ -100,7 +105,7 @@ async def get_tally(request: web.Request) -> web.Response:
 async def get_effect(request: web.Request) -> web.Response:
     """What became of a closed proposal's decision (docs/PROTOCOL.md, "Effects"); unsigned: the
     signed facts are the final Tally and the ledger entries it refers to."""
-    pool, stored = await _proposal(request)
+    pool, stored = await proposal_of(request)
     document: dict[str, Any] = {
         "@context": OBJECT_CONTEXT, "id": stored.uri + "/effect", "type": "Effect",
         "pool": pool.uri, "proposal": stored.uri, "outcome": stored.outcome,

@@ -20,6 +20,7 @@ from node.storage import WebStore
 from node.web import (
     account,
     admissions,
+    budget,
     capital,
     discussion,
     exports,
@@ -102,9 +103,8 @@ def setup_web(app: web.Application) -> None:
     app[TEMPLATES] = make_environment()
     app[LANGUAGES] = Languages.load()
     app.cleanup_ctx.append(_web_ctx)
-    for module in (account, admissions, capital, discussion, exports, floods, invitations, language,
-                   ledger,
-                   membership, pools, proposals, treasury, welcome):
+    for module in (account, admissions, budget, capital, discussion, exports, floods, invitations,
+                   language, ledger, membership, pools, proposals, treasury, welcome):
         app.router.add_routes(module.routes)
     static = resources.files("node") / "static"
     app.router.add_static("/static/", str(static), name="web.static", append_version=True)

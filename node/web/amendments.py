@@ -41,6 +41,7 @@ from node.web.i18n import N_
 from node.web.i18n import gettext as _
 from node.web.localise import money
 from node.web.refusals import amount_problem, sentence
+from node.web.round_rules import read_round_rules, round_defaults, round_rows
 from node.web.wizard import ADMISSIONS
 
 __all__ = [
@@ -95,6 +96,7 @@ def form_defaults(bylaws: Bylaws) -> dict[str, str]:
         "new_funding_wait": period_input(bylaws.funding_wait),
         "new_commitment_lapse": period_input(bylaws.commitment_lapse) if bylaws.commitment_lapse else "",
         "new_outside_replies": bylaws.outside_replies.value,
+        **round_defaults(bylaws),
     }
 
 
@@ -167,6 +169,7 @@ def read_bylaws_form(form: Mapping[str, Any], current: Bylaws) -> tuple[Bylaws |
                 "to keep it until a treasurer releases it (at most ten years).")
     elif "new_commitment_lapse" not in form:
         lapse = current.commitment_lapse
+    rounds = read_round_rules(form, current, values, errors)
     if errors:
         return None, errors, values
     assert threshold is not None and amendment is not None and quorum is not None
@@ -179,6 +182,7 @@ def read_bylaws_form(form: Mapping[str, Any], current: Bylaws) -> tuple[Bylaws |
             block_vetoes=values["new_block_vetoes"] == "on", amendment_threshold=amendment,
             visibility=Visibility(values["new_visibility"]), funding_wait=funding_wait,
             commitment_lapse=lapse, outside_replies=OutsideReplies(values["new_outside_replies"]),
+            **rounds,
         )
     except GovernanceError as exc:
         field = "new_amendment_threshold" if "amendment" in exc.reason else "bylaws"
@@ -224,6 +228,7 @@ def _rows(bylaws: Bylaws) -> list[tuple[str, str]]:
          else _("never (a treasurer releases it)")),
         (_("Replies from people who are not members are"),
          _(dict(OUTSIDE_REPLIES)[bylaws.outside_replies.value])),
+        *round_rows(bylaws),
     ]
 
 

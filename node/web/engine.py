@@ -8,6 +8,7 @@ from aiohttp import web
 
 from governance import Bylaws, GovernanceError, Ledger
 from node.appkeys import ACTORS
+from node.pool_engine import obligations
 from node.pool_engine.common import ledger_of, store
 from node.storage import ActorRecord
 from node.web.localise import money
@@ -72,8 +73,9 @@ async def waiting(app: web.Application, pool: ActorRecord, ledger: Ledger) -> li
     """The pool's queue of obligations, oldest first (the order the fund serves them)."""
     rows: list[Waiting] = []
     for row in await store(app).proposals_with_effect("waiting_funds", pool.id):
-        amount = row.proposal.get("motion", {}).get("amount", 0)
-        rows.append(Waiting("disbursement", str(row.proposal.get("title", "")),
+        amount = await obligations.waiting_amount(app, row, ledger)
+        rows.append(Waiting("disbursement" if row.kind != "budget_round" else "budget round",
+                            str(row.proposal.get("title", "")),
                             f"/pools/{pool.username}/proposals/{row.uri.rsplit('/', 1)[-1]}",
                             int(amount), (row.closed_at or "")[:16]))
     for account, balance in ledger.balances.items():
@@ -89,12 +91,8 @@ async def waiting(app: web.Application, pool: ActorRecord, ledger: Ledger) -> li
 
 async def free_fund(app: web.Application, pool: ActorRecord, ledger: Ledger) -> int:
     """What a new decision could have at once: the fund less what the queue of obligations
-    waits for (a new disbursement is served after every older one, docs/PROTOCOL.md)."""
-    queued = sum(int(row.proposal.get("motion", {}).get("amount", 0))
-                 for row in await store(app).proposals_with_effect("waiting_funds", pool.id))
-    queued += sum(-balance for account, balance in ledger.balances.items()
-                  if account.startswith("owed:") and balance < 0)
-    return max(0, ledger.fund - queued)
+    waits for (node/pool_engine/obligations.py)."""
+    return await obligations.free_fund(app, pool, ledger)
 
 
 async def refunds_owed_to(app: web.Application, person: str) -> list[tuple[ActorRecord, str]]:

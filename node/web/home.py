@@ -8,6 +8,7 @@ from aiohttp import web
 
 from governance import Proposal
 from node.appkeys import ACTORS
+from node.budget import buckets
 from node.pool_engine.common import store
 from node.web.sessions import current_user
 
@@ -35,7 +36,10 @@ async def needs_your_vote(request: web.Request) -> list[VoteDue]:
     for stored in await governance.open_proposals_of_pools(sorted(pools)):
         if user.uri not in Proposal.from_dict(stored.proposal).electorate:
             continue  # joined after it opened: the frozen electorate does not hold them
-        if await governance.voter_ballots(stored.id, user.uri):
+        if stored.kind == "budget_round":  # a round needs the member's allocation, not a ballot
+            if await buckets(request.app).voter_allocations(stored.id, user.uri):
+                continue
+        elif await governance.voter_ballots(stored.id, user.uri):
             continue
         pool = await actors.by_id(stored.pool_id)
         if pool is None:

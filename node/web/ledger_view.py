@@ -19,7 +19,7 @@ from node.storage import ActorRecord
 from node.web.i18n import N_
 from node.web.i18n import gettext as _
 from node.web.names import Names
-from node.web.treasury import disbursement_of
+from node.web.treasury import bucket_of, disbursement_of
 
 __all__ = ["AccountLine", "EntryLine", "Labels", "account_lines", "entry_lines", "held_change"]
 
@@ -70,7 +70,9 @@ class Labels:
         """The title of the proposal a commitment was booked for."""
         if ref not in self._titles:
             found = await disbursement_of(self._app, self._pool, ref)
-            self._titles[ref] = found[0].title if found is not None else await self.names.of(ref)
+            bucket = await bucket_of(self._app, self._pool, ref) if found is None else None
+            self._titles[ref] = (found[0].title if found is not None else bucket.title if bucket is not None
+                                 else await self.names.of(ref))
         return self._titles[ref]
 
     async def party(self, account: str) -> str:

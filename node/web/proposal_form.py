@@ -38,6 +38,7 @@ KINDS = [
     ("role_change", N_("Give a member a role, or take it away")),
     ("join_flood", N_("Join a flood (link with another pool)")),
     ("leave_flood", N_("Leave a flood")),
+    ("budget_round", N_("A budget round: every member shares out an equal part of a pot")),
 ]
 BALLOT_TYPES = [
     ("consent", N_("Consent: agree, disagree, abstain or block")),
@@ -49,7 +50,7 @@ MAX_OPTIONS = 50
 ROLES = [("steward", N_("Steward (admits members, keeps the pool running)")),
          ("treasurer", N_("Treasurer (records money in and out)"))]
 _FIELDS = ("title", "text", "kind", "amount", "payee", "ballot_type", "options", "person",
-           "flood", "flood_name", "peer", "role", "role_change", "discussion")
+           "flood", "flood_name", "peer", "role", "role_change", "discussion", "pot")
 
 
 def form_values(form: MultiDictProxy[Any]) -> dict[str, str]:
@@ -105,6 +106,8 @@ async def draft_from_form(
         errors["title"] = _("Give the proposal a short title (up to 200 characters).")
     if not values["text"] and kind in ("decision", "disbursement"):
         errors["text"] = _("Say what the members decide.")
+    if kind == "budget_round":
+        return await _round_draft(app, pool, bylaws, values, errors)
     ballot_type, options = _options(values, errors)
     draft: dict[str, Any] = {"type": "Proposal", "pool": pool.uri, "to": [pool.uri],
                              "name": values["title"], "proposalKind": kind}
@@ -159,6 +162,35 @@ async def draft_from_form(
         if not values["flood"]:
             errors["flood"] = _("Choose the flood to leave.")
         draft.update(flood=values["flood"], pool=pool.uri)
+    return draft
+
+
+async def _round_draft(app: web.Application, pool: ActorRecord, bylaws: Bylaws,
+                       values: dict[str, str], errors: dict[str, str]) -> dict[str, Any]:
+    """A budget round: its pot (the fund must hold it free now) and what it is for."""
+    if values["options"]:
+        errors["options"] = _("A budget round has no options: members propose buckets in it once "
+                              "it is open. Clear the options.")
+    pot: int | None = None
+    try:
+        pot = parse_amount(values["pot"], bylaws.currency)
+    except GovernanceError as exc:
+        errors["pot"] = _("%(problem)s Enter the pot the members share out.",
+                          problem=amount_problem(values["pot"], exc, bylaws.currency))
+    if pot is not None:
+        fund = await free_fund(app, pool, await ledger_of(app, pool, bylaws))
+        if pot > fund:
+            errors["pot"] = _("The fund has %(free)s free, less than this pot: a round shares out "
+                              "money the fund holds now.", free=money(fund, bylaws.currency))
+    if len(values["text"]) > 5000:
+        errors["text"] = _("Say what the round is for in at most 5000 characters.")
+    draft: dict[str, Any] = {"type": "Proposal", "pool": pool.uri, "to": [pool.uri],
+                             "name": values["title"], "proposalKind": "budget_round",
+                             "ballotType": "allocation", "pot": pot, "currency": bylaws.currency}
+    if values["discussion"]:  # started from a discussion (the pool checks it is one of its own)
+        draft["discussion"] = values["discussion"]
+    if values["text"]:
+        draft["purpose"] = values["text"]
     return draft
 
 

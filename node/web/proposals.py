@@ -24,6 +24,7 @@ from node.pool_engine.common import ledger_of, store
 from node.pool_engine.tallies import current_tally
 from node.pools import load_bylaws
 from node.storage import ActorRecord, StoredProposal
+from node.web import budget
 from node.web.amendments import bylaws_changes, form_defaults
 from node.web.ballot_form import choice_from_form
 from node.web.discussion import proposal_thread
@@ -181,6 +182,8 @@ async def proposal_page(request: web.Request, params: dict[str, str], *,
     pool = await _pool(request, params["name"])
     await require_record(request, pool)
     stored = await _stored(request, pool, params["key"])
+    if stored.kind == "budget_round":  # buckets and allocations, not a ballot (node/web/budget.py)
+        return await budget.round_page(request, params)
     proposal, result = await _tally(request, stored)
     mine = None
     membership = await viewer_membership(request, pool)
@@ -240,6 +243,8 @@ async def live(request: web.Request) -> web.Response:
     pool = await _pool(request, request.match_info["name"])
     await require_record(request, pool)
     stored = await _stored(request, pool, request.match_info["key"])
+    if stored.kind == "budget_round":
+        raise NotFound(_("A budget round has no tally: its page shows each bucket's funding."))
     proposal, result = await _tally(request, stored)
     return web.json_response(tally_view(proposal, result, stored),
                              headers={"Cache-Control": "no-store"})

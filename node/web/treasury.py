@@ -17,6 +17,7 @@ from governance import GovernanceError, Ledger, Proposal
 from governance.ledger import EntryKind, commitment_account
 from governance.money import parse_amount
 from node.appkeys import ACTORS
+from node.budget import buckets
 from node.errors import Conflict, Forbidden, NotFound
 from node.pool_engine.common import ledger_of, store
 from node.pools import load_bylaws
@@ -24,13 +25,15 @@ from node.storage import ActorRecord
 from node.web.formats import money_input
 from node.web.i18n import gettext as _
 from node.web.localise import money
+from node.web.names import Names
 from node.web.outbox import post_as
 from node.web.pools import _pool, viewer_membership
 from node.web.refusals import amount_problem, refusal
 from node.web.render import render
 from node.web.sessions import require_user
 
-__all__ = ["CommitmentView", "disbursement_of", "open_commitments", "routes", "treasurer_of"]
+__all__ = ["BucketOf", "CommitmentView", "bucket_of", "disbursement_of", "open_commitments", "routes",
+           "treasurer_of"]
 
 routes = web.RouteTableDef()
 _COMMITMENT = "commitment:"
@@ -70,6 +73,30 @@ def _paid(ledger: Ledger, ref: str) -> int:
                for p in e.transaction.postings if p.account == account)
 
 
+@dataclass(frozen=True, slots=True)
+class BucketOf:
+    """A funded bucket of one of the pool's budget rounds, as a commitment names it."""
+
+    title: str
+    url: str
+    payee: str
+
+
+async def bucket_of(app: web.Application, pool: ActorRecord, ref: str) -> BucketOf | None:
+    """The bucket a commitment was booked for (its account is ``commitment:<bucket id>``)."""
+    found = await buckets(app).bucket(ref)
+    if found is None or not ref.startswith(pool.uri + "/proposals/"):
+        return None
+    round_uri = ref.rsplit("/buckets/", 1)[0]
+    stored = await store(app).proposal(round_uri)
+    if stored is None or stored.pool_id != pool.id:
+        return None
+    # Translators: a funded bucket of a budget round, e.g. "Seeds (Spring round)".
+    title = _("%(bucket)s (%(round)s)", bucket=found.bucket["title"], round=stored.proposal.get("title", ""))
+    return BucketOf(title, f"/pools/{pool.username}/proposals/{round_uri.rsplit('/', 1)[-1]}"
+                    f"#bucket-{found.number}", found.proposer_uri)
+
+
 async def disbursement_of(app: web.Application, pool: ActorRecord, ref: str) -> tuple[Proposal, str | None] | None:
     stored = await store(app).proposal(ref)
     if stored is not None and stored.pool_id == pool.id:
@@ -94,6 +121,9 @@ async def open_commitments(app: web.Application, pool: ActorRecord, ledger: Ledg
             proposal, url = found
             title = proposal.title
             payee = getattr(proposal.motion, "payee", None)
+        elif (bucket := await bucket_of(app, pool, ref)) is not None:
+            # A funded bucket is paid to the member who proposed it (docs/PROTOCOL.md §Budget rounds).
+            title, url, payee = bucket.title, bucket.url, await Names(app).of(bucket.payee)
         views.append(CommitmentView(ref, title, url, payee, ledger.currency, ledger.committed(ref),
                                     _paid(ledger, ref), balance))
     return views

@@ -14,6 +14,8 @@ from typing import Any
 from governance import (
     Admission,
     BallotType,
+    BucketProposers,
+    BudgetRound,
     Bylaws,
     BylawsChange,
     Decision,
@@ -27,6 +29,7 @@ from governance import (
     LeaveFlood,
     Proposal,
     RoleChange,
+    RoundRules,
     Tally,
     Threshold,
 )
@@ -86,6 +89,13 @@ def _motion(doc: Mapping[str, Any]) -> Motion:
     if kind == Kind.ROLE_CHANGE:  # grant or revoke a duty (steward, treasurer)
         return RoleChange(doc.get("person"), doc.get("role"),  # type: ignore[arg-type]
                           doc.get("roleChange") == "grant")
+    if kind == Kind.BUDGET_ROUND:  # a draft names the pot; the opened round its frozen rules
+        rules = None
+        if "bucketsCloseAt" in doc:
+            rules = RoundRules(datetime_from_str(doc["bucketsCloseAt"]), doc["maxBucketsPerMember"],
+                               BucketProposers(doc["bucketProposers"]), doc["allocationsVisible"])
+        return BudgetRound(doc.get("pot"), doc.get("currency"),  # type: ignore[arg-type]
+                           str(doc.get("purpose", "")), rules)
     raise InvalidDocument(f"proposals of kind {kind!r} are not accepted by a pool")
 
 
@@ -107,13 +117,25 @@ def _motion_fields(motion: Motion) -> dict[str, Any]:
     elif isinstance(motion, RoleChange):
         fields.update(person=motion.person, role=motion.role,
                       roleChange="grant" if motion.grant else "revoke")
+    elif isinstance(motion, BudgetRound):
+        fields.update(pot=motion.pot, currency=motion.currency)
+        if motion.purpose:
+            fields["purpose"] = motion.purpose
+        if motion.rules is not None:
+            fields.update(bucketsCloseAt=datetime_to_str(motion.rules.buckets_close_at),
+                          maxBucketsPerMember=motion.rules.max_buckets_per_member,
+                          bucketProposers=motion.rules.proposers.value,
+                          allocationsVisible=motion.rules.allocations_visible)
     return fields
 
 
 def draft_from_document(doc: Mapping[str, Any]) -> ProposalDraft:
     """The draft a member's (schema-checked) Proposal document asks for."""
     try:
-        ballot_type = BallotType(doc.get("ballotType", BallotType.CONSENT.value))
+        # A budget round is answered by allocations; every other kind defaults to consent.
+        default = (BallotType.ALLOCATION if doc.get("proposalKind") == Kind.BUDGET_ROUND
+                   else BallotType.CONSENT)
+        ballot_type = BallotType(doc.get("ballotType", default.value))
         return ProposalDraft(
             id=doc["id"],
             author=doc["attributedTo"],
@@ -162,6 +184,9 @@ def proposal_document(proposal: Proposal, pool: str, published: str, *, thread: 
         doc["replies"] = proposal.id + "/replies"
     if discussion is not None:
         doc["discussion"] = discussion
+    if isinstance(proposal.motion, BudgetRound):
+        # The same for every elector (docs/GOVERNANCE.md, "Budget rounds"), signed with the rest.
+        doc["allowance"] = proposal.motion.pot // proposal.electorate.size
     return doc
 
 
@@ -204,7 +229,7 @@ def proposal_from_documents(doc: Mapping[str, Any], electorate: Mapping[str, Any
         return Proposal(doc["id"], doc["proposedBy"], doc["name"], _motion(doc), rule, members)
     except GovernanceError as exc:
         raise _invalid(exc) from exc
-    except (KeyError, ValueError) as exc:
+    except (KeyError, ValueError, TypeError) as exc:
         raise InvalidDocument(f"invalid proposal document: {exc!r}") from exc
 
 

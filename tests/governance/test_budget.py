@@ -38,7 +38,10 @@ def test_round_funds_buckets_reaching_their_minimum() -> None:
     ledger = funded_ledger(10000)
     for tx in result.transactions:
         ledger = ledger.apply(tx)
-    assert ledger.fund == 6000 and ledger.balance("commitment:b1#tools") == 4000
+    # The commitment account names the bucket itself (a node's bucket ids are URLs).
+    assert ledger.fund == 6000 and ledger.balance("commitment:tools") == 4000
+    assert [tx.id for tx in result.transactions] == ["b1#tools"]
+    assert result.transactions[0].reference == "tools" and result.transactions[0].memo == "Tools"
     assert result.total == 4000
 
 

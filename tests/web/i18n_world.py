@@ -8,7 +8,9 @@ bylaws refuse replies from outside it. Every proposal kind and ballot type the f
 made through the web forms, some left open, some closed. qxgarden has a discussion with a
 comment, a reply, a deleted comment, a hidden one, one from outside the pool (folded away) and
 more than a page of them, a proposal started from it, and a deleted discussion; two closed
-proposals have outcome statements (one hidden), one waits for its outcome.
+proposals have outcome statements (one hidden), one waits for its outcome. qxgarden's budget
+round is closed (one bucket funded, one not), qxorchard's is open under other round rules
+(stewards propose, a bucket window, private allocations).
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from typing import Any
 import aiohttp
 from aiohttp.test_utils import TestClient, TestServer
 
-from governance import AdmissionPolicy, Bylaws, OutsideReplies
+from governance import AdmissionPolicy, BucketProposers, Bylaws, OutsideReplies
 from node.accounts import create_member, create_pool, join_pool, now_iso
 from node.app import create_app
 from node.appkeys import ACTORS, CONFIG, DB, FOLLOWS, LANGUAGES
@@ -122,7 +124,8 @@ async def _seed(data_dir: Path) -> Config:
                                     display_name="Qxorchard")
         bylaws = Bylaws.from_dict(json.loads(await actors.bylaws_json(orchard.id)))
         await actors.set_bylaws_json(orchard.id, json.dumps(replace(
-            bylaws, outside_replies=OutsideReplies.REFUSED).to_dict()))
+            bylaws, outside_replies=OutsideReplies.REFUSED, bucket_proposers=BucketProposers.STEWARDS,
+            bucket_window=timedelta(days=1), allocations_visible=False).to_dict()))
         names = {"qxana": "Qxana", "qxben": "Qxben", "qxcara": "Qxcara", "qxdan": "Qxdan"}
         people = {u: await create_member(config, actors, u, display_name=n) for u, n in names.items()}
         await join_pool(actors, garden, people["qxana"].uri, ("member", "steward", "treasurer"))
@@ -138,6 +141,11 @@ async def _propose(steward: Browser, pool: str, fields: dict[str, str]) -> str:
     return str(response.headers["Location"])
 
 
+async def _bucket(browser: Browser, url: str, title: str, least: str, most: str) -> None:
+    await browser.post(url + "/buckets", {"title": title, "description": title + ".",
+                                          "min_goal": least, "max_goal": most}, url)
+
+
 async def _vote(browser: Browser, url: str, *pairs: tuple[str, str]) -> None:
     form = aiohttp.FormData([("csrf", csrf_of(await browser.text(url))), *pairs])
     async with browser.session.post(browser.client.make_url(url + "/vote"), data=form, headers=HTML,
@@ -150,6 +158,13 @@ async def _fill(world: World) -> None:
     garden = f"/pools/{POOL}"
     await ana.post(garden + "/ledger/record", {"person": f"{BASE}/users/qxben", "amount": "50",
                                                "reference": "qx-transfer-17"}, garden + "/ledger")
+    # A budget round of EUR 20 (10 each): qxseedbox reaches its minimum, qxshed does not.
+    spring = await _propose(ana, POOL, {"title": "Qxspring", "kind": "budget_round", "pot": "20",
+                                        "text": "Qxspring."})
+    await _bucket(ana, spring, "Qxseedbox", "5", "15")
+    await _bucket(ben, spring, "Qxshed", "10", "20")
+    await ana.post(spring + "/allocate", {"give-1": "10"}, spring)
+    await ben.post(spring + "/allocate", {"give-1": "5", "give-2": "5"}, spring)
     drill = await _propose(ana, POOL, {"title": "Qxdrill", "kind": "disbursement", "text": "Qxdrill.",
                                        "amount": "30", "payee": "Qxshop"})
     van = await _propose(ana, POOL, {"title": "Qxvan", "kind": "disbursement", "text": "Qxvan.",
@@ -180,6 +195,12 @@ async def _fill(world: World) -> None:
     await ana.post(garden + "/floods/propose", {"flood": river, "title": "Qxsharedvan",
                                                 "kind": "decision", "text": "Qxboth."},
                    garden + "/floods")
+    # qxorchard's round stays open: its fund gets qxana's contribution first.
+    await ana.post(f"/pools/{OTHER}/ledger/record", {"person": f"{BASE}/users/qxana", "amount": "10",
+                                                     "reference": "qx-cash-1"}, f"/pools/{OTHER}/ledger")
+    summer = await _propose(ana, OTHER, {"title": "Qxsummer", "kind": "budget_round", "pot": "10"})
+    await _bucket(ana, summer, "Qxladder", "2", "8")
+    await ana.post(summer + "/allocate", {"give-1": "4"}, summer)
     # Open proposals of every other kind and ballot type, for the forms and the live tallies.
     opened = [
         await _propose(ana, POOL, {"title": "Qxapprove", "kind": "decision", "text": "Qxpick.",
@@ -215,7 +236,7 @@ async def _fill(world: World) -> None:
     talks, comments = await _discuss(world, drill, colour)
     world.pages["no outcome yet"] = van
     world.samples.update({
-        "key": [u.rsplit("/", 1)[-1] for u in (drill, van, colour, *opened, *talks)],
+        "key": [u.rsplit("/", 1)[-1] for u in (drill, van, colour, spring, summer, *opened, *talks)],
         "comment": comments,
         "action": ["hide", "show"],
         "token": [token, link.url.rsplit("/", 1)[-1]],

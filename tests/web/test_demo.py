@@ -29,8 +29,9 @@ def test_makefile_runs_the_demo_script() -> None:
 def test_the_demo_does_its_work_through_the_web_pages_only() -> None:
     """No database, no posted JSON, no API token: the demo imports nothing of the node and
     sends only forms (scripts/demo_web.py)."""
-    assert {p.name for p in DEMO_SCRIPTS} == {"demo.py", "demo_story.py", "demo_talk.py", "demo_web.py"}
-    allowed = set(sys.stdlib_module_names) | {"aiohttp", "demo_story", "demo_talk", "demo_web"}
+    assert {p.name for p in DEMO_SCRIPTS} == {"demo.py", "demo_budget.py", "demo_story.py", "demo_talk.py",
+                                              "demo_web.py"}
+    allowed = set(sys.stdlib_module_names) | {"aiohttp", "demo_budget", "demo_story", "demo_talk", "demo_web"}
     for script in DEMO_SCRIPTS:
         source = script.read_text("utf-8")
         for node in ast.walk(ast.parse(source)):
@@ -77,8 +78,8 @@ def _counts(html: str) -> dict[str, int]:
 async def test_the_demo_builds_everything_and_the_public_pages_show_it(demo_nodes: DemoNodes) -> None:
     made: dict[str, Any] = demo_nodes.made
     out = made["stdout"]
-    for step in ("1. Three founders", "4. Garden decides", "flood formed:", "6. The flood decides",
-                 "Stopped the three nodes; their data is in"):
+    for step in ("1. Three founders", "4. Garden decides", "a budget round of EUR 30", "flood formed:",
+                 "6. The flood decides", "8. In commons", "Stopped the three nodes; their data is in"):
         assert step in out, step
     for node in made["nodes"]:  # the summary names each pool's URL
         assert f"{node['url']}/pools/{node['pool']}" in out
@@ -101,11 +102,22 @@ async def test_the_demo_builds_everything_and_the_public_pages_show_it(demo_node
         assert _counts(await _page(http, proposals["shed colour"])) == {"Green": 2, "Blue": 1, "Red": 0}
         assert "open until" in await _page(http, proposals["hall"])
 
+        # Garden's budget round closed: the compost bins reached their minimum, the rain barrel
+        # did not (EUR 15 of its EUR 20); commons' round is open, with ana's allocation.
+        spring = await _page(http, proposals["spring round"])
+        assert 'data-field="outcome">passed<' in spring
+        assert "EUR 15.00 of the EUR 30.00 pot is funded; EUR 15.00 stays in the fund." in spring
+        assert "Proposed by Dan" in spring and "Proposed by Eve" in spring
+        summer = await _page(http, proposals["summer round"])
+        assert "open for allocations until" in summer and '<strong id="allowance">EUR 40.00</strong>' in summer
+        assert "EUR 20.00 received; needs at least EUR 15.00" in summer and "Notice board" in summer
+
         ledger = await _page(http, a + "/pools/garden/ledger")
         assert "Chain checked" in ledger
         for name in ("ana", "Dan", "Eve"):
             assert f"from {name}</span>" in ledger
         assert "invoice 311" in ledger and "Garden centre" in ledger
+        assert "Compost bins (Spring round)" in ledger and "Rain barrel" not in ledger
 
         for url, pool, peers in ((a, "garden", (b + "/pools/bikes", c + "/pools/kitchen")),
                                  (b, "bikes", (a + "/pools/garden", c + "/pools/kitchen")),
@@ -115,8 +127,9 @@ async def test_the_demo_builds_everything_and_the_public_pages_show_it(demo_node
             assert re.search(r"A shared cargo bike .*?outcome-passed\">passed</span><span class=\"badge\">final",
                              floods), pool
             assert "Share of http" not in floods  # a pool by its name, money as money
-        # EUR 12.00 split by the pledges 45 : 30 : 20, largest remainder (governance/flood.py).
-        assert "Share of Bike Kitchen: EUR 3.79 (carried out)" in await _page(http, b + "/pools/bikes/floods")
+        # EUR 12.00 split by the pledges 30 : 30 : 20 (garden's fund less the seed trays and the
+        # compost bins), largest remainder (governance/flood.py).
+        assert "Share of Bike Kitchen: EUR 4.50 (carried out)" in await _page(http, b + "/pools/bikes/floods")
         assert ">Finn</a>" in await _page(http, b + "/pools/bikes")
         assert ">Gus</a>" in await _page(http, c + "/pools/kitchen")  # admitted by the members' vote
         assert "Sign-up is closed" in await _page(http, c + "/signup", 403)

@@ -70,6 +70,9 @@ class Demo:
         url = str(self.nodes.made["comments"][comment])
         pool = url.split("/pools/", 1)[1].split("/", 1)[0]
         return f"/pools/{pool}/comments/{url.rsplit('#comment-', 1)[1]}/edit"
+    def path(self, label: str) -> str:
+        """The path of one of the demo's proposals (or budget rounds), by its label."""
+        return "/" + str(self.nodes.made["proposals"][label]).split("/", 3)[3]
 
 
 Pages = Callable[[Demo], list[Visit]]
@@ -101,6 +104,7 @@ PAGES: dict[str, Pages] = {
     "/pools/{name}/proposals": lambda d: [Visit("a", "/pools/garden/proposals"),
                                           Visit("a", "/pools/commons/proposals"),
                                           Visit("c", "/pools/kitchen/proposals")],
+    # Every proposal the demo made: each kind and ballot, a budget round closed and one open.
     "/pools/{name}/proposals/{key}": lambda d: [
         Visit(node, path) for node in ("a", "b", "c") for path in d.proposals(node)],
     "/pools/{name}/ledger": lambda d: [Visit("a", "/pools/garden/ledger"),
@@ -175,6 +179,11 @@ MISTAKES = [
             beside=(("Title", ""), ("What do you want to talk about?", "x" * 5001)), unlimited=True),
     Mistake("a", "member", lambda d: d.edit("boards"), (("Your text", "y" * 5001),), "Save",
             beside=(("Your text", "y" * 5001),), unlimited=True),
+    # The open budget round in commons, where ana (the steward) is the one member.
+    Mistake("a", "steward", lambda d: d.path("summer round"), (("The least it needs, in EUR", "12.345"),),
+            "Propose this bucket"),
+    Mistake("a", "steward", lambda d: d.path("summer round"), (("To Hall chairs", "45"),),
+            "Save my allocation"),
 ]
 _COLLECTION = "an ActivityStreams collection (JSON) for ActivityPub clients"
 _DOCUMENT = "an ActivityPub document (JSON) another node verifies and recounts"
@@ -197,6 +206,10 @@ SKIPPED: dict[str, str] = {
     "/pools/{name}/proposals/{key}/effect": _DOCUMENT,
     "/pools/{name}/proposals/{key}/ballots": _COLLECTION,
     "/pools/{name}/proposals/{key}/live": "the live tally (JSON) the proposal page's script polls",
+    "/pools/{name}/proposals/{key}/result": "a budget round's signed result (JSON), for recounting",
+    "/pools/{name}/proposals/{key}/buckets": _COLLECTION,
+    "/pools/{name}/proposals/{key}/buckets/{number}": _DOCUMENT,
+    "/pools/{name}/proposals/{key}/allocations": _COLLECTION,
     "/pools/{name}/applications": _COLLECTION,
     "/pools/{name}/ledger/balances": _DOCUMENT,
     "/pools/{name}/ledger/{sequence}": _DOCUMENT,

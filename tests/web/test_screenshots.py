@@ -10,7 +10,8 @@ import pytest
 
 from tests.web.demo_nodes import ROOT
 
-LABELS = ("hall", "seed trays", "work day", "tools", "quorum", "admit gus")
+LABELS = ("hall", "seed trays", "work day", "tools", "quorum", "admit gus", "spring round",
+          "summer round")
 
 
 def _names(monkeypatch: pytest.MonkeyPatch) -> list[str]:

@@ -10,7 +10,8 @@ from tests.node.pools.protocol_examples import _BLOCK, DOC, examples, render
 pytestmark = pytest.mark.both_backends
 
 SCHEMA_OF = {"Proposal": "proposal", "Ballot": "ballot", "Tally": "tally",
-             "LedgerEntry": "ledger-entry", "Electorate": "electorate"}
+             "LedgerEntry": "ledger-entry", "Electorate": "electorate", "Bucket": "bucket",
+             "Allocation": "allocation", "BudgetResult": "budget-result"}
 
 
 def test_document_is_up_to_date() -> None:
