@@ -94,6 +94,8 @@ def shots(made: dict[str, Any], welcome: str) -> list[Shot]:
         Shot("budget-round", "a", "ana", proposals["summer round"]),
         Shot("budget-allocation-error", "a", "ana", proposals["summer round"], action="allocate-too-much"),
         Shot("budget-result", "a", "dan", proposals["spring round"]),
+        Shot("bylaws-es", "a", None, "/pools/garden/bylaws?lang=es"),
+        Shot("proposal-es", "a", "dan", proposals["work day"] + "?lang=es"),
     ]
 
 
