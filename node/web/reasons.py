@@ -87,6 +87,8 @@ NODE_REASONS = (
     N_("only the proposal's author or a steward may publish its outcome"),
     N_("the outcome is published once voting has closed"),
     N_("this proposal's outcome is already published: edit that statement instead"),
+    # node/budget/: a bucket or an allocation sent to a round that has just closed
+    N_("the budget round is closed"),
 )
 
 _FIELD = re.compile(r"%\((\w+)\)([sd])")
