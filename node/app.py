@@ -27,6 +27,7 @@ from node.http import http_ctx
 from node.inbox import view as inbox_view
 from node.inbox.retention import retention_ctx
 from node.inbox.worker import inbox_ctx
+from node.notifications import notifications_ctx
 from node.pool_engine import closing_ctx, effects_ctx
 from node.pool_engine.extensions import FLOOD_DISBURSEMENT, FLOOD_LINK_EFFECT
 from node.request_body import body_deadline
@@ -86,6 +87,7 @@ def create_app(config: Config, *, workers: bool = True) -> web.Application:
     app.cleanup_ctx.append(closing_ctx)
     app.cleanup_ctx.append(effects_ctx)
     app.cleanup_ctx.append(floods_ctx)
+    app.cleanup_ctx.append(notifications_ctx)
     for module in (discovery, actors, outbox, objects, inbox_view, governance, flood_views,
                    remote, discussion):
         app.router.add_routes(module.routes)

@@ -26,6 +26,7 @@ from node.web import (
     language,
     ledger,
     membership,
+    notifications,
     pools,
     proposals,
     treasury,
@@ -95,8 +96,7 @@ def setup_web(app: web.Application) -> None:
     app[LANGUAGES] = Languages.load()
     app.cleanup_ctx.append(_web_ctx)
     for module in (account, admissions, capital, discussion, exports, floods, invitations, language,
-                   ledger,
-                   membership, pools, proposals, treasury, welcome):
+                   ledger, membership, notifications, pools, proposals, treasury, welcome):
         app.router.add_routes(module.routes)
     static = resources.files("node") / "static"
     app.router.add_static("/static/", str(static), name="web.static", append_version=True)
