@@ -27,6 +27,7 @@ from node.web import (
     ledger,
     membership,
     notifications,
+    password_reset,
     pools,
     proposals,
     treasury,
@@ -96,7 +97,7 @@ def setup_web(app: web.Application) -> None:
     app[LANGUAGES] = Languages.load()
     app.cleanup_ctx.append(_web_ctx)
     for module in (account, admissions, capital, discussion, exports, floods, invitations, language,
-                   ledger, membership, notifications, pools, proposals, treasury, welcome):
+                   ledger, membership, notifications, password_reset, pools, proposals, treasury, welcome):
         app.router.add_routes(module.routes)
     static = resources.files("node") / "static"
     app.router.add_static("/static/", str(static), name="web.static", append_version=True)

@@ -84,6 +84,7 @@ async def render(
         "csrf_token": csrf_token,
         "node_domain": request.app[CONFIG].domain,
         "open_registrations": request.app[CONFIG].open_registrations,
+        "mail_on": bool(request.app[CONFIG].smtp_host),
         "path": request.path,
         "path_qs": request.path_qs,
         "language": language,

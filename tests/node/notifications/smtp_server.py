@@ -18,7 +18,7 @@ class Inbox:
     def __init__(self) -> None:
         self.mails: list[tuple[list[str], EmailMessage]] = []
 
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         parsed = message_from_bytes(envelope.content, policy=policy.default)
         assert isinstance(parsed, EmailMessage)
         self.mails.append((list(envelope.rcpt_tos), parsed))
