@@ -13,7 +13,17 @@ from node.accounts import join_pool
 from node.appkeys import ACTORS, CONFIG
 from node.notifications import notify_round, send_direct_round
 from tests.node.discussion.mastodon import PUBLIC, MastodonActor
+from tests.node.notifications.protocol_examples import notification_examples
 from tests.web.helpers import post_form, set_password, sign_in
+
+
+def _shape(document: Any) -> Any:
+    """Keys and value types, recursively (ids, times and hosts differ from the example's)."""
+    if isinstance(document, dict):
+        return {key: _shape(value) for key, value in document.items()}
+    if isinstance(document, list):
+        return [_shape(item) for item in document]
+    return type(document).__name__
 
 
 async def _delivered(remote: Any, within: float = 10.0) -> list[dict[str, Any]]:
@@ -53,6 +63,8 @@ async def test_a_mastodon_member_gets_a_private_note_with_the_link(fed_client, r
     assert note["tag"] == [{"type": "Mention", "href": mo.uri, "name": f"@mo@{host}"}]
     assert f'href="{mo.uri}" class="u-url mention"' in note["content"]
     assert "Paint the shed" in note["content"] and note["url"] == url
+    # docs/PROTOCOL.md's example (tests/node/notifications/protocol_examples.py) is what is sent.
+    assert _shape(create) == _shape(notification_examples()["direct-message"])
     # The stored Note is the member's to read, nobody else's.
     client.session.cookie_jar.clear()
     path = note["id"].removeprefix(client.app[CONFIG].base_url)
