@@ -114,7 +114,8 @@ async def test_a_notification_is_read_and_the_mail_leads_to_the_proposal(mailing
     phone = await phone_context.new_page()
     await _sign_in(phone, url)
     for path, what in (("/notifications", "the notification list"),
-                       ("/settings/notifications", "notification settings")):
+                       ("/settings/notifications", "notification settings"),
+                       ("/reset-password", "asking for a password reset")):
         await phone.goto(url + path)
         assert await phone.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
         await assert_accessible(phone, what)

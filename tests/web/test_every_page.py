@@ -19,9 +19,10 @@ from typing import Any
 import pytest
 from aiohttp import ClientSession
 
-from node.appkeys import ACTORS, CONFIG, DB
+from node.appkeys import ACTORS, CONFIG, CSRF_SECRET, DB
 from node.storage import InvitationStore
 from node.web import NEGOTIATED_PAGES
+from node.web.unsubscribe_tokens import sign_token
 from node.web.welcome import issue_signin_link
 from tests.conftest import make_node
 from tests.web.axe_check import violations
@@ -72,6 +73,14 @@ PAGES: dict[str, Pages] = {
     "/signin": lambda d: [Visit("a", "/signin", ("anonymous",)), Visit("c", "/signin", ("anonymous",))],
     "/signup": lambda d: [Visit("a", "/signup", ("anonymous",)), Visit("c", "/signup", ("anonymous",))],
     "/settings": lambda d: [Visit("a", "/settings", SIGNED_IN)],
+    "/notifications": lambda d: [Visit("a", "/notifications", SIGNED_IN)],
+    "/settings/notifications": lambda d: [Visit("a", "/settings/notifications", SIGNED_IN)],
+    "/unsubscribe/{token}": lambda d: [Visit("a", "/unsubscribe/" + sign_token(
+        d.nodes.apps["a"][CSRF_SECRET], 1, "all"), ("anonymous",))],
+    # The demo sends no mail: these answer with the page that says so (a mailing node's forms
+    # are checked in tests/web/test_browser_notifications.py).
+    "/reset-password": lambda d: [Visit("a", "/reset-password", ("anonymous",))],
+    "/reset-password/{token}": lambda d: [Visit("a", "/reset-password/x", ("anonymous",))],
     "/create-pool": lambda d: [Visit("a", "/create-pool", SIGNED_IN)],
     "/welcome/{token}": lambda d: [Visit("a", d.welcome, ("anonymous",))],
     "/invite/{token}": lambda d: [Visit("a", d.invite("garden", "a"), ("anonymous", "member")),
