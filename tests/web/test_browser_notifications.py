@@ -15,9 +15,9 @@ import aiohttp
 import pytest
 from aiohttp import web
 
+from node.accounts import now_iso
 from node.app import create_app
 from node.appkeys import ACTORS, WEB
-from node.accounts import now_iso
 from node.web.passwords import hash_password
 from tests.conftest import make_node
 from tests.node.notifications.smtp_server import Inbox, smtp_server
