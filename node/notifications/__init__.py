@@ -19,7 +19,7 @@ from aiohttp import web
 from node.appkeys import CONFIG, DB, WORKERS
 from node.notifications.direct import send_direct_round
 from node.notifications.mailer import mail_round
-from node.notifications.notifier import notify_round
+from node.notifications.notifier import HORIZON, commit_horizon, notify_round
 from node.pool_engine.common import clock_worker, iso
 from node.storage import MailStore, NotificationStore
 
@@ -59,6 +59,7 @@ async def _round(app: web.Application, now: datetime) -> None:
 async def notifications_ctx(app: web.Application) -> AsyncIterator[None]:
     """Cleanup context: the notification rounds (unless ``poolnode worker`` runs them)."""
     running = app.get(WORKERS, True)
+    app[HORIZON] = commit_horizon(app)
     if running:
         await MailStore(app[DB]).release_locks()
     interval = app.get(NOTIFY_INTERVAL, 1.0)

@@ -12,8 +12,10 @@ round takes a named lock (in the process, and advisory on the database), so they
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from aiohttp import web
 
@@ -31,7 +33,8 @@ from node.storage import (
 from node.urls import new_object_uri
 from node.web.notice_kinds import DEFAULT_MODES
 
-__all__ = ["BATCH", "REMINDER_BEFORE", "Event", "notify_round"]
+__all__ = ["BATCH", "COMMIT_LAG", "HORIZON", "REMINDER_BEFORE", "CommitHorizon", "Event",
+           "commit_horizon", "notify_round"]
 
 log = logging.getLogger("poolnode.notifications")
 
@@ -202,14 +205,59 @@ async def _answer(r: _Round, row: EventRow) -> list[Event]:
                   reason[:1000] if isinstance(reason, str) else "", (person,))]
 
 
+# (cursor name, table, reader, what a row means)
 _APPEND_ONLY = (
-    ("proposals", NotificationSources.proposals_after, _opened),
-    ("comments", NotificationSources.comments_after, _comment),
-    ("mentions", NotificationSources.mentions_after, _mention),
-    ("ledger_entries", NotificationSources.entries_after, _entry),
-    ("flood_proposals", NotificationSources.floods_after, _flood),
-    ("answers", NotificationSources.answers_after, _answer),
+    ("proposals", "proposals", NotificationSources.proposals_after, _opened),
+    ("comments", "comments", NotificationSources.comments_after, _comment),
+    ("mentions", "mentions", NotificationSources.mentions_after, _mention),
+    ("ledger_entries", "ledger_entries", NotificationSources.entries_after, _entry),
+    ("flood_proposals", "flood_proposals", NotificationSources.floods_after, _flood),
+    ("answers", "objects", NotificationSources.answers_after, _answer),
 )
+
+COMMIT_LAG = 5.0
+"""PostgreSQL: seconds a row id must have been a table's highest before the notifier reads up
+to it. Ids are handed out at insert, so a row with a lower id may still be uncommitted (hence
+invisible) when a higher one is read; a cursor moved past it would skip it for good. Every
+transaction that writes these rows is short, far under this."""
+
+
+class CommitHorizon:
+    """How far each source table may be read: on PostgreSQL, the highest id seen at least
+    ``lag`` seconds ago; one SQLite process sees all there is at once (``lag`` 0)."""
+
+    def __init__(self, lag: float) -> None:
+        self.lag = lag
+        self._seen: dict[str, list[tuple[float, int]]] = {}
+
+    def upto(self, table: str, highest: int, now: float) -> int | None:
+        """The bound to read ``table`` up to now (None: nothing is old enough yet)."""
+        seen = self._seen.setdefault(table, [])
+        seen.append((now, highest))
+        old = [(t, i) for t, i in seen if now - t >= self.lag]
+        seen[:] = old[-1:] + [(t, i) for t, i in seen if now - t < self.lag]
+        return old[-1][1] if old else None
+
+
+HORIZON: web.AppKey[CommitHorizon] = web.AppKey("notify_horizon", CommitHorizon)
+
+
+def commit_horizon(app: web.Application) -> CommitHorizon:
+    """The app's horizon (node/notifications/__init__.py makes it at start-up)."""
+    return CommitHorizon(COMMIT_LAG if app[DB].dialect == "postgresql" else 0.0)
+
+
+async def _explain_rows(r: _Round, source: str, rows: list[EventRow], explain: Any) -> int:
+    """Tell each row's events, moving the source's cursor past the row with its last one."""
+    for row in rows:
+        events = await explain(r, row)
+        if not events:
+            await r.store.set_cursor(source, row.id)
+        for i, event in enumerate(events):
+            last = i == len(events) - 1
+            await r.tell(event, cursor=(source, row.id) if last else None,
+                         remote_members_only=event.kind not in ("admitted", "turned_down"))
+    return len(rows)
 
 
 async def notify_round(app: web.Application, now: datetime) -> int:
@@ -217,18 +265,19 @@ async def notify_round(app: web.Application, now: datetime) -> int:
     async with named_lock(app, "notifier"):
         r = _Round(app, now)
         handled = 0
-        for source, read, explain in _APPEND_ONLY:
+        clock = time.monotonic()
+        horizon = app[HORIZON] if HORIZON in app else commit_horizon(app)
+        for source, table, read, explain in _APPEND_ONLY:
+            upto = horizon.upto(table, await r.sources.last_id(table), clock)
             position = await r.store.cursor(source) or 0
-            for row in await read(r.sources, position, BATCH):
-                events = await explain(r, row)
-                if not events:
-                    await r.store.set_cursor(source, row.id)
-                for i, event in enumerate(events):
-                    last = i == len(events) - 1
-                    await r.tell(event, cursor=(source, row.id) if last else None,
-                                 remote_members_only=event.kind != "admitted" and
-                                 event.kind != "turned_down")
-                handled += 1
+            if upto is None or upto <= position:
+                continue
+            rows = await read(r.sources, position, BATCH, upto)
+            handled += await _explain_rows(r, source, rows, explain)
+            # A source read to its bound moves there (answers are a few of the objects' rows:
+            # the next round does not read the others again).
+            if len(rows) < BATCH:
+                await r.store.set_cursor(source, upto)
         for row in await r.sources.results_unmarked(iso(now - RESULT_WINDOW), BATCH):
             proposal = row.data["proposal"]
             await r.tell(Event(row.pool_id, "result", row.uri, row.uri, _title(proposal),

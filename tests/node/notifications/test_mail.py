@@ -15,6 +15,7 @@ from node.appkeys import ACTORS, CONFIG, DB
 from node.notifications import mail_round, notify_round
 from node.storage import MailStore, NotificationStore
 from tests.conftest import make_node
+from tests.node.notifications.conftest import no_commit_lag
 from tests.node.notifications.smtp_server import Inbox, smtp_server
 from tests.web.helpers import HTML, page, post_form, set_password, sign_in
 
@@ -30,7 +31,7 @@ async def mail_client(tmp_path: Path, smtp: tuple[Inbox, int], aiohttp_client: A
                       ) -> AsyncIterator[Any]:
     setup = await make_node(tmp_path / "data", smtp_host="127.0.0.1", smtp_port=smtp[1],
                             smtp_security="none", smtp_from="pool@node.test")
-    client = await aiohttp_client(create_app(setup.config, workers=False))
+    client = no_commit_lag(await aiohttp_client(create_app(setup.config, workers=False)))
     yield client
 
 

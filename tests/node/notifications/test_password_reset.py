@@ -17,6 +17,7 @@ from node.storage import MailStore, NotificationStore
 from node.web.password_reset import _hash
 from node.web.passwords import verify_password
 from tests.conftest import make_node
+from tests.node.notifications.conftest import no_commit_lag
 from tests.node.notifications.smtp_server import Inbox, smtp_server
 from tests.web.helpers import HTML, page, post_form
 
@@ -34,7 +35,7 @@ async def mail_client(tmp_path: Path, smtp: tuple[Inbox, int], aiohttp_client: A
                       ) -> AsyncIterator[Any]:
     setup = await make_node(tmp_path / "data", smtp_host="127.0.0.1", smtp_port=smtp[1],
                             smtp_security="none")
-    client = await aiohttp_client(create_app(setup.config, workers=False))
+    client = no_commit_lag(await aiohttp_client(create_app(setup.config, workers=False)))
     alice = await client.app[ACTORS].get("alice", "member")
     await NotificationStore(client.app[DB]).set_email(alice.id, "alice@example.org", "2026-01-01")
     yield client
