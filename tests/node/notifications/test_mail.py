@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from node.app import create_app
-from node.appkeys import ACTORS, CONFIG, DB
+from node.appkeys import ACTORS, CONFIG, DB, WEB
 from node.notifications import mail_round, notify_round
 from node.storage import MailStore, NotificationStore
 from tests.conftest import make_node
@@ -70,9 +70,14 @@ async def test_a_mail_at_once_has_the_link_and_a_one_click_unsubscribe(mail_clie
     assert unsubscribe.startswith("http://node.test/unsubscribe/")
     body = mail.get_content()
     assert url in body and unsubscribe in body
-    # The mail client's one-click POST, with no cookie and no CSRF token.
+    # Opening the link (a mail scanner does) changes nothing; it shows a button.
     client.session.cookie_jar.clear()
     path = unsubscribe.removeprefix("http://node.test")
+    html = await page(client, path)
+    assert "Stop email for A proposal opened in my pool?" in html
+    alice = await client.app[ACTORS].get("alice", "member")
+    assert (await NotificationStore(client.app[DB]).modes(alice.id))["proposal_opened"] == "immediately"
+    # The mail client's one-click POST, with no cookie and no CSRF token.
     response = await client.post(path, data={"List-Unsubscribe": "One-Click"})
     assert response.status == 200, await response.text()
     alice = await client.app[ACTORS].get("alice", "member")
@@ -122,3 +127,19 @@ async def test_settings_refuse_a_bad_address_and_an_unknown_mode(mail_client) ->
                     {"email": "a@example.org", "mode_result": "hourly"}, status=400)
     alice = await mail_client.app[ACTORS].get("alice", "member")
     assert await NotificationStore(mail_client.app[DB]).email(alice.id) is None
+
+
+async def test_a_mail_is_in_the_members_language(mail_client, smtp) -> None:
+    inbox, _port = smtp
+    client = mail_client
+    await _choose(client, "alice", "alice@example.org", proposal_opened="immediately")
+    alice = await client.app[ACTORS].get("alice", "member")
+    await client.app[WEB].set_locale(alice.id, "es", "now")
+    await _propose(client, "Pintar el cobertizo")
+    now = datetime.now(UTC)
+    await notify_round(client.app, now)
+    await mail_round(client.app, now)
+    [mail] = inbox.to("alice@example.org")
+    assert mail["Subject"] == "Se abrió una propuesta en mi colectivo: Pintar el cobertizo"
+    body = mail.get_content()
+    assert "Se abrió una propuesta: Pintar el cobertizo" in body and "Dejar de recibir" in body
