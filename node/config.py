@@ -171,6 +171,9 @@ def check_receiving(config: Config) -> None:
     if config.smtp_security not in SMTP_SECURITY:
         raise ConfigError(f"smtp_security must be one of {', '.join(SMTP_SECURITY)}, "
                           f"got {config.smtp_security!r}")
+    if 0 < config.notification_retention_days < 8:
+        # Results are told for a week after their close; their markers must outlive that.
+        raise ConfigError("notification_retention_days must be 0 (keep) or at least 8")
     if config.mail_digest_hour > 23:
         raise ConfigError("mail_digest_hour must be an hour of the day, 0 to 23")
     if config.smtp_port > 65535:

@@ -41,13 +41,14 @@ _RETAIN_BATCH = 500
 
 
 async def retain(app: web.Application, now: datetime) -> int:
-    """Delete notifications and finished mail jobs older than the retention; how many."""
+    """Delete notifications, finished mail jobs, records of sent direct messages and markers of
+    events told older than the retention, and expired reset tokens; how many."""
     days = app[CONFIG].notification_retention_days
     if not days:
         return 0
     cutoff = iso(now - timedelta(days=days))
     return (await NotificationStore(app[DB]).delete_before(cutoff, _RETAIN_BATCH) +
-            await MailStore(app[DB]).delete_done_before(cutoff, _RETAIN_BATCH))
+            await MailStore(app[DB]).delete_done_before(cutoff, _RETAIN_BATCH, now=iso(now)))
 
 
 async def _round(app: web.Application, now: datetime) -> None:

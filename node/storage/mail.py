@@ -128,14 +128,20 @@ class MailStore:
         rows = await self.db.fetchall("SELECT state, COUNT(*) AS n FROM mail_jobs GROUP BY state")
         return {r["state"]: int(r["n"]) for r in rows}
 
-    async def delete_done_before(self, cutoff: str, limit: int) -> int:
-        """Retention: forget up to ``limit`` finished jobs created before ``cutoff``."""
+    async def delete_done_before(self, cutoff: str, limit: int, *, now: str) -> int:
+        """Retention: forget up to ``limit`` finished jobs created before ``cutoff``, and as
+        many reset tokens expired before ``now``; how many went."""
         async with self.db.transaction() as conn:
             cursor = await conn.execute(
                 "DELETE FROM mail_jobs WHERE id IN (SELECT id FROM mail_jobs"
                 " WHERE state <> 'queued' AND created_at < ? ORDER BY id LIMIT ?)",
                 (cutoff, limit))
-            return cursor.rowcount
+            done = cursor.rowcount
+            cursor = await conn.execute(
+                "DELETE FROM password_resets WHERE token_hash IN (SELECT token_hash FROM"
+                " password_resets WHERE expires_at < ? ORDER BY expires_at LIMIT ?)",
+                (now, limit))
+            return done + cursor.rowcount
 
     # ------------------------------------------------------------------ password resets
 

@@ -191,14 +191,21 @@ class NotificationStore:
         return [_notification(r) for r in rows]
 
     async def delete_before(self, cutoff: str, limit: int) -> int:
-        """Retention: delete up to ``limit`` notifications created before ``cutoff``."""
+        """Retention: delete up to ``limit`` notifications created before ``cutoff``, and as
+        many sent direct messages' records and markers of events told; how many went."""
         async with self.db.transaction() as conn:
-            cursor = await conn.execute(
+            total = 0
+            for sql in (
                 "DELETE FROM notifications WHERE id IN (SELECT id FROM notifications"
                 " WHERE created_at < ? ORDER BY id LIMIT ?)",
-                (cutoff, limit),
-            )
-            return cursor.rowcount
+                "DELETE FROM remote_notices WHERE id IN (SELECT id FROM remote_notices"
+                " WHERE queued_at IS NOT NULL AND created_at < ? ORDER BY id LIMIT ?)",
+                "DELETE FROM notified_subjects WHERE (source, subject_uri) IN (SELECT source,"
+                " subject_uri FROM notified_subjects WHERE at < ? ORDER BY at LIMIT ?)",
+            ):
+                cursor = await conn.execute(sql, (cutoff, limit))
+                total += cursor.rowcount
+            return total
 
     # ------------------------------------------------------------------ choices
 

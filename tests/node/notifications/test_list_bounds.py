@@ -10,7 +10,7 @@ import pytest
 
 from node.appkeys import ACTORS, DB
 from node.notifications import notify_round, retain
-from node.storage import FloodStore, NewNotification, NotificationStore
+from node.storage import FloodStore, MailStore, NewNotification, NotificationStore
 from node.web.notifications import PAGE_SIZE
 from tests.web.helpers import HTML, page, post_form, set_password, sign_in
 
@@ -65,11 +65,15 @@ async def test_bad_requests_are_refused_and_change_nothing(client) -> None:
 async def test_retention_deletes_old_notifications_only(client) -> None:
     await _fill(client, "alice", 3, at="2026-01-01T00:00:00Z")
     await _fill(client, "admin", 2, at="2026-11-30T00:00:00Z")
-    assert await retain(client.app, datetime(2026, 12, 1, tzinfo=UTC)) == 3
     alice = await client.app[ACTORS].get("alice", "member")
+    mail = MailStore(client.app[DB])
+    await mail.add_reset("expired", alice.id, "2026-01-01T00:00:00Z", "2026-01-01T01:00:00Z")
+    await mail.add_reset("live", alice.id, "2026-12-01T00:00:00Z", "2026-12-01T01:00:00Z")
+    assert await retain(client.app, datetime(2026, 12, 1, tzinfo=UTC)) == 4
     admin = await client.app[ACTORS].get("admin", "member")
     store = NotificationStore(client.app[DB])
     assert await store.page(alice.id, before=None, limit=9) == []
+    assert await mail.reset_actor("live", "2026-12-01T00:30:00Z") == alice.id
     assert len(await store.page(admin.id, before=None, limit=9)) == 2
 
 

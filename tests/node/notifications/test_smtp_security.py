@@ -127,3 +127,10 @@ def test_an_unknown_security_setting_is_refused(tmp_path: Path) -> None:
         'base_url = "http://node.test"\nsmtp_security = "ssl3"\n')
     with pytest.raises(ConfigError, match="smtp_security"):
         load_config(tmp_path, {})
+
+
+def test_a_retention_shorter_than_the_results_week_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "poolnode.toml").write_text(
+        'base_url = "http://node.test"\nnotification_retention_days = 3\n')
+    with pytest.raises(ConfigError, match="notification_retention_days"):
+        load_config(tmp_path, {})
