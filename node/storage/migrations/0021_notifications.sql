@@ -100,6 +100,9 @@ CREATE TABLE notified_subjects (
     PRIMARY KEY (source, subject_uri)
 );
 
+-- Results are read by close time (the notifier looks a week back).
+CREATE INDEX proposals_closed ON proposals (state, closed_at);
+
 -- How far the notifier has read each source table (row ids), so a restart neither repeats
 -- nor skips: the cursor moves in the same transaction as the notifications it produced.
 CREATE TABLE notification_cursors (
