@@ -23,7 +23,7 @@ from node.web.passwords import hash_password, password_problem
 from node.web.render import render
 from node.web.sessions import iso, utcnow
 
-__all__ = ["RESETS_PER_HOUR", "TOKEN_LIFETIME", "routes"]
+__all__ = ["RESETS_PER_HOUR", "TOKEN_LIFETIME", "reset_hash", "routes"]
 
 routes = web.RouteTableDef()
 
@@ -32,7 +32,7 @@ RESETS_PER_HOUR = 3
 _MAX_NAME = 254
 
 
-def _hash(token: str) -> str:
+def reset_hash(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
@@ -44,8 +44,12 @@ def _mail_on(request: web.Request) -> None:
 
 @routes.get("/reset-password", name="web.reset_request")
 async def request_page(request: web.Request) -> web.Response:
-    _mail_on(request)
-    return await render(request, "reset_request.html", {"sent": False}, form=True)
+    """The form; without email, the page that says to ask the operator (404)."""
+    if not request.app[CONFIG].smtp_host:
+        return await render(request, "reset_request.html", {"sent": False, "mail_off": True},
+                            status=404)
+    return await render(request, "reset_request.html", {"sent": False, "mail_off": False},
+                        form=True)
 
 
 async def _account(request: web.Request, name: str) -> int | None:
@@ -71,11 +75,12 @@ async def request_reset(request: web.Request) -> web.Response:
     if actor_id is not None and await mail.resets_since(
             actor_id, iso(now - timedelta(hours=1))) < RESETS_PER_HOUR:
         token = secrets.token_urlsafe(32)
-        await mail.add_reset(_hash(token), actor_id, iso(now), iso(now + TOKEN_LIFETIME))
+        await mail.add_reset(reset_hash(token), actor_id, iso(now), iso(now + TOKEN_LIFETIME))
         link = request.app[CONFIG].url(f"/reset-password/{token}")
-        await mail.enqueue(actor_id, "reset", f"reset:{_hash(token)}",
+        await mail.enqueue(actor_id, "reset", f"reset:{reset_hash(token)}",
                            int(now.timestamp() * 1000), iso(now), payload=link)
-    return await render(request, "reset_request.html", {"sent": True}, form=True)
+    return await render(request, "reset_request.html", {"sent": True, "mail_off": False},
+                        form=True)
 
 
 def _token(request: web.Request) -> str:
@@ -87,8 +92,9 @@ def _token(request: web.Request) -> str:
 
 @routes.get("/reset-password/{token}", name="web.reset_form")
 async def reset_form(request: web.Request) -> web.Response:
-    _mail_on(request)
-    if await MailStore(request.app[DB]).reset_actor(_hash(_token(request)), iso(utcnow())) is None:
+    """The new password form (a link mailed before the operator turned email off still works)."""
+    token = reset_hash(_token(request))
+    if await MailStore(request.app[DB]).reset_actor(token, iso(utcnow())) is None:
         raise NotFound(_("This reset link has expired or was used already. Ask for a new one."))
     return await render(request, "reset_form.html", {"error": None}, form=True)
 
@@ -96,7 +102,6 @@ async def reset_form(request: web.Request) -> web.Response:
 @routes.post("/reset-password/{token}", name="web.reset_post")
 async def reset(request: web.Request) -> web.StreamResponse:
     """Spend the token and set the new password; every session of the account ends."""
-    _mail_on(request)
     form = await request.post()
     password = str(form.get("password", ""))
     problem = password_problem(password)
@@ -108,7 +113,8 @@ async def reset(request: web.Request) -> web.StreamResponse:
     if error:
         return await render(request, "reset_form.html", {"error": error}, form=True, status=400)
     password_hash = await hash_password(password)
-    actor_id = await MailStore(request.app[DB]).use_reset(_hash(_token(request)), iso(utcnow()))
+    token = reset_hash(_token(request))
+    actor_id = await MailStore(request.app[DB]).use_reset(token, iso(utcnow()))
     if actor_id is None:
         raise NotFound(_("This reset link has expired or was used already. Ask for a new one."))
     await request.app[WEB].set_password(actor_id, password_hash, iso(utcnow()))

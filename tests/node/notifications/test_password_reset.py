@@ -14,7 +14,7 @@ from node.app import create_app
 from node.appkeys import ACTORS, DB, WEB
 from node.notifications import mail_round
 from node.storage import MailStore, NotificationStore
-from node.web.password_reset import _hash
+from node.web.password_reset import reset_hash as _hash
 from node.web.passwords import verify_password
 from tests.conftest import make_node
 from tests.node.notifications.conftest import no_commit_lag
@@ -94,5 +94,7 @@ async def test_at_most_three_links_an_hour(mail_client, smtp) -> None:
 
 
 async def test_no_reset_without_email(client) -> None:
-    await page(client, "/reset-password", status=404)
+    assert "This node does not send email" in await page(client, "/reset-password", status=404)
     assert "Forgot your password?" not in await page(client, "/signin")
+    response = await client.post("/reset-password", data={"account": "alice"}, headers=HTML)
+    assert response.status in (403, 404)  # no form to post without email (nor a CSRF token)
