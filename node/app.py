@@ -28,6 +28,7 @@ from node.http import http_ctx
 from node.inbox import view as inbox_view
 from node.inbox.retention import retention_ctx
 from node.inbox.worker import inbox_ctx
+from node.notifications import notifications_ctx
 from node.pool_engine import closing_ctx, effects_ctx
 from node.pool_engine.extensions import (
     BUDGET_COMMIT,
@@ -96,6 +97,7 @@ def create_app(config: Config, *, workers: bool = True) -> web.Application:
     app.cleanup_ctx.append(closing_ctx)
     app.cleanup_ctx.append(effects_ctx)
     app.cleanup_ctx.append(floods_ctx)
+    app.cleanup_ctx.append(notifications_ctx)
     for module in (discovery, actors, outbox, objects, inbox_view, governance, budget, flood_views,
                    remote, discussion):
         app.router.add_routes(module.routes)

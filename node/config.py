@@ -85,6 +85,16 @@ class Config:
     # in an hour (0: no limit), and how many comments a page of a thread shows.
     comments_per_hour: int = 60
     thread_page_size: int = 50
+    # Email (docs/OPERATIONS.md, "Email"): '' sends none. The user name and password come from
+    # the environment only (POOLNODE_SMTP_USERNAME, POOLNODE_SMTP_PASSWORD), never this file.
+    smtp_host: str = ""
+    smtp_port: int = 587
+    smtp_security: str = "starttls"
+    smtp_from: str = ""
+    smtp_timeout: float = 30.0
+    # The hour (UTC) daily digests go out; notifications are kept this many days (0: forever).
+    mail_digest_hour: int = 7
+    notification_retention_days: int = 180
 
     def __post_init__(self) -> None:
         check_receiving(self)
@@ -113,7 +123,7 @@ def normalise_base_url(url: str) -> str:
 
 
 _INT_KEYS = {"port", "max_body_bytes", "signature_window_seconds", "page_size", "database_pool_size",
-             "thread_page_size"}
+             "thread_page_size", "smtp_port"}
 _BOOL_KEYS = {"allow_private_addresses", "open_registrations"}
 _INT_KEYS |= {
     "delivery_workers", "delivery_per_host", "delivery_max_attempts", "delivery_breaker_threshold",
@@ -121,10 +131,13 @@ _INT_KEYS |= {
 # Counts where 0 means "off".
 _COUNT_KEYS = {
     "inbox_address_rate", "inbox_address_burst", "inbox_sender_rate", "inbox_sender_burst",
-    "inbox_retention_days", "comments_per_hour",
+    "inbox_retention_days", "comments_per_hour", "mail_digest_hour", "notification_retention_days",
 }
 _LIST_KEYS = {"trusted_proxies"}
 PROXY_HEADERS = ("x-forwarded-for", "forwarded")
+SMTP_SECURITY = ("starttls", "tls", "none")
+# The mail server's credentials: environment variables POOLNODE_SMTP_USERNAME and _PASSWORD.
+SMTP_SECRETS = ("smtp_username", "smtp_password")
 _MAX_RETENTION_DAYS = 36500
 
 
@@ -187,6 +200,16 @@ def check_receiving(config: Config) -> None:
     if config.proxy_header not in PROXY_HEADERS:
         raise ConfigError(f"proxy_header must be one of {', '.join(PROXY_HEADERS)}, "
                           f"got {config.proxy_header!r}")
+    if config.smtp_security not in SMTP_SECURITY:
+        raise ConfigError(f"smtp_security must be one of {', '.join(SMTP_SECURITY)}, "
+                          f"got {config.smtp_security!r}")
+    if 0 < config.notification_retention_days < 8:
+        # Results are told for a week after their close; their markers must outlive that.
+        raise ConfigError("notification_retention_days must be 0 (keep) or at least 8")
+    if config.mail_digest_hour > 23:
+        raise ConfigError("mail_digest_hour must be an hour of the day, 0 to 23")
+    if config.smtp_port > 65535:
+        raise ConfigError("smtp_port must be a port number, 1 to 65535")
     for entry in config.trusted_proxies:
         try:
             ipaddress.ip_network(entry, strict=False)
@@ -199,7 +222,7 @@ def check_receiving(config: Config) -> None:
 _FLOAT_KEYS = {
     "body_read_timeout",
     "delivery_base_delay", "delivery_max_delay", "delivery_timeout", "delivery_breaker_cooldown",
-    "delivery_unavailable_after", "delivery_poll_interval", "flood_reconcile_wait",
+    "delivery_unavailable_after", "delivery_poll_interval", "flood_reconcile_wait", "smtp_timeout",
 }
 
 
@@ -291,6 +314,9 @@ def _from_raw(data_dir: Path, raw: Mapping[str, object], source: str,
     known = {f.name for f in fields(Config)} - {"data_dir"}
     values: dict[str, object] = {}
     for key, value in raw.items():
+        if key in SMTP_SECRETS:
+            raise ConfigError(f"{source}: {key} is read from the environment only "
+                              f"({_ENV_PREFIX}{key.upper()}), never from this file")
         if key not in known:
             raise ConfigError(f"{source}: unknown setting {key!r}")
         values[key] = _coerce(key, value, source)

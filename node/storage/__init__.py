@@ -43,6 +43,14 @@ from node.storage.governance import (
 from node.storage.idempotency import IdempotencyRecord, IdempotencyStore
 from node.storage.inbox import InboxItem, InboxRow, InboxStore, ReceivedObjectStore
 from node.storage.invitations import Invitation, InvitationStore, InvitationUse
+from node.storage.mail import MailJob, MailStore
+from node.storage.notification_sources import EventRow, NotificationSources
+from node.storage.notifications import (
+    NewNotification,
+    NotificationStore,
+    RemoteNotice,
+    StoredNotification,
+)
 from node.storage.objects import CollectionPage, ObjectStore, StoredObject
 from node.storage.remote_actors import RemoteActor, RemoteActorStore
 from node.storage.remote_results import RemoteDocument, RemoteRecount, RemoteResultStore
@@ -62,6 +70,7 @@ __all__ = [
     "DeliveryStore",
     "DeliveryTarget",
     "DiscussionStore",
+    "EventRow",
     "FloodLink",
     "FloodStore",
     "Follow",
@@ -77,14 +86,20 @@ __all__ = [
     "Invitation",
     "InvitationStore",
     "InvitationUse",
+    "MailJob",
+    "MailStore",
     "Membership",
     "ModerationEntry",
     "NewComment",
+    "NewNotification",
+    "NotificationSources",
+    "NotificationStore",
     "ObjectStore",
     "ReceivedObjectStore",
     "RemoteActor",
     "RemoteActorStore",
     "RemoteDocument",
+    "RemoteNotice",
     "RemoteRecount",
     "RemoteResultStore",
     "SchemaTooNew",
@@ -98,6 +113,7 @@ __all__ = [
     "StoredEntry",
     "StoredFloodProposal",
     "StoredFloodShare",
+    "StoredNotification",
     "StoredObject",
     "StoredProposal",
     "TokenRecord",

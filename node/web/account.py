@@ -49,7 +49,8 @@ async def signin_page(request: web.Request) -> web.Response:
     """The sign-in form."""
     return await render(
         request, "signin.html",
-        {"next": local_path(request.query.get("next")), "username": "", "error": None},
+        {"next": local_path(request.query.get("next")), "username": "", "error": None,
+         "reset_done": request.query.get("reset") == "1"},
         form=True,
     )
 

@@ -7,7 +7,8 @@ from typing import Any
 import jinja2
 from aiohttp import web
 
-from node.appkeys import CONFIG, LANGUAGES, TEMPLATES
+from node.appkeys import CONFIG, DB, LANGUAGES, TEMPLATES
+from node.storage import NotificationStore
 from node.web.ballot_form import ordinal
 from node.web.csrf import anonymous_token
 from node.web.i18n import current
@@ -75,12 +76,15 @@ async def render(
     else:
         csrf_token = anonymous_token(request) if form else ""
     language = current()
+    unread = await NotificationStore(request.app[DB]).unread_count(user.id) if user else 0
     values: dict[str, Any] = {
+        "unread_count": unread,
         "user": user,
         "csrf_field": CSRF_FIELD,
         "csrf_token": csrf_token,
         "node_domain": request.app[CONFIG].domain,
         "open_registrations": request.app[CONFIG].open_registrations,
+        "mail_on": bool(request.app[CONFIG].smtp_host),
         "path": request.path,
         "path_qs": request.path_qs,
         "language": language,

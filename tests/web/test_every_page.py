@@ -11,6 +11,7 @@ does a page that scrolls sideways on a 390 px phone.
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import resources
@@ -20,9 +21,11 @@ from typing import Any
 import pytest
 from aiohttp import ClientSession
 
-from node.appkeys import ACTORS, CONFIG, DB
-from node.storage import InvitationStore
+from node.appkeys import ACTORS, CONFIG, CSRF_SECRET, DB
+from node.storage import InvitationStore, MailStore
 from node.web import NEGOTIATED_PAGES
+from node.web.password_reset import reset_hash
+from node.web.unsubscribe_tokens import sign_token
 from node.web.welcome import issue_signin_link
 from tests.conftest import make_node
 from tests.web.axe_check import violations
@@ -50,6 +53,7 @@ class Demo:
 
     nodes: DemoNodes
     welcome: str  # the path of an unused one-time sign-in link on node a
+    reset: str  # an unused password reset token of node a
 
     def proposals(self, node: str) -> list[str]:
         base = self.nodes.url(node)
@@ -85,6 +89,15 @@ PAGES: dict[str, Pages] = {
     "/signin": lambda d: [Visit("a", "/signin", ("anonymous",)), Visit("c", "/signin", ("anonymous",))],
     "/signup": lambda d: [Visit("a", "/signup", ("anonymous",)), Visit("c", "/signup", ("anonymous",))],
     "/settings": lambda d: [Visit("a", "/settings", SIGNED_IN)],
+    "/notifications": lambda d: [Visit("a", "/notifications", SIGNED_IN)],
+    "/settings/notifications": lambda d: [Visit("a", "/settings/notifications", SIGNED_IN)],
+    "/unsubscribe/{token}": lambda d: [Visit("a", "/unsubscribe/" + sign_token(
+        d.nodes.apps["a"][CSRF_SECRET], 1, "all"), ("anonymous",))],
+    # The demo sends no mail: the page says so (a mailing node's form is checked in
+    # tests/web/test_browser_notifications.py); a link mailed earlier still opens its form.
+    "/reset-password": lambda d: [Visit("a", "/reset-password", ("anonymous",))],
+    "/reset-password/{token}": lambda d: [Visit("a", "/reset-password/" + d.reset, ("anonymous",)),
+                                          Visit("a", "/reset-password/used-up", ("anonymous",))],
     "/create-pool": lambda d: [Visit("a", "/create-pool", SIGNED_IN)],
     "/welcome/{token}": lambda d: [Visit("a", d.welcome, ("anonymous",))],
     "/invite/{token}": lambda d: [Visit("a", d.invite("garden", "a"), ("anonymous", "member")),
@@ -300,7 +313,10 @@ async def _demo(nodes: DemoNodes) -> Demo:
     app = nodes.apps["a"]
     hana = await app[ACTORS].get("hana", "member")
     link = await issue_signin_link(app[CONFIG], InvitationStore(app[DB]), hana)
-    return Demo(nodes, link.url.removeprefix(nodes.url("a")))
+    reset = secrets.token_urlsafe(32)
+    await MailStore(app[DB]).add_reset(reset_hash(reset), hana.id, "2026-01-01T00:00:00Z",
+                                       "2999-01-01T00:00:00Z")
+    return Demo(nodes, link.url.removeprefix(nodes.url("a")), reset)
 
 
 def _person(nodes: DemoNodes, node: str, role: str) -> str:

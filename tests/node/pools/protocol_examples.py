@@ -173,6 +173,9 @@ def examples() -> dict[str, dict[str, Any]]:
     from tests.node.discussion.protocol_examples import discussion_examples
 
     out.update(discussion_examples())
+    from tests.node.notifications.protocol_examples import notification_examples
+
+    out.update(notification_examples())
     return out
 
 

@@ -1,0 +1,83 @@
+"""Direct messages to members whose account lives on another server (a poolnode node, Mastodon).
+
+The pool sends a private ``Create(Note)``: addressed to the member only (no public, no
+followers), with a ``Mention`` tag naming them (Mastodon shows a Note that mentions the only
+addressee as a direct message), the sentence in the node's source language and the link.
+It goes through the delivery queue like every other activity; the stored copy lists the
+member as its only reader and is in no public collection.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from html import escape
+from typing import Any
+from urllib.parse import urlsplit
+
+from aiohttp import web
+
+from node import delivery
+from node.appkeys import ACTORS, DB, OBJECTS, REMOTE_ACTORS
+from node.documents import AS_CONTEXT
+from node.pool_engine.common import iso
+from node.storage import NotificationStore, RemoteNotice
+from node.web.i18n import ENGLISH, speaking
+from node.web.notice_text import sentence
+
+__all__ = ["direct_note", "send_direct_round"]
+
+_BATCH = 50
+
+
+def _handle(uri: str, document: dict[str, Any]) -> str:
+    name = document.get("preferredUsername")
+    host = urlsplit(uri).hostname or ""
+    return f"@{name}@{host}" if isinstance(name, str) and name else uri
+
+
+def direct_note(pool_uri: str, notice: RemoteNotice, handle: str, text: str) -> dict[str, Any]:
+    """The ``Create(Note)`` that tells ``notice.person_uri`` about ``notice`` (``text``: what)."""
+    mention = (f'<span class="h-card"><a href="{escape(notice.person_uri)}" class="u-url mention">'
+               f'{escape(handle)}</a></span>')
+    note = {
+        "id": notice.note_uri,
+        "type": "Note",
+        "attributedTo": pool_uri,
+        "to": [notice.person_uri],
+        "cc": [],
+        "published": notice.created_at,
+        "content": f'<p>{mention} {escape(text)} <a href="{escape(notice.link)}">'
+                   f'{escape(notice.link)}</a></p>',
+        "url": notice.link,
+        "tag": [{"type": "Mention", "href": notice.person_uri, "name": handle}],
+    }
+    return {
+        "@context": AS_CONTEXT,
+        "id": notice.note_uri + "/activity",
+        "type": "Create",
+        "actor": pool_uri,
+        "to": [notice.person_uri],
+        "cc": [],
+        "published": notice.created_at,
+        "object": note,
+    }
+
+
+async def send_direct_round(app: web.Application, now: datetime) -> int:
+    """Queue the recorded direct messages for delivery; how many."""
+    store = NotificationStore(app[DB])
+    notices = await store.unqueued_remote(_BATCH)
+    for notice in notices:
+        pool = await app[ACTORS].by_id(notice.pool_id)
+        if pool is not None:
+            remote = await app[REMOTE_ACTORS].get(notice.person_uri)
+            handle = _handle(notice.person_uri, remote.document if remote else {})
+            with speaking(ENGLISH):
+                text = sentence(notice.kind, notice.title, notice.detail)
+            activity = direct_note(pool.uri, notice, handle, text)
+            await app[OBJECTS].put_local_activity(
+                pool.id, activity, activity["object"], notice.created_at, collections=(),
+                private_recipients=(notice.person_uri,))
+            await delivery.enqueue_activity(app, pool, activity, [notice.person_uri])
+        await store.mark_remote_queued(notice.id, iso(now))
+    return len(notices)
