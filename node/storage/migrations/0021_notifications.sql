@@ -111,12 +111,13 @@ CREATE TABLE notification_cursors (
 );
 
 -- A node that already has history starts telling from now: the cursors start at the last row
--- of each source, and results already out are marked told.
-INSERT INTO notification_cursors (source, position) SELECT 'proposals', COALESCE(MAX(id), 0) FROM proposals;
-INSERT INTO notification_cursors (source, position) SELECT 'comments', COALESCE(MAX(id), 0) FROM comments;
-INSERT INTO notification_cursors (source, position) SELECT 'mentions', COALESCE(MAX(id), 0) FROM mentions;
-INSERT INTO notification_cursors (source, position) SELECT 'ledger_entries', COALESCE(MAX(id), 0) FROM ledger_entries;
-INSERT INTO notification_cursors (source, position) SELECT 'flood_proposals', COALESCE(MAX(id), 0) FROM flood_proposals;
-INSERT INTO notification_cursors (source, position) SELECT 'answers', COALESCE(MAX(id), 0) FROM objects;
+-- of each source, and results already out are marked told. A source with no rows gets no
+-- cursor (the notifier reads a missing one as 0), so a new database holds no rows at all.
+INSERT INTO notification_cursors (source, position) SELECT 'proposals', MAX(id) FROM proposals HAVING MAX(id) IS NOT NULL;
+INSERT INTO notification_cursors (source, position) SELECT 'comments', MAX(id) FROM comments HAVING MAX(id) IS NOT NULL;
+INSERT INTO notification_cursors (source, position) SELECT 'mentions', MAX(id) FROM mentions HAVING MAX(id) IS NOT NULL;
+INSERT INTO notification_cursors (source, position) SELECT 'ledger_entries', MAX(id) FROM ledger_entries HAVING MAX(id) IS NOT NULL;
+INSERT INTO notification_cursors (source, position) SELECT 'flood_proposals', MAX(id) FROM flood_proposals HAVING MAX(id) IS NOT NULL;
+INSERT INTO notification_cursors (source, position) SELECT 'answers', MAX(id) FROM objects HAVING MAX(id) IS NOT NULL;
 INSERT INTO notified_subjects (source, subject_uri, at)
     SELECT 'result', uri, COALESCE(closed_at, created_at) FROM proposals WHERE state = 'closed';
