@@ -14,7 +14,18 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench import ballots, fanout, flood, growth, inbox, memory, pg_scaling, tally
+from bench import (
+    ballots,
+    comment_fanout,
+    fanout,
+    flood,
+    growth,
+    inbox,
+    memory,
+    pg_scaling,
+    tally,
+    thread,
+)
 from bench.report import RESULTS_DIR, Row, machine, render_table, write_results
 from bench.sizes import FULL, SMOKE, Sizes
 
@@ -28,6 +39,8 @@ BENCHMARKS: dict[str, Callable[[Sizes], list[Row]]] = {
     "growth": growth.run,
     "pg-inbox": pg_scaling.run_inbox,
     "pg-ballots": pg_scaling.run_ballots,
+    "thread": thread.run,
+    "comment-fanout": comment_fanout.run,
 }
 
 

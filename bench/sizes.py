@@ -29,6 +29,14 @@ class Sizes:
     memory_ballots: int
     growth_history: tuple[int, ...]
     growth_requests: int
+    thread_comments: int
+    thread_rounds: int
+    thread_gets: int
+    thread_time_limit: float
+    comment_followers: int
+    comment_hosts: int
+    comment_rounds: int
+    comment_time_limit: float
 
 
 FULL = Sizes(
@@ -50,6 +58,14 @@ FULL = Sizes(
     memory_ballots=100_000,
     growth_history=(1_000, 10_000, 100_000),
     growth_requests=1000,
+    thread_comments=1000,
+    thread_rounds=5,
+    thread_gets=20,
+    thread_time_limit=300.0,
+    comment_followers=1000,
+    comment_hosts=100,
+    comment_rounds=3,
+    comment_time_limit=120.0,
 )
 
 SMOKE = Sizes(
@@ -71,4 +87,12 @@ SMOKE = Sizes(
     memory_ballots=500,
     growth_history=(10, 100),
     growth_requests=20,
+    thread_comments=60,
+    thread_rounds=1,
+    thread_gets=2,
+    thread_time_limit=60.0,
+    comment_followers=20,
+    comment_hosts=4,
+    comment_rounds=1,
+    comment_time_limit=30.0,
 )
