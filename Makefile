@@ -8,6 +8,7 @@ PORT   ?= 8080
 URL    ?= http://127.0.0.1:$(PORT)
 POOL   ?= commons
 ADMIN  ?= admin
+TEST_WORKERS ?= 3
 
 .PHONY: run signin-link test lint bench demo screenshots clean venv test-venv messages translations
 
@@ -48,11 +49,13 @@ signin-link: $(VENV)/.installed
 
 ## test: set up the virtualenv with the test extras and run the whole suite (the tests marked
 ## both_backends also on a throwaway PostgreSQL server that the tests start and stop)
+## in TEST_WORKERS processes (pytest-xdist, one test file per process at a time: most tests wait
+## on node processes and sockets, so 3 suit a 2-core machine; TEST_WORKERS=0 runs them in one)
 test: $(VENV)/.installed-test
 	@./scripts/browser-deps.sh
 	@./scripts/axe-deps.sh
 	@./scripts/postgres.sh
-	@$(BIN)/python -m pytest -q -p no:cacheprovider $(PYTEST_ARGS); rc=$$?; \
+	@$(BIN)/python -m pytest -q -p no:cacheprovider -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests"; exit 1; fi; exit $$rc
 
 ## lint: ruff everywhere, mypy (strict on governance/ and federation/), the import contract

@@ -36,14 +36,16 @@ async def _stored_host(client, host: str) -> dict[str, object]:  # type: ignore[
 @pytest.mark.parametrize(
     "state",
     [
-        {"consecutive_failures": 7, "open_until": time.time() + 300},  # breaker open
-        {"consecutive_failures": 40, "unavailable": True, "open_until": time.time() + 300},
+        # open_until: seconds from when the test runs (collection may be minutes earlier)
+        {"consecutive_failures": 7, "open_until": 300},  # breaker open
+        {"consecutive_failures": 40, "unavailable": True, "open_until": 300},
     ],
 )
 async def test_activity_from_a_tripped_host_closes_its_breaker(
     tmp_path, aiohttp_client, remote, state
 ):
     host = remote.base.removeprefix("http://")
+    state = {**state, "open_until": time.time() + state["open_until"]}
     record = HostRecord(host=host, origin=remote.base, failing_since=time.time() - 60,
                         last_error="HTTP 503", **state)
     setup, client = await _node_with_host(tmp_path, aiohttp_client, record)
