@@ -9,7 +9,9 @@ page carries in ``data-`` attributes (so it speaks the page's language too).
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from functools import lru_cache
 
+from babel import Locale
 from babel.dates import format_date, format_time
 from markupsafe import Markup, escape
 
@@ -43,8 +45,13 @@ def relative(value: datetime | str, now: datetime) -> str:
 
 def when(value: datetime | str) -> str:
     """A moment in the reader's style, in UTC: "Dec 2, 2026, 2:00 PM UTC", "2 dic 2026, 14:00 UTC"."""
-    moment = _utc(value)
-    locale = current().formats
+    return _when(current().formats, _utc(value))
+
+
+# A page of comments shows a time each and Babel's formatting is most of what a comment costs;
+# the text depends only on the language and the moment, so the last few thousand are kept.
+@lru_cache(maxsize=4096)
+def _when(locale: Locale, moment: datetime) -> str:
     pattern = str(locale.datetime_formats["medium"])
     text = pattern.replace("{1}", format_date(moment, "medium", locale=locale)).replace(
         "{0}", format_time(moment, "short", tzinfo=UTC, locale=locale))
@@ -58,6 +65,11 @@ def _time(moment: datetime, attrs: str) -> str:
 
 def localtime(value: datetime | str) -> Markup:
     """A moment as ``<time datetime=…>Dec 2, 2026, 2:00 PM UTC</time>`` (localised by time.js)."""
+    return _localtime(current().formats, value)
+
+
+@lru_cache(maxsize=4096)
+def _localtime(locale: Locale, value: datetime | str) -> Markup:
     return Markup(_time(_utc(value), " data-local"))
 
 
