@@ -116,3 +116,32 @@ async def test_blocks(db) -> None:  # type: ignore[no-untyped-def]
     assert not await blocks.remove(pool, activity_uri="http://node.test/activities/2")
     assert await blocks.remove(pool, activity_uri="http://node.test/activities/1")
     assert await blocks.blockers_of(mallory) == set()
+
+
+async def test_a_thread_page_is_read_in_order_from_an_index_not_sorted(db) -> None:  # type: ignore[no-untyped-def]
+    """A page of 50 does not sort the whole thread: the conversation order is an index."""
+    store = DiscussionStore(db)
+    pool = await _pool(db)
+    first = await store.add_comment(_new(pool, 1))
+    assert first is not None
+    await store.add_comment(_new(pool, 2, parent=first.id))
+    asked: list[tuple[str, list[object]]] = []
+    fetchall = db.fetchall
+
+    async def spy(sql, params=()):  # type: ignore[no-untyped-def]
+        asked.append((sql, list(params)))
+        return await fetchall(sql, params)
+
+    db.fetchall = spy
+    try:
+        await store.thread(THREAD, limit=10, after=(1, 1))
+    finally:
+        db.fetchall = fetchall
+    (sql, params), = asked
+    if db.dialect == "sqlite":
+        plan = " ".join(str(row[3]) for row in await db.fetchall("EXPLAIN QUERY PLAN " + sql, params))
+        assert "comments_conversation" in plan and "TEMP B-TREE" not in plan, plan
+    else:
+        rows = await db.fetchall("SELECT indexdef FROM pg_indexes WHERE schemaname = current_schema()"
+                                 " AND indexname = ?", ["comments_conversation"])
+        assert rows and "COALESCE(parent_id, id)" in rows[0][0]
