@@ -91,7 +91,13 @@ async def resolve_actor(app: web.Application, uri: str, *, refresh: bool = False
     future: asyncio.Future[RemoteActor] = asyncio.get_running_loop().create_future()
     in_flight[uri] = future
     try:
-        actor = await _fetch(app, uri)
+        # Another resolver may have fetched and stored the actor between our cache read and
+        # now (its future already gone): the row it stored answers us without a second fetch.
+        cached = None if refresh else await app[REMOTE_ACTORS].get(uri)
+        if cached is not None and cached.fetched_at + ACTOR_TTL_SECONDS * 1000 > _now_ms():
+            actor = cached
+        else:
+            actor = await _fetch(app, uri)
     except BaseException as exc:
         future.set_exception(exc)
         future.exception()  # retrieved here, so an unawaited future does not warn

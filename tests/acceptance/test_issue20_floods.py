@@ -145,7 +145,7 @@ async def test_a_peer_seen_again_below_the_breaker_threshold_gets_its_waiting_ro
     # queued deliveries due now. A short cut fails a relay a few times, fewer than the breaker's
     # threshold: the breaker never opened, so no probe comes, and the row waits out its back-off
     # (here 10 minutes) unless the evidence hastens it too.
-    from tests.node.delivery_receivers import Receiver, wait_for
+    from tests.node.delivery_receivers import Receiver, wait_for, wait_for_async
     from tests.node.test_delivery_workers import _enqueue, _rows
 
     setup, queue = await queues(delivery_per_host=1, delivery_breaker_threshold=10,
@@ -160,7 +160,11 @@ async def test_a_peer_seen_again_below_the_breaker_threshold_gets_its_waiting_ro
     assert queue.needs_revival(host)
     queue.mark_alive(host)
     await wait_for(lambda: len(receiver.received) == 2)
-    assert {r["state"] for r in await _rows(queue)} == {"delivered"}
+
+    async def all_delivered() -> bool:
+        return {r["state"] for r in await _rows(queue)} == {"delivered"}
+
+    await wait_for_async(all_delivered)
 
 
 async def test_a_get_the_host_answers_even_404_closes_its_open_breaker(tmp_path, aiohttp_client, remote) -> None:  # type: ignore[no-untyped-def]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from aiohttp import web
@@ -80,6 +80,16 @@ async def wait_for(predicate: Callable[[], bool], within: float = 60.0) -> None:
     """Poll until the predicate holds, failing after ``within`` seconds."""
     deadline = time.monotonic() + within
     while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not reached in time")
+        await asyncio.sleep(0.02)
+
+
+async def wait_for_async(predicate: Callable[[], Awaitable[bool]], within: float = 60.0) -> None:
+    """Like ``wait_for`` for a check that reads the database (a receiver counts a POST
+    before its answer reaches the worker that books the row as delivered)."""
+    deadline = time.monotonic() + within
+    while not await predicate():
         if time.monotonic() > deadline:
             raise AssertionError("condition not reached in time")
         await asyncio.sleep(0.02)

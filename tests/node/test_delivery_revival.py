@@ -6,9 +6,14 @@ from __future__ import annotations
 
 from node.delivery.breaker import BreakerPolicy
 from node.delivery.hosts import HostBook
-from tests.node.delivery_receivers import Receiver, start_receiver, wait_for
+from tests.node.delivery_receivers import Receiver, start_receiver, wait_for, wait_for_async
 from tests.node.test_delivery_hosts import URL, Clock
 from tests.node.test_delivery_workers import _enqueue, _rows, queues  # noqa: F401  (fixture)
+
+
+async def _all_delivered(queue) -> bool:  # type: ignore[no-untyped-def]
+    return {r["state"] for r in await _rows(queue)} == {"delivered"}
+
 
 POLICY = BreakerPolicy(threshold=2, cooldown=10.0, unavailable_after=100.0)
 
@@ -43,7 +48,7 @@ async def test_a_host_seen_again_gets_its_waiting_rows_at_once(queues, aiohttp_s
     await aiohttp_server(receiver.app(), host="127.0.0.1", port=unused_tcp_port)
     queue.mark_alive(host)  # e.g. the inbox verified an activity from it
     await wait_for(lambda: len(receiver.received) == 3)
-    assert {r["state"] for r in await _rows(queue)} == {"delivered"}
+    await wait_for_async(lambda: _all_delivered(queue))
 
 
 async def test_an_open_breaker_is_probed_and_its_rows_sent_when_the_host_is_back(queues, aiohttp_server, unused_tcp_port):  # type: ignore[no-untyped-def]  # noqa: F811
@@ -55,7 +60,7 @@ async def test_an_open_breaker_is_probed_and_its_rows_sent_when_the_host_is_back
     await aiohttp_server(receiver.app(), host="127.0.0.1", port=unused_tcp_port)
     # No row is due for 10 minutes and nothing arrives from the host: the probe finds it.
     await wait_for(lambda: len(receiver.received) == 3)
-    assert {r["state"] for r in await _rows(queue)} == {"delivered"}
+    await wait_for_async(lambda: _all_delivered(queue))
 
 
 __all__ = ["start_receiver"]
