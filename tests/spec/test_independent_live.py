@@ -172,6 +172,7 @@ def test_every_hash_a_running_node_serves_is_reproduced_from_the_spec(cluster: C
              f"the flood at {node.name}")
 
     # A flood decision proposed in b; ana votes through a and changes her vote; bo votes.
+    set_voting_period(b, 10)  # time for every pool to freeze its electorate first
     b.post_outbox({"type": "Proposal", "pool": b.pool_id, "name": "Picnic", "flood": flood,
                    "proposalKind": "decision", "content": "Hold a picnic"})
     decision = poll(lambda: [r["uri"] for r in b.query("SELECT uri FROM flood_proposals")], 20,
