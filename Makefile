@@ -10,7 +10,7 @@ POOL   ?= commons
 ADMIN  ?= admin
 TEST_WORKERS ?= 3
 
-.PHONY: run signin-link test lint bench demo screenshots clean venv test-venv messages translations
+.PHONY: run signin-link test lint bench demo screenshots clean venv test-venv messages translations vectors
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -75,6 +75,11 @@ messages: $(VENV)/.installed-test
 
 translations: $(VENV)/.installed
 	$(BIN)/pybabel compile -d node/locale -D messages --statistics
+
+## vectors: write docs/vectors/*.json and the vector blocks of docs/SPEC.md from the code
+## (tests/spec/test_vectors.py fails when they are stale)
+vectors: $(VENV)/.installed-test
+	$(BIN)/python scripts/spec_vectors.py
 
 ## bench: run the benchmarks in bench/ and print one table
 bench: $(VENV)/.installed-test

@@ -35,6 +35,7 @@ def actor_paths(actor: ActorRecord) -> dict[str, str]:
         paths["bylaws"] = actor.uri + "/bylaws"
         paths["proposals"] = actor.uri + "/proposals"
         paths["ledger"] = actor.uri + "/ledger"
+        paths["floods"] = actor.uri + "/floods"
     return paths
 
 
@@ -76,6 +77,8 @@ def actor_document(config: Config, actor: ActorRecord) -> dict[str, Any]:
         document["bylaws"] = paths["bylaws"]
         document["proposals"] = paths["proposals"]
         document["ledger"] = paths["ledger"]
+        # Where its floods, their pools and their proposals are listed (docs/PROTOCOL.md §Floods).
+        document["floods"] = paths["floods"]
     return document
 
 

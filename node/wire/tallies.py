@@ -14,7 +14,8 @@ __all__ = ["tally_document"]
 def tally_document(
     result: Tally, pool: str, ballots: Sequence[str], *, final: bool, updated: str
 ) -> dict[str, Any]:
-    """The Tally document (unsigned); ``ballots`` lists every accepted ballot id to recount from."""
+    """The Tally document (unsigned); ``ballots`` lists every accepted ballot id to recount from
+    (a voter's replaced ballots too), sorted in a final tally (docs/SPEC.md §Final Tally)."""
     data = result.to_dict()
     return {
         "@context": OBJECT_CONTEXT,
@@ -36,7 +37,7 @@ def tally_document(
         "winner": list(result.winners),
         "rounds": data.get("rounds", []),
         "final": final,
-        "ballots": list(ballots),
+        "ballots": sorted(ballots) if final else list(ballots),
         "updated": updated,
         "to": ["https://www.w3.org/ns/activitystreams#Public"],
     }

@@ -254,7 +254,7 @@ def _flood(
     counted = recount(document, electorates, ballots, final=True)
     assert counted is not None
     _, summary, ids = counted
-    attestation = sign_document(attestation_document(POOL, FLOOD, summary, ids, iso(closes)),
+    attestation = sign_document(attestation_document(POOL, summary, ids, iso(closes)),
                                 pool, closes)
     out["create-attestation"] = _pool_activity("Create", POOL, attestation, [RIVER],
                                                "create-attestation-1")
