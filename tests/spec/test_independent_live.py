@@ -140,10 +140,10 @@ def test_every_hash_a_running_node_serves_is_reproduced_from_the_spec(cluster: C
         set_voting_period(node, 6)
     ana, bo = a.admin_id, b.admin_id
     join = a.post_outbox({"type": "Join", "object": b.pool_id})
-    poll(lambda: b.query("SELECT state FROM memberships WHERE person_uri = ?", (ana,)), 20, "Join at b")
+    poll(lambda: b.query("SELECT state FROM memberships WHERE person_uri = ?", (ana,)), 60, "Join at b")
     b.post_outbox({"type": "Accept", "object": join["id"]})
     poll(lambda: [r for r in b.query("SELECT state FROM memberships WHERE person_uri = ?", (ana,))
-                  if r["state"] == "member"], 20, "ana a member of b")
+                  if r["state"] == "member"], 60, "ana a member of b")
     for node, person, amount in ((b, bo, 6000), (b, ana, 2000), (a, ana, 3000)):
         node.post_outbox({"type": "LedgerEntry", "pool": node.pool_id, "entryKind": "contribution",
                           "person": person, "amount": amount, "reference": "bank transfer"})
@@ -165,7 +165,7 @@ def test_every_hash_a_running_node_serves_is_reproduced_from_the_spec(cluster: C
     for choice in ("agree", "disagree", "agree"):  # bo changes his vote twice
         _ballot(b, b.pool_id, spend, choice)
     _ballot(a, b.pool_id, spend, "agree")  # ana votes in b from her own node
-    poll(lambda: _get(b, spend + "/tally")["final"], 30, "the spending decided")
+    poll(lambda: _get(b, spend + "/tally")["final"], 60, "the spending decided")
     for node in (a, b):
         poll(lambda node=node: any(f["id"] == flood and len(f["pools"]) == 2
                                    for f in _get(node, node.pool_id + "/floods")["floods"]), 40,
@@ -175,9 +175,9 @@ def test_every_hash_a_running_node_serves_is_reproduced_from_the_spec(cluster: C
     set_voting_period(b, 10)  # time for every pool to freeze its electorate first
     b.post_outbox({"type": "Proposal", "pool": b.pool_id, "name": "Picnic", "flood": flood,
                    "proposalKind": "decision", "content": "Hold a picnic"})
-    decision = poll(lambda: [r["uri"] for r in b.query("SELECT uri FROM flood_proposals")], 20,
+    decision = poll(lambda: [r["uri"] for r in b.query("SELECT uri FROM flood_proposals")], 60,
                     "the flood proposal")[0]
-    poll(lambda: all((_flood_tally(n, decision) or {}).get("result") for n in (a, b)), 20,
+    poll(lambda: all((_flood_tally(n, decision) or {}).get("result") for n in (a, b)), 60,
          "every electorate frozen")
     _ballot(a, a.pool_id, decision, "disagree")
     _ballot(a, a.pool_id, decision, "agree")
