@@ -18,6 +18,7 @@ from node.verify.counting import (
 from node.verify.proofs import check_proofs, report_proof
 from node.verify.reader import RecordReader, Unreadable
 from node.verify.report import Report, Verdict
+from node.verify.rounds import verify_round
 from node.wire import InvalidDocument, proposal_from_documents
 
 __all__ = ["CLOSE_GRACE", "verify_proposal"]
@@ -53,14 +54,13 @@ async def verify_proposal(reader: RecordReader, report: Report, document: Mappin
             and await report_proof(reader, report, "electorate.proof", electorate, pool)
             and check_electorate(report, document, electorate)):
         return
-    if document.get("proposalKind") == "budget_round":
-        report.skipped("tally.recount", uri, "a budget round: its allocations and BudgetResult are "
-                       "not checked by this version of verify")
-        return
     try:
         proposal = proposal_from_documents(document, electorate)
     except InvalidDocument as exc:
         report.failed("proposal.rule", uri, f"its frozen rule cannot be read: {exc.reason}")
+        return
+    if document.get("proposalKind") == "budget_round":
+        await verify_round(reader, report, proposal, pool, now)
         return
     closes = datetime_from_str(str(document["closesAt"]))
     scratch = await _count(reader, proposal, pool, now, closes)

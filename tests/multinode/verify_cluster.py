@@ -1,8 +1,8 @@
 """A two-node world for ``poolnode verify``, and the operator's means to tamper with it.
 
 Node b hosts the pool ``commons``; ana (node a's admin) is a member of it and bo (b's admin)
-too. ``commons`` decided a disbursement (ana's ballot signed on a, bo's on b) and booked a
-contribution and the commitment. The two nodes' pools formed a flood and decided a flood
+too. ``commons`` decided a disbursement (ana's ballot signed on a, bo's on b), funded a bucket
+in a budget round, and booked a contribution and both commitments. The two nodes' pools formed a flood and decided a flood
 proposal, each pool attesting the result. The tamper helpers edit a node's database the way a
 dishonest operator could (re-signing with the pool's own key from that database) and give back
 a function that undoes the edit.
@@ -34,6 +34,7 @@ class World:
     a: NodeProcess
     b: NodeProcess
     proposal: str  # commons' disbursement, closed
+    round: str  # commons' budget round, closed: one bucket funded
     flood_proposal: str  # the flood decision, closed and attested by both pools
     flood: str
 
@@ -82,11 +83,17 @@ def build_world(cluster: Cluster) -> World:
                      payee="Tool shop", purpose="a shared drill")
     links = [(a, _open(a, a, proposalKind="join_flood", flood=flood, peer=b.pool_id)),
              (b, _open(b, b, proposalKind="join_flood", flood=flood, peer=a.pool_id))]
+    budget_round = _open(b, b, proposalKind="budget_round", pot=1000, currency="EUR")
+    b.post_outbox({"type": "Bucket", "pool": b.pool_id, "proposal": budget_round, "name": "Seeds",
+                   "minGoal": 200, "maxGoal": 800})
+    b.post_outbox({"type": "Allocation", "pool": b.pool_id, "proposal": budget_round,
+                   "amounts": [{"bucket": budget_round + "/buckets/1", "amount": 500}]})
     _vote(a, b, proposal, "agree")
     _vote(b, b, proposal, "agree")
     for node, link in links:
         _vote(node, node, link, "agree")
     poll(lambda: _get(b, proposal + "/tally")["final"], 30, "the disbursement's close")
+    poll(lambda: _get(b, budget_round + "/result")["final"], 30, "the round's close")
     both = sorted([a.pool_id, b.pool_id])
 
     def linked(node: NodeProcess) -> bool:
@@ -108,7 +115,7 @@ def build_world(cluster: Cluster) -> World:
     for node in (a, b):
         poll(lambda node=node: (t := _flood_tally(node, flood_proposal)) and t["final"]
              and len(t["attestations"]) == 2, 40, f"the attested result at {node.name}")
-    return World(a, b, proposal, flood_proposal, flood)
+    return World(a, b, proposal, budget_round, flood_proposal, flood)
 
 
 @contextmanager
