@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
@@ -19,7 +20,7 @@ import aiohttp
 from federation.fetch import Fetcher
 from node.cli.common import Output
 from node.http import USER_AGENT
-from node.verify import Limits, RecordReader, Report, key_signer, verify_url
+from node.verify import Limits, RecordReader, Report, key_signer, reader_credentials, verify_url
 
 __all__ = ["add_verify"]
 
@@ -35,12 +36,13 @@ async def _verify(args: argparse.Namespace, out: Output) -> int:
         return _usage(f"{url!r} is not an http(s) URL of a proposal, a flood proposal or a pool")
     if (args.key_file is None) != (args.key_id is None):
         return _usage("--key-file and --key-id go together: the key, and the id its actor publishes")
-    sign = None
+    signer = None
     if args.key_file is not None:
         try:
-            sign = key_signer(Path(args.key_file), args.key_id)
+            signer = key_signer(Path(args.key_file), args.key_id)
         except ValueError as exc:
             return _usage(str(exc))
+    sign = reader_credentials(url, signer=signer, token=args.token or None)
     limits = Limits(max_requests=args.max_requests, max_bytes=args.max_bytes,
                     allow_private_addresses=args.allow_private_addresses)
 
@@ -86,6 +88,10 @@ def add_verify(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     verify.add_argument("url", help="the URL of a proposal, a flood proposal or a pool")
     verify.add_argument("--json", action="store_true", help="print the report as JSON (schema: "
                         "schemas/json/verify-report.json)")
+    verify.add_argument("--token", default=os.environ.get("POOLNODE_TOKEN"),
+                        help="a member's API token on the pool's node (default: $POOLNODE_TOKEN), "
+                             "for a pool whose record is visible to its members only; sent to that "
+                             "node alone")
     verify.add_argument("--key-file", help="a PEM private key (RSA or Ed25519) to sign the GETs with, "
                         "for a pool whose record is visible to its members only")
     verify.add_argument("--key-id", help="the id of that key in its actor's document "

@@ -13,10 +13,11 @@ from datetime import datetime
 from node.verify.floods import verify_flood
 from node.verify.pools import verify_pool
 from node.verify.proposals import verify_proposal
-from node.verify.reader import Limits, RecordReader, Unreadable, key_signer
+from node.verify.reader import Limits, RecordReader, Unreadable, key_signer, reader_credentials
 from node.verify.report import Check, Report, Verdict
 
-__all__ = ["Check", "Limits", "RecordReader", "Report", "Verdict", "key_signer", "verify_url"]
+__all__ = ["Check", "Limits", "RecordReader", "Report", "Verdict", "key_signer", "reader_credentials",
+           "verify_url"]
 
 
 async def verify_url(reader: RecordReader, url: str, now: datetime, report: Report | None = None) -> Report:

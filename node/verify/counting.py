@@ -113,8 +113,8 @@ def counted_ballots(report: Report, proposal: Proposal, pool: str,
                       "break the proposal's rules", refused=refused)
     else:
         note = f" ({attested} attested by the pool from poll replies: they rest on its word)" if attested else ""
-        report.passed("ballots.rules", subject, f"{count(len(kept), 'ballot')} fit the frozen rule "
-                      f"and electorate{note}")
+        report.passed("ballots.rules", subject, f"{count(len(kept), 'ballot')}, each valid under the "
+                      f"frozen rule and electorate{note}")
     twins: dict[tuple[str, int], list[str]] = {}
     for ballot in kept.values():
         if ballot.sequence:

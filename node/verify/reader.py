@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from cryptography.hazmat.primitives.asymmetric import ed25519
 
@@ -23,7 +24,7 @@ from federation.fetch import Fetcher
 from federation.httpsig import sign_request
 from federation.keys import ed25519_public_from_multibase, load_private_key_pem, load_public_key_pem
 
-__all__ = ["Limits", "RecordReader", "Unreadable", "key_signer"]
+__all__ = ["Limits", "RecordReader", "Unreadable", "key_signer", "reader_credentials"]
 
 SignGet = Callable[[str], Mapping[str, str]]
 
@@ -66,11 +67,36 @@ def key_signer(pem_path: Path, key_id: str) -> SignGet:
     return sign
 
 
+def _origin(url: str) -> tuple[str, str]:
+    parts = urlsplit(url)
+    return parts.scheme.lower(), parts.netloc.lower()
+
+
+def reader_credentials(target: str, *, signer: SignGet | None = None,
+                       token: str | None = None) -> SignGet | None:
+    """What each GET carries: a member's bearer token on the target's own origin only (the
+    pool's node issued it; no other server ever sees it), else a signature by ``signer``."""
+    if signer is None and not token:
+        return None
+    home = _origin(target)
+
+    def credentials(url: str) -> Mapping[str, str]:
+        if token and _origin(url) == home:
+            return {"Authorization": f"Bearer {token}"}
+        return signer(url) if signer is not None else {}
+
+    return credentials
+
+
 def _reason(exc: FetchError, signed: bool) -> str:
     if isinstance(exc, RemoteAnswered):
         if exc.remote_status == 401:
+            if signed:
+                said = f": {exc.remote_reason}" if exc.remote_reason else ""
+                return f"HTTP 401: the credentials given were refused{said}"
             return ("HTTP 401: this pool's record is visible to its members only (bylaws: visibility "
-                    "members); pass --key-file and --key-id of a member's actor or of a pool of its floods")
+                    "members); pass a member's --token, or --key-file and --key-id of a member's "
+                    "actor or of a pool of its floods")
         if exc.remote_status == 403:
             return ("HTTP 403: the actor of --key-id may not read this record" if signed else
                     "HTTP 403: this server refuses to serve it to an anonymous reader")

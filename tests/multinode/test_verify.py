@@ -54,9 +54,17 @@ def test_a_clean_proposal_holds(world: World, capsys: pytest.CaptureFixture[str]
     code, report = verify(capsys, world.proposal)
     assert (code, report["verdict"], report["kind"]) == (0, "pass", "proposal"), report
     checks = {c["check"]: c for c in report["checks"]}
-    assert checks["tally.recount"]["detail"].startswith("recounted 2 voter(s) of 2: agree 2")
+    assert checks["tally.recount"]["detail"].startswith("recounted 2 voters of 2: agree 2")
     assert {"proposal.proof", "electorate.digest", "ballots.proofs", "tally.ballots",
             "tally.final"} <= set(checks)
+
+
+def test_a_clean_budget_round_holds(world: World, capsys: pytest.CaptureFixture[str]) -> None:
+    code, report = verify(capsys, world.round)
+    assert code == 0, failing(report)
+    checks = {c["check"]: c for c in report["checks"]}
+    assert checks["round.result.recount"]["detail"].startswith("recounted: 500 of 1000 funded")
+    assert checks["round.allocations"]["verdict"] == "pass"
 
 
 def test_a_clean_pool_holds_with_its_ledger_and_floods(world: World) -> None:
@@ -189,6 +197,9 @@ def test_a_members_only_pool_is_read_with_a_members_key(world: World, tmp_path: 
         assert "--key-file" in report["checks"][0]["detail"]
         code, report = verify(capsys, world.proposal, "--key-file", str(key_file),
                               "--key-id", world.a.admin_id + "#main-key")
+        assert code == 0, failing(report)
+        # bo's API token on b, the pool's own node, reads it too (and goes nowhere else).
+        code, report = verify(capsys, world.proposal, "--token", b.token)
         assert code == 0, failing(report)
         code, report = verify(capsys, world.proposal, "--key-file", str(stranger_file),
                               "--key-id", zed + "#main-key")

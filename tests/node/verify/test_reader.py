@@ -18,7 +18,7 @@ from federation.errors import SignatureInvalid
 from federation.fetch import Fetcher
 from federation.httpsig import verify_request_with_key
 from federation.keys import ed25519_public_to_multibase, generate_actor_keys, load_private_key_pem
-from node.verify.reader import Limits, RecordReader, Unreadable, key_signer
+from node.verify.reader import Limits, RecordReader, Unreadable, key_signer, reader_credentials
 
 KEYS = generate_actor_keys()
 AS2 = "application/activity+json"
@@ -99,11 +99,25 @@ async def test_a_members_only_record_is_read_with_the_key_passed(base: str, sess
                                                                  tmp_path: Path) -> None:
     with pytest.raises(Unreadable) as refused:
         await reader(session).document(base + "/private")
-    assert "pass --key-file and --key-id" in refused.value.reason
+    assert "--key-file and --key-id" in refused.value.reason
     key_file = tmp_path / "ana.pem"
     key_file.write_text(KEYS.rsa_private_pem)
     signed = reader(session, key_signer(key_file, base + "/users/ana#main-key"))
     assert (await signed.document(base + "/private"))["type"] == "Note"
+
+
+def test_a_token_goes_to_the_pools_own_node_only(tmp_path: Path) -> None:
+    key_file = tmp_path / "ana.pem"
+    key_file.write_text(KEYS.rsa_private_pem)
+    signer = key_signer(key_file, "https://a.example/users/ana#main-key")
+    both = reader_credentials("https://b.example/pools/commons", signer=signer, token="pn_secret")
+    assert both is not None
+    assert both("https://b.example/pools/commons/ledger") == {"Authorization": "Bearer pn_secret"}
+    elsewhere = both("https://a.example/users/ana")
+    assert "Authorization" not in elsewhere and 'keyId="https://a.example/users/ana#main-key"' in elsewhere["Signature"]
+    token_only = reader_credentials("https://b.example/pools/commons", token="pn_secret")
+    assert token_only is not None and token_only("http://b.example/pools/commons") == {}  # not its origin
+    assert reader_credentials("https://b.example/pools/commons") is None
 
 
 def test_a_key_file_without_a_key_is_refused(tmp_path: Path) -> None:
