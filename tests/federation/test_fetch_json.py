@@ -39,6 +39,11 @@ async def big(request: web.Request) -> web.Response:
     return _respond(b"[" + b"1," * 600_000 + b"1]", "application/json")
 
 
+async def refused(request: web.Request) -> web.Response:
+    return web.json_response({"error": "the record of commons is visible to its members only",
+                              "code": "unauthorized"}, status=401)
+
+
 async def moved(request: web.Request) -> web.Response:
     raise web.HTTPFound("/balances")
 
@@ -47,7 +52,8 @@ async def moved(request: web.Request) -> web.Response:
 async def base(aiohttp_server: Any) -> str:
     app = web.Application()
     for path, handler in [("/balances", balances), ("/activity", activity), ("/html", html),
-                          ("/broken", broken), ("/big", big), ("/moved", moved)]:
+                          ("/broken", broken), ("/big", big), ("/moved", moved),
+                          ("/refused", refused)]:
         app.router.add_get(path, handler)
     server = await aiohttp_server(app, host="127.0.0.1")
     return f"http://127.0.0.1:{server.port}"
@@ -73,7 +79,15 @@ async def test_what_is_not_json_is_refused(base: str, fetcher: Fetcher) -> None:
         await fetcher.fetch_json(base + "/broken")
     with pytest.raises(RemoteAnswered) as answered:
         await fetcher.fetch_json(base + "/missing")
-    assert answered.value.remote_status == 404
+    assert (answered.value.remote_status, answered.value.remote_reason) == (404, "")
+
+
+async def test_a_refusal_keeps_the_reason_the_remote_gave(base: str, fetcher: Fetcher) -> None:
+    for fetch in (fetcher.fetch, fetcher.fetch_json):
+        with pytest.raises(RemoteAnswered) as answered:
+            await fetch(base + "/refused")
+        assert answered.value.remote_status == 401
+        assert answered.value.remote_reason == "the record of commons is visible to its members only"
 
 
 async def test_the_size_cap_and_address_policy_hold(base: str) -> None:
