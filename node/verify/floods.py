@@ -62,11 +62,16 @@ async def _electorates(reader: RecordReader, report: Report, document: Mapping[s
             return None  # the recount would rest on it
         if standing == "counts":
             found[pool] = electorate
-    origin = str(document["pool"])
-    if origin in found and found[origin].get("id") != document.get("electorate"):
-        report.failed("flood.electorate", str(document.get("electorate")), "the proposal names "
-                      "another electorate than its pool serves", found=found[origin].get("id"))
-        return None
+    origin = found.get(str(document["pool"]))
+    if origin is not None:  # the proposal states its own pool's electorate when it opened
+        differences = {field: {"proposal": document.get(field), "electorate": origin.get(name)}
+                       for field, name in (("electorate", "id"), ("electorateDigest", "electorateDigest"),
+                                           ("electorateSize", "electorateSize"))
+                       if document.get(field) != origin.get(name)}
+        if differences:
+            report.failed("flood.electorate", str(origin.get("id")), "the proposal states another "
+                          "electorate than its pool serves", differences=differences)
+            return None
     return found
 
 
