@@ -77,6 +77,13 @@ def _positive(text: str) -> int:
     return value
 
 
+def _seconds(text: str) -> float:
+    value = float(text)
+    if not 0 < value <= 86400:
+        raise argparse.ArgumentTypeError("must be more than 0 and at most 86400 seconds")
+    return value
+
+
 def add_verify(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """The ``verify`` command (no ``--data``: it needs no node)."""
     verify = commands.add_parser(
@@ -98,7 +105,7 @@ def add_verify(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
                         "(e.g. https://node.example/users/ana#main-key)")
     verify.add_argument("--allow-private-addresses", action="store_true",
                         help="also read from loopback and private addresses (a node on your own network)")
-    verify.add_argument("--timeout", type=float, default=600.0,
+    verify.add_argument("--timeout", type=_seconds, default=600.0,
                         help="stop after this many seconds in all (default 600)")
     verify.add_argument("--max-requests", type=_positive, default=5000,
                         help="read at most this many documents (default 5000)")

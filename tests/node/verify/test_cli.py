@@ -32,6 +32,15 @@ def test_wrong_arguments_exit_2_with_the_reason(argv: list[str], message: str,
     assert message in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("bound", [["--timeout", "0"], ["--timeout", "nan"], ["--max-requests", "0"],
+                                   ["--max-bytes", "-1"]])
+def test_bounds_must_be_positive(bound: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(["verify", "https://pool.example/pools/commons", *bound])
+    assert exited.value.code == 2
+    assert "must be" in capsys.readouterr().err
+
+
 def test_an_unreachable_record_is_incomplete_not_a_pass(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                                         capsys: pytest.CaptureFixture[str]) -> None:
     monkeypatch.chdir(tmp_path)  # no data directory anywhere near
