@@ -90,7 +90,7 @@ OBJECT_CONTEXT: list[Any] = [AS_CONTEXT_URL, DATA_INTEGRITY_CONTEXT_URL, POOLNOD
 SCHEMA_NAMES = (
     "actor", "person", "group", "webfinger", "nodeinfo",
     "bylaws", "proposal", "electorate", "ballot", "tally", "ledger-entry",
-    "flood", "attestation", "bucket", "allocation", "budget-result",
+    "flood", "attestation", "bucket", "allocation", "budget-result", "verify-report",
 )
 
 

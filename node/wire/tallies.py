@@ -8,7 +8,14 @@ from typing import Any
 from governance import Tally
 from schemas import OBJECT_CONTEXT
 
-__all__ = ["tally_document"]
+__all__ = ["COMPARED_FIELDS", "OPTIONAL_FIELDS", "tally_document"]
+
+COMPARED_FIELDS = ("electorateDigest", "electorateSize", "participation", "abstentions",
+                   "votesCast", "counts", "quorumMet", "thresholdMet", "outcome", "winner", "rounds")
+"""The fields of a Tally a recount must reproduce (docs/PROTOCOL.md §Results of other nodes' pools)."""
+
+OPTIONAL_FIELDS = ("abstentions", "rounds")
+"""Compared fields a Tally signed before they existed may lack."""
 
 
 def tally_document(
