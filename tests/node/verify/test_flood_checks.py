@@ -15,7 +15,8 @@ FLOOD = "http://b.test/pools/commons/floods/delta"
 RIVER = "http://c.test/pools/river"
 ANA, CY = "http://a.test/users/ana", "http://c.test/users/cy"
 CLOSES = datetime(2025, 3, 8, 12, 0, tzinfo=UTC)
-SUMMARY = {"proposal": PROPOSAL, "electorates": {RIVER: "a" * 64}, "electorateDigest": "b" * 64,
+SUMMARY = {"proposal": PROPOSAL, "flood": FLOOD,
+           "electorates": [{"pool": RIVER, "electorateDigest": "a" * 64}], "electorateDigest": "b" * 64,
            "electorateSize": 2, "participation": 2, "votesCast": 2,
            "counts": {"abstain": 0, "agree": 1, "block": 0, "disagree": 1},
            "poolOutcomes": {RIVER: "rejected"}, "poolsFor": 0, "doubleMajority": False,
@@ -30,9 +31,8 @@ def _electorate(members: list[str], published: str) -> dict[str, Any]:
 
 def _attestation(**changes: Any) -> dict[str, Any]:
     stated = {**SUMMARY, **changes}
-    return {"id": RIVER + "/floods/attestations/k", "type": "Attestation", "proposal": PROPOSAL,
-            "electorates": [{"pool": p, "electorateDigest": d} for p, d in stated["electorates"].items()],
-            **{k: v for k, v in stated.items() if k not in ("proposal", "electorates")},
+    return {"id": RIVER + "/floods/attestations/k", "type": "Attestation",
+            **stated,
             "final": True, "pendingPools": [], "tallyDigest": summary_digest(stated),
             "ballots": ["http://a.test/objects/1", "http://c.test/objects/2"]}
 
