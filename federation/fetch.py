@@ -28,7 +28,7 @@ from aiohttp.helpers import parse_mimetype
 
 from federation.addresses import is_forbidden_address
 from federation.bounded_json import loads_bounded
-from federation.errors import BadActivity, FetchError, RemoteAnswered
+from federation.errors import BadActivity, FetchError, HostUnreachable, RemoteAnswered
 from federation.pinning import AddressPinner, AddressPolicy, Resolver, system_resolver
 
 __all__ = [
@@ -122,7 +122,7 @@ class Fetcher:
             async with asyncio.timeout(self._total_timeout):
                 return await self._fetch(url, sign_as or self._sign_get)
         except TimeoutError:
-            raise FetchError("timed out fetching remote document", detail=url) from None
+            raise HostUnreachable("timed out fetching remote document", detail=url) from None
 
     async def _fetch(self, url: str, sign_get: SignGet | None) -> FetchResult:
         current = yarl.URL(url)
@@ -166,7 +166,7 @@ class Fetcher:
                 server_hostname=pinned.server_hostname,
             )
         except aiohttp.ClientError as exc:
-            raise FetchError("could not connect to remote server", detail=f"{url}: {exc}") from exc
+            raise HostUnreachable("could not connect to remote server", detail=f"{url}: {exc}") from exc
 
     async def _read_capped(self, resp: aiohttp.ClientResponse) -> bytes:
         declared = resp.content_length

@@ -6,9 +6,8 @@ arrives for the first time (the inbox keeps each activity id once), is addressed
 concerns an object of ours (its ``inReplyTo``, ``object``, ``target`` or ``tag``, followed
 through embedded objects and the comments of our threads, at most :data:`MAX_DEPTH` deep), the
 collection's owner delivers the activity, unchanged, to the collection (not back to its
-author). Receivers verify a forwarded activity as they verify any (an object proof, or a
-fetch from its origin); poolnode's own inboxes refuse a copy not signed by its actor and read
-the thread through the pool's ``Announce`` instead.
+author). A receiver cannot take a forwarded copy on the forwarder's word: poolnode's own inbox
+keeps one only on its actor's proof or as its actor's origin serves it (node/inbox/forwarded.py).
 """
 
 from __future__ import annotations
