@@ -7,8 +7,9 @@ only, checked in one of two ways, as Mastodon does (a Linked Data signature, els
 
 1. **A proof.** The activity carries a FEP-8b32 integrity proof (``eddsa-jcs-2022``) made with
    a key in its actor's ``assertionMethod``: it is accepted as sent, without any other fetch than
-   the actor's document. A proof that does not verify (the activity was changed on the way), or
-   is not the actor's, is refused (422 ``proof_rejected``); no origin fetch stands in for it.
+   the actor's document (within :data:`FETCH_SECONDS`). A proof that does not verify (the
+   activity was changed on the way), or is not the actor's, is refused (422 ``proof_rejected``);
+   no origin fetch stands in for it.
 2. **The origin.** Otherwise one signed GET to the actor's origin (the SSRF-safe Fetcher, at most
    :data:`FETCH_SECONDS`, 1 MiB) and what the origin serves is used, not what was forwarded:
 
@@ -153,6 +154,11 @@ async def accept_forwarded(app: web.Application, received: dict[str, Any], check
     GET to the origin (the inbox's owner; None: the node's default signer)."""
     app[INBOX_LIMITS].check_forwarder(signer)
     if "proof" in received:
-        await _check_proof(app, received)
+        try:
+            async with asyncio.timeout(FETCH_SECONDS):  # the actor's document, if not cached
+                await _check_proof(app, received)
+        except TimeoutError:
+            raise HostUnreachable("the actor's key for the forwarded activity's proof could not be"
+                                  " fetched in time; try again later") from None
         return checked
     return await _from_origin(app, checked, reader)
