@@ -7,6 +7,7 @@ __all__ = [
     "FederationError",
     "FetchError",
     "ForbiddenOrigin",
+    "HostUnreachable",
     "ProofInvalid",
     "RemoteAnswered",
     "SignatureInvalid",
@@ -59,6 +60,11 @@ class FetchError(FederationError):
 
     status = 502
     code = "fetch_failed"
+
+
+class HostUnreachable(FetchError):
+    """The remote server could not be reached (not resolved, not connected, or too slow):
+    unlike a document it served and we refused, worth asking again later."""
 
 
 class RemoteAnswered(FetchError):

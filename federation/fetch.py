@@ -28,7 +28,7 @@ from aiohttp.helpers import parse_mimetype
 
 from federation.addresses import is_forbidden_address
 from federation.bounded_json import loads_bounded
-from federation.errors import BadActivity, FetchError, RemoteAnswered
+from federation.errors import BadActivity, FetchError, HostUnreachable, RemoteAnswered
 from federation.pinning import AddressPinner, AddressPolicy, Resolver, system_resolver
 
 __all__ = [
@@ -123,7 +123,7 @@ class Fetcher:
             async with asyncio.timeout(self._total_timeout):
                 final, body = await self._body(url, sign_as or self._sign_get, plain=False)
         except TimeoutError:
-            raise FetchError("timed out fetching remote document", detail=url) from None
+            raise HostUnreachable("timed out fetching remote document", detail=url) from None
         return FetchResult(url=final, document=_parse_document(body, final))
 
     async def fetch_json(self, url: str, *, sign_as: SignGet | None = None) -> Any:
@@ -134,7 +134,7 @@ class Fetcher:
             async with asyncio.timeout(self._total_timeout):
                 final, body = await self._body(url, sign_as or self._sign_get, plain=True)
         except TimeoutError:
-            raise FetchError("timed out fetching remote document", detail=url) from None
+            raise HostUnreachable("timed out fetching remote document", detail=url) from None
         try:
             return loads_bounded(body)
         except (ValueError, BadActivity):
@@ -187,7 +187,7 @@ class Fetcher:
                 server_hostname=pinned.server_hostname,
             )
         except aiohttp.ClientError as exc:
-            raise FetchError("could not connect to remote server", detail=f"{url}: {exc}") from exc
+            raise HostUnreachable("could not connect to remote server", detail=f"{url}: {exc}") from exc
 
     async def _read_capped(self, resp: aiohttp.ClientResponse) -> bytes:
         declared = resp.content_length

@@ -11,6 +11,10 @@
   covers every byte, and the record is append-only (a new ballot replaces an earlier one).
 * ``Block`` records that the poster refuses the object actor's activities from now on; it is
   not delivered to the blocked actor (§6.9). ``Undo`` of it lifts the block.
+* ``Block`` with a local pool as ``target`` (as Lemmy's moderators ban from a community) is a
+  steward blocking the actor for the pool, ``summary`` the reason (node/discussion/blocks.py);
+  ``Undo`` of it (by id, or a ``Block`` embedded with the same object and target) lifts it, by
+  any steward of the pool.
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ from typing import Any
 
 from aiohttp import web
 
-from node.appkeys import DB, OBJECTS
+from node.appkeys import ACTORS, DB, OBJECTS
 from node.discussion import (
     DISCUSSION_TYPES,
     delete_comment,
@@ -29,6 +33,7 @@ from node.discussion import (
     edit_comment,
     edit_discussion,
 )
+from node.discussion.blocks import block_for_pool, unblock_for_pool
 from node.discussion.content import sanitize
 from node.discussion.documents import tombstone
 from node.errors import Conflict, Forbidden, Gone, InvalidRequest, NotFound
@@ -142,11 +147,31 @@ def _without(activity: dict[str, Any], uri: str) -> dict[str, Any]:
     return out
 
 
+async def _pool_named(app: web.Application, activity: dict[str, Any]) -> ActorRecord | None:
+    """The local pool a Block or Undo names as its ``target``; None if it names none."""
+    target = activity.get("target")
+    if target is None:
+        return None
+    uri = target.get("id") if isinstance(target, dict) else target
+    pool = await app[ACTORS].by_uri(uri) if isinstance(uri, str) else None
+    if pool is None or not pool.is_pool:
+        raise NotFound("the Block's 'target' names no pool of this node")
+    return pool
+
+
 async def _block(app: web.Application, owner: ActorRecord, prepared: PreparedActivity) -> PreparedActivity:
     blocked = _target_id(prepared.activity)
     if blocked == owner.uri:
         raise InvalidRequest("an actor does not block itself")
-    await BlockStore(app[DB]).add(owner.id, blocked, prepared.activity["id"], iso(datetime.now(UTC)))
+    if not blocked.startswith(("https://", "http://")):
+        raise InvalidRequest("a Block's object is an actor, named by its id")
+    pool = await _pool_named(app, prepared.activity)
+    if pool is not None:
+        reason = prepared.activity.get("summary")
+        await block_for_pool(app, pool, owner.uri, blocked, reason if isinstance(reason, str) else "",
+                             datetime.now(UTC), activity_uri=prepared.activity["id"])
+    else:
+        await BlockStore(app[DB]).add(owner.id, blocked, prepared.activity["id"], iso(datetime.now(UTC)))
     return dataclasses.replace(
         prepared, activity=_without(prepared.activity, blocked),
         private_recipients=tuple(r for r in prepared.private_recipients if r != blocked))
@@ -156,6 +181,13 @@ async def _undo_block(app: web.Application, owner: ActorRecord,
                       prepared: PreparedActivity) -> PreparedActivity:
     undone = prepared.activity.get("object")
     blocks = BlockStore(app[DB])
+    lifted = await _pool_block_undone(app, blocks, undone)
+    if lifted is not None:
+        pool, blocked = lifted
+        reason = prepared.activity.get("summary")
+        await unblock_for_pool(app, pool, owner.uri, blocked, reason if isinstance(reason, str) else "",
+                               datetime.now(UTC))
+        return dataclasses.replace(prepared, activity=_without(prepared.activity, blocked))
     if isinstance(undone, str):
         await blocks.remove(owner.id, activity_uri=undone)
     elif isinstance(undone, dict) and undone.get("type") == "Block":
@@ -167,6 +199,26 @@ async def _undo_block(app: web.Application, owner: ActorRecord,
             await blocks.remove(owner.id, blocked_uri=target)
             return dataclasses.replace(prepared, activity=_without(prepared.activity, target))
     return prepared
+
+
+async def _pool_block_undone(app: web.Application, blocks: BlockStore,
+                             undone: Any) -> tuple[ActorRecord, str] | None:
+    """(pool, what it blocks) when an Undo names a pool's block: the Block's id, or a Block
+    embedded with the pool as ``target``."""
+    if isinstance(undone, str):
+        found = await blocks.by_activity(undone)
+        if found is None or found[1].steward_uri is None:
+            return None
+        pool = await app[ACTORS].by_id(found[0])
+        return (pool, found[1].blocked) if pool is not None else None
+    if isinstance(undone, dict) and undone.get("type") == "Block" and undone.get("target") is not None:
+        pool = await _pool_named(app, undone)
+        target = undone.get("object")
+        target = target.get("id") if isinstance(target, dict) else target
+        if pool is None or not isinstance(target, str):
+            raise InvalidRequest("an Undo of a pool's Block names what it blocked")
+        return pool, target
+    return None
 
 
 async def changes_outbox(app: web.Application, owner: ActorRecord,

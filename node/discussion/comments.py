@@ -4,7 +4,8 @@ deletion, a steward hiding it, and the pool's ``Announce`` of members' comments 
 Whoever the comment comes from (the web app, a C2S client, another server), the same rules
 apply here: the thread must be a local one, the content is sanitised and bounded, the author's
 rate is bounded, the bylaws decide about replies from outside the pool
-(governance/discussion.py), an actor a local author blocked may not reply to them, and a
+(governance/discussion.py), an actor a local author blocked may not reply to them, one the
+pool's stewards blocked takes no part in its threads (node/discussion/blocks.py), and a
 proposal's outcome statement is its author's or a steward's, once it closed. A refusal is a
 GovernanceError or NodeError with the reason: C2S answers it, the inbox sends a ``Reject``.
 """
@@ -25,6 +26,7 @@ from governance.discussion import (
     standing_of,
 )
 from node.appkeys import ACTORS, CONFIG, DB
+from node.discussion.blocks import check_not_blocked
 from node.discussion.content import MAX_COMMENT_CHARS, MAX_HTML_CHARS, sanitize, visible_length
 from node.discussion.documents import tombstone
 from node.discussion.mentions import mentioned_actors
@@ -117,10 +119,11 @@ async def add_comment(app: web.Application, note: dict[str, Any], author: str,
     known = await discussions(app).comment(note["id"])
     if known is not None:
         return known
+    thread, pool = target.thread, target.thread.pool
+    await check_not_blocked(app, pool, author)
     await check_rate(app, author, at)
     if target.replied is not None:
         await _check_not_blocked(app, target.replied, author)
-    thread, pool = target.thread, target.thread.pool
     member, steward = await _is_member(app, pool, author)
     kind = "comment"
     if "outcomeOf" in note:
@@ -175,16 +178,17 @@ async def edit_comment(app: web.Application, actor: str, note: dict[str, Any],
     comment = await _authored(app, note["id"], actor, "edit")
     if comment is None:
         return None
+    pool = await app[ACTORS].by_id(comment.pool_id)
+    if pool is not None:
+        await check_not_blocked(app, pool, actor)
     content = clean_content(note)
     document = {**note, "content": content}
     for key in ("inReplyTo", "outcomeOf", "attributedTo"):  # a comment does not change thread
         if key in comment.document:
             document[key] = comment.document[key]
     await discussions(app).change_comment(comment.uri, content, document, iso(at))
-    if comment.standing == Standing.MEMBER.value:
-        pool = await app[ACTORS].by_id(comment.pool_id)
-        if pool is not None:
-            await announce(app, pool, activity)
+    if comment.standing == Standing.MEMBER.value and pool is not None:
+        await announce(app, pool, activity)
     return await discussions(app).comment(comment.uri)
 
 

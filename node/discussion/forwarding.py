@@ -6,13 +6,14 @@ arrives for the first time (the inbox keeps each activity id once), is addressed
 concerns an object of ours (its ``inReplyTo``, ``object``, ``target`` or ``tag``, followed
 through embedded objects and the comments of our threads, at most :data:`MAX_DEPTH` deep), the
 collection's owner delivers the activity, unchanged, to the collection (not back to its
-author). Receivers verify a forwarded activity as they verify any (an object proof, or a
-fetch from its origin); poolnode's own inboxes refuse a copy not signed by its actor and read
-the thread through the pool's ``Announce`` instead.
+author), unless it blocks the author (§6.9; a pool's stewards' block, node/discussion/blocks.py).
+A receiver cannot take a forwarded copy on the forwarder's word: poolnode's own inbox
+keeps one only on its actor's proof or as its actor's origin serves it (node/inbox/forwarded.py).
 """
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any
 
 from aiohttp import web
@@ -77,11 +78,13 @@ async def _collections(app: web.Application, activity: dict[str, Any]) -> dict[i
     return found
 
 
-async def forward(app: web.Application, activity: dict[str, Any], author: str) -> int:
-    """Forward a first-seen activity to the local collections it names; deliveries queued."""
+async def forward(app: web.Application, activity: dict[str, Any], author: str,
+                  blockers: Collection[int] = ()) -> int:
+    """Forward a first-seen activity to the local collections it names; deliveries queued. An
+    owner among ``blockers`` (local actors whose block of the author holds) forwards nothing."""
     if activity.get("type") not in _FORWARDED:
         return 0
-    targets = await _collections(app, activity)
+    targets = {k: v for k, v in (await _collections(app, activity)).items() if k not in blockers}
     if not targets:
         return 0
     for key in _LINKS:

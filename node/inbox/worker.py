@@ -36,6 +36,7 @@ from node.appkeys import (
     REMOTE_ACTORS,
     WORKERS,
 )
+from node.discussion.blocks import BLOCKED, pool_blockers
 from node.discussion.forwarding import forward
 from node.errors import NodeError
 from node.handlers import Inbound, handler_for
@@ -44,6 +45,7 @@ from node.inbox.keys import KeyCache
 from node.inbox.limits import InboxLimits
 from node.inbox.verify import KEY_TOPIC
 from node.inbox.writer import InboxWriter
+from node.pool_engine.common import publish
 from node.storage import (
     ActorRecord,
     BlockStore,
@@ -65,6 +67,7 @@ QUEUED_TOPIC = "inbox-queued"
 QUIET_SECONDS = 0.05
 MAX_DEFER_SECONDS = 0.25
 _ADDRESSING = ("to", "cc", "bto", "bcc", "audience")
+_ANSWERS = frozenset({"Accept", "Reject", "TentativeAccept", "TentativeReject", "Undo", "Delete"})
 # Failures a handler may meet that are worth retrying later.
 _RETRYABLE = (FederationError, NodeError, aiohttp.ClientError, OSError, TimeoutError, sqlite3.Error)
 
@@ -130,18 +133,32 @@ async def _object_type(app: web.Application, activity: dict[str, Any]) -> str | 
     return None
 
 
+async def _tell_blocked(app: web.Application, pools: list[ActorRecord], item: InboxItem) -> None:
+    """A pool that blocks the sender says so (a Reject with the reason); never in answer to an
+    answer (two pools blocking each other would otherwise answer each other for ever)."""
+    if item.activity_type in _ANSWERS:
+        return
+    for pool in pools:
+        await publish(app, pool, "Reject", item.activity_id, [item.actor_uri],
+                      followers=False, members=False, summary=BLOCKED)
+
+
 async def process_item(app: web.Application, item: InboxItem) -> None:
     """Apply one received activity: list it in local inboxes, run its handler, forward it.
 
-    Local actors that block the sender (ActivityPub §6.9) are no recipients of it; an
-    activity only for them is refused: not listed, not applied, not forwarded.
+    Local actors that block the sender (ActivityPub §6.9; a pool's block holds for all but its
+    members, node/discussion/blocks.py) are no recipients of it; an activity only for them is
+    refused: not listed, not applied, not forwarded, and a blocking pool tells the sender why
+    (what reaches a pool's thread otherwise is refused there, with the reason too).
     """
     recipients = await _recipients(app, item)
     blockers = await BlockStore(app[DB]).blockers_of(item.actor_uri)
     if blockers:
+        blockers = await pool_blockers(app, blockers, item.actor_uri)
         kept = tuple(r for r in recipients if r.id not in blockers)
         if recipients and not kept:
             log.info("refused %s: its recipients block %s", item.activity_id, item.actor_uri)
+            await _tell_blocked(app, [r for r in recipients if r.is_pool], item)
             return
         recipients = kept
     await app[RECEIVED].put(item.document, [r.id for r in recipients], now_iso())
@@ -150,7 +167,7 @@ async def process_item(app: web.Application, item: InboxItem) -> None:
         log.debug("no handler for %s %s: stored only", item.activity_type, item.activity_id)
     else:
         await handler(Inbound(app, item.document, item.actor_uri, recipients))
-    await forward(app, item.document, item.actor_uri)  # ActivityPub §7.1.2
+    await forward(app, item.document, item.actor_uri, blockers)  # ActivityPub §7.1.2
 
 
 async def _process_claimed(app: web.Application, item: InboxItem) -> None:

@@ -8,7 +8,7 @@ backend will implement the same interface.
 
 from node.storage.actors import ActorRecord, ActorStore, Membership
 from node.storage.ballot_sequences import BallotSequences
-from node.storage.blocks import BlockStore
+from node.storage.blocks import BlockLogEntry, BlockRow, BlockStore, block_keys
 from node.storage.budget import BudgetStore, StoredAllocation, StoredBucket
 from node.storage.database import Database, SchemaTooNew, StorageError
 from node.storage.deliveries import (
@@ -61,6 +61,8 @@ __all__ = [
     "ActorRecord",
     "ActorStore",
     "BallotSequences",
+    "BlockLogEntry",
+    "BlockRow",
     "BlockStore",
     "BudgetStore",
     "ClaimedDelivery",
@@ -120,4 +122,5 @@ __all__ = [
     "TokenStore",
     "WebSession",
     "WebStore",
+    "block_keys",
 ]

@@ -9,14 +9,15 @@ from typing import Any
 from aiohttp import web
 
 from node.access import Reader, may_read_record
-from node.accounts import create_pool, join_pool
-from node.appkeys import ACTORS, CONFIG
+from node.accounts import create_pool, join_pool, now_iso
+from node.appkeys import ACTORS, CONFIG, WEB
 from node.errors import Conflict, Forbidden, NotFound
 from node.pool_engine.common import store
 from node.pools import load_bylaws
 from node.storage import ActorRecord, ActorStore, Membership
 from node.web.bylaws_words import bylaws_markdown, bylaws_summary
 from node.web.home import needs_your_vote
+from node.web.i18n import current
 from node.web.i18n import gettext as _
 from node.web.outbox import post_as
 from node.web.render import render
@@ -139,6 +140,9 @@ async def create_pool_submit(request: web.Request) -> web.StreamResponse:
                             status=409, form=True)
     await actors.set_bylaws_json(pool.id, json.dumps(bylaws.to_dict()))
     await join_pool(actors, pool, user.uri, ("member", "steward", "treasurer"))
+    # The pool writes to its members on other servers in the language it was made in, until
+    # a steward chooses another (node/web/moderation.py).
+    await request.app[WEB].set_locale(pool.id, current().code, now_iso())
     raise web.HTTPSeeOther(f"/pools/{pool.username}/bylaws?created=1")
 
 
