@@ -22,6 +22,7 @@ from governance.errors import Conflict, NotPermitted, RuleViolation
 from governance.kinds import BallotType, Kind
 from governance.money import check_currency
 from governance.rounds import BudgetRound
+from governance.surplus import SurplusDistribution
 
 __all__ = [
     "Admission",
@@ -38,6 +39,7 @@ __all__ = [
     "Motion",
     "Proposal",
     "RoleChange",
+    "SurplusDistribution",
     "motion_from_dict",
     "open_proposal",
 ]
@@ -188,7 +190,7 @@ class LeaveFlood(_FloodMotion):
 
 Motion = (
     Decision | Disbursement | BylawsChange | Admission | Expulsion | JoinFlood | LeaveFlood
-    | BudgetRound | RoleChange
+    | BudgetRound | RoleChange | SurplusDistribution
 )
 
 
@@ -219,6 +221,8 @@ def motion_from_dict(data: Mapping[str, Any]) -> Motion:
     if kind == Kind.ROLE_CHANGE:
         return RoleChange(get_field(data, "person", str), get_field(data, "role", str),
                           get_field(data, "grant", bool))
+    if kind == Kind.SURPLUS:
+        return SurplusDistribution.from_dict(data)
     raise RuleViolation("invalid_document", f"unknown proposal kind {kind!r}")
 
 
@@ -386,6 +390,8 @@ def open_proposal(
         raise RuleViolation("not_a_member", "only a member can be expelled")
     if isinstance(motion, RoleChange) and motion.person not in electorate:
         raise RuleViolation("not_a_member", "only a member can hold a role")
+    if isinstance(motion, SurplusDistribution):
+        motion.check_opening(bylaws, electorate)
     class_majority = motion.kind in bylaws.class_majority
     if class_majority and ballot_type is not BallotType.CONSENT:
         raise RuleViolation("ballot_type_not_allowed", f"a {motion.kind} proposal needs a "

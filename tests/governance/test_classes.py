@@ -9,7 +9,16 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from governance import Bylaws, Decision, Disbursement, Kind, Outcome, RuleViolation, Threshold, tally
+from governance import (
+    Bylaws,
+    Decision,
+    Disbursement,
+    Kind,
+    Outcome,
+    RuleViolation,
+    Threshold,
+    tally,
+)
 from governance.ballots import Ballot
 from governance.classes import ClassRoll, class_tally
 from governance.electorate import Electorate
