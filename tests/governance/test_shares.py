@@ -85,6 +85,7 @@ def test_admission_issues_the_class_minimum_from_paid_in_capital() -> None:
     assert [(e.id, e.share_type, e.count, e.value) for e in events] == [("adm#A", "A", 3, 15000)]
     register, ledger = _book(ShareRegister(), ledger, events)
     assert (ledger.capital_of("ana"), ledger.shares_of("ana"), ledger.fund) == (5000, 15000, 20000)
+    assert register.held("ana", "A") == 3 and register.holders() == ("ana",)
     consumer = admission_issue(ShareRegister(), COOP, "ana", "consumer", at(2), "adm")
     assert [(e.share_type, e.count) for e in consumer] == [("A", 1), ("B", 2)]
     with pytest.raises(RuleViolation) as info:
