@@ -226,11 +226,11 @@ class Bylaws:
         if not isinstance(self.outside_replies, OutsideReplies):
             raise _invalid("replies from outside the pool must be collapsed, refused or shown")
         self._check_rounds()
+        check_coop_settings(self.member_classes, self.class_majority, self.share_types,
+                            self.surplus_measure, self.booking_limits)
         object.__setattr__(self, "member_classes", tuple(self.member_classes))
         object.__setattr__(self, "class_majority", frozenset(self.class_majority))
         object.__setattr__(self, "share_types", tuple(self.share_types))
-        check_coop_settings(self.member_classes, self.class_majority, self.share_types,
-                            self.surplus_measure, self.booking_limits)
 
     def _check_rounds(self) -> None:
         if not isinstance(self.bucket_proposers, BucketProposers):

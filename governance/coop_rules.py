@@ -167,6 +167,8 @@ def check_coop_settings(
     booking_limits: BookingLimits,
 ) -> None:
     """Raise ``invalid_bylaws`` with a reason unless the co-op settings fit together."""
+    if isinstance(member_classes, str) or isinstance(share_types, (str, ShareType)):
+        raise _invalid("member classes and share types are lists")
     classes = tuple(member_classes)
     if len(classes) > MAX_CLASSES:
         raise _invalid(f"the bylaws declare at most {MAX_CLASSES} member classes")
@@ -178,7 +180,7 @@ def check_coop_settings(
         folded.add(name.casefold())
     kinds = tuple(class_majority)
     if any(not isinstance(kind, Kind) for kind in kinds):
-        raise _invalid("a majority in each class is required for kinds of proposal")
+        raise _invalid("class majority is set per kind of proposal")
     if kinds and not classes:
         raise _invalid("a majority in each member class needs member classes")
     if Kind.BUDGET_ROUND in kinds:

@@ -42,7 +42,8 @@ def _classes(bylaws: Bylaws, words: Words) -> str:
              "one vote.") % {"classes": ", ".join(bylaws.member_classes)}
     if bylaws.class_majority:
         names = _kinds(words)
-        kinds = ", ".join(names[kind] for kind in Kind if kind in bylaws.class_majority)
+        kinds = ", ".join(names.get(kind, kind.value) for kind in Kind
+                          if kind in bylaws.class_majority)
         text += " " + _(
             "These proposals pass only when the threshold they need is met both by all votes cast "
             "and by the votes cast within each member class that has members: %(kinds)s. A class "

@@ -262,19 +262,21 @@ def leaving_redemption(register: ShareRegister, person: str, at: datetime,
 
 
 def share_transaction(event: ShareEvent, ledger: Ledger, *, by: str | None = None) -> Transaction:
-    """The ledger entry of ``event`` (same id): an issue needs the capital paid in already."""
+    """The ledger entry of ``event`` (same id): an issue needs the capital paid in already (an
+    event booked already gives its entry again, which the ledger takes as a no-op)."""
     capital, shares = capital_account(event.person), share_account(event.person)
     memo = f"{event.count} x {event.share_type}"
+    booked = ledger.get(event.id) is not None
     if event.action is ShareAction.ISSUE:
         paid = ledger.capital_of(event.person)
-        if paid < event.value:
+        if paid < event.value and not booked:
             raise RuleViolation("share_unpaid", f"{format_money(event.value, ledger.currency)} of "
                                 f"shares need that much capital paid in; "
                                 f"{format_money(paid, ledger.currency)} is")
         postings = (Posting(capital, event.value), Posting(shares, -event.value))
         kind = EntryKind.SHARE_ISSUE
     else:
-        if ledger.shares_of(event.person) < event.value:
+        if ledger.shares_of(event.person) < event.value and not booked:
             raise RuleViolation("not_enough_shares", "the ledger holds less share capital")
         postings = (Posting(shares, event.value), Posting(capital, -event.value))
         kind = EntryKind.SHARE_REDEMPTION

@@ -42,7 +42,8 @@ COOP = bylaws(member_classes=CLASSES, class_majority=frozenset({Kind.BYLAWS_CHAN
     ({"member_classes": ("worker",), "class_majority": frozenset({Kind.BUDGET_ROUND})},
      "a budget round is shared out, not passed by a majority in each class"),
     ({"member_classes": ("worker",), "class_majority": frozenset({"decision"})},
-     "a majority in each class is required for kinds of proposal"),
+     "class majority is set per kind of proposal"),
+    ({"member_classes": "worker"}, "member classes and share types are lists"),
 ])
 def test_member_class_settings_are_bounded_with_reasons(changes: dict[str, object], reason: str) -> None:
     with pytest.raises(RuleViolation) as info:

@@ -134,6 +134,7 @@ def test_leaving_redeems_every_share_at_its_issue_value_before_the_refund() -> N
         ("leave#A", ShareAction.REDEEM, 4, 19000)]
     register, ledger = _book(register, ledger, events)
     assert register.held("ana") == 0 and register.holders() == ()
+    assert ledger.apply(share_transaction(events[0], ledger)) is ledger  # booked already: no-op
     ledger = ledger.apply(refund("rf", at(9), ledger, "ana", roster))
     assert ledger.capital_of("ana") == 0 and ledger.fund == 0
 
