@@ -138,3 +138,29 @@ def test_accepted_bookings_never_overlap_and_only_overlaps_are_refused(
             for b in held:
                 assert a is b or not a.overlaps(b)
                 assert a.overlaps(b) == b.overlaps(a)
+
+
+@settings(max_examples=200, deadline=None)
+@given(REQUESTS, st.integers(1, 6), st.booleans())
+def test_the_limits_hold_whatever_is_asked(requests: list[tuple[str, str, int, int]], hours: int,
+                                           turns: bool) -> None:
+    limits = BookingLimits(hours_per_month=hours, equal_turns=turns)
+    calendar = BookingCalendar()
+    for n, (asset, member, quarter, length) in enumerate(requests):
+        start = NOW + timedelta(minutes=15 * quarter)
+        made = NOW + timedelta(minutes=15 * (quarter // 2))  # asked some time before it starts
+        booking = Booking(f"b{n}", asset, member, start, start + timedelta(minutes=15 * length), made)
+        try:
+            calendar = _book(calendar, booking, limits)
+        except (Conflict, RuleViolation) as exc:
+            assert exc.code in {"booking_overlap", "booking_limit", "turn_taken"}
+            continue
+        if turns:  # nothing else of theirs on this asset was still running or ahead when asked
+            assert all(b.end <= made for b in calendar.of_asset(asset)
+                       if b.member == member and b.id != booking.id)
+    months = {datetime(2025, 5, 1, tzinfo=UTC), datetime(2025, 6, 1, tzinfo=UTC)}
+    for asset in ("van", "room"):
+        for member in ("ana", "ben", "cy"):
+            mine = [b for b in calendar.of_asset(asset) if b.member == member]
+            for month in months:
+                assert sum(b.seconds_in(month) for b in mine) <= hours * 3600
