@@ -27,7 +27,7 @@ from typing import Any
 
 from aiohttp import web
 
-from governance import Ballot, BallotBox, Proposal, RuleViolation, Tally, tally
+from governance import Ballot, BallotBox, Proposal, RuleViolation, Tally
 from governance.codec import datetime_from_str
 from node.appkeys import ACTORS, DB
 from node.errors import NotFound
@@ -35,6 +35,7 @@ from node.pool_engine.common import iso, pool_lock, publish, signed, store
 from node.storage import ActorRecord, StoredProposal
 from node.storage.governance import CountedBallot, ProposalHead
 from node.wire import question_document, tally_document
+from node.wire.classes import count, roll_of
 
 __all__ = [
     "CLOSED_TOPIC",
@@ -195,8 +196,9 @@ async def recount(
         ballots = await counted_ballots(app, stored)
     else:
         ballots = (await _running(app, stored)).ballots
-    result = tally(proposal.rule, proposal.electorate, ballots)
-    document = tally_document(result, pool.uri, list(ballots.ids), final=final, updated=iso(at))
+    result, classes = count(proposal, roll_of(stored.proposal), ballots)
+    document = tally_document(result, pool.uri, list(ballots.ids), final=final, updated=iso(at),
+                              classes=classes)
     return result, signed(document, pool, at)
 
 
@@ -330,7 +332,7 @@ async def current_tally(app: web.Application, stored: StoredProposal) -> Tally:
         ballots = running.ballots
     else:
         ballots = await counted_ballots(app, stored)
-    return tally(proposal.rule, proposal.electorate, ballots)
+    return count(proposal, roll_of(stored.proposal), ballots)[0]
 
 
 async def question_of(app: web.Application, pool: ActorRecord, stored: StoredProposal) -> dict[str, Any]:

@@ -216,7 +216,11 @@ async def join(request: web.Request) -> web.StreamResponse:
     pool = await _pool(request, request.match_info["name"])
     membership = await viewer_membership(request, pool)
     if membership is None or membership.state not in ("member", "applicant"):
-        await post_as(request.app, user, {"type": "Join", "object": pool.uri, "to": [pool.uri]})
+        activity: dict[str, object] = {"type": "Join", "object": pool.uri, "to": [pool.uri]}
+        chosen = (await request.post()).get("member_class")
+        if chosen:
+            activity["memberClass"] = str(chosen)
+        await post_as(request.app, user, activity)
     raise web.HTTPSeeOther(f"/pools/{pool.username}")
 
 
