@@ -28,6 +28,7 @@ from typing import Any
 from aiohttp import web
 
 from governance import Ballot, BallotBox, Proposal, RuleViolation, Tally
+from governance.classes import ClassTally
 from governance.codec import datetime_from_str
 from node.appkeys import ACTORS, DB
 from node.errors import NotFound
@@ -45,6 +46,7 @@ __all__ = [
     "TALLY_INTERVAL",
     "TALLY_SHARE",
     "counted_ballots",
+    "current_count",
     "current_tally",
     "decode_ballots",
     "forget",
@@ -325,6 +327,12 @@ async def _read_through(app: web.Application, stored: StoredProposal) -> dict[st
 
 async def current_tally(app: web.Application, stored: StoredProposal) -> Tally:
     """The count of every accepted ballot so far (from memory while the proposal is open)."""
+    return (await current_count(app, stored))[0]
+
+
+async def current_count(app: web.Application,
+                        stored: StoredProposal) -> tuple[Tally, ClassTally | None]:
+    """``current_tally``, with each member class's count for a class-majority proposal."""
     proposal = Proposal.from_dict(stored.proposal)
     if stored.state == "open":
         running = await _running(app, stored)
@@ -332,7 +340,7 @@ async def current_tally(app: web.Application, stored: StoredProposal) -> Tally:
         ballots = running.ballots
     else:
         ballots = await counted_ballots(app, stored)
-    return count(proposal, roll_of(stored.proposal), ballots)[0]
+    return count(proposal, roll_of(stored.proposal), ballots)
 
 
 async def question_of(app: web.Application, pool: ActorRecord, stored: StoredProposal) -> dict[str, Any]:
