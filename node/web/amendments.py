@@ -30,7 +30,7 @@ from node.appkeys import ACTORS
 from node.pools import load_bylaws
 from node.storage import ActorRecord
 from node.web.bylaws_words import fraction_words, threshold_words
-from node.web.class_rules import class_defaults, read_class_rules
+from node.web.class_rules import class_defaults, class_rows, read_class_rules
 from node.web.formats import (
     money_input,
     parse_period,
@@ -233,6 +233,7 @@ def _rows(bylaws: Bylaws) -> list[tuple[str, str]]:
         (_("Replies from people who are not members are"),
          _(dict(OUTSIDE_REPLIES)[bylaws.outside_replies.value])),
         *round_rows(bylaws),
+        *class_rows(bylaws),
     ]
 
 

@@ -10,7 +10,7 @@ from governance import Bylaws, Kind
 from node.web.i18n import gettext as _
 from node.web.wizard import CLASS_MAJORITY_CHOICES
 
-__all__ = ["CLASS_FIELDS", "class_defaults", "read_class_rules"]
+__all__ = ["CLASS_FIELDS", "class_defaults", "class_rows", "read_class_rules"]
 
 CLASS_FIELDS = ("new_member_classes", "new_class_majority")
 _MAX_TEXT = 400
@@ -45,3 +45,14 @@ def read_class_rules(form: Mapping[str, Any], current: Bylaws, values: dict[str,
     kept = {k for k in current.class_majority if k.value not in offered} if classes else set()
     return {"member_classes": classes,
             "class_majority": frozenset({Kind(k) for k in ticked} | kept)}
+
+
+def class_rows(bylaws: Bylaws) -> list[tuple[str, str]]:
+    """The class settings as a bylaws change shows them, in force and proposed."""
+    labels = dict(CLASS_MAJORITY_CHOICES)
+    kinds = [_(labels[k.value]) if k.value in labels else k.value
+             for k in sorted(bylaws.class_majority, key=lambda k: k.value)]
+    return [
+        (_("Member classes"), ", ".join(bylaws.member_classes) or _("none")),
+        (_("A majority in each class is needed for"), ", ".join(kinds) or _("none")),
+    ]

@@ -44,6 +44,8 @@ async def test_a_bylaws_change_sets_the_classes_and_refuses_too_many(client) -> 
     proposed = stored.proposal["motion"]["bylaws"]
     assert proposed["member_classes"] == ["worker", "consumer"]
     assert proposed["class_majority"] == ["decision"]
+    html = await page(client, response.headers["Location"])
+    assert "worker, consumer" in html and "Decisions" in html
 
 
 async def test_the_wizard_refuses_a_class_list_it_cannot_keep(client) -> None:  # type: ignore[no-untyped-def]
