@@ -10,6 +10,7 @@ from aiohttp import web
 from governance import (
     AdmissionPolicy,
     Bylaws,
+    Kind,
     MemberState,
     Proposal,
     Role,
@@ -17,9 +18,11 @@ from governance import (
     RuleViolation,
     Tally,
 )
+from governance.classes import ClassRoll
+from node.appkeys import DB
 from node.errors import NotFound
 from node.pool_engine.common import iso, pool_lock, roster_of, store
-from node.storage import ActorRecord
+from node.storage import ActorRecord, MemberClassStore
 
 __all__ = ["accept_join", "admit_by_vote", "admit_if_share_paid", "chosen_class", "expel", "join", "leave",
            "reject_join", "share_claim"]
@@ -86,6 +89,11 @@ async def join(
     async with pool_lock(app, pool):
         roster, bylaws, _ = await roster_of(app, pool)
         chosen = chosen_class(bylaws, member_class)
+        if bylaws.admission is AdmissionPolicy.VOTE and Kind.ADMISSION in bylaws.class_majority:
+            # The admission proposal will freeze the class roll: refuse before storing anything
+            # if it could not (an elector without a class: ``class_missing``).
+            ClassRoll.freeze(roster.electorate(), await MemberClassStore(app[DB]).classes(pool.id),
+                             bylaws)
         roster = roster.apply(person, at)
         state: str = "applicant"
         roles: tuple[str, ...] = ()

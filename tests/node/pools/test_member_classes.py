@@ -158,3 +158,20 @@ async def test_the_steward_log_keeps_each_change(client, node) -> None:  # type:
         (node.alice.uri, "consumer", "worker", "now works here"),
         (node.alice.uri, None, "consumer", "founding member")]
     assert (await classes.classes(node.pool.id))[node.alice.uri] == "worker"
+
+
+async def test_a_vote_admission_that_could_not_open_stores_no_applicant(client, node) -> None:  # type: ignore[no-untyped-def]
+    await coop(client, node)
+    bylaws = dataclasses.replace(await load_bylaws(client.app[ACTORS], node.pool),
+                                 admission=AdmissionPolicy.VOTE,
+                                 class_majority=frozenset({Kind.ADMISSION}))
+    await client.app[ACTORS].set_bylaws_json(node.pool.id, json.dumps(bylaws.to_dict()))
+    await store(client.app).set_membership(node.pool.id, node.config.base_url + "/users/zed",
+                                           state="member", roles=("member",), at="2026-01-01T00:00:00Z")
+    person = await create_member(node.config, client.app[ACTORS], "erin")
+    token = (await issue_token(client.app[TOKENS], person)).secret
+    resp = await post(client, "erin", token, {"type": "Join", "object": POOL, "to": [POOL],
+                                              "memberClass": "worker"})
+    assert resp.status == 422 and (await resp.json())["code"] == "class_missing"
+    assert await store(client.app).membership(node.pool.id, person.uri) is None
+    assert await store(client.app).count_proposals(node.pool.id) == 0
