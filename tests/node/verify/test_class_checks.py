@@ -94,3 +94,26 @@ def test_a_roll_that_is_not_the_frozen_one_is_refused(opened, tamper, reason) ->
     tamper(doc, electorate)
     with pytest.raises(InvalidDocument, match=reason):
         roll_from_documents(doc, electorate, proposal.electorate.members)
+
+
+def test_a_remote_pools_class_result_is_recounted_the_same_way(opened) -> None:  # type: ignore[no-untyped-def]
+    from node.pool_engine.remote_results import _compare
+
+    proposal, roll = opened
+    doc = proposal_document(proposal, POOL, "2025-03-01T12:00:00Z", roll=roll)
+    electorate = electorate_document(proposal, POOL, "2025-03-01T12:00:00Z", roll)
+    documents = _ballots(proposal)
+    ballots = [ballot_from_document(d) for d in documents]
+    held = {d["id"]: d for d in documents}
+    result, classes = count(proposal, roll, ballots)
+    final = tally_document(result, POOL, [b.id for b in ballots], final=True, updated="x",
+                           classes=classes)
+    problems: dict[str, Any] = {}
+    state, recounted = _compare(final, doc, electorate, held, problems)
+    assert (state, problems) == ("matches", {}) and recounted is not None
+    assert recounted["outcome"] == "rejected" and len(recounted["classes"]) == 2
+    plain = tally_document(count(proposal, None, ballots)[0], POOL, [b.id for b in ballots],
+                           final=True, updated="x")
+    problems = {}
+    assert _compare(plain, doc, electorate, held, problems)[0] == "mismatch"
+    assert {"outcome", "classes"} <= set(problems["fields"])
