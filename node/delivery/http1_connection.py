@@ -175,11 +175,16 @@ class Connection(asyncio.Protocol):
             event = await self._next(h, in_head=True)
             if not isinstance(event, h11.InformationalResponse | h11.Response):
                 raise Malformed(f"unexpected {type(event).__name__} before the response head")
-            # h11 caps a head that arrives in pieces; this catches one that came whole.
-            consumed = self.received - self._pending - len(h.trailing_data[0])
-            if consumed - fed_before > self._limits.head_bytes:
-                raise Malformed(f"response head over {self._limits.head_bytes} bytes")
-            fed_before = consumed
+            # h11 caps a head that arrives in pieces; this catches one that came whole
+            # (possible only once more than the cap has arrived; interim heads are counted
+            # so that the final head is measured alone).
+            if self.received > self._limits.head_bytes or isinstance(
+                event, h11.InformationalResponse
+            ):
+                consumed = self.received - self._pending - len(h.trailing_data[0])
+                if consumed - fed_before > self._limits.head_bytes:
+                    raise Malformed(f"response head over {self._limits.head_bytes} bytes")
+                fed_before = consumed
             if len(event.headers) > self._limits.header_count:
                 raise Malformed(f"more than {self._limits.header_count} header fields")
             if event.http_version not in _VERSIONS:

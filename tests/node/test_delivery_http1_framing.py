@@ -300,3 +300,21 @@ async def test_retry_after_as_a_date_is_returned_as_sent(raw, client):
         raw, b"HTTP/1.1 429 Too Many Requests\r\nRetry-After: Wed, 21 Oct 2037 07:28:00 GMT\r\n"
              b"Content-Length: 0\r\n\r\n")
     assert await post(client(), server.port) == (429, "Wed, 21 Oct 2037 07:28:00 GMT")
+
+
+async def test_interim_heads_do_not_count_towards_the_final_heads_cap(raw, client):
+    holder: list[RawServer] = []
+    pad = b"X-Pad: " + b"p" * 9_000 + b"\r\n"
+
+    async def handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, n: int) -> None:
+        await holder[0].read_request(reader)
+        # 48 KB of interim heads first, then a 36 KB final head: each under the 64 KB cap.
+        writer.write(b"HTTP/1.1 103 Early Hints\r\n" + pad * 5 + b"\r\n")
+        writer.write(b"HTTP/1.1 103 Early Hints\r\n" + pad * 1 + b"\r\n")
+        await writer.drain()
+        await asyncio.sleep(0.2)
+        writer.write(b"HTTP/1.1 202 Accepted\r\n" + pad * 4 + b"Content-Length: 0\r\n\r\n")
+        await reader.read()
+
+    holder.append(await raw(handler))
+    assert await post(client(), holder[0].port) == (202, None)
