@@ -99,6 +99,22 @@ async def test_header_injection_is_refused_without_a_connection(raw, client):
     assert c.opened == 0 and server.connections == 0
 
 
+@pytest.mark.parametrize(
+    ("headers", "reason"),
+    [({"X-A": "caf\u00e9 \u20ac"}, "cannot send a header outside Latin-1"),
+     ({"X-A": "padded "}, "cannot send this request:"),  # h11: no trailing whitespace
+     ({"Bad Name": "x"}, "cannot send header 'Bad Name'")],
+)
+async def test_headers_h11_or_we_refuse_are_errors_without_a_connection(raw, client, headers,
+                                                                        reason):
+    server = await start_answering(raw, OK)
+    c = client()
+    pinned = await pin(f"http://peer.example:{server.port}/inbox")
+    answer = await c.request("POST", pinned, headers, b"{}", seconds=5)
+    assert isinstance(answer, str) and answer.startswith(reason), answer
+    assert c.opened == 0 and server.connections == 0
+
+
 # ---- stale connections and retries ------------------------------------------------------------
 
 
