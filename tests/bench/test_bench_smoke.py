@@ -25,6 +25,7 @@ _COUNT_CHECKS = (
     "equals recount",
     "every follower delivered once",
     "first page shows one page",
+    "equal the reference",
 )
 
 
@@ -37,7 +38,17 @@ def test_every_benchmark_ran(rows: list[Row]) -> None:
     crashed = [r for r in rows if r.metric == "crashed"]
     assert not crashed, crashed
     prefixes = {r.benchmark.split()[0] for r in rows}
-    assert prefixes == {"1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11"}
+    assert prefixes == {"1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11", "12"}
+
+
+def test_ratios_over_rounds_carry_each_round(rows: list[Row]) -> None:
+    ratios = [r for r in rows if r.metric in ("delivery / signing alone",
+                                              "comment fan-out / signing alone",
+                                              "schema + proof per ballot, before / after")]
+    assert len(ratios) == 3
+    for row in ratios:
+        assert row.rounds and row.value is not None, row
+        assert min(row.rounds) <= row.value <= max(row.rounds), row
 
 
 def test_rows_are_well_formed(rows: list[Row]) -> None:
