@@ -33,13 +33,14 @@ async def report_recounts(app: web.Application, pool: ActorRecord, target: str,
     not) and ``pool`` has not reported since; how many."""
     store_ = witnesses(app)
     sent = 0
-    for proposal, tally, state, recount_json, differences_json, _ in await store_.unreported(
+    for proposal, tally, state, recount_json, differences_json, checked in await store_.unreported(
             target, pool.uri, REPORTS_PER_CHECK):
         differences = json.loads(differences_json)
         document = signed(recount_document(
             pool.uri, target, proposal, tally, state,
             json.loads(recount_json) if recount_json else None, differences, iso(now)), pool, now)
-        await store_.put_report(document, None, differences, iso(now))
+        # Kept as reported no earlier than the recount it reports (a later recount is news).
+        await store_.put_report(document, None, differences, max(iso(now), checked))
         await publish(app, pool, "Create", document, [target], followers=False, members=False)
         sent += 1
     return sent

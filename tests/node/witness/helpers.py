@@ -134,3 +134,43 @@ async def start_remote_pool(aiohttp_server: Any, name: str = "river") -> RemoteP
     pool = RemotePool(base, ProofActor(f"{base}/pools/{name}", "Group"))
     holder.append(pool)
     return pool
+
+
+def attestation(witness: RemotePool, pool: str, sequence: int, head_hash: str, *,
+                number: int = 1, key: Any = None, **changes: Any) -> dict[str, Any]:
+    """A HeadAttestation by ``witness`` of ``pool``'s head, signed with its key (or ``key``)."""
+    from governance.witness import Head
+    from node.wire.witness import attestation_path, head_attestation_document
+
+    now = datetime.now(UTC).replace(microsecond=0)
+    document = head_attestation_document(
+        attestation_path(witness.uri, pool, number), witness.uri, pool, Head(sequence, head_hash),
+        now.isoformat().replace("+00:00", "Z"), None)
+    document.update(changes)
+    return create_proof(document, key or witness.actor.proof_key, witness.uri + "#ed25519-key", now)
+
+
+async def rewrite_own_ledger(app: Any, pool: Any, sequence: int, amount: int) -> None:
+    """What an operator with the database and the pool's key (both in the data directory) can
+    do: edit entry ``sequence``'s amount, recompute the chain and re-sign every entry."""
+    import dataclasses
+
+    from governance import Posting
+    from node.appkeys import DB
+    from node.pool_engine.common import store
+    from node.wire import entry_from_document, sign_document
+
+    rows = await store(app).ledger(pool.id)
+    ledger = Ledger(str(rows[0].document["currency"]))
+    for row in rows:
+        transaction = entry_from_document(row.document).transaction
+        if row.sequence == sequence:
+            transaction = dataclasses.replace(transaction, postings=tuple(
+                Posting(p.account, amount if p.amount > 0 else -amount) for p in transaction.postings))
+        ledger = ledger.apply(transaction)
+        sealed = ledger.entries[-1]
+        document = sign_document(ledger_entry_document(sealed, pool.uri, row.sequence), pool, T0)
+        await app[DB].execute(
+            "UPDATE ledger_entries SET entry_json = ?, document = ?, hash = ? WHERE pool_id = ?"
+            " AND sequence = ?",
+            (json.dumps(sealed.to_dict()), json.dumps(document), sealed.hash, pool.id, row.sequence))

@@ -14,8 +14,7 @@ from cryptography.hazmat.primitives.asymmetric import ed25519
 from federation.proofs import verify_proof_with_key
 from node.appkeys import ACTORS
 from node.wire import check_document
-from node.witness import witness_by_steward, witness_round, witnesses
-from node.witness import reading
+from node.witness import reading, witness_by_steward, witness_round, witnesses
 from tests.node.witness.helpers import RemotePool
 
 pytestmark = pytest.mark.both_backends
