@@ -174,3 +174,16 @@ async def rewrite_own_ledger(app: Any, pool: Any, sequence: int, amount: int) ->
             "UPDATE ledger_entries SET entry_json = ?, document = ?, hash = ? WHERE pool_id = ?"
             " AND sequence = ?",
             (json.dumps(sealed.to_dict()), json.dumps(document), sealed.hash, pool.id, row.sequence))
+
+
+async def received(pool: RemotePool, kind: str, count: int) -> list[dict[str, Any]]:
+    """The documents of ``kind`` delivered to ``pool``'s inbox, once ``count`` have come."""
+    import asyncio
+
+    async with asyncio.timeout(10):
+        while True:
+            found = [p["object"] for p in pool.posts
+                     if isinstance(p.get("object"), dict) and p["object"].get("type") == kind]
+            if len(found) >= count:
+                return found
+            await asyncio.sleep(0.05)

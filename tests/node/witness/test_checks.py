@@ -16,6 +16,7 @@ from node.appkeys import ACTORS
 from node.wire import check_document
 from node.witness import reading, witness_by_steward, witness_round, witnesses
 from tests.node.witness.helpers import RemotePool
+from tests.node.witness.helpers import received as _received
 
 pytestmark = pytest.mark.both_backends
 
@@ -36,17 +37,6 @@ async def _witness(client, river: RemotePool, witness_node) -> Any:  # type: ign
     await witness_by_steward(client.app, pool, river.uri, witness_node.admin.uri, START)
     (link,) = await witnesses(client.app).links(pool.id)
     return link
-
-
-async def _received(river: RemotePool, kind: str, count: int) -> list[dict[str, Any]]:
-    """The documents of ``kind`` delivered to the river pool's inbox (waits for ``count``)."""
-    async with asyncio.timeout(10):
-        while True:
-            found = [p["object"] for p in river.posts
-                     if isinstance(p.get("object"), dict) and p["object"].get("type") == kind]
-            if len(found) >= count:
-                return found
-            await asyncio.sleep(0.05)
 
 
 def _verifies(document: dict[str, Any], key: ed25519.Ed25519PrivateKey) -> bool:

@@ -21,7 +21,12 @@ from node.witness import overview, witnesses
 from tests.node.inbox_helpers import post_signed, processed
 from tests.node.pools.helpers import post
 from tests.node.pools.test_federated_ballots import ProofActor
-from tests.node.witness.helpers import RemotePool, attestation, rewrite_own_ledger, start_remote_pool
+from tests.node.witness.helpers import (
+    RemotePool,
+    attestation,
+    rewrite_own_ledger,
+    start_remote_pool,
+)
 
 pytestmark = pytest.mark.both_backends
 

@@ -4,7 +4,6 @@ with whether they reproduce its final tally ("recounted by N pools: same result"
 
 from __future__ import annotations
 
-import asyncio
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -22,6 +21,7 @@ from node.witness import recounts_of, report_recounts, witnesses
 from tests.node.inbox_helpers import post_signed, processed
 from tests.node.pools.helpers import propose, vote
 from tests.node.witness.helpers import RemotePool, start_remote_pool
+from tests.node.witness.helpers import received as _received
 
 pytestmark = pytest.mark.both_backends
 
@@ -99,10 +99,7 @@ async def test_our_recounts_of_a_witnessed_pool_are_told_back_signed(client, wit
 
     assert await report_recounts(client.app, pool, river.uri, NOW) == 1
     assert await report_recounts(client.app, pool, river.uri, NOW + timedelta(seconds=1)) == 0
-    async with asyncio.timeout(10):
-        while not any(p.get("object", {}).get("type") == "Recount" for p in river.posts):
-            await asyncio.sleep(0.05)
-    (sent,) = [p["object"] for p in river.posts if p["object"].get("type") == "Recount"]
+    (sent,) = await _received(river, "Recount", 1)
     assert check_document("recount", sent)
     assert (sent["attributedTo"], sent["pool"], sent["proposal"], sent["tally"], sent["result"]) == (
         pool.uri, river.uri, proposal, tally["id"], "matches")
