@@ -88,7 +88,9 @@ async def receive_attestation(app: web.Application, sender: str, document: dict[
         raise Forbidden(f"this pool keeps the attestations of at most {MAX_WITNESSES} witnesses")
     await store_.put_attestation(document, iso(at))
     ours, newest = await our_head(app, pool)
-    if head.sequence == 0:
+    if head.sequence == 0 or not await _witnessed_back(app, pool, sender):
+        # A stranger's word alone raises no alarm here: its attestation is kept and shown
+        # beside our head; an alarm of its rests on our own signatures (a LedgerConflict).
         return
     entry = await _entry_at(app, pool, head.sequence)
     if entry is None:
@@ -105,6 +107,12 @@ async def receive_attestation(app: web.Application, sender: str, document: dict[
         return
     conflict = sign_conflict(pool, pool.uri, fork, document, evidence, ours, at)
     await keep_alarm(app, pool, "witnessed", conflict, at)
+
+
+async def _witnessed_back(app: web.Application, pool: ActorRecord, witness: str) -> bool:
+    """Whether ``pool`` witnesses ``witness`` too (a flood peer, or its stewards' choice)."""
+    return any(link.target_uri == witness and link.active
+               for link in await witnesses(app).links(pool.id))
 
 
 async def receive_conflict(app: web.Application, sender: str, document: dict[str, Any],
@@ -128,26 +136,28 @@ async def receive_conflict(app: web.Application, sender: str, document: dict[str
                                 "pool's")
         await verify_author_proof(entry, pool.uri, lambda method: key_lookup(app, method))
     if not await _shows_conflict(app, pool, head_of(attestation), evidence):
-        raise InvalidDocument("the evidence shows no conflict: our ledger holds the attested "
-                              "head, and the entries agree")
+        raise InvalidDocument("the evidence shows no conflict: our own signed entries agree "
+                              "with each other and with our ledger")
     await keep_alarm(app, pool, "witnessed", document, at)
 
 
 async def _shows_conflict(app: web.Application, pool: ActorRecord, attested: Head,
                           evidence: list[dict[str, Any]]) -> bool:
-    """Whether our ledger departs from the attested head, or the pool signed two entries that
-    cannot both be in one chain (the same place with two hashes, or one not following the
-    entry before it)."""
-    if attested.sequence >= 1:
-        ours = await _entry_at(app, pool, attested.sequence)
-        if ours is None or ours.document.get("entryHash") != attested.hash:
-            return True
+    """Whether the pool's own signatures show the conflict: two evidence entries at one place
+    with two hashes, one not following the evidence entry before it, or the attested entry as
+    the pool signed it, which its ledger no longer holds. A witness's word alone never does."""
     hashes: dict[int, set[str]] = {}
     for item in evidence:
         hashes.setdefault(item["sequence"], set()).add(item["entryHash"])
     if any(len(found) > 1 for found in hashes.values()):
         return True
     by_sequence = {entry["sequence"]: entry for entry in evidence}
-    return any(sequence - 1 in by_sequence
-               and entry["previousHash"] != by_sequence[sequence - 1]["entryHash"]
-               for sequence, entry in by_sequence.items())
+    if any(sequence - 1 in by_sequence
+           and entry["previousHash"] != by_sequence[sequence - 1]["entryHash"]
+           for sequence, entry in by_sequence.items()):
+        return True
+    signed_then = by_sequence.get(attested.sequence)
+    if attested.sequence < 1 or signed_then is None or signed_then["entryHash"] != attested.hash:
+        return False
+    ours = await _entry_at(app, pool, attested.sequence)
+    return ours is None or ours.document.get("entryHash") != attested.hash

@@ -114,9 +114,15 @@ async def test_an_attested_head_our_ledger_no_longer_holds_raises_our_alarm(clie
     pool = await client.app[ACTORS].get("commons", "pool")
     await _send(client, mill, attestation(mill, POOL, 1, entry["entryHash"]))
     assert await witnesses(client.app).alarms(pool.id) == []
+    # A stranger's attestation of a head we never had raises no alarm on its word alone.
+    await _send(client, mill, attestation(mill, POOL, 2, "cd" * 32, number=2))
+    assert await witnesses(client.app).alarms(pool.id) == []
+    assert [w.agrees for w in (await overview(client.app, pool)).witnesses] == [False]
 
+    # Commons witnesses mill too (a flood peer, or its stewards' choice): mill's word counts.
+    await witnesses(client.app).add_link(pool.id, mill.uri, steward=True, now="2025-03-01T12:00:00Z")
     await rewrite_own_ledger(client.app, pool, 1, 9000)
-    late = attestation(mill, POOL, 2, "ab" * 32, number=2)
+    late = attestation(mill, POOL, 2, "ab" * 32, number=3)
     await _send(client, mill, late)
     (alarm,) = await witnesses(client.app).alarms(pool.id)
     assert (alarm.role, alarm.kind, alarm.sequence, alarm.witness_uri) == ("witnessed", "rewritten", 2, mill.uri)
@@ -142,6 +148,13 @@ async def test_a_witness_report_with_evidence_is_kept_and_a_bogus_one_refused(cl
     await _send(client, mill, report([old], 1))
     assert await witnesses(client.app).alarms(pool.id) == []
     assert any("shows no conflict" in r for r in await _rejections(client))
+    # Nor does a witness's word alone: the attested entry is not among the evidence.
+    later = attestation(mill, POOL, 1, "ef" * 32, number=2)
+    bare = report([old], 4)
+    bare = create_proof({**{k: v for k, v in bare.items() if k != "proof"}, "attestation": later},
+                        mill.actor.proof_key, mill.uri + "#ed25519-key", now)
+    await _send(client, mill, bare)
+    assert await witnesses(client.app).alarms(pool.id) == []
 
     await rewrite_own_ledger(client.app, pool, 1, 7000)
     new = (await store(client.app).ledger(pool.id))[0].document
