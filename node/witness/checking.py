@@ -18,6 +18,7 @@ from federation.errors import FetchError
 from governance import LedgerEntry
 from governance.witness import Extension, Fork, ForkKind, Head, Problem, check_extension
 from node.appkeys import ACTORS, CONFIG
+from node.errors import NodeError
 from node.http import fetch_as
 from node.pool_engine.common import iso, publish, signed
 from node.storage import ActorRecord, WitnessLink
@@ -155,4 +156,7 @@ async def _send(app: web.Application, pool: ActorRecord, target: str, document: 
     if local is not None and local.is_pool:
         from node.witness.receiving import receive
 
-        await receive(app, pool.uri, document, now)
+        try:
+            await receive(app, pool.uri, document, now)
+        except NodeError as exc:  # refused as the inbox would refuse it (e.g. too many witnesses)
+            log.info("%s refused %s: %s", target, document["id"], exc.reason)

@@ -1,7 +1,8 @@
 """Two real nodes whose pools form a flood witness each other's ledger heads: an honest growing
 ledger never alarms, a witness that was stopped for a while catches up without a false alarm,
 a ledger rewritten in the database and re-signed with the pool's own key is reported within one
-exchange period, on both nodes' pool pages, and forged attestations are refused with reasons."""
+exchange period, on both nodes' pool pages, and forged attestations are refused with reasons;
+a proposal's page shows that the other pool recounted its result."""
 
 from __future__ import annotations
 
@@ -49,10 +50,14 @@ def _book(node: NodeProcess, *amounts: int) -> None:
                           "person": node.admin_id, "amount": amount, "reference": "bank"})
 
 
-def _pool_page(node: NodeProcess) -> str:
-    request = urllib.request.Request(node.pool_id, headers={"Accept": "text/html"})
+def _html(node: NodeProcess, path: str) -> str:
+    request = urllib.request.Request(node.base_url + path, headers={"Accept": "text/html"})
     with urllib.request.urlopen(request, timeout=10) as response:
         return response.read().decode()
+
+
+def _pool_page(node: NodeProcess) -> str:
+    return _html(node, node.pool_id.replace(node.base_url, ""))
 
 
 def _attestation(witness: NodeProcess, of: NodeProcess, head: tuple[int, str], *,
@@ -91,6 +96,12 @@ def test_pools_in_a_flood_witness_each_other_and_catch_a_rewritten_ledger(cluste
     poll(lambda: _attested(b, a, a) == (0, "0" * 64), 20, "b's attestation of a's empty ledger")
     _book(b, 3000)
     poll(lambda: _attested(a, b, b) == _head(b), 20, "the grown head attested")
+
+    # A decision of b closes; a's node recounts its final tally and a's pool tells b so.
+    decided = _pass_motion(b, content="Paint the shed")
+    page = decided.replace(b.base_url, "")
+    poll(lambda: "Recounted by 1 other pool: same result." in _html(b, page), 40,
+         "a's recount shown on b's proposal page")
 
     # The witness is stopped for a while; the ledger grows; back, it catches up, no alarm.
     a.stop()
