@@ -56,6 +56,13 @@ from node.storage.remote_actors import RemoteActor, RemoteActorStore
 from node.storage.remote_results import RemoteDocument, RemoteRecount, RemoteResultStore
 from node.storage.tokens import TokenRecord, TokenStore
 from node.storage.web import WebSession, WebStore
+from node.storage.witness import (
+    StoredAlarm,
+    StoredHeadAttestation,
+    StoredRecountReport,
+    WitnessLink,
+    WitnessStore,
+)
 
 __all__ = [
     "ActorRecord",
@@ -106,6 +113,7 @@ __all__ = [
     "RemoteResultStore",
     "SchemaTooNew",
     "StorageError",
+    "StoredAlarm",
     "StoredAllocation",
     "StoredAttestation",
     "StoredBallot",
@@ -115,12 +123,16 @@ __all__ = [
     "StoredEntry",
     "StoredFloodProposal",
     "StoredFloodShare",
+    "StoredHeadAttestation",
     "StoredNotification",
     "StoredObject",
     "StoredProposal",
+    "StoredRecountReport",
     "TokenRecord",
     "TokenStore",
     "WebSession",
     "WebStore",
     "block_keys",
+    "WitnessLink",
+    "WitnessStore",
 ]

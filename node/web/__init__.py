@@ -36,6 +36,7 @@ from node.web import (
     proposals,
     treasury,
     welcome,
+    witnessing,
 )
 from node.web.csrf import load_secret
 from node.web.error_pages import html_error_middleware
@@ -108,7 +109,7 @@ def setup_web(app: web.Application) -> None:
     app.cleanup_ctx.append(_web_ctx)
     for module in (account, admissions, budget, capital, discussion, exports, floods, invitations,
                    language, ledger, membership, moderation, notifications, password_reset, pools,
-                   proposals, treasury, welcome):
+                   proposals, treasury, welcome, witnessing):
         app.router.add_routes(module.routes)
     static = resources.files("node") / "static"
     app.router.add_static("/static/", str(static), name="web.static", append_version=True)

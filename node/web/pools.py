@@ -146,9 +146,13 @@ async def create_pool_submit(request: web.Request) -> web.StreamResponse:
     raise web.HTTPSeeOther(f"/pools/{pool.username}/bylaws?created=1")
 
 
-async def pool_page(request: web.Request, params: dict[str, str]) -> web.Response:
-    """A pool: purpose, members, rules, fund and recent decisions."""
+async def pool_page(request: web.Request, params: dict[str, str], *,
+                    witness_error: str | None = None, witness_value: str = "",
+                    status: int = 200) -> web.Response:
+    """A pool: purpose, members, rules, fund, recent decisions, and who checks its ledger
+    (``witness_error``: a steward's choice of a pool to witness that was refused)."""
     from node.web.engine import pool_activity
+    from node.web.witnessing import witness_context
 
     pool = await _pool(request, params["name"])
     bylaws = await load_bylaws(request.app[ACTORS], pool)
@@ -165,7 +169,9 @@ async def pool_page(request: web.Request, params: dict[str, str]) -> web.Respons
         "membership": membership,
         "is_steward": is_steward,
         "activity": await pool_activity(request, pool, bylaws) if visible else None,
-    })
+        "witness": await witness_context(request, pool) if visible else None,
+        "witness_error": witness_error, "witness_value": witness_value,
+    }, status=status)
 
 
 async def bylaws_page(request: web.Request, params: dict[str, str]) -> web.Response:

@@ -176,6 +176,9 @@ def examples() -> dict[str, dict[str, Any]]:
     from tests.node.notifications.protocol_examples import notification_examples
 
     out.update(notification_examples())
+    from tests.node.witness.protocol_examples import witness_examples
+
+    out.update(witness_examples())
     return out
 
 
