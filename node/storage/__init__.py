@@ -132,7 +132,7 @@ __all__ = [
     "TokenStore",
     "WebSession",
     "WebStore",
-    "block_keys",
     "WitnessLink",
     "WitnessStore",
+    "block_keys",
 ]
