@@ -10,6 +10,7 @@ from node.accounts import create_member, issue_token, now_iso
 from node.appkeys import ACTORS, CONFIG, TOKENS, WEB
 from node.client_address import client_address, limit_key
 from node.errors import Conflict, Forbidden, InvalidRequest, NotFound
+from node.request_numbers import number_in_path
 from node.urls import check_username
 from node.web.errors import TooManyAttempts
 from node.web.i18n import gettext as _
@@ -190,7 +191,8 @@ async def create_token(request: web.Request) -> web.Response:
 async def revoke_token(request: web.Request) -> web.StreamResponse:
     """Revoke one of the member's own tokens."""
     user = require_user(request)
-    revoked = await request.app[TOKENS].revoke(user.id, int(request.match_info["token_id"]), now_iso())
+    number = number_in_path(request, "token_id", _("You have no live token with that number."))
+    revoked = await request.app[TOKENS].revoke(user.id, number, now_iso())
     if not revoked:
         raise NotFound(_("You have no live token with that number."))
     raise web.HTTPSeeOther("/settings#tokens")

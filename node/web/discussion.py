@@ -20,6 +20,7 @@ from node.discussion import discussions, moderate, thread_of
 from node.discussion.content import MAX_COMMENT_CHARS, MAX_TITLE_CHARS, text_to_html
 from node.discussion.mentions import mention_tags, resolve_mentions
 from node.errors import Forbidden, InvalidRequest, NodeError, NotFound
+from node.request_numbers import number_in_path
 from node.storage import ActorRecord, StoredComment
 from node.web.i18n import gettext as _
 from node.web.outbox import post_as
@@ -164,7 +165,8 @@ async def discussion_page(request: web.Request, params: dict[str, str]) -> web.R
 async def _own_comment(request: web.Request) -> tuple[ActorRecord, ActorRecord, StoredComment]:
     user = require_user(request)
     pool = await _pool(request, request.match_info["name"])
-    comment = await discussions(request.app).comment_by_row(int(request.match_info["comment"]))
+    number = number_in_path(request, "comment", _("There is no such comment in this pool."))
+    comment = await discussions(request.app).comment_by_row(number)
     if comment is None or comment.pool_id != pool.id or comment.deleted_at is not None:
         raise NotFound(_("There is no such comment in this pool."))
     return user, pool, comment

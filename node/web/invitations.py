@@ -20,6 +20,7 @@ from node.accounts import create_member, now_iso
 from node.appkeys import ACTORS, CONFIG, DB, WEB
 from node.errors import Conflict, Forbidden, Gone, InvalidRequest, NotFound
 from node.pools import load_bylaws
+from node.request_numbers import number_in_path, whole_number
 from node.storage import ActorRecord, Invitation, InvitationStore
 from node.urls import check_username
 from node.web.bylaws_words import bylaws_summary
@@ -106,11 +107,7 @@ async def invitations_page(request: web.Request) -> web.Response:
 
 
 def _whole(text: str, low: int, high: int) -> int | None:
-    text = text.strip()
-    if not text.isdigit():
-        return None
-    number = int(text)
-    return number if low <= number <= high else None
+    return whole_number(text.strip(), low=low, high=high)
 
 
 @routes.post(_POOL + "/invitations", name="web.invitation_create")
@@ -143,8 +140,9 @@ async def create_invitation(request: web.Request) -> web.Response:
 async def revoke_invitation(request: web.Request) -> web.StreamResponse:
     """Revoke an invite link: opening it then says it was revoked."""
     _steward, pool = await _steward_pool(request)
-    if not await _store(request).revoke(pool.id, int(request.match_info["invitation"]), now_iso()):
-        raise NotFound(_("This pool has no unrevoked invitation with that number."))
+    missing = _("This pool has no unrevoked invitation with that number.")
+    if not await _store(request).revoke(pool.id, number_in_path(request, "invitation", missing), now_iso()):
+        raise NotFound(missing)
     raise web.HTTPSeeOther(f"/pools/{pool.username}/invitations")
 
 

@@ -92,8 +92,6 @@ async def steward(client, node):  # type: ignore[no-untyped-def]
     return path, csrf_of(await page(client, path))
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: a comment number too large for the database in a web "
-                   "route (/pools/NAME/comments/N/edit|delete|hide|show) is a 500, not a 404")
 @pytest.mark.parametrize("action", ["edit", "delete", "hide", "show"])
 async def test_a_huge_comment_number_is_not_a_server_error(client, steward, action) -> None:
     _page_path, csrf = steward
@@ -103,15 +101,11 @@ async def test_a_huge_comment_number_is_not_a_server_error(client, steward, acti
     assert 400 <= resp.status < 500, resp.status
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: GET of a comment's edit form with a comment number too "
-                   "large for the database is a 500")
 async def test_a_huge_comment_number_in_the_edit_form_is_not_a_server_error(client, steward) -> None:
     resp = await client.get(f"/pools/commons/comments/{HUGE}/edit", headers=HTML)
     assert 400 <= resp.status < 500, resp.status
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: a thread page's '?after=' cursor with numbers too large for "
-                   "the database (proposal and discussion pages) is a 500, not a 400 or the first page")
 @pytest.mark.parametrize("after", [f"{HUGE}-1", f"1-{HUGE}"])
 async def test_a_huge_thread_cursor_is_not_a_server_error(client, steward, after) -> None:
     path, _csrf = steward
