@@ -27,7 +27,7 @@ from governance.discussion import (
 from node.appkeys import ACTORS, CONFIG, DB
 from node.discussion.content import MAX_COMMENT_CHARS, MAX_HTML_CHARS, sanitize, visible_length
 from node.discussion.documents import tombstone
-from node.discussion.mentions import mentioned_actors
+from node.discussion.mentions import check_mentions, mentioned_actors
 from node.discussion.threads import Target, discussions, target_of, thread_of
 from node.errors import Conflict, Forbidden, Gone, InvalidRequest, NotFound, RateLimited
 from node.pool_engine.common import iso, publish, store
@@ -114,6 +114,7 @@ async def add_comment(app: web.Application, note: dict[str, Any], author: str,
     if target is None:
         return None
     content = clean_content(note)
+    check_mentions(note)
     known = await discussions(app).comment(note["id"])
     if known is not None:
         return known

@@ -15,7 +15,7 @@ from node.appkeys import ACTORS
 from node.discussion.comments import check_rate, clean_content
 from node.discussion.content import MAX_TITLE_CHARS
 from node.discussion.documents import discussion_document, tombstone
-from node.discussion.mentions import mentioned_actors
+from node.discussion.mentions import check_mentions, mentioned_actors
 from node.discussion.threads import discussions
 from node.errors import Gone, InvalidRequest
 from node.pool_engine.common import iso, local_pool, new_id, publish, store
@@ -60,6 +60,7 @@ async def open_discussion(app: web.Application, draft: dict[str, Any], author: s
     if known is not None:
         return known
     title, content = _title(draft), clean_content(draft)
+    check_mentions(draft)
     membership = await store(app).membership(pool.id, author)
     if membership is None or membership.state != "member":
         raise NotPermitted("not_a_member", "only a member of the pool may start a discussion")

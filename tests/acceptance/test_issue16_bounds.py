@@ -35,8 +35,6 @@ async def _outbox_size(client: Any, user: str) -> int:
     return len((await client.app[OBJECTS].collection_page(actor.id, "outbox", before=None, limit=500)).items)
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: a C2S Note tagging 30 people is stored and addressed (the "
-                   "limit of 10 is checked only for text typed in the web form)")
 async def test_a_c2s_comment_mentioning_too_many_is_refused(client, node) -> None:
     proposal = await propose(client, "alice", node.alice_token)
     before = await _outbox_size(client, "alice")

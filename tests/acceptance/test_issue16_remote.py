@@ -65,8 +65,6 @@ def _page(actor: MastodonActor, **fields: Any) -> dict[str, Any]:
             "audience": POOL, "to": [POOL], **fields}
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: a remote comment tagging 30 people is stored (the count is "
-                   "only checked for text typed in the web form); docs: at most 10, refused with a Reject")
 async def test_a_remote_comment_mentioning_too_many_is_rejected(client, fed, remote) -> None:
     mo = _mastodon(remote, "mo")
     await _member(client, mo)
@@ -78,8 +76,6 @@ async def test_a_remote_comment_mentioning_too_many_is_rejected(client, fed, rem
     assert any("at most 10" in r for r in await _rejections(client))
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: a remote discussion tagging 20 people opens; docs: at most "
-                   "10 people mentioned, refused with a Reject")
 async def test_a_remote_discussion_mentioning_too_many_is_rejected(client, fed, remote) -> None:
     mo = _mastodon(remote, "mo")
     await _member(client, mo)
