@@ -65,9 +65,6 @@ def _to_followers(create: dict[str, Any]) -> dict[str, Any]:
     return create
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: a reply the pool refuses (bylaws: outside replies refused; "
-                   "over the rate; blocked by the comment's author) is still forwarded to all the "
-                   "pool's followers: forwarding runs after the handler whatever it decided")
 @pytest.mark.parametrize("why", ["outside replies refused", "over the rate", "blocked"])
 async def test_a_reply_the_pool_refuses_is_not_forwarded(database_url, tmp_path, aiohttp_client, remote,
                                                          why) -> None:
@@ -94,9 +91,6 @@ async def test_a_reply_the_pool_refuses_is_not_forwarded(database_url, tmp_path,
     assert not any(p.get("id") == spam["id"] for p in remote.posts), "the refused reply was forwarded"
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: any URL under the node's base counts as 'an object of this "
-                   "node': a stranger's post replying to a made-up local URL and addressed to the pool's "
-                   "followers is forwarded to every follower")
 async def test_a_reply_to_no_object_of_ours_is_not_forwarded(fed_client, remote) -> None:
     client = fed_client
     ze, flo = _mastodon(remote, "ze"), _mastodon(remote, "flo")
