@@ -20,6 +20,7 @@ from node.discussion.threads import discussions
 from node.errors import Gone, InvalidRequest
 from node.pool_engine.common import iso, local_pool, new_id, publish, store
 from node.pools import load_bylaws
+from node.request_text import check_one_line
 from node.storage import StoredDiscussion
 
 __all__ = ["DISCUSSION_TYPES", "delete_discussion", "draft_pool", "edit_discussion", "open_discussion"]
@@ -42,6 +43,7 @@ def _title(draft: dict[str, Any]) -> str:
     title = draft.get("name")
     if not isinstance(title, str) or not title.strip():
         raise InvalidRequest("a discussion needs a title ('name')")
+    check_one_line(title, "name")
     title = " ".join(title.split())
     if len(title) > MAX_TITLE_CHARS:
         raise InvalidRequest(f"a discussion's title is at most {MAX_TITLE_CHARS} characters")

@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from aiohttp import web
 
+from federation.one_line import as_one_line
 from node.accounts import create_member, issue_token, now_iso
 from node.appkeys import ACTORS, CONFIG, TOKENS, WEB
 from node.client_address import client_address, limit_key
@@ -110,7 +111,7 @@ async def signup(request: web.Request) -> web.StreamResponse:
     form = await request.post()
     values = {
         "username": str(form.get("username", "")).strip().lower(),
-        "display_name": str(form.get("display_name", "")).strip(),
+        "display_name": as_one_line(str(form.get("display_name", ""))),
     }
     password = str(form.get("password", ""))
     errors: dict[str, str] = {}

@@ -14,6 +14,7 @@ from typing import Any
 
 from aiohttp import web
 
+from federation.one_line import as_one_line
 from governance import GovernanceError
 from node.appkeys import CONFIG
 from node.discussion import discussions, moderate, thread_of
@@ -107,11 +108,11 @@ async def start_discussion(request: web.Request) -> web.StreamResponse:
     pool = await _pool(request, request.match_info["name"])
     await require_record(request, pool)
     form = await request.post()
-    values = {"title": str(form.get("title", "")).strip(), "text": str(form.get("text", ""))}
+    values = {"title": as_one_line(str(form.get("title", ""))), "text": str(form.get("text", ""))}
     errors: dict[str, str] = {}  # each beside its field; what the pool refuses, above the form
     if not values["title"]:
         errors["title"] = _("Give the discussion a title.")
-    elif len(" ".join(values["title"].split())) > MAX_TITLE_CHARS:
+    elif len(values["title"]) > MAX_TITLE_CHARS:
         errors["title"] = _("A title is at most %(most)d characters.", most=MAX_TITLE_CHARS)
     try:
         note = await _note(request, values["text"], pool.uri)

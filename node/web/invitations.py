@@ -16,6 +16,7 @@ from typing import Any
 
 from aiohttp import web
 
+from federation.one_line import as_one_line
 from node.accounts import create_member, now_iso
 from node.appkeys import ACTORS, CONFIG, DB, WEB
 from node.errors import Conflict, Forbidden, Gone, InvalidRequest, NotFound
@@ -202,6 +203,7 @@ async def accept_invitation(request: web.Request) -> web.StreamResponse:
     form = await request.post()
     values = {k: str(form.get(k, "")).strip() for k in ("username", "display_name", "reference")}
     values["username"] = values["username"].lower()
+    values["display_name"] = as_one_line(values["display_name"])
     errors: dict[str, str] = {}
     user = current_user(request)
     password = "" if user is not None else _check_account_fields(form, values, errors)
