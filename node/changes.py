@@ -106,9 +106,12 @@ async def _update(app: web.Application, owner: ActorRecord, prepared: PreparedAc
     document["updated"] = iso(now)
     out = _audience({**activity, "object": document}, document)
     if stored.type == "Note":
-        await edit_comment(app, owner.uri, document, out, now)
+        changed = await edit_comment(app, owner.uri, document, out, now)
+        if changed is not None:  # a comment as its thread keeps it (its place does not change)
+            document = {k: v for k, v in changed.document.items() if k not in ("bto", "bcc")}
+            out = _audience({**activity, "object": document}, document)
     elif stored.type in DISCUSSION_TYPES:
-        await edit_discussion(app, owner.uri, document, now)
+        document = await edit_discussion(app, owner.uri, document, now) or document
     await app[OBJECTS].replace_local(uri, document)
     return dataclasses.replace(prepared, activity=out)
 

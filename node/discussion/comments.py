@@ -47,6 +47,10 @@ __all__ = [
 ]
 
 
+_THREAD_FIELDS = ("inReplyTo", "outcomeOf", "attributedTo")
+"""What ties a comment to its author and its place: no edit changes them."""
+
+
 def reply_target(note: dict[str, Any]) -> str | None:
     """What a Note answers: the proposal of an outcome statement, else its ``inReplyTo``."""
     for key in ("outcomeOf", "inReplyTo"):
@@ -169,23 +173,57 @@ async def _authored(app: web.Application, uri: str, actor: str, doing: str) -> S
     return comment
 
 
+def _link(value: object) -> str | None:
+    if isinstance(value, dict):
+        value = value.get("id")
+    return value if isinstance(value, str) else None
+
+
+async def _check_thread_links(app: web.Application, comment: StoredComment, note: dict[str, Any],
+                              actor: str) -> None:
+    """An edit keeps the comment where it is: refused (with the reason) when it names another
+    ``inReplyTo`` or ``outcomeOf``; a comment never becomes the outcome statement by an edit, and
+    someone who may not publish the outcome is told so (``not_permitted``)."""
+    outcome = _link(comment.document.get("outcomeOf"))
+    if "outcomeOf" in note and _link(note["outcomeOf"]) != outcome:
+        if outcome is not None:
+            raise InvalidRequest("an outcome statement stays its proposal's: an Update does not "
+                                 "change 'outcomeOf'")
+        proposal = await store(app).proposal(comment.thread_uri)
+        if proposal is not None:
+            pool = await app[ACTORS].by_id(comment.pool_id)
+            steward = pool is not None and (await _is_member(app, pool, actor))[1]
+            check_outcome(StatementAuthor(actor, proposal.author_uri, steward), closed=True, already=False)
+        raise InvalidRequest("a comment does not become the outcome statement: publish the "
+                             "statement as a new Note with 'outcomeOf'")
+    if "inReplyTo" in note and _link(note["inReplyTo"]) != _link(comment.document.get("inReplyTo")):
+        raise InvalidRequest("a comment stays where it was posted: an Update does not change 'inReplyTo'")
+
+
 async def edit_comment(app: web.Application, actor: str, note: dict[str, Any],
                        activity: dict[str, Any], at: datetime) -> StoredComment | None:
     """The author's new version of a comment (its Update); None if it is no comment here. It
-    stays in its thread and place; a member's edit is announced as the Update itself."""
+    stays in its thread and place: its ``inReplyTo``, ``outcomeOf`` and ``attributedTo`` are
+    kept as they were (another value is refused). A member's edit is announced as the Update,
+    carrying the comment as kept."""
     comment = await _authored(app, note["id"], actor, "edit")
     if comment is None:
         return None
     content = clean_content(note)
+    check_mentions(note)
+    await _check_thread_links(app, comment, note, actor)
     document = {**note, "content": content}
-    for key in ("inReplyTo", "outcomeOf", "attributedTo"):  # a comment does not change thread
+    for key in _THREAD_FIELDS:
         if key in comment.document:
             document[key] = comment.document[key]
+        else:
+            document.pop(key, None)
     await discussions(app).change_comment(comment.uri, content, document, iso(at))
     if comment.standing == Standing.MEMBER.value:
         pool = await app[ACTORS].by_id(comment.pool_id)
         if pool is not None:
-            await announce(app, pool, activity)
+            relayed = {**activity, "object": document} if isinstance(activity.get("object"), dict) else activity
+            await announce(app, pool, relayed)
     return await discussions(app).comment(comment.uri)
 
 

@@ -56,9 +56,6 @@ async def test_an_update_of_my_own_profile_changes_it(client, node) -> None:
     assert (await get(client, "/users/alice")).get("name") == "Alice Liddell"
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: a member's Update adds 'outcomeOf' to an ordinary comment; "
-                   "the thread's replies collection and the Note's id then serve a second 'outcome "
-                   "statement' by someone who is neither the proposal's author nor a steward")
 async def test_an_update_does_not_turn_a_comment_into_the_outcome(client, node) -> None:
     proposal = await _closed(client, node)
     note = (await comment(client, "alice", node.alice_token, proposal["id"]))["object"]
@@ -71,9 +68,6 @@ async def test_an_update_does_not_turn_a_comment_into_the_outcome(client, node) 
     assert await discussions(client.app).outcome_of(proposal["id"]) is None
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: an Update naming another 'inReplyTo' leaves the comment in "
-                   "its thread, but the Note served at its id (and the Update delivered) now claims "
-                   "to answer the other proposal")
 async def test_an_edited_comment_keeps_its_place_where_it_is_served(client, node) -> None:
     first = await propose(client, "admin", node.admin_token)
     other = await propose(client, "admin", node.admin_token, name="Paint the shed")

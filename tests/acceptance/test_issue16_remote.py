@@ -84,9 +84,6 @@ async def test_a_remote_discussion_mentioning_too_many_is_rejected(client, fed, 
     assert await discussion_list(client) == []
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: a remote author's Update adding 'outcomeOf' to an ordinary "
-                   "comment is applied: the thread then serves a member's outcome statement; docs: "
-                   "the outcome is the proposal author's or a steward's (not_permitted)")
 async def test_a_remote_update_does_not_make_an_outcome_statement(client, fed, remote) -> None:
     mo = _mastodon(remote, "mo")
     await _member(client, mo)
