@@ -80,9 +80,6 @@ async def test_an_edited_comment_keeps_its_place_where_it_is_served(client, node
     assert (await get(client, note["id"]))["inReplyTo"] == first["id"]
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: the replies collection serves a hidden comment as a "
-                   "Tombstone, but the Note's own id still serves its full content to anyone (docs: "
-                   "the comment is kept, not served)")
 async def test_a_hidden_comment_is_not_served_at_its_id(client, node) -> None:
     proposal = await propose(client, "admin", node.admin_token)
     note = (await comment(client, "alice", node.alice_token, proposal["id"], "<p>Cheap pills</p>"))["object"]
