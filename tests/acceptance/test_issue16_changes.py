@@ -47,8 +47,6 @@ async def _closed(client: Any, node: Any) -> dict[str, Any]:
     return proposal
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: an Update of the poster's own actor is answered 201 and "
-                   "delivered, but the actor document does not change (node/changes.py passes it through)")
 async def test_an_update_of_my_own_profile_changes_it(client, node) -> None:
     resp = await post(client, "alice", node.alice_token, {"type": "Update", "object": {
         "id": node.alice.uri, "type": "Person", "name": "Alice Liddell"}})
@@ -123,9 +121,6 @@ async def test_signed_records_refuse_changes_with_a_reason(client, node) -> None
     assert opened["name"] == "Buy a drill"
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: an Update of the pool's own (signed) Proposal is answered "
-                   "404 'no such object on this node' though it exists; docs: 403 (not the owner) or "
-                   "409 signed_object")
 async def test_an_update_of_the_pools_proposal_says_why_it_is_refused(client, node) -> None:
     proposal = await propose(client, "admin", node.admin_token)
     resp = await post(client, "admin", node.admin_token, {"type": "Update", "object": {
