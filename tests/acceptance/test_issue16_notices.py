@@ -39,9 +39,6 @@ async def _kinds(client: Any, user: str) -> list[str]:
     return [n.kind for n in await NotificationStore(client.app[DB]).page(actor.id, before=None, limit=50)]
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: a reply to a reply tells the author of the thread's top "
-                   "comment (the row it is filed under) instead of the person it answers; that person "
-                   "hears nothing")
 async def test_a_reply_to_a_reply_tells_the_person_it_answers(client, node) -> None:
     no_commit_lag(client)
     proposal = await propose(client, "admin", node.admin_token)
