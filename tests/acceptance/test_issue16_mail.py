@@ -22,7 +22,7 @@ import pytest
 from node.app import create_app
 from node.appkeys import ACTORS, DB
 from node.notifications import mail_round, notify_round
-from node.storage import MailStore, NotificationStore
+from node.storage import MailStore, NewNotification, NotificationStore
 from tests.conftest import make_node
 from tests.node.discussion.helpers import comment
 from tests.node.notifications.conftest import no_commit_lag
@@ -63,15 +63,22 @@ async def _open(client: Any, name: str) -> None:
     assert resp.status == 201, await resp.text()
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: a proposal title with a line break (C2S 'name', or a remote "
-                   "flood proposal's) makes composing the mail's Subject raise ValueError; mail_round "
-                   "dies on it every round, so that mail and the others claimed with it are never sent")
 async def test_a_title_with_a_line_break_does_not_stop_the_mail_queue(mailing, smtp) -> None:
     inbox, _ = smtp
     await _choose(mailing, proposal_opened="immediately")
-    await _open(mailing, "Paint the shed\r\nBcc: evil@example.org")
-    await _open(mailing, "Fix the roof")
+    # A title is one line: refused where it arrives, with the reason (docs/PROTOCOL.md, Errors).
+    resp = await post(mailing, "admin", mailing.setup.admin_token, {
+        "type": "Proposal", "pool": POOL, "name": "Paint the shed\r\nBcc: evil@example.org"})
+    body = await resp.json(content_type=None)
+    assert resp.status == 400 and body["code"] == "invalid_request" and "one line" in body["error"], body
+    # One stored before titles were checked (or come another way) is mailed on one line, and
+    # does not hold up the mail queued with it.
     now = datetime.now(UTC)
+    await NotificationStore(mailing.app[DB]).add([NewNotification(
+        mailing.alice_id, "proposal_opened", POOL + "/proposals/old", POOL, POOL + "/proposals/old",
+        "Paint the shed\r\nBcc: evil@example.org", "", "2026-01-01T00:00:00Z", "immediately",
+        int(now.timestamp() * 1000))])
+    await _open(mailing, "Fix the roof")
     await notify_round(mailing.app, now)
     for minutes in (0, 5, 10):  # past the lease of a job a round left behind
         await mail_round(mailing.app, now + timedelta(minutes=minutes))
@@ -81,9 +88,6 @@ async def test_a_title_with_a_line_break_does_not_stop_the_mail_queue(mailing, s
     assert not inbox.to("evil@example.org")
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: a daily digest holds at most 100 notifications and marks "
-                   "only those mailed; the rest wait for a digest job that is never made (no new event), "
-                   "so they are never mailed")
 async def test_a_busy_day_is_mailed_whole_in_the_digests(mailing, smtp) -> None:
     inbox, _ = smtp
     await _choose(mailing, proposal_opened="daily")
