@@ -200,12 +200,18 @@ async def _check_thread_links(app: web.Application, comment: StoredComment, note
         raise InvalidRequest("a comment stays where it was posted: an Update does not change 'inReplyTo'")
 
 
+def _as_kept(app: web.Application, activity: dict[str, Any], document: dict[str, Any]) -> dict[str, Any]:
+    """The Update the pool relays: a local one carries the comment as kept; another server's
+    goes as it came (its object may be signed), its links having been checked equal."""
+    local = str(activity.get("actor", "")).startswith(app[CONFIG].base_url + "/")
+    return {**activity, "object": document} if local and isinstance(activity.get("object"), dict) else activity
+
+
 async def edit_comment(app: web.Application, actor: str, note: dict[str, Any],
                        activity: dict[str, Any], at: datetime) -> StoredComment | None:
     """The author's new version of a comment (its Update); None if it is no comment here. It
     stays in its thread and place: its ``inReplyTo``, ``outcomeOf`` and ``attributedTo`` are
-    kept as they were (another value is refused). A member's edit is announced as the Update,
-    carrying the comment as kept."""
+    kept as they were (another value is refused). A member's edit is announced as the Update."""
     comment = await _authored(app, note["id"], actor, "edit")
     if comment is None:
         return None
@@ -216,14 +222,13 @@ async def edit_comment(app: web.Application, actor: str, note: dict[str, Any],
     for key in _THREAD_FIELDS:
         if key in comment.document:
             document[key] = comment.document[key]
-        else:
+        elif key != "attributedTo":  # a link it never had is not added
             document.pop(key, None)
     await discussions(app).change_comment(comment.uri, content, document, iso(at))
     if comment.standing == Standing.MEMBER.value:
         pool = await app[ACTORS].by_id(comment.pool_id)
         if pool is not None:
-            relayed = {**activity, "object": document} if isinstance(activity.get("object"), dict) else activity
-            await announce(app, pool, relayed)
+            await announce(app, pool, _as_kept(app, activity, document))
     return await discussions(app).comment(comment.uri)
 
 
