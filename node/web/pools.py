@@ -14,6 +14,7 @@ from node.appkeys import ACTORS, CONFIG, WEB
 from node.errors import Conflict, Forbidden, NotFound
 from node.pool_engine.common import store
 from node.pools import load_bylaws
+from node.request_numbers import number_in_path
 from node.storage import ActorRecord, ActorStore, Membership
 from node.web.bylaws_words import bylaws_markdown, bylaws_summary
 from node.web.home import needs_your_vote
@@ -236,7 +237,8 @@ async def steward_and_applicant(
     membership = await viewer_membership(request, pool)
     if membership is None or membership.state != "member" or "steward" not in membership.roles:
         raise Forbidden(doing)
-    wanted = int(request.match_info["membership"])
+    wanted = number_in_path(request, "membership", _(
+        "No such applicant: they may have been admitted or turned down already."))
     applicants = await request.app[ACTORS].memberships_of_pool(pool.id, state="applicant")
     applicant = next((m for m in applicants if m.id == wanted), None)
     if applicant is None:
