@@ -5,6 +5,7 @@ No I/O, no clock, no randomness: time and ids are passed in; every result is det
 
 from governance.allocations import Allocation, Bucket, counted_allocation
 from governance.ballot_box import BallotBox
+from governance.ballot_digest import BallotDigest, ballots_digest
 from governance.ballots import (
     Ballot,
     ConsentChoice,
@@ -80,6 +81,7 @@ __all__ = [
     "Allocation",
     "Ballot",
     "BallotBox",
+    "BallotDigest",
     "BallotType",
     "Bucket",
     "BucketProposers",
@@ -124,6 +126,7 @@ __all__ = [
     "Threshold",
     "Transaction",
     "Visibility",
+    "ballots_digest",
     "check_ballot",
     "commit_disbursement",
     "commit_flood_share",
