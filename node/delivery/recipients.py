@@ -1,7 +1,7 @@
 """Who an activity goes to: its addressing, expanded to local actors and remote inboxes.
 
-The sender's followers collection expands to its followers, ``as:Public`` is nobody in
-particular, local actors are served without HTTP, and remote actors are resolved to their
+The sender's followers collection expands to its followers, a pool's members collection to
+its members, ``as:Public`` is nobody in particular, local actors are served without HTTP, and remote actors are resolved to their
 shared inbox when they have one (ActivityPub §7.1, §7.1.3), so one row per inbox, not per
 person.
 """
@@ -100,14 +100,20 @@ async def expand_recipients(
     resolve: InboxResolver,
     known: KnownInboxes | None = None,
 ) -> Recipients:
-    """Expand addresses to local actors and remote inboxes, deduplicated by (shared) inbox."""
+    """Expand addresses to local actors and remote inboxes, deduplicated by (shared) inbox.
+
+    The sender's followers collection expands to its followers, and a pool's members
+    collection (``{pool}/members``) to its current members."""
     followers_url = sender.uri + "/followers"
+    members_url = sender.uri + "/members" if sender.is_pool else None
     people: list[str] = []
     for uri in dict.fromkeys(uris):
         if uri in PUBLIC:
             continue
         if uri == followers_url:
             people.extend(await deliveries.follower_uris(sender.id))
+        elif uri == members_url:
+            people.extend(await deliveries.member_uris(sender.id))
         else:
             people.append(uri)
     out = Recipients()

@@ -47,9 +47,10 @@ _AT_PROPOSAL = {"Tally": "tally", "Electorate": "electorate", "BudgetResult": "r
 """Documents that live at a fixed path under their proposal's id."""
 
 COMPARED_FIELDS = ("electorateDigest", "electorateSize", "participation", "abstentions",
-                   "votesCast", "counts", "quorumMet", "thresholdMet", "outcome", "winner", "rounds")
-"""The fields of a Tally a recount must reproduce."""
-_OPTIONAL_FIELDS = ("abstentions", "rounds")
+                   "votesCast", "counts", "quorumMet", "thresholdMet", "outcome", "winner", "rounds",
+                   "ballotCount", "ballotsDigest")
+"""The fields of a Tally a recount must reproduce (the last two: of the ballots it lists)."""
+_OPTIONAL_FIELDS = ("abstentions", "rounds", "ballotCount", "ballotsDigest")
 
 
 def results(app: web.Application) -> RemoteResultStore:

@@ -99,6 +99,15 @@ class DeliveryStore:
         )
         return [r["item_uri"] for r in rows]
 
+    async def member_uris(self, pool_id: int) -> list[str]:
+        """The person ids of a pool's current members (its members collection's items): ids
+        only, no membership decoded."""
+        rows = await self.db.fetchall(
+            "SELECT person_uri FROM memberships WHERE pool_id = ? AND state = 'member' ORDER BY id",
+            (pool_id,),
+        )
+        return [r["person_uri"] for r in rows]
+
     async def enqueue(
         self,
         *,
