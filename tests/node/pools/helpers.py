@@ -43,6 +43,22 @@ async def signed_tally(client: Any, proposal: str) -> dict[str, Any]:
             await asyncio.sleep(0.02)
 
 
+async def published_tally(client: Any, proposal: str) -> dict[str, Any]:
+    """``signed_tally``, once that Tally is also published (the clock publishes just after it
+    stores one): nothing of the clock's round is still under way for it."""
+    from node.storage.running_tallies import RunningTallyStore
+
+    row = await store(client.app).proposal_row_id(proposal)
+    assert row is not None
+    async with asyncio.timeout(20):
+        while True:
+            current = await signed_tally(client, proposal)
+            mark = await RunningTallyStore(store(client.app).db).mark(row)
+            if mark is not None and mark.published_row == mark.ballot_row:
+                return current
+            await asyncio.sleep(0.02)
+
+
 async def tally_updates(client: Any, pool_id: int) -> list[dict[str, Any]]:
     """The pool's published Update(Tally) activities, newest first."""
     objects = client.app[OBJECTS]
