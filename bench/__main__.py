@@ -24,6 +24,7 @@ from bench import (
     memory,
     pg_scaling,
     tally,
+    tally_scaling,
     thread,
 )
 from bench.report import RESULTS_DIR, Row, machine, render_table, write_results
@@ -41,6 +42,7 @@ BENCHMARKS: dict[str, Callable[[Sizes], list[Row]]] = {
     "pg-ballots": pg_scaling.run_ballots,
     "thread": thread.run,
     "comment-fanout": comment_fanout.run,
+    "tally-scaling": tally_scaling.run,
 }
 
 
