@@ -236,7 +236,7 @@ def run(sizes: Sizes) -> list[Row]:
         cpu = [v.cpu / v.ballots for v in done]
         per_ballot[members] = cpu
         byte_rates = [v.outbox_bytes / v.ballots for v in done]
-        rows.append(Row(NAME, f"node CPU per ballot, {members:,} members", statistics.median(cpu) * 1000, "ms",
+        rows.append(Row(NAME, f"the node's CPU per ballot, {members:,} members", statistics.median(cpu) * 1000, "ms",
                         note=f"{members:,} ballots into the pool inbox; {_spread(cpu, 1000)} ms; "
                              f"first POST -> tally counts all "
                              f"{statistics.median([v.seconds for v in done]):.2f} s (median)"))

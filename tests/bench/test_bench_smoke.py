@@ -79,7 +79,7 @@ def test_thread_and_comment_fanout_report_their_ratios(rows: list[Row]) -> None:
 
 def test_the_running_tally_reports_both_electorates_and_their_ratios(rows: list[Row]) -> None:
     found = {r.metric: r for r in rows if r.benchmark.startswith("12 ")}
-    per_ballot = [r for m, r in found.items() if m.startswith("node CPU per ballot")]
+    per_ballot = [r for m, r in found.items() if m.startswith("the node's CPU per ballot")]
     sizes = [r for m, r in found.items() if m.startswith("outbox bytes per ballot, ") and r.unit == "B"]
     assert len(per_ballot) == len(sizes) == 2
     assert all(r.value is not None and r.value > 0 for r in per_ballot + sizes), found
