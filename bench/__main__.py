@@ -25,6 +25,7 @@ from bench import (
     pg_scaling,
     proof_paths,
     tally,
+    tally_scaling,
     thread,
 )
 from bench.report import RESULTS_DIR, Row, load_average, machine, render_table, write_results
@@ -43,6 +44,7 @@ BENCHMARKS: dict[str, Callable[[Sizes], list[Row]]] = {
     "thread": thread.run,
     "comment-fanout": comment_fanout.run,
     "proof-paths": proof_paths.run,
+    "tally-scaling": tally_scaling.run,
 }
 
 

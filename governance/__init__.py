@@ -7,6 +7,7 @@ No I/O, no clock, no randomness: time and ids are passed in; every result is det
 from governance.allocations import Allocation, Bucket, counted_allocation
 from governance.assets import Asset, AssetRegister, Depreciation, DepreciationPeriod, book_purchase
 from governance.ballot_box import BallotBox
+from governance.ballot_digest import BallotDigest, ballots_digest
 from governance.ballots import (
     Ballot,
     ConsentChoice,
@@ -108,6 +109,7 @@ __all__ = [
     "AssetRegister",
     "Ballot",
     "BallotBox",
+    "BallotDigest",
     "BallotType",
     "Booking",
     "BookingCalendar",
@@ -172,6 +174,7 @@ __all__ = [
     "book_purchase",
     "book_surplus",
     "capital_statement",
+    "ballots_digest",
     "check_ballot",
     "class_tally",
     "commit_disbursement",

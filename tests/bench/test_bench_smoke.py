@@ -16,7 +16,7 @@ from bench.__main__ import BENCHMARKS, run_all
 from bench.report import Row, machine, render_table, write_results
 from bench.sizes import SMOKE
 
-pytestmark = pytest.mark.timeout(360)  # eleven benchmarks, two on PostgreSQL
+pytestmark = pytest.mark.timeout(360)  # twelve benchmarks, two on PostgreSQL
 
 # Rows that check a count rather than a speed: they must hold even in a smoke run.
 _COUNT_CHECKS = (
@@ -86,6 +86,16 @@ def test_thread_and_comment_fanout_report_their_ratios(rows: list[Row]) -> None:
     assert fanout["comment fan-out / signing alone"].target == "<= 2x"
     delivered = [r for m, r in fanout.items() if m.startswith("every follower delivered once")]
     assert len(delivered) == 1 and delivered[0].met is True, fanout
+
+
+def test_the_running_tally_reports_both_electorates_and_their_ratios(rows: list[Row]) -> None:
+    found = {r.metric: r for r in rows if r.benchmark.startswith("12 ")}
+    per_ballot = [r for m, r in found.items() if m.startswith("the node's CPU per ballot")]
+    sizes = [r for m, r in found.items() if m.startswith("outbox bytes per ballot, ") and r.unit == "B"]
+    assert len(per_ballot) == len(sizes) == 2
+    assert all(r.value is not None and r.value > 0 for r in per_ballot + sizes), found
+    ratios = [r for r in found.values() if r.unit == "x"]
+    assert {r.target for r in ratios} == {"<= 1.3x", "constant (<= 1.3x)"}, ratios
 
 
 def test_flood_reports_availability(rows: list[Row]) -> None:
