@@ -200,6 +200,12 @@ class _Compiler:
     def _k_maxItems(self, n: int, schema: Any, resolver: Any) -> Check:
         return lambda x: not isinstance(x, list) or len(x) <= n
 
+    def _k_minProperties(self, n: int, schema: Any, resolver: Any) -> Check:
+        return lambda x: not isinstance(x, dict) or len(x) >= n
+
+    def _k_maxProperties(self, n: int, schema: Any, resolver: Any) -> Check:
+        return lambda x: not isinstance(x, dict) or len(x) <= n
+
     def _k_uniqueItems(self, unique: bool, schema: Any, resolver: Any) -> Check:
         if not unique:
             return _yes
