@@ -130,6 +130,11 @@ def counted_ballots(report: Report, proposal: Proposal, pool: str,
     return kept
 
 
+def _ballot_digests(document: Mapping[str, Any]) -> list[str]:
+    """The fields by which a Tally names its ballots by digest (e.g. ``ballotsDigest``)."""
+    return sorted(k for k in document if k.lower().startswith("ballot") and "digest" in k.lower())
+
+
 def _listed(document: Mapping[str, Any]) -> list[str] | None:
     listed = document.get("ballots")
     return [str(b) for b in listed] if isinstance(listed, list) else None
@@ -144,9 +149,11 @@ def recount_tally(report: Report, proposal: Proposal, pool: str, document: Mappi
     listed = _listed(document)
     held = True
     counted = dict(ballots)
-    if listed is None:
-        report.skipped("tally.ballots", subject, "this running Tally does not list its ballots; "
-                       "the final one does")
+    digests = _ballot_digests(document)
+    if listed is None:  # a final Tally lists them (its schema requires it)
+        report.skipped("tally.ballots", subject, "this running Tally does not list its ballots"
+                       + (f" (it names them by {', '.join(digests)}, which this verifier cannot "
+                          "check yet)" if digests else "") + "; the final one lists them")
     else:
         missing = sorted(set(listed) - collection)
         unlisted = sorted(collection - set(listed)) if final else []
@@ -169,6 +176,12 @@ def recount_tally(report: Report, proposal: Proposal, pool: str, document: Mappi
         theirs = document.get(field, ours[field]) if field in OPTIONAL_FIELDS else document.get(field)
         if theirs != ours[field]:
             differences[field] = {"tally": theirs, "recount": ours[field]}
+    if differences and listed is None and not final:
+        # Which ballots it counted is not known: ballots may have come since it was signed.
+        report.skipped("tally.recount", subject, "this running Tally does not list the ballots it "
+                       "counted, and the ballots served now count differently "
+                       f"({', '.join(differences)}): the final Tally is recounted")
+        return held
     if differences:
         report.failed("tally.recount", subject, "the recount from the signed ballots differs from "
                       f"the signed Tally in {', '.join(differences)}", differences=differences)
