@@ -1,0 +1,145 @@
+"""The verifier reads a pool's witnesses over HTTP (a real aiohttp server serving fixture
+documents): each attestation counts once its witness's own key verifies it; a witness the pool
+does not list is found through the pool's floods; a forged attestation is named."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from typing import Any
+
+import aiohttp
+import pytest
+from aiohttp import web
+
+from federation.fetch import Fetcher
+from federation.keys import generate_actor_keys
+from governance.witness import Head
+from node.storage import ActorRecord
+from node.verify.reader import Limits, RecordReader
+from node.verify.report import Report, Verdict
+from node.verify.witnesses import verify_witnesses
+from node.wire import sign_document
+from node.wire.witness import attestation_path, head_attestation_document
+from tests.node.verify.test_checks import AT
+from tests.node.verify.test_witnessed import _entries
+
+AS2 = "application/activity+json"
+_RIVER, _STRAY = generate_actor_keys(), generate_actor_keys()
+
+
+@pytest.fixture
+async def served(aiohttp_server: Any) -> tuple[str, dict[str, Any]]:
+    """(the server's base URL, the documents it serves by path and query)."""
+    documents: dict[str, Any] = {}
+
+    async def serve(request: web.Request) -> web.Response:
+        found = documents.get(request.path_qs)
+        if found is None:
+            raise web.HTTPNotFound()
+        return web.Response(body=json.dumps(found).encode(), headers={"Content-Type": AS2})
+
+    app = web.Application()
+    app.router.add_get("/{rest:.*}", serve)
+    server = await aiohttp_server(app, host="127.0.0.1")
+    return f"http://127.0.0.1:{server.port}", documents
+
+
+@pytest.fixture
+async def session() -> AsyncIterator[aiohttp.ClientSession]:
+    async with aiohttp.ClientSession() as s:
+        yield s
+
+
+def _pool(base: str, name: str, keys: Any = _RIVER) -> ActorRecord:
+    return ActorRecord(2, name, "pool", f"{base}/pools/{name}", "", "", False, keys.rsa_private_pem,
+                       keys.rsa_public_pem, keys.ed25519_private_pem, keys.ed25519_public_multibase,
+                       "2025-01-01T00:00:00Z")
+
+
+def _actor(pool: ActorRecord) -> dict[str, Any]:
+    return {"id": pool.uri, "type": "Group", "ledger": pool.uri + "/ledger",
+            "witnesses": pool.uri + "/witnesses", "witnessing": pool.uri + "/witnessing",
+            "ledgerConflicts": pool.uri + "/conflicts",
+            "assertionMethod": [{"id": pool.proof_key_id, "type": "Multikey", "controller": pool.uri,
+                                 "publicKeyMultibase": pool.ed25519_public_multibase}]}
+
+
+def _collection(uri: str, items: list[Any]) -> dict[str, Any]:
+    return {"id": uri, "type": "OrderedCollection", "totalItems": len(items), "orderedItems": items}
+
+
+def _world(base: str, documents: dict[str, Any], commons_lists: list[Any],
+           river_lists: list[Any]) -> dict[str, Any]:
+    commons, river = _pool(base, "commons", _STRAY), _pool(base, "river")
+    for pool, listed in ((commons, commons_lists), (river, [])):
+        path = pool.uri[len(base):]
+        documents[path] = _actor(pool)
+        documents[path + "/witnesses"] = _collection(pool.uri + "/witnesses", listed)
+        documents[path + "/conflicts"] = _collection(pool.uri + "/conflicts", [])
+    documents["/pools/river/witnessing"] = _collection(river.uri + "/witnessing", river_lists)
+    return dict(documents["/pools/commons"])
+
+
+def _attestation(base: str, head: Head, *, signer: ActorRecord | None = None) -> dict[str, Any]:
+    river = _pool(base, "river")
+    pool = base + "/pools/commons"
+    return sign_document(head_attestation_document(attestation_path(river.uri, pool, 1), river.uri,
+                                                   pool, head, "2025-03-01T13:00:00Z", None),
+                         signer or river, AT)
+
+
+def _reader(session: aiohttp.ClientSession) -> RecordReader:
+    return RecordReader(Fetcher(session, allow_private_addresses=True),
+                        Limits(allow_private_addresses=True), lambda _: None)
+
+
+async def _verify(session: Any, actor: dict[str, Any], entries: dict[int, dict[str, Any]],
+                  peers: list[str]) -> dict[str, Any]:
+    report = Report(actor["id"])
+    read = _reader(session)
+    await verify_witnesses(read, report, actor, entries, peers)
+    assert read.requests <= 8
+    return {c.check: c for c in report.checks}
+
+
+async def test_a_listed_signed_attestation_the_ledger_holds_passes(served: Any, session: Any) -> None:
+    base, documents = served
+    entries = _entries(1000, 2000)
+    attested = _attestation(base, Head(2, entries[2]["entryHash"]))
+    actor = _world(base, documents, [attested], [attested])
+    checks = await _verify(session, actor, entries, [])
+    assert {name: c.verdict for name, c in checks.items()} == {
+        "ledger.witnesses": Verdict.PASS, "ledger.witnessing": Verdict.PASS,
+        "ledger.witnessed": Verdict.PASS, "ledger.conflicts": Verdict.PASS}
+
+
+async def test_a_hidden_witness_is_found_through_the_floods(served: Any, session: Any) -> None:
+    base, documents = served
+    honest, rewritten = _entries(1000, 2000), _entries(1000, 6000)
+    attested = _attestation(base, Head(2, honest[2]["entryHash"]))
+    actor = _world(base, documents, [], [attested])  # the pool lists no witness
+    checks = await _verify(session, actor, rewritten, [base + "/pools/river"])
+    assert checks["ledger.witnessing"].evidence == {"unlisted": [attested["id"]]}
+    assert checks["ledger.witnessed"].verdict is Verdict.FAIL
+    (found,) = checks["ledger.witnessed"].evidence["contradicted"]
+    assert (found["witness"], found["found"]) == (base + "/pools/river", rewritten[2]["entryHash"])
+
+
+async def test_no_witness_anywhere_is_a_skip(served: Any, session: Any) -> None:
+    base, documents = served
+    actor = _world(base, documents, [], [])
+    checks = await _verify(session, actor, _entries(1000), [])
+    assert checks["ledger.witnessed"].verdict is Verdict.SKIP
+    assert checks["ledger.witnessing"].verdict is Verdict.SKIP
+
+
+async def test_an_attestation_not_signed_by_its_witness_is_named(served: Any, session: Any) -> None:
+    base, documents = served
+    entries = _entries(1000)
+    forged = _attestation(base, Head(1, entries[1]["entryHash"]), signer=_pool(base, "river", _STRAY))
+    actor = _world(base, documents, [forged], [])
+    checks = await _verify(session, actor, entries, [])
+    assert checks["ledger.witnesses"].verdict is Verdict.FAIL
+    assert list(checks["ledger.witnesses"].evidence["rejected"]) == [forged["id"]]
+    assert checks["ledger.witnessed"].verdict is Verdict.SKIP  # a forged head vouches for nothing
