@@ -135,26 +135,32 @@ async def _elsewhere(reader: RecordReader, report: Report, pool: str, witnesses:
             continue
         attestations.extend(found)
         conflicts.extend(held)
-    if failed:
-        report.error("ledger.witnessing", subject, f"{count(len(failed), 'witness', 'witnesses')}' "
-                     f"records could not be read: {next(iter(failed.items()))}")
     if not witnesses:
         report.skipped("ledger.witnessing", subject, "no witness to ask: the pool lists none and "
                        "is in no flood")
         return [], []
-    unlisted = sorted(str(d["id"]) for d in attestations if str(d["id"]) not in listed)
-    good = await check_proofs(reader, report, "ledger.witnessing", subject, "attestation",
-                              [(d, str(d["attributedTo"])) for d in attestations]) if attestations else set()
-    if not failed:
-        notes = [f"{count(len(unlisted), 'attestation')} the pool does not list (checked too)"] if unlisted else []
+    unlisted = [d for d in attestations if str(d["id"]) not in listed]
+    verdicts = await proof_verdicts(reader, [(d, str(d["attributedTo"])) for d in unlisted])
+    forged = {str(d["id"]): v.reason for d, v in zip(unlisted, verdicts, strict=True)
+              if not v.ok and not v.unreadable}
+    failed.update({str(d["id"]): v.reason for d, v in zip(unlisted, verdicts, strict=True) if v.unreadable})
+    said = (f"{count(len(attestations), 'attestation')} and {count(len(conflicts), 'ledger conflict')} "
+            f"about this pool in the records of {count(len(witnesses), 'witness', 'witnesses')}")
+    if forged:
+        report.failed("ledger.witnessing", subject, f"{said}; {len(forged)} of them are not signed "
+                      "by their witness", rejected=forged)
+    elif failed:
+        report.error("ledger.witnessing", subject, f"{said}; {count(len(failed), 'record')} could not "
+                     f"be read or checked: {next(iter(failed.items()))}")
+    else:
+        notes = [f"{count(len(unlisted), 'attestation')} the pool does not list, signed by its "
+                 "witness and checked too"] if unlisted else []
         notes += [f"{count(len(closed), 'record')} not open to this reader"] if closed else []
-        note = f" ({'; '.join(notes)})" if notes else ""
-        extra: dict[str, Any] = {"unlisted": unlisted} if unlisted else {}
+        extra: dict[str, Any] = {"unlisted": sorted(str(d["id"]) for d in unlisted)} if unlisted else {}
         extra.update({"unreadable": closed} if closed else {})
-        report.passed("ledger.witnessing", subject, f"read {count(len(witnesses), 'witness', 'witnesses')}' "
-                      f"own records: {count(len(attestations), 'attestation')} and "
-                      f"{count(len(conflicts), 'ledger conflict')} about this pool{note}", **extra)
-    return [d for d in attestations if str(d["id"]) in good], conflicts
+        report.passed("ledger.witnessing", subject, said + (f" ({'; '.join(notes)})" if notes else ""),
+                      **extra)
+    return [d for d, v in zip(unlisted, verdicts, strict=True) if v.ok], conflicts
 
 
 async def _held(reader: RecordReader, report: Report,

@@ -37,6 +37,8 @@ async def served(aiohttp_server: Any) -> tuple[str, dict[str, Any]]:
         found = documents.get(request.path_qs)
         if found is None:
             raise web.HTTPNotFound()
+        if isinstance(found, int):  # a status: the record is not open to this reader
+            return web.json_response({"error": "members only", "code": "unauthorized"}, status=found)
         return web.Response(body=json.dumps(found).encode(), headers={"Content-Type": AS2})
 
     app = web.Application()
@@ -143,3 +145,26 @@ async def test_an_attestation_not_signed_by_its_witness_is_named(served: Any, se
     assert checks["ledger.witnesses"].verdict is Verdict.FAIL
     assert list(checks["ledger.witnesses"].evidence["rejected"]) == [forged["id"]]
     assert checks["ledger.witnessed"].verdict is Verdict.SKIP  # a forged head vouches for nothing
+
+
+async def test_a_forged_attestation_in_a_witness_record_is_named(served: Any, session: Any) -> None:
+    base, documents = served
+    entries = _entries(1000)
+    forged = _attestation(base, Head(1, entries[1]["entryHash"]), signer=_pool(base, "river", _STRAY))
+    actor = _world(base, documents, [], [forged])
+    checks = await _verify(session, actor, entries, [base + "/pools/river"])
+    assert checks["ledger.witnessing"].verdict is Verdict.FAIL
+    assert list(checks["ledger.witnessing"].evidence["rejected"]) == [forged["id"]]
+
+
+async def test_a_witness_record_closed_to_the_reader_is_noted_not_an_error(served: Any,
+                                                                          session: Any) -> None:
+    base, documents = served
+    actor = _world(base, documents, [], [])
+    documents["/pools/river/witnessing"] = 401
+    checks = await _verify(session, actor, _entries(1000), [base + "/pools/river"])
+    assert checks["ledger.witnessing"].verdict is Verdict.PASS
+    assert list(checks["ledger.witnessing"].evidence["unreadable"]) == [base + "/pools/river"]
+    documents["/pools/river/witnessing"] = 500
+    checks = await _verify(session, actor, _entries(1000), [base + "/pools/river"])
+    assert checks["ledger.witnessing"].verdict is Verdict.ERROR
