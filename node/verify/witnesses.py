@@ -15,10 +15,10 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from federation.errors import RemoteAnswered
-from node.verify.proofs import check_proofs, proof_verdicts
+from node.verify.proofs import check_proofs, proof_verdict, proof_verdicts
 from node.verify.reader import RecordReader, Unreadable
 from node.verify.report import Report, count
-from node.verify.witnessed import check_conflicts, check_witnessed, evidence_key
+from node.verify.witnessed import attested_heads, check_conflicts, check_witnessed, evidence_key
 from schemas import validation_errors
 
 __all__ = ["MAX_CONFLICTS", "MAX_WITNESSES_READ", "verify_witnesses"]
@@ -27,6 +27,8 @@ MAX_LISTED = 100
 """A pool lists the latest attestation of at most this many witnesses (docs/PROTOCOL.md)."""
 MAX_WITNESSES_READ = 20
 """At most this many witnesses' own records are read."""
+MAX_LATER = 20
+"""At most this many entries booked after the ledger was read, and attested since, are read."""
 MAX_CONFLICTS = 100
 """At most this many LedgerConflicts are read from one collection (newest first)."""
 
@@ -179,6 +181,37 @@ async def _held(reader: RecordReader, report: Report,
     return about, len(items) - len(about)
 
 
+async def _since_read(reader: RecordReader, report: Report, pool: str,
+                      entries: Mapping[int, Mapping[str, Any]], attestations: list[dict[str, Any]],
+                      ) -> tuple[dict[int, Mapping[str, Any]], list[dict[str, Any]]]:
+    """(the entries, and the attestations that can be judged) once the entries a witness
+    attested after the ledger was read are read too: a head beyond the ledger read is judged
+    against the pool's entry there (404: the pool cut its ledger), not taken for a cut."""
+    end = max(entries, default=0)
+    grown: dict[int, Mapping[str, Any]] = dict(entries)
+    beyond = sorted({h.sequence for d in attestations for h in attested_heads(d) if h.sequence > end})
+    unknown = set(beyond[MAX_LATER:])
+    for sequence in beyond[:MAX_LATER]:
+        url = f"{pool}/ledger/{sequence}"
+        try:
+            document = await reader.maybe_document(url)
+        except Unreadable as exc:
+            unknown.add(sequence)
+            report.error("ledger.witnessed", exc.url, f"a witness attested entry {sequence}, "
+                         f"booked after the ledger was read, and it cannot be read: {exc.reason}")
+            continue
+        if document is None:
+            continue  # the pool serves no such entry: the witness saw a ledger it has cut
+        if (document.get("attributedTo") != pool or document.get("sequence") != sequence
+                or not (await proof_verdict(reader, document, pool)).ok):
+            unknown.add(sequence)
+            report.failed("ledger.witnessed", url, f"entry {sequence} is not the pool's signed entry")
+            continue
+        grown[sequence] = document
+    judged = [d for d in attestations if not {h.sequence for h in attested_heads(d)} & unknown]
+    return grown, judged
+
+
 async def verify_witnesses(reader: RecordReader, report: Report, actor: Mapping[str, Any],
                            entries: Mapping[int, Mapping[str, Any]], peers: Iterable[str]) -> None:
     """Check the signed ``entries`` of the pool whose actor document is ``actor`` (by sequence)
@@ -194,7 +227,9 @@ async def verify_witnesses(reader: RecordReader, report: Report, actor: Mapping[
     embedded = [c["attestation"] for c in conflicts if c["attestation"].get("pool") == pool]
     verdicts = await proof_verdicts(reader, [(d, str(d["attributedTo"])) for d in embedded])
     attestations = [*listed, *found, *(d for d, v in zip(embedded, verdicts, strict=True) if v.ok)]
-    check_witnessed(report, pool, entries, list({str(d["id"]): d for d in attestations}.values()))
+    unique = list({str(d["id"]): d for d in attestations}.values())
+    grown, judged = await _since_read(reader, report, pool, entries, unique)
+    check_witnessed(report, pool, grown, judged)
     if held is None:
         return
     evidence = list({evidence_key(e): e for c in conflicts for e in c["evidence"]

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from typing import Any
 
 import aiohttp
@@ -14,14 +15,15 @@ from aiohttp import web
 
 from federation.fetch import Fetcher
 from federation.keys import generate_actor_keys
+from governance import Ledger, Roster, contribution
 from governance.witness import Head
 from node.storage import ActorRecord
 from node.verify.reader import Limits, RecordReader
 from node.verify.report import Report, Verdict
 from node.verify.witnesses import verify_witnesses
-from node.wire import sign_document
+from node.wire import ledger_entry_document, sign_document
 from node.wire.witness import attestation_path, head_attestation_document
-from tests.node.verify.test_checks import AT
+from tests.node.verify.test_checks import ANA, AT
 from tests.node.verify.test_witnessed import _entries
 
 AS2 = "application/activity+json"
@@ -168,3 +170,37 @@ async def test_a_witness_record_closed_to_the_reader_is_noted_not_an_error(serve
     documents["/pools/river/witnessing"] = 500
     checks = await _verify(session, actor, _entries(1000), [base + "/pools/river"])
     assert checks["ledger.witnessing"].verdict is Verdict.ERROR
+
+
+def _signed_entries(base: str, *amounts: int) -> dict[int, dict[str, Any]]:
+    """The entries of the served pool (``commons``), signed with its key."""
+    commons = _pool(base, "commons", _STRAY)
+    roster = Roster.found([ANA], AT)
+    ledger, documents = Ledger("EUR"), {}
+    for seq, amount in enumerate(amounts, start=1):
+        ledger = ledger.apply(contribution(f"{commons.uri}/ledger/{seq}", AT + timedelta(minutes=seq),
+                                           ledger, ANA, amount, by=ANA, roster=roster))
+        documents[seq] = sign_document(ledger_entry_document(ledger.entries[-1], commons.uri, seq),
+                                       commons, AT)
+    return documents
+
+
+async def test_a_head_attested_after_the_ledger_was_read_is_judged_not_taken_for_a_cut(
+        served: Any, session: Any) -> None:
+    base, documents = served
+    entries = _signed_entries(base, 1000, 2000)
+    attested = _attestation(base, Head(2, entries[2]["entryHash"]))
+    actor = _world(base, documents, [attested], [attested])
+    read_before = {1: entries[1]}  # the ledger as read, before entry 2 was booked and attested
+    documents["/pools/commons/ledger/2"] = entries[2]
+    checks = await _verify(session, actor, read_before, [])
+    assert checks["ledger.witnessed"].verdict is Verdict.PASS, checks["ledger.witnessed"]
+    del documents["/pools/commons/ledger/2"]  # the pool serves no entry 2: it cut its ledger
+    checks = await _verify(session, actor, read_before, [])
+    (found,) = checks["ledger.witnessed"].evidence["contradicted"]
+    assert (found["kind"], found["found"]) == ("truncated", "the ledger ends at entry 1")
+    rewritten = _signed_entries(base, 1000, 8000)
+    documents["/pools/commons/ledger/2"] = rewritten[2]
+    checks = await _verify(session, actor, read_before, [])
+    (found,) = checks["ledger.witnessed"].evidence["contradicted"]
+    assert (found["kind"], found["found"]) == ("rewritten", rewritten[2]["entryHash"])
