@@ -2,7 +2,9 @@
 witness each other, and verifying either passes ``ledger.witnessed``; once one operator rewrites
 and re-signs its pool's ledger in the database, verifying it exits 1 naming ``ledger.witnessed``
 before the witness's next check has raised any alarm, and still does when the operator also
-deletes the witness's attestation from the pool's list (the witness's own record shows it)."""
+deletes the witness's attestation from the pool's list (the witness's own record shows it);
+once the witness checks, the conflict fails ``ledger.conflicts``, even after the operator
+deletes it from the pool (the witness holds it, with entries the pool signed)."""
 
 from __future__ import annotations
 
@@ -13,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from tests.multinode.harness import REPO, Cluster, poll, set_voting_period
+from tests.multinode.harness import REPO, Cluster, NodeProcess, poll, set_voting_period
 from tests.multinode.test_floods import _flood_pools, _pass_motion
 from tests.multinode.test_verify import failing, verify
 from tests.multinode.test_witnesses import _alarms, _attested, _book, _head
@@ -84,10 +86,7 @@ def test_verify_catches_a_rewritten_ledger_through_its_witnesses(
     b.stop()
     with_row = b.query("SELECT uri FROM witness_attestations WHERE pool_uri = ?", (b.pool_id,))
     assert with_row
-    conn = sqlite3.connect(b.data_dir / "poolnode.sqlite3")
-    with conn:
-        conn.execute("DELETE FROM witness_attestations WHERE pool_uri = ?", (b.pool_id,))
-    conn.close()
+    _sql(b, f"DELETE FROM witness_attestations WHERE pool_uri = '{b.pool_id}'")
     b.start()
     code, report = verify(capsys, b.pool_id)
     assert code == 1
@@ -96,3 +95,31 @@ def test_verify_catches_a_rewritten_ledger_through_its_witnesses(
     assert checks["ledger.witnessing"]["evidence"]["unlisted"] == [with_row[0]["uri"]]
     assert set(failing(report)) == {"ledger.witnessed"}
     assert _alarms(a) == []
+
+    # a's next check falls due: it raises the alarm, which b keeps; verify names the conflict.
+    a.stop()
+    _sql(a, "UPDATE witness_links SET next_check_at = '2000-01-01T00:00:00Z'")
+    a.start()
+    poll(lambda: [r for r in _alarms(b) if r["role"] == "witnessed"], 30, "b keeps a's conflict")
+    code, report = verify(capsys, b.pool_id)
+    assert code == 1 and set(failing(report)) == {"ledger.witnessed", "ledger.conflicts"}
+    (held,) = failing(report)["ledger.conflicts"]["evidence"]["conflicts"].values()
+    assert (held["heldBy"], held["witness"], held["conflict"]) == ("the pool", a.pool_id, "rewritten")
+
+    # The operator deletes the alarm too: a's record holds it, and b's own signatures prove it.
+    b.stop()
+    _sql(b, "DELETE FROM witness_alarms")
+    b.start()
+    code, report = verify(capsys, b.pool_id)
+    assert code == 1 and set(failing(report)) == {"ledger.witnessed", "ledger.conflicts"}
+    (kept,) = failing(report)["ledger.conflicts"]["evidence"]["conflicts"].values()
+    assert kept["heldBy"] == a.pool_id and kept["shown"], kept
+
+
+def _sql(node: NodeProcess, statement: str) -> None:
+    """Run one statement on a stopped node's database, as its operator can."""
+    assert node.proc is None
+    conn = sqlite3.connect(node.data_dir / "poolnode.sqlite3")
+    with conn:
+        conn.execute(statement)
+    conn.close()
