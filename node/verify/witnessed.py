@@ -16,7 +16,7 @@ from typing import Any
 from governance import LedgerEntry
 from governance.ledger_entries import GENESIS
 from governance.witness import Fork, Head, Problem, check_extension
-from node.verify.report import Report, count
+from node.verify.report import Report, Verdict, count
 from node.wire import InvalidDocument, entry_from_document
 
 __all__ = ["NO_WITNESS", "attested_heads", "check_conflicts", "check_witnessed", "evidence_key",
@@ -55,21 +55,27 @@ def _judge(head: Head, current: Head, entries: Mapping[int, Mapping[str, Any]]) 
 
 
 def check_witnessed(report: Report, pool: str, entries: Mapping[int, Mapping[str, Any]],
-                    attestations: Sequence[Mapping[str, Any]]) -> None:
+                    attestations: Sequence[Mapping[str, Any]], vouched: set[str] | None = None) -> None:
     """Record ``ledger.witnessed``: every head the (proof-checked) ``attestations`` of ``pool``'s
-    ledger vouch for is still in the ledger the pool serves (``entries`` by sequence)."""
+    ledger vouch for is still in the ledger the pool serves (``entries`` by sequence).
+
+    A contradiction is a failure when its witness is ``vouched`` for (None: every witness): a
+    pool of the pool's floods, or one the pool witnesses back, as a node raises an alarm only
+    on their word (docs/GOVERNANCE.md). Another pool's contradicting attestation is its word
+    alone (anyone may send one, and the pool lists it): recorded as ``ledger.unvouched``, a skip
+    with the evidence, for a person to weigh."""
     subject = pool + "/ledger"
     if not attestations:
         report.skipped("ledger.witnessed", subject, NO_WITNESS)
         return
     current = served_head(entries)
     contradicted: list[dict[str, Any]] = []
+    unvouched: list[dict[str, Any]] = []
     unjudged: dict[str, str] = {}
-    witnesses: set[str] = set()
     judged: set[tuple[str, Head]] = set()
+    holding: set[tuple[str, Head]] = set()
     for attestation in attestations:
         witness = str(attestation["attributedTo"])
-        witnesses.add(witness)
         for head in attested_heads(attestation):
             if (witness, head) in judged:
                 continue
@@ -77,7 +83,7 @@ def check_witnessed(report: Report, pool: str, entries: Mapping[int, Mapping[str
             verdict = _judge(head, current, entries)
             if isinstance(verdict, Fork):
                 found = entries.get(head.sequence, {}).get("entryHash") if head.sequence <= current.sequence else None
-                contradicted.append({
+                (contradicted if vouched is None or witness in vouched else unvouched).append({
                     "witness": witness, "attestation": str(attestation["id"]),
                     "published": attestation.get("published"), "kind": verdict.kind.value,
                     "sequence": head.sequence, "attestedHash": head.hash,
@@ -85,6 +91,13 @@ def check_witnessed(report: Report, pool: str, entries: Mapping[int, Mapping[str
                 })
             elif isinstance(verdict, Problem):
                 unjudged[f"{attestation['id']} (entry {head.sequence})"] = verdict.reason
+            else:
+                holding.add((witness, head))
+    if unvouched:
+        report.add("ledger.unvouched", subject, Verdict.SKIP, f"{count(len(unvouched), 'head')} "
+                   "attested by pools that share no flood with this pool and that it does not "
+                   "witness contradict its ledger: their word alone, not proof (a LedgerConflict "
+                   "with entries the pool signed would be)", {"contradicted": unvouched})
     if contradicted:
         first = contradicted[0]
         report.failed("ledger.witnessed", subject, f"the ledger contradicts {count(len(contradicted), 'head')} "
@@ -94,11 +107,14 @@ def check_witnessed(report: Report, pool: str, entries: Mapping[int, Mapping[str
     elif unjudged:
         report.error("ledger.witnessed", subject, f"{count(len(unjudged), 'attested head')} could "
                      f"not be judged: {next(iter(unjudged.values()))}")
-    else:
-        newest = max((h.sequence for _, h in judged), default=0)
+    elif holding:
+        witnesses = sorted({w for w, _ in holding})
+        newest = max(h.sequence for _, h in holding)
         report.passed("ledger.witnessed", subject, f"the ledger holds every head "
-                      f"{count(len(witnesses), 'witness', 'witnesses')} attested ({count(len(judged), 'head')}, "
-                      f"up to entry {newest} of {current.sequence})")
+                      f"{count(len(witnesses), 'witness', 'witnesses')} attested ({count(len(holding), 'head')}, "
+                      f"up to entry {newest} of {current.sequence})", witnesses=witnesses)
+    else:
+        report.skipped("ledger.witnessed", subject, NO_WITNESS)
 
 
 def _proven(conflict: Mapping[str, Any], pool: str, entries: Mapping[int, Mapping[str, Any]],

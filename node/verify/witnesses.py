@@ -165,6 +165,20 @@ async def _elsewhere(reader: RecordReader, report: Report, pool: str, witnesses:
     return [d for d, v in zip(unlisted, verdicts, strict=True) if v.ok], conflicts
 
 
+async def _witnessed_back(reader: RecordReader, actor: Mapping[str, Any]) -> set[str]:
+    """The pools whose ledgers the pool itself witnesses (its ``witnessing``: its own word)."""
+    pool = str(actor["id"])
+    collection = _named(actor, "witnessing")
+    if collection is None:
+        return set()
+    try:
+        items = await newest_items(reader, collection, MAX_LISTED + MAX_LISTED)
+    except Unreadable:
+        return set()  # then only the pools of its floods vouch
+    return {str(d["pool"]) for d in items if isinstance(d, dict) and d.get("attributedTo") == pool
+            and isinstance(d.get("pool"), str)}
+
+
 async def _held(reader: RecordReader, report: Report,
                 actor: Mapping[str, Any]) -> tuple[list[dict[str, Any]], int] | None:
     """(the conflicts about itself the pool holds, how many about others), None if unread."""
@@ -229,7 +243,8 @@ async def verify_witnesses(reader: RecordReader, report: Report, actor: Mapping[
     attestations = [*listed, *found, *(d for d, v in zip(embedded, verdicts, strict=True) if v.ok)]
     unique = list({str(d["id"]): d for d in attestations}.values())
     grown, judged = await _since_read(reader, report, pool, entries, unique)
-    check_witnessed(report, pool, grown, judged)
+    vouched = {p for p in peers if p != pool} | await _witnessed_back(reader, actor)
+    check_witnessed(report, pool, grown, judged, vouched)
     if held is None:
         return
     evidence = list({evidence_key(e): e for c in conflicts for e in c["evidence"]

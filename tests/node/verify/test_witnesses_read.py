@@ -103,7 +103,7 @@ async def _verify(session: Any, actor: dict[str, Any], entries: dict[int, dict[s
     report = Report(actor["id"])
     read = _reader(session)
     await verify_witnesses(read, report, actor, entries, peers)
-    assert read.requests <= 8
+    assert read.requests <= 10
     return {c.check: c for c in report.checks}
 
 
@@ -193,14 +193,36 @@ async def test_a_head_attested_after_the_ledger_was_read_is_judged_not_taken_for
     actor = _world(base, documents, [attested], [attested])
     read_before = {1: entries[1]}  # the ledger as read, before entry 2 was booked and attested
     documents["/pools/commons/ledger/2"] = entries[2]
-    checks = await _verify(session, actor, read_before, [])
+    river = [base + "/pools/river"]
+    checks = await _verify(session, actor, read_before, river)
     assert checks["ledger.witnessed"].verdict is Verdict.PASS, checks["ledger.witnessed"]
     del documents["/pools/commons/ledger/2"]  # the pool serves no entry 2: it cut its ledger
-    checks = await _verify(session, actor, read_before, [])
+    checks = await _verify(session, actor, read_before, river)
     (found,) = checks["ledger.witnessed"].evidence["contradicted"]
     assert (found["kind"], found["found"]) == ("truncated", "the ledger ends at entry 1")
     rewritten = _signed_entries(base, 1000, 8000)
     documents["/pools/commons/ledger/2"] = rewritten[2]
-    checks = await _verify(session, actor, read_before, [])
+    checks = await _verify(session, actor, read_before, river)
     (found,) = checks["ledger.witnessed"].evidence["contradicted"]
     assert (found["kind"], found["found"]) == ("rewritten", rewritten[2]["entryHash"])
+
+
+async def test_a_contradiction_by_a_pool_that_vouches_for_nothing_is_its_word_alone(
+        served: Any, session: Any) -> None:
+    base, documents = served
+    honest, rewritten = _entries(1000, 2000), _entries(1000, 6000)
+    attested = _attestation(base, Head(2, honest[2]["entryHash"]))
+    actor = _world(base, documents, [attested], [attested])  # river: no flood, not witnessed back
+    checks = await _verify(session, actor, rewritten, [])
+    assert checks["ledger.unvouched"].verdict is Verdict.SKIP
+    assert checks["ledger.unvouched"].evidence["contradicted"][0]["witness"] == base + "/pools/river"
+    assert checks["ledger.witnessed"].verdict is Verdict.SKIP
+    # The pool witnesses river back (its own witnessing says so): river's word is a finding.
+    commons = _pool(base, "commons", _STRAY)
+    back = sign_document(head_attestation_document(
+        attestation_path(commons.uri, base + "/pools/river", 1), commons.uri, base + "/pools/river",
+        Head(0, "0" * 64), "2025-03-01T13:00:00Z", None), commons, AT)
+    documents["/pools/commons/witnessing"] = _collection(commons.uri + "/witnessing", [back])
+    checks = await _verify(session, actor, rewritten, [])
+    assert checks["ledger.witnessed"].verdict is Verdict.FAIL
+    assert "ledger.unvouched" not in checks
