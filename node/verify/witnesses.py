@@ -251,4 +251,4 @@ async def verify_witnesses(reader: RecordReader, report: Report, actor: Mapping[
                      if e.get("attributedTo") == pool}.values())
     signed = {evidence_key(e) for e, v in zip(
         evidence, await proof_verdicts(reader, [(e, pool) for e in evidence]), strict=True) if v.ok}
-    check_conflicts(report, pool, entries, held[0], conflicts[len(held[0]):], signed, held[1])
+    check_conflicts(report, pool, grown, held[0], conflicts[len(held[0]):], signed, held[1])
