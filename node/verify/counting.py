@@ -18,7 +18,7 @@ from node.wire import InvalidDocument, ballot_from_document, tally_document
 from node.wire.tallies import COMPARED_FIELDS, OPTIONAL_FIELDS
 from schemas import validation_errors
 
-__all__ = ["check_document_place", "check_electorate", "counted_ballots", "recount_tally"]
+__all__ = ["as_listed", "check_document_place", "check_electorate", "counted_ballots", "recount_tally"]
 
 
 def check_document_place(report: Report, check: str, schema: str, document: Mapping[str, Any],
@@ -130,6 +130,19 @@ def counted_ballots(report: Report, proposal: Proposal, pool: str,
     return kept
 
 
+def as_listed(tally_document: Mapping[str, Any]) -> Mapping[str, Any]:
+    """The Tally as its schema is checked: a running Tally may name its ballots by a digest
+    instead of listing them (the final one lists them), so it is checked as if it listed none."""
+    if tally_document.get("final") is True or "ballots" in tally_document:
+        return tally_document
+    return {**tally_document, "ballots": []}
+
+
+def _ballot_digests(document: Mapping[str, Any]) -> list[str]:
+    """The fields by which a Tally names its ballots by digest (e.g. ``ballotsDigest``)."""
+    return sorted(k for k in document if k.lower().startswith("ballot") and "digest" in k.lower())
+
+
 def _listed(document: Mapping[str, Any]) -> list[str] | None:
     listed = document.get("ballots")
     return [str(b) for b in listed] if isinstance(listed, list) else None
@@ -144,9 +157,11 @@ def recount_tally(report: Report, proposal: Proposal, pool: str, document: Mappi
     listed = _listed(document)
     held = True
     counted = dict(ballots)
-    if listed is None:
-        report.skipped("tally.ballots", subject, "this running Tally does not list its ballots; "
-                       "the final one does")
+    digests = _ballot_digests(document)
+    if listed is None:  # a final Tally lists them (its schema requires it)
+        report.skipped("tally.ballots", subject, "this running Tally does not list its ballots"
+                       + (f" (it names them by {', '.join(digests)}, which this verifier cannot "
+                          "check yet)" if digests else "") + "; the final one lists them")
     else:
         missing = sorted(set(listed) - collection)
         unlisted = sorted(collection - set(listed)) if final else []
@@ -169,6 +184,12 @@ def recount_tally(report: Report, proposal: Proposal, pool: str, document: Mappi
         theirs = document.get(field, ours[field]) if field in OPTIONAL_FIELDS else document.get(field)
         if theirs != ours[field]:
             differences[field] = {"tally": theirs, "recount": ours[field]}
+    if differences and listed is None and not final:
+        # Which ballots it counted is not known: ballots may have come since it was signed.
+        report.skipped("tally.recount", subject, "this running Tally does not list the ballots it "
+                       "counted, and the ballots served now count differently "
+                       f"({', '.join(differences)}): the final Tally is recounted")
+        return held
     if differences:
         report.failed("tally.recount", subject, "the recount from the signed ballots differs from "
                       f"the signed Tally in {', '.join(differences)}", differences=differences)

@@ -112,8 +112,9 @@ def check_ledger(report: Report, pool: str, collection: Mapping[str, Any] | None
                       f"the published balances are the replay's (fund {ledger.fund} minor units)")
 
 
-async def verify_ledger(reader: RecordReader, report: Report, pool: str) -> None:
-    """Read every page of ``{pool}/ledger`` and ``{pool}/ledger/balances``; check them."""
+async def verify_ledger(reader: RecordReader, report: Report, pool: str) -> dict[int, dict[str, Any]] | None:
+    """Read every page of ``{pool}/ledger`` and ``{pool}/ledger/balances``; check them. The
+    entries signed by the pool, by sequence (None if the ledger could not be read)."""
     subject = pool + "/ledger"
     reader.progress(f"ledger of {pool}")
     report.scope = subject
@@ -128,7 +129,7 @@ async def verify_ledger(reader: RecordReader, report: Report, pool: str) -> None
             entries = await reader.pages(subject, subject + "?page=true", _MAX_ENTRIES, "ledger entries")
     except Unreadable as exc:
         report.error("ledger.entries", exc.url, exc.reason)
-        return
+        return None
     balances: Any = None
     try:
         balances = await reader.json(subject + "/balances")
@@ -137,6 +138,10 @@ async def verify_ledger(reader: RecordReader, report: Report, pool: str) -> None
     documents = [e for e in entries if isinstance(e, dict)]
     signed = await check_proofs(reader, report, "ledger.proofs", subject, "ledger entry",
                                 [(d, pool) for d in documents], "ledger entries")
-    if len(signed) != len(documents):
-        return  # an entry not signed by the pool is already the finding; a replay adds nothing
-    check_ledger(report, pool, collection, documents, balances if isinstance(balances, dict) else None)
+    by_sequence: dict[int, dict[str, Any]] = {}
+    for document in documents:
+        if str(document.get("id")) in signed and isinstance(document.get("sequence"), int):
+            by_sequence.setdefault(document["sequence"], document)
+    if len(signed) == len(documents):  # else an entry not signed by the pool is the finding
+        check_ledger(report, pool, collection, documents, balances if isinstance(balances, dict) else None)
+    return by_sequence

@@ -1,5 +1,5 @@
 """A whole pool checked from outside: every proposal it opened, every flood proposal of its
-floods, and its ledger."""
+floods, its ledger, and its ledger against the heads its witnesses attested."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from node.verify.ledger import verify_ledger
 from node.verify.proposals import verify_proposal
 from node.verify.reader import RecordReader, Unreadable
 from node.verify.report import Report, count
+from node.verify.witnesses import verify_witnesses
 
 __all__ = ["verify_pool"]
 
@@ -34,19 +35,24 @@ async def _proposals(reader: RecordReader, report: Report, pool: str, collection
         report.scope = pool
 
 
-async def _flood_proposals(reader: RecordReader, report: Report, pool: str, now: datetime) -> None:
-    """The flood proposals of the floods ``{pool}/floods`` lists (JSON: docs/PROTOCOL.md §Links)."""
+async def _flood_proposals(reader: RecordReader, report: Report, pool: str, now: datetime) -> list[str]:
+    """The flood proposals of the floods ``{pool}/floods`` lists (JSON: docs/PROTOCOL.md §Links);
+    the pools of those floods."""
     try:
         listing = await reader.json(pool + "/floods")
     except Unreadable as exc:
         report.error("pool.floods", exc.url, exc.reason)
-        return
+        return []
     floods = listing.get("floods") if isinstance(listing, dict) else None
     if not isinstance(floods, list):
         report.failed("pool.floods", pool + "/floods", "the pool's floods are not listed as 'floods'")
-        return
+        return []
     proposals: dict[str, None] = {}
+    peers: dict[str, None] = {}
     for flood in floods:
+        for peer in flood.get("pools", []) if isinstance(flood, dict) else []:
+            if isinstance(peer, str) and peer.startswith(("https://", "http://")):
+                peers[peer] = None
         for uri in flood.get("proposals", []) if isinstance(flood, dict) else []:
             if isinstance(uri, str):
                 proposals[uri] = None
@@ -60,6 +66,7 @@ async def _flood_proposals(reader: RecordReader, report: Report, pool: str, now:
             continue
         await verify_flood(reader, report, document, now)
         report.scope = pool
+    return list(peers)
 
 
 async def verify_pool(reader: RecordReader, report: Report, actor: Mapping[str, Any],
@@ -71,5 +78,7 @@ async def verify_pool(reader: RecordReader, report: Report, actor: Mapping[str, 
     proposals = collection if isinstance(collection, str) and collection.startswith(pool + "/") else (
         pool + "/proposals")
     await _proposals(reader, report, pool, proposals, now)
-    await _flood_proposals(reader, report, pool, now)
-    await verify_ledger(reader, report, pool)
+    peers = await _flood_proposals(reader, report, pool, now)
+    entries = await verify_ledger(reader, report, pool)
+    if entries is not None:
+        await verify_witnesses(reader, report, actor, entries, peers)

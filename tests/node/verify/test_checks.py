@@ -24,7 +24,13 @@ from governance import (
     tally,
 )
 from node.storage import ActorRecord
-from node.verify.counting import check_electorate, counted_ballots, recount_tally
+from node.verify.counting import (
+    as_listed,
+    check_document_place,
+    check_electorate,
+    counted_ballots,
+    recount_tally,
+)
 from node.verify.ledger import check_ledger
 from node.verify.report import Report, Verdict
 from node.wire import (
@@ -207,6 +213,25 @@ def test_a_running_tally_counts_only_what_it_lists_or_names_by_digest(proposal: 
     report = _recount(proposal, ballots, by_digest)
     assert verdicts(report)["tally.ballots"] is Verdict.SKIP
     assert verdicts(report)["tally.recount"] is Verdict.PASS
+
+
+def test_a_running_tally_by_digest_that_ballots_overtook_is_a_skip_not_a_failure(proposal: Proposal) -> None:
+    ballots = [_ballot(proposal, 1, ANA, "agree", minutes=1, sequence=1),
+               _ballot(proposal, 2, BO, "disagree", minutes=2, sequence=1)]
+    signed = _tally(proposal, ballots[:1], final=False)  # bo's ballot came after it was signed
+    by_digest = {**{k: v for k, v in signed.items() if k != "ballots"}, "ballotsDigest": "ab" * 32}
+    report = _recount(proposal, ballots, by_digest)
+    assert verdicts(report)["tally.ballots"] is Verdict.SKIP
+    assert "ballotsDigest, which this verifier cannot check yet" in next(
+        c.detail for c in report.checks if c.check == "tally.ballots")
+    assert verdicts(report)["tally.recount"] is Verdict.SKIP
+    # Its schema holds without the list; a final Tally's does not.
+    assert check_document_place(Report(POOL), "tally.document", "tally", as_listed({**by_digest, "proof": {}}), POOL)
+    unlisted = {**{k: v for k, v in _tally(proposal, ballots).items() if k != "ballots"}, "proof": {}}
+    assert not check_document_place(Report(POOL), "tally.document", "tally", as_listed(unlisted), POOL)
+    # A final Tally is recounted in full whatever else it carries.
+    final = {**_tally(proposal, ballots[:1]), "ballotsDigest": "ab" * 32}
+    assert verdicts(_recount(proposal, ballots, final))["tally.recount"] is Verdict.FAIL
 
 
 def test_ballots_the_pool_should_have_refused_are_named(proposal: Proposal) -> None:
