@@ -81,7 +81,7 @@ def hostile_server() -> Iterator[Hostile]:
     holder: list[Hostile] = []
 
     class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802
+        def do_GET(self) -> None:
             hostile = holder[0]
             hostile.hits.append(self.path)
             route = hostile.routes.get(self.path)

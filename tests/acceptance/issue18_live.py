@@ -16,9 +16,9 @@ from contextlib import contextmanager
 from typing import Any
 from unittest import mock
 
-from tests.acceptance import issue18_spec as spec
 import jsonschema
 
+from tests.acceptance import issue18_spec as spec
 from tests.multinode.harness import REPO, Cluster, NodeProcess, poll
 from tests.multinode.verify_cluster import World, _open, _vote, build_world
 
