@@ -175,3 +175,34 @@ def test_bad_arguments_are_exit_2_without_a_traceback(argv: list[str]) -> None:
                           capture_output=True, text=True, cwd=REPO, timeout=60)
     assert done.returncode == 2, (argv, done.stdout, done.stderr)
     assert "Traceback" not in done.stderr + done.stdout
+
+
+@pytest.mark.parametrize("body", [
+    b"[" * 100_000 + b"]" * 100_000,  # nesting deeper than any parser's recursion
+    b'{"id": ' + b"9" * 100_000 + b"}",  # an integer of 100 000 digits
+    b'{"id": NaN, "totalItems": Infinity}',
+    b"<html>not json</html>",
+    b"\xff\xfe\x00garbage",
+    b'"just a string"',
+], ids=["deep", "digits", "nan", "html", "bytes", "scalar"])
+def test_a_malformed_document_is_an_error_not_a_traceback(mal: Hostile, body: bytes) -> None:
+    mal.raw(mal.pool, lambda: (200, {"Content-Type": "application/activity+json"}, body))
+    run = run_verify(mal.pool, PRIVATE, "--quiet", within=120)
+    assert run.code == 2 and run.seconds < 60
+
+
+@pytest.mark.parametrize("body", [
+    b"[" * 100_000 + b"]" * 100_000,
+    b'{"id": "x", "orderedItems": [' + b'{"a":' * 5000 + b"1" + b"}" * 5000 + b"]}",
+], ids=["deep-ledger", "deep-item"])
+def test_a_malformed_ledger_is_an_error_not_a_traceback(mal: Hostile, body: bytes) -> None:
+    mal.raw(mal.pool + "/ledger", lambda: (200, {"Content-Type": "application/activity+json"}, body))
+    run = run_verify(mal.pool, PRIVATE, "--quiet", within=120)
+    assert run.code in (1, 2) and run.seconds < 60
+
+
+def test_a_url_that_is_no_pool_proposal_or_flood_is_unknown(mal: Hostile) -> None:
+    person = mal.base + "/users/eve"
+    mal.json(person, {"@context": "https://www.w3.org/ns/activitystreams", "id": person, "type": "Person"})
+    run = run_verify(person, PRIVATE, "--quiet")
+    assert run.code == 2 and run.report["kind"] == "unknown"
