@@ -123,6 +123,32 @@ def test_attestations_breaking_the_receiver_rules_are_refused_with_reasons(world
     assert _conflicts(world.b.pool_id) == []  # and no alarm on a forger's word
 
 
+def test_a_strangers_attestation_of_another_head_is_never_an_alarm_by_itself(world: World) -> None:
+    """ana (a person on a, a member of b's pool: not a pool b witnesses) signs a head b's
+    ledger does not hold. PROTOCOL.md: kept and shown, no alarm on its word alone."""
+    a, b = world.a, world.b
+    sequence, _ = _head(b.pool_id)
+    stamp = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    document = {"@context": [AS, "https://w3id.org/security/data-integrity/v2", "https://poolnode.org/ns/v1"],
+                "id": f"{a.admin_id}/witnessing/{spec.document_key(b.pool_id)}/1", "type": "HeadAttestation",
+                "attributedTo": a.admin_id, "pool": b.pool_id, "sequence": sequence, "headHash": "cd" * 32,
+                "published": stamp, "to": [b.pool_id]}
+    signed = spec.sign(document, _key(a, a.admin_id), a.admin_id, stamp)
+    rejected = len(_rejections(b))
+    create = {"@context": AS, "type": "Create", "id": f"{a.base_url}/activities/{uuid.uuid4().hex}",
+              "actor": a.admin_id, "object": signed, "to": [b.pool_id]}
+    assert post_signed(a, a.admin_id, b.pool_id + "/inbox", create) in (200, 202)
+
+    def settled() -> bool:
+        items = Reader().get(b.pool_id + "/witnesses")["orderedItems"]
+        return any(i["attributedTo"] == a.admin_id for i in items) or len(_rejections(b)) > rejected
+
+    poll(settled, 30, "b keeping or refusing ana's attestation")
+    time.sleep(PERIOD)  # an exchange period for any alarm to be raised on its word
+    assert _conflicts(b.pool_id) == [] and _conflicts(a.pool_id) == []
+    assert "Ledger alarm" not in html(b, b.pool_id)
+
+
 def _rewrite_everything(node: NodeProcess) -> None:
     """With the node stopped: entry 1's amount doubled, then every entry hashed onto the new
     chain and re-signed with the pool's key, by the spec alone (document, hash, entry_json)."""
