@@ -31,6 +31,7 @@ class Hostile:
         self.key = ed25519.Ed25519PrivateKey.generate()
         self.routes: dict[str, Callable[[], Answer]] = {}
         self.hits: list[str] = []
+        self.authorized: list[str] = []  # paths asked for with an Authorization header
         self.json(self.pool, self.actor())
         self.json(self.pool + "/proposals", {"@context": AS, "id": self.pool + "/proposals",
                                              "type": "OrderedCollection", "totalItems": 0,
@@ -84,6 +85,8 @@ def hostile_server() -> Iterator[Hostile]:
         def do_GET(self) -> None:
             hostile = holder[0]
             hostile.hits.append(self.path)
+            if self.headers.get("Authorization"):
+                hostile.authorized.append(self.path)
             route = hostile.routes.get(self.path)
             status, headers, body = route() if route else (404, {"Content-Type": "application/json"}, b"{}")
             try:

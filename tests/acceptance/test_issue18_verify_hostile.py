@@ -206,3 +206,19 @@ def test_a_url_that_is_no_pool_proposal_or_flood_is_unknown(mal: Hostile) -> Non
     mal.json(person, {"@context": "https://www.w3.org/ns/activitystreams", "id": person, "type": "Person"})
     run = run_verify(person, PRIVATE, "--quiet")
     assert run.code == 2 and run.report["kind"] == "unknown"
+
+
+def test_a_token_goes_to_the_origin_given_and_nowhere_else(mal: Hostile) -> None:
+    """OPERATIONS.md: --token 'is sent only to the origin of the URL given, never to another
+    server', whatever the record links to or redirects to."""
+    _ledger(mal, 1)
+    with hostile_server() as other:
+        other.json(other.pool + "/proposals/x", {"id": other.pool + "/proposals/x", "type": "Proposal"})
+        mal.json(mal.pool + "/proposals", {"id": mal.pool + "/proposals", "type": "OrderedCollection",
+                                           "totalItems": 1, "orderedItems": [other.pool + "/proposals/x"]})
+        mal.raw(mal.pool + "/ledger/balances", lambda: (302, {"Location": other.pool + "/balances"}, b""))
+        other.json(other.pool + "/balances", {"fund": 100})
+        run_verify(mal.pool, PRIVATE, "--quiet", "--token", "s3cret-token")
+        assert other.hits, "the other server was never asked: the test proves nothing"
+        assert other.authorized == [], other.authorized
+    assert mal.authorized, "the token was not sent to the origin given"
