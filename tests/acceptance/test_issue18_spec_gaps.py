@@ -56,6 +56,8 @@ def test_the_ledger_collection_says_whether_items_are_inline() -> None:
     assert "document" in line, line
 
 
-def test_the_running_tally_digest_is_still_a_placeholder() -> None:
-    """§5.3 belongs to issue 17; noted, not counted against issue 18."""
-    assert "Placeholder" in SPEC.split("### 5.3", 1)[1].split("### 5.4", 1)[0]
+def test_the_running_tally_digest_is_defined() -> None:
+    """§5.3 (issue 17's running Tally) is no longer a placeholder: it gives the digest's input."""
+    section = SPEC.split("### 5.3", 1)[1].split("### 5.4", 1)[0]
+    assert "Placeholder" not in section
+    assert "`ballotsDigest`" in section and "oldest first" in section and "vector:tally/running" in section
