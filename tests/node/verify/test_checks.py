@@ -145,8 +145,36 @@ def test_an_entry_of_another_pool_is_refused() -> None:
     ledger, documents = _ledger(1)
     documents[0]["attributedTo"] = "http://evil.test/pools/x"
     report = Report(POOL)
-    check_ledger(report, POOL, _collection(ledger, 1), documents, None)
-    assert verdicts(report) == {"ledger.entries": Verdict.FAIL}
+    check_ledger(report, POOL, _collection(ledger, 1), documents, _balances(ledger))
+    # Every check is reported: those after it fail, naming why they could not be made.
+    assert verdicts(report) == {check: Verdict.FAIL for check in (
+        "ledger.entries", "ledger.sequence", "ledger.chain", "ledger.head", "ledger.balances")}
+    assert "ledger.entries" in evidence(report, "ledger.balances")["blockedBy"]
+
+
+def test_two_versions_of_one_entry_fail_every_check_after_the_sequence() -> None:
+    ledger, documents = _ledger(2)
+    twin = _entry(LedgerEntry.seal(Transaction(f"{POOL}/ledger/2", AT, EntryKind.CONTRIBUTION, "EUR",
+                                               (Posting("fund", 1), Posting("capital:" + ANA, -1))),
+                                   ledger.entries[0].hash), 2)
+    for total in (2, 3):
+        report = Report(POOL)
+        check_ledger(report, POOL, _collection(ledger, total), [*documents, twin], _balances(ledger))
+        assert evidence(report, "ledger.sequence")["repeated"] == [2]
+        assert verdicts(report) == {"ledger.entries": Verdict.PASS, "ledger.sequence": Verdict.FAIL,
+                                    "ledger.chain": Verdict.FAIL, "ledger.head": Verdict.FAIL,
+                                    "ledger.balances": Verdict.FAIL}
+        assert report.exit_code == 1
+
+
+def test_a_broken_chain_still_reports_the_head_and_the_balances() -> None:
+    ledger, documents = _ledger()
+    documents[1]["memo"] = "edited"
+    report = Report(POOL)
+    check_ledger(report, POOL, _collection(ledger, 3), documents, _balances(ledger))
+    assert verdicts(report)["ledger.chain"] is Verdict.FAIL
+    assert verdicts(report)["ledger.head"] is Verdict.FAIL
+    assert verdicts(report)["ledger.balances"] is Verdict.FAIL
 
 
 # --- a proposal's electorate, ballots and tally ----------------------------------------------
