@@ -129,11 +129,6 @@ def test_a_payment_beyond_its_commitment_is_named(mal: Hostile) -> None:
     assert run.code == 1 and "ledger.chain" in run.verdicts("fail"), _bad(run)
 
 
-@pytest.mark.xfail(strict=True, reason="GAP: a commitment booked for a proposal the pool never "
-                   "opened (or that did not pass) moves the fund without a decision, yet verify of the "
-                   "pool says every check holds: ledger checks never tie a commitment's reference to a "
-                   "passed disbursement of at most its amount (GOVERNANCE.md: 'only for a passed "
-                   "disbursement proposal, after its close, cumulatively at most its amount')")
 def test_a_commitment_without_a_decision_is_named(mal: Hostile) -> None:
     proposal = mal.pool + "/proposals/never-decided"
     _entries(mal, [CONTRIBUTION, ("commitment", [("commitment:" + proposal, 100), ("fund", -100)], proposal)])
