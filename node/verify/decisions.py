@@ -37,7 +37,10 @@ def _commitments(entries: Mapping[int, Mapping[str, Any]]) -> dict[str, tuple[in
         amount = sum(p.get("amount", 0) for p in entry.get("postings", [])
                      if isinstance(p, dict) and p.get("account") == "commitment:" + reference
                      and isinstance(p.get("amount"), int))
-        at = datetime_from_str(str(entry.get("published")))
+        try:
+            at = datetime_from_str(str(entry.get("published")))
+        except (ValueError, TypeError):
+            continue  # not a valid entry: ledger.entries names it
         total, first, sequences = found.get(reference, (0, at, []))
         found[reference] = (total + amount, min(first, at), [*sequences, sequence])
     return found
@@ -72,7 +75,11 @@ async def _problem(reader: RecordReader, pool: str, reference: str, committed: i
     if proposal is not None:
         if proposal.get("proposalKind") != "disbursement":
             return f"the proposal is a {proposal.get('proposalKind')!r}, not a disbursement"
-        if at < datetime_from_str(str(proposal.get("closesAt"))):
+        try:
+            closes = datetime_from_str(str(proposal.get("closesAt")))
+        except (ValueError, TypeError):
+            return "the proposal has no valid closesAt"
+        if at < closes:
             return "booked before the proposal closed"
         found = await _signed(reader, reference + "/tally", pool)
         if isinstance(found, str):
@@ -90,10 +97,11 @@ async def _problem(reader: RecordReader, pool: str, reference: str, committed: i
         if isinstance(found, str):
             return f"no result of the budget round: {found}"
         funded = {b.get("bucket"): b.get("funded") for b in found.get("buckets", []) if isinstance(b, dict)}
-        if found.get("final") is not True or not isinstance(funded.get(reference), int):
+        funding = funded.get(reference)
+        if found.get("final") is not True or not isinstance(funding, int) or funding <= 0:
             return "the bucket is not funded by the round's final result"
-        if committed > funded[reference]:
-            return f"{committed} committed, more than the bucket's funding of {funded[reference]}"
+        if committed > funding:
+            return f"{committed} committed, more than the bucket's funding of {funding}"
         return None
     return "it names no proposal, budget bucket or flood proposal of the pool"
 

@@ -8,8 +8,6 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import pytest
-
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 SPEC = (DOCS / "SPEC.md").read_text("utf-8")
 PROTOCOL = (DOCS / "PROTOCOL.md").read_text("utf-8")
