@@ -9,11 +9,20 @@ documents read with ``node.wire`` exactly as a node reads a remote pool's result
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from governance import Ballot, GovernanceError, Proposal, check_ballot, electorate_digest, tally
-from node.verify.report import Report, a, count
+from governance import (
+    Ballot,
+    GovernanceError,
+    Proposal,
+    ballots_digest,
+    check_ballot,
+    electorate_digest,
+    tally,
+)
+from node.verify.report import Report, Verdict, a, count
 from node.wire import InvalidDocument, ballot_from_document, tally_document
 from node.wire.tallies import COMPARED_FIELDS, OPTIONAL_FIELDS
 from schemas import validation_errors
@@ -138,65 +147,107 @@ def as_listed(tally_document: Mapping[str, Any]) -> Mapping[str, Any]:
     return {**tally_document, "ballots": []}
 
 
-def _ballot_digests(document: Mapping[str, Any]) -> list[str]:
-    """The fields by which a Tally names its ballots by digest (e.g. ``ballotsDigest``)."""
-    return sorted(k for k in document if k.lower().startswith("ballot") and "digest" in k.lower())
-
-
 def _listed(document: Mapping[str, Any]) -> list[str] | None:
     listed = document.get("ballots")
     return [str(b) for b in listed] if isinstance(listed, list) else None
 
 
+def _check_list(report: Report, subject: str, listed: list[str], served: list[str],
+                final: bool) -> bool:
+    """``tally.ballots`` for a Tally that lists its ballots: a final one lists each ballot of the
+    collection exactly once, sorted (docs/SPEC.md §5.2); a running one only served ballots."""
+    collection = set(served)
+    missing = sorted(set(listed) - collection)
+    unlisted = sorted(collection - set(listed)) if final else []
+    repeated = sorted(uri for uri, n in Counter(listed).items() if n > 1)
+    unsorted = final and listed != sorted(listed)
+    if missing or unlisted or repeated or unsorted:
+        problems: dict[str, Any] = {"missing": missing, "unlisted": unlisted}
+        if repeated:
+            problems["repeated"] = repeated
+        if unsorted:
+            problems["sorted"] = False
+        said = (f"the Tally lists {count(len(missing), 'ballot')} the ballots collection lacks and "
+                f"omits {len(unlisted)} it holds")
+        if repeated:
+            said += f"; it lists {count(len(repeated), 'ballot')} more than once"
+        if unsorted:
+            said += "; its list is not sorted by id"
+        report.failed("tally.ballots", subject, said, **problems)
+        return False
+    report.passed("tally.ballots", subject, f"it lists exactly the collection's "
+                  f"{count(len(listed), 'ballot')}, each once, sorted" if final
+                  else f"its {count(len(listed), 'ballot')} are in the collection")
+    return True
+
+
+def _check_digest(report: Report, subject: str, document: Mapping[str, Any],
+                  oldest_first: list[str]) -> list[str]:
+    """``tally.ballots`` for a running Tally that names its ballots by ``ballotCount`` and
+    ``ballotsDigest``: they are the first ``ballotCount`` ballots of the collection read oldest
+    first (docs/SPEC.md §5.3). The ballots it counted (as many as there are when it fails)."""
+    stated, digest = document.get("ballotCount"), document.get("ballotsDigest")
+    if isinstance(stated, bool) or not isinstance(stated, int) or stated < 0:
+        report.failed("tally.ballots", subject, "this running Tally lists no ballots and states no "
+                      "ballotCount", found=stated)
+        return oldest_first
+    first = oldest_first[:stated]
+    if stated > len(oldest_first):
+        report.failed("tally.ballots", subject, f"the Tally counted {count(stated, 'ballot')} but "
+                      f"the ballots collection holds {len(oldest_first)}",
+                      ballotCount=stated, served=len(oldest_first))
+        return first
+    computed = ballots_digest(first)
+    if computed != digest:
+        report.failed("tally.ballots", subject, f"its ballotsDigest is not the digest of the first "
+                      f"{count(stated, 'ballot')} of the collection, oldest first: the pool "
+                      "dropped, reordered or added a ballot", ballotCount=stated,
+                      expected=computed, found=digest)
+        return first
+    report.passed("tally.ballots", subject, f"its ballotsDigest is that of the first "
+                  f"{count(stated, 'ballot')} of the collection, oldest first "
+                  f"({len(oldest_first) - stated} accepted since)")
+    return first
+
+
 def recount_tally(report: Report, proposal: Proposal, pool: str, document: Mapping[str, Any],
-                  ballots: Mapping[str, Ballot], collection: set[str]) -> bool:
-    """Compare the pool's Tally with the recount: ``tally.ballots`` (the ballots it lists are
-    the collection's) and ``tally.recount`` (every compared field); whether both hold."""
+                  ballots: Mapping[str, Ballot], oldest_first: Sequence[str]) -> bool:
+    """Compare the pool's Tally with the recount: ``tally.ballots`` (the ballots it lists, or
+    names by digest, are the collection's) and ``tally.recount`` (every compared field);
+    whether both hold. ``oldest_first`` is every ballot id of ``{proposal}/ballots`` in the
+    order the pool accepted them."""
     subject = str(document.get("id"))
     final = document.get("final") is True
+    served = list(oldest_first)
     listed = _listed(document)
-    held = True
     counted = dict(ballots)
-    digests = _ballot_digests(document)
-    if listed is None:  # a final Tally lists them (its schema requires it)
-        report.skipped("tally.ballots", subject, "this running Tally does not list its ballots"
-                       + (f" (it names them by {', '.join(digests)}, which this verifier cannot "
-                          "check yet)" if digests else "") + "; the final one lists them")
+    named: list[str] = sorted(counted)
+    if listed is None and final:  # its schema requires the list
+        report.failed("tally.ballots", subject, "a final Tally that does not list its ballots")
+        held = False
+    elif listed is None:
+        named = _check_digest(report, subject, document, served)
+        held = report.checks[-1].verdict is Verdict.PASS
+        counted = {uri: b for uri, b in ballots.items() if uri in set(named)}
     else:
-        missing = sorted(set(listed) - collection)
-        unlisted = sorted(collection - set(listed)) if final else []
-        if missing or unlisted:
-            held = False
-            report.failed("tally.ballots", subject,
-                          f"the Tally lists {count(len(missing), 'ballot')} the ballots collection "
-                          f"lacks and omits {len(unlisted)} it holds",
-                          missing=missing, unlisted=unlisted)
-        else:
-            report.passed("tally.ballots", subject, f"it lists exactly the collection's "
-                          f"{count(len(listed), 'ballot')}" if final
-                          else f"its {count(len(listed), 'ballot')} are in the collection")
+        held = _check_list(report, subject, listed, served, final)
         if not final:  # ballots accepted after this running Tally was signed are not in it yet
             counted = {uri: b for uri, b in ballots.items() if uri in set(listed)}
+            named = listed
     result = tally(proposal.rule, proposal.electorate, list(counted.values()))
-    ours = tally_document(result, pool, sorted(counted), final=final, updated="")
+    ours = tally_document(result, pool, named, final=final, updated="")
     differences = {}
     for field in COMPARED_FIELDS:
         theirs = document.get(field, ours[field]) if field in OPTIONAL_FIELDS else document.get(field)
         if theirs != ours[field]:
             differences[field] = {"tally": theirs, "recount": ours[field]}
-    if differences and listed is None and not final:
-        # Which ballots it counted is not known: ballots may have come since it was signed.
-        report.skipped("tally.recount", subject, "this running Tally does not list the ballots it "
-                       "counted, and the ballots served now count differently "
-                       f"({', '.join(differences)}): the final Tally is recounted")
-        return held
     if differences:
         report.failed("tally.recount", subject, "the recount from the signed ballots differs from "
                       f"the signed Tally in {', '.join(differences)}", differences=differences)
         return False
     report.passed("tally.recount", subject, f"recounted {count(result.participation, 'voter')} of "
                   f"{result.electorate_size}: {_counts(ours['counts'])}, {result.outcome.value}"
-                  + ("" if final else " (running)"))
+                  + ("" if final else f" (running, {count(len(named), 'ballot')})"))
     return held
 
 

@@ -107,7 +107,8 @@ async def _count(reader: RecordReader, proposal: Proposal, pool: str, now: datet
             and await report_proof(reader, report, "tally.proof", tally, pool)):
         return report
     _finality(report, tally, now, closes)
-    recount_tally(report, proposal, pool, tally, ballots, {str(d.get("id")) for d in documents})
+    # The collection is paged newest first by arrival: reversed, the order the pool accepted them.
+    recount_tally(report, proposal, pool, tally, ballots, [str(d.get("id")) for d in reversed(documents)])
     return report
 
 

@@ -52,11 +52,6 @@ def test_a_gap_in_the_sequence_is_named(mal: Hostile) -> None:
     assert run.code == 1 and ({"ledger.sequence", "ledger.chain"} & set(run.verdicts("fail"))), _bad(run)
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: a ledger collection serving two signed versions of "
-                   "entry 2 (a fork: both chain from entry 1, both hash correctly) makes verify drop "
-                   "ledger.sequence, ledger.chain, ledger.head and ledger.balances silently: the report "
-                   "holds only 'ledger.proofs pass' and the exit status is 0 ('every check holds'); "
-                   "OPERATIONS.md promises 'numbered 1..n once each, n = totalItems'")
 @pytest.mark.parametrize("total", [2, 3])
 def test_a_repeated_sequence_a_fork_is_named(mal: Hostile, total: int) -> None:
     entries = _ledger(mal, 2)
@@ -85,11 +80,6 @@ def test_an_entry_signed_with_a_key_the_pool_does_not_publish_is_named(mal: Host
     assert run.code == 1 and "ledger.proofs" in run.verdicts("fail"), _bad(run)
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: a ledger collection whose orderedItems are entry ids "
-                   "(AS2 links, each served at its id) is read as empty: verify fails ledger.sequence "
-                   "('read 0') and exits 1, calling a sound record a contradiction; it dereferences ids "
-                   "for {pool}/proposals but not for {pool}/ledger, and neither SPEC.md §6 nor "
-                   "PROTOCOL.md says the ledger must inline its entries")
 def test_a_ledger_listing_entry_ids_is_read_not_failed(mal: Hostile) -> None:
     entries = _ledger(mal, 3)
     _collection(mal, [e["id"] for e in reversed(entries)], 3, entries[-1]["entryHash"])
@@ -139,11 +129,6 @@ def test_a_payment_beyond_its_commitment_is_named(mal: Hostile) -> None:
     assert run.code == 1 and "ledger.chain" in run.verdicts("fail"), _bad(run)
 
 
-@pytest.mark.xfail(strict=True, reason="GAP: a commitment booked for a proposal the pool never "
-                   "opened (or that did not pass) moves the fund without a decision, yet verify of the "
-                   "pool says every check holds: ledger checks never tie a commitment's reference to a "
-                   "passed disbursement of at most its amount (GOVERNANCE.md: 'only for a passed "
-                   "disbursement proposal, after its close, cumulatively at most its amount')")
 def test_a_commitment_without_a_decision_is_named(mal: Hostile) -> None:
     proposal = mal.pool + "/proposals/never-decided"
     _entries(mal, [CONTRIBUTION, ("commitment", [("commitment:" + proposal, 100), ("fund", -100)], proposal)])

@@ -249,9 +249,6 @@ def test_a_withheld_flood_electorate_is_named(world: World) -> None:
     assert run.code != 0, run.report["checks"]
 
 
-@pytest.mark.xfail(strict=True, reason="BUG (minor): a final Tally whose `ballots` names one ballot "
-                   "twice (re-signed by the pool) passes tally.ballots and verify exits 0; SPEC.md §5.2 "
-                   "makes it the sorted list of the accepted ballots' ids, each once")
 def test_a_tally_listing_a_ballot_twice_is_named(world: World) -> None:
     tally = Reader().get(world.proposal + "/tally")
     doubled = spec.sign({**tally, "ballots": sorted([*tally["ballots"], tally["ballots"][0]])},
