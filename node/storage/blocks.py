@@ -33,8 +33,22 @@ class BlockStore:
 
     async def blockers_of(self, blocked_uri: str) -> set[int]:
         """The local actors (row ids) that block ``blocked_uri``."""
-        rows = await self.db.fetchall("SELECT actor_id FROM blocks WHERE blocked_uri = ?", (blocked_uri,))
+        rows = await self.db.lookup_all("SELECT actor_id FROM blocks WHERE blocked_uri = ?", (blocked_uri,))
         return {int(r["actor_id"]) for r in rows}
+
+    async def blockers_of_each(self, blocked_uris: Sequence[str]) -> dict[str, set[int]]:
+        """For each of these actors that some local actor blocks: who blocks it (row ids)."""
+        found: dict[str, set[int]] = {}
+        wanted = list(dict.fromkeys(blocked_uris))
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start:start + 500]
+            marks = ",".join("?" * len(chunk))
+            rows = await self.db.lookup_all(
+                f"SELECT blocked_uri, actor_id FROM blocks WHERE blocked_uri IN ({marks})", chunk
+            )
+            for row in rows:
+                found.setdefault(row["blocked_uri"], set()).add(int(row["actor_id"]))
+        return found
 
     async def blocked_by(self, actor_id: int) -> list[str]:
         """Who a local actor blocks, in the order it blocked them."""
