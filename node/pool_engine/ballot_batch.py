@@ -20,6 +20,7 @@ as it answers a handler's (a refusal, a retry, or a failed item with its trace).
 from __future__ import annotations
 
 import asyncio
+import os
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -49,7 +50,11 @@ from node.storage.governance import ProposalHead
 from node.wire import InvalidDocument, ballot_from_document, check_document, verify_author_proof
 from node.wire.errors import ProofRejected
 
-__all__ = ["BallotIn", "cast_batch"]
+__all__ = ["CRASH_AFTER_BALLOTS", "BallotIn", "cast_batch"]
+
+CRASH_AFTER_BALLOTS = "POOLNODE_TEST_EXIT_AFTER_BALLOTS"
+"""Test-only fault point: when set, the process exits hard right after a batch's first
+ballots commit, before they are counted in the running tally."""
 
 Verdict = Change | Exception
 _YIELD_EVERY = 8  # proofs checked between turns given to the event loop (the inbox's requests)
@@ -242,6 +247,8 @@ async def cast_batch(app: web.Application, ballots: Sequence[BallotIn], at: date
             for round_ in _rounds(mine):
                 admitted = await _admit(app, round_, at, effects)
                 stored = await batch.commit(effects, int(time.time() * 1000))
+                if stored and os.environ.get(CRASH_AFTER_BALLOTS):
+                    os._exit(70)
                 effects = BatchEffects(effects.created_at)
                 await _count(app, pool, admitted, stored)
     if not effects.committed:
