@@ -33,10 +33,10 @@ from node.errors import NotPoolProposal
 from node.handlers import REFUSALS, Inbound, answer_refusal, documents_kept, is_ballot
 from node.handlers.create_ballot import ballot_pool
 from node.inbox.audience import Audience, addresses, audience_of
-from node.inbox.processing import now_ms, run_item, settle_failure
+from node.inbox.processing import RETRYABLE, now_ms, run_item, settle_failure
 from node.pool_engine.ballot_batch import BallotIn, cast_batch
 from node.storage import ActorRecord, InboxItem
-from node.storage.batches import BatchEffects, BatchStore
+from node.storage.batches import BatchEffects, BatchStore, ObjectRow, object_row
 
 __all__ = ["process_batch"]
 
@@ -77,38 +77,67 @@ def _may_forward(audience: Audience, item: InboxItem) -> bool:
     )
 
 
-def _take(app: web.Application, audience: Audience, unit: _Unit, item: InboxItem) -> bool:
-    """Put the item in the unit if its effects are writes the unit makes; False otherwise."""
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    """What an item adds to a unit, computed whole before the unit changes."""
+
+    objects: list[ObjectRow]
+    listings: list[tuple[int, str, str]]
+    types: dict[str, str]
+    ballot: _Ballot | None = None
+
+
+def _plan(app: web.Application, audience: Audience, unit: _Unit, item: InboxItem) -> _Plan | None:
+    """The item's effects if they are writes a unit makes; None if its handler must run."""
     recipients = audience.kept(item)
     if recipients is None:
         log.info("refused %s: its recipients block %s", item.activity_id, item.actor_uri)
-        unit.effects.done.append(item.id)
-        unit.items.append(item)
-        return True
+        return _Plan([], [], {})
     if _may_forward(audience, item):
-        return False
+        return None
     object_type = audience.object_type(item.document, unit.types)
     inbound = Inbound(app, item.document, item.actor_uri, recipients)
+    created = unit.effects.created_at
+    listings = [(r.id, item.document["id"], created) for r in recipients]
     documents: list[dict[str, Any]] | None
     if is_ballot(item.activity_type, object_type):
         pool = ballot_pool(inbound)
         if pool is not None:
-            unit.effects.keep(item.document, [r.id for r in recipients])
             entry = BallotIn(inbound.object, item_id=item.id)
-            unit.ballots.append(_Ballot(item, inbound, pool, entry))
-            return True
+            return _Plan([object_row(item.document, created)], listings, {},
+                         _Ballot(item, inbound, pool, entry))
         documents = []  # for no pool here: its handler does nothing
     else:
         documents = documents_kept(inbound, object_type)
         if documents is None:
-            return False
-    for document in (item.document, *documents):
-        unit.types[document["id"]] = str(document.get("type", "Object"))
-    unit.effects.keep(item.document, [r.id for r in recipients])
-    for document in documents:
-        unit.effects.keep(document)
-    unit.effects.done.append(item.id)
-    unit.items.append(item)
+            return None
+    kept = [item.document, *documents]
+    return _Plan([object_row(d, created) for d in kept], listings,
+                 {d["id"]: str(d.get("type", "Object")) for d in kept})
+
+
+def _take(app: web.Application, audience: Audience, unit: _Unit, item: InboxItem) -> bool:
+    """Put the item in the unit if its effects are writes the unit makes; False otherwise.
+
+    Deciding is pure; an item it cannot decide on (an error on a document nobody foresaw) runs
+    its handler on its own, where an error is the item's (retried or failed, with its trace).
+    """
+    try:
+        plan = _plan(app, audience, unit, item)
+    except Exception:
+        log.warning("%s goes through its handler: deciding on it failed", item.activity_id,
+                    exc_info=True)
+        return False
+    if plan is None:
+        return False
+    unit.effects.objects += plan.objects
+    unit.effects.listings += plan.listings
+    unit.types.update(plan.types)
+    if plan.ballot is not None:
+        unit.ballots.append(plan.ballot)
+    else:
+        unit.effects.done.append(item.id)
+        unit.items.append(item)
     return True
 
 
@@ -168,8 +197,12 @@ async def process_batch(app: web.Application, items: list[InboxItem]) -> None:
     unit = _new_unit()
     for n, item in enumerate(items):
         if audience is None:
-            audience = await audience_of(app, items[n:])
-        if _take(app, audience, unit, item):
+            try:
+                audience = await audience_of(app, items[n:])
+            except RETRYABLE:
+                log.warning("reading the audience of %d inbox items failed; one at a time",
+                            len(items) - n, exc_info=True)
+        if audience is not None and _take(app, audience, unit, item):
             continue
         await _write(app, unit)
         unit = _new_unit()

@@ -15,7 +15,7 @@ from typing import Any
 
 from node.storage.database import Connection, Database
 
-__all__ = ["BatchEffects", "BatchStore", "NewBallot", "object_row"]
+__all__ = ["BatchEffects", "BatchStore", "NewBallot", "ObjectRow", "object_row"]
 
 _OBJECTS = (
     "INSERT INTO objects (uri, type, actor_uri, local, document, created_at)"
@@ -36,7 +36,11 @@ def _dumps(value: Any) -> str:
     return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
 
 
-def object_row(document: dict[str, Any], created_at: str) -> tuple[str, str, str | None, str, str]:
+ObjectRow = tuple[str, str, str | None, str, str]
+"""An ``objects`` row of a received document: uri, type, actor, the document, created_at."""
+
+
+def object_row(document: dict[str, Any], created_at: str) -> ObjectRow:
     """The ``objects`` row of a received document (``ReceivedObjectStore.put`` writes the same)."""
     actor = document.get("actor") or document.get("attributedTo")
     return (
@@ -66,16 +70,11 @@ class BatchEffects:
     """The writes of a batch: kept documents, inbox listings, ballots, items done."""
 
     created_at: str
-    objects: list[tuple[str, str, str | None, str, str]] = field(default_factory=list)
+    objects: list[ObjectRow] = field(default_factory=list)
     listings: list[tuple[int, str, str]] = field(default_factory=list)
     ballots: list[NewBallot] = field(default_factory=list)
     done: list[int] = field(default_factory=list)
     committed: bool = False  # set by BatchStore.commit once all of it is stored
-
-    def keep(self, document: dict[str, Any], owner_ids: Sequence[int] = ()) -> None:
-        """Keep a received document (the first copy of an id stays) and list it in inboxes."""
-        self.objects.append(object_row(document, self.created_at))
-        self.listings += ((owner, document["id"], self.created_at) for owner in owner_ids)
 
 
 def _unique(ballots: Sequence[NewBallot]) -> list[NewBallot]:
