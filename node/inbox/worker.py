@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from collections.abc import AsyncIterator
 
 from aiohttp import web
@@ -40,6 +41,8 @@ __all__ = ["BATCH", "MAX_ATTEMPTS", "QUEUED_TOPIC", "inbox_ctx", "process_item",
 
 _RETRYABLE = RETRYABLE  # the name tests/node/test_no_server_errors.py imports
 
+log = logging.getLogger("poolnode.inbox")
+
 LEASE_MS = 5 * 60 * 1000
 BATCH = 64
 POLL_SECONDS = 1.0
@@ -59,7 +62,13 @@ async def run_worker(app: web.Application) -> None:
                 async with asyncio.timeout(POLL_SECONDS):
                     await wake.wait()
             continue
-        await process_batch(app, items)
+        try:
+            await process_batch(app, items)
+        except RETRYABLE:
+            # The database failed under a batch (each item's own failures are settled inside):
+            # its items are claimed again when their lease ends, as after a crash.
+            log.warning("an inbox batch of %d items was interrupted", len(items), exc_info=True)
+            await asyncio.sleep(POLL_SECONDS)
 
 
 async def inbox_ctx(app: web.Application) -> AsyncIterator[None]:
