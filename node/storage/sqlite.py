@@ -77,8 +77,10 @@ class SqliteDatabase(Database):
     def _open_reader(self) -> None:
         # Opened after the writer, so the WAL and its index exist; read-only by its URI.
         try:
+            # Reads happen on the opening thread only (_read_now checks); closing may not.
             reader = sqlite3.connect(
-                self.path.resolve().as_uri() + "?mode=ro", uri=True, isolation_level=None
+                self.path.resolve().as_uri() + "?mode=ro", uri=True, isolation_level=None,
+                check_same_thread=False,
             )
         except sqlite3.Error:
             return  # lookups go through the writer's connection, as any other read
