@@ -106,7 +106,9 @@ def test_inbox_reports_the_servers_cpu_per_request(rows: list[Row]) -> None:
     assert cpu.value is not None and cpu.value > 0, cpu
     assert "baseline" in cpu.note and "during the load alone" in cpu.note
     ratio = inbox["node CPU per activity (processed) / bare aiohttp 202"]
-    assert ratio.target == "<= 4x" and ratio.value is not None and ratio.value > 0, ratio
+    assert ratio.target == "<= 4x", ratio
+    # A smoke round is so short that the bare app's CPU may be under the clock's 10 ms tick.
+    assert (ratio.value or 0) > 0 or ratio.note.startswith("not available"), ratio
     drain = inbox["steady drain: fully processed/s / accepted/s"]
     assert drain.target == ">= 0.7x" and drain.value is not None and drain.value > 0, drain
     processed = inbox["every accepted activity processed"]
