@@ -7,6 +7,7 @@ __all__ = [
     "FederationError",
     "FetchError",
     "ForbiddenOrigin",
+    "HostUnreachable",
     "ProofInvalid",
     "RemoteAnswered",
     "SignatureInvalid",
@@ -61,12 +62,20 @@ class FetchError(FederationError):
     code = "fetch_failed"
 
 
+class HostUnreachable(FetchError):
+    """The remote server could not be reached (not resolved, not connected, or too slow):
+    unlike a document it served and we refused, worth asking again later."""
+
+
 class RemoteAnswered(FetchError):
     """The remote server answered, but not with the document (e.g. 404): it is up."""
 
-    def __init__(self, reason: str, *, detail: str | None = None, remote_status: int = 0) -> None:
+    def __init__(self, reason: str, *, detail: str | None = None, remote_status: int = 0,
+                 remote_reason: str = "") -> None:
         super().__init__(reason, detail=detail)
         self.remote_status = remote_status
+        self.remote_reason = remote_reason
+        """The ``error`` of a JSON error body, if it had one (what the remote said, to show)."""
 
 
 class UnsafeAddress(FetchError):

@@ -28,7 +28,7 @@ from aiohttp.helpers import parse_mimetype
 
 from federation.addresses import is_forbidden_address
 from federation.bounded_json import loads_bounded
-from federation.errors import BadActivity, FetchError, RemoteAnswered
+from federation.errors import BadActivity, FetchError, HostUnreachable, RemoteAnswered
 from federation.pinning import AddressPinner, AddressPolicy, Resolver, system_resolver
 
 __all__ = [
@@ -49,6 +49,7 @@ ACCEPT = f'application/activity+json, application/ld+json; profile="{AS2_PROFILE
 MAX_REDIRECTS = 3
 MAX_BODY_BYTES = 1024 * 1024
 _CHUNK = 64 * 1024
+_ERROR_BYTES = 2048
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 
 SignGet = Callable[[str], Mapping[str, str]]
@@ -120,14 +121,31 @@ class Fetcher:
         """
         try:
             async with asyncio.timeout(self._total_timeout):
-                return await self._fetch(url, sign_as or self._sign_get)
+                final, body = await self._body(url, sign_as or self._sign_get, plain=False)
         except TimeoutError:
-            raise FetchError("timed out fetching remote document", detail=url) from None
+            raise HostUnreachable("timed out fetching remote document", detail=url) from None
+        return FetchResult(url=final, document=_parse_document(body, final))
 
-    async def _fetch(self, url: str, sign_get: SignGet | None) -> FetchResult:
+    async def fetch_json(self, url: str, *, sign_as: SignGet | None = None) -> Any:
+        """GET a plain JSON resource (``application/json``, e.g. a node's JSON views), with the
+        checks, redirects and caps of :meth:`fetch`; an AS2 body is taken too. No ``id`` check:
+        such a resource has none."""
+        try:
+            async with asyncio.timeout(self._total_timeout):
+                final, body = await self._body(url, sign_as or self._sign_get, plain=True)
+        except TimeoutError:
+            raise HostUnreachable("timed out fetching remote document", detail=url) from None
+        try:
+            return loads_bounded(body)
+        except (ValueError, BadActivity):
+            raise FetchError("response is not JSON", detail=final) from None
+
+    async def _body(self, url: str, sign_get: SignGet | None, plain: bool) -> tuple[str, bytes]:
+        """The final URL and the capped body of a GET, after at most 3 checked redirects."""
         current = yarl.URL(url)
+        accept = f"application/json, {ACCEPT}" if plain else ACCEPT
         for hop in range(MAX_REDIRECTS + 1):
-            async with await self._request(current, sign_get) as resp:
+            async with await self._request(current, sign_get, accept=accept) as resp:
                 if resp.status in _REDIRECTS:
                     location = resp.headers.get("Location")
                     if not location:
@@ -138,14 +156,17 @@ class Fetcher:
                     continue
                 if resp.status != 200:
                     raise RemoteAnswered(f"remote answered HTTP {resp.status}", detail=str(current),
-                                         remote_status=resp.status)
-                if not is_as2_content_type(resp.headers.get("Content-Type")):
+                                         remote_status=resp.status,
+                                         remote_reason=await _error_reason(resp))
+                content_type = resp.headers.get("Content-Type")
+                if plain and not (_is_json(content_type) or is_as2_content_type(content_type)):
+                    raise FetchError("response is not JSON", detail=f"{current}: {content_type}")
+                if not plain and not is_as2_content_type(content_type):
                     raise FetchError(
                         "response is not an ActivityStreams document",
-                        detail=f"{current}: {resp.headers.get('Content-Type')}",
+                        detail=f"{current}: {content_type}",
                     )
-                body = await self._read_capped(resp)
-            return FetchResult(url=str(current), document=_parse_document(body, str(current)))
+                return str(current), await self._read_capped(resp)
         raise AssertionError("unreachable")  # pragma: no cover
 
     async def _request(
@@ -166,7 +187,7 @@ class Fetcher:
                 server_hostname=pinned.server_hostname,
             )
         except aiohttp.ClientError as exc:
-            raise FetchError("could not connect to remote server", detail=f"{url}: {exc}") from exc
+            raise HostUnreachable("could not connect to remote server", detail=f"{url}: {exc}") from exc
 
     async def _read_capped(self, resp: aiohttp.ClientResponse) -> bytes:
         declared = resp.content_length
@@ -249,6 +270,31 @@ class Fetcher:
     def forget(self, url: str) -> None:
         """Drop one actor from the cache (e.g. after a Delete or Update of that actor)."""
         self._cache.pop(url, None)
+
+
+async def _error_reason(resp: aiohttp.ClientResponse) -> str:
+    """The ``error`` of a short JSON error body (docs/PROTOCOL.md §Errors), else ""."""
+    if not _is_json(resp.headers.get("Content-Type")):
+        return ""
+    try:
+        body = await resp.content.read(_ERROR_BYTES + 1)
+    except aiohttp.ClientError:
+        return ""
+    if len(body) > _ERROR_BYTES:
+        return ""
+    try:
+        document = loads_bounded(body)
+    except (ValueError, BadActivity):
+        return ""
+    reason = document.get("error") if isinstance(document, dict) else None
+    return reason[:_ERROR_BYTES] if isinstance(reason, str) else ""
+
+
+def _is_json(value: str | None) -> bool:
+    if not value:
+        return False
+    mime = parse_mimetype(value)
+    return mime.type.lower() == "application" and mime.subtype.lower() == "json"
 
 
 def _as_objects(value: Any) -> list[dict[str, Any]]:

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 import yarl
 
 from federation.addresses import IPAddress, check_url, is_forbidden_address, literal_address
-from federation.errors import FetchError, UnsafeAddress
+from federation.errors import HostUnreachable, UnsafeAddress
 
 __all__ = ["AddressPinner", "AddressPolicy", "PinnedURL", "Resolver", "system_resolver"]
 
@@ -111,7 +111,7 @@ class AddressPinner:
         self._pending: dict[tuple[str, int], asyncio.Future[IPAddress]] = {}
 
     async def pin(self, url: str | yarl.URL) -> PinnedURL:
-        """Check ``url`` and resolve its host; raises UnsafeAddress, or FetchError if unresolvable."""
+        """Check ``url`` and resolve its host; raises UnsafeAddress, or HostUnreachable (a FetchError) if unresolvable."""
         parsed = url if isinstance(url, yarl.URL) else yarl.URL(url)
         # What is checked depends on the scheme and authority only, never on the path.
         key = (parsed.scheme, parsed.raw_authority)
@@ -166,11 +166,11 @@ class AddressPinner:
             async with asyncio.timeout(self._timeout):
                 addresses = await self._resolver(host, port)
         except TimeoutError:
-            raise FetchError("timed out resolving host", detail=host) from None
+            raise HostUnreachable("timed out resolving host", detail=host) from None
         except OSError as exc:
-            raise FetchError("could not resolve host", detail=f"{host}: {exc}") from exc
+            raise HostUnreachable("could not resolve host", detail=f"{host}: {exc}") from exc
         if not addresses:
-            raise FetchError("could not resolve host", detail=host)
+            raise HostUnreachable("could not resolve host", detail=host)
         self._check(host, addresses)
         return addresses[0]
 

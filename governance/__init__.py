@@ -1,10 +1,13 @@
-"""The pure governance core of poolnode: bylaws, membership, proposals, tallies, ledger, floods.
+"""The pure governance core of poolnode: bylaws, membership, proposals, tallies, ledger, floods,
+and the co-op: member classes, shares, surplus and shared assets.
 
 No I/O, no clock, no randomness: time and ids are passed in; every result is deterministic.
 """
 
 from governance.allocations import Allocation, Bucket, counted_allocation
+from governance.assets import Asset, AssetRegister, Depreciation, DepreciationPeriod, book_purchase
 from governance.ballot_box import BallotBox
+from governance.ballot_digest import BallotDigest, ballots_digest
 from governance.ballots import (
     Ballot,
     ConsentChoice,
@@ -12,6 +15,7 @@ from governance.ballots import (
     counted_ballot,
     counting_order,
 )
+from governance.bookings import Booking, BookingCalendar
 from governance.budget import Budget, BudgetResult
 from governance.bylaws import (
     AdmissionPolicy,
@@ -22,6 +26,8 @@ from governance.bylaws import (
     Threshold,
     Visibility,
 )
+from governance.classes import ClassResult, ClassRoll, ClassTally, class_tally
+from governance.coop_rules import BookingLimits, ShareType, SurplusMeasure
 from governance.electorate import Electorate, electorate_digest
 from governance.errors import Conflict, GovernanceError, NotPermitted, RuleViolation
 from governance.flood import (
@@ -72,15 +78,42 @@ from governance.proposals import (
 )
 from governance.render import render_bylaws
 from governance.rounds import RoundRules
+from governance.shares import (
+    CapitalStatement,
+    ShareAction,
+    ShareEvent,
+    ShareRegister,
+    admission_issue,
+    capital_statement,
+    issue_shares,
+    leaving_redemption,
+    redeem_shares,
+    share_transaction,
+)
+from governance.surplus import SurplusDistribution, split_surplus
+from governance.surplus_ledger import (
+    PatronageRecord,
+    book_surplus,
+    pay_surplus,
+    record_patronage,
+    surplus_commitment,
+    surplus_measures,
+)
 from governance.tally import Change, Outcome, Tally, TallyState, decided_early, tally
 
 __all__ = [
     "Admission",
     "AdmissionPolicy",
     "Allocation",
+    "Asset",
+    "AssetRegister",
     "Ballot",
     "BallotBox",
+    "BallotDigest",
     "BallotType",
+    "Booking",
+    "BookingCalendar",
+    "BookingLimits",
     "Bucket",
     "BucketProposers",
     "Budget",
@@ -88,11 +121,17 @@ __all__ = [
     "BudgetRound",
     "Bylaws",
     "BylawsChange",
+    "CapitalStatement",
     "Change",
+    "ClassResult",
+    "ClassRoll",
+    "ClassTally",
     "Comparator",
     "Conflict",
     "ConsentChoice",
     "Decision",
+    "Depreciation",
+    "DepreciationPeriod",
     "Disbursement",
     "Electorate",
     "EntryKind",
@@ -112,6 +151,7 @@ __all__ = [
     "NotPermitted",
     "Outcome",
     "OutsideReplies",
+    "PatronageRecord",
     "Posting",
     "Proposal",
     "Role",
@@ -119,12 +159,24 @@ __all__ = [
     "Roster",
     "RoundRules",
     "RuleViolation",
+    "ShareAction",
+    "ShareEvent",
+    "ShareRegister",
+    "ShareType",
+    "SurplusDistribution",
+    "SurplusMeasure",
     "Tally",
     "TallyState",
     "Threshold",
     "Transaction",
     "Visibility",
+    "admission_issue",
+    "ballots_digest",
+    "book_purchase",
+    "book_surplus",
+    "capital_statement",
     "check_ballot",
+    "class_tally",
     "commit_disbursement",
     "commit_flood_share",
     "contribution",
@@ -137,17 +189,26 @@ __all__ = [
     "flood_electorate",
     "flood_tally",
     "format_money",
+    "issue_shares",
     "lapse_commitment",
+    "leaving_redemption",
     "open_flood_proposal",
     "open_proposal",
     "owe_refund",
     "pay",
     "pay_disbursement",
     "pay_owed_refund",
+    "pay_surplus",
+    "record_patronage",
+    "redeem_shares",
     "refund",
     "release",
     "render_bylaws",
+    "share_transaction",
     "split_pro_rata",
+    "split_surplus",
+    "surplus_commitment",
+    "surplus_measures",
     "tally",
     "verify_chain",
 ]

@@ -10,7 +10,9 @@ from fractions import Fraction
 from typing import Any
 
 from governance.codec import fraction_from_str, fraction_to_str, get_field
+from governance.coop_rules import BookingLimits, ShareType, SurplusMeasure, check_coop_settings
 from governance.errors import RuleViolation
+from governance.kinds import Kind
 from governance.money import check_currency
 
 __all__ = [
@@ -172,6 +174,17 @@ class Bylaws:
     allocations_visible: bool = True
     """Whether members see who allocated what while a budget round is open (the totals of each
     bucket are always shown; every allocation is readable once the round closed)."""
+    member_classes: tuple[str, ...] = ()
+    """The member classes, in the pool's order (none: one kind of member). Each member belongs
+    to one; a class is never a weight."""
+    class_majority: frozenset[Kind] = frozenset()
+    """Kinds of proposal that pass only with the threshold met overall and in each class."""
+    share_types: tuple[ShareType, ...] = ()
+    """The co-op shares members hold, with their nominal values and minimum holdings."""
+    surplus_measure: SurplusMeasure | None = None
+    """What a surplus is shared out in proportion to (none: the bylaws name no measure)."""
+    booking_limits: BookingLimits = field(default_factory=BookingLimits)
+    """Limits on members' bookings of the pool's assets."""
 
     def __post_init__(self) -> None:
         if not isinstance(self.name, str) or not self.name.strip():
@@ -213,6 +226,11 @@ class Bylaws:
         if not isinstance(self.outside_replies, OutsideReplies):
             raise _invalid("replies from outside the pool must be collapsed, refused or shown")
         self._check_rounds()
+        check_coop_settings(self.member_classes, self.class_majority, self.share_types,
+                            self.surplus_measure, self.booking_limits)
+        object.__setattr__(self, "member_classes", tuple(self.member_classes))
+        object.__setattr__(self, "class_majority", frozenset(self.class_majority))
+        object.__setattr__(self, "share_types", tuple(self.share_types))
 
     def _check_rounds(self) -> None:
         if not isinstance(self.bucket_proposers, BucketProposers):
@@ -260,6 +278,19 @@ class Bylaws:
             data["max_buckets_per_member"] = self.max_buckets_per_member
         if not self.allocations_visible:
             data["allocations_visible"] = False
+        # The co-op settings, likewise only when set.
+        if self.member_classes:
+            data["member_classes"] = list(self.member_classes)
+        if self.class_majority:
+            data["class_majority"] = sorted(kind.value for kind in self.class_majority)
+        if self.share_types:
+            data["share_types"] = [share_type.to_dict() for share_type in self.share_types]
+        if self.surplus_measure is not None:
+            data["surplus_measure"] = self.surplus_measure.value
+        if self.booking_limits.hours_per_month:
+            data["booking_hours_per_month"] = self.booking_limits.hours_per_month
+        if self.booking_limits.equal_turns:
+            data["booking_equal_turns"] = True
         return data
 
     @classmethod
@@ -299,6 +330,7 @@ class Bylaws:
                                     if "max_buckets_per_member" in data else 3),
             allocations_visible=(get_field(data, "allocations_visible", bool)
                                  if "allocations_visible" in data else True),
+            **_coop_from_dict(data),
         )
 
 
@@ -309,3 +341,29 @@ def _seconds(data: Mapping[str, Any], key: str, default: int) -> int:
     if value > 10 * 366 * 86400:
         raise _invalid(f"{key} is at most ten years")
     return value
+
+
+def _coop_from_dict(data: Mapping[str, Any]) -> dict[str, Any]:
+    """The co-op settings of a bylaws dict (absent ones take the defaults)."""
+    classes = get_field(data, "member_classes", list) if "member_classes" in data else []
+    kinds = get_field(data, "class_majority", list) if "class_majority" in data else []
+    types = get_field(data, "share_types", list) if "share_types" in data else []
+    measure = get_field(data, "surplus_measure", str) if "surplus_measure" in data else None
+    if not all(isinstance(name, str) for name in classes):
+        raise RuleViolation("invalid_document", "member classes are names")
+    if not all(isinstance(kind, str) and kind in Kind.__members__.values() for kind in kinds):
+        raise RuleViolation("invalid_document", "class_majority lists kinds of proposal")
+    if not all(isinstance(share_type, dict) for share_type in types):
+        raise RuleViolation("invalid_document", "share types are objects")
+    if measure is not None and measure not in SurplusMeasure.__members__.values():
+        raise RuleViolation("invalid_document", f"unknown surplus measure {measure!r}")
+    hours = (get_field(data, "booking_hours_per_month", int)
+             if "booking_hours_per_month" in data else 0)
+    turns = get_field(data, "booking_equal_turns", bool) if "booking_equal_turns" in data else False
+    return {
+        "member_classes": tuple(classes),
+        "class_majority": frozenset(Kind(kind) for kind in kinds),
+        "share_types": tuple(ShareType.from_dict(share_type) for share_type in types),
+        "surplus_measure": None if measure is None else SurplusMeasure(measure),
+        "booking_limits": BookingLimits(hours, turns),
+    }

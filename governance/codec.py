@@ -72,7 +72,10 @@ def fraction_from_str(text: str) -> Fraction:
 
 
 def _check_json_safe(value: object) -> None:
-    if value is None or isinstance(value, (str, bool)):
+    if value is None or isinstance(value, bool):
+        return
+    if isinstance(value, str):
+        _check_text(value)
         return
     if isinstance(value, int):
         if abs(value) > MAX_SAFE_INT:
@@ -86,17 +89,41 @@ def _check_json_safe(value: object) -> None:
         for key, item in value.items():
             if not isinstance(key, str):
                 raise RuleViolation("invalid_document", "object keys must be strings")
+            _check_text(key)
             _check_json_safe(item)
         return
     raise RuleViolation("invalid_document", f"not JSON-safe: {type(value).__name__}")
 
 
+def _check_text(text: str) -> None:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise RuleViolation("invalid_document", "text holds a lone surrogate") from None
+
+
+def _utf16(key: str) -> bytes:
+    # Big-endian UTF-16 bytes compare as the code units do (RFC 8785 §3.2.3).
+    return key.encode("utf-16-be", "surrogatepass")
+
+
+def _jcs_ordered(value: object) -> object:
+    if isinstance(value, dict):
+        return {k: _jcs_ordered(value[k]) for k in sorted(value, key=_utf16)}
+    if isinstance(value, list):
+        return [_jcs_ordered(item) for item in value]
+    return value
+
+
 def canonical_json(value: object) -> bytes:
-    """Canonical UTF-8 JSON of a JSON-safe value (sorted keys, no spaces): RFC 8785 for our data."""
+    """RFC 8785 (JCS) UTF-8 bytes of a JSON-safe value: members sorted by their names' UTF-16
+    code units, no whitespace, strings escaped as ECMAScript's JSON.stringify does
+    (docs/SPEC.md §Canonical JSON). The values it takes (text, integers within 53 bits, true,
+    false, null, lists, objects) need no number formatting."""
     _check_json_safe(value)
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode(
-        "utf-8"
-    )
+    return json.dumps(
+        _jcs_ordered(value), separators=(",", ":"), ensure_ascii=False
+    ).encode("utf-8")
 
 
 def sha256_hex(data: bytes) -> str:

@@ -13,8 +13,9 @@ __all__ = ["Electorate", "electorate_digest"]
 
 
 def electorate_digest(members: Iterable[str]) -> str:
-    """Hex SHA-256 of the UTF-8 bytes of the sorted member ids joined by a single LF."""
-    return sha256_hex("\n".join(sorted(members)).encode("utf-8"))
+    """Hex SHA-256 of the UTF-8 bytes of the member ids, each once, sorted by code point and
+    joined by a single LF (docs/SPEC.md §Electorate digest)."""
+    return sha256_hex("\n".join(sorted(set(members))).encode("utf-8"))
 
 
 @dataclass(frozen=True, slots=True)

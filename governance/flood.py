@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from types import MappingProxyType
 
+from governance.apportion import largest_remainder
 from governance.ballots import Ballot
 from governance.bylaws import Bylaws
 from governance.codec import utc
@@ -126,12 +127,7 @@ def split_pro_rata(amount: int, pledges: Mapping[str, int]) -> dict[str, int]:
     total = sum(pledges.values())
     if total <= 0:
         raise RuleViolation("invalid_amount", "nothing was pledged")
-    shares = {pool: amount * pledge // total for pool, pledge in pledges.items()}
-    left = amount - sum(shares.values())
-    order = sorted(pledges, key=lambda pool: (-(amount * pledges[pool] % total), pool))
-    for pool in order[:left]:
-        shares[pool] += 1
-    return shares
+    return largest_remainder(amount, pledges)
 
 
 def commit_flood_share(

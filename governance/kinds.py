@@ -19,6 +19,7 @@ class Kind(StrEnum):
     LEAVE_FLOOD = "leave_flood"
     BUDGET_ROUND = "budget_round"
     ROLE_CHANGE = "role_change"
+    SURPLUS = "surplus"
 
 
 class BallotType(StrEnum):

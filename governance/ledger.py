@@ -11,6 +11,10 @@ Sign convention: a posting's amount is a *debit* when positive and a *credit* wh
 * ``owed:<person>`` (liability): a refund owed to someone who left or was expelled while the
   fund could not cover their capital. Credit balance; never above zero. Paid from the fund,
   whole, when the fund allows (``pay_owed_refund``).
+* ``shares:<person>`` (equity): the co-op shares the person holds, at the value they were
+  issued at (governance.shares). Credit balance; never above zero.
+* ``reserve:<name>`` (asset): money set aside in a reserve from a surplus. Never below zero.
+* ``asset:<id>`` (asset): what the pool paid for an asset it owns. Never below zero.
 * ``external:<party>``: the outside world (payees, donors). Unconstrained.
 """
 
@@ -34,6 +38,7 @@ from governance.ledger_entries import (
     commitment_account,
     external_account,
     owed_account,
+    share_account,
     verify_chain,
 )
 from governance.membership import MemberState, Role, Roster
@@ -79,10 +84,10 @@ class StatementLine:
 
 
 def _check_balance(account: str, balance: int) -> None:
-    if account.startswith(("capital:", "owed:")):
+    if account.startswith(("capital:", "owed:", "shares:")):
         if balance > 0:
             raise RuleViolation("overdraft", f"more would be refunded than {account} holds")
-    elif account == FUND or account.startswith("commitment:"):
+    elif account == FUND or account.startswith(("commitment:", "reserve:", "asset:")):
         if balance < 0:
             raise RuleViolation("overdraft", f"{account} cannot go below zero")
 
@@ -128,6 +133,10 @@ class Ledger:
     def capital_of(self, person: str) -> int:
         """Capital the pool holds for ``person`` (a non-negative amount)."""
         return -self.balance(capital_account(person))
+
+    def shares_of(self, person: str) -> int:
+        """The value of the co-op shares ``person`` holds (a non-negative amount)."""
+        return -self.balance(share_account(person))
 
     def owed_to(self, person: str) -> int:
         """Refund the pool owes ``person`` and has not paid yet (a non-negative amount)."""
@@ -320,6 +329,9 @@ def lapse_commitment(
 def _refundable(ledger: Ledger, person: str, roster: Roster) -> int:
     if roster.state_of(person) not in (MemberState.LEFT, MemberState.EXPELLED):
         raise RuleViolation("still_member", "capital is refunded after leaving")
+    if ledger.shares_of(person) > 0:
+        raise RuleViolation("shares_held", "the person's shares are redeemed before their capital "
+                            "is refunded")
     amount = ledger.capital_of(person)
     if amount <= 0:
         raise RuleViolation("nothing_to_refund", "this person has no capital in the pool")

@@ -29,16 +29,19 @@ __all__ = [
     "LedgerEntry",
     "Posting",
     "Transaction",
+    "asset_account",
     "capital_account",
     "commitment_account",
     "external_account",
     "owed_account",
+    "reserve_account",
+    "share_account",
     "verify_chain",
 ]
 
 FUND = "fund"
 GENESIS = "0" * 64
-_PREFIXES = ("capital:", "commitment:", "external:", "owed:")
+_PREFIXES = ("asset:", "capital:", "commitment:", "external:", "owed:", "reserve:", "shares:")
 
 
 def capital_account(person: str) -> str:
@@ -56,6 +59,21 @@ def owed_account(person: str) -> str:
     return f"owed:{person}"
 
 
+def share_account(person: str) -> str:
+    """The account of the co-op shares ``person`` holds (share capital, a credit balance)."""
+    return f"shares:{person}"
+
+
+def reserve_account(name: str) -> str:
+    """The account of one of the pool's reserves (money set aside from a surplus)."""
+    return f"reserve:{name}"
+
+
+def asset_account(asset: str) -> str:
+    """The account of an asset the pool owns (what its purchase cost)."""
+    return f"asset:{asset}"
+
+
 def external_account(party: str) -> str:
     """The account standing for an outside party."""
     return f"external:{party}"
@@ -71,6 +89,14 @@ class EntryKind(StrEnum):
     RELEASE = "release"
     REFUND = "refund"
     REFUND_OWED = "refund_owed"
+    SHARE_ISSUE = "share_issue"
+    """Paid-in capital becomes co-op shares (capital +V, shares -V)."""
+    SHARE_REDEMPTION = "share_redemption"
+    """Shares are redeemed at their value back into capital (shares +V, capital -V)."""
+    RESERVE = "reserve"
+    """Money of the fund set aside in a reserve (reserve +R, fund -R)."""
+    ASSET_PURCHASE = "asset_purchase"
+    """Committed money paid for an asset the pool now owns (asset +P, commitment -P)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -192,9 +218,13 @@ class LedgerEntry:
         )
 
 
-def verify_chain(entries: Sequence[LedgerEntry]) -> int | None:
-    """Index of the first entry whose link or hash is wrong, or None if the chain is intact."""
-    prev = GENESIS
+def verify_chain(entries: Sequence[LedgerEntry], start: str = GENESIS) -> int | None:
+    """Index of the first entry whose link or hash is wrong, or None if the chain is intact.
+
+    ``start`` is the hash the first entry must follow: GENESIS for a whole ledger, or the hash
+    of the entry before ``entries[0]`` for a stretch of one (a witness checking that a ledger
+    extends the head it attested before)."""
+    prev = start
     for index, entry in enumerate(entries):
         if entry.prev_hash != prev or _entry_hash(entry.transaction, prev) != entry.hash:
             return index

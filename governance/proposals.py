@@ -22,6 +22,7 @@ from governance.errors import Conflict, NotPermitted, RuleViolation
 from governance.kinds import BallotType, Kind
 from governance.money import check_currency
 from governance.rounds import BudgetRound
+from governance.surplus import SurplusDistribution
 
 __all__ = [
     "Admission",
@@ -38,6 +39,7 @@ __all__ = [
     "Motion",
     "Proposal",
     "RoleChange",
+    "SurplusDistribution",
     "motion_from_dict",
     "open_proposal",
 ]
@@ -188,7 +190,7 @@ class LeaveFlood(_FloodMotion):
 
 Motion = (
     Decision | Disbursement | BylawsChange | Admission | Expulsion | JoinFlood | LeaveFlood
-    | BudgetRound | RoleChange
+    | BudgetRound | RoleChange | SurplusDistribution
 )
 
 
@@ -219,6 +221,8 @@ def motion_from_dict(data: Mapping[str, Any]) -> Motion:
     if kind == Kind.ROLE_CHANGE:
         return RoleChange(get_field(data, "person", str), get_field(data, "role", str),
                           get_field(data, "grant", bool))
+    if kind == Kind.SURPLUS:
+        return SurplusDistribution.from_dict(data)
     raise RuleViolation("invalid_document", f"unknown proposal kind {kind!r}")
 
 
@@ -234,6 +238,8 @@ class FrozenRule:
     opens_at: datetime
     closes_at: datetime
     block_vetoes: bool
+    class_majority: bool = False
+    """Whether the threshold must also be met within each member class (governance.classes)."""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "opens_at", utc(self.opens_at, "opening time"))
@@ -254,14 +260,17 @@ class FrozenRule:
                 raise RuleViolation("invalid_options", "options must be distinct")
             if not all(isinstance(o, str) and o for o in options):
                 raise RuleViolation("invalid_options", "options must be non-empty text")
+        if not isinstance(self.class_majority, bool) or (
+                self.class_majority and self.ballot_type is not BallotType.CONSENT):
+            raise RuleViolation("invalid_rule", "a majority in each class is for consent ballots")
 
     def is_open(self, at: datetime) -> bool:
         """Whether ``at`` falls in the voting window ``[opens_at, closes_at)``."""
         return self.opens_at <= utc(at) < self.closes_at
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-safe form."""
-        return {
+        """JSON-safe form; ``class_majority`` only when true (older rules keep their bytes)."""
+        data: dict[str, Any] = {
             "proposal": self.proposal_id,
             "ballot_type": self.ballot_type.value,
             "options": list(self.options),
@@ -271,6 +280,9 @@ class FrozenRule:
             "closes_at": datetime_to_str(self.closes_at),
             "block_vetoes": self.block_vetoes,
         }
+        if self.class_majority:
+            data["class_majority"] = True
+        return data
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> FrozenRule:
@@ -290,6 +302,7 @@ class FrozenRule:
             opens_at=datetime_from_str(get_field(data, "opens_at", str)),
             closes_at=datetime_from_str(get_field(data, "closes_at", str)),
             block_vetoes=get_field(data, "block_vetoes", bool),
+            class_majority=("class_majority" in data and get_field(data, "class_majority", bool)),
         )
 
 
@@ -377,6 +390,12 @@ def open_proposal(
         raise RuleViolation("not_a_member", "only a member can be expelled")
     if isinstance(motion, RoleChange) and motion.person not in electorate:
         raise RuleViolation("not_a_member", "only a member can hold a role")
+    if isinstance(motion, SurplusDistribution):
+        motion.check_opening(bylaws, electorate)
+    class_majority = motion.kind in bylaws.class_majority
+    if class_majority and ballot_type is not BallotType.CONSENT:
+        raise RuleViolation("ballot_type_not_allowed", f"a {motion.kind} proposal needs a "
+                            "majority in each member class, which only consent ballots show")
     opens = utc(opens_at, "opening time")
     closes = opens + bylaws.voting_period if closes_at is None else closes_at
     if isinstance(motion, BudgetRound):
@@ -394,6 +413,7 @@ def open_proposal(
         opens_at=opens,
         closes_at=closes,
         block_vetoes=bylaws.block_vetoes,
+        class_majority=class_majority,
     )
     return Proposal(id, author, title, motion, rule, electorate)
 

@@ -22,6 +22,7 @@ from governance.bylaws import (
     Visibility,
 )
 from governance.money import format_money
+from governance.render_coop import coop_sections
 
 __all__ = ["ENGLISH", "Words", "fraction_words", "render_bylaws", "threshold_words"]
 
@@ -296,4 +297,6 @@ def render_bylaws(bylaws: Bylaws, words: Words = ENGLISH,
         "## " + _("11. Budget rounds"),
         _rounds(bylaws, words),
     ]
+    for number, (title, text) in enumerate(coop_sections(bylaws, words, money), start=12):
+        sections += ["## " + _("%(number)d. %(title)s") % {"number": number, "title": title}, text]
     return "\n\n".join(sections) + "\n"

@@ -35,6 +35,10 @@ def actor_paths(actor: ActorRecord) -> dict[str, str]:
         paths["bylaws"] = actor.uri + "/bylaws"
         paths["proposals"] = actor.uri + "/proposals"
         paths["ledger"] = actor.uri + "/ledger"
+        paths["floods"] = actor.uri + "/floods"
+        paths["witnesses"] = actor.uri + "/witnesses"
+        paths["witnessing"] = actor.uri + "/witnessing"
+        paths["ledgerConflicts"] = actor.uri + "/conflicts"
     return paths
 
 
@@ -76,6 +80,13 @@ def actor_document(config: Config, actor: ActorRecord) -> dict[str, Any]:
         document["bylaws"] = paths["bylaws"]
         document["proposals"] = paths["proposals"]
         document["ledger"] = paths["ledger"]
+        # Where its floods, their pools and their proposals are listed (docs/PROTOCOL.md §Floods).
+        document["floods"] = paths["floods"]
+        # Witnessed ledger heads (docs/PROTOCOL.md): who attested this pool's head, the heads it
+        # attested of other pools, and every ledger conflict it holds.
+        document["witnesses"] = paths["witnesses"]
+        document["witnessing"] = paths["witnessing"]
+        document["ledgerConflicts"] = paths["ledgerConflicts"]
     return document
 
 

@@ -158,7 +158,7 @@ async def take(made: dict[str, Any], welcome: str, out: Path) -> list[Path]:
 
 def _free_ports() -> int:
     while True:
-        base = random.randrange(20000, 40000, 10)
+        base = random.randrange(10000, 32000, 10)  # below the kernel's ephemeral ports (32768-)
         try:
             for port in range(base, base + 3):
                 with socket.socket() as sock:

@@ -25,6 +25,7 @@ from node.cli import (
     registrations,
     server,
     tokens,
+    verify,
     worker,
 )
 from node.cli.common import Output, poolnode_command
@@ -60,6 +61,7 @@ def _parser() -> argparse.ArgumentParser:
     members.add_member(commands, common)
     registrations.add_registrations(commands, common)
     tokens.add_token(commands, common)
+    verify.add_verify(commands)
     return parser
 
 

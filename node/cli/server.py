@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import errno
 import logging
 import os
 from dataclasses import replace
@@ -22,6 +23,7 @@ from node.config import (
     with_overrides,
     write_config,
 )
+from node.errors import NodeError
 from node.storage import ActorStore, Database
 from node.storage.database import is_postgres_url
 from node.web.welcome import issue_signin_link
@@ -204,13 +206,21 @@ def _serve(args: argparse.Namespace, out: Output) -> int:
     if args.no_workers:
         out.progress("  without workers: 'poolnode worker' processes on the same database drain "
                      "the inbox and delivery queues and run the clocks")
-    web.run_app(
-        create_app(config, workers=not args.no_workers),
-        host=config.host,
-        port=config.port,
-        print=None,
-        access_log_format='%a "%r" %s %b %Tfs',
-    )
+    try:
+        web.run_app(
+            create_app(config, workers=not args.no_workers),
+            host=config.host,
+            port=config.port,
+            print=None,
+            access_log_format='%a "%r" %s %b %Tfs',
+        )
+    except OSError as exc:
+        if exc.errno not in (errno.EADDRINUSE, errno.EACCES, errno.EADDRNOTAVAIL):
+            raise
+        raise NodeError(
+            f"cannot listen on {config.host}:{config.port}: {os.strerror(exc.errno)}; "
+            "stop the program using it or pass --port N (or --host)"
+        ) from exc
     return 0
 
 

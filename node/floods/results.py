@@ -30,6 +30,7 @@ from node.wire.floods import (
     attestation_document,
     flood_proposal,
     recount,
+    stored_summary,
     summary_digest,
     summary_of_attestation,
 )
@@ -94,8 +95,7 @@ async def close(app: web.Application, stored: StoredFloodProposal, now: datetime
     local = [a for a in [await app[ACTORS].by_uri(p) for p in stored.pools]
              if a is not None and a.is_pool]
     for pool in local:
-        document = signed(attestation_document(pool.uri, stored.flood_uri, summary, ballots,
-                                               iso(now)), pool, now)
+        document = signed(attestation_document(pool.uri, summary, ballots, iso(now)), pool, now)
         await floods(app).put_attestation(stored.uri, pool.uri, document, True, None, iso(now))
         others = [p for p in stored.pools if p != pool.uri]
         await publish(app, pool, "Create", document, others, followers=False)
@@ -139,7 +139,8 @@ async def receive_attestation(app: web.Application, sender: str, document: dict[
     await verify_author_proof(document, sender, lambda m: key_lookup(app, m))
     stored = await floods(app).proposal(document["proposal"])
     if stored is not None and stored.state == "closed" and stored.result is not None:
-        await _judge(app, stored.uri, document, stored.result, await _counted(app, stored), at)
+        await _judge(app, stored.uri, document, stored_summary(stored.result, stored.flood_uri),
+                     await _counted(app, stored), at)
     else:
         await floods(app).put_attestation(document["proposal"], sender, document, None, None, iso(at))
 

@@ -41,10 +41,12 @@ async def refusing(inbound: Inbound, pool: ActorRecord | None, work: Callable[[]
 
 
 async def answer_refusal(inbound: Inbound, pool: ActorRecord | None, exc: Exception) -> None:
-    """Tell the sender why its activity was refused: the pool's Reject with the reason."""
+    """Note the refusal on ``inbound`` (what is refused is not forwarded) and tell the sender
+    why: the pool's Reject with the reason."""
     from node.pool_engine.common import publish
 
     reason = getattr(exc, "reason", str(exc))
+    inbound.refusals.append(reason)
     log.info("refused %s from %s: %s", inbound.activity.get("id"), inbound.actor, reason)
     if pool is not None:
         await publish(inbound.app, pool, "Reject", inbound.activity["id"], [inbound.actor],

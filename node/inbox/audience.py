@@ -3,7 +3,8 @@
 An activity's recipients are the local actor whose inbox it arrived at, the local actors it
 addresses (``to``, ``cc``, ``bto``, ``bcc``, ``audience``; a Follow's object too) and, when it
 addresses its sender's followers collection, the sender's local followers. Local actors that
-block the sender are no recipients of it (ActivityPub §6.9). Everything an item needs for that,
+block the sender are no recipients of it (ActivityPub §6.9; a pool's block holds for all but its
+members, node/discussion/blocks.py). Everything an item needs for that,
 and the stored type of an object given by reference, is read for the whole set in a few
 queries (each a lookup answered without a thread hop on SQLite), not per item.
 """
@@ -17,6 +18,7 @@ from typing import Any
 from aiohttp import web
 
 from node.appkeys import ACTORS, CONFIG, DB, FOLLOWS, RECEIVED, REMOTE_ACTORS
+from node.discussion.blocks import pool_blockers
 from node.handlers import typed_rows
 from node.handlers.context import object_id
 from node.storage import ActorRecord, BlockStore, InboxItem
@@ -55,7 +57,7 @@ class Audience:
     local: Mapping[str, ActorRecord]
     followers_collection: Mapping[str, str]  # sender -> its followers collection's id
     local_followers: Mapping[str, tuple[ActorRecord, ...]]  # sender -> its local followers
-    blockers: Mapping[str, set[int]]  # sender -> local actors (row ids) blocking it
+    blockers: Mapping[str, set[int]]  # sender -> local actors (row ids) whose block of it holds
     types: Mapping[str, str] = field(default_factory=dict)  # object id -> stored type
     addressed: Mapping[int, list[str]] = field(default_factory=dict)  # item id -> addressing
 
@@ -127,6 +129,9 @@ async def audience_of(app: web.Application, items: Sequence[InboxItem]) -> Audie
     local_uris += [u for uris in follower_uris.values() for u in uris]
     local = await actors.by_uris(local_uris) if local_uris else {}
     owner_ids = [item.recipient_id for item in items if item.recipient_id is not None]
+    blockers = await BlockStore(app[DB]).blockers_of_each(senders)
+    for sender, ids in blockers.items():  # few: a pool's block spares its members
+        blockers[sender] = await pool_blockers(app, ids, sender)
     return Audience(
         base=base,
         owners=await actors.by_ids(owner_ids) if owner_ids else {},
@@ -134,7 +139,7 @@ async def audience_of(app: web.Application, items: Sequence[InboxItem]) -> Audie
         followers_collection=collections,
         local_followers={s: tuple(local[u] for u in uris if u in local)
                          for s, uris in follower_uris.items()},
-        blockers=await BlockStore(app[DB]).blockers_of_each(senders),
+        blockers=blockers,
         types=await _types(app, items),
         addressed=addressed,
     )

@@ -5,10 +5,13 @@ read for the batch at once (node/inbox/audience.py). Then each item is one of:
 
 - *kept*: its handling comes down to keeping documents (the activity, listed in its
   recipients' inboxes, and what its handler would store: ``documents_kept``), or it is refused
-  because every recipient blocks its sender;
+  because every recipient blocks its sender (unless a blocking pool answers it with a
+  ``Reject``: then it takes the single-item path, which says why);
 - *a ballot* for a local pool: verified and counted with the batch's other ballots
   (node/pool_engine/ballot_batch.py);
-- anything else: its handler runs on its own (node/inbox/processing.py).
+- anything else: its handler runs on its own (node/inbox/processing.py). So does an item
+  inbox forwarding may pass on (ActivityPub §7.1.2): it is forwarded only once its handler did
+  not refuse it, and not to a collection whose owner blocks its sender.
 
 Kept documents, ballots and the items they complete marked done are written in one
 transaction (a *unit*). A unit is written before any item whose handler runs, so a handler
@@ -33,7 +36,7 @@ from node.errors import NotPoolProposal
 from node.handlers import REFUSALS, Inbound, answer_refusal, documents_kept, is_ballot
 from node.handlers.create_ballot import ballot_pool
 from node.inbox.audience import Audience, addresses, audience_of
-from node.inbox.processing import RETRYABLE, now_ms, run_item, settle_failure
+from node.inbox.processing import RETRYABLE, must_tell_blocked, now_ms, run_item, settle_failure
 from node.pool_engine.ballot_batch import BallotIn, cast_batch
 from node.storage import ActorRecord, InboxItem
 from node.storage.batches import BatchEffects, BatchStore, ObjectRow, object_row
@@ -91,6 +94,8 @@ def _plan(app: web.Application, audience: Audience, unit: _Unit, item: InboxItem
     """The item's effects if they are writes a unit makes; None if its handler must run."""
     recipients = audience.kept(item)
     if recipients is None:
+        if must_tell_blocked(audience, item):
+            return None  # a blocking pool answers it: the single-item path does
         log.info("refused %s: its recipients block %s", item.activity_id, item.actor_uri)
         return _Plan([], [], {})
     if _may_forward(audience, item):

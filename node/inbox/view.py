@@ -2,9 +2,10 @@
 
 Nothing here has side effects beyond one row in the inbox queue: the worker applies
 the activity later. Order of checks: the client address's rate limit (429), size (the
-app's client_max_size, 413), JSON shape (400), HTTP signature (401), signer is the actor
-(403), the sender's rate limit (429), origin rules (403), then deduplication by activity
-id (a duplicate is answered 202 and stores nothing).
+app's client_max_size, 413), JSON shape (400), HTTP signature (401), the sender's rate
+limit (429), origin rules (403), then deduplication by activity id (a duplicate is answered
+202 and stores nothing). An activity whose signer is not its actor was forwarded (§7.1.2):
+it is kept only on its actor's word, a proof or its origin's copy (node/inbox/forwarded.py).
 """
 
 from __future__ import annotations
@@ -17,12 +18,13 @@ from aiohttp import web
 
 from federation.errors import ForbiddenOrigin
 from node.activitypub import read_json_object
-from node.appkeys import CONFIG, DELIVERY, INBOX_LIMITS, INBOX_WRITER, RECEIVED
+from node.appkeys import CONFIG, DELIVERY, INBOX, INBOX_LIMITS, INBOX_WRITER, RECEIVED
 from node.client_address import client_address
 from node.delivery import mark_host_alive
+from node.inbox.forwarded import accept_forwarded
 from node.inbox.origin import check_origins, check_shape, object_id
 from node.inbox.verify import verify_signer
-from node.storage import InboxRow
+from node.storage import ActorRecord, InboxRow
 from node.views.actors import ACTOR_PATH, local_actor
 
 __all__ = ["routes"]
@@ -58,13 +60,11 @@ def _check_address(request: web.Request) -> None:
     request.app[INBOX_LIMITS].check_address(client_address(request, request.app[CONFIG]))
 
 
-async def _receive(request: web.Request, recipient_id: int | None) -> web.Response:
+async def _receive(request: web.Request, recipient: ActorRecord | None) -> web.Response:
     received = await read_json_object(request)
     body = await request.read()  # cached by aiohttp: the exact bytes the digest covers
     activity = check_shape(received)
     signer = await verify_signer(request, body)
-    if signer != activity["actor"]:
-        raise ForbiddenOrigin("signer is not the actor")
     request.app[INBOX_LIMITS].check_sender(signer)
     await _host_is_alive(request.app, signer)
     checked = check_origins(activity)
@@ -73,6 +73,12 @@ async def _receive(request: web.Request, recipient_id: int | None) -> web.Respon
     writer = request.app[INBOX_WRITER]
     if checked["id"] in writer.recent:
         return web.Response(status=202)
+    if signer != activity["actor"]:
+        # Forwarded: one check at the origin per activity, so a copy already kept ends here.
+        if await request.app[INBOX].by_activity_id(checked["id"]) is not None:
+            return web.Response(status=202)
+        kept = await accept_forwarded(request.app, received, checked, signer, recipient)
+        checked = kept if kept is checked else check_origins(check_shape(kept))
     document = body.decode("utf-8") if checked is received else json.dumps(
         checked, separators=(",", ":"), ensure_ascii=False
     )
@@ -81,7 +87,7 @@ async def _receive(request: web.Request, recipient_id: int | None) -> web.Respon
             activity_id=checked["id"],
             activity_type=checked["type"],
             actor_uri=checked["actor"],
-            recipient_id=recipient_id,
+            recipient_id=recipient.id if recipient is not None else None,
             document=document,
             received_at=int(time.time() * 1000),
         )
@@ -94,7 +100,7 @@ async def post_actor_inbox(request: web.Request) -> web.Response:
     """An actor's own inbox: 404 for an unknown actor, then as the shared inbox."""
     _check_address(request)
     actor = await local_actor(request)
-    return await _receive(request, actor.id)
+    return await _receive(request, actor)
 
 
 @routes.post("/inbox")

@@ -2,7 +2,10 @@
 
 The pool sends a private ``Create(Note)``: addressed to the member only (no public, no
 followers), with a ``Mention`` tag naming them (Mastodon shows a Note that mentions the only
-addressee as a direct message), the sentence in the node's source language and the link.
+addressee as a direct message), the sentence and the link. The sentence is in the member's
+language when this node has one recorded for them (the language of their account here, if they
+have one), else in the pool's language (its stewards choose it; a pool made on the web starts
+in its maker's), else in English; the catalogs are the web app's (node/web/i18n.py).
 It goes through the delivery queue like every other activity; the stored copy lists the
 member as its only reader and is in no public collection.
 """
@@ -17,21 +20,31 @@ from urllib.parse import urlsplit
 from aiohttp import web
 
 from node import delivery
-from node.appkeys import ACTORS, DB, OBJECTS, REMOTE_ACTORS
+from node.appkeys import ACTORS, DB, LANGUAGES, OBJECTS, REMOTE_ACTORS
 from node.documents import AS_CONTEXT
 from node.pool_engine.common import iso
-from node.storage import NotificationStore, RemoteNotice
-from node.web.i18n import ENGLISH, speaking
+from node.storage import ActorRecord, NotificationStore, RemoteNotice, WebStore
+from node.web.i18n import ENGLISH, Language, speaking
 from node.web.notice_text import sentence
 
-__all__ = ["direct_note", "send_direct_round"]
+__all__ = ["direct_note", "language_of", "send_direct_round"]
 
 _BATCH = 50
 
 
 def _handle(uri: str, document: dict[str, Any]) -> str:
+    """``@name@host`` (with the port when the actor's id names one), as WebFinger finds it."""
     name = document.get("preferredUsername")
-    host = urlsplit(uri).hostname or ""
+    parts = urlsplit(uri)
+    host = parts.hostname or ""
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    if ":" in host:
+        host = f"[{host}]"
+    if port is not None:
+        host = f"{host}:{port}"
     return f"@{name}@{host}" if isinstance(name, str) and name else uri
 
 
@@ -63,6 +76,21 @@ def direct_note(pool_uri: str, notice: RemoteNotice, handle: str, text: str) -> 
     }
 
 
+async def language_of(app: web.Application, pool: ActorRecord, person: str) -> Language:
+    """The language to write to ``person`` in: theirs if recorded here, else the pool's, else English."""
+    languages = app.get(LANGUAGES)
+    if languages is None:
+        return ENGLISH
+    web_store = WebStore(app[DB])
+    account = await app[ACTORS].by_uri(person)
+    code = await web_store.locale(account.id) if account is not None else None
+    found = languages.get(code) if code else None
+    if found is None:
+        pool_code = await web_store.locale(pool.id)
+        found = languages.get(pool_code) if pool_code else None
+    return found or ENGLISH
+
+
 async def send_direct_round(app: web.Application, now: datetime) -> int:
     """Queue the recorded direct messages for delivery; how many."""
     store = NotificationStore(app[DB])
@@ -72,7 +100,7 @@ async def send_direct_round(app: web.Application, now: datetime) -> int:
         if pool is not None:
             remote = await app[REMOTE_ACTORS].get(notice.person_uri)
             handle = _handle(notice.person_uri, remote.document if remote else {})
-            with speaking(ENGLISH):
+            with speaking(await language_of(app, pool, notice.person_uri)):
                 text = sentence(notice.kind, notice.title, notice.detail)
             activity = direct_note(pool.uri, notice, handle, text)
             await app[OBJECTS].put_local_activity(

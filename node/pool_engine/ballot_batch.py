@@ -8,7 +8,8 @@ is shared across the batch:
 - a pool's lock is taken once for all of its ballots, each proposal's numbered ballots of the
   batch's voters are read in one query, and every accepted ballot is stored in ONE
   transaction, with the batch's other writes and the inbox items it completes marked done;
-- each ballot is then counted in the running tally, under the same lock.
+- each ballot stored is then counted in the running tally, under the same lock, in the order
+  of its rows (``note_ballot`` with its row id, as the running tally requires).
 
 A voter with two ballots in the batch has the second checked after the first is stored (a
 later round), as if they had arrived one at a time. Each ballot gets its own verdict: the
@@ -212,21 +213,28 @@ async def _admit(app: web.Application, ballots: Sequence[BallotIn], at: datetime
     return admitted
 
 
-async def _count(app: web.Application, pool: ActorRecord, admitted: Sequence[BallotIn],
-                 stored: set[tuple[int, str]]) -> None:
-    """After the commit, under the lock: count what was stored; answer what was not.
+async def _count(app: web.Application, admitted: Sequence[BallotIn],
+                 stored: dict[tuple[int, str], int]) -> None:
+    """After the commit, under the lock: count what was stored, in the order of its rows (the
+    running tally's digest follows it); answer what was not.
 
     A failure to count a stored ballot is not one ballot's: it propagates, as in ``cast``."""
+    counted: dict[int, BallotIn] = {}
     for b in admitted:
         assert b.ballot is not None and b.head is not None
-        if (b.head.id, b.ballot.id) in stored:
-            await note_ballot(app, pool, b.head, b.ballot.id, b.ballot)
-            b.verdict = Change.COUNTED
+        row = stored.get((b.head.id, b.ballot.id))
+        if row is not None and row not in counted:  # another copy of it is answered as a repeat
+            counted[row] = b
             continue
         try:
             b.verdict = await not_stored(app, b.head, b.ballot)
         except Exception as exc:
             b.verdict = exc
+    for row in sorted(counted):
+        b = counted[row]
+        assert b.ballot is not None and b.head is not None
+        await note_ballot(app, b.head, b.ballot, row)
+        b.verdict = Change.COUNTED
 
 
 async def cast_batch(app: web.Application, ballots: Sequence[BallotIn], at: datetime,
@@ -250,6 +258,6 @@ async def cast_batch(app: web.Application, ballots: Sequence[BallotIn], at: date
                 if stored and os.environ.get(CRASH_AFTER_BALLOTS):
                     os._exit(70)
                 effects = BatchEffects(effects.created_at)
-                await _count(app, pool, admitted, stored)
+                await _count(app, admitted, stored)
     if not effects.committed:
         await batch.commit(effects, int(time.time() * 1000))

@@ -35,6 +35,7 @@ from node.wire import (
     verify_author_proof,
 )
 from node.wire.errors import ProofRejected
+from node.wire.tallies import COMPARED_FIELDS, OPTIONAL_FIELDS
 
 __all__ = ["COMPARED_FIELDS", "collection_items", "keep_ballot", "ledger_chain", "receive",
            "recount_final", "remote_pool", "remote_proposal", "results", "signed_input"]
@@ -45,11 +46,6 @@ _SCHEMAS = {"Proposal": "proposal", "Electorate": "electorate", "Tally": "tally"
             "LedgerEntry": "ledger-entry", "Bucket": "bucket", "BudgetResult": "budget-result"}
 _AT_PROPOSAL = {"Tally": "tally", "Electorate": "electorate", "BudgetResult": "result"}
 """Documents that live at a fixed path under their proposal's id."""
-
-COMPARED_FIELDS = ("electorateDigest", "electorateSize", "participation", "abstentions",
-                   "votesCast", "counts", "quorumMet", "thresholdMet", "outcome", "winner", "rounds")
-"""The fields of a Tally a recount must reproduce."""
-_OPTIONAL_FIELDS = ("abstentions", "rounds")
 
 
 def results(app: web.Application) -> RemoteResultStore:
@@ -288,7 +284,7 @@ def _compare(final: Mapping[str, Any], proposal_doc: Mapping[str, Any],
     recounted = {field: ours[field] for field in COMPARED_FIELDS}
     differences = {}
     for field in COMPARED_FIELDS:
-        theirs = final.get(field, ours[field]) if field in _OPTIONAL_FIELDS else final.get(field)
+        theirs = final.get(field, ours[field]) if field in OPTIONAL_FIELDS else final.get(field)
         if theirs != ours[field]:
             differences[field] = {"tally": theirs, "recount": ours[field]}
     if differences:

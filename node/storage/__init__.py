@@ -8,7 +8,7 @@ backend will implement the same interface.
 
 from node.storage.actors import ActorRecord, ActorStore, Membership
 from node.storage.ballot_sequences import BallotSequences
-from node.storage.blocks import BlockStore
+from node.storage.blocks import BlockLogEntry, BlockRow, BlockStore, block_keys
 from node.storage.budget import BudgetStore, StoredAllocation, StoredBucket
 from node.storage.database import Database, SchemaTooNew, StorageError
 from node.storage.deliveries import (
@@ -56,11 +56,20 @@ from node.storage.remote_actors import RemoteActor, RemoteActorStore
 from node.storage.remote_results import RemoteDocument, RemoteRecount, RemoteResultStore
 from node.storage.tokens import TokenRecord, TokenStore
 from node.storage.web import WebSession, WebStore
+from node.storage.witness import (
+    StoredAlarm,
+    StoredHeadAttestation,
+    StoredRecountReport,
+    WitnessLink,
+    WitnessStore,
+)
 
 __all__ = [
     "ActorRecord",
     "ActorStore",
     "BallotSequences",
+    "BlockLogEntry",
+    "BlockRow",
     "BlockStore",
     "BudgetStore",
     "ClaimedDelivery",
@@ -104,6 +113,7 @@ __all__ = [
     "RemoteResultStore",
     "SchemaTooNew",
     "StorageError",
+    "StoredAlarm",
     "StoredAllocation",
     "StoredAttestation",
     "StoredBallot",
@@ -113,11 +123,16 @@ __all__ = [
     "StoredEntry",
     "StoredFloodProposal",
     "StoredFloodShare",
+    "StoredHeadAttestation",
     "StoredNotification",
     "StoredObject",
     "StoredProposal",
+    "StoredRecountReport",
     "TokenRecord",
     "TokenStore",
     "WebSession",
     "WebStore",
+    "WitnessLink",
+    "WitnessStore",
+    "block_keys",
 ]

@@ -89,8 +89,8 @@ def _unique(ballots: Sequence[NewBallot]) -> list[NewBallot]:
     return out
 
 
-async def _insert_ballots(conn: Connection, ballots: Sequence[NewBallot]) -> set[tuple[int, str]]:
-    stored: set[tuple[int, str]] = set()
+async def _insert_ballots(conn: Connection, ballots: Sequence[NewBallot]) -> dict[tuple[int, str], int]:
+    stored: dict[tuple[int, str], int] = {}
     for start in range(0, len(ballots), _BALLOTS_PER_STATEMENT):
         chunk = ballots[start:start + _BALLOTS_PER_STATEMENT]
         params: list[Any] = []
@@ -102,10 +102,10 @@ async def _insert_ballots(conn: Connection, ballots: Sequence[NewBallot]) -> set
         cursor = await conn.execute(
             f"INSERT INTO ballots ({_BALLOT_COLUMNS}) VALUES "
             + ",".join(["(?, ?, ?, ?, ?, ?, ?, ?, ?)"] * len(chunk))
-            + " ON CONFLICT DO NOTHING RETURNING proposal_id, uri",
+            + " ON CONFLICT DO NOTHING RETURNING proposal_id, uri, id",
             params,
         )
-        stored.update((int(r[0]), str(r[1])) for r in await cursor.fetchall())
+        stored.update(((int(r[0]), str(r[1])), int(r[2])) for r in await cursor.fetchall())
     return stored
 
 
@@ -115,22 +115,23 @@ class BatchStore:
     def __init__(self, db: Database) -> None:
         self.db = db
 
-    async def commit(self, effects: BatchEffects, now_ms: int) -> set[tuple[int, str]]:
+    async def commit(self, effects: BatchEffects, now_ms: int) -> dict[tuple[int, str], int]:
         """Write every effect and mark the completed items done, in one transaction.
 
-        Returns the (proposal row id, ballot id) of each ballot stored now; a ballot not among
-        them was a repeat or reused its voter's sequence, and its item is not marked done.
+        Returns, for each ballot stored now, its row id by (proposal row id, ballot id); a
+        ballot not among them was a repeat or reused its voter's sequence, and its item is not
+        marked done.
         """
         ballots = _unique(effects.ballots)
         if not (effects.objects or effects.listings or ballots or effects.done):
             effects.committed = True
-            return set()
+            return {}
         async with self.db.transaction() as conn:
             if effects.objects:
                 await conn.executemany(_OBJECTS, effects.objects)
             if effects.listings:
                 await conn.executemany(_LISTINGS, effects.listings)
-            stored = await _insert_ballots(conn, ballots) if ballots else set()
+            stored = await _insert_ballots(conn, ballots) if ballots else {}
             done = effects.done + [b.item_id for b in ballots if b.item_id is not None
                                    and (b.proposal_id, b.uri) in stored]
             for start in range(0, len(done), 500):

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from fractions import Fraction
 
+from federation.one_line import as_one_line
 from governance import AdmissionPolicy, Bylaws, GovernanceError, Threshold
 from governance.money import parse_amount
 from node.web.formats import parse_period
@@ -88,6 +89,7 @@ def parse_pool_form(form: Mapping[str, str]) -> PoolForm:
     keys = ("name", "handle", "purpose", "currency", "threshold", "quorum", "admission",
             "min_share", "voting_days")
     values = {key: str(form.get(key, "")).strip() for key in keys}
+    values["name"] = as_one_line(values["name"])  # one line, as a browser sends a text input
     result = PoolForm(values)
     errors = result.errors
     name = values["name"]

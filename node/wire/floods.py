@@ -1,13 +1,13 @@
 """Flood documents on the wire: the Flood, a pool's Electorate for a flood proposal, the
 flood Proposal's extra fields, and a pool's Attestation of a flood result.
 
-Building is pure. A flood result is summarised as a plain dict (:func:`result_summary`);
-its SHA-256 over canonical JSON is the ``tallyDigest`` two nodes compare.
+Building is pure. A flood result is summarised as a plain dict (:func:`result_summary`) in the
+shape the Attestation carries; SHA-256 over its RFC 8785 JSON is the ``tallyDigest`` two nodes
+compare (docs/SPEC.md).
 """
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -20,10 +20,11 @@ from governance import (
     GovernanceError,
     Proposal,
     check_ballot,
+    counted_ballot,
     flood_electorate,
     flood_tally,
 )
-from governance.codec import canonical_json
+from governance.codec import canonical_json, sha256_hex
 from node.wire.errors import InvalidDocument
 from node.wire.proposals import proposal_from_documents
 from schemas import ACTOR_CONTEXT, AS_PUBLIC, OBJECT_CONTEXT
@@ -68,7 +69,7 @@ def follow_reference(follow_id: str, follower: str, followee: str) -> dict[str, 
 
 def document_key(uri: str) -> str:
     """A short stable path segment for documents a pool publishes about someone else's proposal."""
-    return hashlib.sha256(uri.encode()).hexdigest()[:32]
+    return sha256_hex(uri.encode("utf-8"))[:32]
 
 
 def flood_document(flood: str, name: str, pool: str, pools: Sequence[str]) -> dict[str, Any]:
@@ -131,13 +132,24 @@ def ballot_list_document(
     }
 
 
-def result_summary(result: FloodTally, electorates: Mapping[str, str],
+SUMMARY_FIELDS = (
+    "proposal", "flood", "electorates", "electorateDigest", "electorateSize", "participation",
+    "votesCast", "counts", "poolOutcomes", "poolsFor", "doubleMajority", "outcome", "absentPools",
+)
+"""The fields of an Attestation its ``tallyDigest`` covers, each exactly as the Attestation
+carries it (docs/SPEC.md §Flood attestation digest)."""
+
+
+def result_summary(result: FloodTally, flood: str, electorates: Mapping[str, str],
                    pools: Sequence[str] = ()) -> dict[str, Any]:
-    """What every node must agree on: union counts, each pool's electorate and outcome, the result."""
+    """What every node must agree on, in the Attestation's shape: the proposal and flood, each
+    pool's electorate digest (a list sorted by pool), the union counts and each pool's outcome."""
     overall = result.overall
-    summary = {
+    return {
         "proposal": overall.proposal_id,
-        "electorates": dict(sorted(electorates.items())),
+        "flood": flood,
+        "electorates": [{"pool": pool, "electorateDigest": digest}
+                        for pool, digest in sorted(electorates.items())],
         "electorateDigest": overall.electorate_digest,
         "electorateSize": overall.electorate_size,
         "participation": overall.participation,
@@ -147,21 +159,21 @@ def result_summary(result: FloodTally, electorates: Mapping[str, str],
         "poolsFor": result.pools_for,
         "doubleMajority": result.double_majority,
         "outcome": result.outcome.value,
+        # Pools of the proposal whose electorate never arrived (left out of the union at the close).
+        "absentPools": sorted(set(pools) - set(electorates)),
     }
-    # Pools of the proposal whose electorate never arrived (left out of the union at the close).
-    summary["absentPools"] = sorted(set(pools) - set(electorates)) if pools else []
-    return summary
 
 
 def summary_digest(summary: Mapping[str, Any]) -> str:
-    """SHA-256 hex of the summary's canonical JSON (docs/GOVERNANCE.md §Serialised forms)."""
-    return hashlib.sha256(canonical_json(dict(summary))).hexdigest()
+    """``tallyDigest``: SHA-256 hex of the RFC 8785 JSON of the summary's fields (docs/SPEC.md)."""
+    return sha256_hex(canonical_json({field: summary[field] for field in SUMMARY_FIELDS}))
 
 
 def attestation_document(
-    pool: str, flood: str, summary: Mapping[str, Any], ballots: Sequence[str], published: str,
+    pool: str, summary: Mapping[str, Any], ballots: Sequence[str], published: str,
 ) -> dict[str, Any]:
-    """A pool's attestation of a flood proposal's final result (unsigned)."""
+    """A pool's attestation of a flood proposal's final result (unsigned); ``ballots`` are the
+    counted ballots (each voter's one that counts), listed sorted."""
     proposal = summary["proposal"]
     return {
         "@context": OBJECT_CONTEXT,
@@ -169,21 +181,7 @@ def attestation_document(
         "type": "Attestation",
         "attributedTo": pool,
         "pool": pool,
-        "flood": flood,
-        "proposal": proposal,
-        "electorates": [
-            {"pool": p, "electorateDigest": d} for p, d in summary["electorates"].items()
-        ],
-        "electorateDigest": summary["electorateDigest"],
-        "electorateSize": summary["electorateSize"],
-        "participation": summary["participation"],
-        "votesCast": summary["votesCast"],
-        "counts": summary["counts"],
-        "poolOutcomes": summary["poolOutcomes"],
-        "poolsFor": summary["poolsFor"],
-        "doubleMajority": summary["doubleMajority"],
-        "outcome": summary["outcome"],
-        "absentPools": list(summary.get("absentPools", [])),
+        **{field: summary[field] for field in SUMMARY_FIELDS},
         # Attested only once final: every pool reconciled (docs/PROTOCOL.md §Provisional and final).
         "final": True,
         "pendingPools": [],
@@ -196,23 +194,19 @@ def attestation_document(
 
 def summary_of_attestation(doc: Mapping[str, Any]) -> dict[str, Any]:
     """The result summary an Attestation document states (to compare with our own)."""
-    return {
-        "proposal": doc["proposal"],
-        "electorates": {e["pool"]: e["electorateDigest"] for e in doc["electorates"]},
-        "electorateDigest": doc["electorateDigest"],
-        "electorateSize": doc["electorateSize"],
-        "participation": doc["participation"],
-        "votesCast": doc["votesCast"],
-        "counts": dict(doc["counts"]),
-        "poolOutcomes": dict(doc["poolOutcomes"]),
-        "poolsFor": doc["poolsFor"],
-        "doubleMajority": doc["doubleMajority"],
-        "outcome": doc["outcome"],
-        "absentPools": list(doc.get("absentPools", [])),
-    }
+    return {field: doc.get(field) for field in SUMMARY_FIELDS}
 
 
-__all__ += ["summary_of_attestation"]
+def stored_summary(summary: Mapping[str, Any], flood: str) -> dict[str, Any]:
+    """A summary recorded before it named its flood and listed the electorates (an object by
+    pool then), in today's shape, so a late attestation is compared field by field."""
+    electorates = summary.get("electorates")
+    if isinstance(electorates, dict):
+        electorates = [{"pool": p, "electorateDigest": d} for p, d in sorted(electorates.items())]
+    return {**summary, "flood": summary.get("flood", flood), "electorates": electorates}
+
+
+__all__ += ["SUMMARY_FIELDS", "stored_summary", "summary_of_attestation"]
 
 
 FloodCount = tuple[FloodTally, dict[str, Any], list[str]]
@@ -255,13 +249,17 @@ def recount(
     if not present or (len(present) < len(pools) and not final):
         return None
     proposal, decision = flood_proposal(document, present)
-    counted: list[Ballot] = []
+    valid: dict[str, list[Ballot]] = {}
     for ballot in ballots:
         try:
             check_ballot(proposal.rule, proposal.electorate, ballot)
         except GovernanceError:
             continue  # e.g. a voter of no pool whose electorate counts, or cast outside the window
-        counted.append(ballot)
+        valid.setdefault(ballot.voter, []).append(ballot)
+    # Each voter's ballot that counts: the greatest (sequence, published, id); a replaced one
+    # is neither counted nor listed.
+    counted = [b for b in (counted_ballot(mine) for mine in valid.values()) if b is not None]
     result = flood_tally(decision, counted)
-    summary = result_summary(result, {p: e.digest for p, e in decision.pool_electorates.items()}, pools)
-    return result, summary, [b.id for b in counted]
+    summary = result_summary(result, decision.flood.id,
+                             {p: e.digest for p, e in decision.pool_electorates.items()}, pools)
+    return result, summary, sorted(b.id for b in counted)

@@ -5,18 +5,44 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from governance import Tally
+from governance import BallotDigest, Tally, ballots_digest
 from schemas import OBJECT_CONTEXT
 
-__all__ = ["tally_document"]
+__all__ = ["COMPARED_FIELDS", "OPTIONAL_FIELDS", "tally_document"]
+
+COMPARED_FIELDS = ("electorateDigest", "electorateSize", "participation", "abstentions",
+                   "votesCast", "counts", "quorumMet", "thresholdMet", "outcome", "winner", "rounds",
+                   "ballotCount", "ballotsDigest")
+"""The fields of a Tally a recount must reproduce (docs/PROTOCOL.md §Results of other nodes' pools;
+the last two: of the ballots it lists)."""
+
+OPTIONAL_FIELDS = ("abstentions", "rounds", "ballotCount", "ballotsDigest")
+"""Compared fields a Tally signed before they existed may lack."""
 
 
 def tally_document(
-    result: Tally, pool: str, ballots: Sequence[str], *, final: bool, updated: str
+    result: Tally, pool: str, ballots: Sequence[str] | BallotDigest, *, final: bool, updated: str
 ) -> dict[str, Any]:
-    """The Tally document (unsigned); ``ballots`` lists every accepted ballot id to recount from."""
+    """The Tally document (unsigned).
+
+    Both kinds carry ``ballotCount`` and ``ballotsDigest``. A running Tally does not list its
+    ballots, so its size and its signing do not grow with the vote: its digest is of the ballots
+    counted in the order the pool accepted them (its ``{proposal}/ballots`` oldest first;
+    governance.ballot_digest; docs/PROTOCOL.md, "Running tallies"), and ``ballots`` may be the
+    running ``BallotDigest`` itself. A final Tally lists every accepted ballot id to recount
+    from (a voter's replaced ballots too) sorted by id (docs/SPEC.md §Final Tally), and its
+    digest is of that list as listed.
+    """
+    listed: list[str] | None = None
+    if isinstance(ballots, BallotDigest):
+        if final:
+            raise ValueError("a final Tally lists its ballots")
+        count, digest = ballots.count, ballots.hexdigest()
+    else:
+        listed = sorted(ballots) if final else list(ballots)
+        count, digest = len(listed), ballots_digest(listed)
     data = result.to_dict()
-    return {
+    document: dict[str, Any] = {
         "@context": OBJECT_CONTEXT,
         "id": result.proposal_id + "/tally",
         "type": "Tally",
@@ -36,7 +62,11 @@ def tally_document(
         "winner": list(result.winners),
         "rounds": data.get("rounds", []),
         "final": final,
-        "ballots": list(ballots),
-        "updated": updated,
-        "to": ["https://www.w3.org/ns/activitystreams#Public"],
     }
+    if final:
+        document["ballots"] = listed
+    document["ballotCount"] = count
+    document["ballotsDigest"] = digest
+    document["updated"] = updated
+    document["to"] = ["https://www.w3.org/ns/activitystreams#Public"]
+    return document

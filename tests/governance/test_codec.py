@@ -2,6 +2,9 @@ from datetime import UTC, datetime, timedelta, timezone
 from fractions import Fraction
 
 import pytest
+import rfc8785
+from hypothesis import given
+from hypothesis import strategies as st
 
 from governance.codec import (
     canonical_json,
@@ -43,3 +46,29 @@ def test_canonical_json_is_sorted_compact_utf8() -> None:
     for bad in (1.5, {1: "x"}, 2**60, object()):
         with pytest.raises(RuleViolation):
             canonical_json(bad)
+
+
+def test_canonical_json_orders_names_by_utf16_code_units_as_rfc8785() -> None:
+    # U+1F600 is D83D DE00 in UTF-16, before U+FB01: code point order would put it last.
+    value = {"\ufb01": 1, "\U0001f600": 2, "a": 3}
+    assert canonical_json(value) == '{"a":3,"\U0001f600":2,"\ufb01":1}'.encode()
+    with pytest.raises(RuleViolation):
+        canonical_json({"x": "\ud800"})
+
+
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers(-(2**53) + 1, 2**53 - 1) | st.text(),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(), inner, max_size=4),
+    max_leaves=12,
+)
+
+
+@given(_JSON)
+def test_canonical_json_is_rfc8785_for_every_value_it_takes(value: object) -> None:
+    try:
+        expected = rfc8785.dumps(value)
+    except rfc8785.CanonicalizationError:  # a lone surrogate: neither takes it
+        with pytest.raises(RuleViolation):
+            canonical_json(value)
+        return
+    assert canonical_json(value) == expected

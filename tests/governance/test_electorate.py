@@ -11,6 +11,8 @@ def test_digest_is_sha256_of_sorted_ids_joined_by_lf() -> None:
     expected = hashlib.sha256(b"https://a.example/u/1\nhttps://b.example/u/2").hexdigest()
     assert e.digest == expected == electorate_digest(["https://b.example/u/2", "https://a.example/u/1"])
     assert Electorate.of([]).digest == hashlib.sha256(b"").hexdigest()
+    # Each id once, as the Electorate (a set) does: a repeated member changes nothing.
+    assert electorate_digest(["https://a.example/u/1", "https://b.example/u/2", "https://a.example/u/1"]) == expected
 
 
 def test_round_trip_and_digest_check() -> None:

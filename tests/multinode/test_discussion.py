@@ -59,3 +59,34 @@ def test_a_member_on_b_comments_on_a_proposal_of_a_pool_on_a(cluster: Cluster) -
     poll(lambda: _replies(a, opened)[0].get("content") == "<p>A tall, light one</p>", 20,
          "the edit in a's thread")
     assert "A tall, light one" in _html(opened)
+
+
+def test_a_reply_forwarded_by_the_pools_node_reaches_its_followers_on_a_third(cluster: Cluster) -> None:
+    """ActivityPub §7.1.2 on both sides: bo on b replies to a's proposal, addressed to the pool's
+    followers; a forwards bo's Create, signed by a's pool; c, where the pool's follower lives,
+    keeps it after asking b (bo's origin) for the Note itself."""
+    a, b, c = cluster.node("a"), cluster.node("b"), cluster.node("c")
+    pool, bo, cy = a.pool_id, b.admin_id, c.admin_id
+    c.post_outbox({"type": "Follow", "object": pool})
+    poll(lambda: a.query("SELECT 1 FROM follows WHERE follower_uri = ? AND state = 'accepted'", (cy,)),
+         20, "cy following the pool at a")
+    join = b.post_outbox({"type": "Join", "object": pool})
+    poll(lambda: a.query("SELECT state FROM memberships WHERE person_uri = ?", (bo,)), 20, "bo's Join at a")
+    a.post_outbox({"type": "Accept", "object": join["id"]})
+    a.post_outbox({"type": "Proposal", "pool": pool, "name": "Paint the shed"})
+    opened = a.request("GET", pool + "/proposals?page=true")[1]["orderedItems"][0]["id"]
+    poll(lambda: _holds(b, opened), 20, "the proposal at b")
+    public = "https://www.w3.org/ns/activitystreams#Public"
+    create = b.post_outbox({"type": "Note", "content": "<p>Green, please</p>", "inReplyTo": opened,
+                            "to": [public], "cc": [pool + "/followers"]})
+    note = create["object"]["id"]
+
+    def kept_at_c() -> dict[str, Any] | None:
+        rows = c.query("SELECT state, document FROM inbox_items WHERE activity_id = ?", (create["id"],))
+        return json.loads(rows[0]["document"]) if rows and rows[0]["state"] == "done" else None
+
+    document = poll(kept_at_c, 30, "bo's Create, forwarded by a, at c")
+    assert document["actor"] == bo and document["object"]["id"] == note
+    assert document["object"]["content"] == "<p>Green, please</p>"
+    # Only a's forward brings it: b cannot expand the followers of a's pool, so it sent it to a only.
+    assert not b.query("SELECT 1 FROM deliveries WHERE inbox LIKE ?", (c.base_url + "%",))

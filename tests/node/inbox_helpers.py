@@ -65,10 +65,13 @@ class FakeActor:
 
 @dataclass
 class FakeRemote:
-    """A loopback server holding actors; counts document fetches and inbox POSTs."""
+    """A loopback server holding actors (and other documents by id: a JSON object is served,
+    an int is answered as that HTTP status); counts document fetches and inbox POSTs."""
 
     base: str
     actors: dict[str, FakeActor] = field(default_factory=dict)
+    documents: dict[str, dict[str, Any] | int] = field(default_factory=dict)
+    delays: dict[str, float] = field(default_factory=dict)
     fetches: list[str] = field(default_factory=list)
     fetch_signatures: list[str | None] = field(default_factory=list)
     posts: list[dict[str, Any]] = field(default_factory=list)
@@ -89,6 +92,13 @@ async def start_remote(aiohttp_server: Any) -> FakeRemote:
         uri = remote.base + request.path
         remote.fetches.append(uri)
         remote.fetch_signatures.append(request.headers.get("Signature"))
+        if uri in remote.delays:
+            await asyncio.sleep(remote.delays[uri])
+        served = remote.documents.get(uri)
+        if isinstance(served, int):
+            return web.Response(status=served)
+        if served is not None:
+            return web.Response(text=json.dumps(served), content_type=AP)
         actor = remote.actors.get(uri)
         if actor is None:
             raise web.HTTPNotFound()

@@ -169,6 +169,20 @@ def test_serve_answers_webfinger_and_stops_cleanly(tmp_path, capsys):
     assert b"serving http://127.0.0.1" in err
 
 
+def test_serve_on_a_port_in_use_says_so_without_a_traceback(tmp_path):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        data = tmp_path / "busy"
+        assert main(["init", "--data", str(data), "--url", f"http://127.0.0.1:{port}"]) == 0
+        result = subprocess.run([*POOLNODE, "serve", "--data", str(data)],
+                                capture_output=True, text=True, timeout=60)
+    assert result.returncode == 1
+    assert f"cannot listen on 127.0.0.1:{port}" in result.stderr and "--port N" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
 def test_pool_with_an_unknown_currency_is_refused(data, capsys):
     code = main(["pool", "create", "--data", str(data), "garden", "--currency", "EURO"])
     assert code == 1

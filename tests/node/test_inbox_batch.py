@@ -25,7 +25,7 @@ from node.pool_engine.tallies import counted_ballots
 from node.storage import InboxItem, ReceivedObjectStore, StorageError
 from node.storage.batches import BatchStore
 from tests.node.inbox_helpers import AP, FakeActor, post_signed
-from tests.node.pools.helpers import POOL, ProofActor, post, proof_person, propose
+from tests.node.pools.helpers import POOL, ProofActor, post, proof_person, propose, signed_tally
 
 pytestmark = pytest.mark.both_backends
 
@@ -83,10 +83,8 @@ async def _rejections(client) -> list[str]:  # type: ignore[no-untyped-def]
 
 
 async def _tally(client, proposal: str) -> dict[str, Any]:  # type: ignore[no-untyped-def]
-    resp = await client.get(proposal.removeprefix("http://node.test") + "/tally", headers={"Accept": AP})
-    assert resp.status == 200, await resp.text()
-    tally: dict[str, Any] = await resp.json(content_type=None)
-    return tally
+    """The proposal's Tally once the running-tally clock signed every ballot stored."""
+    return await signed_tally(client, proposal)
 
 
 async def test_one_batch_counts_its_ballots_and_refuses_each_bad_one_alone(client, fed, remote) -> None:  # type: ignore[no-untyped-def]

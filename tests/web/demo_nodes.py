@@ -34,7 +34,7 @@ VOTE_SECONDS = 8  # long enough for seven ballots from three nodes on a busy mac
 def free_ports(count: int) -> int:
     """The first of ``count`` consecutive free loopback ports."""
     for _ in range(50):
-        base = random.randrange(20000, 40000, 10)
+        base = random.randrange(10000, 32000, 10)  # below the kernel's ephemeral ports (32768-)
         try:
             for port in range(base, base + count):
                 with socket.socket() as sock:

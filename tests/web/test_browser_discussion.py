@@ -1,6 +1,7 @@
 """In Debian's Chromium: members talk about a proposal. Ben's browser runs without JavaScript:
-he comments and replies; Ana, a steward, hides a comment with a reason everyone then sees; the
-thread passes axe-core and fits a phone."""
+he comments and replies; Ana, a steward, hides a comment with a reason everyone then sees, and
+blocks an outsider's spam from the thread for the pool; the thread and the moderation page pass
+axe-core and fit a phone."""
 
 from __future__ import annotations
 
@@ -67,9 +68,37 @@ async def test_post_reply_and_a_steward_hides_a_comment(served: ServedNode, brow
     # The author may still open what he wrote; the thread keeps its place.
     assert await ben.get_by_text("Show the hidden comment").is_visible()
 
+    # Cy, who is no member, posts spam; Ana blocks Cy for the pool from the comment itself.
+    cy_context = await browser.new_context(viewport=DESKTOP, java_script_enabled=False)
+    cy = await cy_context.new_page()
+    await sign_up(cy, url, "cy", "Cy")
+    await cy.goto(discussion)
+    await cy.get_by_label("Your comment").fill("Buy followers at followers.example!")
+    await cy.get_by_role("button", name="Post the comment").click()
+    await cy.wait_for_url(discussion + "#comment-*")
+    await ana.goto(discussion)
+    spam = ana.locator("article", has_text="Buy followers")
+    await spam.get_by_text("Block Cy for the pool", exact=True).click()
+    await spam.get_by_label("Why block Cy? (logged for the other stewards)").fill("Selling followers")
+    await spam.get_by_role("button", name="Block Cy").click()
+    await ana.wait_for_url(discussion + "#comment-*")
+    await ana.goto(url + POOL)
+    await ana.get_by_role("link", name="Moderation").click()
+    assert await ana.get_by_text("Blocked by Ana on").is_visible()
+    assert await ana.get_by_text("Selling followers").first.is_visible()
+    await assert_accessible(ana, "the moderation page")
+    await cy.goto(discussion)
+    await cy.get_by_label("Your comment").fill("Still selling")
+    await cy.get_by_role("button", name="Post the comment").click()
+    assert await cy.get_by_text("blocked you", exact=False).is_visible()
+
     phone = await (await browser.new_context(viewport=PHONE)).new_page()
     await phone.goto(discussion)
     assert await phone.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     await shoot(phone, "discussion-phone")
-    for context in (ana_context, ben_context):
+    moderation = await ana_context.new_page()
+    await moderation.set_viewport_size(PHONE)
+    await moderation.goto(url + POOL + "/moderation")
+    assert await moderation.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    for context in (ana_context, ben_context, cy_context):
         await context.close()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from node.discussion.blocks import BLOCKED
 from node.discussion.content import text_to_html
 from node.discussion.documents import addressing, discussion_document, reply_item, tombstone
 from node.documents import collection_page_document
@@ -95,4 +96,10 @@ def discussion_examples() -> dict[str, dict[str, Any]]:
     out["replies-page"] = collection_page_document(PROPOSAL + "/replies", [hidden, shown],
                                                    before=None, next_before=None)
     out["block"] = _activity("Block", ANA, MO, "block-1", to=[])
+    out["pool-block"] = _activity("Block", BO, MO, "block-2", target=POOL,
+                                  summary="Selling followers in every thread", to=[])
+    out["reject-blocked"] = {
+        "@context": ACTOR_CONTEXT, "id": B + "/activities/reject-3", "type": "Reject", "actor": POOL,
+        "object": MO.rsplit("/users/", 1)[0] + "/users/mo/statuses/3/activity", "to": [MO], "cc": [],
+        "published": AT, "summary": BLOCKED}
     return out

@@ -24,6 +24,7 @@ from tests.node.pools.helpers import post, propose
 
 pytestmark = pytest.mark.both_backends
 EXAMPLES = discussion_examples()
+POOL_URI = "http://node.test/pools/commons"
 
 
 def _shape(document: Any) -> Any:
@@ -79,6 +80,10 @@ async def test_the_examples_are_what_the_node_sends(client, fed, remote) -> None
     resp = await post(client, "alice", fed.alice_token, {"type": "Block", "object": "https://m.example/users/x",
                                                          "to": ["https://m.example/users/x"]})
     _same(await resp.json(content_type=None), "block")
+    resp = await post(client, "admin", fed.admin_token, {
+        "type": "Block", "object": "https://m.example/users/y", "target": "http://node.test/pools/commons",
+        "summary": "Selling followers", "to": ["https://m.example/users/y"]})
+    _same(await resp.json(content_type=None), "pool-block")
 
     mo = MastodonActor(f"{remote.base}/users/mo", "Person")
     remote.actors[mo.uri] = mo
@@ -100,6 +105,13 @@ async def test_the_examples_are_what_the_node_sends(client, fed, remote) -> None
     (reject,) = [a for a in await pool_outbox(client) if a["type"] == "Reject"]
     _same(reject, "reject-outside")
     assert reject["summary"] == EXAMPLES["reject-outside"]["summary"]
+    await post(client, "admin", fed.admin_token, {"type": "Block", "object": ze.uri, "target": POOL_URI,
+                                                  "summary": "spam"})
+    blocked = ze.reply(3, proposal["id"], "<p>more</p>")
+    await send(client, ze, blocked)
+    (reject,) = [a for a in await pool_outbox(client) if a["type"] == "Reject" and a["object"] == blocked["id"]]
+    _same(reject, "reject-blocked")
+    assert reject["summary"] == EXAMPLES["reject-blocked"]["summary"]
 
     await close_due(client.app, datetime.fromisoformat(proposal["closesAt"].replace("Z", "+00:00")))
     statement = await comment(client, "admin", fed.admin_token, proposal["id"], outcomeOf=proposal["id"])

@@ -15,7 +15,7 @@ from governance import electorate_digest
 from node.accounts import now_iso
 from node.appkeys import ACTORS, FOLLOWS
 from node.floods import close_due, floods
-from node.wire.floods import ballot_list_id, summary_digest
+from node.wire.floods import SUMMARY_FIELDS, ballot_list_id, summary_digest
 from schemas import OBJECT_CONTEXT
 from tests.node.inbox_helpers import post_signed, processed
 from tests.node.pools.test_federated_ballots import ProofActor, _rejections
@@ -141,10 +141,7 @@ async def test_an_attestation_of_another_result_is_a_mismatch(client, remote) ->
     theirs = {**ours, "outcome": "rejected" if ours["outcome"] == "passed" else "passed"}
     attestation = _signed(river, {
         "@context": OBJECT_CONTEXT, "id": river.uri + "/floods/attestations/1", "type": "Attestation",
-        "attributedTo": river.uri, "pool": river.uri, "flood": stored.flood_uri, "proposal": pid,
-        "electorates": [{"pool": p, "electorateDigest": d} for p, d in theirs["electorates"].items()],
-        **{k: theirs[k] for k in ("electorateDigest", "electorateSize", "participation", "votesCast",
-                                  "counts", "poolOutcomes", "poolsFor", "doubleMajority", "outcome")},
+        "attributedTo": river.uri, "pool": river.uri, **{k: theirs[k] for k in SUMMARY_FIELDS},
         "tallyDigest": summary_digest(theirs),
     })
     await _send(client, river, river.activity("Create", attestation, to=[pool.uri]))

@@ -59,7 +59,7 @@ async def test_a_mastodon_member_gets_a_private_note_with_the_link(fed_client, r
     assert create["actor"] == pool.uri and note["attributedTo"] == pool.uri
     assert create["to"] == [mo.uri] and note["to"] == [mo.uri] and note["cc"] == []
     assert PUBLIC not in str(create) and "followers" not in str(create)
-    host = remote.base.split("//")[1].split(":")[0]
+    host = remote.base.split("//")[1]  # with its port: the handle WebFinger finds
     assert note["tag"] == [{"type": "Mention", "href": mo.uri, "name": f"@mo@{host}"}]
     assert f'href="{mo.uri}" class="u-url mention"' in note["content"]
     assert "Paint the shed" in note["content"] and note["url"] == url
@@ -73,3 +73,35 @@ async def test_a_mastodon_member_gets_a_private_note_with_the_link(fed_client, r
     outbox = await client.get("/pools/commons/outbox?page=true",
                               headers={"Accept": "application/activity+json"})
     assert note["id"] not in await outbox.text()
+
+
+@pytest.mark.both_backends
+async def test_a_spanish_pool_writes_its_direct_messages_in_spanish(fed_client, remote) -> None:
+    """The pool's language (a steward sets it on the moderation page) is the DM's; a member with
+    an account here keeps their own."""
+    from node.appkeys import WEB
+    from node.notifications.direct import language_of
+
+    client = fed_client
+    mo = MastodonActor(f"{remote.base}/users/mo", "Person")
+    remote.actors[mo.uri] = mo
+    pool = await client.app[ACTORS].get("commons", "pool")
+    await join_pool(client.app[ACTORS], pool, mo.uri)
+    await set_password(client, "admin")
+    await sign_in(client, "admin")
+    await post_form(client, "/pools/commons/moderation/language", {"locale": "es"},
+                    from_page="/pools/commons/moderation")
+    await post_form(client, "/pools/commons/propose",
+                    {"title": "Pintar el cobertizo", "kind": "decision", "text": "Azul."},
+                    from_page="/pools/commons/proposals")
+    now = datetime.now(UTC)
+    await notify_round(client.app, now)
+    await send_direct_round(client.app, now)
+    (create,) = [n for n in await _delivered(remote) if "Pintar el cobertizo" in n["object"]["content"]]
+    assert "Se abrió una propuesta: Pintar el cobertizo" in create["object"]["content"]
+    # A member with a language of their own here is written to in it, whatever the pool's.
+    admin = await client.app[ACTORS].get("admin", "member")
+    assert (await language_of(client.app, pool, admin.uri)).code == "es"
+    await client.app[WEB].set_locale(admin.id, "en", "2025-03-01T12:00:00Z")
+    assert (await language_of(client.app, pool, admin.uri)).code == "en"
+    assert (await language_of(client.app, pool, mo.uri)).code == "es"

@@ -22,6 +22,7 @@ def _cli(capsys, *argv: str) -> tuple[int, dict]:  # type: ignore[no-untyped-def
 async def test_proposal_list_and_ledger(client, node, capsys) -> None:  # type: ignore[no-untyped-def]
     pool = await get(client, "/pools/commons")
     assert pool["proposals"] == POOL + "/proposals" and pool["ledger"] == POOL + "/ledger"
+    assert pool["floods"] == POOL + "/floods"  # where its floods and flood proposals are listed
     proposal = await propose(client, "admin", node.admin_token, name="Buy a drill")
     contribution = {"type": "LedgerEntry", "pool": POOL, "entryKind": "contribution",
                     "person": node.alice.uri, "amount": 2500, "currency": "EUR"}
