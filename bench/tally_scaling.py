@@ -43,7 +43,7 @@ from bench.sizes import Sizes
 
 __all__ = ["run"]
 
-NAME = "12 running tally"
+NAME = "13 running tally"
 
 
 @dataclass(frozen=True, slots=True)

@@ -72,7 +72,7 @@ def test_a_recount_that_differs_is_shown_with_its_evidence(world: tuple[World, s
     tally = Reader().get(changed + "/tally")
     forged = _recount(w, changed, "mismatch", {"counts": {**tally["counts"], "agree": tally["counts"]["agree"] + 1}})
     _send(w, forged)
-    page = poll(lambda: (p := html(w.b, changed)) and "differs from this result" in p and p, 30,
+    page = poll(lambda: (p := html(w.b, changed)) and "differs from this result" in p and p, 90,
                 "the mismatch on b's page")
     assert forged["id"] in page and SAME not in page
 
@@ -82,7 +82,7 @@ def test_a_recount_saying_matches_with_other_values_is_a_mismatch(world: tuple[W
     proposal = w.proposal
     poll(lambda: SAME in html(w.b, proposal), 10 * PERIOD + 40, "a's genuine recount of the disbursement")
     _send(w, _recount(w, proposal, "matches", {"outcome": "rejected", "thresholdMet": False}))
-    page = poll(lambda: (p := html(w.b, proposal)) and "differs from this result" in p and p, 30,
+    page = poll(lambda: (p := html(w.b, proposal)) and "differs from this result" in p and p, 90,
                 "the 'matches' that is not shown as a mismatch")
     assert "outcome" in page and SAME not in page
 
@@ -92,7 +92,7 @@ def test_a_recount_signed_with_an_unpublished_key_is_refused(world: tuple[World,
     before = w.b.query("SELECT count(*) FROM objects WHERE type = 'Reject'")[0][0]
     _send(w, _recount(w, w.proposal, "mismatch", {"participation": 99},
                       key=ed25519.Ed25519PrivateKey.generate()))
-    poll(lambda: w.b.query("SELECT count(*) FROM objects WHERE type = 'Reject'")[0][0] > before, 30,
+    poll(lambda: w.b.query("SELECT count(*) FROM objects WHERE type = 'Reject'")[0][0] > before, 90,
          "b's refusal")
     shown = html(w.b, w.proposal)
     assert "99" not in "".join(line for line in shown.splitlines() if "differs from this result" in line)

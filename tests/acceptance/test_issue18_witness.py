@@ -114,7 +114,7 @@ def test_attestations_breaking_the_receiver_rules_are_refused_with_reasons(world
     for forged in (future, zero, tampered):
         status = post_signed(world.a, world.a.pool_id, world.b.pool_id + "/inbox", _create(world, forged))
         assert status in (202, 400, 403), status
-    reasons = poll(lambda: (r := _rejections(world.b)) and len(r) >= before + 3 and r, 30, "three refusals")
+    reasons = poll(lambda: (r := _rejections(world.b)) and len(r) >= before + 3 and r, 90, "three refusals")
     new = reasons[before:]
     assert any("ahead" in r or "future" in r for r in new), new
     assert any("64 zeros" in r or "sequence 0" in r for r in new), new
@@ -143,7 +143,7 @@ def test_a_strangers_attestation_of_another_head_is_never_an_alarm_by_itself(wor
         items = Reader().get(b.pool_id + "/witnesses")["orderedItems"]
         return any(i["attributedTo"] == a.admin_id for i in items) or len(_rejections(b)) > rejected
 
-    poll(settled, 30, "b keeping or refusing ana's attestation")
+    poll(settled, 90, "b keeping or refusing ana's attestation")
     time.sleep(PERIOD)  # an exchange period for any alarm to be raised on its word
     assert _conflicts(b.pool_id) == [] and _conflicts(a.pool_id) == []
     assert "Ledger alarm" not in html(b, b.pool_id)
@@ -209,10 +209,10 @@ def test_a_rewritten_and_re_signed_ledger_is_reported_within_one_period(world: W
     assert then == old_entry and then["entryHash"] == attested["headHash"]
     assert now["entryHash"] == rewritten[1] and spec.entry_hash(then) == then["entryHash"]
     # Flagged on the other side, publicly, with the same evidence.
-    told = poll(lambda: [c for c in _conflicts(b.pool_id) if c["pool"] == b.pool_id], 30, "b's own conflicts")
+    told = poll(lambda: [c for c in _conflicts(b.pool_id) if c["pool"] == b.pool_id], 90, "b's own conflicts")
     assert any(c["attestation"]["headHash"] == attested["headHash"] for c in told)
     for node in (a, b):
-        poll(lambda node=node: "Ledger alarm" in html(node, node.pool_id), 30, f"the alarm on {node.name}'s page")
+        poll(lambda node=node: "Ledger alarm" in html(node, node.pool_id), 90, f"the alarm on {node.name}'s page")
 
 
 def test_verify_after_the_rewrite_reports_what_it_can(world: World) -> None:

@@ -39,7 +39,7 @@ def test_every_benchmark_ran(rows: list[Row]) -> None:
     crashed = [r for r in rows if r.metric == "crashed"]
     assert not crashed, crashed
     prefixes = {r.benchmark.split()[0] for r in rows}
-    assert prefixes == {"1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11", "12"}
+    assert prefixes == {"1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11", "12", "13"}
 
 
 def test_ratios_over_rounds_carry_each_round(rows: list[Row]) -> None:
@@ -90,7 +90,7 @@ def test_thread_and_comment_fanout_report_their_ratios(rows: list[Row]) -> None:
 
 
 def test_the_running_tally_reports_both_electorates_and_their_ratios(rows: list[Row]) -> None:
-    found = {r.metric: r for r in rows if r.benchmark.startswith("12 ")}
+    found = {r.metric: r for r in rows if r.benchmark.startswith("13 ")}
     per_ballot = [r for m, r in found.items() if m.startswith("the node's CPU per ballot")]
     sizes = [r for m, r in found.items() if m.startswith("outbox bytes per ballot, ") and r.unit == "B"]
     assert len(per_ballot) == len(sizes) == 2
