@@ -8,15 +8,17 @@ and processed as ONE batch (``_drain`` checks it).
 from __future__ import annotations
 
 import copy
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
 import node.handlers
-from governance import Proposal
+from governance import Proposal, ballots_digest
 from governance import tally as recount
 from node.app import create_app
-from node.appkeys import ACTORS, INBOX, INBOX_WORKER_ENABLED, OBJECTS
+from node.appkeys import ACTORS, FOLLOWS, INBOX, INBOX_WORKER_ENABLED, OBJECTS
+from node.discussion.blocks import BLOCKED, block_for_pool
 from node.inbox.batch import process_batch
 from node.inbox.processing import now_ms
 from node.inbox.worker import BATCH, LEASE_MS
@@ -153,6 +155,9 @@ async def test_a_voters_changes_in_one_batch_count_in_signed_order(client, fed, 
     again = recount(value.rule, value.electorate, await counted_ballots(client.app, stored_proposal))
     assert dict(again.counts) == tally["counts"]
     assert again.participation == tally["participation"]
+    # Each stored ballot was counted once, in the order of its row (what the digest signs).
+    assert tally["ballotCount"] == len(stored)
+    assert tally["ballotsDigest"] == ballots_digest([b.uri for b in stored])
 
 
 async def test_an_item_whose_handler_fails_fails_alone(client, fed, remote, monkeypatch) -> None:  # type: ignore[no-untyped-def]
@@ -239,3 +244,36 @@ async def test_effects_are_written_before_a_later_item_of_the_batch_runs_its_han
     assert stored is not None and stored.document["content"] == "second thoughts"
     resp = await client.get("/pools/commons/followers?page=true", headers={"Accept": AP})
     assert zed.uri not in (await resp.json(content_type=None))["orderedItems"]
+
+
+async def test_a_batch_applies_a_pools_domain_block_to_all_but_its_members(client, fed, remote) -> None:  # type: ignore[no-untyped-def]
+    (bo,) = await _members(client, fed, remote, "bo")
+    zed = remote.add("zed")  # on bo's host, not a member
+    pool = await client.app[ACTORS].get("commons", "pool")
+    domain = remote.base.split("//")[1]
+    assert await block_for_pool(client.app, pool, fed.admin.uri, domain, "a spam server", datetime.now(UTC))
+
+    def note(who: FakeActor, n: int) -> dict[str, Any]:
+        obj = {"id": f"{who.uri}/notes/{n}", "type": "Note", "attributedTo": who.uri,
+               "content": "hello", "to": [POOL]}
+        return who.activity("Create", obj, to=[POOL])
+
+    from_member, from_zed = note(bo, 1), note(zed, 2)
+    follow = zed.activity("Follow", POOL, to=[POOL])
+    undo = zed.activity("Undo", follow["id"], to=[POOL])  # an answer: refused, never answered
+    sent = [await _send(client, bo, from_member), await _send(client, zed, from_zed),
+            await _send(client, zed, follow), await _send(client, zed, undo)]
+    assert [len(b) for b in await _drain(client)] == [4]
+    assert [s for s, _, _ in await _states(client, sent)] == ["done"] * 4
+
+    # The member's note is kept and listed; the blocked account's activities are refused.
+    assert await client.app[OBJECTS].get(from_member["object"]["id"]) is not None
+    assert await client.app[OBJECTS].get(from_zed["object"]["id"]) is None
+    page = await client.app[OBJECTS].collection_page(pool.id, "inbox", before=None, limit=100)
+    assert from_member["id"] in page.items and from_zed["id"] not in page.items
+    assert await client.app[FOLLOWS].get(zed.uri, POOL) is None
+    # The pool says why to each refused activity but the answer.
+    outbox = await client.app[OBJECTS].collection_page(pool.id, "outbox", before=None, limit=100)
+    documents = await client.app[OBJECTS].documents(outbox.items)
+    rejected = {d["object"]: d.get("summary") for d in documents.values() if d["type"] == "Reject"}
+    assert rejected == {from_zed["id"]: BLOCKED, follow["id"]: BLOCKED}
