@@ -41,7 +41,7 @@ async def signed_tally(client: Any, proposal: str) -> dict[str, Any]:
     """The proposal's Tally once it counts every ballot stored before the call: a running one
     is signed by the running-tally clock within its interval, never by this read
     (docs/PROTOCOL.md, "Running tallies"), so this reads until the served one is not behind."""
-    async with asyncio.timeout(20):
+    async with asyncio.timeout(60):
         while True:
             resp = await client.get(proposal.removeprefix(BASE_URL) + "/tally", headers={"Accept": AP})
             assert resp.status == 200, await resp.text()
@@ -58,7 +58,7 @@ async def published_tally(client: Any, proposal: str) -> dict[str, Any]:
 
     row = await store(client.app).proposal_row_id(proposal)
     assert row is not None
-    async with asyncio.timeout(20):
+    async with asyncio.timeout(60):
         while True:
             current = await signed_tally(client, proposal)
             mark = await RunningTallyStore(store(client.app).db).mark(row)
