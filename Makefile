@@ -10,7 +10,7 @@ POOL   ?= commons
 ADMIN  ?= admin
 TEST_WORKERS ?= 3
 
-.PHONY: run signin-link test lint bench demo screenshots clean venv test-venv messages translations vectors
+.PHONY: run signin-link test lint bench bench-peers peers-deps demo screenshots clean venv test-venv messages translations vectors
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -84,6 +84,15 @@ vectors: $(VENV)/.installed-test
 ## bench: run the benchmarks in bench/ and print one table
 bench: $(VENV)/.installed-test
 	$(BIN)/python -m bench
+
+## peers-deps: install Fedify (npm) and bovine-herd (PyPI, its own virtualenv) into bench/peers/
+## bench-peers: the signed-inbox load against a bare aiohttp app, poolnode, Fedify and
+## bovine-herd in alternating rounds (not part of make bench; a peer not installed is skipped)
+peers-deps:
+	./scripts/peers-deps.sh
+
+bench-peers: $(VENV)/.installed-test
+	$(BIN)/python -m bench.peers
 
 ## demo: three nodes on loopback; people create pools, join, pay, propose, vote, share out a budget
 ## round and form a flood through the web pages; Ctrl-C stops

@@ -23,10 +23,12 @@ from bench import (
     inbox,
     memory,
     pg_scaling,
+    proof_paths,
     tally,
+    tally_scaling,
     thread,
 )
-from bench.report import RESULTS_DIR, Row, machine, render_table, write_results
+from bench.report import RESULTS_DIR, Row, load_average, machine, render_table, write_results
 from bench.sizes import FULL, SMOKE, Sizes
 
 BENCHMARKS: dict[str, Callable[[Sizes], list[Row]]] = {
@@ -41,6 +43,8 @@ BENCHMARKS: dict[str, Callable[[Sizes], list[Row]]] = {
     "pg-ballots": pg_scaling.run_ballots,
     "thread": thread.run,
     "comment-fanout": comment_fanout.run,
+    "proof-paths": proof_paths.run,
+    "tally-scaling": tally_scaling.run,
 }
 
 
@@ -73,8 +77,9 @@ def main(argv: list[str] | None = None) -> int:
     sizes = SMOKE if args.smoke else FULL
     names = args.only or list(BENCHMARKS)
     started = datetime.now(UTC)
+    info = machine()  # the load and the speed the benchmarks meet, before the first one
     rows = run_all(sizes, names)
-    info = machine()
+    info["load_average_end"] = load_average()
     print(render_table(rows, info, markdown=args.markdown))
     out = args.out if args.out is not None else (None if args.smoke else RESULTS_DIR)
     if out is not None:

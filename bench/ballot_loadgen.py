@@ -8,12 +8,13 @@ Two JSON lines in on stdin, two out on stdout:
    generation would otherwise dominate the set-up), each under its own key id. Every
    server serves ``/users/{name}`` and a shared inbox that answers 202 and counts.
    Answer, once every server listens: ``{"members": [actor ids]}``.
-2. ``{"inbox", "pool", "proposal", "tally", "concurrency", "time_limit"}``: pre-sign one
-   ``Create(Ballot)`` per member (FEP-8b32 eddsa-jcs-2022 proof by the voter, HTTP
-   signature rsa-sha256 by the voter) before the clock starts, POST them with the given
-   concurrency, and poll ``tally`` (every 50 ms) until its participation counts every
-   member or ``time_limit`` passes. Answer: statuses, latencies, the times of the last
+2. ``{"inbox", "pool", "proposal", "tally", "concurrency", "time_limit"}`` (and optionally
+   ``"voters"``: only the first that many members vote): pre-sign one ``Create(Ballot)`` per
+   voter (FEP-8b32 eddsa-jcs-2022 proof by the voter, HTTP signature rsa-sha256 by the
+   voter) before the clock starts, POST them with the given concurrency, and poll ``tally``
+   (every 50 ms) until its participation counts every voter or ``time_limit`` passes. Answer: statuses, latencies, the times of the last
    202 and of the first tally that counted every ballot (seconds from the first POST).
+   A request with ``"more": true`` says another one follows (another node or proposal).
 """
 
 from __future__ import annotations
@@ -116,13 +117,15 @@ class Members:
         self.received += 1
         return web.Response(status=202)
 
-    def signed_ballots(self, inbox: str, pool: str, proposal: str
+    def signed_ballots(self, inbox: str, pool: str, proposal: str, voters: int | None = None
                        ) -> list[tuple[str, bytes, dict[str, str]]]:
-        """One Create(Ballot) per member: voter's proof, then the voter's HTTP signature."""
+        """One Create(Ballot) per voter (the first ``voters`` members, default all): voter's
+        proof, then the voter's HTTP signature."""
         now = datetime.now(UTC)
         published = now.replace(microsecond=0).isoformat().replace("+00:00", "Z")
         out = []
-        for i, (uri, key) in enumerate(zip(self.uris, self.keys, strict=True)):
+        count = self.count if voters is None else min(voters, self.count)
+        for i, (uri, key) in enumerate(zip(self.uris[:count], self.keys[:count], strict=True)):
             ballot = {
                 "@context": OBJECT_CONTEXT, "id": f"{uri}/ballots/1", "type": "Ballot",
                 "attributedTo": uri, "pool": pool, "proposal": proposal, "inReplyTo": proposal,
@@ -157,7 +160,8 @@ async def send(members: Members, request: dict[str, Any]) -> dict[str, Any]:
         raise SystemExit("the ballot load generator only targets 127.0.0.1")
     concurrency, time_limit = int(request["concurrency"]), float(request["time_limit"])
     t0 = time.perf_counter()
-    signed = members.signed_ballots(inbox, str(request["pool"]), str(request["proposal"]))
+    voters = int(request.get("voters", members.count))
+    signed = members.signed_ballots(inbox, str(request["pool"]), str(request["proposal"]), voters)
     signing = time.perf_counter() - t0
     fetches_before, received_before = members.fetches, members.received
     statuses: dict[str, int] = {}
@@ -201,7 +205,7 @@ async def send(members: Members, request: dict[str, Any]) -> dict[str, Any]:
                     seen = await _participation(session, tally)
                 except (aiohttp.ClientError, TimeoutError, ValueError):
                     seen = -1
-                if seen >= members.count:
+                if seen >= len(signed):
                     counted_at = time.perf_counter() - started
                     return
                 await asyncio.sleep(POLL_SECONDS)
@@ -260,6 +264,9 @@ async def run() -> None:
         _answer({"members": members.uris})
         request = await _read_line()
         _answer(await send(members, request))
+        while request.get("more"):  # another vote follows (another node or proposal)
+            request = await _read_line()
+            _answer(await send(members, request))
     finally:
         await members.stop()
 

@@ -190,17 +190,20 @@ def run(sizes: Sizes) -> list[Row]:
     return [
         Row(NAME, f"deliver 1 activity to {n:,} followers on {hosts} hosts", middle.elapsed * 1000,
             "ms", note=f"the median round of {rounds} (each a new activity, a freshly started "
-                       f"queue, no connection open); rows {middle.counts}"),
+                       f"queue, no connection open); rows {middle.counts}",
+            rounds=tuple(r.elapsed * 1000 for r in got)),
         Row(NAME, f"compute {n:,} signatures alone", middle.signing * 1000, "ms",
-            note="right after that round's delivery"),
+            note="right after that round's delivery", rounds=tuple(r.signing * 1000 for r in got)),
         Row(NAME, "receivers' CPU while receiving (the other process)",
             float(seen.get("cpu_seconds", 0.0)) * 1000 / rounds, "ms",
             note="per round; on 2 cores, CPU the receiving process takes from the sender"),
         Row(NAME, "sender's CPU while delivering (every thread)", middle.cpu * 1000, "ms",
             note=f"{cpu_ratio:.2f}x the {middle.signing_cpu * 1000:,.0f} ms of CPU of signing "
-                 "alone (the ratio's floor when no core is free)"),
+                 "alone (the ratio's floor when no core is free)",
+            rounds=tuple(r.cpu * 1000 for r in got)),
         Row(NAME, "delivery / signing alone", middle.ratio, "x", "<= 2x", middle.ratio <= 2.0,
-            f"median of per-round ratios ({each}); CPU steal per round {steal} ms"),
+            f"median of per-round ratios ({each}); CPU steal per round {steal} ms",
+            rounds=tuple(r.ratio for r in got)),
         Row(NAME, "every follower delivered once", float(complete), "", "= 1", complete,
             f"receivers got {seen['posts']} POSTs for {rounds} activities, "
             f"{seen['duplicates']} duplicates"),

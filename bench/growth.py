@@ -5,9 +5,9 @@ rows already processed) before `poolnode serve` starts; then the inbox load runs
 benchmark 1. Then the same database gets one proposal holding that many stored ballots
 (``bench.poolsetup.seed_ballots``, from size/10 members, so later rounds replace earlier
 answers) and the pool engine's recount is timed on it: ``node.pool_engine.recount`` reads
-every ballot of the proposal from the node's database, decodes it, tallies and signs the
-Tally (what the pool does for each ballot it counts and when it closes a proposal). Best of
-three, per ballot (flat means linear).
+every ballot of the proposal from the node's database, decodes and counts it, and signs the
+running Tally with their digest (what a process does when it first counts an open proposal,
+e.g. after a restart). Best of three, per ballot (flat means linear).
 """
 
 from __future__ import annotations
@@ -76,7 +76,7 @@ async def _recount_seconds(data_dir: Path, pool_uri: str, proposal_uri: str) -> 
             t0 = time.perf_counter()
             _, document = await recount(app, pool, stored, at, final=False)
             best = min(best, time.perf_counter() - t0)
-            counted = len(document["ballots"])
+            counted = int(document["ballotCount"])
         return best, counted
     finally:
         await db.close()

@@ -5,8 +5,8 @@
 * The same node with those members and ``memory_ballots`` stored ballots over ten proposals
   (``bench.poolsetup.seed_ballots``: the first proposal, the largest, has every member voting
   twice; the rest share the others), stored through the storage layer before the node starts:
-  VmRSS after start-up, after ``GET {largest}/tally`` (the stored, pool-signed Tally listing
-  every ballot id) and after ``GET {largest}/question`` (a full recount from the database:
+  VmRSS after start-up, after ``GET {largest}/tally`` (the stored, pool-signed running Tally:
+  counts and the digest of the ballots) and after ``GET {largest}/question`` (a full recount from the database:
   every ballot of the proposal read and decoded); the peak (VmHWM) after also reading every
   page of ``GET {largest}/ballots`` (the signed ballot documents, ``page_size`` a page, following
   ``next`` as a third party recounting the result does).
@@ -126,7 +126,8 @@ def run(sizes: Sizes) -> list[Row]:
                  f"GovernanceStore in {seeding:.1f} s; database {db_bytes / MB:.0f} MB"),
         Row(NAME, f"{history}: after GET tally of the largest proposal", after_tally / MB, "MB",
             f"< {TARGET_MB} MB", after_tally < TARGET_MB * MB,
-            f"the stored Tally document, {tally_bytes / 1024:,.0f} KB (lists every ballot id)"),
+            f"the stored running Tally, {tally_bytes / 1024:,.0f} KB (counts and the digest of the "
+            f"ballots, no ids)"),
         Row(NAME, f"{history}: after GET question (recount of {counts[0]:,} stored ballots)",
             after_recount / MB, "MB", f"< {TARGET_MB} MB", after_recount < TARGET_MB * MB),
         Row(NAME, f"{history}: peak (VmHWM) through start-up, tally and recount",

@@ -7,7 +7,8 @@
   freezing the electorate from the memberships.
 * ``seed_ballots``: opened proposals and stored ballots through the storage layer
   (``GovernanceStore.add_proposal`` / ``add_ballot``), each ballot a voter-signed document
-  as the pool stores it after verification, and a stored running tally per proposal.
+  as the pool stores it after verification, and a stored running tally per proposal (signed
+  and published: the running-tally clock finds nothing to do).
 """
 
 from __future__ import annotations
@@ -227,3 +228,10 @@ async def _insert_ballots(db: Database, proposal_id: int, rows: list[tuple[Any, 
                 [(proposal_id, b.id, b.voter, cast, dumps(b.to_dict()), dumps(doc), None, cast)
                  for b, doc, cast in chunk],
             )
+    # The stored running Tally counted them all (it was made from them), and was published.
+    async with db.transaction() as conn:
+        await conn.execute(
+            "UPDATE tallies SET ballot_row = (SELECT coalesce(max(id), 0) FROM ballots"
+            " WHERE proposal_id = ?), signed_at = 1 WHERE proposal_id = ?", (proposal_id, proposal_id))
+        await conn.execute("UPDATE tallies SET published_row = ballot_row WHERE proposal_id = ?",
+                           (proposal_id,))

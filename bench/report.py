@@ -12,14 +12,26 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-__all__ = ["RESULTS_DIR", "Row", "machine", "percentile", "render_table", "write_results"]
+__all__ = [
+    "RESULTS_DIR",
+    "Row",
+    "load_average",
+    "machine",
+    "percentile",
+    "render_table",
+    "write_results",
+]
 
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
 
 
 @dataclass(frozen=True, slots=True)
 class Row:
-    """One measured figure; ``value`` None means the benchmark could not measure it (see note)."""
+    """One measured figure; ``value`` None means the benchmark could not measure it (see note).
+
+    ``rounds`` holds the figure of each round where the benchmark repeats its measurement
+    (the value is then usually their median): the table prints their spread.
+    """
 
     benchmark: str
     metric: str
@@ -28,6 +40,7 @@ class Row:
     target: str = ""
     met: bool | None = None
     note: str = ""
+    rounds: tuple[float, ...] = ()
 
 
 def percentile(sorted_values: list[float], fraction: float) -> float:
@@ -46,6 +59,11 @@ def _cpu_model() -> str:
     except OSError:
         pass
     return platform.processor() or "unknown"
+
+
+def load_average() -> str:
+    """The 1, 5 and 15 minute load averages, as ``uptime`` prints them."""
+    return _load_average()
 
 
 def _load_average() -> str:
@@ -83,7 +101,11 @@ def calibration_ms() -> float:
 
 
 def machine() -> dict[str, Any]:
-    """Where the figures were measured: they mean nothing without it."""
+    """Where the figures were measured: they mean nothing without it.
+
+    Taken before the first benchmark runs: the load average and the calibration loop then
+    describe the machine the figures met, not the one the benchmarks left behind.
+    """
     return {
         "cpu": _cpu_model(),
         "cores": os.cpu_count(),
@@ -95,12 +117,23 @@ def machine() -> dict[str, Any]:
     }
 
 
+def _number(v: float) -> str:
+    return f"{v:,.0f}" if abs(v) >= 100 else f"{v:.3g}" if abs(v) >= 0.01 else f"{v:.2g}"
+
+
 def _format_value(row: Row) -> str:
     if row.value is None:
         return "n/a"
-    v = row.value
-    text = f"{v:,.0f}" if abs(v) >= 100 else f"{v:.3g}" if abs(v) >= 0.01 else f"{v:.2g}"
-    return f"{text} {row.unit}".strip()
+    return f"{_number(row.value)} {row.unit}".strip()
+
+
+def _format_spread(row: Row) -> str:
+    """The lowest and highest round and how many rounds, e.g. ``0.81-1.25 x (3)``."""
+    if not row.rounds:
+        return "-"
+    low, high = min(row.rounds), max(row.rounds)
+    span = _number(low) if low == high else f"{_number(low)}-{_number(high)}"
+    return f"{span} {row.unit} ({len(row.rounds)})".replace("  ", " ")
 
 
 def _format_met(row: Row) -> str:
@@ -111,9 +144,11 @@ def _format_met(row: Row) -> str:
 
 def render_table(rows: list[Row], info: dict[str, Any], *, markdown: bool = False) -> str:
     """One table of every row, headed by the machine's details."""
-    header = ("benchmark", "metric", "value", "target", "met", "note")
+    header = ("benchmark", "metric", "value", "rounds: low-high (n)", "target", "met", "note")
     cells = [
-        (r.benchmark, r.metric, _format_value(r), r.target, _format_met(r), r.note) for r in rows
+        (r.benchmark, r.metric, _format_value(r), _format_spread(r), r.target, _format_met(r),
+         r.note)
+        for r in rows
     ]
     title = (
         f"{info['cpu']}, {info['cores']} cores, {info['implementation']} {info['python']}, "
@@ -121,7 +156,10 @@ def render_table(rows: list[Row], info: dict[str, Any], *, markdown: bool = Fals
     )
     if "calibration_ms" in info:
         title += (f"; load average {info.get('load_average', '?')} at the start; "
-                  f"10M-addition loop {info['calibration_ms']} ms (this machine's speed now)")
+                  f"10M-addition loop {info['calibration_ms']} ms before the first benchmark "
+                  "(this machine's speed then)")
+    if "load_average_end" in info:
+        title += f"; load average {info['load_average_end']} at the end"
     if markdown:
         lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
         lines += ["| " + " | ".join(c.replace("|", "\\|") for c in row) + " |" for row in cells]

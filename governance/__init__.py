@@ -7,6 +7,7 @@ No I/O, no clock, no randomness: time and ids are passed in; every result is det
 from governance.allocations import Allocation, Bucket, counted_allocation
 from governance.assets import Asset, AssetRegister, Depreciation, DepreciationPeriod, book_purchase
 from governance.ballot_box import BallotBox
+from governance.ballot_digest import BallotDigest, ballots_digest
 from governance.ballots import (
     Ballot,
     ConsentChoice,
@@ -108,6 +109,7 @@ __all__ = [
     "AssetRegister",
     "Ballot",
     "BallotBox",
+    "BallotDigest",
     "BallotType",
     "Booking",
     "BookingCalendar",
@@ -169,6 +171,7 @@ __all__ = [
     "Transaction",
     "Visibility",
     "admission_issue",
+    "ballots_digest",
     "book_purchase",
     "book_surplus",
     "capital_statement",

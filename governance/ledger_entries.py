@@ -218,9 +218,13 @@ class LedgerEntry:
         )
 
 
-def verify_chain(entries: Sequence[LedgerEntry]) -> int | None:
-    """Index of the first entry whose link or hash is wrong, or None if the chain is intact."""
-    prev = GENESIS
+def verify_chain(entries: Sequence[LedgerEntry], start: str = GENESIS) -> int | None:
+    """Index of the first entry whose link or hash is wrong, or None if the chain is intact.
+
+    ``start`` is the hash the first entry must follow: GENESIS for a whole ledger, or the hash
+    of the entry before ``entries[0]`` for a stretch of one (a witness checking that a ledger
+    extends the head it attested before)."""
+    prev = start
     for index, entry in enumerate(entries):
         if entry.prev_hash != prev or _entry_hash(entry.transaction, prev) != entry.hash:
             return index

@@ -257,16 +257,21 @@ def tally(
 
 
 class TallyState:
-    """Incremental tally: ``add`` is O(1) (O(options) for approval); ``result`` equals ``tally``."""
+    """Incremental tally: ``add`` is O(1) (O(options) for approval); ``result`` equals ``tally``.
+
+    With ``track_ids=False`` it keeps no ballot by its id, only each voter's counted one: for a
+    caller that has refused a repeated ballot id already (a store's unique key does), so
+    ``add`` never sees one twice. An open proposal's running count is kept so.
+    """
 
     __slots__ = ("_counts", "_empty", "_latest", "_seen", "electorate", "rule")
 
-    def __init__(self, rule: FrozenRule, electorate: Electorate) -> None:
+    def __init__(self, rule: FrozenRule, electorate: Electorate, *, track_ids: bool = True) -> None:
         if rule.ballot_type is BallotType.ALLOCATION:
             raise RuleViolation("invalid_choice", "budget rounds are settled by governance.budget")
         self.rule = rule
         self.electorate = electorate
-        self._seen: dict[str, Ballot] = {}
+        self._seen: dict[str, Ballot] | None = {} if track_ids else None
         self._latest: dict[str, Ballot] = {}
         self._counts: dict[str, int] = {}
         self._empty = 0
@@ -282,13 +287,16 @@ class TallyState:
 
     def add(self, ballot: Ballot) -> Change:
         """Receive one ballot; raises GovernanceError if it may not be counted."""
-        known = self._seen.get(ballot.id)
-        if known is not None:
-            if known != ballot:
-                raise ballot_id_conflict()
-            return Change.UNCHANGED
+        seen = self._seen
+        if seen is not None:
+            known = seen.get(ballot.id)
+            if known is not None:
+                if known != ballot:
+                    raise ballot_id_conflict()
+                return Change.UNCHANGED
         check_ballot(self.rule, self.electorate, ballot)
-        self._seen[ballot.id] = ballot
+        if seen is not None:
+            seen[ballot.id] = ballot
         current = self._latest.get(ballot.voter)
         if current is None:
             self._latest[ballot.voter] = ballot

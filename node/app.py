@@ -46,9 +46,20 @@ from node.storage import (
     RemoteActorStore,
     TokenStore,
 )
-from node.views import actors, budget, discovery, discussion, governance, objects, outbox, remote
+from node.views import (
+    actors,
+    budget,
+    discovery,
+    discussion,
+    governance,
+    objects,
+    outbox,
+    remote,
+    witness,
+)
 from node.views import floods as flood_views
 from node.web import setup_web
+from node.witness import witness_ctx
 
 __all__ = ["create_app"]
 
@@ -98,8 +109,9 @@ def create_app(config: Config, *, workers: bool = True) -> web.Application:
     app.cleanup_ctx.append(effects_ctx)
     app.cleanup_ctx.append(floods_ctx)
     app.cleanup_ctx.append(notifications_ctx)
+    app.cleanup_ctx.append(witness_ctx)
     for module in (discovery, actors, outbox, objects, inbox_view, governance, budget, flood_views,
-                   remote, discussion):
+                   remote, discussion, witness):
         app.router.add_routes(module.routes)
     setup_web(app)
     return app

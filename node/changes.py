@@ -36,9 +36,12 @@ from node.discussion import (
 from node.discussion.blocks import block_for_pool, unblock_for_pool
 from node.discussion.content import sanitize
 from node.discussion.documents import tombstone
+from node.discussion.threads import discussions
 from node.errors import Conflict, Forbidden, Gone, InvalidRequest, NotFound
+from node.floods.common import floods
 from node.outbox import ACTIVITY_TYPES, PreparedActivity
-from node.pool_engine.common import iso
+from node.pool_engine.common import iso, store
+from node.profiles import update_profile
 from node.storage import ActorRecord, BlockStore, StoredObject
 
 __all__ = ["changes_outbox"]
@@ -56,9 +59,28 @@ def _target_id(activity: dict[str, Any]) -> str:
     return target
 
 
+async def _pool_record(app: web.Application, uri: str) -> str | None:
+    """What a pool's own record at ``uri`` is (a proposal, its Question, a discussion, a ledger
+    entry, a flood proposal), or None: they are the pool's, kept outside the objects table."""
+    if await store(app).proposal_head(uri.removesuffix("/question")) is not None:
+        return "proposal"
+    if await discussions(app).discussion(uri) is not None:
+        return "discussion (its author changes it by updating their draft)"
+    if await store(app).entry(uri) is not None:
+        return "ledger entry"
+    if await floods(app).proposal(uri) is not None:
+        return "flood proposal"
+    return None
+
+
 async def _owned(app: web.Application, owner: ActorRecord, uri: str, doing: str) -> StoredObject:
     stored = await app[OBJECTS].get(uri)
     if stored is None or not stored.local:
+        if await app[ACTORS].by_uri(uri) is not None:
+            raise Forbidden(f"only an account itself may {doing} it")
+        record = await _pool_record(app, uri)
+        if record is not None:
+            raise Forbidden(f"only the object's owner may {doing} it: this {record} is the pool's")
         raise NotFound("no such object on this node")
     if stored.actor_uri != owner.uri:
         raise Forbidden(f"only the object's owner may {doing} it")
@@ -93,7 +115,7 @@ async def _update(app: web.Application, owner: ActorRecord, prepared: PreparedAc
         raise InvalidRequest("an Update carries the object with the fields it changes")
     uri = _target_id(activity)
     if uri == owner.uri:
-        return prepared  # the actor's own profile: delivered as it is
+        return await update_profile(app, owner, prepared)  # the account's own profile
     stored = await _owned(app, owner, uri, "update")
     document = dict(stored.document)
     for key, value in change.items():
@@ -111,9 +133,12 @@ async def _update(app: web.Application, owner: ActorRecord, prepared: PreparedAc
     document["updated"] = iso(now)
     out = _audience({**activity, "object": document}, document)
     if stored.type == "Note":
-        await edit_comment(app, owner.uri, document, out, now)
+        changed = await edit_comment(app, owner.uri, document, out, now)
+        if changed is not None:  # a comment as its thread keeps it (its place does not change)
+            document = {k: v for k, v in changed.document.items() if k not in ("bto", "bcc")}
+            out = _audience({**activity, "object": document}, document)
     elif stored.type in DISCUSSION_TYPES:
-        await edit_discussion(app, owner.uri, document, now)
+        document = await edit_discussion(app, owner.uri, document, now) or document
     await app[OBJECTS].replace_local(uri, document)
     return dataclasses.replace(prepared, activity=out)
 

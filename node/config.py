@@ -64,6 +64,13 @@ class Config:
     # Seconds after a flood proposal's close after which a pool not yet reconciled is reported
     # overdue (the result stays provisional until it is; docs/PROTOCOL.md, "Provisional and final").
     flood_reconcile_wait: float = 30.0
+    # Seconds between a pool's checks of each ledger it witnesses (its flood peers', and those
+    # its stewards chose); each check that finds the head grown signs an attestation of it
+    # (docs/FEDERATION.md, "Witnessed ledger heads").
+    witness_interval: float = 3600.0
+    # Seconds between two signed running Tallies of one proposal while ballots arrive
+    # (docs/OPERATIONS.md, "Running tallies"): a clock signs them, never a reader.
+    tally_interval: float = 1.0
     # Receiving (docs/OPERATIONS.md, "Limits and retention"): token buckets per client
     # address and per verified sender, in requests per minute with a burst; 0 turns one off.
     inbox_address_rate: int = 3000
@@ -139,6 +146,9 @@ SMTP_SECURITY = ("starttls", "tls", "none")
 # The mail server's credentials: environment variables POOLNODE_SMTP_USERNAME and _PASSWORD.
 SMTP_SECRETS = ("smtp_username", "smtp_password")
 _MAX_RETENTION_DAYS = 36500
+_MAX_WITNESS_INTERVAL = 30 * 86400.0
+# A running Tally older than this would tell readers little about a vote in progress.
+_MAX_TALLY_INTERVAL = 3600.0
 
 
 def check_database_url(url: str) -> None:
@@ -206,8 +216,12 @@ def check_receiving(config: Config) -> None:
     if 0 < config.notification_retention_days < 8:
         # Results are told for a week after their close; their markers must outlive that.
         raise ConfigError("notification_retention_days must be 0 (keep) or at least 8")
+    if config.tally_interval > _MAX_TALLY_INTERVAL:
+        raise ConfigError(f"tally_interval must be at most {_MAX_TALLY_INTERVAL:.0f} seconds")
     if config.mail_digest_hour > 23:
         raise ConfigError("mail_digest_hour must be an hour of the day, 0 to 23")
+    if config.witness_interval > _MAX_WITNESS_INTERVAL:
+        raise ConfigError("witness_interval must be at most 30 days (2592000 seconds)")
     if config.smtp_port > 65535:
         raise ConfigError("smtp_port must be a port number, 1 to 65535")
     for entry in config.trusted_proxies:
@@ -223,6 +237,8 @@ _FLOAT_KEYS = {
     "body_read_timeout",
     "delivery_base_delay", "delivery_max_delay", "delivery_timeout", "delivery_breaker_cooldown",
     "delivery_unavailable_after", "delivery_poll_interval", "flood_reconcile_wait", "smtp_timeout",
+    "witness_interval",
+    "tally_interval",
 }
 
 

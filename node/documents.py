@@ -36,6 +36,9 @@ def actor_paths(actor: ActorRecord) -> dict[str, str]:
         paths["proposals"] = actor.uri + "/proposals"
         paths["ledger"] = actor.uri + "/ledger"
         paths["floods"] = actor.uri + "/floods"
+        paths["witnesses"] = actor.uri + "/witnesses"
+        paths["witnessing"] = actor.uri + "/witnessing"
+        paths["ledgerConflicts"] = actor.uri + "/conflicts"
     return paths
 
 
@@ -79,6 +82,11 @@ def actor_document(config: Config, actor: ActorRecord) -> dict[str, Any]:
         document["ledger"] = paths["ledger"]
         # Where its floods, their pools and their proposals are listed (docs/PROTOCOL.md §Floods).
         document["floods"] = paths["floods"]
+        # Witnessed ledger heads (docs/PROTOCOL.md): who attested this pool's head, the heads it
+        # attested of other pools, and every ledger conflict it holds.
+        document["witnesses"] = paths["witnesses"]
+        document["witnessing"] = paths["witnessing"]
+        document["ledgerConflicts"] = paths["ledgerConflicts"]
     return document
 
 

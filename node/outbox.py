@@ -10,6 +10,7 @@ from node.accounts import now_iso
 from node.config import Config
 from node.documents import AS_CONTEXT
 from node.errors import Forbidden, InvalidRequest
+from node.request_text import check_one_line
 from node.storage import ActorRecord
 from node.urls import new_object_uri
 
@@ -27,6 +28,8 @@ ACTIVITY_TYPES = frozenset(
 _ADDRESSING = ("to", "cc", "bto", "bcc", "audience")
 # Questions are objects that behave like activities; a client posting one means a poll.
 _OBJECT_LIKE_ACTIVITIES = {"Question"}
+# Fields that are one line of text (a title, a name): no line break, tab or control character.
+_ONE_LINE = ("name", "preferredUsername")
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +65,10 @@ def prepare_client_activity(
     body = copy.deepcopy(body)
     published = now_iso()
     kind = _type_of(body, "the posted document")
+    for holder in (body, body.get("object")):
+        if isinstance(holder, dict):
+            for field in _ONE_LINE:
+                check_one_line(holder.get(field), field)
     is_activity = kind in ACTIVITY_TYPES and kind not in _OBJECT_LIKE_ACTIVITIES
     if not is_activity:
         body = {"type": "Create", "object": body, "@context": body.get("@context", AS_CONTEXT)}

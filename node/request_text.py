@@ -12,7 +12,8 @@ any handler runs, and answered 400 with where the character is:
   multi-line text field sends (browsers end its lines with CR LF).
 
 JSON bodies are checked as they are parsed (``federation.bounded_json``), with the same rule
-as forms.
+as forms. A field that is one line of text (a title, a name) holds no tab, line feed or
+carriage return either: :func:`check_one_line`, where such a field is read.
 """
 
 from __future__ import annotations
@@ -22,9 +23,10 @@ import re
 from aiohttp import web
 
 from federation.bounded_json import REFUSED_CHARACTERS, describe_character
+from federation.one_line import not_one_line
 from node.errors import Handler, InvalidRequest
 
-__all__ = ["FORM_TYPES", "refuse_control_characters"]
+__all__ = ["FORM_TYPES", "check_one_line", "refuse_control_characters"]
 
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 _IN_URL = re.compile(r"[\x00-\x1f\ud800-\udfff]")
@@ -66,3 +68,10 @@ async def refuse_control_characters(request: web.Request, handler: Handler) -> w
         raise InvalidRequest(f"{where}, which this node does not accept; remove it and send "
                              "the request again")
     return await handler(request)
+
+
+def check_one_line(value: object, field: str) -> None:
+    """InvalidRequest (400) when ``value`` is text holding a line break, a tab or another control
+    character (federation/one_line.py): ``field`` (a title, a name) is one line of text."""
+    if isinstance(value, str) and (found := not_one_line(value)) is not None:
+        raise InvalidRequest(f"'{field}' is one line of text: it holds {found}")

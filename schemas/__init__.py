@@ -17,7 +17,8 @@ own ``poolnode-v1.jsonld``; they are looked up by their canonical ``https`` URL 
   ActivityStreams 2, data integrity v2 (``proof``/``DataIntegrityProof``), our vocabulary.
 
 JSON Schemas (``json/*.json``, Draft 2020-12) describe the documents the node serves;
-:func:`validation_errors` checks one and returns readable failures.
+:func:`validation_errors` checks one and returns readable failures (the verdict from the
+schema compiled once, :mod:`schemas.compiled`; the wording from ``jsonschema``).
 """
 
 from __future__ import annotations
@@ -91,6 +92,7 @@ SCHEMA_NAMES = (
     "actor", "person", "group", "webfinger", "nodeinfo",
     "bylaws", "proposal", "electorate", "ballot", "tally", "ledger-entry",
     "flood", "attestation", "bucket", "allocation", "budget-result", "verify-report",
+    "head-attestation", "ledger-conflict", "recount",
 )
 
 
@@ -122,8 +124,7 @@ def load_json_schema(name: str) -> dict[str, Any]:
 
 
 @cache
-def _validator(name: str) -> Any:
-    from jsonschema import Draft202012Validator
+def _registry() -> Any:
     from referencing import Registry, Resource
 
     resources = [
@@ -131,11 +132,34 @@ def _validator(name: str) -> Any:
         for schema in (_read_schema(n) for n in SCHEMA_NAMES)
     ]
     registry: Registry[Any] = Registry().with_resources(resources)
+    return registry
+
+
+@cache
+def _validator(name: str) -> Any:
+    from jsonschema import Draft202012Validator
+
     return Draft202012Validator(
         _read_schema(name),
-        registry=registry,
+        registry=_registry(),
         format_checker=Draft202012Validator.FORMAT_CHECKER,
     )
+
+
+@cache
+def _compiled(name: str) -> Any:
+    """The schema's compiled check (schemas.compiled), or None to keep jsonschema for it."""
+    from jsonschema import Draft202012Validator
+    from referencing.jsonschema import DRAFT202012
+
+    from schemas.compiled import NotCompilable, compile_schema
+
+    schema = _read_schema(name)
+    resolver = _registry().resolver_with_root(DRAFT202012.create_resource(schema))
+    try:
+        return compile_schema(schema, resolver, Draft202012Validator.FORMAT_CHECKER)
+    except NotCompilable:
+        return None
 
 
 def _json_path(parts: Any) -> str:
@@ -155,8 +179,13 @@ def validation_errors(name: str, document: Any) -> list[str]:
 
     Uses JSON Schema Draft 2020-12 with format checking; ``uri`` is checked only if the
     optional ``rfc3987`` package is installed, so the schemas also pin ``^https?://``.
-    An empty list means the document is valid.
+    An empty list means the document is valid. The verdict comes from the schema compiled
+    once (:mod:`schemas.compiled`); only a failing document is checked again by
+    ``jsonschema``, which words the errors.
     """
+    check = _compiled(name)
+    if check is not None and check(document):
+        return []
     found = [
         (_json_path(e.absolute_path), e.message) for e in _validator(name).iter_errors(document)
     ]

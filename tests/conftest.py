@@ -89,6 +89,8 @@ async def make_node(data_dir: Path, base_url: str = BASE_URL, **settings: object
     """Initialise a node the way `poolnode init` does, plus a member 'alice'."""
     data_dir.mkdir(parents=True, exist_ok=True)
     settings.setdefault("database_url", _CURRENT_URL[0])
+    # Running tallies are signed on a timer: a short one keeps tests that wait for it quick.
+    settings.setdefault("tally_interval", 0.2)
     config = Config(data_dir=data_dir, base_url=base_url, **settings)  # type: ignore[arg-type]
     write_config(config)
     db = Database.for_config(config)

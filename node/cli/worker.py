@@ -22,7 +22,7 @@ from node.storage import Database
 __all__ = ["add_worker"]
 
 WORK = ("the inbox and delivery queues, and the clocks: closing due proposals, money owed, "
-        "flood proposals, inbox retention, notifications and mail")
+        "flood proposals, inbox retention, notifications and mail, witnessing ledgers")
 
 
 async def _worker(args: argparse.Namespace, out: Output) -> int:

@@ -6,8 +6,8 @@ This client does only what a delivery needs: one request (``Content-Length`` bod
 chunked), one response, read strictly and with caps, because the other side is any server
 on the internet. It connects to the address :class:`federation.pinning.AddressPinner`
 checked (never resolving the name again), sends the original name as ``Host`` and as the
-TLS server name, and never follows redirects (the RFC 9112 response framing is in
-:mod:`node.delivery.http1_framing`).
+TLS server name, and never follows redirects. The HTTP/1.1 framing both ways is h11's
+(:mod:`node.delivery.http1_connection`).
 """
 
 from __future__ import annotations
@@ -18,26 +18,17 @@ import ssl
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+import h11
+
 from federation.pinning import PinnedURL
-from node.delivery.http1_framing import (
-    Closed,
-    Connection,
-    Limits,
-    Malformed,
-    ResponseHead,
-    ResponseReader,
-    content_length,
-    header_tokens,
-    parse_head,
-)
+from node.delivery.http1_connection import Closed, Connection, Limits, Malformed
 
 __all__ = ["HTTP1Client", "Limits", "Origin"]
 
 _TOKEN = re.compile(rb"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 _BAD_HEADER_TEXT = re.compile(r"[\x00\r\n]")
 _BAD_TARGET = re.compile(r"[\x00-\x20\x7f]")
-_MAX_INTERIM = 8
-_NO_BODY = frozenset({204, 304})
+_FRAMING = frozenset({"content-length", "transfer-encoding", "connection"})
 _DEFAULT_LIMITS = Limits()
 
 
@@ -86,7 +77,7 @@ class HTTP1Client:
             return f"cannot send to {str(url)[:200]!r}"
         origin = Origin(url.scheme, str(pinned.address), url.port, pinned.server_hostname)
         try:
-            request = self._encode(method, target, pinned.host_header, headers, body)
+            request = self._request(method, target, pinned.host_header, headers, body)
         except ValueError as exc:
             return str(exc)[:500]
         slots = self._slots.get(origin)
@@ -99,14 +90,14 @@ class HTTP1Client:
                 async with slots:
                     conn = await self._connection(origin, fresh=False)
                     try:
-                        return await self._exchange(origin, conn, request, method)
+                        return await self._exchange(origin, conn, request, body)
                     except Closed:
                         if conn.requests == 0 or conn.received:
                             raise
                     # The server had closed this idle connection: once more on a new one.
                     conn.abort()
                     conn = await self._connection(origin, fresh=True)
-                    return await self._exchange(origin, conn, request, method)
+                    return await self._exchange(origin, conn, request, body)
         except TimeoutError:
             return "timed out"
         except Malformed as exc:
@@ -145,26 +136,29 @@ class HTTP1Client:
     # ---- internals ---------------------------------------------------------------------------
 
     @staticmethod
-    def _encode(
+    def _request(
         method: str, target: str, host: str, headers: Mapping[str, str], body: bytes
-    ) -> bytes:
-        lines = [f"{method} {target} HTTP/1.1"]
+    ) -> h11.Request:
+        """The request's head as an h11 event; ValueError for a header that cannot be sent."""
+        fields: list[tuple[bytes, bytes]] = []
         if not any(name.lower() == "host" for name in headers):
-            lines.append(f"Host: {host}")
+            headers = {"Host": host, **headers}
         for name, value in headers.items():
-            if name.lower() in ("content-length", "transfer-encoding", "connection"):
+            if name.lower() in _FRAMING:
                 continue
-            if _TOKEN.fullmatch(name.encode("latin-1", "replace")) is None \
-                    or _BAD_HEADER_TEXT.search(value):
+            raw_name = name.encode("latin-1", "replace")
+            if _TOKEN.fullmatch(raw_name) is None or _BAD_HEADER_TEXT.search(value):
                 raise ValueError(f"cannot send header {name[:40]!r}")
-            lines.append(f"{name}: {value}")
+            try:
+                fields.append((raw_name, value.encode("latin-1")))
+            except UnicodeEncodeError:
+                raise ValueError("cannot send a header outside Latin-1") from None
         if body or method not in ("GET", "HEAD"):
-            lines.append(f"Content-Length: {len(body)}")
+            fields.append((b"Content-Length", str(len(body)).encode("ascii")))
         try:
-            head = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
-        except UnicodeEncodeError:
-            raise ValueError("cannot send a header outside Latin-1") from None
-        return head + body
+            return h11.Request(method=method, target=target, headers=fields)
+        except h11.LocalProtocolError as exc:
+            raise ValueError(f"cannot send this request: {exc}") from None
 
     async def _connection(self, origin: Origin, *, fresh: bool) -> Connection:
         if self._closed:
@@ -184,7 +178,7 @@ class HTTP1Client:
             if self._ssl is None:
                 self._ssl = ssl.create_default_context()
             context = self._ssl
-        conn = Connection(loop)
+        conn = Connection(loop, self.limits)
         self._all.add(conn)
         conn.lost.add_done_callback(lambda _f: self._all.discard(conn))
         self.opened += 1
@@ -199,54 +193,14 @@ class HTTP1Client:
         return conn
 
     async def _exchange(
-        self, origin: Origin, conn: Connection, request: bytes, method: str
+        self, origin: Origin, conn: Connection, request: h11.Request, body: bytes
     ) -> tuple[int, str | None]:
-        assert conn.transport is not None
-        conn.busy = True
-        conn.received = 0
-        conn.transport.write(request)
-        reader = ResponseReader(conn, self.limits)
-        interim = 0
-        while True:
-            head = parse_head(await reader.head(), self.limits)
-            if not 100 <= head.status < 200:
-                break
-            if head.status == 101 or interim == _MAX_INTERIM:
-                raise Malformed(f"unexpected {head.status} interim response")
-            interim += 1
-        reusable = await self._body(reader, head, method)
-        connection = header_tokens(head, "connection")
-        if "close" in connection or (head.version == 0 and "keep-alive" not in connection):
-            reusable = False
-        conn.busy = False
-        conn.requests += 1
-        retry_after = head.headers.get("retry-after")
-        if reusable and conn.usable and not self._closed:
+        answer = await conn.exchange(request, body)
+        if answer.reusable and conn.usable and not self._closed:
             self._release(origin, conn)
         else:
             conn.close()
-        return head.status, retry_after[0][:200] if retry_after else None
-
-    async def _body(self, reader: ResponseReader, head: ResponseHead, method: str) -> bool:
-        """Read and discard the body; whether the connection may carry another request."""
-        if method == "HEAD" or head.status in _NO_BODY:
-            return True
-        codings = header_tokens(head, "transfer-encoding")
-        if codings:
-            # With Content-Length too, Transfer-Encoding wins but the message is suspect.
-            suspect = "content-length" in head.headers
-            if codings[-1] != "chunked":
-                await reader.to_eof()
-                return False
-            return await reader.chunked() and not suspect
-        length = content_length(head)
-        if length is None:
-            await reader.to_eof()
-            return False
-        if length > self.limits.body_bytes:
-            return False
-        await reader.skip(length)
-        return True
+        return answer.status, answer.retry_after
 
     def _release(self, origin: Origin, conn: Connection) -> None:
         loop = asyncio.get_running_loop()

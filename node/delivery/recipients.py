@@ -1,7 +1,7 @@
 """Who an activity goes to: its addressing, expanded to local actors and remote inboxes.
 
-The sender's followers collection expands to its followers, ``as:Public`` is nobody in
-particular, local actors are served without HTTP, and remote actors are resolved to their
+The sender's followers collection expands to its followers, a pool's members collection to
+its members, ``as:Public`` is nobody in particular, local actors are served without HTTP, and remote actors are resolved to their
 shared inbox when they have one (ActivityPub §7.1, §7.1.3), so one row per inbox, not per
 person.
 """
@@ -24,6 +24,7 @@ __all__ = [
     "PUBLIC",
     "InboxResolver",
     "KnownInboxes",
+    "MemberInboxes",
     "Recipients",
     "addressed",
     "expand_recipients",
@@ -42,6 +43,10 @@ InboxResolver = Callable[[str], Awaitable[str]]
 
 KnownInboxes = Callable[[list[str]], Awaitable[dict[str, str]]]
 """``known(actor_uris)``: inboxes of the actors already cached, in one query (a fast path)."""
+
+MemberInboxes = Callable[[int], Awaitable[tuple[list[str], list[str]]]]
+"""``members(pool_id)``: the inboxes of the pool's members whose actor is cached, each once,
+and the ids of the other members (``DeliveryStore.member_inboxes``)."""
 
 
 @dataclass(slots=True)
@@ -90,6 +95,11 @@ def without_private_addressing(activity: dict[str, Any]) -> dict[str, Any]:
     return public
 
 
+def _member_ids(deliveries: DeliveryStore) -> MemberInboxes:
+    """Every member as an id to expand one by one (no inbox taken from the cache)."""
+    return lambda pool_id: deliveries.member_inboxes(pool_id, 2**62)
+
+
 async def expand_recipients(
     *,
     sender: ActorRecord,
@@ -99,18 +109,29 @@ async def expand_recipients(
     deliveries: DeliveryStore,
     resolve: InboxResolver,
     known: KnownInboxes | None = None,
+    members: MemberInboxes | None = None,
 ) -> Recipients:
-    """Expand addresses to local actors and remote inboxes, deduplicated by (shared) inbox."""
+    """Expand addresses to local actors and remote inboxes, deduplicated by (shared) inbox.
+
+    The sender's followers collection expands to its followers, and a pool's members
+    collection (``{pool}/members``) to its current members: with ``members``, the inboxes of
+    those already cached come folded from the database, whatever their number."""
     followers_url = sender.uri + "/followers"
+    members_url = sender.uri + "/members" if sender.is_pool else None
+    out = Recipients()
     people: list[str] = []
     for uri in dict.fromkeys(uris):
         if uri in PUBLIC:
             continue
         if uri == followers_url:
             people.extend(await deliveries.follower_uris(sender.id))
+        elif uri == members_url:
+            folded, others = await (members or _member_ids(deliveries))(sender.id)
+            for shared in folded:
+                out.inboxes.setdefault(shared, host_of(shared))
+            people.extend(others)
         else:
             people.append(uri)
-    out = Recipients()
     remote: list[str] = []
     for uri in dict.fromkeys(people):
         if uri == sender.uri:

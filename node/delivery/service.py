@@ -102,6 +102,9 @@ async def enqueue_activity(
         known=lambda uris: app[REMOTE_ACTORS].inboxes(
             uris, int(time.time() * 1000) - ACTOR_TTL_SECONDS * 1000
         ),
+        members=lambda pool_id: queue.store.member_inboxes(
+            pool_id, int(time.time() * 1000) - ACTOR_TTL_SECONDS * 1000
+        ),
     )
     body = json.dumps(
         without_private_addressing(activity), separators=(",", ":"), ensure_ascii=False

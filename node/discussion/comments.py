@@ -29,7 +29,7 @@ from node.appkeys import ACTORS, CONFIG, DB
 from node.discussion.blocks import check_not_blocked
 from node.discussion.content import MAX_COMMENT_CHARS, MAX_HTML_CHARS, sanitize, visible_length
 from node.discussion.documents import tombstone
-from node.discussion.mentions import mentioned_actors
+from node.discussion.mentions import check_mentions, mentioned_actors
 from node.discussion.threads import Target, discussions, target_of, thread_of
 from node.errors import Conflict, Forbidden, Gone, InvalidRequest, NotFound, RateLimited
 from node.pool_engine.common import iso, publish, store
@@ -47,6 +47,10 @@ __all__ = [
     "moderate",
     "reply_target",
 ]
+
+
+_THREAD_FIELDS = ("inReplyTo", "outcomeOf", "attributedTo")
+"""What ties a comment to its author and its place: no edit changes them."""
 
 
 def reply_target(note: dict[str, Any]) -> str | None:
@@ -116,6 +120,7 @@ async def add_comment(app: web.Application, note: dict[str, Any], author: str,
     if target is None:
         return None
     content = clean_content(note)
+    check_mentions(note)
     known = await discussions(app).comment(note["id"])
     if known is not None:
         return known
@@ -171,10 +176,45 @@ async def _authored(app: web.Application, uri: str, actor: str, doing: str) -> S
     return comment
 
 
+def _link(value: object) -> str | None:
+    if isinstance(value, dict):
+        value = value.get("id")
+    return value if isinstance(value, str) else None
+
+
+async def _check_thread_links(app: web.Application, comment: StoredComment, note: dict[str, Any],
+                              actor: str) -> None:
+    """An edit keeps the comment where it is: refused (with the reason) when it names another
+    ``inReplyTo`` or ``outcomeOf``; a comment never becomes the outcome statement by an edit, and
+    someone who may not publish the outcome is told so (``not_permitted``)."""
+    outcome = _link(comment.document.get("outcomeOf"))
+    if "outcomeOf" in note and _link(note["outcomeOf"]) != outcome:
+        if outcome is not None:
+            raise InvalidRequest("an outcome statement stays its proposal's: an Update does not "
+                                 "change 'outcomeOf'")
+        proposal = await store(app).proposal(comment.thread_uri)
+        if proposal is not None:
+            pool = await app[ACTORS].by_id(comment.pool_id)
+            steward = pool is not None and (await _is_member(app, pool, actor))[1]
+            check_outcome(StatementAuthor(actor, proposal.author_uri, steward), closed=True, already=False)
+        raise InvalidRequest("a comment does not become the outcome statement: publish the "
+                             "statement as a new Note with 'outcomeOf'")
+    if "inReplyTo" in note and _link(note["inReplyTo"]) != _link(comment.document.get("inReplyTo")):
+        raise InvalidRequest("a comment stays where it was posted: an Update does not change 'inReplyTo'")
+
+
+def _as_kept(app: web.Application, activity: dict[str, Any], document: dict[str, Any]) -> dict[str, Any]:
+    """The Update the pool relays: a local one carries the comment as kept; another server's
+    goes as it came (its object may be signed), its links having been checked equal."""
+    local = str(activity.get("actor", "")).startswith(app[CONFIG].base_url + "/")
+    return {**activity, "object": document} if local and isinstance(activity.get("object"), dict) else activity
+
+
 async def edit_comment(app: web.Application, actor: str, note: dict[str, Any],
                        activity: dict[str, Any], at: datetime) -> StoredComment | None:
     """The author's new version of a comment (its Update); None if it is no comment here. It
-    stays in its thread and place; a member's edit is announced as the Update itself."""
+    stays in its thread and place: its ``inReplyTo``, ``outcomeOf`` and ``attributedTo`` are
+    kept as they were (another value is refused). A member's edit is announced as the Update."""
     comment = await _authored(app, note["id"], actor, "edit")
     if comment is None:
         return None
@@ -182,13 +222,17 @@ async def edit_comment(app: web.Application, actor: str, note: dict[str, Any],
     if pool is not None:
         await check_not_blocked(app, pool, actor)
     content = clean_content(note)
+    check_mentions(note)
+    await _check_thread_links(app, comment, note, actor)
     document = {**note, "content": content}
-    for key in ("inReplyTo", "outcomeOf", "attributedTo"):  # a comment does not change thread
+    for key in _THREAD_FIELDS:
         if key in comment.document:
             document[key] = comment.document[key]
+        elif key != "attributedTo":  # a link it never had is not added
+            document.pop(key, None)
     await discussions(app).change_comment(comment.uri, content, document, iso(at))
     if comment.standing == Standing.MEMBER.value and pool is not None:
-        await announce(app, pool, activity)
+        await announce(app, pool, _as_kept(app, activity, document))
     return await discussions(app).comment(comment.uri)
 
 

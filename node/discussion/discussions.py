@@ -15,11 +15,12 @@ from node.appkeys import ACTORS
 from node.discussion.comments import check_rate, clean_content
 from node.discussion.content import MAX_TITLE_CHARS
 from node.discussion.documents import discussion_document, tombstone
-from node.discussion.mentions import mentioned_actors
+from node.discussion.mentions import check_mentions, mentioned_actors
 from node.discussion.threads import discussions
 from node.errors import Gone, InvalidRequest
 from node.pool_engine.common import iso, local_pool, new_id, publish, store
 from node.pools import load_bylaws
+from node.request_text import check_one_line
 from node.storage import StoredDiscussion
 
 __all__ = ["DISCUSSION_TYPES", "delete_discussion", "draft_pool", "edit_discussion", "open_discussion"]
@@ -42,6 +43,7 @@ def _title(draft: dict[str, Any]) -> str:
     title = draft.get("name")
     if not isinstance(title, str) or not title.strip():
         raise InvalidRequest("a discussion needs a title ('name')")
+    check_one_line(title, "name")
     title = " ".join(title.split())
     if len(title) > MAX_TITLE_CHARS:
         raise InvalidRequest(f"a discussion's title is at most {MAX_TITLE_CHARS} characters")
@@ -60,6 +62,7 @@ async def open_discussion(app: web.Application, draft: dict[str, Any], author: s
     if known is not None:
         return known
     title, content = _title(draft), clean_content(draft)
+    check_mentions(draft)
     membership = await store(app).membership(pool.id, author)
     if membership is None or membership.state != "member":
         raise NotPermitted("not_a_member", "only a member of the pool may start a discussion")
@@ -76,8 +79,10 @@ async def open_discussion(app: web.Application, draft: dict[str, Any], author: s
 
 
 async def edit_discussion(app: web.Application, actor: str, draft: dict[str, Any],
-                          at: datetime) -> StoredDiscussion | None:
-    """The member's new version of their draft: the pool updates its discussion and says so."""
+                          at: datetime) -> dict[str, Any] | None:
+    """The member's new version of their draft (the whole of it: a title and an opening post):
+    the pool updates its discussion and says so; the draft as kept, None if it opened none.
+    A discussion stays in its pool: another ``audience`` is refused, none keeps the pool."""
     found = await discussions(app).discussion_by_source(draft["id"])
     if found is None:
         return None
@@ -85,14 +90,19 @@ async def edit_discussion(app: web.Application, actor: str, draft: dict[str, Any
         raise NotPermitted("not_the_author", "only the member who started a discussion may edit it")
     if found.deleted_at is not None:
         raise Gone("this discussion was deleted")
-    title, content = _title({**found.document, **draft}), clean_content({**found.document, **draft})
-    pool = await local_pool(app, found.document.get("audience"))
+    pool_uri = found.document.get("audience")
+    if "audience" in draft and draft_pool(draft) != pool_uri:
+        raise InvalidRequest("a discussion stays in the pool it was started in: an Update does not "
+                             "change 'audience'")
+    title, content = _title(draft), clean_content(draft)
+    check_mentions(draft)
+    pool = await local_pool(app, pool_uri)
     document = discussion_document(found.uri, pool.uri, found.author_uri, title, content,
                                    found.created_at, public=await _public(app, pool),
                                    updated=iso(at))
     await discussions(app).change_discussion(found.uri, title, content, document, iso(at))
     await publish(app, pool, "Update", document)
-    return await discussions(app).discussion(found.uri)
+    return {**draft, "audience": draft.get("audience", pool.uri)}
 
 
 async def delete_discussion(app: web.Application, actor: str, source: str,

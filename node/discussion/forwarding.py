@@ -1,11 +1,14 @@
 """Inbox forwarding (ActivityPub §7.1.2): a received reply addressed to a collection of ours.
 
 The origin server cannot expand our followers or members collections, so when an activity
-arrives for the first time (the inbox keeps each activity id once), is addressed (``to``,
-``cc``, ``audience``) to a local actor's ``followers`` or a local pool's ``members``, and
-concerns an object of ours (its ``inReplyTo``, ``object``, ``target`` or ``tag``, followed
-through embedded objects and the comments of our threads, at most :data:`MAX_DEPTH` deep), the
-collection's owner delivers the activity, unchanged, to the collection (not back to its
+arrives for the first time (the inbox keeps each activity id once), was not refused by its
+handler (the inbox worker does not call :func:`forward` then), is addressed (``to``, ``cc``,
+``audience``) to a local actor's ``followers`` or a local pool's ``members``, and concerns an
+object this node holds (its ``inReplyTo``, ``object``, ``target`` or ``tag`` names one, followed
+through embedded objects and the comments of our threads, at most :data:`MAX_DEPTH` deep: an
+object or activity of ours not deleted, a local actor, a pool's proposal, its Question or a live
+discussion, or a comment in one of their threads; a URL that merely looks like ours is not one),
+the collection's owner delivers the activity, unchanged, to the collection (not back to its
 author), unless it blocks the author (§6.9; a pool's stewards' block, node/discussion/blocks.py).
 A receiver cannot take a forwarded copy on the forwarder's word: poolnode's own inbox
 keeps one only on its actor's proof or as its actor's origin serves it (node/inbox/forwarded.py).
@@ -18,9 +21,9 @@ from typing import Any
 
 from aiohttp import web
 
-from node.appkeys import ACTORS, CONFIG, DELIVERY
+from node.appkeys import ACTORS, CONFIG, DELIVERY, OBJECTS
 from node.delivery import enqueue_activity
-from node.discussion.threads import discussions
+from node.discussion.threads import discussions, thread_of
 from node.pool_engine.common import member_uris
 from node.storage import ActorRecord
 
@@ -43,14 +46,23 @@ def _ids(value: Any) -> list[str]:
     return out[:50]
 
 
+async def _held(app: web.Application, uri: str) -> bool:
+    """Whether this node holds an object with the id ``uri`` (see the module docstring)."""
+    comment = await discussions(app).comment(uri)
+    if comment is not None:
+        return comment.thread_uri.startswith(app[CONFIG].base_url + "/")
+    if not uri.startswith(app[CONFIG].base_url + "/"):
+        return False
+    if await thread_of(app, uri) is not None or await app[ACTORS].by_uri(uri) is not None:
+        return True
+    stored = await app[OBJECTS].get(uri)
+    return stored is not None and stored.local and stored.type != "Tombstone"
+
+
 async def _ours(app: web.Application, value: Any, depth: int) -> bool:
     """Whether ``value`` (or what it links to, ``depth`` levels down) is an object of ours."""
-    base = app[CONFIG].base_url + "/"
     for uri in _ids(value):
-        if uri.startswith(base):
-            return True
-        comment = await discussions(app).comment(uri)
-        if comment is not None and comment.thread_uri.startswith(base):
+        if await _held(app, uri):
             return True
     if depth <= 0:
         return False

@@ -22,7 +22,7 @@ from node.discussion.comments import add_comment, reply_target
 from node.discussion.content import MAX_HTML_CHARS, sanitize
 from node.discussion.discussions import DISCUSSION_TYPES, draft_pool, open_discussion
 from node.discussion.documents import addressing
-from node.discussion.mentions import mentioned_actors
+from node.discussion.mentions import check_mentions, mentioned_actors
 from node.discussion.threads import target_of
 from node.errors import InvalidRequest
 from node.outbox import PreparedActivity
@@ -78,6 +78,7 @@ async def discussion_outbox(app: web.Application, owner: ActorRecord,
     if kind not in ("Note", *DISCUSSION_TYPES):
         return prepared
     obj, activity = dict(obj), dict(prepared.activity)
+    check_mentions(obj)  # wherever it goes: each Mention is a delivery and a notification
     content = obj.get("content")
     if isinstance(content, str):
         if len(content) > MAX_HTML_CHARS:

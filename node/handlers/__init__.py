@@ -27,6 +27,7 @@ from node.handlers import (
     remote_results,
     undo,
     update,
+    witness,
 )
 from node.handlers.context import Handler, Inbound
 from node.handlers.local import on_local_activity
@@ -49,6 +50,9 @@ HANDLERS: dict[tuple[str, str | None], Handler] = {
     ("Create", "Allocation"): create_allocation.handle,
     ("Create", "Electorate"): remote_results.handle_electorate,  # a flood's, or a remote pool's
     ("Create", "Attestation"): flood_attestation.handle,
+    ("Create", "HeadAttestation"): witness.handle,  # a witness of a local pool's ledger head
+    ("Create", "LedgerConflict"): witness.handle,  # a witness found that ledger inconsistent
+    ("Create", "Recount"): witness.handle,  # a pool recounted a local pool's final tally
     ("Announce", None): announce.handle,
     ("Join", None): join.handle,
     ("Leave", None): leave.handle,

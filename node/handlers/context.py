@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import web
@@ -19,13 +19,21 @@ class Inbound:
     """A received activity being processed from the inbox queue.
 
     ``actor`` is the verified sender; ``recipients`` the local actors it was delivered to
-    (the inbox it arrived at plus local actors named in its addressing).
+    (the inbox it arrived at plus local actors named in its addressing). ``refusals`` gathers
+    the reasons a handler refused it for (node/handlers/refusals.py): an activity refused is
+    not passed on (inbox forwarding, node/discussion/forwarding.py).
     """
 
     app: web.Application
     activity: dict[str, Any]
     actor: str
     recipients: tuple[ActorRecord, ...]
+    refusals: list[str] = field(default_factory=list)
+
+    @property
+    def refused(self) -> bool:
+        """Whether a handler refused the activity (and told its sender why)."""
+        return bool(self.refusals)
 
     @property
     def object(self) -> Any:

@@ -40,6 +40,7 @@ async def refusing(inbound: Inbound, pool: ActorRecord | None, work: Callable[[]
         await work()
     except REFUSALS as exc:
         reason = getattr(exc, "reason", str(exc))
+        inbound.refusals.append(reason)
         log.info("refused %s from %s: %s", inbound.activity.get("id"), inbound.actor, reason)
         if pool is not None:
             await publish(inbound.app, pool, "Reject", inbound.activity["id"], [inbound.actor],

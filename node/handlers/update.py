@@ -28,6 +28,7 @@ async def handle(inbound: Inbound) -> None:
         await app[REMOTE_ACTORS].put(actor)
         await forget_actor_keys(app, actor.uri)
         return
-    await app[RECEIVED].replace_remote(obj)
     if isinstance(obj.get("id"), str):
         await thread_changes.updated(inbound, obj)
+    if not inbound.refused:  # a change a thread refused is not kept anywhere
+        await app[RECEIVED].replace_remote(obj)

@@ -163,11 +163,13 @@ async def process_item(app: web.Application, item: InboxItem) -> None:
         recipients = kept
     await app[RECEIVED].put(item.document, [r.id for r in recipients], now_iso())
     handler = handler_for(item.activity_type, await _object_type(app, item.document))
+    inbound = Inbound(app, item.document, item.actor_uri, recipients)
     if handler is None:
         log.debug("no handler for %s %s: stored only", item.activity_type, item.activity_id)
     else:
-        await handler(Inbound(app, item.document, item.actor_uri, recipients))
-    await forward(app, item.document, item.actor_uri, blockers)  # ActivityPub §7.1.2
+        await handler(inbound)
+    if not inbound.refused:  # what the pool refused (and said so) is not passed on
+        await forward(app, item.document, item.actor_uri, blockers)  # ActivityPub §7.1.2
 
 
 async def _process_claimed(app: web.Application, item: InboxItem) -> None:

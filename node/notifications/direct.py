@@ -33,8 +33,18 @@ _BATCH = 50
 
 
 def _handle(uri: str, document: dict[str, Any]) -> str:
+    """``@name@host`` (with the port when the actor's id names one), as WebFinger finds it."""
     name = document.get("preferredUsername")
-    host = urlsplit(uri).hostname or ""
+    parts = urlsplit(uri)
+    host = parts.hostname or ""
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    if ":" in host:
+        host = f"[{host}]"
+    if port is not None:
+        host = f"{host}:{port}"
     return f"@{name}@{host}" if isinstance(name, str) and name else uri
 
 

@@ -140,10 +140,12 @@ async def _opened(r: _Round, row: EventRow) -> list[Event]:
 
 
 async def _comment(r: _Round, row: EventRow) -> list[Event]:
-    parent, author = row.data["parent_author"], row.data["author"]
-    if parent is None or parent == author:
+    """A reply tells the author of the comment it answers (not the top-level comment's author
+    it is filed under, when it answers a reply); nobody is told of their own."""
+    replied, author = row.data["replied_author"], row.data["author"]
+    if replied is None or replied == author:
         return []
-    return [Event(row.pool_id, "reply", row.uri, row.data["thread"], "", "", (parent,))]
+    return [Event(row.pool_id, "reply", row.uri, row.data["thread"], "", "", (replied,))]
 
 
 async def _mention(r: _Round, row: EventRow) -> list[Event]:

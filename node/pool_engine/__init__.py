@@ -5,7 +5,7 @@ Every function takes the time it acts at (``at``); the governance core never rea
 * membership: ``join(app, pool, person, join_id, at)``, ``accept_join``, ``reject_join``, ``leave``
 * proposals: ``propose(app, draft_document, at)``, ``open_admission``
 * ballots: ``verify_ballot(app, document)``, ``cast(app, document, at)``; poll_replies: ``cast_poll_reply``
-* tallies: ``recount``, ``tally_of``, ``question_of``; closing: ``close_due(app, now)``, ``closing_ctx``
+* tallies: ``recount``, ``tally_of``, ``question_of``; running: the running-tally clock; closing: ``close_due(app, now)``, ``closing_ctx``
 * ledger: ``record_request(app, treasurer, request, at)``, ``book_commitment``, ``balances``
 * effects: ``carry_out`` (a closed proposal's effect); obligations: ``serve``, ``sweep``, ``effects_ctx``
 * extensions: what floods add, handed in by the app factory (the engine never imports node.floods;
@@ -19,11 +19,12 @@ from node.pool_engine.membership import accept_join, join, leave, reject_join
 from node.pool_engine.obligations import EFFECTS_INTERVAL, effects_ctx, serve, sweep
 from node.pool_engine.poll_replies import cast_poll_reply
 from node.pool_engine.proposals import open_admission, propose
-from node.pool_engine.tallies import question_of, recount, tally_of
+from node.pool_engine.tallies import UNSIGNED_BALLOTS, question_of, recount, tally_of
 
 __all__ = [
     "CLOSING_INTERVAL",
     "EFFECTS_INTERVAL",
+    "UNSIGNED_BALLOTS",
     "accept_join",
     "balances",
     "book_commitment",

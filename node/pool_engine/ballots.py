@@ -79,16 +79,17 @@ async def cast_locked(
     if ballot.sequence == 0:
         await _refuse_unnumbered_after_numbered(app, stored.id, ballot)
     # The insert tells a repeat (same id) or a reused sequence from a new ballot: no read before it.
-    if not await governance.add_ballot(
+    row = await governance.add_ballot(
         stored.id, uri=ballot.id, voter_uri=ballot.voter, cast_at=iso(ballot.cast_at),
         ballot=ballot.to_dict(), document=document, attested_by=document.get("attestedBy"),
         received_at=iso(at), sequence=ballot.sequence,
-    ):
+    )
+    if row is None:
         known = await governance.ballot(stored.id, ballot.id)
         if known is None:  # the unique (proposal_id, voter_uri, sequence) refused it
             raise sequence_conflict(ballot)
         return _repeat(known.ballot, ballot)
-    await note_ballot(app, pool, stored, ballot.id, ballot)
+    await note_ballot(app, stored, ballot, row)
     return Change.COUNTED
 
 

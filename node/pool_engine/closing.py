@@ -14,7 +14,7 @@ from typing import Any
 from aiohttp import web
 
 from governance import Kind, Outcome, Proposal
-from node.appkeys import ACTORS, DB, WORKERS
+from node.appkeys import ACTORS, CONFIG, DB, WORKERS
 from node.pool_engine.common import (
     POOL_LOCKS,
     clock_worker,
@@ -26,6 +26,7 @@ from node.pool_engine.common import (
 )
 from node.pool_engine.effects import carry_out, carry_out_pending, crash_point, effect_on_close
 from node.pool_engine.extensions import BUDGET_RESULT
+from node.pool_engine.running import sign_due, tick_of
 from node.pool_engine.tallies import (
     CLOSED_TOPIC,
     OPEN_HEADS,
@@ -34,7 +35,6 @@ from node.pool_engine.tallies import (
     forget_closed,
     question_of,
     recount,
-    settle_running,
 )
 from node.storage import ActorRecord, StoredProposal
 
@@ -94,6 +94,8 @@ async def announce(app: web.Application, pool: ActorRecord, stored: StoredPropos
     async with named_lock(app, f"announce:{stored.id}"):
         if await store(app).announced(stored.id):
             return
+        # Each member by name: a node recounting a final Tally fetches the record as the member
+        # it reached (a members-only pool's), and the collection names nobody there.
         await publish(app, pool, "Update", document)
         if stored.kind != Kind.BUDGET_ROUND:  # a round is no poll: it has no Question
             await publish(app, pool, "Update", await question_of(app, pool, stored), members=False)
@@ -119,8 +121,10 @@ async def close_round(app: web.Application, now: datetime) -> None:
 
 
 async def closing_ctx(app: web.Application) -> AsyncIterator[None]:
-    """Cleanup context: the pools' locks, and a worker closing due proposals (it reads the clock)."""
+    """Cleanup context: the pools' locks, a worker closing due proposals (it reads the clock)
+    and the running-tally clock (node/pool_engine/running.py)."""
     interval = app.get(CLOSING_INTERVAL, 1.0)
+    running = app.get(WORKERS, True)
     app[POOL_LOCKS] = {}
     app[RUNNING] = {}
     app[OPENED] = {}
@@ -128,7 +132,11 @@ async def closing_ctx(app: web.Application) -> AsyncIterator[None]:
     # Another process on a shared database closed a proposal this one may keep in memory.
     await app[DB].on_notice(CLOSED_TOPIC, lambda key: forget_closed(app, key))
 
-    async with clock_worker("pool-closing", interval, lambda now: close_round(app, now), log,
-                            "closing proposals failed", running=app.get(WORKERS, True)):
+    async with (
+        clock_worker("pool-closing", interval, lambda now: close_round(app, now), log,
+                     "closing proposals failed", running=running),
+        clock_worker("running-tallies", tick_of(app[CONFIG].tally_interval),
+                     lambda now: sign_due(app, now), log, "signing running tallies failed",
+                     running=running),
+    ):
         yield
-    await settle_running(app)  # before the database closes (it was opened first)

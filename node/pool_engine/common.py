@@ -134,12 +134,15 @@ async def member_uris(app: web.Application, pool: ActorRecord) -> list[str]:
 async def publish(
     app: web.Application, pool: ActorRecord, kind: str, obj: dict[str, Any] | str,
     extra: list[str] | None = None, *, followers: bool = True, members: bool = True,
-    summary: str | None = None,
+    summary: str | None = None, to_collection: bool = False,
 ) -> dict[str, Any]:
     """Store ``{kind} obj`` in the pool's outbox and deliver it to members and followers.
 
     A pool whose bylaws make its record members-only delivers what it would send its followers
-    to its members instead: a follower who is not a member does not receive the record.
+    to its members instead: a follower who is not a member does not receive the record. With
+    ``to_collection`` the members are addressed as the pool's members collection
+    (``{pool}/members``, expanded at delivery), not one by one: the activity's size and the work
+    of publishing it do not grow with the pool (what a running Tally needs).
     """
     from node.delivery import enqueue_activity
     from node.urls import new_object_uri
@@ -150,7 +153,7 @@ async def publish(
     now = iso(datetime.now(UTC))
     to = list(extra or [])
     if members:
-        to += await member_uris(app, pool)
+        to += [pool.uri + "/members"] if to_collection else await member_uris(app, pool)
     cc = [pool.uri + "/followers"] if followers else []
     activity: dict[str, Any] = {
         "@context": ACTOR_CONTEXT,

@@ -49,7 +49,6 @@ _AT_PROPOSAL = {"Tally": "tally", "Electorate": "electorate", "BudgetResult": "r
 """Documents that live at a fixed path under their proposal's id."""
 
 
-
 def results(app: web.Application) -> RemoteResultStore:
     """The remote results queries over the app's database."""
     return RemoteResultStore(app[DB])

@@ -1,40 +1,46 @@
-"""Counting a proposal's ballots and publishing the pool-signed Tally.
+"""Counting a proposal's ballots as they arrive, and reading its pool-signed Tally.
 
-Open proposals keep their decoded ballots in memory (loaded once from the database), so a
-new ballot costs a pure recount over that list, not a read and decode of every stored one.
-The running Tally is signed, stored and published at most once per ``TALLY_INTERVAL`` per
-proposal, or less often when signing it costs more (``TALLY_SHARE``); a reader asking for
-it first gets any pending ballots counted, so what it reads is never behind what was
-accepted. The final tally at the close is counted from the database.
+An open proposal's count is kept in memory as it goes (``_Running``): each voter's counted
+ballot, the counts (``governance.TallyState``, O(1) per ballot) and the digest of every
+accepted ballot in the order accepted (``governance.BallotDigest``). It is loaded once from
+the database and then only ever reads the ballots stored after the last row it counted, so
+a ballot costs the same whatever the size of the vote. The running Tally is signed from it by
+the running-tally clock (node/pool_engine/running.py), never by a reader: ``tally_of`` serves
+what is stored, and how many ballots were stored since it was signed. The final Tally at the
+close is recounted from the database (``recount(..., final=True)``).
 
-On a database other processes write too, each process brings its ballots up to date before
-it counts (``_catch_up``): it reads only the ballots stored after the last row it counted. A
-reader of the Tally does the same first (``_read_through``), and signs a fresh one if the
-stored Tally does not list exactly the ballots counted: another process that accepted a
-ballot signs it only at its next interval.
+On a database other processes write too, each process brings its count up to date before it
+counts a ballot and when a page reads it (``_catch_up``), reading only the rows stored after
+the last one it counted.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
-import logging
-import time
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from aiohttp import web
 
-from governance import Ballot, BallotBox, Proposal, RuleViolation, Tally
-from governance.classes import ClassTally
+from governance import (
+    Ballot,
+    BallotBox,
+    BallotDigest,
+    Proposal,
+    RuleViolation,
+    Tally,
+    TallyState,
+)
+from governance.classes import ClassRoll, ClassTally
 from governance.codec import datetime_from_str
-from node.appkeys import ACTORS, DB
+from node.appkeys import DB
 from node.errors import NotFound
-from node.pool_engine.common import iso, pool_lock, publish, signed, store
+from node.pool_engine.common import iso, signed, store
 from node.storage import ActorRecord, StoredProposal
 from node.storage.governance import CountedBallot, ProposalHead
+from node.storage.running_tallies import RunningTallyStore, ServedTally
 from node.wire import question_document, tally_document
 from node.wire.classes import count, roll_of
 
@@ -43,8 +49,8 @@ __all__ = [
     "OPENED",
     "OPEN_HEADS",
     "RUNNING",
-    "TALLY_INTERVAL",
-    "TALLY_SHARE",
+    "UNSIGNED_BALLOTS",
+    "catch_up",
     "counted_ballots",
     "current_count",
     "current_tally",
@@ -56,39 +62,42 @@ __all__ = [
     "proposal_value",
     "question_of",
     "recount",
+    "running_count",
+    "running_result",
     "tally_of",
 ]
-
-log = logging.getLogger("poolnode.pools")
-
-TALLY_INTERVAL = 0.25
-"""Seconds between publications of a proposal's running tally while ballots arrive."""
-
-TALLY_SHARE = 0.2
-"""At most this share of the time goes to a proposal's running tally while ballots arrive.
-
-A Tally lists every counted ballot, so recounting, signing and storing it grows with the
-proposal: about half a second at 100,000 ballots. The next one waits at least that long
-divided by this share, so a large vote does not spend the node on re-signing its tally."""
 
 
 @dataclass(slots=True)
 class _Running:
-    """An open proposal's accepted ballots, in arrival order, and whether a tally is due."""
+    """An open proposal's accepted ballots, counted: up to ``last_row`` (a ballot row id)."""
 
-    ballots: BallotBox
-    # The row id of the last ballot read from the database (on a shared database, where every
-    # ballot, this process's own too, is counted from the rows).
+    state: TallyState
+    digest: BallotDigest = field(default_factory=BallotDigest)
+    # A class-majority proposal: the proposal and the class roll it froze when it opened.
+    classes: tuple[Proposal, ClassRoll] | None = None
     last_row: int = 0
-    dirty: bool = False
-    unpublished: bool = False
-    cost: float = 0.0  # seconds the last running tally took to count, sign and store
-    task: asyncio.Task[None] | None = field(default=None, repr=False)
-    # What the scheduled task publishes: kept so that a shutdown can store it first.
-    scheduled_for: tuple[ActorRecord, str] | None = field(default=None, repr=False)
     # One catch-up at a time: two would both read the rows after ``last_row`` and count them twice.
     catching_up: asyncio.Lock = field(default_factory=asyncio.Lock, repr=False)
 
+    def count(self, ballots: BallotBox, last_row: int) -> None:
+        """Count ``ballots`` (in the order accepted), the rows up to ``last_row``."""
+        add, digest = self.state.add, self.digest.add
+        for ballot in ballots:
+            add(ballot)
+            digest(ballot.id)
+        self.last_row = last_row
+
+    def count_one(self, ballot: Ballot, row: int) -> None:
+        """Count the ballot stored at ``row`` (the next one the pool accepted)."""
+        self.state.add(ballot)
+        self.digest.add(ballot.id)
+        self.last_row = row
+
+
+UNSIGNED_BALLOTS = "Poolnode-Unsigned-Ballots"
+"""The response header of ``GET {proposal}/tally`` with the ballots accepted after the served
+running Tally was signed (docs/PROTOCOL.md, "Running tallies")."""
 
 RUNNING: web.AppKey[dict[int, _Running]] = web.AppKey("running_ballots", dict)
 OPENED: web.AppKey[dict[int, Proposal]] = web.AppKey("opened_proposals", dict)
@@ -106,12 +115,12 @@ def open_head(app: web.Application, uri: str) -> ProposalHead | None:
     return heads.get(uri) if heads is not None else None
 
 
-async def proposal_value(app: web.Application, head: ProposalHead) -> Proposal:
+async def proposal_value(app: web.Application, head: StoredProposal | ProposalHead) -> Proposal:
     """The proposal as a governance value (kept while it is open, where the cache exists)."""
     cache = app.get(OPENED)
     found = cache.get(head.id) if cache is not None else None
     if found is None:
-        stored = await store(app).proposal(head.uri)
+        stored = head if isinstance(head, StoredProposal) else await store(app).proposal(head.uri)
         if stored is None:
             raise NotFound("no such proposal")
         found = Proposal.from_dict(stored.proposal)
@@ -173,14 +182,20 @@ async def counted_ballots(app: web.Application, stored: StoredProposal | Proposa
     return decode_ballots(stored.uri, await store(app).counted_ballots(stored.id))
 
 
-async def _running(app: web.Application, stored: StoredProposal | ProposalHead) -> _Running:
+async def running_count(app: web.Application, stored: StoredProposal | ProposalHead) -> _Running:
+    """The open proposal's count in memory, loaded from the database the first time."""
     # An app without the closing worker's context (a tool reading a data directory) keeps
     # no cache: every call reads the ballots from the database.
     cache = app.get(RUNNING)
     found = cache.get(stored.id) if cache is not None else None
     if found is None:
+        proposal = await proposal_value(app, stored)
+        full = stored if isinstance(stored, StoredProposal) else await store(app).proposal(stored.uri)
+        roll = roll_of(full.proposal) if full is not None else None
         rows = await store(app).counted_ballots(stored.id)
-        found = _Running(decode_ballots(stored.uri, rows), last_row=rows[-1].row if rows else 0)
+        found = _Running(TallyState(proposal.rule, proposal.electorate, track_ids=False),
+                         classes=(proposal, roll) if roll is not None else None)
+        found.count(decode_ballots(stored.uri, rows), rows[-1].row if rows else 0)
         if cache is not None:
             # Two tasks may load at once: the first one kept stays (it may have counted more).
             found = cache.setdefault(stored.id, found)
@@ -190,139 +205,63 @@ async def _running(app: web.Application, stored: StoredProposal | ProposalHead) 
 async def recount(
     app: web.Application, pool: ActorRecord, stored: StoredProposal, at: datetime, *, final: bool
 ) -> tuple[Tally, dict[str, Any]]:
-    """A full recount (a pure function of rule, electorate and ballots) and its signed document."""
-    proposal = Proposal.from_dict(stored.proposal)
+    """The signed Tally: a final one is a full recount from the database (a pure function of
+    rule, electorate and ballots) listing every ballot; a running one is the count in memory
+    with the digest of its ballots."""
     if final:
-        # A running tally still scheduled finds the proposal closed and publishes nothing.
+        # A running tally still being signed finds the proposal closed and stores nothing.
         forget(app, stored)
+        proposal = Proposal.from_dict(stored.proposal)
         ballots = await counted_ballots(app, stored)
-    else:
-        ballots = (await _running(app, stored)).ballots
-    result, classes = count(proposal, roll_of(stored.proposal), ballots)
-    document = tally_document(result, pool.uri, list(ballots.ids), final=final, updated=iso(at),
+        result, classes = count(proposal, roll_of(stored.proposal), ballots)
+        document = tally_document(result, pool.uri, ballots.ids, final=True, updated=iso(at),
+                                  classes=classes)
+        return result, signed(document, pool, at)
+    running = await running_count(app, stored)
+    await catch_up(app, stored, running)
+    result, classes = running_result(running)
+    document = tally_document(result, pool.uri, running.digest, final=False, updated=iso(at),
                               classes=classes)
     return result, signed(document, pool, at)
 
 
 async def note_ballot(
-    app: web.Application, pool: ActorRecord, stored: StoredProposal | ProposalHead, uri: str,
-    ballot: Ballot,
+    app: web.Application, stored: StoredProposal | ProposalHead, ballot: Ballot, row: int | None,
 ) -> None:
-    """A ballot was stored (under the pool's lock): count it and schedule the running tally."""
-    running = await _running(app, stored)
-    if app[DB].shared:
+    """The ballot was stored at ``row`` (under the pool's lock, each ballot of a proposal noted
+    in the order stored): count it. ``row`` None reads it, with any before it, from the
+    database. The running-tally clock signs it (node/pool_engine/running.py)."""
+    running = await running_count(app, stored)
+    if app[DB].shared or row is None:
         # Read from the rows, with any that other processes stored before it.
-        await _catch_up(app, stored, running)
-    elif running.ballots.ids[-1:] != [uri]:
-        # The cache may have been loaded (by a reader) after this row was written. The pool's
-        # lock is held from the write until here, so the row would then be the newest it loaded.
-        running.ballots.append(ballot)
-    running.dirty = True
-    if running.task is None or running.task.done():
-        running.scheduled_for = (pool, stored.uri)
-        running.task = asyncio.create_task(_publish_later(app, pool, stored.uri, running))
+        await catch_up(app, stored, running, always=True)
+    elif row > running.last_row:
+        # The cache may have been loaded (by a reader) after this row was written: then it
+        # counted it already.
+        running.count_one(ballot, row)
 
 
-async def settle_running(app: web.Application) -> None:
-    """At shutdown: stop the scheduled running-tally tasks, storing each tally they were due to
-    sign (so a restart serves every accepted ballot counted; the publication is the next one's)."""
-    for running in list(app.get(RUNNING, {}).values()):
-        task = running.task
-        if task is None or task.done():
-            continue
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
-        if running.dirty and running.scheduled_for is not None:
-            await _flush(app, *running.scheduled_for)
-
-
-async def _catch_up(app: web.Application, stored: StoredProposal | ProposalHead,
-                    running: _Running) -> None:
-    """On a database other processes write too, count the ballots stored (by any process)
-    after the last row counted here, reading only those rows.
+async def catch_up(app: web.Application, stored: StoredProposal | ProposalHead,
+                   running: _Running, *, always: bool = False) -> None:
+    """Count the ballots stored (by any process) after the last row counted here, reading only
+    those rows: on a database other processes write too, or ``always``.
 
     Ballots are only ever added, and a proposal's are stored one at a time under its pool's
     lock, each committed before the lock is released: the rows of a proposal become visible
     in the order of their ids, so no row can appear later below one already read."""
-    if not app[DB].shared:
+    if not (always or app[DB].shared):
         return
     async with running.catching_up:
         rows = await store(app).counted_ballots(stored.id, after=running.last_row)
         if rows:
-            running.ballots.extend(decode_ballots(stored.uri, rows))
-            running.last_row = rows[-1].row
-            running.dirty = True
+            running.count(decode_ballots(stored.uri, rows), rows[-1].row)
 
 
-def _interval(running: _Running) -> float:
-    return max(TALLY_INTERVAL, running.cost / TALLY_SHARE)
-
-
-async def _publish_later(
-    app: web.Application, pool: ActorRecord, proposal_uri: str, scheduled: _Running
-) -> None:
-    await asyncio.sleep(_interval(scheduled))
-    await _flush(app, pool, proposal_uri)
-    async with pool_lock(app, pool):
-        stored = await store(app).proposal(proposal_uri)
-        running = app.get(RUNNING, {}).get(stored.id) if stored is not None else None
-        if stored is None or running is None or not running.unpublished:
-            return  # closed meanwhile: the final tally is published by the close
-        running.unpublished = False
-        document = await store(app).tally_document(stored.id)
-    if document is not None:
-        await publish(app, pool, "Update", document)
-
-
-async def _flush(app: web.Application, pool: ActorRecord, proposal_uri: str) -> None:
-    """Sign and store the running tally if ballots arrived since the last one."""
-    async with pool_lock(app, pool):
-        stored = await store(app).proposal(proposal_uri)
-        running = app.get(RUNNING, {}).get(stored.id) if stored is not None else None
-        if stored is None or running is None or stored.state != "open":
-            return
-        await _catch_up(app, stored, running)
-        if not running.dirty:
-            return
-        running.dirty = False
-        running.unpublished = True
-        at = datetime.now(UTC)
-        started = time.perf_counter()
-        result, document = await recount(app, pool, stored, at, final=False)
-        await store(app).set_tally(stored.id, result.outcome.value, document, iso(at))
-        running.cost = time.perf_counter() - started
-
-
-async def tally_of(app: web.Application, stored: StoredProposal) -> dict[str, Any] | None:
-    """The latest Tally document of a proposal, with every accepted ballot counted."""
-    if app[DB].shared and stored.state == "open" and RUNNING in app:
-        return await _read_through(app, stored)
-    running = app.get(RUNNING, {}).get(stored.id)
-    if running is not None and running.dirty:
-        pool = await app[ACTORS].by_id(stored.pool_id)
-        if pool is not None:
-            await _flush(app, pool, stored.uri)  # the scheduled task still publishes it
-    return await store(app).tally_document(stored.id)
-
-
-async def _read_through(app: web.Application, stored: StoredProposal) -> dict[str, Any] | None:
-    """An open proposal's Tally on a database other processes write too: a ballot another
-    process accepted may not be in the stored Tally yet (that process signs it at its next
-    interval). The reader counts the rows stored after the last one counted here (reading
-    only those); if the stored Tally does not list exactly the ballots counted, it signs a
-    fresh one. So a read sees every ballot accepted, by any process, before it began."""
-    running = await _running(app, stored)
-    await _catch_up(app, stored, running)
-    document = await store(app).tally_document(stored.id)
-    if document is None or document.get("ballots") == list(running.ballots.ids):
-        return document
-    pool = await app[ACTORS].by_id(stored.pool_id)
-    if pool is None:
-        return document
-    running.dirty = True
-    await _flush(app, pool, stored.uri)  # signs what every process stored before it (its lock)
-    return await store(app).tally_document(stored.id)
+async def tally_of(app: web.Application, proposal_uri: str) -> ServedTally | None:
+    """The latest signed Tally of a proposal as stored (None: no such proposal), and how many
+    ballots were stored after it was signed (the running-tally clock signs them within its
+    interval). Never signs, and reads none of the proposal's documents."""
+    return await RunningTallyStore(app[DB]).served(proposal_uri)
 
 
 async def current_tally(app: web.Application, stored: StoredProposal) -> Tally:
@@ -333,14 +272,22 @@ async def current_tally(app: web.Application, stored: StoredProposal) -> Tally:
 async def current_count(app: web.Application,
                         stored: StoredProposal) -> tuple[Tally, ClassTally | None]:
     """``current_tally``, with each member class's count for a class-majority proposal."""
-    proposal = Proposal.from_dict(stored.proposal)
     if stored.state == "open":
-        running = await _running(app, stored)
-        await _catch_up(app, stored, running)  # a reader: counts what other processes stored
-        ballots = running.ballots
-    else:
-        ballots = await counted_ballots(app, stored)
-    return count(proposal, roll_of(stored.proposal), ballots)
+        running = await running_count(app, stored)
+        await catch_up(app, stored, running)  # a reader: counts what other processes stored
+        return running_result(running)
+    proposal = Proposal.from_dict(stored.proposal)
+    return count(proposal, roll_of(stored.proposal), await counted_ballots(app, stored))
+
+
+def running_result(running: _Running) -> tuple[Tally, ClassTally | None]:
+    """The running count as it stands: O(1) from the incremental state, except that a
+    class-majority proposal's classes are counted over each voter's counted ballot (one pass,
+    at most once per signing or read)."""
+    if running.classes is None:
+        return running.state.result(), None
+    proposal, roll = running.classes
+    return count(proposal, roll, running.state.counted().values())
 
 
 async def question_of(app: web.Application, pool: ActorRecord, stored: StoredProposal) -> dict[str, Any]:

@@ -57,6 +57,13 @@ from node.storage.remote_actors import RemoteActor, RemoteActorStore
 from node.storage.remote_results import RemoteDocument, RemoteRecount, RemoteResultStore
 from node.storage.tokens import TokenRecord, TokenStore
 from node.storage.web import WebSession, WebStore
+from node.storage.witness import (
+    StoredAlarm,
+    StoredHeadAttestation,
+    StoredRecountReport,
+    WitnessLink,
+    WitnessStore,
+)
 
 __all__ = [
     "ActorRecord",
@@ -109,6 +116,7 @@ __all__ = [
     "RemoteResultStore",
     "SchemaTooNew",
     "StorageError",
+    "StoredAlarm",
     "StoredAllocation",
     "StoredAttestation",
     "StoredBallot",
@@ -118,12 +126,16 @@ __all__ = [
     "StoredEntry",
     "StoredFloodProposal",
     "StoredFloodShare",
+    "StoredHeadAttestation",
     "StoredNotification",
     "StoredObject",
     "StoredProposal",
+    "StoredRecountReport",
     "TokenRecord",
     "TokenStore",
     "WebSession",
     "WebStore",
+    "WitnessLink",
+    "WitnessStore",
     "block_keys",
 ]

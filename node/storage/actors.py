@@ -180,6 +180,12 @@ class ActorStore:
             raise NotFound("no such pool")
         return str(row["bylaws_json"])
 
+    async def set_profile(self, actor_id: int, display_name: str, summary: str) -> ActorRecord | None:
+        """Replace a local actor's display name and summary (its Update of itself)."""
+        await self.db.execute("UPDATE actors SET display_name = ?, summary = ? WHERE id = ?",
+                              (display_name, summary, actor_id))
+        return await self.by_id(actor_id)
+
     async def set_bylaws_json(self, pool_id: int, bylaws_json: str) -> None:
         """Replace a pool's bylaws."""
         await self.db.execute(

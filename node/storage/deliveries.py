@@ -99,6 +99,26 @@ class DeliveryStore:
         )
         return [r["item_uri"] for r in rows]
 
+    async def member_inboxes(self, pool_id: int, fetched_after: int) -> tuple[list[str], list[str]]:
+        """A pool's current members (its members collection's items), for delivery: the inboxes
+        of those whose actor is cached since ``fetched_after`` (the shared one when it has one),
+        each once, and the ids of the others (local members, actors to fetch). The database
+        joins and folds them: nothing per member is decoded or sent back."""
+        inboxes = await self.db.fetchall(
+            "SELECT DISTINCT CASE WHEN r.shared_inbox IS NULL OR r.shared_inbox = '' THEN r.inbox"
+            " ELSE r.shared_inbox END AS inbox FROM memberships m"
+            " JOIN remote_actors r ON r.uri = m.person_uri AND r.fetched_at > ?"
+            " WHERE m.pool_id = ? AND m.state = 'member' ORDER BY inbox",
+            (fetched_after, pool_id),
+        )
+        others = await self.db.fetchall(
+            "SELECT m.person_uri FROM memberships m"
+            " LEFT JOIN remote_actors r ON r.uri = m.person_uri AND r.fetched_at > ?"
+            " WHERE m.pool_id = ? AND m.state = 'member' AND r.uri IS NULL ORDER BY m.id",
+            (fetched_after, pool_id),
+        )
+        return [r["inbox"] for r in inboxes], [r["person_uri"] for r in others]
+
     async def enqueue(
         self,
         *,

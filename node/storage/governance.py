@@ -295,19 +295,19 @@ class GovernanceStore:
     async def add_ballot(
         self, proposal_id: int, *, uri: str, voter_uri: str, cast_at: str, ballot: dict[str, Any],
         document: dict[str, Any], attested_by: str | None, received_at: str, sequence: int = 0,
-    ) -> bool:
-        """Store an accepted ballot; False if this ballot id, or this voter's ``sequence``
-        (when not 0), was stored before."""
+    ) -> int | None:
+        """Store an accepted ballot; its row id, or None if this ballot id, or this voter's
+        ``sequence`` (when not 0), was stored before."""
         try:
-            await self.db.execute(
+            return await self.db.insert(
                 "INSERT INTO ballots (proposal_id, uri, voter_uri, cast_at, ballot_json, document,"
-                " attested_by, received_at, sequence) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " attested_by, received_at, sequence) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                " RETURNING id",
                 (proposal_id, uri, voter_uri, cast_at, _dumps(ballot), _dumps(document),
                  attested_by, received_at, sequence),
             )
         except INTEGRITY_ERRORS:
-            return False
-        return True
+            return None
 
     async def ballot(self, proposal_id: int, uri: str) -> StoredBallot | None:
         """One stored ballot of a proposal."""

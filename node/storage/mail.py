@@ -86,9 +86,16 @@ class MailStore:
                 f"SELECT * FROM mail_jobs WHERE id IN ({marks}) ORDER BY due_at, id", ids)
             return [_job(r) for r in await cursor.fetchall()]
 
-    async def mark_sent(self, job_id: int, at: str, notification_ids: Sequence[int] = ()) -> None:
-        """The mail went; the notifications it carried are mailed (one transaction)."""
+    async def mark_sent(self, job_id: int, at: str, notification_ids: Sequence[int] = (), *,
+                        next_digest: tuple[int, str, int] | None = None) -> None:
+        """The mail went; the notifications it carried are mailed, and ``next_digest`` (member,
+        dedupe, due ms) queues a digest's next part: one transaction."""
         async with self.db.transaction() as conn:
+            if next_digest is not None:
+                await conn.execute(
+                    "INSERT INTO mail_jobs (actor_id, kind, dedupe, due_at, created_at)"
+                    " VALUES (?, 'digest', ?, ?, ?) ON CONFLICT (dedupe) DO NOTHING",
+                    (*next_digest, at))
             await conn.execute(
                 "UPDATE mail_jobs SET state = 'sent', sent_at = ?, locked_until = NULL,"
                 " payload = '' WHERE id = ?", (at, job_id))

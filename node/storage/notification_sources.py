@@ -29,6 +29,14 @@ class EventRow:
     data: dict[str, Any]
 
 
+def _in_reply_to(document: str) -> str | None:
+    """The id a stored comment's document answers (``inReplyTo``, an id or an embedded object)."""
+    found = json.loads(document).get("inReplyTo")
+    if isinstance(found, dict):
+        found = found.get("id")
+    return found if isinstance(found, str) else None
+
+
 class NotificationSources:
     """Queries over proposals, comments, mentions, the ledger and flood proposals."""
 
@@ -80,15 +88,30 @@ class NotificationSources:
         return found
 
     async def comments_after(self, position: int, limit: int, upto: int) -> list[EventRow]:
-        """Comments with the author of the comment they reply to (None for a top-level one)."""
+        """Comments with the author of the comment they answer (``replied_author``: the one
+        its ``inReplyTo`` names, which for a reply to a reply is not the top-level comment it
+        is filed under; None for a top-level comment)."""
         rows = await self.db.fetchall(
             "SELECT c.id, c.pool_id, c.uri, c.thread_uri, c.author_uri, c.kind,"
-            " parent.author_uri AS parent_author FROM comments c"
-            " LEFT JOIN comments parent ON parent.id = c.parent_id"
+            " parent.author_uri AS parent_author,"
+            " CASE WHEN c.parent_id IS NULL THEN NULL ELSE c.document END AS document"
+            " FROM comments c LEFT JOIN comments parent ON parent.id = c.parent_id"
             " WHERE c.id > ? AND c.id <= ? ORDER BY c.id LIMIT ?", (position, upto, limit))
-        return [EventRow(int(r["id"]), int(r["pool_id"]), r["uri"],
-                         {"thread": r["thread_uri"], "author": r["author_uri"], "kind": r["kind"],
-                          "parent_author": r["parent_author"]}) for r in rows]
+        answered = {r["id"]: _in_reply_to(r["document"]) for r in rows if r["document"] is not None}
+        authors = await self._comment_authors([uri for uri in answered.values() if uri])
+        return [EventRow(int(r["id"]), int(r["pool_id"]), r["uri"], {
+            "thread": r["thread_uri"], "author": r["author_uri"], "kind": r["kind"],
+            "replied_author": authors.get(answered.get(r["id"]) or "", r["parent_author"]),
+        }) for r in rows]
+
+    async def _comment_authors(self, uris: list[str]) -> dict[str, str]:
+        if not uris:
+            return {}
+        unique = list(dict.fromkeys(uris))
+        marks = ",".join("?" for _ in unique)
+        rows = await self.db.fetchall(
+            f"SELECT uri, author_uri FROM comments WHERE uri IN ({marks})", unique)
+        return {r["uri"]: r["author_uri"] for r in rows}
 
     async def mentions_after(self, position: int, limit: int, upto: int) -> list[EventRow]:
         rows = await self.db.fetchall(

@@ -9,18 +9,26 @@ documents read with ``node.wire`` exactly as a node reads a remote pool's result
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from governance import Ballot, GovernanceError, Proposal, check_ballot, electorate_digest
+from governance import (
+    Ballot,
+    GovernanceError,
+    Proposal,
+    ballots_digest,
+    check_ballot,
+    electorate_digest,
+)
 from governance.classes import ClassRoll
-from node.verify.report import Report, a, count
+from node.verify.report import Report, Verdict, a, count
 from node.wire import InvalidDocument, ballot_from_document, tally_document
 from node.wire.classes import count as count_votes
 from node.wire.tallies import COMPARED_FIELDS, OPTIONAL_FIELDS
 from schemas import validation_errors
 
-__all__ = ["check_document_place", "check_electorate", "counted_ballots", "recount_tally"]
+__all__ = ["as_listed", "check_document_place", "check_electorate", "counted_ballots", "recount_tally"]
 
 
 def check_document_place(report: Report, check: str, schema: str, document: Mapping[str, Any],
@@ -132,42 +140,104 @@ def counted_ballots(report: Report, proposal: Proposal, pool: str,
     return kept
 
 
+def as_listed(tally_document: Mapping[str, Any]) -> Mapping[str, Any]:
+    """The Tally as its schema is checked: a running Tally may name its ballots by a digest
+    instead of listing them (the final one lists them), so it is checked as if it listed none."""
+    if tally_document.get("final") is True or "ballots" in tally_document:
+        return tally_document
+    return {**tally_document, "ballots": []}
+
+
 def _listed(document: Mapping[str, Any]) -> list[str] | None:
     listed = document.get("ballots")
     return [str(b) for b in listed] if isinstance(listed, list) else None
 
 
+def _check_list(report: Report, subject: str, listed: list[str], served: list[str],
+                final: bool) -> bool:
+    """``tally.ballots`` for a Tally that lists its ballots: a final one lists each ballot of the
+    collection exactly once, sorted (docs/SPEC.md §5.2); a running one only served ballots."""
+    collection = set(served)
+    missing = sorted(set(listed) - collection)
+    unlisted = sorted(collection - set(listed)) if final else []
+    repeated = sorted(uri for uri, n in Counter(listed).items() if n > 1)
+    unsorted = final and listed != sorted(listed)
+    if missing or unlisted or repeated or unsorted:
+        problems: dict[str, Any] = {"missing": missing, "unlisted": unlisted}
+        if repeated:
+            problems["repeated"] = repeated
+        if unsorted:
+            problems["sorted"] = False
+        said = (f"the Tally lists {count(len(missing), 'ballot')} the ballots collection lacks and "
+                f"omits {len(unlisted)} it holds")
+        if repeated:
+            said += f"; it lists {count(len(repeated), 'ballot')} more than once"
+        if unsorted:
+            said += "; its list is not sorted by id"
+        report.failed("tally.ballots", subject, said, **problems)
+        return False
+    report.passed("tally.ballots", subject, f"it lists exactly the collection's "
+                  f"{count(len(listed), 'ballot')}, each once, sorted" if final
+                  else f"its {count(len(listed), 'ballot')} are in the collection")
+    return True
+
+
+def _check_digest(report: Report, subject: str, document: Mapping[str, Any],
+                  oldest_first: list[str]) -> list[str]:
+    """``tally.ballots`` for a running Tally that names its ballots by ``ballotCount`` and
+    ``ballotsDigest``: they are the first ``ballotCount`` ballots of the collection read oldest
+    first (docs/SPEC.md §5.3). The ballots it counted (as many as there are when it fails)."""
+    stated, digest = document.get("ballotCount"), document.get("ballotsDigest")
+    if isinstance(stated, bool) or not isinstance(stated, int) or stated < 0:
+        report.failed("tally.ballots", subject, "this running Tally lists no ballots and states no "
+                      "ballotCount", found=stated)
+        return oldest_first
+    first = oldest_first[:stated]
+    if stated > len(oldest_first):
+        report.failed("tally.ballots", subject, f"the Tally counted {count(stated, 'ballot')} but "
+                      f"the ballots collection holds {len(oldest_first)}",
+                      ballotCount=stated, served=len(oldest_first))
+        return first
+    computed = ballots_digest(first)
+    if computed != digest:
+        report.failed("tally.ballots", subject, f"its ballotsDigest is not the digest of the first "
+                      f"{count(stated, 'ballot')} of the collection, oldest first: the pool "
+                      "dropped, reordered or added a ballot", ballotCount=stated,
+                      expected=computed, found=digest)
+        return first
+    report.passed("tally.ballots", subject, f"its ballotsDigest is that of the first "
+                  f"{count(stated, 'ballot')} of the collection, oldest first "
+                  f"({len(oldest_first) - stated} accepted since)")
+    return first
+
+
 def recount_tally(report: Report, proposal: Proposal, pool: str, document: Mapping[str, Any],
-                  ballots: Mapping[str, Ballot], collection: set[str],
+                  ballots: Mapping[str, Ballot], oldest_first: Sequence[str],
                   roll: ClassRoll | None = None) -> bool:
-    """Compare the pool's Tally with the recount: ``tally.ballots`` (the ballots it lists are
-    the collection's) and ``tally.recount`` (every compared field, with ``roll`` each member
-    class's count too); whether both hold."""
+    """Compare the pool's Tally with the recount: ``tally.ballots`` (the ballots it lists, or
+    names by digest, are the collection's) and ``tally.recount`` (every compared field, with
+    ``roll`` each member class's count too); whether both hold. ``oldest_first`` is every ballot
+    id of ``{proposal}/ballots`` in the order the pool accepted them."""
     subject = str(document.get("id"))
     final = document.get("final") is True
+    served = list(oldest_first)
     listed = _listed(document)
-    held = True
     counted = dict(ballots)
-    if listed is None:
-        report.skipped("tally.ballots", subject, "this running Tally does not list its ballots; "
-                       "the final one does")
+    named: list[str] = sorted(counted)
+    if listed is None and final:  # its schema requires the list
+        report.failed("tally.ballots", subject, "a final Tally that does not list its ballots")
+        held = False
+    elif listed is None:
+        named = _check_digest(report, subject, document, served)
+        held = report.checks[-1].verdict is Verdict.PASS
+        counted = {uri: b for uri, b in ballots.items() if uri in set(named)}
     else:
-        missing = sorted(set(listed) - collection)
-        unlisted = sorted(collection - set(listed)) if final else []
-        if missing or unlisted:
-            held = False
-            report.failed("tally.ballots", subject,
-                          f"the Tally lists {count(len(missing), 'ballot')} the ballots collection "
-                          f"lacks and omits {len(unlisted)} it holds",
-                          missing=missing, unlisted=unlisted)
-        else:
-            report.passed("tally.ballots", subject, f"it lists exactly the collection's "
-                          f"{count(len(listed), 'ballot')}" if final
-                          else f"its {count(len(listed), 'ballot')} are in the collection")
+        held = _check_list(report, subject, listed, served, final)
         if not final:  # ballots accepted after this running Tally was signed are not in it yet
             counted = {uri: b for uri, b in ballots.items() if uri in set(listed)}
+            named = listed
     result, classes = count_votes(proposal, roll, list(counted.values()))
-    ours = tally_document(result, pool, sorted(counted), final=final, updated="", classes=classes)
+    ours = tally_document(result, pool, named, final=final, updated="", classes=classes)
     differences = {}
     for field in COMPARED_FIELDS:
         theirs = document.get(field, ours.get(field)) if field in OPTIONAL_FIELDS else document.get(field)
@@ -179,7 +249,7 @@ def recount_tally(report: Report, proposal: Proposal, pool: str, document: Mappi
         return False
     report.passed("tally.recount", subject, f"recounted {count(result.participation, 'voter')} of "
                   f"{result.electorate_size}: {_counts(ours['counts'])}, {result.outcome.value}"
-                  + ("" if final else " (running)"))
+                  + ("" if final else f" (running, {count(len(named), 'ballot')})"))
     if classes is not None:
         short = [r.name for r in classes.classes if not r.majority]
         report.passed("tally.classes", subject, "recounted in each member class: "

@@ -18,7 +18,7 @@ from node.verify.report import Report, count
 from node.wire import verify_author_proof
 from node.wire.errors import ProofRejected
 
-__all__ = ["ProofVerdict", "check_proofs", "proof_verdicts", "report_proof"]
+__all__ = ["ProofVerdict", "check_proofs", "proof_verdict", "proof_verdicts", "report_proof"]
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,6 +11,7 @@ from governance import Proposal
 from governance.classes import ClassRoll
 from governance.codec import datetime_from_str
 from node.verify.counting import (
+    as_listed,
     check_document_place,
     check_electorate,
     counted_ballots,
@@ -112,11 +113,13 @@ async def _count(reader: RecordReader, proposal: Proposal, pool: str, now: datet
         else:
             report.skipped("tally.document", proposal.id + "/tally", "no Tally yet")
         return report
-    if not (check_document_place(report, "tally.document", "tally", tally, pool, proposal.id + "/tally")
+    if not (check_document_place(report, "tally.document", "tally", as_listed(tally), pool,
+                                 proposal.id + "/tally")
             and await report_proof(reader, report, "tally.proof", tally, pool)):
         return report
     _finality(report, tally, now, closes)
-    recount_tally(report, proposal, pool, tally, ballots, {str(d.get("id")) for d in documents},
+    # The collection is paged newest first by arrival: reversed, the order the pool accepted them.
+    recount_tally(report, proposal, pool, tally, ballots, [str(d.get("id")) for d in reversed(documents)],
                   roll)
     return report
 

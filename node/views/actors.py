@@ -12,6 +12,7 @@ from node.activitypub import activity_response
 from node.appkeys import ACTORS, CONFIG, OBJECTS
 from node.auth import require_owner
 from node.delivery.recipients import without_private_addressing
+from node.discussion.hidden import as_served
 from node.documents import (
     actor_document,
     collection_document,
@@ -49,7 +50,8 @@ async def get_actor(request: web.Request) -> web.Response:
 
 
 async def _collection(
-    request: web.Request, actor: ActorRecord, name: str, *, public_only: bool = False
+    request: web.Request, actor: ActorRecord, name: str, *, public_only: bool = False,
+    readers: frozenset[str] = frozenset(),
 ) -> web.Response:
     objects = request.app[OBJECTS]
     collection_id = f"{actor.uri}/{name}"
@@ -63,8 +65,8 @@ async def _collection(
     items: list[Any] = page.items
     if name in _EMBEDDED:
         documents = await objects.documents(page.items)
-        items = [without_private_addressing(documents[uri]) if uri in documents else uri
-                 for uri in page.items]
+        items = [without_private_addressing(await as_served(request.app, documents[uri], readers))
+                 if uri in documents else uri for uri in page.items]
     return activity_response(
         request,
         collection_page_document(collection_id, items, before=before, next_before=page.next_before),
@@ -76,7 +78,8 @@ async def get_outbox(request: web.Request) -> web.Response:
     """The actor's outbox, newest first: everything to its owner, public activities to others."""
     actor = await local_actor(request)
     reader = await reader_of(request)
-    return await _collection(request, actor, "outbox", public_only=actor.uri not in reader.uris)
+    return await _collection(request, actor, "outbox", public_only=actor.uri not in reader.uris,
+                             readers=reader.uris)
 
 
 @routes.get(ACTOR_PATH + "/inbox")
@@ -84,7 +87,7 @@ async def get_inbox(request: web.Request) -> web.Response:
     """The actor's inbox, readable by its owner only (401 without a token, 403 for another)."""
     actor = await local_actor(request)
     await require_owner(request, actor)
-    return await _collection(request, actor, "inbox")
+    return await _collection(request, actor, "inbox", readers=frozenset({actor.uri}))
 
 
 @routes.get(ACTOR_PATH + "/followers")

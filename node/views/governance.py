@@ -12,7 +12,7 @@ from node.appkeys import ACTORS
 from node.auth import authenticated_actor
 from node.documents import collection_document
 from node.errors import Forbidden, NotFound
-from node.pool_engine import balances, question_of, tally_of
+from node.pool_engine import UNSIGNED_BALLOTS, balances, question_of, tally_of
 from node.pool_engine.common import roster_of, store
 from node.storage import ActorRecord, StoredProposal
 from node.views.paging import keyset_page, wants_page
@@ -91,14 +91,23 @@ async def get_question(request: web.Request) -> web.Response:
 
 @routes.get(PROPOSAL + "/tally")
 async def get_tally(request: web.Request) -> web.Response:
-    """The latest pool-signed Tally (``final`` once the proposal closed)."""
-    _, stored = await proposal_of(request)
-    if stored.kind == "budget_round":
-        raise NotFound(f"a budget round has no tally: its result is at {stored.uri}/result")
-    document = await tally_of(request.app, stored)
-    if document is None:
+    """The latest pool-signed Tally (``final`` once the proposal closed), as stored: a reader
+    never makes the pool sign. A running one comes with ``Poolnode-Unsigned-Ballots``, the
+    ballots accepted since it was signed (the running-tally clock signs them within its
+    interval; docs/PROTOCOL.md, "Running tallies")."""
+    pool = await _pool(request)
+    uri = f"{pool.uri}/proposals/{request.match_info['key']}"
+    served = await tally_of(request.app, uri)  # one query: no document of the proposal read
+    if served is None:
+        raise NotFound("no such proposal")
+    if served.kind == "budget_round":
+        raise NotFound(f"a budget round has no tally: its result is at {uri}/result")
+    if served.document is None:
         raise NotFound("no tally yet")
-    return activity_response(request, document)
+    response = activity_response(request, served.document)
+    if not served.final:
+        response.headers[UNSIGNED_BALLOTS] = str(served.unsigned)
+    return response
 
 
 @routes.get(PROPOSAL + "/effect")

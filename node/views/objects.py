@@ -12,6 +12,7 @@ from node.access import may_read_object, reader_of
 from node.activitypub import activity_response
 from node.appkeys import CONFIG, OBJECTS
 from node.delivery.recipients import without_private_addressing
+from node.discussion.hidden import as_served
 from node.errors import NotFound
 
 __all__ = ["routes"]
@@ -29,6 +30,8 @@ async def get_object(request: web.Request) -> web.Response:
     stored = await request.app[OBJECTS].get(uri)
     if stored is None or not stored.local or not await may_read_object(request.app, stored, reader):
         raise NotFound(_NOT_FOUND)
-    # A deleted object is a Tombstone, answered with 410 Gone (ActivityPub §6.4).
+    # A deleted object is a Tombstone, answered with 410 Gone (ActivityPub §6.4); a comment a
+    # steward hid is served as its Tombstone with the reason (node/discussion/hidden.py).
     status = 410 if stored.type == "Tombstone" else 200
-    return activity_response(request, without_private_addressing(stored.document), status=status)
+    document = await as_served(request.app, stored.document, reader.uris)
+    return activity_response(request, without_private_addressing(document), status=status)

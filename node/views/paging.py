@@ -15,23 +15,21 @@ from node.activitypub import activity_response
 from node.appkeys import CONFIG
 from node.documents import keyset_page_document
 from node.errors import InvalidRequest
+from node.request_numbers import whole_number
 
 __all__ = ["keyset_page", "page_cursor", "wants_page"]
 
 Row = TypeVar("Row")
-
-_MAX_CURSOR = 2**63 - 1  # SQLite's largest integer: a larger cursor would not bind
-
 
 def page_cursor(request: web.Request) -> int | None:
     """The keyset cursor of a page request; InvalidRequest (400) unless a positive integer."""
     raw = request.query.get("before")
     if raw is None:
         return None
-    # str.isdigit alone admits "²" and other digits int() refuses.
-    if not (raw.isascii() and raw.isdigit()) or not 0 < int(raw) <= _MAX_CURSOR:
+    cursor = whole_number(raw)  # node/request_numbers.py: within what either database holds
+    if cursor is None:
         raise InvalidRequest("'before' must be a positive integer cursor")
-    return int(raw)
+    return cursor
 
 
 def wants_page(request: web.Request) -> bool:

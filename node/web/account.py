@@ -6,10 +6,12 @@ from datetime import timedelta
 
 from aiohttp import web
 
+from federation.one_line import as_one_line
 from node.accounts import create_member, issue_token, now_iso
 from node.appkeys import ACTORS, CONFIG, TOKENS, WEB
 from node.client_address import client_address, limit_key
 from node.errors import Conflict, Forbidden, InvalidRequest, NotFound
+from node.request_numbers import number_in_path
 from node.urls import check_username
 from node.web.errors import TooManyAttempts
 from node.web.i18n import gettext as _
@@ -109,7 +111,7 @@ async def signup(request: web.Request) -> web.StreamResponse:
     form = await request.post()
     values = {
         "username": str(form.get("username", "")).strip().lower(),
-        "display_name": str(form.get("display_name", "")).strip(),
+        "display_name": as_one_line(str(form.get("display_name", ""))),
     }
     password = str(form.get("password", ""))
     errors: dict[str, str] = {}
@@ -190,7 +192,8 @@ async def create_token(request: web.Request) -> web.Response:
 async def revoke_token(request: web.Request) -> web.StreamResponse:
     """Revoke one of the member's own tokens."""
     user = require_user(request)
-    revoked = await request.app[TOKENS].revoke(user.id, int(request.match_info["token_id"]), now_iso())
+    number = number_in_path(request, "token_id", _("You have no live token with that number."))
+    revoked = await request.app[TOKENS].revoke(user.id, number, now_iso())
     if not revoked:
         raise NotFound(_("You have no live token with that number."))
     raise web.HTTPSeeOther("/settings#tokens")

@@ -14,12 +14,14 @@ from typing import Any
 
 from aiohttp import web
 
+from federation.one_line import as_one_line
 from governance import GovernanceError
 from node.appkeys import CONFIG
 from node.discussion import discussions, moderate, thread_of
 from node.discussion.content import MAX_COMMENT_CHARS, MAX_TITLE_CHARS, text_to_html
 from node.discussion.mentions import mention_tags, resolve_mentions
 from node.errors import Forbidden, InvalidRequest, NodeError, NotFound
+from node.request_numbers import number_in_path
 from node.storage import ActorRecord, StoredComment
 from node.web.i18n import gettext as _
 from node.web.outbox import post_as
@@ -106,11 +108,11 @@ async def start_discussion(request: web.Request) -> web.StreamResponse:
     pool = await _pool(request, request.match_info["name"])
     await require_record(request, pool)
     form = await request.post()
-    values = {"title": str(form.get("title", "")).strip(), "text": str(form.get("text", ""))}
+    values = {"title": as_one_line(str(form.get("title", ""))), "text": str(form.get("text", ""))}
     errors: dict[str, str] = {}  # each beside its field; what the pool refuses, above the form
     if not values["title"]:
         errors["title"] = _("Give the discussion a title.")
-    elif len(" ".join(values["title"].split())) > MAX_TITLE_CHARS:
+    elif len(values["title"]) > MAX_TITLE_CHARS:
         errors["title"] = _("A title is at most %(most)d characters.", most=MAX_TITLE_CHARS)
     try:
         note = await _note(request, values["text"], pool.uri)
@@ -164,7 +166,8 @@ async def discussion_page(request: web.Request, params: dict[str, str]) -> web.R
 async def _own_comment(request: web.Request) -> tuple[ActorRecord, ActorRecord, StoredComment]:
     user = require_user(request)
     pool = await _pool(request, request.match_info["name"])
-    comment = await discussions(request.app).comment_by_row(int(request.match_info["comment"]))
+    number = number_in_path(request, "comment", _("There is no such comment in this pool."))
+    comment = await discussions(request.app).comment_by_row(number)
     if comment is None or comment.pool_id != pool.id or comment.deleted_at is not None:
         raise NotFound(_("There is no such comment in this pool."))
     return user, pool, comment

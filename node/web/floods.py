@@ -23,6 +23,7 @@ from node.web.reasons import said
 from node.web.refusals import amount_problem, refusal
 from node.web.render import render
 from node.web.sessions import require_user
+from node.web.witnessing import flood_recounts
 
 __all__ = ["flood_page", "routes"]
 
@@ -55,6 +56,8 @@ async def _proposal_view(request: web.Request, stored: Any, person: str | None) 
         "pledged": sum(v for v in pledges.values() if isinstance(v, int)),
         "pledges": pledges,
         "voted": voted,
+        "recounts": (await flood_recounts(request, stored.uri)
+                     if stored.state == "closed" else None),
     }
 
 

@@ -16,10 +16,12 @@ from typing import Any
 
 from aiohttp import web
 
+from federation.one_line import as_one_line
 from node.accounts import create_member, now_iso
 from node.appkeys import ACTORS, CONFIG, DB, WEB
 from node.errors import Conflict, Forbidden, Gone, InvalidRequest, NotFound
 from node.pools import load_bylaws
+from node.request_numbers import number_in_path, whole_number
 from node.storage import ActorRecord, Invitation, InvitationStore
 from node.urls import check_username
 from node.web.bylaws_words import bylaws_summary
@@ -106,11 +108,7 @@ async def invitations_page(request: web.Request) -> web.Response:
 
 
 def _whole(text: str, low: int, high: int) -> int | None:
-    text = text.strip()
-    if not text.isdigit():
-        return None
-    number = int(text)
-    return number if low <= number <= high else None
+    return whole_number(text.strip(), low=low, high=high)
 
 
 @routes.post(_POOL + "/invitations", name="web.invitation_create")
@@ -143,8 +141,9 @@ async def create_invitation(request: web.Request) -> web.Response:
 async def revoke_invitation(request: web.Request) -> web.StreamResponse:
     """Revoke an invite link: opening it then says it was revoked."""
     _steward, pool = await _steward_pool(request)
-    if not await _store(request).revoke(pool.id, int(request.match_info["invitation"]), now_iso()):
-        raise NotFound(_("This pool has no unrevoked invitation with that number."))
+    missing = _("This pool has no unrevoked invitation with that number.")
+    if not await _store(request).revoke(pool.id, number_in_path(request, "invitation", missing), now_iso()):
+        raise NotFound(missing)
     raise web.HTTPSeeOther(f"/pools/{pool.username}/invitations")
 
 
@@ -204,6 +203,7 @@ async def accept_invitation(request: web.Request) -> web.StreamResponse:
     form = await request.post()
     values = {k: str(form.get(k, "")).strip() for k in ("username", "display_name", "reference")}
     values["username"] = values["username"].lower()
+    values["display_name"] = as_one_line(values["display_name"])
     errors: dict[str, str] = {}
     user = current_user(request)
     password = "" if user is not None else _check_account_fields(form, values, errors)

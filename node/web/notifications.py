@@ -9,6 +9,7 @@ from aiohttp import web
 
 from node.appkeys import CONFIG, CSRF_SECRET, DB
 from node.errors import InvalidRequest, NotFound
+from node.request_numbers import whole_number
 from node.storage import NotificationStore
 from node.web.i18n import gettext as _
 from node.web.notice_kinds import DEFAULT_MODES, KINDS, MODES, kind_label, mode_label
@@ -35,9 +36,10 @@ def _before(request: web.Request) -> int | None:
     raw = request.query.get("before")
     if raw is None:
         return None
-    if not raw.isdigit() or len(raw) > 18:
+    number = whole_number(raw)
+    if number is None:
         raise InvalidRequest(_("The page to show is a notification number."))
-    return int(raw)
+    return number
 
 
 @routes.get("/notifications", name="web.notifications")
@@ -62,8 +64,8 @@ async def mark_read(request: web.Request) -> web.StreamResponse:
     raw = str(form.get("id", ""))
     if raw == "all":
         await _store(request).mark_read(user.id, iso(utcnow()))
-    elif raw.isdigit() and len(raw) <= 18:
-        await _store(request).mark_read(user.id, iso(utcnow()), [int(raw)])
+    elif (number := whole_number(raw)) is not None:
+        await _store(request).mark_read(user.id, iso(utcnow()), [number])
     else:
         raise InvalidRequest(_("Say which notification to mark read."))
     raise web.HTTPSeeOther("/notifications")

@@ -14,6 +14,7 @@ from node.appkeys import ACTORS, CONFIG, DB, WEB
 from node.errors import Conflict, Forbidden, NotFound
 from node.pool_engine.common import store
 from node.pools import load_bylaws
+from node.request_numbers import number_in_path
 from node.storage import ActorRecord, ActorStore, MemberClassStore, Membership
 from node.web.bylaws_words import bylaws_markdown, bylaws_summary
 from node.web.home import needs_your_vote
@@ -160,9 +161,13 @@ async def create_pool_submit(request: web.Request) -> web.StreamResponse:
     raise web.HTTPSeeOther(f"/pools/{pool.username}/bylaws?created=1")
 
 
-async def pool_page(request: web.Request, params: dict[str, str]) -> web.Response:
-    """A pool: purpose, members, rules, fund and recent decisions."""
+async def pool_page(request: web.Request, params: dict[str, str], *,
+                    witness_error: str | None = None, witness_value: str = "",
+                    status: int = 200) -> web.Response:
+    """A pool: purpose, members, rules, fund, recent decisions, and who checks its ledger
+    (``witness_error``: a steward's choice of a pool to witness that was refused)."""
     from node.web.engine import pool_activity
+    from node.web.witnessing import witness_context
 
     pool = await _pool(request, params["name"])
     bylaws = await load_bylaws(request.app[ACTORS], pool)
@@ -179,7 +184,9 @@ async def pool_page(request: web.Request, params: dict[str, str]) -> web.Respons
         "membership": membership,
         "is_steward": is_steward,
         "activity": await pool_activity(request, pool, bylaws) if visible else None,
-    })
+        "witness": await witness_context(request, pool) if visible else None,
+        "witness_error": witness_error, "witness_value": witness_value,
+    }, status=status)
 
 
 async def bylaws_page(request: web.Request, params: dict[str, str]) -> web.Response:
@@ -248,7 +255,8 @@ async def steward_and_applicant(
     membership = await viewer_membership(request, pool)
     if membership is None or membership.state != "member" or "steward" not in membership.roles:
         raise Forbidden(doing)
-    wanted = int(request.match_info["membership"])
+    wanted = number_in_path(request, "membership", _(
+        "No such applicant: they may have been admitted or turned down already."))
     applicants = await request.app[ACTORS].memberships_of_pool(pool.id, state="applicant")
     applicant = next((m for m in applicants if m.id == wanted), None)
     if applicant is None:

@@ -11,6 +11,7 @@ from typing import Any
 from aiohttp import web
 from multidict import MultiDictProxy
 
+from federation.one_line import as_one_line
 from governance import Bylaws, GovernanceError
 from governance.money import parse_amount
 from node.appkeys import ACTORS
@@ -54,8 +55,11 @@ _FIELDS = ("title", "text", "kind", "amount", "payee", "ballot_type", "options",
 
 
 def form_values(form: MultiDictProxy[Any]) -> dict[str, str]:
-    """The form's text fields, stripped, for the draft and for showing the form again."""
-    return {k: str(form.get(k, "")).strip() for k in _FIELDS}
+    """The form's text fields, stripped, for the draft and for showing the form again; the
+    title one line (as a browser sends a text input: federation/one_line.py)."""
+    values = {k: str(form.get(k, "")).strip() for k in _FIELDS}
+    values["title"] = as_one_line(values["title"])
+    return values
 
 
 def _options(values: dict[str, str], errors: dict[str, str]) -> tuple[str, list[str]]:

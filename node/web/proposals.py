@@ -40,6 +40,7 @@ from node.web.proposal_form import BALLOT_TYPES, KINDS, ROLES, draft_from_form, 
 from node.web.refusals import refusal
 from node.web.render import render
 from node.web.sessions import require_user
+from node.web.witnessing import proposal_recounts
 from node.web.wizard import CLASS_MAJORITY_CHOICES
 
 __all__ = ["proposal_page", "proposals_page", "routes"]
@@ -221,6 +222,8 @@ async def proposal_page(request: web.Request, params: dict[str, str], *,
         "electorate_digest": proposal.electorate.digest,
         "closes_at": proposal.rule.closes_at.strftime("%Y-%m-%d %H:%M UTC"),
         "bylaws_changes": await bylaws_changes(request.app, pool, proposal),
+        "recounts": (await proposal_recounts(request, stored.uri)
+                     if stored.state == "closed" else None),
         **await proposal_thread(request, pool, stored.uri, stored.author_uri, stored.state == "closed"),
     }, form=True, status=status)
 

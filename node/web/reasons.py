@@ -89,6 +89,19 @@ NODE_REASONS = (
     N_("this proposal's outcome is already published: edit that statement instead"),
     # node/budget/: a bucket or an allocation sent to a round that has just closed
     N_("the budget round is closed"),
+    # node/witness/: a steward's choice of a pool to witness, and why a check could not be made
+    N_("a pool does not witness its own ledger"),
+    N_("%(target)s could not be read: %(reason)s"),
+    N_("%(target)s is not a pool with a ledger"),
+    N_("a pool witnesses at most %(most)d ledgers by its stewards' choice; stop witnessing one "
+       "first"),
+    N_("%(pool)s/ledger has no totalItems (a whole number of entries)"),
+    N_("%(pool)s/ledger has no headHash (64 hex digits)"),
+    N_("a page of %(pool)s/ledger has no orderedItems"),
+    N_("proof rejected: entry %(sequence)d is not attributed to %(pool)s"),
+    N_("entry %(sequence)d was not served"),
+    N_("entry %(sequence)d's hash is not the hash of its contents"),
+    N_("the ledger's head hash is not the hash of its entry %(sequence)d"),
 )
 
 _FIELD = re.compile(r"%\((\w+)\)([sd])")

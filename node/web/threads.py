@@ -14,8 +14,11 @@ from governance.discussion import Standing, display
 from node.appkeys import ACTORS, CONFIG, REMOTE_ACTORS
 from node.discussion import discussions
 from node.discussion.content import MAX_COMMENT_CHARS
+from node.errors import InvalidRequest
 from node.pools import load_bylaws
+from node.request_numbers import whole_number
 from node.storage import ActorRecord, Membership, StoredComment
+from node.web.i18n import gettext as _
 
 __all__ = ["Author", "CommentView", "ThreadView", "author_of", "thread_view"]
 
@@ -80,12 +83,16 @@ async def author_of(app: web.Application, uri: str) -> Author:
 
 
 def _after(raw: str | None) -> tuple[int, int] | None:
-    if not raw:
+    """The ``?after=TOP-ROW`` cursor of a thread's later page (two comment numbers); a cursor
+    that is not one (too large for the database included) is a 400 with the reason."""
+    if raw is None:
         return None
-    top, _, row = raw.partition("-")
-    if not (top.isascii() and top.isdigit() and row.isascii() and row.isdigit()):
-        return None
-    return int(top), int(row)
+    top, _sep, row = raw.partition("-")
+    cursor = whole_number(top), whole_number(row)
+    if cursor[0] is None or cursor[1] is None:
+        raise InvalidRequest(_("This link to later comments is not valid: open the page without it "
+                               "to read the thread from the start."))
+    return cursor[0], cursor[1]
 
 
 async def thread_view(request: web.Request, pool: ActorRecord, thread_uri: str,

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from fractions import Fraction
 
+from federation.one_line import as_one_line
 from governance import AdmissionPolicy, Bylaws, GovernanceError, Kind, Threshold
 from governance.money import parse_amount
 from node.web.formats import parse_period
@@ -91,6 +92,7 @@ def parse_pool_form(form: Mapping[str, str]) -> PoolForm:
     values = {key: str(form.get(key, "")).strip() for key in keys}
     values["class_majority"] = ",".join(
         kind for kind, _label in CLASS_MAJORITY_CHOICES if form.get("class_majority_" + kind))
+    values["name"] = as_one_line(values["name"])  # one line, as a browser sends a text input
     result = PoolForm(values)
     errors = result.errors
     name = values["name"]

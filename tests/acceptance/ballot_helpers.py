@@ -20,6 +20,7 @@ from cryptography.hazmat.primitives.asymmetric import ed25519
 
 from tests.conftest import BASE_URL, NodeSetup
 from tests.node.inbox_helpers import FakeActor, post_signed, processed
+from tests.node.pools.helpers import signed_tally
 
 ROOT = Path(__file__).resolve().parents[2]
 AP = "application/activity+json"
@@ -179,11 +180,18 @@ def choice_of(ballot: dict[str, Any]) -> list[str]:
 
 async def check_recount(client: Any, proposal: str) -> dict[str, dict[str, Any]]:
     """Recount from the collection alone; it must agree with the pool-signed Tally."""
+    tally = await signed_tally(client, proposal)  # the clock signed every ballot stored
     ballots = await every_ballot(client, proposal)
     counted = recount(ballots)
-    tally = await get_json(client, proposal + "/tally")
-    # §Verifying a result: the Tally's `ballots` lists every ballot id the recount starts from.
-    assert sorted(tally["ballots"]) == sorted(b["id"] for b in ballots)
+    # §Running tallies: `ballotCount` and `ballotsDigest` are of every ballot the recount starts
+    # from, in the order the pool accepted them (the collection read oldest first); a final
+    # Tally lists them too.
+    oldest_first = [b["id"] for b in reversed(ballots)]
+    assert tally["ballotCount"] == len(oldest_first)
+    assert tally["ballotsDigest"] == hashlib.sha256(
+        b"".join(i.encode("utf-8") + b"\n" for i in oldest_first)).hexdigest()
+    if tally["final"]:
+        assert tally["ballots"] == oldest_first
     assert tally["participation"] == len(counted)
     expected: dict[str, int] = {}
     for ballot in counted.values():

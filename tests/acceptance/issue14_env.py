@@ -28,7 +28,8 @@ from tests.multinode.harness import AP, REPO, NodeProcess, poll
 from tests.multinode.shared_db import Provider
 from tests.pg_server import PostgresServer
 
-__all__ = ["AP", "Provider", "cli", "fresh_schema", "pg_url", "poll", "provider", "sql"]
+__all__ = ["AP", "Provider", "cli", "fresh_schema", "pg_url", "poll", "provider", "signed_tally",
+           "sql"]
 
 
 def server_or_skip(postgres_server: PostgresServer | str) -> PostgresServer:
@@ -102,6 +103,23 @@ def call(process: NodeProcess, base_url: str, method: str, url: str,
             return exc.code, json.loads(raw or b"{}")
         except ValueError:
             return exc.code, {"raw": raw.decode("utf-8", "replace")}
+
+
+def signed_tally(process: NodeProcess, base_url: str, proposal_uri: str,
+                 within: float = 30.0) -> dict[str, Any]:
+    """``GET {proposal}/tally`` from this process once the Tally it serves counts every ballot
+    stored: a running one is signed by a clock within ``tally_interval``, never by the read
+    (docs/PROTOCOL.md, "Running tallies": ``Poolnode-Unsigned-Ballots`` says how many are not)."""
+    target = process.base_url + proposal_uri.removeprefix(base_url) + "/tally"
+
+    def read() -> dict[str, Any] | None:
+        request = urllib.request.Request(target, headers={"Accept": AP})
+        with urllib.request.urlopen(request, timeout=60) as resp:
+            document: dict[str, Any] = json.loads(resp.read())
+            return document if resp.headers.get("Poolnode-Unsigned-Ballots", "0") == "0" else None
+
+    found: dict[str, Any] = poll(read, within, f"{process.name} to sign every ballot of {proposal_uri}")
+    return found
 
 
 def collect(process: NodeProcess, base_url: str, url: str, token: str | None = None) -> list[Any]:

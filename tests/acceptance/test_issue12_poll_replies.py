@@ -10,6 +10,7 @@ compared with the node.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 from typing import Any
 
 from tests.acceptance.ballot_helpers import (
@@ -28,6 +29,7 @@ from tests.acceptance.ballot_helpers import (
 )
 from tests.conftest import NodeSetup
 from tests.node.inbox_helpers import FakeActor, post_signed, processed
+from tests.node.pools.helpers import signed_tally
 
 # =========================================================================== item 6
 
@@ -120,8 +122,9 @@ async def test_item6_ranked_proposal_is_a_first_preference_poll(s2s, fed, remote
     await deliver(client, mo, reply(mo, proposal, "b", 1, now_z()))
     (ballot,) = await every_ballot(client, proposal)
     assert choice_of(ballot) == ["b"] and ballot["attestedBy"] == POOL
-    tally = await get_json(client, proposal + "/tally")
-    assert tally["participation"] == 1 and tally["ballots"] == [ballot["id"]]
+    tally = await signed_tally(client, proposal)
+    assert tally["participation"] == 1 and tally["ballotCount"] == 1
+    assert tally["ballotsDigest"] == hashlib.sha256(ballot["id"].encode() + b"\n").hexdigest()
     assert tally["rounds"][0]["counts"] == {"a": 0, "b": 1, "c": 0}  # b as first preference
 
 

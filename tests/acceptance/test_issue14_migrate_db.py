@@ -24,6 +24,7 @@ from tests.acceptance.issue14_env import (
     pg_url,
     poll,
     server_or_skip,
+    signed_tally,
     sql,
     with_query,
 )
@@ -91,7 +92,7 @@ def source(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]
             token=bea["token"])
         assert status == 201
         head = node.request("GET", pool + "/ledger")[1]["headHash"]
-        tallies = {p: node.request("GET", p + "/tally")[1] for p in (saw, paint)}
+        tallies = {p: signed_tally(node, node.base_url, p) for p in (saw, paint)}
     finally:
         node.stop()
     yield {"node": node, "head": head, "tallies": tallies, "bea": bea}

@@ -16,7 +16,7 @@ from bench.__main__ import BENCHMARKS, run_all
 from bench.report import Row, machine, render_table, write_results
 from bench.sizes import SMOKE
 
-pytestmark = pytest.mark.timeout(360)  # eleven benchmarks, two on PostgreSQL
+pytestmark = pytest.mark.timeout(360)  # twelve benchmarks, two on PostgreSQL
 
 # Rows that check a count rather than a speed: they must hold even in a smoke run.
 _COUNT_CHECKS = (
@@ -25,6 +25,7 @@ _COUNT_CHECKS = (
     "equals recount",
     "every follower delivered once",
     "first page shows one page",
+    "equal the reference",
 )
 
 
@@ -37,7 +38,17 @@ def test_every_benchmark_ran(rows: list[Row]) -> None:
     crashed = [r for r in rows if r.metric == "crashed"]
     assert not crashed, crashed
     prefixes = {r.benchmark.split()[0] for r in rows}
-    assert prefixes == {"1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11"}
+    assert prefixes == {"1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11", "12", "13"}
+
+
+def test_ratios_over_rounds_carry_each_round(rows: list[Row]) -> None:
+    ratios = [r for r in rows if r.metric in ("delivery / signing alone",
+                                              "comment fan-out / signing alone",
+                                              "schema + proof per ballot, before / after")]
+    assert len(ratios) == 3
+    for row in ratios:
+        assert row.rounds and row.value is not None, row
+        assert min(row.rounds) <= row.value <= max(row.rounds), row
 
 
 def test_rows_are_well_formed(rows: list[Row]) -> None:
@@ -75,6 +86,16 @@ def test_thread_and_comment_fanout_report_their_ratios(rows: list[Row]) -> None:
     assert fanout["comment fan-out / signing alone"].target == "<= 2x"
     delivered = [r for m, r in fanout.items() if m.startswith("every follower delivered once")]
     assert len(delivered) == 1 and delivered[0].met is True, fanout
+
+
+def test_the_running_tally_reports_both_electorates_and_their_ratios(rows: list[Row]) -> None:
+    found = {r.metric: r for r in rows if r.benchmark.startswith("13 ")}
+    per_ballot = [r for m, r in found.items() if m.startswith("the node's CPU per ballot")]
+    sizes = [r for m, r in found.items() if m.startswith("outbox bytes per ballot, ") and r.unit == "B"]
+    assert len(per_ballot) == len(sizes) == 2
+    assert all(r.value is not None and r.value > 0 for r in per_ballot + sizes), found
+    ratios = [r for r in found.values() if r.unit == "x"]
+    assert {r.target for r in ratios} == {"<= 1.3x", "constant (<= 1.3x)"}, ratios
 
 
 def test_flood_reports_availability(rows: list[Row]) -> None:

@@ -30,7 +30,7 @@ def test_a_member_on_another_node_gets_the_direct_message(cluster: Cluster) -> N
     (note,) = poll(told, 60, "the direct message at node a")
     assert note["to"] == [ana] and note["cc"] == [] and note["attributedTo"] == pool
     assert note["tag"] == [{"type": "Mention", "href": ana,
-                            "name": f"@{ana.rsplit('/', 1)[1]}@{a.base_url.split('//')[1].split(':')[0]}"}]
+                            "name": f"@{ana.rsplit('/', 1)[1]}@{a.base_url.split('//')[1]}"}]  # host:port
     assert proposal in str(note["content"]) and "Share a drill" in str(note["content"])
     # It reached ana's inbox, and only once however often b's notifier runs.
     poll(lambda: len(b.query("SELECT 1 FROM remote_notices WHERE person_uri = ? AND queued_at"

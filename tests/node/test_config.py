@@ -44,6 +44,12 @@ def test_invalid_configuration_is_explained(tmp_path, text, env, words):
         load_config(tmp_path, environ=env)
 
 
+def test_the_running_tally_interval_defaults_to_a_second_and_is_read_from_the_environment(tmp_path):
+    write_config(Config(data_dir=tmp_path, base_url="https://pool.example"))
+    assert load_config(tmp_path, environ={}).tally_interval == 1.0
+    assert load_config(tmp_path, environ={"POOLNODE_TALLY_INTERVAL": "2.5"}).tally_interval == 2.5
+
+
 def test_missing_data_directory_says_how_to_create_one(tmp_path):
     with pytest.raises(ConfigError, match="poolnode init"):
         load_config(tmp_path / "nowhere", environ={})
@@ -66,6 +72,9 @@ def test_receiving_settings_round_trip_and_take_lists_from_the_environment(tmp_p
         ("trusted_proxies = [1]", "list of strings"),
         ("inbox_address_rate = -1", "0 .off. or more"),
         ('proxy_header = "x-real-ip"', "proxy_header must be one of"),
+        ("tally_interval = 0", "tally_interval must be a positive number"),
+        ('tally_interval = "soon"', "tally_interval must be a number"),
+        ("tally_interval = 7200", "tally_interval must be at most 3600 seconds"),
     ],
 )
 def test_invalid_receiving_settings_are_explained(tmp_path, text, words):

@@ -1,5 +1,6 @@
 """A running tally on a database several processes write: each process counts the ballots
-the others stored by reading only those rows, and its count always equals a recount.
+the others stored by reading only those rows, its count always equals a recount, and their
+clocks sign a proposal's running Tally at most once per interval between them.
 
 Two apps on one PostgreSQL database, each with its own `Database`, as two `poolnode serve`
 processes are (tests/node/test_shared_database.py).
@@ -8,27 +9,39 @@ processes are (tests/node/test_shared_database.py).
 from __future__ import annotations
 
 import asyncio
+import itertools
 import random
+from dataclasses import replace
 from typing import Any
 
 import pytest
 
-from governance import Proposal, Tally, tally
+from governance import Proposal, Tally, ballots_digest, tally
 from node.accounts import create_member, issue_token, join_pool
 from node.app import create_app
 from node.appkeys import ACTORS, DB, TOKENS
 from node.pool_engine.tallies import RUNNING, counted_ballots, current_tally
 from node.storage import GovernanceStore, StoredProposal
-from tests.node.pools.helpers import get, propose, stored_proposal, vote
+from node.storage.running_tallies import RunningTallyStore
+from tests.node.pools.helpers import (
+    get,
+    propose,
+    published_tally,
+    signed_tally,
+    stored_proposal,
+    vote,
+)
 
 pytestmark = pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
 
 CHOICES = ("agree", "abstain", "disagree", "block")
 
 
-async def _setup(node: Any, aiohttp_client: Any, members: int) -> tuple[Any, Any, list[tuple[str, str]]]:
-    a = await aiohttp_client(create_app(node.config))
-    b = await aiohttp_client(create_app(node.config))
+async def _setup(node: Any, aiohttp_client: Any, members: int,
+                 **settings: Any) -> tuple[Any, Any, list[tuple[str, str]]]:
+    config = replace(node.config, **settings)
+    a = await aiohttp_client(create_app(config))
+    b = await aiohttp_client(create_app(config))
     voters = [("admin", node.admin_token), ("alice", node.alice_token)]
     for n in range(members):
         member = await create_member(node.config, a.app[ACTORS], f"voter{n}")
@@ -105,20 +118,30 @@ async def test_interleaved_votes_and_changed_votes_count_as_a_recount_in_each_pr
             for app in (a.app, b.app):
                 counts = await asyncio.gather(*(current_tally(app, stored) for _ in range(3)))
                 assert counts == [expected] * 3
-                assert list(app[RUNNING][stored.id].ballots.ids) == rows  # each once, in order
+                count = app[RUNNING][stored.id]  # each row once, in order
+                assert count.digest.count == len(rows)
+                assert count.digest.hexdigest() == ballots_digest(rows)
     expected = await _recount(a.app, stored)
     assert await current_tally(a.app, stored) == expected == await current_tally(b.app, stored)
 
 
-async def test_a_tally_read_through_one_process_counts_a_ballot_another_just_accepted(
+async def test_either_process_serves_the_tally_one_of_their_clocks_signed_once_per_interval(
         node, aiohttp_client, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    # The writer would sign its running tally only after this long: the reader may not wait.
-    monkeypatch.setattr("node.pool_engine.tallies.TALLY_INTERVAL", 60.0)
-    a, b, voters = await _setup(node, aiohttp_client, 1)
+    # Both processes run the running-tally clock: whichever signs, a proposal's running Tally is
+    # signed at most once per interval, and a read through either one serves it as stored.
+    interval = 0.4
+    signed_at: list[float] = []
+    original = RunningTallyStore.store
+
+    async def storing(self: RunningTallyStore, *args: Any, **kw: Any) -> bool:
+        stored = await original(self, *args, **kw)
+        if stored:
+            signed_at.append(kw["signed_at"])
+        return stored
+
+    monkeypatch.setattr(RunningTallyStore, "store", storing)
+    a, b, voters = await _setup(node, aiohttp_client, 1, tally_interval=interval)
     proposal = await propose(a, "admin", node.admin_token)
-    path = proposal["id"].removeprefix("http://node.test")
-    for client in (a, b):  # both read it once, so both keep the proposal in memory
-        assert (await get(client, path + "/tally"))["participation"] == 0
     steps = [(a, voters[0], "agree"), (b, voters[0], "block"), (a, voters[1], "disagree"),
              (b, voters[2], "abstain"), (a, voters[0], "agree")]
     latest: dict[str, str] = {}
@@ -127,10 +150,14 @@ async def test_a_tally_read_through_one_process_counts_a_ballot_another_just_acc
         latest[user] = choice
         expected = {c: list(latest.values()).count(c) for c in CHOICES}
         for reader in (b, a):
-            tallied = await get(reader, path + "/tally")
+            tallied = await signed_tally(reader, proposal["id"])
             assert {c: tallied["counts"].get(c, 0) for c in CHOICES} == expected, (writer, choice)
             assert tallied["participation"] == len(latest)
-            assert len(tallied["ballots"]) == len(set(tallied["ballots"]))
+    assert sorted(signed_at) == signed_at
+    assert all(later - earlier >= interval for earlier, later in itertools.pairwise(signed_at))
     # Reading again with nothing new signs nothing new: the stored Tally is served as it is.
-    before = await get(a, path + "/tally")
+    await published_tally(a, proposal["id"])
+    path = proposal["id"].removeprefix("http://node.test")
+    before, signings = await get(a, path + "/tally"), len(signed_at)
     assert await get(b, path + "/tally") == before == await get(a, path + "/tally")
+    assert len(signed_at) == signings

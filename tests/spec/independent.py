@@ -137,6 +137,11 @@ def recount(proposal: Mapping[str, Any], members: Iterable[str],
     return result, code_point_sorted(b["id"] for b in chosen.values())
 
 
+def ballots_digest(ids: Iterable[str]) -> str:
+    """§5.3: SHA-256 of each ballot id's UTF-8 bytes followed by one LF, in the given order."""
+    return sha256_hex(b"".join(i.encode("utf-8") + b"\n" for i in ids))
+
+
 # §6 Ledger.
 
 def entry_hash_input(entry: Mapping[str, Any]) -> dict[str, Any]:

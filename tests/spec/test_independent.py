@@ -101,10 +101,30 @@ def _final_tally(v: dict[str, Any]) -> None:
     for field, value in result.items():
         assert tally[field] == value, field
     assert tally["electorateDigest"] == v["proposal"]["electorateDigest"]
+    # §5.3: a final Tally's ballotCount and ballotsDigest are over its sorted list.
+    assert tally["ballotCount"] == len(tally["ballots"])
+    assert tally["ballotsDigest"] == spec.ballots_digest(tally["ballots"])
+
+
+def _running_tally(v: dict[str, Any]) -> None:
+    tally = v["tally"]
+    assert tally["final"] is False and "ballots" not in tally
+    # §5.3: the first ballotCount ballots in the order accepted, each id + LF, hashed.
+    counted = v["arrivalOrder"][:tally["ballotCount"]]
+    assert "".join(i + "\n" for i in counted) == v["digestInput"]
+    assert spec.sha256_hex(v["digestInput"].encode("utf-8")) == tally["ballotsDigest"]
+    assert spec.ballots_digest(counted) == tally["ballotsDigest"]
+    assert spec.ballots_digest(spec.code_point_sorted(counted)) != tally["ballotsDigest"]  # order matters
+    by_id = {b["id"]: b for b in v["ballots"]}
+    result, _ = spec.recount(v["proposal"], v["electorate"], [by_id[i] for i in counted])
+    for field, value in result.items():
+        assert tally[field] == value, field
+    assert spec.ballots_digest([]) == spec.sha256_hex(b"")
 
 
 # One checker per kind of tally vector: a vector of a kind without one fails the test.
-TALLY_KINDS: dict[str, Callable[[dict[str, Any]], None]] = {"final": _final_tally}
+TALLY_KINDS: dict[str, Callable[[dict[str, Any]], None]] = {"final": _final_tally,
+                                                             "running": _running_tally}
 
 
 def _tally(data: dict[str, Any]) -> None:

@@ -179,8 +179,20 @@ def tally_vectors() -> dict[str, Any]:
     final = {"name": "final", "kind": "final", "proposal": proposal_document(proposal, POOL, "2025-03-01T12:00:00Z"),
              "electorate": sorted(proposal.electorate.members), "ballots": ballots, "arrivalOrder": arrival,
              "tally": {k: v for k, v in document.items() if k != "@context"}}
-    # The running Tally's digest (docs/SPEC.md §Running Tally digest) adds a vector of kind "running".
-    return {"description": "the ballots a final Tally lists, and its counts", "vectors": [final]}
+    # A running Tally signed after the first two ballots arrived: it counts them and names them
+    # by ballotCount and ballotsDigest (their ids in arrival order), not by a list.
+    before = ballots[:2]
+    result = tally(proposal.rule, proposal.electorate, [ballot_from_document(b) for b in before])
+    document = tally_document(result, POOL, [b["id"] for b in before], final=False,
+                              updated="2025-03-01T13:00:01Z")
+    running = {"name": "running", "kind": "running",
+               "proposal": proposal_document(proposal, POOL, "2025-03-01T12:00:00Z"),
+               "electorate": sorted(proposal.electorate.members), "ballots": ballots,
+               "arrivalOrder": arrival,
+               "digestInput": "".join(b["id"] + "\n" for b in before),
+               "tally": {k: v for k, v in document.items() if k != "@context"}}
+    return {"description": "the ballots a final Tally lists, and its counts; a running Tally's "
+            "ballotCount and ballotsDigest", "vectors": [final, running]}
 
 
 def ledger_vectors() -> dict[str, Any]:

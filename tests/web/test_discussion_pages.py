@@ -227,4 +227,6 @@ async def test_a_long_thread_pages_on(database_url, tmp_path, aiohttp_client) ->
     second = await page(client, f"{url}?after={later[1]}")
     assert "Comment number 2" in second and "Comment number 0" not in second
     assert "Later comments" not in second
-    await page(client, f"{url}?after=nonsense")  # a bad cursor starts from the beginning
+    for bad in ("nonsense", "1-", "9" * 30 + "-1", "1-" + "9" * 30, "²-1"):  # not a cursor: said why
+        refused = await page(client, f"{url}?after={bad}", status=400)
+        assert "This link to later comments is not valid" in refused

@@ -80,6 +80,7 @@ class Demo:
 
 
 Pages = Callable[[Demo], list[Visit]]
+WITNESS_FIELD = "Witness another pool (its handle, such as @garden@pools.example, or its address)"
 WITH_APPLICANT = ("anonymous", "applicant", "member", "steward")
 SIGNED_IN = ("member", "steward")
 
@@ -201,6 +202,9 @@ MISTAKES = [
             "Propose this bucket"),
     Mistake("a", "steward", lambda d: d.path("summer round"), (("To Hall chairs", "45"),),
             "Save my allocation"),
+    # A pool to witness that is not a handle.
+    Mistake("a", "steward", lambda d: "/pools/garden", ((WITNESS_FIELD, "not a handle!"),),
+            "Witness this pool", beside=((WITNESS_FIELD, "not a handle!"),)),
 ]
 _COLLECTION = "an ActivityStreams collection (JSON) for ActivityPub clients"
 _DOCUMENT = "an ActivityPub document (JSON) another node verifies and recounts"
@@ -243,6 +247,12 @@ SKIPPED: dict[str, str] = {
     "/static": "the style sheet and scripts the pages load",
     "/language/{code}": "a link that chooses the pages' language (a cookie) and goes back (303)",
     "/pools/{name}/discussions/{key}/replies": _COLLECTION + ": a discussion's comments",
+    "/pools/{name}/witnesses": _COLLECTION + ": the latest attestation of each witness",
+    "/pools/{name}/witnessing": _COLLECTION + ": the pool's attestations of other ledgers",
+    "/pools/{name}/witnessing/{key}/{number}": _DOCUMENT,
+    "/pools/{name}/conflicts": _COLLECTION + ": the ledger conflicts (alarms) the pool holds",
+    "/pools/{name}/conflicts/{key}": _DOCUMENT,
+    "/pools/{name}/recounts/{key}": _DOCUMENT,
     "/pools/{name}/proposals/{key}/replies": _COLLECTION + ": a proposal's comments",
 }
 # The skipped routes of the web app itself (the rest are node/views: JSON only), fetched as a
@@ -320,7 +330,36 @@ async def _demo(nodes: DemoNodes) -> Demo:
     reset = secrets.token_urlsafe(32)
     await MailStore(app[DB]).add_reset(reset_hash(reset), hana.id, "2026-01-01T00:00:00Z",
                                        "2999-01-01T00:00:00Z")
+    await _witnessing(nodes)
     return Demo(nodes, link.url.removeprefix(nodes.url("a")), reset)
+
+
+async def _witnessing(nodes: DemoNodes) -> None:
+    """Garden (on a) witnessed by bikes (on b), an alarm about its ledger, and bikes witnessed
+    by garden at a steward's choice: the pool page shows each part of its witnessing."""
+    from datetime import UTC, datetime
+
+    from governance.witness import Fork, ForkKind, Head
+    from node.pool_engine.common import iso, signed, store
+    from node.wire.witness import attestation_path, conflict_document, head_attestation_document
+    from node.witness import witnesses
+    from node.witness.alarms import keep_alarm
+
+    a, b = nodes.apps["a"], nodes.apps["b"]
+    garden, bikes = await a[ACTORS].get("garden", "pool"), await b[ACTORS].get("bikes", "pool")
+    entries = await store(a).ledger(garden.id)
+    now = datetime.now(UTC).replace(microsecond=0)
+    head = Head(len(entries), str(entries[-1].document["entryHash"]))
+    attestation = signed(head_attestation_document(
+        attestation_path(bikes.uri, garden.uri, 1), bikes.uri, garden.uri, head, iso(now), None),
+        bikes, now)
+    await witnesses(a).put_attestation(attestation, iso(now))
+    conflict = signed(conflict_document(
+        bikes.uri + "/conflicts/00000000-0000-4000-8000-00000000a1a1", bikes.uri, garden.uri,
+        Fork(ForkKind.REWRITTEN, head.sequence, "the entry changed"), attestation,
+        [entries[-1].document], Head(head.sequence, "ab" * 32), iso(now)), bikes, now)
+    await keep_alarm(a, garden, "witnessed", conflict, now)
+    await witnesses(a).add_link(garden.id, bikes.uri, steward=True, added_by=garden.uri, now=iso(now))
 
 
 def _person(nodes: DemoNodes, node: str, role: str) -> str:

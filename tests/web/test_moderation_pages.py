@@ -122,7 +122,7 @@ async def test_a_steward_sets_the_pools_language(client) -> None:  # type: ignor
     pool = await _pool(client)
     await post_form(client, MODERATION + "/language", {"locale": "es"}, from_page=MODERATION)
     assert await client.app[WEB].locale(pool.id) == "es"
-    assert '<option value="es" selected>' in await page(client, MODERATION)
+    assert '<option value="es" lang="es" selected>' in await page(client, MODERATION)
     await post_form(client, MODERATION + "/language", {"locale": "xx"}, from_page=MODERATION, status=400)
     assert await client.app[WEB].locale(pool.id) == "es"
 

@@ -59,7 +59,7 @@ async def test_a_mastodon_member_gets_a_private_note_with_the_link(fed_client, r
     assert create["actor"] == pool.uri and note["attributedTo"] == pool.uri
     assert create["to"] == [mo.uri] and note["to"] == [mo.uri] and note["cc"] == []
     assert PUBLIC not in str(create) and "followers" not in str(create)
-    host = remote.base.split("//")[1].split(":")[0]
+    host = remote.base.split("//")[1]  # with its port: the handle WebFinger finds
     assert note["tag"] == [{"type": "Mention", "href": mo.uri, "name": f"@mo@{host}"}]
     assert f'href="{mo.uri}" class="u-url mention"' in note["content"]
     assert "Paint the shed" in note["content"] and note["url"] == url

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime, timedelta
 from typing import Any
 
 from governance import Ballot
+from node.appkeys import OBJECTS
+from node.pool_engine import UNSIGNED_BALLOTS
 from node.pool_engine.common import iso, store
 from node.storage import StoredProposal
 from tests.conftest import BASE_URL
@@ -24,6 +27,46 @@ async def get(client: Any, path: str) -> dict[str, Any]:
     assert resp.status == 200, await resp.text()
     data: dict[str, Any] = await resp.json(content_type=None)
     return data
+
+
+async def signed_tally(client: Any, proposal: str) -> dict[str, Any]:
+    """The proposal's Tally once it counts every ballot stored before the call: a running one
+    is signed by the running-tally clock within its interval, never by this read
+    (docs/PROTOCOL.md, "Running tallies"), so this reads until the served one is not behind."""
+    async with asyncio.timeout(60):
+        while True:
+            resp = await client.get(proposal.removeprefix(BASE_URL) + "/tally", headers={"Accept": AP})
+            assert resp.status == 200, await resp.text()
+            data: dict[str, Any] = await resp.json(content_type=None)
+            if resp.headers.get(UNSIGNED_BALLOTS, "0") == "0":
+                return data
+            await asyncio.sleep(0.02)
+
+
+async def published_tally(client: Any, proposal: str) -> dict[str, Any]:
+    """``signed_tally``, once that Tally is also published (the clock publishes just after it
+    stores one): nothing of the clock's round is still under way for it."""
+    from node.storage.running_tallies import RunningTallyStore
+
+    row = await store(client.app).proposal_row_id(proposal)
+    assert row is not None
+    async with asyncio.timeout(60):
+        while True:
+            current = await signed_tally(client, proposal)
+            mark = await RunningTallyStore(store(client.app).db).mark(row)
+            if mark is not None and mark.published_row == mark.ballot_row:
+                return current
+            await asyncio.sleep(0.02)
+
+
+async def tally_updates(client: Any, pool_id: int) -> list[dict[str, Any]]:
+    """The pool's published Update(Tally) activities, newest first."""
+    objects = client.app[OBJECTS]
+    page = await objects.collection_page(pool_id, "outbox", before=None, limit=1000)
+    documents = await objects.documents(page.items)
+    return [d for d in (documents[uri] for uri in page.items if uri in documents)
+            if d["type"] == "Update" and isinstance(d["object"], dict)
+            and d["object"].get("type") == "Tally"]
 
 
 async def proposals(client: Any) -> list[dict[str, Any]]:
@@ -49,14 +92,16 @@ async def stored_proposal(client: Any, proposal: dict[str, Any]) -> StoredPropos
     return stored
 
 
-async def add_ballot(client: Any, stored: StoredProposal, ballot: Ballot) -> None:
-    """Store a ballot through the storage layer, as the pool does once it accepted it."""
+async def add_ballot(client: Any, stored: StoredProposal, ballot: Ballot) -> int:
+    """Store a ballot through the storage layer, as the pool does once it accepted it; its row."""
     document = {"id": ballot.id, "type": "Ballot", "proposal": ballot.proposal_id,
                 "attributedTo": ballot.voter, "choice": list(ballot.choice)}
-    assert await store(client.app).add_ballot(
+    row = await store(client.app).add_ballot(
         stored.id, uri=ballot.id, voter_uri=ballot.voter,
         cast_at=iso(ballot.cast_at), ballot=ballot.to_dict(), document=document, attested_by=None,
         received_at=iso(ballot.cast_at), sequence=ballot.sequence)
+    assert row is not None
+    return row
 
 
 async def seed_ballots(client: Any, node: Any, count: int) -> tuple[dict[str, Any], StoredProposal]:

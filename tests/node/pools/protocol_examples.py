@@ -134,6 +134,13 @@ def examples() -> dict[str, dict[str, Any]]:
 
     bo_ballot = Ballot.consent(B + "/objects/ballot-2", PROPOSAL, bo.uri, cast, "agree")
     closes = proposal.rule.closes_at
+    # A running Tally while the vote goes on: the counts and the digest of the one ballot so far.
+    counted = cast + timedelta(seconds=1)
+    first = tally(proposal.rule, proposal.electorate, [ballot])
+    running = sign_document(tally_document(first, POOL, [ballot.id], final=False,
+                                           updated=iso(counted)), pool, counted)
+    out["update-running-tally"] = _activity("Update", POOL, running, [POOL + "/members"],
+                                            "update-tally-0", cc=[POOL + "/followers"])
     result = tally(proposal.rule, proposal.electorate, [ballot, bo_ballot])
     final = sign_document(tally_document(result, POOL, [ballot.id, bo_ballot.id], final=True,
                                          updated="2025-03-08T12:00:00Z"), pool, closes)
@@ -176,6 +183,9 @@ def examples() -> dict[str, dict[str, Any]]:
     from tests.node.notifications.protocol_examples import notification_examples
 
     out.update(notification_examples())
+    from tests.node.witness.protocol_examples import witness_examples
+
+    out.update(witness_examples())
     return out
 
 

@@ -14,7 +14,7 @@ from node.appkeys import ACTORS
 from node.pool_engine.common import iso, store
 from node.wire import sign_document
 from schemas import OBJECT_CONTEXT
-from tests.node.pools.helpers import POOL, get, post, propose, vote
+from tests.node.pools.helpers import POOL, post, propose, signed_tally, vote
 
 pytestmark = pytest.mark.both_backends
 
@@ -33,7 +33,7 @@ def same_instant(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 async def _counted(client: Any, proposal: str) -> dict[str, Any]:
-    tally: dict[str, Any] = await get(client, proposal + "/tally")
+    tally: dict[str, Any] = await signed_tally(client, proposal)
     return tally
 
 

@@ -18,7 +18,7 @@ from node.wire import (
     proposal_from_documents,
     verify_author_proof,
 )
-from tests.node.pools.helpers import POOL, get, post, propose, vote
+from tests.node.pools.helpers import POOL, get, post, propose, signed_tally, vote
 
 pytestmark = pytest.mark.both_backends
 
@@ -32,7 +32,7 @@ async def test_member_proposes_and_members_vote(client, node) -> None:  # type: 
 
     assert (await vote(client, "alice", node.alice_token, proposal["id"], "agree")).status == 201
     assert (await vote(client, "admin", node.admin_token, proposal["id"], "disagree")).status == 201
-    current = await get(client, proposal["id"] + "/tally")
+    current = await signed_tally(client, proposal["id"])
     check_document("tally", current)
     assert current["counts"]["agree"] == 1 and current["participation"] == 2
     assert current["final"] is False

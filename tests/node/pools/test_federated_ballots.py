@@ -17,7 +17,7 @@ from node.appkeys import ACTORS, OBJECTS
 from node.pool_engine.common import store
 from schemas import OBJECT_CONTEXT
 from tests.node.inbox_helpers import FakeActor, post_signed, processed
-from tests.node.pools.helpers import POOL, post, propose
+from tests.node.pools.helpers import POOL, post, propose, signed_tally
 
 pytestmark = pytest.mark.both_backends
 
@@ -105,7 +105,7 @@ async def test_remote_member_votes_with_a_signed_ballot(client, fed, remote) -> 
     await _send(client, eve, eve.activity("Create", relayed, to=[POOL]))
     assert [b.ballot["choice"] for b in await _ballots(client, proposal)] == [["agree"], ["disagree"]]
 
-    tally = await (await client.get(proposal.removeprefix("http://node.test") + "/tally")).json()
+    tally = await signed_tally(client, proposal)
     assert tally["participation"] == 1 and tally["counts"]["disagree"] == 1
 
 
@@ -173,7 +173,7 @@ async def test_s2s_two_ballots_in_one_instant_the_greater_sequence_counts(client
                 _numbered(cy, proposal, "block", 1, cy.uri + "/ballots/z", at)):
         item = await _send(client, bo, bo.activity("Create", doc, to=[POOL]))
         assert item.state == "done"
-    tally = await (await client.get(proposal.removeprefix("http://node.test") + "/tally")).json()
+    tally = await signed_tally(client, proposal)
     assert tally["participation"] == 2 and tally["counts"]["agree"] == 2
     # A different ballot reusing bo's sequence 2 is refused with a reason; nothing is stored.
     reuse = _numbered(bo, proposal, "disagree", 2, bo.uri + "/ballots/b", at)
@@ -211,7 +211,7 @@ async def test_mastodon_multiple_choice_replies_merge_into_one_ballot(client, fe
     last = kept[-1].document
     assert last["choice"] == ["red", "green", "blue"] and last["sequence"] == 3
     assert last["evidence"] == [n["id"] for n in notes] and last["attestedBy"] == POOL
-    tally = await (await client.get(proposal.removeprefix("http://node.test") + "/tally")).json()
+    tally = await signed_tally(client, proposal)
     assert tally["participation"] == 1
     assert tally["counts"] == {"red": 1, "green": 1, "blue": 1}
 
@@ -227,7 +227,7 @@ async def test_mastodon_single_choice_reply_replaces_and_ranked_offers_first_pre
     kept = await _ballots(client, proposal)
     assert [b.document["sequence"] for b in kept] == [1, 2]
     assert kept[-1].document["evidence"] == mo.uri + "/statuses/1"
-    tally = await (await client.get(proposal.removeprefix("http://node.test") + "/tally")).json()
+    tally = await signed_tally(client, proposal)
     assert tally["participation"] == 1 and tally["counts"]["agree"] == 1
 
     # A ranked proposal is a single-choice poll: one reply ranks one option first.
@@ -242,5 +242,5 @@ async def test_mastodon_single_choice_reply_replaces_and_ranked_offers_first_pre
         await _send(client, mo, mo.activity("Create", _reply(mo, ranked, option, n, at), to=[POOL]))
     kept = await _ballots(client, ranked)
     assert [b.ballot["choice"] for b in kept] == [["green"], ["blue"]]
-    tally = await (await client.get(ranked.removeprefix("http://node.test") + "/tally")).json()
+    tally = await signed_tally(client, ranked)
     assert tally["participation"] == 1 and tally["counts"]["blue"] == 1

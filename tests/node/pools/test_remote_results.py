@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import hashlib
 import json
 import uuid
 from dataclasses import dataclass, field
@@ -233,6 +234,21 @@ async def test_a_remote_tally_a_recount_does_not_reproduce_is_a_mismatch(
     differences = view["recount"]["differences"]["fields"]
     assert differences["outcome"] == {"tally": "passed", "recount": honest["outcome"]}
     assert differences["counts"]["recount"]["disagree"] == 1
+
+
+async def test_a_final_tally_whose_digest_is_not_of_its_ballots_is_a_mismatch(client, fed, server) -> None:  # type: ignore[no-untyped-def]
+    vote = await _remote_vote(client, fed, server)
+    honest = vote.tally()
+    listed = honest["ballots"]
+    reordered = hashlib.sha256(b"".join(i.encode() + b"\n" for i in reversed(listed))).hexdigest()
+    assert honest["ballotsDigest"] != reordered and honest["ballotCount"] == 2
+    final = server.sign(vote.pool, vote.tally(ballotsDigest=reordered, ballotCount=3))
+    await _deliver(client, vote.pool, "Update", final, fed.admin.uri)
+    view = await (await _view(client, vote.proposal.id)).json()
+    assert view["result"] == "mismatch"
+    differences = view["recount"]["differences"]["fields"]
+    assert differences["ballotsDigest"] == {"tally": reordered, "recount": honest["ballotsDigest"]}
+    assert differences["ballotCount"] == {"tally": 3, "recount": 2}
 
 
 async def test_a_tally_leaving_out_our_members_ballot_is_a_mismatch(client, fed, server) -> None:  # type: ignore[no-untyped-def]

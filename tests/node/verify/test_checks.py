@@ -24,7 +24,13 @@ from governance import (
     tally,
 )
 from node.storage import ActorRecord
-from node.verify.counting import check_electorate, counted_ballots, recount_tally
+from node.verify.counting import (
+    as_listed,
+    check_document_place,
+    check_electorate,
+    counted_ballots,
+    recount_tally,
+)
 from node.verify.ledger import check_ledger
 from node.verify.report import Report, Verdict
 from node.wire import (
@@ -139,8 +145,36 @@ def test_an_entry_of_another_pool_is_refused() -> None:
     ledger, documents = _ledger(1)
     documents[0]["attributedTo"] = "http://evil.test/pools/x"
     report = Report(POOL)
-    check_ledger(report, POOL, _collection(ledger, 1), documents, None)
-    assert verdicts(report) == {"ledger.entries": Verdict.FAIL}
+    check_ledger(report, POOL, _collection(ledger, 1), documents, _balances(ledger))
+    # Every check is reported: those after it fail, naming why they could not be made.
+    assert verdicts(report) == {check: Verdict.FAIL for check in (
+        "ledger.entries", "ledger.sequence", "ledger.chain", "ledger.head", "ledger.balances")}
+    assert "ledger.entries" in evidence(report, "ledger.balances")["blockedBy"]
+
+
+def test_two_versions_of_one_entry_fail_every_check_after_the_sequence() -> None:
+    ledger, documents = _ledger(2)
+    twin = _entry(LedgerEntry.seal(Transaction(f"{POOL}/ledger/2", AT, EntryKind.CONTRIBUTION, "EUR",
+                                               (Posting("fund", 1), Posting("capital:" + ANA, -1))),
+                                   ledger.entries[0].hash), 2)
+    for total in (2, 3):
+        report = Report(POOL)
+        check_ledger(report, POOL, _collection(ledger, total), [*documents, twin], _balances(ledger))
+        assert evidence(report, "ledger.sequence")["repeated"] == [2]
+        assert verdicts(report) == {"ledger.entries": Verdict.PASS, "ledger.sequence": Verdict.FAIL,
+                                    "ledger.chain": Verdict.FAIL, "ledger.head": Verdict.FAIL,
+                                    "ledger.balances": Verdict.FAIL}
+        assert report.exit_code == 1
+
+
+def test_a_broken_chain_still_reports_the_head_and_the_balances() -> None:
+    ledger, documents = _ledger()
+    documents[1]["memo"] = "edited"
+    report = Report(POOL)
+    check_ledger(report, POOL, _collection(ledger, 3), documents, _balances(ledger))
+    assert verdicts(report)["ledger.chain"] is Verdict.FAIL
+    assert verdicts(report)["ledger.head"] is Verdict.FAIL
+    assert verdicts(report)["ledger.balances"] is Verdict.FAIL
 
 
 # --- a proposal's electorate, ballots and tally ----------------------------------------------
@@ -171,7 +205,7 @@ def _tally(proposal: Proposal, documents: list[dict[str, Any]], *, final: bool =
 def _recount(proposal: Proposal, documents: list[dict[str, Any]], tally_doc: dict[str, Any]) -> Report:
     report = Report(proposal.id)
     ballots = counted_ballots(report, proposal, POOL, documents, {d["id"] for d in documents})
-    recount_tally(report, proposal, POOL, tally_doc, ballots, {d["id"] for d in documents})
+    recount_tally(report, proposal, POOL, tally_doc, ballots, [d["id"] for d in documents])
     return report
 
 
@@ -201,12 +235,55 @@ def test_a_dropped_ballot_and_a_forged_count_are_named(proposal: Proposal) -> No
 def test_a_running_tally_counts_only_what_it_lists_or_names_by_digest(proposal: Proposal) -> None:
     ballots = [_ballot(proposal, 1, ANA, "agree", minutes=1, sequence=1),
                _ballot(proposal, 2, BO, "disagree", minutes=2, sequence=1)]
+    listing = {**_tally(proposal, ballots[:1], final=False), "ballots": [ballots[0]["id"]]}  # legacy
+    assert set(verdicts(_recount(proposal, ballots, listing)).values()) == {Verdict.PASS}
     running = _tally(proposal, ballots[:1], final=False)  # bo's ballot arrived after it
-    assert set(verdicts(_recount(proposal, ballots, running)).values()) == {Verdict.PASS}
-    by_digest = {k: v for k, v in _tally(proposal, ballots, final=False).items() if k != "ballots"}
-    report = _recount(proposal, ballots, by_digest)
-    assert verdicts(report)["tally.ballots"] is Verdict.SKIP
-    assert verdicts(report)["tally.recount"] is Verdict.PASS
+    assert "ballots" not in running and running["ballotCount"] == 1
+    report = _recount(proposal, ballots, running)
+    assert set(verdicts(report).values()) == {Verdict.PASS}
+    assert "(1 accepted since)" in next(c.detail for c in report.checks if c.check == "tally.ballots")
+    report = _recount(proposal, ballots, _tally(proposal, ballots, final=False))
+    assert set(verdicts(report).values()) == {Verdict.PASS}
+
+
+def test_a_running_tally_whose_digest_is_not_the_collections_is_named(proposal: Proposal) -> None:
+    ballots = [_ballot(proposal, 1, ANA, "agree", minutes=1, sequence=1),
+               _ballot(proposal, 2, BO, "disagree", minutes=2, sequence=1)]
+    signed = _tally(proposal, ballots, final=False)
+    # The digest is over the order accepted: the same ballots in another order are a finding.
+    report = _recount(proposal, list(reversed(ballots)), signed)
+    assert verdicts(report)["tally.ballots"] is Verdict.FAIL
+    assert evidence(report, "tally.ballots")["found"] == signed["ballotsDigest"]
+    # A forged digest, a count beyond the collection, a dropped ballot: each fails.
+    forged = {**signed, "ballotsDigest": "ab" * 32}
+    assert verdicts(_recount(proposal, ballots, forged))["tally.ballots"] is Verdict.FAIL
+    report = _recount(proposal, ballots[:1], signed)
+    assert evidence(report, "tally.ballots") == {"ballotCount": 2, "served": 1}
+    assert verdicts(report)["tally.recount"] is Verdict.FAIL
+    # Counts that are not those of the ballots it names fail the recount.
+    lying = {**_tally(proposal, ballots[:1], final=False), "participation": 2}
+    report = _recount(proposal, ballots, lying)
+    assert verdicts(report)["tally.ballots"] is Verdict.PASS
+    assert evidence(report, "tally.recount")["differences"]["participation"] == {"tally": 2, "recount": 1}
+    # Its schema holds without the list; a final Tally's does not.
+    assert check_document_place(Report(POOL), "tally.document", "tally", as_listed({**signed, "proof": {}}), POOL)
+    unlisted = {**{k: v for k, v in _tally(proposal, ballots).items() if k != "ballots"}, "proof": {}}
+    assert not check_document_place(Report(POOL), "tally.document", "tally", as_listed(unlisted), POOL)
+    # A final Tally's two fields are over its list: a forged digest fails the recount.
+    final = {**_tally(proposal, ballots), "ballotsDigest": "ab" * 32}
+    assert verdicts(_recount(proposal, ballots, final))["tally.recount"] is Verdict.FAIL
+
+
+def test_a_final_tally_listing_a_ballot_twice_or_unsorted_is_named(proposal: Proposal) -> None:
+    ballots = [_ballot(proposal, 2, ANA, "agree", minutes=1, sequence=1),
+               _ballot(proposal, 1, BO, "disagree", minutes=2, sequence=1)]
+    honest = _tally(proposal, ballots)
+    assert set(verdicts(_recount(proposal, ballots, honest)).values()) == {Verdict.PASS}
+    doubled = {**honest, "ballots": sorted([*honest["ballots"], honest["ballots"][0]])}
+    report = _recount(proposal, ballots, doubled)
+    assert evidence(report, "tally.ballots")["repeated"] == [honest["ballots"][0]]
+    unsorted = {**honest, "ballots": list(reversed(honest["ballots"]))}
+    assert evidence(_recount(proposal, ballots, unsorted), "tally.ballots")["sorted"] is False
 
 
 def test_ballots_the_pool_should_have_refused_are_named(proposal: Proposal) -> None:
