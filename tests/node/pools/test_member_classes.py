@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -16,6 +16,7 @@ from node.accounts import create_member, issue_token
 from node.appkeys import ACTORS, DB, TOKENS
 from node.pool_engine import close_due
 from node.pool_engine.common import store
+from node.pool_engine.running import sign_due
 from node.pools import load_bylaws
 from node.storage import MemberClassStore
 from node.wire import ballot_from_document, check_document, proposal_from_documents
@@ -80,8 +81,13 @@ async def test_a_pass_overall_short_in_one_class_is_rejected(client, node) -> No
     assert proposal["classMajority"] is True and proposal["classRollDigest"] == roll.digest
     assert electorate["memberClasses"] == dict(sorted(roll.classes.items()))
     await vote_all(client, tokens, proposal["id"])
+    # The running-tally clock signs what was counted (driven here, a moment past its interval).
+    await sign_due(client.app, datetime.now(UTC) + timedelta(seconds=5))
     running = await get(client, proposal["id"] + "/tally")
+    assert running["ballotCount"] == 5 and running["final"] is False
     assert running["outcome"] == "rejected" and running["thresholdMet"] is True
+    assert [(c["name"], c["majority"]) for c in running["classes"]] == [
+        ("consumer", True), ("worker", False)]
     final = await close(client, proposal)
     check_document("tally", final)
     assert final["outcome"] == "rejected" and final["counts"]["agree"] == 3
