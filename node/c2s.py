@@ -108,7 +108,8 @@ async def governance_outbox(
         if pool is not None and pool.is_pool:
             if kind == "Join":
                 await membership.join(app, pool, owner.uri, activity["id"], now,
-                                      membership.share_claim(activity.get("sharePayment")))
+                                      membership.share_claim(activity.get("sharePayment")),
+                                      activity.get("memberClass"))
             else:
                 await membership.leave(app, pool, owner.uri, now)
     elif kind in ("Accept", "Reject") and isinstance(target_id, str):

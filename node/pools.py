@@ -10,7 +10,7 @@ from node.config import Config
 from node.storage import ActorRecord, ActorStore
 from schemas import OBJECT_CONTEXT
 
-__all__ = ["bylaws_document", "default_bylaws_json", "load_bylaws"]
+__all__ = ["bylaws_document", "coop_fields", "default_bylaws_json", "load_bylaws"]
 
 
 def default_bylaws_json(name: str, purpose: str, currency: str) -> str:
@@ -53,4 +53,27 @@ def bylaws_document(config: Config, pool: ActorRecord, bylaws: Bylaws) -> dict[s
         "bucketWindow": f"PT{int(bylaws.bucket_window.total_seconds())}S",
         "maxBucketsPerMember": bylaws.max_buckets_per_member,
         "allocationsVisible": bylaws.allocations_visible,
+        **coop_fields(bylaws),
     }
+
+
+def coop_fields(bylaws: Bylaws) -> dict[str, Any]:
+    """The co-op settings of the Bylaws document, each only when set (docs/PROTOCOL.md §Bylaws)."""
+    fields: dict[str, Any] = {}
+    if bylaws.member_classes:
+        fields["memberClasses"] = list(bylaws.member_classes)
+    if bylaws.class_majority:
+        fields["classMajority"] = sorted(kind.value for kind in bylaws.class_majority)
+    if bylaws.share_types:
+        fields["shareTypes"] = [
+            {"name": t.name, "nominal": t.nominal, "minimum": t.minimum,
+             **({"classMinimums": dict(t.class_minimums)} if t.class_minimums else {})}
+            for t in bylaws.share_types
+        ]
+    if bylaws.surplus_measure is not None:
+        fields["surplusMeasure"] = bylaws.surplus_measure.value
+    if bylaws.booking_limits.hours_per_month:
+        fields["bookingHoursPerMonth"] = bylaws.booking_limits.hours_per_month
+    if bylaws.booking_limits.equal_turns:
+        fields["bookingEqualTurns"] = True
+    return fields

@@ -18,7 +18,6 @@ from governance import (
     Bucket,
     Budget,
     Proposal,
-    tally,
 )
 from governance.codec import datetime_from_str
 from node.cli.common import Output
@@ -32,6 +31,7 @@ from node.storage.postgres import PostgresDatabase, safe_url
 from node.storage.sqlite import SqliteDatabase
 from node.storage.transfer import check_target_empty, copy_database, row_counts
 from node.wire.budget import RESULT_FIELDS, result_document
+from node.wire.classes import count, roll_of
 
 __all__ = ["add_migrate_db", "compare"]
 
@@ -51,7 +51,7 @@ async def _facts(db: Database) -> dict[str, object]:
                 facts[f"result {stored.uri}"] = await _round_facts(db, pool.uri, stored.id, proposal)
                 continue
             ballots = decode_ballots(stored.uri, await governance.counted_ballots(stored.id))
-            recount = tally(proposal.rule, proposal.electorate, ballots).to_dict()
+            recount = count(proposal, roll_of(stored.proposal), ballots)[0].to_dict()
             stored_tally = await governance.tally_document(stored.id)
             facts[f"tally {stored.uri}"] = (
                 json.dumps(recount, sort_keys=True), json.dumps(stored_tally, sort_keys=True)

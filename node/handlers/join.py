@@ -14,14 +14,15 @@ from node.storage import ActorRecord
 __all__ = ["apply", "handle"]
 
 
-async def apply(inbound: Inbound, pool: ActorRecord, claim: dict[str, Any] | None) -> str | None:
+async def apply(inbound: Inbound, pool: ActorRecord, claim: dict[str, Any] | None,
+                member_class: object = None) -> str | None:
     """The sender applies to ``pool``, the received activity's id standing for their Join;
     the state they are in now ('member' or 'applicant'), or None when refused (with a Reject)."""
     states: list[str] = []
 
     async def work() -> None:
         states.append(await join(inbound.app, pool, inbound.actor, inbound.activity["id"],
-                                 datetime.now(UTC), claim))
+                                 datetime.now(UTC), claim, member_class))
 
     await refusing(inbound, pool, work)
     return states[0] if states else None
@@ -32,4 +33,5 @@ async def handle(inbound: Inbound) -> None:
     pool = pool_recipient(inbound, inbound.object_id)
     if pool is None:
         return
-    await apply(inbound, pool, share_claim(inbound.activity.get("sharePayment")))
+    await apply(inbound, pool, share_claim(inbound.activity.get("sharePayment")),
+                inbound.activity.get("memberClass"))

@@ -16,12 +16,13 @@ from datetime import datetime
 
 from aiohttp import web
 
-from governance import BylawsChange, GovernanceError, Kind, Outcome, Proposal, tally
+from governance import BylawsChange, GovernanceError, Kind, Outcome, Proposal
 from node.appkeys import ACTORS
 from node.pool_engine.common import iso, named_lock, store
 from node.pool_engine.extensions import FLOOD_LINK_EFFECT
 from node.pool_engine.tallies import counted_ballots
 from node.storage import ActorRecord, StoredProposal
+from node.wire.classes import count, roll_of
 
 __all__ = ["EFFECT_KINDS", "carry_out", "carry_out_pending", "effect_on_close"]
 
@@ -84,7 +85,7 @@ async def _carry_out(app: web.Application, pool: ActorRecord, stored: StoredProp
             await obligations.serve(app, pool, at)
             refreshed = await governance.proposal(stored.uri)
             return refreshed.effect if refreshed is not None else "waiting_funds"
-        result = tally(proposal.rule, proposal.electorate, await counted_ballots(app, stored))
+        result = count(proposal, roll_of(stored.proposal), await counted_ballots(app, stored))[0]
         if proposal.kind is Kind.ADMISSION:
             await membership.admit_by_vote(app, pool, proposal, result, at)
         elif proposal.kind is Kind.EXPULSION:

@@ -7,12 +7,24 @@ from typing import Any
 
 from aiohttp import web
 
-from governance import AdmissionPolicy, MemberState, Proposal, Role, Roster, Tally
+from governance import (
+    AdmissionPolicy,
+    Bylaws,
+    Kind,
+    MemberState,
+    Proposal,
+    Role,
+    Roster,
+    RuleViolation,
+    Tally,
+)
+from governance.classes import ClassRoll
+from node.appkeys import DB
 from node.errors import NotFound
 from node.pool_engine.common import iso, pool_lock, roster_of, store
-from node.storage import ActorRecord
+from node.storage import ActorRecord, MemberClassStore
 
-__all__ = ["accept_join", "admit_by_vote", "admit_if_share_paid", "expel", "join", "leave",
+__all__ = ["accept_join", "admit_by_vote", "admit_if_share_paid", "chosen_class", "expel", "join", "leave",
            "reject_join", "share_claim"]
 
 log_name = "poolnode.pools"
@@ -45,18 +57,43 @@ def share_claim(value: object) -> dict[str, Any] | None:
     return claim
 
 
+def chosen_class(bylaws: Bylaws, member_class: object) -> str | None:
+    """The class an applicant chose, checked against the bylaws: required when they declare
+    classes (``class_missing``), one of them (``unknown_class``), refused when they declare none
+    (``no_member_classes``)."""
+    if not bylaws.member_classes:
+        if member_class is not None:
+            raise RuleViolation("no_member_classes", "this pool's bylaws declare no member classes")
+        return None
+    if member_class is None or member_class == "":
+        raise RuleViolation("class_missing", "this pool's members each belong to a class: choose "
+                            "one of " + ", ".join(bylaws.member_classes))
+    if not isinstance(member_class, str) or member_class not in bylaws.member_classes:
+        raise RuleViolation("unknown_class", "the member class must be one of "
+                            + ", ".join(bylaws.member_classes))
+    return member_class
+
+
 async def join(
     app: web.Application, pool: ActorRecord, person: str, join_id: str | None, at: datetime,
-    claim: dict[str, Any] | None = None,
+    claim: dict[str, Any] | None = None, member_class: object = None,
 ) -> str:
     """``person`` applies; returns the state now ('member' or 'applicant').
 
     open: admitted at once (once the minimum share is confirmed); steward: waits for a
     steward's Accept; vote: an admission proposal opens and its outcome decides. ``claim``
     (the Join's ``sharePayment``) is kept for the treasurer; it confirms no money.
+    ``member_class`` (the Join's ``memberClass``): one of the classes the bylaws declare, which
+    a pool with classes requires (docs/GOVERNANCE.md, "Member classes in the node").
     """
     async with pool_lock(app, pool):
         roster, bylaws, _ = await roster_of(app, pool)
+        chosen = chosen_class(bylaws, member_class)
+        if bylaws.admission is AdmissionPolicy.VOTE and Kind.ADMISSION in bylaws.class_majority:
+            # The admission proposal will freeze the class roll: refuse before storing anything
+            # if it could not (an elector without a class: ``class_missing``).
+            ClassRoll.freeze(roster.electorate(), await MemberClassStore(app[DB]).classes(pool.id),
+                             bylaws)
         roster = roster.apply(person, at)
         state: str = "applicant"
         roles: tuple[str, ...] = ()
@@ -64,7 +101,7 @@ async def join(
             roster = roster.admit(person, at, bylaws)
             state, roles = "member", _roles(roster, person)
         await store(app).set_membership(pool.id, person, state=state, roles=roles, at=iso(at),
-                                        join_activity=join_id)
+                                        join_activity=join_id, member_class=chosen)
         if state == "applicant":
             await store(app).set_share_claim(pool.id, person, claim)
     if state == "member":

@@ -31,7 +31,6 @@ from governance import (
     owe_refund,
     pay_owed_refund,
     refund,
-    tally,
 )
 from governance.codec import datetime_from_str
 from node.appkeys import ACTORS, DB, WORKERS
@@ -40,6 +39,7 @@ from node.pool_engine.extensions import BUDGET_COMMIT
 from node.pool_engine.ledger import Build, book, book_commitment
 from node.pool_engine.tallies import counted_ballots
 from node.storage import ActorRecord, FloodStore, StoredFloodShare, StoredProposal
+from node.wire.classes import count, roll_of
 
 __all__ = ["EFFECTS_INTERVAL", "effects_ctx", "free_fund", "refund_or_owe", "serve", "sweep", "waiting_amount"]
 
@@ -181,7 +181,7 @@ async def _serve(app: web.Application, pool: ActorRecord, now: datetime) -> None
             if proposal.kind is Kind.BUDGET_ROUND:  # its funded buckets: node/budget books them
                 await app[BUDGET_COMMIT](app, pool, item, max(now, proposal.rule.closes_at))
             else:
-                result = tally(proposal.rule, proposal.electorate, await counted_ballots(app, item))
+                result = count(proposal, roll_of(item.proposal), await counted_ballots(app, item))[0]
                 await book_commitment(app, pool, proposal, result, max(now, proposal.rule.closes_at))
         except GovernanceError as exc:
             if exc.code == "overdraft":

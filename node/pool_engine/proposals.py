@@ -8,7 +8,8 @@ from typing import Any
 
 from aiohttp import web
 
-from governance import Admission, BallotType, NotPermitted, Proposal, Roster, open_proposal
+from governance import Admission, BallotType, Bylaws, NotPermitted, Proposal, Roster, open_proposal
+from governance.classes import ClassRoll
 from governance.proposals import Motion
 from node.appkeys import DB
 from node.pool_engine.common import (
@@ -22,7 +23,13 @@ from node.pool_engine.common import (
     store,
 )
 from node.pool_engine.tallies import question_of, recount
-from node.storage import ActorRecord, DiscussionStore, StoredDiscussion, StoredProposal
+from node.storage import (
+    ActorRecord,
+    DiscussionStore,
+    MemberClassStore,
+    StoredDiscussion,
+    StoredProposal,
+)
 from node.wire import (
     InvalidDocument,
     check_document,
@@ -30,8 +37,9 @@ from node.wire import (
     electorate_document,
     proposal_document,
 )
+from node.wire.classes import ROLL_KEY, count
 
-__all__ = ["open_admission", "propose"]
+__all__ = ["freeze_roll", "open_admission", "propose"]
 
 
 async def propose(app: web.Application, draft_document: dict[str, Any], at: datetime) -> StoredProposal:
@@ -55,7 +63,18 @@ async def propose(app: web.Application, draft_document: dict[str, Any], at: date
             motion=draft.motion, bylaws=bylaws, electorate=roster.electorate(), opens_at=at.replace(microsecond=0),
             ballot_type=draft.ballot_type, options=draft.options,
         )
-        return await _store_and_publish(app, pool, proposal, draft.id, at, discussion)
+        roll = await freeze_roll(app, pool, proposal, bylaws)
+        return await _store_and_publish(app, pool, proposal, draft.id, at, discussion, roll)
+
+
+async def freeze_roll(app: web.Application, pool: ActorRecord, proposal: Proposal,
+                      bylaws: Bylaws) -> ClassRoll | None:
+    """The electors' member classes, frozen as the proposal opens, when its kind needs a
+    majority in each class; ``class_missing`` if an elector has none (a steward assigns it)."""
+    if not proposal.rule.class_majority:
+        return None
+    return ClassRoll.freeze(proposal.electorate, await MemberClassStore(app[DB]).classes(pool.id),
+                            bylaws)
 
 
 async def _discussion(app: web.Application, pool: ActorRecord, uri: object) -> StoredDiscussion | None:
@@ -84,30 +103,34 @@ async def open_admission(
         motion=motion, bylaws=bylaws, electorate=electorate, opens_at=at.replace(microsecond=0),
         ballot_type=BallotType.CONSENT,
     )
+    roll = await freeze_roll(app, pool, proposal, bylaws)
     proposal = dataclasses.replace(proposal, author=pool.uri)
-    return await _store_and_publish(app, pool, proposal, None, at)
+    return await _store_and_publish(app, pool, proposal, None, at, None, roll)
 
 
 async def _store_and_publish(
     app: web.Application, pool: ActorRecord, proposal: Proposal, source: str | None, at: datetime,
-    discussion: StoredDiscussion | None = None,
+    discussion: StoredDiscussion | None = None, roll: ClassRoll | None = None,
 ) -> StoredProposal:
     published = iso(at)
     document = signed(proposal_document(
         proposal, pool.uri, published, thread=True,
-        discussion=discussion.uri if discussion is not None else None), pool, at)
-    electorate = signed(electorate_document(proposal, pool.uri, published), pool, at)
+        discussion=discussion.uri if discussion is not None else None, roll=roll), pool, at)
+    electorate = signed(electorate_document(proposal, pool.uri, published, roll), pool, at)
     governance = store(app)
     # The first tally is over no ballots; recount needs the stored row, so sign it directly.
-    from governance import tally
     from node.wire import tally_document
 
-    empty = tally(proposal.rule, proposal.electorate, [])
-    first = signed(tally_document(empty, pool.uri, [], final=False, updated=published), pool, at)
+    empty, classes = count(proposal, roll, [])
+    first = signed(tally_document(empty, pool.uri, [], final=False, updated=published,
+                                  classes=classes), pool, at)
+    stored_value = proposal.to_dict()
+    if roll is not None:
+        stored_value[ROLL_KEY] = roll.to_dict()
     await governance.add_proposal(
         pool_id=pool.id, uri=proposal.id, source_uri=source, author_uri=proposal.author,
         kind=proposal.kind.value, closes_at=iso(proposal.rule.closes_at),
-        proposal=proposal.to_dict(), document=document, electorate_document=electorate,
+        proposal=stored_value, document=document, electorate_document=electorate,
         tally_document=first, outcome=empty.outcome.value, created_at=published,
     )
     stored = await governance.proposal(proposal.id)

@@ -18,7 +18,7 @@ from typing import Any
 from aiohttp import web
 
 from federation.errors import FetchError
-from governance import GovernanceError, check_ballot, tally
+from governance import GovernanceError, check_ballot
 from governance.ledger import GENESIS
 from node.appkeys import DB
 from node.http import fetch_as
@@ -34,6 +34,7 @@ from node.wire import (
     tally_document,
     verify_author_proof,
 )
+from node.wire.classes import count, roll_from_documents
 from node.wire.errors import ProofRejected
 from node.wire.tallies import COMPARED_FIELDS, OPTIONAL_FIELDS
 
@@ -250,6 +251,7 @@ def _compare(final: Mapping[str, Any], proposal_doc: Mapping[str, Any],
     """('matches' | 'mismatch', the recounted Tally fields); ``problems`` gains each difference."""
     try:
         proposal = proposal_from_documents(proposal_doc, electorate_doc)
+        roll = roll_from_documents(proposal_doc, electorate_doc, proposal.electorate.members)
     except InvalidDocument as exc:
         problems["proposal"] = exc.reason
         return "mismatch", None
@@ -279,14 +281,15 @@ def _compare(final: Mapping[str, Any], proposal_doc: Mapping[str, Any],
             omitted.append(uri)
     if omitted:
         problems["omittedBallots"] = omitted
-    result = tally(proposal.rule, proposal.electorate, counted)
-    ours = tally_document(result, str(final["pool"]), listed, final=True, updated=str(final.get("updated", "")))
-    recounted = {field: ours[field] for field in COMPARED_FIELDS}
+    result, classes = count(proposal, roll, counted)
+    ours = tally_document(result, str(final["pool"]), listed, final=True,
+                          updated=str(final.get("updated", "")), classes=classes)
+    recounted = {field: ours.get(field) for field in COMPARED_FIELDS}
     differences = {}
     for field in COMPARED_FIELDS:
-        theirs = final.get(field, ours[field]) if field in OPTIONAL_FIELDS else final.get(field)
-        if theirs != ours[field]:
-            differences[field] = {"tally": theirs, "recount": ours[field]}
+        theirs = final.get(field, ours.get(field)) if field in OPTIONAL_FIELDS else final.get(field)
+        if theirs != ours.get(field):
+            differences[field] = {"tally": theirs, "recount": ours.get(field)}
     if differences:
         problems["fields"] = differences
     if proposal_doc.get("electorateDigest") != final.get("electorateDigest"):

@@ -25,7 +25,7 @@ from aiohttp import web
 
 from node.appkeys import ACTORS, CONFIG, DB
 from node.pool_engine.common import iso, named_lock, pool_lock, publish, signed, store
-from node.pool_engine.tallies import catch_up, open_head, running_count
+from node.pool_engine.tallies import catch_up, open_head, running_count, running_result
 from node.storage import ActorRecord
 from node.storage.running_tallies import DueTally, RunningTallyStore
 from node.wire import tally_document
@@ -72,9 +72,9 @@ async def sign_running(app: web.Application, pool: ActorRecord, due: DueTally, n
         await catch_up(app, head, running, always=True)
         if running.last_row <= mark.ballot_row:
             return False
-        result = running.state.result()
+        result, classes = running_result(running)
         document = signed(tally_document(result, pool.uri, running.digest, final=False,
-                                         updated=iso(now)), pool, now)
+                                         updated=iso(now), classes=classes), pool, now)
         return await tallies.store(due.proposal_id, result.outcome.value, document, iso(now),
                                    ballot_row=running.last_row, signed_at=now.timestamp())
 

@@ -32,8 +32,8 @@ from governance import (
     RuleViolation,
     Tally,
     TallyState,
-    tally,
 )
+from governance.classes import ClassRoll, ClassTally
 from governance.codec import datetime_from_str
 from node.appkeys import DB
 from node.errors import NotFound
@@ -42,6 +42,7 @@ from node.storage import ActorRecord, StoredProposal
 from node.storage.governance import CountedBallot, ProposalHead
 from node.storage.running_tallies import RunningTallyStore, ServedTally
 from node.wire import question_document, tally_document
+from node.wire.classes import count, roll_of
 
 __all__ = [
     "CLOSED_TOPIC",
@@ -51,6 +52,7 @@ __all__ = [
     "UNSIGNED_BALLOTS",
     "catch_up",
     "counted_ballots",
+    "current_count",
     "current_tally",
     "decode_ballots",
     "forget",
@@ -61,6 +63,7 @@ __all__ = [
     "question_of",
     "recount",
     "running_count",
+    "running_result",
     "tally_of",
 ]
 
@@ -71,6 +74,8 @@ class _Running:
 
     state: TallyState
     digest: BallotDigest = field(default_factory=BallotDigest)
+    # A class-majority proposal: the proposal and the class roll it froze when it opened.
+    classes: tuple[Proposal, ClassRoll] | None = None
     last_row: int = 0
     # One catch-up at a time: two would both read the rows after ``last_row`` and count them twice.
     catching_up: asyncio.Lock = field(default_factory=asyncio.Lock, repr=False)
@@ -185,8 +190,11 @@ async def running_count(app: web.Application, stored: StoredProposal | ProposalH
     found = cache.get(stored.id) if cache is not None else None
     if found is None:
         proposal = await proposal_value(app, stored)
+        full = stored if isinstance(stored, StoredProposal) else await store(app).proposal(stored.uri)
+        roll = roll_of(full.proposal) if full is not None else None
         rows = await store(app).counted_ballots(stored.id)
-        found = _Running(TallyState(proposal.rule, proposal.electorate, track_ids=False))
+        found = _Running(TallyState(proposal.rule, proposal.electorate, track_ids=False),
+                         classes=(proposal, roll) if roll is not None else None)
         found.count(decode_ballots(stored.uri, rows), rows[-1].row if rows else 0)
         if cache is not None:
             # Two tasks may load at once: the first one kept stays (it may have counted more).
@@ -205,13 +213,15 @@ async def recount(
         forget(app, stored)
         proposal = Proposal.from_dict(stored.proposal)
         ballots = await counted_ballots(app, stored)
-        result = tally(proposal.rule, proposal.electorate, ballots)
-        document = tally_document(result, pool.uri, ballots.ids, final=True, updated=iso(at))
+        result, classes = count(proposal, roll_of(stored.proposal), ballots)
+        document = tally_document(result, pool.uri, ballots.ids, final=True, updated=iso(at),
+                                  classes=classes)
         return result, signed(document, pool, at)
     running = await running_count(app, stored)
     await catch_up(app, stored, running)
-    result = running.state.result()
-    document = tally_document(result, pool.uri, running.digest, final=False, updated=iso(at))
+    result, classes = running_result(running)
+    document = tally_document(result, pool.uri, running.digest, final=False, updated=iso(at),
+                              classes=classes)
     return result, signed(document, pool, at)
 
 
@@ -256,12 +266,28 @@ async def tally_of(app: web.Application, proposal_uri: str) -> ServedTally | Non
 
 async def current_tally(app: web.Application, stored: StoredProposal) -> Tally:
     """The count of every accepted ballot so far (from memory while the proposal is open)."""
+    return (await current_count(app, stored))[0]
+
+
+async def current_count(app: web.Application,
+                        stored: StoredProposal) -> tuple[Tally, ClassTally | None]:
+    """``current_tally``, with each member class's count for a class-majority proposal."""
     if stored.state == "open":
         running = await running_count(app, stored)
         await catch_up(app, stored, running)  # a reader: counts what other processes stored
-        return running.state.result()
+        return running_result(running)
     proposal = Proposal.from_dict(stored.proposal)
-    return tally(proposal.rule, proposal.electorate, await counted_ballots(app, stored))
+    return count(proposal, roll_of(stored.proposal), await counted_ballots(app, stored))
+
+
+def running_result(running: _Running) -> tuple[Tally, ClassTally | None]:
+    """The running count as it stands: O(1) from the incremental state, except that a
+    class-majority proposal's classes are counted over each voter's counted ballot (one pass,
+    at most once per signing or read)."""
+    if running.classes is None:
+        return running.state.result(), None
+    proposal, roll = running.classes
+    return count(proposal, roll, running.state.counted().values())
 
 
 async def question_of(app: web.Application, pool: ActorRecord, stored: StoredProposal) -> dict[str, Any]:

@@ -44,6 +44,7 @@ from node.storage.idempotency import IdempotencyRecord, IdempotencyStore
 from node.storage.inbox import InboxItem, InboxRow, InboxStore, ReceivedObjectStore
 from node.storage.invitations import Invitation, InvitationStore, InvitationUse
 from node.storage.mail import MailJob, MailStore
+from node.storage.member_classes import ClassChange, MemberClassStore
 from node.storage.notification_sources import EventRow, NotificationSources
 from node.storage.notifications import (
     NewNotification,
@@ -73,6 +74,7 @@ __all__ = [
     "BlockStore",
     "BudgetStore",
     "ClaimedDelivery",
+    "ClassChange",
     "CollectionPage",
     "Database",
     "DeliveryResult",
@@ -97,6 +99,7 @@ __all__ = [
     "InvitationUse",
     "MailJob",
     "MailStore",
+    "MemberClassStore",
     "Membership",
     "ModerationEntry",
     "NewComment",

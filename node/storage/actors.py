@@ -52,6 +52,8 @@ class Membership:
     roles: tuple[str, ...]
     state: str
     joined_at: str
+    member_class: str | None = None
+    """The member class the pool's bylaws declare that this member belongs to (None: none)."""
 
 
 def _actor(row: Row) -> ActorRecord:
@@ -79,6 +81,7 @@ def _membership(row: Row) -> Membership:
         roles=tuple(r for r in row["roles"].split(",") if r),
         state=row["state"],
         joined_at=row["joined_at"],
+        member_class=row["member_class"],
     )
 
 

@@ -97,22 +97,26 @@ class GovernanceStore:
 
     async def set_membership(
         self, pool_id: int, person_uri: str, *, state: str, roles: tuple[str, ...], at: str,
-        join_activity: str | None = None,
+        join_activity: str | None = None, member_class: str | None = None,
     ) -> None:
-        """Create or update a person's membership row."""
+        """Create or update a person's membership row (``member_class``: the class they chose
+        when applying; None keeps the one recorded)."""
         async with self.db.transaction() as conn:
             cursor = await conn.execute(
                 "UPDATE memberships SET state = ?, roles = ?, updated_at = ?,"
                 " join_activity = COALESCE(?, join_activity),"
+                " member_class = COALESCE(?, member_class),"
                 " joined_at = CASE WHEN ? = 'member' AND state != 'member' THEN ? ELSE joined_at END"
                 " WHERE pool_id = ? AND person_uri = ?",
-                (state, ",".join(roles), at, join_activity, state, at, pool_id, person_uri),
+                (state, ",".join(roles), at, join_activity, member_class, state, at, pool_id,
+                 person_uri),
             )
             if cursor.rowcount == 0:
                 await conn.execute(
                     "INSERT INTO memberships (pool_id, person_uri, roles, state, joined_at,"
-                    " join_activity, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    (pool_id, person_uri, ",".join(roles), state, at, join_activity, at),
+                    " join_activity, updated_at, member_class) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    (pool_id, person_uri, ",".join(roles), state, at, join_activity, at,
+                     member_class),
                 )
 
     # Proposals.

@@ -117,4 +117,5 @@ def entry_from_row(row: Row) -> StoredEntry:
 
 def membership_from_row(row: Row) -> Membership:
     return Membership(row["id"], row["pool_id"], row["person_uri"],
-                      tuple(r for r in row["roles"].split(",") if r), row["state"], row["joined_at"])
+                      tuple(r for r in row["roles"].split(",") if r), row["state"], row["joined_at"],
+                      row["member_class"])

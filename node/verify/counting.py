@@ -20,10 +20,11 @@ from governance import (
     ballots_digest,
     check_ballot,
     electorate_digest,
-    tally,
 )
+from governance.classes import ClassRoll
 from node.verify.report import Report, Verdict, a, count
 from node.wire import InvalidDocument, ballot_from_document, tally_document
+from node.wire.classes import count as count_votes
 from node.wire.tallies import COMPARED_FIELDS, OPTIONAL_FIELDS
 from schemas import validation_errors
 
@@ -211,11 +212,12 @@ def _check_digest(report: Report, subject: str, document: Mapping[str, Any],
 
 
 def recount_tally(report: Report, proposal: Proposal, pool: str, document: Mapping[str, Any],
-                  ballots: Mapping[str, Ballot], oldest_first: Sequence[str]) -> bool:
+                  ballots: Mapping[str, Ballot], oldest_first: Sequence[str],
+                  roll: ClassRoll | None = None) -> bool:
     """Compare the pool's Tally with the recount: ``tally.ballots`` (the ballots it lists, or
-    names by digest, are the collection's) and ``tally.recount`` (every compared field);
-    whether both hold. ``oldest_first`` is every ballot id of ``{proposal}/ballots`` in the
-    order the pool accepted them."""
+    names by digest, are the collection's) and ``tally.recount`` (every compared field, with
+    ``roll`` each member class's count too); whether both hold. ``oldest_first`` is every ballot
+    id of ``{proposal}/ballots`` in the order the pool accepted them."""
     subject = str(document.get("id"))
     final = document.get("final") is True
     served = list(oldest_first)
@@ -234,13 +236,13 @@ def recount_tally(report: Report, proposal: Proposal, pool: str, document: Mappi
         if not final:  # ballots accepted after this running Tally was signed are not in it yet
             counted = {uri: b for uri, b in ballots.items() if uri in set(listed)}
             named = listed
-    result = tally(proposal.rule, proposal.electorate, list(counted.values()))
-    ours = tally_document(result, pool, named, final=final, updated="")
+    result, classes = count_votes(proposal, roll, list(counted.values()))
+    ours = tally_document(result, pool, named, final=final, updated="", classes=classes)
     differences = {}
     for field in COMPARED_FIELDS:
-        theirs = document.get(field, ours[field]) if field in OPTIONAL_FIELDS else document.get(field)
-        if theirs != ours[field]:
-            differences[field] = {"tally": theirs, "recount": ours[field]}
+        theirs = document.get(field, ours.get(field)) if field in OPTIONAL_FIELDS else document.get(field)
+        if theirs != ours.get(field):
+            differences[field] = {"tally": theirs, "recount": ours.get(field)}
     if differences:
         report.failed("tally.recount", subject, "the recount from the signed ballots differs from "
                       f"the signed Tally in {', '.join(differences)}", differences=differences)
@@ -248,6 +250,11 @@ def recount_tally(report: Report, proposal: Proposal, pool: str, document: Mappi
     report.passed("tally.recount", subject, f"recounted {count(result.participation, 'voter')} of "
                   f"{result.electorate_size}: {_counts(ours['counts'])}, {result.outcome.value}"
                   + ("" if final else f" (running, {count(len(named), 'ballot')})"))
+    if classes is not None:
+        short = [r.name for r in classes.classes if not r.majority]
+        report.passed("tally.classes", subject, "recounted in each member class: "
+                      + (f"no majority in {', '.join(short)}" if short else "a majority in every one")
+                      + f", {classes.outcome.value}")
     return held
 
 

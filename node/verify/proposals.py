@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from governance import Proposal
+from governance.classes import ClassRoll
 from governance.codec import datetime_from_str
 from node.verify.counting import (
     as_listed,
@@ -21,6 +22,7 @@ from node.verify.reader import RecordReader, Unreadable
 from node.verify.report import Report, Verdict
 from node.verify.rounds import verify_round
 from node.wire import InvalidDocument, proposal_from_documents
+from node.wire.classes import roll_from_documents
 
 __all__ = ["CLOSE_GRACE", "verify_proposal"]
 
@@ -63,18 +65,27 @@ async def verify_proposal(reader: RecordReader, report: Report, document: Mappin
     if document.get("proposalKind") == "budget_round":
         await verify_round(reader, report, proposal, pool, now)
         return
+    try:
+        roll = roll_from_documents(document, electorate, proposal.electorate.members)
+    except InvalidDocument as exc:
+        report.failed("electorate.classes", uri + "/electorate", f"its class roll: {exc.reason}")
+        return
+    if roll is not None:
+        report.passed("electorate.classes", uri + "/electorate",
+                      f"the class roll the proposal froze ({len(roll.names())} classes, every "
+                      "elector in one)")
     closes = datetime_from_str(str(document["closesAt"]))
-    scratch = await _count(reader, proposal, pool, now, closes)
+    scratch = await _count(reader, proposal, pool, now, closes, roll)
     if now < closes and any(c.verdict is Verdict.FAIL for c in scratch.checks
                             if c.check.startswith("tally.")):
         # Open: a ballot accepted between reading the ballots and the Tally; read both again.
         reader.progress("  the proposal is open and the Tally moved: reading it again")
-        scratch = await _count(reader, proposal, pool, now, closes)
+        scratch = await _count(reader, proposal, pool, now, closes, roll)
     report.checks.extend(scratch.checks)
 
 
 async def _count(reader: RecordReader, proposal: Proposal, pool: str, now: datetime,
-                 closes: datetime) -> Report:
+                 closes: datetime, roll: ClassRoll | None) -> Report:
     """The ballots and Tally checks of one read of the record."""
     report = Report(proposal.id, scope=proposal.id)
     try:
@@ -108,7 +119,8 @@ async def _count(reader: RecordReader, proposal: Proposal, pool: str, now: datet
         return report
     _finality(report, tally, now, closes)
     # The collection is paged newest first by arrival: reversed, the order the pool accepted them.
-    recount_tally(report, proposal, pool, tally, ballots, [str(d.get("id")) for d in reversed(documents)])
+    recount_tally(report, proposal, pool, tally, ballots, [str(d.get("id")) for d in reversed(documents)],
+                  roll)
     return report
 
 

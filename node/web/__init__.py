@@ -28,6 +28,7 @@ from node.web import (
     invitations,
     language,
     ledger,
+    member_classes,
     membership,
     moderation,
     notifications,
@@ -108,8 +109,8 @@ def setup_web(app: web.Application) -> None:
     app[LANGUAGES] = Languages.load()
     app.cleanup_ctx.append(_web_ctx)
     for module in (account, admissions, budget, capital, discussion, exports, floods, invitations,
-                   language, ledger, membership, moderation, notifications, password_reset, pools,
-                   proposals, treasury, welcome, witnessing):
+                   language, ledger, member_classes, membership, moderation, notifications,
+                   password_reset, pools, proposals, treasury, welcome, witnessing):
         app.router.add_routes(module.routes)
     static = resources.files("node") / "static"
     app.router.add_static("/static/", str(static), name="web.static", append_version=True)

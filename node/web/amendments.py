@@ -30,6 +30,7 @@ from node.appkeys import ACTORS
 from node.pools import load_bylaws
 from node.storage import ActorRecord
 from node.web.bylaws_words import fraction_words, threshold_words
+from node.web.class_rules import class_defaults, class_rows, read_class_rules
 from node.web.formats import (
     money_input,
     parse_period,
@@ -97,6 +98,7 @@ def form_defaults(bylaws: Bylaws) -> dict[str, str]:
         "new_commitment_lapse": period_input(bylaws.commitment_lapse) if bylaws.commitment_lapse else "",
         "new_outside_replies": bylaws.outside_replies.value,
         **round_defaults(bylaws),
+        **class_defaults(bylaws),
     }
 
 
@@ -170,6 +172,7 @@ def read_bylaws_form(form: Mapping[str, Any], current: Bylaws) -> tuple[Bylaws |
     elif "new_commitment_lapse" not in form:
         lapse = current.commitment_lapse
     rounds = read_round_rules(form, current, values, errors)
+    rounds.update(read_class_rules(form, current, values, errors))
     if errors:
         return None, errors, values
     assert threshold is not None and amendment is not None and quorum is not None
@@ -185,7 +188,8 @@ def read_bylaws_form(form: Mapping[str, Any], current: Bylaws) -> tuple[Bylaws |
             **rounds,
         )
     except GovernanceError as exc:
-        field = "new_amendment_threshold" if "amendment" in exc.reason else "bylaws"
+        field = ("new_amendment_threshold" if "amendment" in exc.reason else "new_member_classes"
+                 if "class" in exc.reason else "bylaws")
         errors[field] = sentence(exc.reason)
         return None, errors, values
     if proposed == current:
@@ -229,6 +233,7 @@ def _rows(bylaws: Bylaws) -> list[tuple[str, str]]:
         (_("Replies from people who are not members are"),
          _(dict(OUTSIDE_REPLIES)[bylaws.outside_replies.value])),
         *round_rows(bylaws),
+        *class_rows(bylaws),
     ]
 
 

@@ -10,12 +10,12 @@ from aiohttp import web
 
 from node.access import Reader, may_read_record
 from node.accounts import create_pool, join_pool, now_iso
-from node.appkeys import ACTORS, CONFIG, WEB
+from node.appkeys import ACTORS, CONFIG, DB, WEB
 from node.errors import Conflict, Forbidden, NotFound
 from node.pool_engine.common import store
 from node.pools import load_bylaws
 from node.request_numbers import number_in_path
-from node.storage import ActorRecord, ActorStore, Membership
+from node.storage import ActorRecord, ActorStore, MemberClassStore, Membership
 from node.web.bylaws_words import bylaws_markdown, bylaws_summary
 from node.web.home import needs_your_vote
 from node.web.i18n import current
@@ -23,7 +23,14 @@ from node.web.i18n import gettext as _
 from node.web.outbox import post_as
 from node.web.render import render
 from node.web.sessions import current_user, require_user
-from node.web.wizard import ADMISSIONS, CURRENCIES, QUORUMS, THRESHOLDS, parse_pool_form
+from node.web.wizard import (
+    ADMISSIONS,
+    CLASS_MAJORITY_CHOICES,
+    CURRENCIES,
+    QUORUMS,
+    THRESHOLDS,
+    parse_pool_form,
+)
 
 __all__ = ["bylaws_page", "member_page", "pool_page", "routes"]
 
@@ -40,6 +47,7 @@ class MemberView:
     roles: tuple[str, ...]
     state: str
     membership_id: int
+    member_class: str | None = None
 
 
 async def _pool(request: web.Request, name: str) -> ActorRecord:
@@ -66,9 +74,10 @@ async def _member_view(actors: ActorStore, membership: Membership) -> MemberView
     local = await actors.by_uri(membership.person_uri)
     if local is not None:
         return MemberView(local.display_name, f"@{local.username}", local.uri, membership.roles,
-                          membership.state, membership.id)
+                          membership.state, membership.id, membership.member_class)
     return MemberView(membership.person_uri.rsplit("/", 1)[-1], membership.person_uri,
-                      membership.person_uri, membership.roles, membership.state, membership.id)
+                      membership.person_uri, membership.roles, membership.state, membership.id,
+                      membership.member_class)
 
 
 async def _members(request: web.Request, pool: ActorRecord, state: str = "member") -> list[MemberView]:
@@ -108,6 +117,7 @@ def _wizard_context(values: dict[str, str], errors: dict[str, str]) -> dict[str,
         "quorums": QUORUMS,
         "admissions": ADMISSIONS,
         "currencies": CURRENCIES,
+        "class_kinds": CLASS_MAJORITY_CHOICES,
     }
 
 
@@ -141,6 +151,10 @@ async def create_pool_submit(request: web.Request) -> web.StreamResponse:
                             status=409, form=True)
     await actors.set_bylaws_json(pool.id, json.dumps(bylaws.to_dict()))
     await join_pool(actors, pool, user.uri, ("member", "steward", "treasurer"))
+    if bylaws.member_classes:
+        await MemberClassStore(request.app[DB]).change(
+            pool.id, user.uri, parsed.values["founder_class"], steward_uri=user.uri,
+            reason="founding member", at=now_iso())
     # The pool writes to its members on other servers in the language it was made in, until
     # a steward chooses another (node/web/moderation.py).
     await request.app[WEB].set_locale(pool.id, current().code, now_iso())
@@ -223,7 +237,11 @@ async def join(request: web.Request) -> web.StreamResponse:
     pool = await _pool(request, request.match_info["name"])
     membership = await viewer_membership(request, pool)
     if membership is None or membership.state not in ("member", "applicant"):
-        await post_as(request.app, user, {"type": "Join", "object": pool.uri, "to": [pool.uri]})
+        activity: dict[str, object] = {"type": "Join", "object": pool.uri, "to": [pool.uri]}
+        chosen = (await request.post()).get("member_class")
+        if chosen:
+            activity["memberClass"] = str(chosen)
+        await post_as(request.app, user, activity)
     raise web.HTTPSeeOther(f"/pools/{pool.username}")
 
 

@@ -17,11 +17,12 @@ from governance import (
     Tally,
     counted_ballot,
 )
+from governance.classes import ClassTally
 from node.appkeys import ACTORS
 from node.errors import Forbidden, InvalidRequest, NodeError, NotFound
 from node.floods import floods
 from node.pool_engine.common import ledger_of, store
-from node.pool_engine.tallies import current_tally
+from node.pool_engine.tallies import current_count, current_tally
 from node.pools import load_bylaws
 from node.storage import ActorRecord, StoredProposal
 from node.web import budget
@@ -40,6 +41,7 @@ from node.web.refusals import refusal
 from node.web.render import render
 from node.web.sessions import require_user
 from node.web.witnessing import proposal_recounts
+from node.web.wizard import CLASS_MAJORITY_CHOICES
 
 __all__ = ["proposal_page", "proposals_page", "routes"]
 
@@ -63,6 +65,15 @@ async def _stored(request: web.Request, pool: ActorRecord, key: str) -> StoredPr
 
 async def _tally(request: web.Request, stored: StoredProposal) -> tuple[Proposal, Tally]:
     return Proposal.from_dict(stored.proposal), await current_tally(request.app, stored)
+
+
+def class_rows(counted: ClassTally | None) -> list[dict[str, Any]]:
+    """Each member class's own count, for a proposal that needs a majority in each class."""
+    if counted is None:
+        return []
+    return [{"name": r.name, "agree": r.tally.count("agree"), "votes_cast": r.tally.votes_cast,
+             "participation": r.tally.participation, "electorate": r.tally.electorate_size,
+             "majority": r.majority} for r in counted.classes]
 
 
 def tally_view(proposal: Proposal, result: Tally, stored: StoredProposal) -> dict[str, Any]:
@@ -116,7 +127,7 @@ async def _form_context(request: web.Request, pool: ActorRecord, bylaws: Any) ->
     return {
         "pool": pool, "items": items, "bylaws": bylaws, "is_member": await _member(request, pool),
         "amend": form_defaults(bylaws), "free_fund": await _free_fund(request, pool, bylaws),
-        "kinds": KINDS, "ballot_types": BALLOT_TYPES, "members": sorted(members),
+        "kinds": KINDS, "class_kinds": CLASS_MAJORITY_CHOICES, "ballot_types": BALLOT_TYPES, "members": sorted(members),
         "pool_floods": pool_floods, "roles": ROLES,
     }
 
@@ -185,7 +196,8 @@ async def proposal_page(request: web.Request, params: dict[str, str], *,
     stored = await _stored(request, pool, params["key"])
     if stored.kind == "budget_round":  # buckets and allocations, not a ballot (node/web/budget.py)
         return await budget.round_page(request, params)
-    proposal, result = await _tally(request, stored)
+    proposal = Proposal.from_dict(stored.proposal)
+    result, by_class = await current_count(request.app, stored)
     mine = None
     membership = await viewer_membership(request, pool)
     if membership is not None:
@@ -203,6 +215,7 @@ async def proposal_page(request: web.Request, params: dict[str, str], *,
         "amount": money(motion["amount"], motion.get("currency", "EUR"))
         if "amount" in motion else None,
         "tally": tally_view(proposal, result, stored), "options": options,
+        "class_rows": class_rows(by_class),
         "ballot_type": proposal.rule.ballot_type.value, "can_vote": can_vote,
         "mine": mine, "mine_words": _choice_words(mine, options, proposal), "key": params["key"],
         "vote_error": vote_error, "posted": posted,

@@ -9,7 +9,7 @@ from datetime import timedelta
 from fractions import Fraction
 
 from federation.one_line import as_one_line
-from governance import AdmissionPolicy, Bylaws, GovernanceError, Threshold
+from governance import AdmissionPolicy, Bylaws, GovernanceError, Kind, Threshold
 from governance.money import parse_amount
 from node.web.formats import parse_period
 from node.web.i18n import N_
@@ -18,6 +18,7 @@ from node.web.refusals import amount_problem, sentence
 
 __all__ = [
     "ADMISSIONS",
+    "CLASS_MAJORITY_CHOICES",
     "CURRENCIES",
     "QUORUMS",
     "THRESHOLDS",
@@ -87,8 +88,10 @@ def _threshold(raw: str) -> Threshold | None:
 def parse_pool_form(form: Mapping[str, str]) -> PoolForm:
     """Check every field, then let governance ``Bylaws`` validate the whole; nothing is stored."""
     keys = ("name", "handle", "purpose", "currency", "threshold", "quorum", "admission",
-            "min_share", "voting_days")
+            "min_share", "voting_days", "member_classes", "founder_class")
     values = {key: str(form.get(key, "")).strip() for key in keys}
+    values["class_majority"] = ",".join(
+        kind for kind, _label in CLASS_MAJORITY_CHOICES if form.get("class_majority_" + kind))
     values["name"] = as_one_line(values["name"])  # one line, as a browser sends a text input
     result = PoolForm(values)
     errors = result.errors
@@ -126,6 +129,7 @@ def parse_pool_form(form: Mapping[str, str]) -> PoolForm:
     if period is None:
         errors["voting_days"] = _("Voting lasts between 1 second and 90 days: give a number of days, "
                                   "or a period such as 36 hours.")
+    classes = _member_classes(values, errors)
     if errors:
         return result
     assert threshold is not None and min_share is not None and period is not None
@@ -141,7 +145,39 @@ def parse_pool_form(form: Mapping[str, str]) -> PoolForm:
             voting_period=period,
             admission=AdmissionPolicy(values["admission"]),
             amendment_threshold=amendment,
+            member_classes=classes,
+            class_majority=frozenset(Kind(k) for k in values["class_majority"].split(",") if k),
         )
     except GovernanceError as exc:
-        errors["form"] = sentence(exc.reason)
+        errors["member_classes" if exc.code == "invalid_bylaws" and (classes or values[
+            "class_majority"]) else "form"] = sentence(exc.reason)
     return result
+
+
+# Kinds of proposal the wizard offers to need a majority in each member class as well.
+CLASS_MAJORITY_CHOICES = [
+    ("decision", N_("Decisions")),
+    ("disbursement", N_("Spending from the fund")),
+    ("bylaws_change", N_("Changes to the bylaws")),
+    ("admission", N_("Admitting members")),
+    ("expulsion", N_("Expelling members")),
+    ("role_change", N_("Giving or taking away a role")),
+]
+_MAX_CLASSES_TEXT = 400
+
+
+def _member_classes(values: Mapping[str, str], errors: dict[str, str]) -> tuple[str, ...]:
+    """The classes typed (comma-separated), checked; the founder's class must be one of them."""
+    text = values["member_classes"]
+    if len(text) > _MAX_CLASSES_TEXT:
+        errors["member_classes"] = _("Keep the list of classes under %(n)d characters.",
+                                     n=_MAX_CLASSES_TEXT)
+        return ()
+    classes = tuple(name.strip() for name in text.split(",") if name.strip())
+    if classes and values["founder_class"] not in classes:
+        errors["founder_class"] = _("Choose your own class: one of the classes you listed.")
+    elif values["founder_class"] and not classes:
+        errors["founder_class"] = _("List the member classes first, or leave your class empty.")
+    if values["class_majority"] and not classes:
+        errors["member_classes"] = _("A majority in each class needs member classes: list them.")
+    return classes

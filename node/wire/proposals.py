@@ -33,8 +33,10 @@ from governance import (
     Tally,
     Threshold,
 )
+from governance.classes import ClassRoll
 from governance.codec import datetime_from_str, datetime_to_str, fraction_from_str
 from governance.proposals import Motion
+from node.wire.classes import class_fields
 from node.wire.errors import InvalidDocument
 from schemas import AS_CONTEXT_URL, AS_PUBLIC, OBJECT_CONTEXT
 
@@ -152,7 +154,7 @@ def draft_from_document(doc: Mapping[str, Any]) -> ProposalDraft:
 
 
 def proposal_document(proposal: Proposal, pool: str, published: str, *, thread: bool = False,
-                      discussion: str | None = None) -> dict[str, Any]:
+                      discussion: str | None = None, roll: ClassRoll | None = None) -> dict[str, Any]:
     """The pool's Proposal document (unsigned): motion, frozen rule and electorate digest;
     ``thread``: its ``replies`` collection (a pool's own proposals have one); ``discussion``: the
     discussion it was started from."""
@@ -180,6 +182,11 @@ def proposal_document(proposal: Proposal, pool: str, published: str, *, thread: 
         "published": published,
         "to": [AS_PUBLIC],
     }
+    if rule.class_majority:
+        # A majority in each member class: the frozen roll is in the Electorate, named here.
+        doc["classMajority"] = True
+        if roll is not None:
+            doc["classRollDigest"] = roll.digest
     if thread:
         doc["replies"] = proposal.id + "/replies"
     if discussion is not None:
@@ -190,8 +197,10 @@ def proposal_document(proposal: Proposal, pool: str, published: str, *, thread: 
     return doc
 
 
-def electorate_document(proposal: Proposal, pool: str, published: str) -> dict[str, Any]:
-    """The frozen electorate (unsigned): sorted member ids and their digest."""
+def electorate_document(proposal: Proposal, pool: str, published: str,
+                        roll: ClassRoll | None = None) -> dict[str, Any]:
+    """The frozen electorate (unsigned): sorted member ids and their digest, and with a class
+    roll each member's class and the roll's digest."""
     return {
         "@context": OBJECT_CONTEXT,
         "id": proposal.id + "/electorate",
@@ -202,6 +211,7 @@ def electorate_document(proposal: Proposal, pool: str, published: str) -> dict[s
         "members": sorted(proposal.electorate.members),
         "electorateDigest": proposal.electorate.digest,
         "electorateSize": proposal.electorate.size,
+        **class_fields(roll),
         "published": published,
     }
 
@@ -225,6 +235,7 @@ def proposal_from_documents(doc: Mapping[str, Any], electorate: Mapping[str, Any
             opens_at=datetime_from_str(doc["opensAt"]),
             closes_at=datetime_from_str(doc["closesAt"]),
             block_vetoes=bool(doc["blockVetoes"]),
+            class_majority=doc.get("classMajority") is True,
         )
         return Proposal(doc["id"], doc["proposedBy"], doc["name"], _motion(doc), rule, members)
     except GovernanceError as exc:

@@ -6,22 +6,28 @@ from collections.abc import Sequence
 from typing import Any
 
 from governance import BallotDigest, Tally, ballots_digest
+from governance.classes import ClassTally
+from node.wire.classes import tally_classes
 from schemas import OBJECT_CONTEXT
 
 __all__ = ["COMPARED_FIELDS", "OPTIONAL_FIELDS", "tally_document"]
 
 COMPARED_FIELDS = ("electorateDigest", "electorateSize", "participation", "abstentions",
                    "votesCast", "counts", "quorumMet", "thresholdMet", "outcome", "winner", "rounds",
-                   "ballotCount", "ballotsDigest")
+                   "ballotCount", "ballotsDigest", "classes")
 """The fields of a Tally a recount must reproduce (docs/PROTOCOL.md §Results of other nodes' pools;
-the last two: of the ballots it lists)."""
+``ballotCount`` and ``ballotsDigest``: of the ballots it lists)."""
 
 OPTIONAL_FIELDS = ("abstentions", "rounds", "ballotCount", "ballotsDigest")
 """Compared fields a Tally signed before they existed may lack."""
 
+# ``classes`` is in a Tally exactly when its proposal froze a class roll (classMajority): a
+# recount compares it present or absent, never filling it in.
+
 
 def tally_document(
-    result: Tally, pool: str, ballots: Sequence[str] | BallotDigest, *, final: bool, updated: str
+    result: Tally, pool: str, ballots: Sequence[str] | BallotDigest, *, final: bool, updated: str,
+    classes: ClassTally | None = None,
 ) -> dict[str, Any]:
     """The Tally document (unsigned).
 
@@ -63,6 +69,9 @@ def tally_document(
         "rounds": data.get("rounds", []),
         "final": final,
     }
+    if classes is not None:
+        # The outcome above is already the one that counts (``result`` from wire.classes.count).
+        document["classes"] = tally_classes(classes)
     if final:
         document["ballots"] = listed
     document["ballotCount"] = count
