@@ -32,8 +32,12 @@ _BALLOT_COLUMNS = (
 _BALLOTS_PER_STATEMENT = 200  # 9 parameters each, well under either backend's limit
 
 
+_ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
+"""One encoder for every document: ``json.dumps`` with options builds a new one each call."""
+
+
 def _dumps(value: Any) -> str:
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+    return _ENCODER.encode(value)
 
 
 ObjectRow = tuple[str, str, str | None, str, str]
