@@ -5,7 +5,8 @@ key), pre-signs every request (draft-cavage rsa-sha256) before the clock starts,
 few warm-up requests one by one (the first makes the node fetch the key), then POSTs the
 measured requests with a fixed concurrency. It is bounded by ``requests`` and by
 ``time_limit`` seconds. The answer (one JSON line on stdout): statuses, elapsed time,
-sorted latencies and the ids the target accepted.
+sorted latencies, the ids the target accepted and when the measured load started (epoch
+seconds, to compare with the node's processing times).
 
 Request fields: target (URL, must be 127.0.0.1), requests, concurrency, warmup, time_limit,
 id_prefix (distinct per run, so every activity id is new).
@@ -145,6 +146,7 @@ async def run(request: dict[str, Any]) -> dict[str, Any]:
                         accepted.append(activity_id)
 
             started = time.perf_counter()
+            started_at = time.time()  # the same clock as the node's processed_at
             cpu_started = time.process_time()
             timed_out = False
             try:
@@ -163,6 +165,7 @@ async def run(request: dict[str, Any]) -> dict[str, Any]:
         "errors": errors,
         "timed_out": timed_out,
         "elapsed": elapsed,
+        "started_at": started_at,
         "completed": len(latencies),
         "latencies": latencies,
         "accepted_ids": accepted,

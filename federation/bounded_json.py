@@ -48,6 +48,10 @@ _NOT_BRACKET = re.compile(r"[^\[\]{}]+")
 # C0 controls but tab, line feed and carriage return; UTF-16 surrogates (unpaired ones only
 # get this far: json.loads joins an escaped pair into one character).
 REFUSED_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff]")
+# The escapes that can yield one: \b, \f, \u0000-\u001f and a \uD800-\uDFFF half. A match
+# may be harmless (an escaped tab, a whole pair, an escaped backslash before "u0000"): it only
+# means the parsed document is walked.
+_REFUSABLE_ESCAPE = re.compile(r"\\(?:[bf]|u00[01]|u[dD][89a-fA-F])")
 
 
 class JSONTooComplex(BadActivity):
@@ -119,6 +123,28 @@ def _constant(name: str) -> float:
     raise JSONTooComplex(f"{name} is not JSON (RFC 8259 §6 has no NaN or Infinity)")
 
 
+_DECODER = json.JSONDecoder(parse_int=_int, parse_float=_float, parse_constant=_constant)
+"""One decoder for every call: ``json.loads`` with hooks builds a new one each time."""
+
+
+def _may_hold_refused(text: str) -> bool:
+    """Whether the parsed text may hold a refused character (then it is walked).
+
+    The parser refuses a raw control character anywhere (in a string as JSON's strict mode
+    does, outside one as no token), so only an escape yields one; and a raw lone surrogate is
+    in no text but non-ASCII text that UTF-8 cannot encode (never text decoded from bytes).
+    """
+    if _REFUSABLE_ESCAPE.search(text):
+        return True
+    if text.isascii():
+        return False
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
 def loads_bounded(text: str | bytes) -> Any:
     """``json.loads`` within the bounds above; ``JSONTooComplex`` (400) past them, and
     ``JSONTextRefused`` (400) for a string holding a refused character.
@@ -128,9 +154,9 @@ def loads_bounded(text: str | bytes) -> Any:
     if isinstance(text, bytes | bytearray):
         text = text.decode("utf-8")
     _check_depth(text)
-    document = json.loads(text, parse_int=_int, parse_float=_float, parse_constant=_constant)
-    # Only an escape yields a refused character (json.loads refuses raw controls in strings,
-    # and UTF-8 text holds no surrogates): most documents need no walk.
-    if "\\u" in text or "\\b" in text or "\\f" in text or REFUSED_CHARACTERS.search(text):
+    if text.startswith("\ufeff"):  # as json.loads says it
+        raise json.JSONDecodeError("Unexpected UTF-8 BOM (decode using utf-8-sig)", text, 0)
+    document = _DECODER.decode(text)
+    if _may_hold_refused(text):  # most documents need no walk
         _check_text(document)
     return document

@@ -32,7 +32,14 @@ def _networks(entries: tuple[str, ...]) -> tuple[Network, ...]:
 
 
 def _parse_ip(text: str) -> IPAddress | None:
-    """An address as a header hop gives it: bare, ``"[v6]:port"`` or ``v4:port``; None if not one."""
+    """An address as a header hop gives it: bare, ``"[v6]:port"`` or ``v4:port``; None if not one.
+
+    Every request's peer is parsed: the last few thousand are remembered (only texts as short
+    as an address with its port, so a long header value never fills the cache)."""
+    return _parse_ip_cached(text) if len(text) <= 64 else _parse_ip_text(text)
+
+
+def _parse_ip_text(text: str) -> IPAddress | None:
     text = text.strip().strip('"').strip()
     if text.startswith("["):
         text = text[1:].partition("]")[0]
@@ -45,6 +52,9 @@ def _parse_ip(text: str) -> IPAddress | None:
     if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
         return address.ipv4_mapped
     return address
+
+
+_parse_ip_cached = lru_cache(maxsize=4096)(_parse_ip_text)
 
 
 def _trusted(address: IPAddress, networks: tuple[Network, ...]) -> bool:

@@ -34,19 +34,28 @@ CLIENT_CLOSED = 499
 _WITH_BODY = frozenset({"POST", "PUT", "PATCH"})
 
 
+async def _read_body(request: web.Request) -> None:
+    # A multipart body is consumed by parsing it (aiohttp caches the form for
+    # ``request.post()``); reading it as bytes first would leave nothing to parse.
+    if request.content_type == "multipart/form-data":
+        await request.post()
+    else:
+        await request.read()
+
+
 @web.middleware
 async def body_deadline(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Read the whole body within the configured time before the handler runs."""
     if request.method in _WITH_BODY and request.body_exists:
         timeout = request.app[CONFIG].body_read_timeout
         try:
-            async with asyncio.timeout(timeout):
-                # A multipart body is consumed by parsing it (aiohttp caches the form for
-                # ``request.post()``); reading it as bytes first would leave nothing to parse.
-                if request.content_type == "multipart/form-data":
-                    await request.post()
-                else:
-                    await request.read()
+            if request.content.is_eof():
+                # Every byte has arrived (a small body comes with the headers): reading it
+                # cannot wait, so it needs no timer (a timer costs about 10 us a request).
+                await _read_body(request)
+            else:
+                async with asyncio.timeout(timeout):
+                    await _read_body(request)
         except (ValueError, RuntimeError, BadHttpMessage) as exc:
             # aiohttp's multipart reader on a malformed form (no part name, an unknown
             # encoding, too many part headers); bytes read as bytes raise none of these.

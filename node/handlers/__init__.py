@@ -7,6 +7,9 @@ and acknowledged but have no side effect. Adding a handler is adding one line he
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from node.handlers import (
     accept,
     announce,
@@ -31,8 +34,21 @@ from node.handlers import (
 )
 from node.handlers.context import Handler, Inbound
 from node.handlers.local import on_local_activity
+from node.handlers.refusals import REFUSALS, answer_refusal
 
-__all__ = ["HANDLERS", "Handler", "Inbound", "handler_for", "on_local_activity"]
+__all__ = [
+    "HANDLERS",
+    "KEEPS",
+    "REFUSALS",
+    "Handler",
+    "Inbound",
+    "answer_refusal",
+    "documents_kept",
+    "handler_for",
+    "is_ballot",
+    "on_local_activity",
+    "typed_rows",
+]
 
 HANDLERS: dict[tuple[str, str | None], Handler] = {
     ("Follow", None): follow.handle,
@@ -63,10 +79,42 @@ HANDLERS: dict[tuple[str, str | None], Handler] = {
 }
 
 
+# Rows whose handling may come down to keeping documents: what they keep, or None when the
+# handler has more to do for this activity. The inbox worker writes such activities' documents
+# for a whole batch at once instead of running the handler; a row not here always runs.
+KEEPS: dict[tuple[str, str | None], Callable[[Inbound], list[dict[str, Any]] | None]] = {
+    ("Create", None): create.kept,
+    ("Create", "Note"): poll_reply.kept,
+}
+
+
+def _row(activity_type: str, object_type: str | None) -> tuple[str, str | None] | None:
+    if object_type is not None and (activity_type, object_type) in HANDLERS:
+        return (activity_type, object_type)
+    return (activity_type, None) if (activity_type, None) in HANDLERS else None
+
+
 def handler_for(activity_type: str, object_type: str | None) -> Handler | None:
     """The handler for an activity, most specific row first; None if it has no effect."""
-    if object_type is not None:
-        specific = HANDLERS.get((activity_type, object_type))
-        if specific is not None:
-            return specific
-    return HANDLERS.get((activity_type, None))
+    row = _row(activity_type, object_type)
+    return HANDLERS[row] if row is not None else None
+
+
+def documents_kept(inbound: Inbound, object_type: str | None) -> list[dict[str, Any]] | None:
+    """The documents (besides the activity) that handling it comes down to keeping: none for
+    an activity without a handler; None when its handler has more to do than keep them."""
+    row = _row(str(inbound.activity.get("type")), object_type)
+    if row is None:
+        return []
+    kept = KEEPS.get(row)
+    return kept(inbound) if kept is not None else None
+
+
+def is_ballot(activity_type: str, object_type: str | None) -> bool:
+    """Whether the activity is handled as a ballot for a pool (``create_ballot``)."""
+    return _row(activity_type, object_type) == ("Create", "Ballot")
+
+
+def typed_rows(activity_type: str) -> bool:
+    """Whether the handler of this activity type depends on its object's type."""
+    return any(kind == activity_type and obj is not None for kind, obj in HANDLERS)

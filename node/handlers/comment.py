@@ -16,7 +16,13 @@ from node.handlers import create
 from node.handlers.context import Inbound
 from node.handlers.refusals import refusing
 
-__all__ = ["handle"]
+__all__ = ["handle", "may_be_comment"]
+
+
+def may_be_comment(note: object) -> bool:
+    """Whether ``handle`` has to look for a local thread the Note answers (False: it has none)."""
+    return (isinstance(note, dict) and isinstance(note.get("id"), str)
+            and (reply_target(note) is not None or isinstance(note.get("outcomeOf"), str)))
 
 
 async def handle(inbound: Inbound) -> bool:

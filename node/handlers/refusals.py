@@ -15,7 +15,7 @@ from node.handlers.context import Inbound
 from node.storage import ActorRecord
 from node.wire.errors import InvalidDocument, ProofRejected
 
-__all__ = ["REFUSALS", "pool_recipient", "refusing"]
+__all__ = ["REFUSALS", "answer_refusal", "pool_recipient", "refusing"]
 
 log = logging.getLogger("poolnode.pools")
 
@@ -34,14 +34,20 @@ def pool_recipient(inbound: Inbound, pool_uri: object = None) -> ActorRecord | N
 
 async def refusing(inbound: Inbound, pool: ActorRecord | None, work: Callable[[], Awaitable[object]]) -> None:
     """Run ``work``; on a refusal, tell the sender why (Reject with summary)."""
-    from node.pool_engine.common import publish
-
     try:
         await work()
     except REFUSALS as exc:
-        reason = getattr(exc, "reason", str(exc))
-        inbound.refusals.append(reason)
-        log.info("refused %s from %s: %s", inbound.activity.get("id"), inbound.actor, reason)
-        if pool is not None:
-            await publish(inbound.app, pool, "Reject", inbound.activity["id"], [inbound.actor],
-                          followers=False, members=False, summary=reason)
+        await answer_refusal(inbound, pool, exc)
+
+
+async def answer_refusal(inbound: Inbound, pool: ActorRecord | None, exc: Exception) -> None:
+    """Note the refusal on ``inbound`` (what is refused is not forwarded) and tell the sender
+    why: the pool's Reject with the reason."""
+    from node.pool_engine.common import publish
+
+    reason = getattr(exc, "reason", str(exc))
+    inbound.refusals.append(reason)
+    log.info("refused %s from %s: %s", inbound.activity.get("id"), inbound.actor, reason)
+    if pool is not None:
+        await publish(inbound.app, pool, "Reject", inbound.activity["id"], [inbound.actor],
+                      followers=False, members=False, summary=reason)

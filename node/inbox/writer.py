@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import sqlite3
-import time
 from collections import OrderedDict
 from collections.abc import Callable
 
@@ -65,7 +64,6 @@ class InboxWriter:
         self._has_pending = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self.recent = RecentIds()
-        self._last_submit = 0.0
 
     def start(self) -> None:
         """Start the commit loop."""
@@ -88,15 +86,10 @@ class InboxWriter:
         """Queue a row and return once it is committed (or known already)."""
         if self._task is None:
             raise InboxUnavailable("the inbox is not accepting activities right now")
-        self._last_submit = time.monotonic()
         future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._pending.append((row, future))
         self._has_pending.set()
         await future
-
-    def busy_within(self, seconds: float) -> bool:
-        """Whether a request was submitted in the last ``seconds`` (the inbox is under load)."""
-        return time.monotonic() - self._last_submit < seconds
 
     async def _run(self) -> None:
         while True:

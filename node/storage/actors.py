@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from node.errors import Conflict, NotFound
@@ -150,13 +151,30 @@ class ActorStore:
 
     async def by_id(self, actor_id: int) -> ActorRecord | None:
         """A local actor by its row id."""
-        row = await self.db.fetchone("SELECT * FROM actors WHERE id = ?", (actor_id,))
+        row = await self.db.lookup("SELECT * FROM actors WHERE id = ?", (actor_id,))
         return _actor(row) if row else None
 
     async def by_uri(self, uri: str) -> ActorRecord | None:
         """A local actor by its ActivityPub id."""
-        row = await self.db.fetchone("SELECT * FROM actors WHERE uri = ?", (uri,))
+        row = await self.db.lookup("SELECT * FROM actors WHERE uri = ?", (uri,))
         return _actor(row) if row else None
+
+    async def by_uris(self, uris: Sequence[str]) -> dict[str, ActorRecord]:
+        """The local actors among these ids, by id."""
+        return {a.uri: a for a in await self._by_keys("uri", list(dict.fromkeys(uris)))}
+
+    async def by_ids(self, actor_ids: Sequence[int]) -> dict[int, ActorRecord]:
+        """The local actors with these row ids, by row id."""
+        return {a.id: a for a in await self._by_keys("id", list(dict.fromkeys(actor_ids)))}
+
+    async def _by_keys(self, column: str, keys: list[object]) -> list[ActorRecord]:
+        found: list[ActorRecord] = []
+        for start in range(0, len(keys), 500):
+            chunk = keys[start:start + 500]
+            marks = ",".join("?" * len(chunk))
+            rows = await self.db.lookup_all(f"SELECT * FROM actors WHERE {column} IN ({marks})", chunk)
+            found += map(_actor, rows)
+        return found
 
     async def all(self, kind: str | None = None) -> list[ActorRecord]:
         """Local actors (of one kind), oldest first."""

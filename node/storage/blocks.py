@@ -101,9 +101,29 @@ class BlockStore:
         """The local actors (row ids) that block ``blocked_uri`` (or its domain)."""
         keys = block_keys(blocked_uri)
         marks = ",".join("?" for _ in keys)
-        rows = await self.db.fetchall(
+        rows = await self.db.lookup_all(
             f"SELECT actor_id FROM blocks WHERE blocked_uri IN ({marks})", tuple(keys))
         return {int(r["actor_id"]) for r in rows}
+
+    async def blockers_of_each(self, blocked_uris: Sequence[str]) -> dict[str, set[int]]:
+        """For each of these actors that some local actor blocks (the actor or its domain, as
+        :func:`block_keys` lists): who blocks it (row ids)."""
+        found: dict[str, set[int]] = {}
+        senders_of: dict[str, list[str]] = {}
+        for uri in dict.fromkeys(blocked_uris):
+            for key in block_keys(uri):
+                senders_of.setdefault(key, []).append(uri)
+        wanted = list(senders_of)
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start:start + 500]
+            marks = ",".join("?" * len(chunk))
+            rows = await self.db.lookup_all(
+                f"SELECT blocked_uri, actor_id FROM blocks WHERE blocked_uri IN ({marks})", chunk
+            )
+            for row in rows:
+                for sender in senders_of[row["blocked_uri"]]:
+                    found.setdefault(sender, set()).add(int(row["actor_id"]))
+        return found
 
     async def blocked_by(self, actor_id: int) -> list[str]:
         """Who a local actor blocks, in the order it blocked them."""

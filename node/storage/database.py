@@ -4,7 +4,9 @@ Two backends implement it: SQLite (`node/storage/sqlite.py`, the default: one fi
 directory) and PostgreSQL (`node/storage/postgres.py`, for a provider). A store class
 (`ActorStore`, `GovernanceStore`, ...) talks only to this interface:
 
-- ``fetchone`` / ``fetchall`` read; ``execute`` runs one write statement atomically;
+- ``fetchone`` / ``fetchall`` read; ``lookup`` / ``lookup_all`` read a few rows by an index
+  (on SQLite without leaving the caller's thread); ``execute`` runs one write statement
+  atomically;
 - ``transaction()`` yields a `Connection` whose ``execute`` returns a `Cursor` (``rowcount``,
   ``lastrowid``, ``fetchone``, ``fetchall``); a write that needs the new row's id says
   ``RETURNING id`` and reads it, which both dialects understand;
@@ -243,6 +245,12 @@ class Database:
         """Run one write statement as its own transaction."""
         raise NotImplementedError
 
+    async def write_returning(self, sql: str, params: Sequence[Any] = ()) -> Sequence[Any]:
+        """Run one write statement ending in ``RETURNING`` as its own transaction; its rows."""
+        async with self.transaction() as conn:
+            cursor = await conn.execute(sql, params)
+            return list(await cursor.fetchall())
+
     async def insert(self, sql: str, params: Sequence[Any] = ()) -> int:
         """Run one ``INSERT ... RETURNING id`` as its own transaction; the new row's id."""
         async with self.transaction() as conn:
@@ -257,6 +265,19 @@ class Database:
     async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> Sequence[Any]:
         """All rows of a query."""
         raise NotImplementedError
+
+    async def lookup(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        """``fetchone`` for a small read an index answers at once (a row by its key).
+
+        SQLite answers it on the caller's thread from a read-only connection, without the hop
+        to the writer's thread; PostgreSQL as any other query. It sees what was committed
+        before it began, not the rows of a transaction still open.
+        """
+        return await self.fetchone(sql, params)
+
+    async def lookup_all(self, sql: str, params: Sequence[Any] = ()) -> Sequence[Any]:
+        """``fetchall`` for a small indexed read whose size the caller bounds (as ``lookup``)."""
+        return await self.fetchall(sql, params)
 
     async def tables(self) -> dict[str, list[str]]:
         """Every table of the schema (but the migrations' own) with its columns, in order."""

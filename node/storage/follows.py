@@ -86,7 +86,7 @@ class FollowStore:
 
     async def by_follow_id(self, follow_id: str) -> Follow | None:
         """The relation created by a Follow activity id."""
-        row = await self.db.fetchone("SELECT * FROM follows WHERE follow_id = ?", (follow_id,))
+        row = await self.db.lookup("SELECT * FROM follows WHERE follow_id = ?", (follow_id,))
         return _follow(row) if row else None
 
     async def put(

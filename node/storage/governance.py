@@ -154,7 +154,7 @@ class GovernanceStore:
 
     async def proposal_head(self, uri: str) -> ProposalHead | None:
         """A proposal's row id, pool and state by its id, without reading its documents."""
-        row = await self.db.fetchone(
+        row = await self.db.lookup(
             "SELECT id, pool_id, uri, state FROM proposals WHERE uri = ?", (uri,)
         )
         return ProposalHead(row["id"], row["pool_id"], row["uri"], row["state"]) if row else None
@@ -311,7 +311,7 @@ class GovernanceStore:
 
     async def ballot(self, proposal_id: int, uri: str) -> StoredBallot | None:
         """One stored ballot of a proposal."""
-        row = await self.db.fetchone(
+        row = await self.db.lookup(
             "SELECT * FROM ballots WHERE proposal_id = ? AND uri = ?", (proposal_id, uri)
         )
         return ballot_from_row(row) if row else None

@@ -111,30 +111,7 @@ class InboxStore:
         On PostgreSQL many processes claim at once: rows another claim holds are skipped
         (``FOR UPDATE SKIP LOCKED``), and a row whose lease holder died is due again."""
         if self.db.dialect == "postgresql":
-            return await self._claim_shared(now_ms, lease_ms, limit)
-        async with self.db.transaction() as conn:
-            cursor = await conn.execute(
-                "SELECT id FROM inbox_items WHERE state = 'queued' AND next_attempt_at <= ?"
-                " AND (locked_until IS NULL OR locked_until < ?) ORDER BY id LIMIT ?",
-                (now_ms, now_ms, limit),
-            )
-            ids = [row["id"] for row in await cursor.fetchall()]
-            if not ids:
-                return []
-            marks = ",".join("?" for _ in ids)
-            await conn.execute(
-                f"UPDATE inbox_items SET locked_until = ?, attempts = attempts + 1"
-                f" WHERE id IN ({marks})",
-                (now_ms + lease_ms, *ids),
-            )
-            cursor = await conn.execute(
-                f"SELECT * FROM inbox_items WHERE id IN ({marks}) ORDER BY id", ids
-            )
-            return [_item(row) for row in await cursor.fetchall()]
-
-    async def _claim_shared(self, now_ms: int, lease_ms: int, limit: int) -> list[InboxItem]:
-        async with self.db.transaction() as conn:
-            cursor = await conn.execute(
+            rows = await self.db.write_returning(
                 "WITH due AS (SELECT id FROM inbox_items WHERE state = 'queued'"
                 " AND next_attempt_at <= ? AND (locked_until IS NULL OR locked_until < ?"
                 f" OR leased_by NOT IN ({LIVE_SESSIONS})) ORDER BY id LIMIT ?"
@@ -144,7 +121,16 @@ class InboxStore:
                 " RETURNING inbox_items.*",
                 (now_ms, now_ms, limit, now_ms + lease_ms, self.db.lease_owner),
             )
-            rows = await cursor.fetchall()
+        else:
+            # One statement, atomic by itself: the lease and the rows in one hop.
+            rows = await self.db.write_returning(
+                "UPDATE inbox_items SET locked_until = ?, attempts = attempts + 1 WHERE id IN"
+                " (SELECT id FROM inbox_items WHERE state = 'queued' AND next_attempt_at <= ?"
+                " AND (locked_until IS NULL OR locked_until < ?) ORDER BY id LIMIT ?)"
+                " RETURNING *",
+                (now_ms + lease_ms, now_ms, now_ms, limit),
+            )
+        # RETURNING gives no order: the queue's order is the rows' ids.
         return sorted((_item(row) for row in rows), key=lambda item: item.id)
 
     async def mark_done(self, item_id: int, now_ms: int) -> None:
@@ -154,6 +140,16 @@ class InboxStore:
             " WHERE id = ?",
             (now_ms, item_id),
         )
+
+    async def mark_done_many(self, item_ids: Sequence[int], now_ms: int) -> None:
+        """Many items' side effects are applied: one statement."""
+        for start in range(0, len(item_ids), 500):
+            chunk = list(item_ids[start:start + 500])
+            await self.db.execute(
+                "UPDATE inbox_items SET state = 'done', locked_until = NULL, processed_at = ?"
+                f" WHERE id IN ({','.join('?' * len(chunk))})",
+                (now_ms, *chunk),
+            )
 
     async def mark_retry(self, item_id: int, next_attempt_at: int, error: str) -> None:
         """Processing failed for now: try again at ``next_attempt_at``."""
@@ -237,15 +233,28 @@ class ReceivedObjectStore:
 
     async def owner_of(self, uri: str) -> tuple[str | None, bool] | None:
         """(actor_uri, local) of a stored object, or None if not stored."""
-        row = await self.db.fetchone(
+        row = await self.db.lookup(
             "SELECT actor_uri, local FROM objects WHERE uri = ?", (uri,)
         )
         return (row["actor_uri"], bool(row["local"])) if row else None
 
     async def type_of(self, uri: str) -> str | None:
         """The type of a stored object or activity."""
-        row = await self.db.fetchone("SELECT type FROM objects WHERE uri = ?", (uri,))
+        row = await self.db.lookup("SELECT type FROM objects WHERE uri = ?", (uri,))
         return str(row["type"]) if row else None
+
+    async def types_of(self, uris: Sequence[str]) -> dict[str, str]:
+        """The types of the stored objects or activities among these ids."""
+        found: dict[str, str] = {}
+        wanted = list(dict.fromkeys(uris))
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start:start + 500]
+            marks = ",".join("?" * len(chunk))
+            rows = await self.db.lookup_all(
+                f"SELECT uri, type FROM objects WHERE uri IN ({marks})", chunk
+            )
+            found.update((row["uri"], str(row["type"])) for row in rows)
+        return found
 
     async def replace_remote(self, document: dict[str, Any]) -> bool:
         """Replace a stored remote object's document (Update); False if not stored."""

@@ -300,6 +300,11 @@ class PostgresDatabase(Database):
         """Run one write statement (atomic by itself)."""
         await self.pool.execute(placeholders(sql), *params)
 
+    async def write_returning(self, sql: str, params: Sequence[Any] = ()) -> list[asyncpg.Record]:
+        """Run one write statement ending in ``RETURNING`` (atomic by itself); its rows."""
+        rows: list[asyncpg.Record] = await self.pool.fetch(placeholders(sql), *params)
+        return rows
+
     async def fetchone(self, sql: str, params: Sequence[Any] = ()) -> asyncpg.Record | None:
         """The first row of a query, or None."""
         return await self.pool.fetchrow(placeholders(sql), *params)

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from node.storage.database import Database, Row
+from node.storage.dialect import json_text
 
 __all__ = ["RemoteActor", "RemoteActorStore"]
 
@@ -52,8 +54,37 @@ class RemoteActorStore:
 
     async def get(self, uri: str) -> RemoteActor | None:
         """A cached actor by id, however old."""
-        row = await self.db.fetchone("SELECT * FROM remote_actors WHERE uri = ?", (uri,))
+        row = await self.db.lookup("SELECT * FROM remote_actors WHERE uri = ?", (uri,))
         return _remote(row) if row else None
+
+    async def get_many(self, uris: Sequence[str]) -> dict[str, RemoteActor]:
+        """The cached actors among these ids, however old, by id."""
+        found: dict[str, RemoteActor] = {}
+        wanted = list(dict.fromkeys(uris))
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start:start + 500]
+            marks = ",".join("?" * len(chunk))
+            rows = await self.db.lookup_all(
+                f"SELECT * FROM remote_actors WHERE uri IN ({marks})", chunk
+            )
+            for row in rows:
+                found[row["uri"]] = _remote(row)
+        return found
+
+    async def followers_collections(self, uris: Sequence[str]) -> dict[str, str]:
+        """The ``followers`` collection each cached actor's document names (without decoding
+        the documents in Python), for the actors that name one."""
+        found: dict[str, str] = {}
+        wanted = list(dict.fromkeys(uris))
+        followers = json_text(self.db.dialect, "document", "followers")
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start:start + 500]
+            rows = await self.db.lookup_all(
+                f"SELECT uri, {followers} AS followers FROM remote_actors"
+                f" WHERE uri IN ({','.join('?' * len(chunk))})", chunk,
+            )
+            found.update((r["uri"], r["followers"]) for r in rows if isinstance(r["followers"], str))
+        return found
 
     async def inboxes(self, uris: list[str], fetched_after: int) -> dict[str, str]:
         """Delivery inboxes (shared when there is one) of cached actors fetched after a time."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import sqlite3
+import threading
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -24,7 +25,14 @@ def _private_file(path: Path) -> None:
 
 
 class SqliteDatabase(Database):
-    """One SQLite file; writers are serialised in the process (one connection)."""
+    """One SQLite file; writers are serialised in the process (one connection).
+
+    Beside it, a read-only ``sqlite3`` connection answers :meth:`lookup` on the caller's
+    thread: a small indexed read takes microseconds, while a hop to aiosqlite's thread and back
+    costs 0.1-0.5 ms of latency and tens of microseconds of CPU. In WAL mode a reader never
+    waits for the writer, and each lookup is its own read transaction, so it sees every
+    transaction committed before it began (any write the caller awaited).
+    """
 
     dialect = "sqlite"
 
@@ -33,6 +41,8 @@ class SqliteDatabase(Database):
         self.location = str(path)
         self._conn: aiosqlite.Connection | None = None
         self._write_lock = asyncio.Lock()
+        self._reader: sqlite3.Connection | None = None
+        self._reader_thread = 0
 
     @property
     def conn(self) -> aiosqlite.Connection:
@@ -62,9 +72,28 @@ class SqliteDatabase(Database):
             os.umask(old_umask)
         for suffix in ("", "-wal", "-shm"):
             _private_file(Path(str(self.path) + suffix))
+        self._open_reader()
+
+    def _open_reader(self) -> None:
+        # Opened after the writer, so the WAL and its index exist; read-only by its URI.
+        try:
+            # Reads happen on the opening thread only (_read_now checks); closing may not.
+            reader = sqlite3.connect(
+                self.path.resolve().as_uri() + "?mode=ro", uri=True, isolation_level=None,
+                check_same_thread=False,
+            )
+        except sqlite3.Error:
+            return  # lookups go through the writer's connection, as any other read
+        reader.row_factory = sqlite3.Row
+        # Never wait on the loop: a busy reader (WAL recovery) falls back to the async path.
+        reader.execute("PRAGMA busy_timeout=0")
+        self._reader, self._reader_thread = reader, threading.get_ident()
 
     async def close(self) -> None:
-        """Close the connection (checkpointing the WAL)."""
+        """Close the connections (the writer's checkpointing the WAL)."""
+        if self._reader is not None:
+            self._reader.close()
+            self._reader = None
         if self._conn is not None:
             await self._conn.close()
             self._conn = None
@@ -112,6 +141,12 @@ class SqliteDatabase(Database):
         async with self._write_lock:
             await self.conn.execute(sql, params)
 
+    async def write_returning(self, sql: str, params: Sequence[Any] = ()) -> Sequence[aiosqlite.Row]:
+        """Run one write statement ending in ``RETURNING`` (atomic by itself); its rows, in one
+        hop to the database thread."""
+        async with self._write_lock:
+            return list(await self.conn.execute_fetchall(sql, params))
+
     async def insert(self, sql: str, params: Sequence[Any] = ()) -> int:
         """Run one ``INSERT ... RETURNING id`` (atomic by itself); the new row's id."""
         async with self._write_lock:
@@ -129,6 +164,33 @@ class SqliteDatabase(Database):
         """All rows of a query."""
         async with self.conn.execute(sql, params) as cursor:
             return list(await cursor.fetchall())
+
+    def _read_now(self, sql: str, params: Sequence[Any]) -> list[sqlite3.Row] | None:
+        reader = self._reader
+        if reader is None or threading.get_ident() != self._reader_thread:
+            return None
+        try:
+            cursor = reader.execute(sql, params)
+            try:
+                # Read to the end: the statement (and its read transaction) ends here, so the
+                # reader never holds a snapshot that would keep the WAL from being checkpointed.
+                return cursor.fetchall()
+            finally:
+                cursor.close()
+        except sqlite3.OperationalError:
+            return None  # busy or locked for a moment: the writer's connection waits for it
+
+    async def lookup(self, sql: str, params: Sequence[Any] = ()) -> sqlite3.Row | None:
+        """The first row of a small indexed read, on this thread (see the class docstring)."""
+        rows = self._read_now(sql, params)
+        if rows is None:
+            return await self.fetchone(sql, params)
+        return rows[0] if rows else None
+
+    async def lookup_all(self, sql: str, params: Sequence[Any] = ()) -> Sequence[sqlite3.Row]:
+        """The rows of a small indexed read (a few, bounded by the caller), on this thread."""
+        rows = self._read_now(sql, params)
+        return await self.fetchall(sql, params) if rows is None else rows
 
     async def tables(self) -> dict[str, list[str]]:
         """Every table (but schema_migrations) with its columns, in order."""

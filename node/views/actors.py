@@ -23,19 +23,22 @@ from node.pools import bylaws_document, load_bylaws
 from node.storage import ActorRecord
 from node.views.paging import keyset_page, page_cursor, wants_page
 
-__all__ = ["local_actor", "routes"]
+__all__ = ["ACTOR_PATH", "ACTOR_PATHS", "local_actor", "routes"]
 
 routes = web.RouteTableDef()
 
 _KIND_OF_PATH = {"pools": "pool", "users": "member"}
 ACTOR_PATH = r"/{kind:pools|users}/{name:[a-z0-9_]+}"
+ACTOR_PATHS = {kind: rf"/{kind}/{{name:[a-z0-9_]+}}" for kind in _KIND_OF_PATH}
+"""ACTOR_PATH with its kind spelled out, one per kind (see ``local_actor``)."""
 # Collections whose items are embedded as full documents rather than listed by id.
 _EMBEDDED = {"outbox", "inbox"}
 
 
-async def local_actor(request: web.Request) -> ActorRecord:
-    """The local actor named by the route, or 404."""
-    kind = _KIND_OF_PATH[request.match_info["kind"]]
+async def local_actor(request: web.Request, kind_path: str | None = None) -> ActorRecord:
+    """The local actor named by the route, or 404: by its ``kind`` and ``name``, or by
+    ``kind_path`` ("pools", "users") for a route of ``ACTOR_PATHS``, which spells it out."""
+    kind = _KIND_OF_PATH[kind_path if kind_path is not None else request.match_info["kind"]]
     actor = await request.app[ACTORS].by_username(request.match_info["name"], kind)
     if actor is None:
         raise NotFound(f"no {'pool' if kind == 'pool' else 'member'} named {request.match_info['name']!r}")

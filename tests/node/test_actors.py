@@ -74,6 +74,22 @@ async def test_unknown_actor_is_404_with_reason(client):
     assert resp.status == 404
 
 
+async def test_an_actor_inbox_route_names_its_kind(client, node):
+    # The POST routes spell the kind out ("/pools/{name}/inbox", "/users/{name}/inbox"): a
+    # pool's name under /users is no member, a member's under /pools no pool; nothing stored.
+    body = {"id": "http://remote.test/a/1", "type": "Create", "actor": "http://remote.test/u"}
+    for path, reason in (("/users/commons/inbox", "no member named 'commons'"),
+                         ("/pools/alice/inbox", "no pool named 'alice'")):
+        resp = await client.post(path, json=body, headers={"Content-Type": AP})
+        assert resp.status == 404, await resp.text()
+        assert reason in (await resp.json())["error"]
+    # A GET of the same path is still the inbox collection's (its owner's, so 401 unsigned).
+    resp = await client.get("/pools/commons/inbox", headers={"Accept": AP})
+    assert resp.status == 401 and "authentication required" in (await resp.json())["error"]
+    resp = await client.put("/pools/commons/inbox")
+    assert resp.status == 405
+
+
 async def test_members_collection_is_paged_newest_first(client, node):
     _, collection = await _get(client, "/pools/commons/members")
     assert collection["type"] == "OrderedCollection"

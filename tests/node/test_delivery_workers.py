@@ -12,7 +12,7 @@ from node.delivery import settings_from_config
 from node.delivery.queue import DeliveryQueue
 from node.storage import ActorStore, Database, DeliveryStore, DeliveryTarget
 from tests.conftest import make_node
-from tests.node.delivery_receivers import Receiver, start_receiver, wait_for
+from tests.node.delivery_receivers import Receiver, start_receiver, wait_for, wait_for_async
 
 pytestmark = pytest.mark.both_backends
 
@@ -107,9 +107,19 @@ async def test_a_row_that_waited_past_its_lock_margin_is_given_back_unsent(queue
     )
     host = await _enqueue(setup, queue, receiver, 2)
     await wait_for(lambda: queue.in_flight(host) == 1)
+    rows: list[dict[str, Any]] = []
+
+    async def second_claimed() -> bool:
+        nonlocal rows
+        rows = await _rows(queue)
+        return rows[1]["locked_until"] is not None
+
+    # The first row can be in flight before the second is even claimed (the rows are enqueued
+    # one by one): the clock moves only once the second row is claimed, waiting behind it.
+    await wait_for_async(second_claimed, within=10)
+    assert (rows[1]["attempts"], queue.in_flight(host)) == (0, 1)
     # While the first POST hangs, the second row waits far longer than its lock allows.
     offset[0] = 1000.0
-    rows: list[dict[str, Any]] = []
 
     async def first_timed_out() -> bool:
         nonlocal rows

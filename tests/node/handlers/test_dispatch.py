@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from node.handlers import (
+    Inbound,
     accept,
     create,
     create_discussion,
     delete,
+    documents_kept,
     follow,
     handler_for,
     poll_reply,
@@ -51,3 +53,36 @@ def test_pools_accept_people_and_hold_other_pools() -> None:
     assert follow.follow_policy(_pool(), _remote("Person")) == "accept"
     assert follow.follow_policy(_pool(), _remote("Group")) == "pending"
     assert follow.follow_policy(_pool(), _remote("Service")) == "pending"
+
+
+def _note_inbound(note: dict[str, object], *recipients: ActorRecord) -> Inbound:
+    activity = {"id": "https://x.example/a/create/1", "type": "Create",
+                "actor": "https://x.example/a", "object": note}
+    return Inbound(None, activity, "https://x.example/a", recipients)  # type: ignore[arg-type]
+
+
+def test_only_a_plain_note_comes_down_to_keeping_it() -> None:
+    """The inbox worker writes what ``documents_kept`` names instead of running the handler:
+    it must name nothing for a Note the handler does more with."""
+    pool = _pool()
+    plain = {"id": "https://x.example/n/1", "type": "Note", "content": "hello",
+             "attributedTo": "https://x.example/a"}
+    assert documents_kept(_note_inbound(plain, pool), "Note") == [plain]
+    assert documents_kept(_note_inbound(plain), "Question") == [plain]  # ("Create", None)
+    no_id = {k: v for k, v in plain.items() if k != "id"}
+    assert documents_kept(_note_inbound(no_id), "Note") == []
+    for note in [
+        {**plain, "inReplyTo": "https://x.example/n/0"},  # may answer a thread here
+        {**plain, "inReplyTo": {"id": pool.uri + "/proposals/p"}},
+        {**plain, "outcomeOf": pool.uri + "/proposals/p"},  # an outcome statement
+        {**plain, "content": "", "name": "agree", "inReplyTo": pool.uri + "/proposals/p/question"},
+        {**plain, "content": "@commons join", "tag": [{"type": "Mention", "href": pool.uri}]},
+    ]:
+        assert documents_kept(_note_inbound(note, pool), "Note") is None, note
+    # Rows that always run their handler; types without a row keep nothing more.
+    assert documents_kept(_note_inbound(plain, pool), "Ballot") is None
+    follow_activity = Inbound(None, {"type": "Follow", "object": pool.uri},  # type: ignore[arg-type]
+                              "https://x.example/a", ())
+    assert documents_kept(follow_activity, None) is None
+    dance = Inbound(None, {"type": "Dance"}, "https://x.example/a", ())  # type: ignore[arg-type]
+    assert documents_kept(dance, None) == []

@@ -3,15 +3,23 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime, timedelta
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from cryptography.hazmat.primitives.asymmetric import ed25519
+
+from federation.keys import ed25519_public_to_multibase
+from federation.proofs import create_proof
 from governance import Ballot
 from node.appkeys import OBJECTS
 from node.pool_engine import UNSIGNED_BALLOTS
 from node.pool_engine.common import iso, store
 from node.storage import StoredProposal
+from schemas import OBJECT_CONTEXT
 from tests.conftest import BASE_URL
+from tests.node.inbox_helpers import FakeActor, FakeRemote
 
 POOL = BASE_URL + "/pools/commons"
 AP = "application/activity+json"
@@ -115,3 +123,36 @@ async def seed_ballots(client: Any, node: Any, count: int) -> tuple[dict[str, An
             f"{voters[n % 2]}/ballots/{n}", proposal["id"], voters[n % 2],
             opens + timedelta(seconds=n), ("agree", "disagree", "abstain")[n % 3]))
     return proposal, stored
+
+
+@dataclass
+class ProofActor(FakeActor):
+    """A remote Person that also publishes an Ed25519 assertionMethod (FEP-521a)."""
+
+    proof_key: ed25519.Ed25519PrivateKey = field(default_factory=ed25519.Ed25519PrivateKey.generate)
+
+    def document(self) -> dict[str, Any]:
+        doc = super().document()
+        doc["assertionMethod"] = [{
+            "id": self.uri + "#ed25519-key", "type": "Multikey", "controller": self.uri,
+            "publicKeyMultibase": ed25519_public_to_multibase(self.proof_key.public_key()),
+        }]
+        return doc
+
+    def ballot(self, proposal: str, *choice: str, later: int = 0,
+               sequence: int | None = None) -> dict[str, Any]:
+        cast = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=later)
+        doc = {"@context": OBJECT_CONTEXT, "id": f"{self.uri}/ballots/{uuid.uuid4()}",
+               "type": "Ballot", "attributedTo": self.uri, "pool": POOL, "proposal": proposal,
+               "choice": list(choice), "to": [POOL],
+               "published": cast.isoformat().replace("+00:00", "Z")}
+        if sequence is not None:
+            doc["sequence"] = sequence
+        return create_proof(doc, self.proof_key, self.uri + "#ed25519-key", datetime.now(UTC))
+
+
+def proof_person(remote: FakeRemote, name: str) -> ProofActor:
+    """A ProofActor served by the fake remote server."""
+    actor = ProofActor(f"{remote.base}/users/{name}", "Person")
+    remote.actors[actor.uri] = actor
+    return actor

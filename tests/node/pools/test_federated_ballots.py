@@ -4,47 +4,21 @@ from __future__ import annotations
 
 import copy
 import uuid
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from cryptography.hazmat.primitives.asymmetric import ed25519
 
-from federation.keys import ed25519_public_to_multibase
 from federation.proofs import create_proof
 from node.appkeys import ACTORS, OBJECTS
 from node.pool_engine.common import store
 from schemas import OBJECT_CONTEXT
 from tests.node.inbox_helpers import FakeActor, post_signed, processed
-from tests.node.pools.helpers import POOL, post, propose, signed_tally
+from tests.node.pools.helpers import POOL, ProofActor, post, proof_person, propose, signed_tally
 
 pytestmark = pytest.mark.both_backends
 
 POOL_INBOX = "/pools/commons/inbox"
-
-
-@dataclass
-class ProofActor(FakeActor):
-    """A remote Person that also publishes an Ed25519 assertionMethod (FEP-521a)."""
-
-    proof_key: ed25519.Ed25519PrivateKey = field(default_factory=ed25519.Ed25519PrivateKey.generate)
-
-    def document(self) -> dict[str, Any]:
-        doc = super().document()
-        doc["assertionMethod"] = [{
-            "id": self.uri + "#ed25519-key", "type": "Multikey", "controller": self.uri,
-            "publicKeyMultibase": ed25519_public_to_multibase(self.proof_key.public_key()),
-        }]
-        return doc
-
-    def ballot(self, proposal: str, *choice: str, later: int = 0) -> dict[str, Any]:
-        cast = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=later)
-        doc = {"@context": OBJECT_CONTEXT, "id": f"{self.uri}/ballots/{uuid.uuid4()}",
-               "type": "Ballot", "attributedTo": self.uri, "pool": POOL, "proposal": proposal,
-               "choice": list(choice), "to": [POOL],
-               "published": cast.isoformat().replace("+00:00", "Z")}
-        return create_proof(doc, self.proof_key, self.uri + "#ed25519-key", datetime.now(UTC))
 
 
 @pytest.fixture
@@ -53,9 +27,7 @@ def client(fed_client):  # type: ignore[no-untyped-def]
 
 
 def _person(remote, name: str) -> ProofActor:  # type: ignore[no-untyped-def]
-    actor = ProofActor(f"{remote.base}/users/{name}", "Person")
-    remote.actors[actor.uri] = actor
-    return actor
+    return proof_person(remote, name)
 
 
 async def _send(client, actor: FakeActor, activity: dict[str, Any]):  # type: ignore[no-untyped-def]
