@@ -4,6 +4,7 @@ and the parse of what was typed into governance ``LegalSettings`` (nothing is st
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 
 from governance import GovernanceError
 from governance.legal import (
@@ -64,11 +65,12 @@ def _whole(text: str, least: int, most: int) -> int | None:
     return value if least <= value <= most else None
 
 
-def parse_legal(form: Mapping[str, str], currency: str | None,
-                errors: dict[str, str]) -> LegalSettings | None:
-    """The legal settings typed (absent fields take the defaults), or None with ``errors`` set
-    per field; ``currency`` None: the currency is itself wrong, the liability is not read."""
-    default = LegalSettings()
+def parse_legal(form: Mapping[str, str], currency: str | None, errors: dict[str, str],
+                base: LegalSettings | None = None) -> LegalSettings | None:
+    """The legal settings typed (an empty field takes its value in ``base``, the defaults when
+    None), or None with ``errors`` set per field; ``currency`` None: the currency is itself
+    wrong, the liability is not read."""
+    default = base or LegalSettings()
     values = {key: str(form.get(key, "")).strip() for key in LEGAL_FIELDS}
     chosen = values["legal_form"] or default.form.value
     if chosen not in {value for value, _label, _help in LEGAL_FORMS}:
@@ -87,7 +89,7 @@ def parse_legal(form: Mapping[str, str], currency: str | None,
     board = _whole(values["board_size"] or str(default.board_size), 1, MAX_BOARD)
     if board is None:
         errors["board_size"] = _("A board has 1 to %(n)d members.", n=MAX_BOARD)
-    extra = 0
+    extra = default.extra_liability
     if currency is not None and values["extra_liability"]:
         try:
             extra = parse_amount(values["extra_liability"], currency, allow_zero=True)
@@ -100,15 +102,15 @@ def parse_legal(form: Mapping[str, str], currency: str | None,
         errors["dissolution"] = _("Choose what happens to what is left on dissolution.")
     year_end = values["year_end"] or default.year_end
     try:
-        LegalSettings(year_end=year_end)
+        replace(default, year_end=year_end)
     except GovernanceError:
         errors["year_end"] = _("Give the last day of the financial year as MM-DD, e.g. 12-31.")
     if any(key in errors for key in LEGAL_FIELDS):
         return None
     assert notice is not None and board is not None
     try:
-        return LegalSettings(
-            form=LegalForm(chosen), registered_office=office, notice_days=notice,
+        return replace(
+            default, form=LegalForm(chosen), registered_office=office, notice_days=notice,
             governing_body=GoverningBody(body), board_size=board, extra_liability=extra,
             year_end=year_end, dissolution=Dissolution(rest))
     except GovernanceError as exc:
