@@ -59,16 +59,9 @@ class BylawsVersionStore:
             if done is not None:
                 return int(done[0])
             await _seed(conn, pool_id)
-            cursor = await conn.execute(
-                "SELECT MAX(number) FROM bylaws_versions WHERE pool_id = ?", (pool_id,))
-            number = int((await cursor.fetchone())[0]) + 1
-            await conn.execute(
-                "INSERT INTO bylaws_versions (pool_id, number, bylaws_json, proposal_uri,"
-                " adopted_at) VALUES (?, ?, ?, ?, ?)",
-                (pool_id, number, bylaws_json, proposal_uri, at))
             await conn.execute("UPDATE pools SET bylaws_json = ? WHERE actor_id = ?",
                                (bylaws_json, pool_id))
-        return number
+            return await _archive(conn, pool_id, bylaws_json, proposal_uri, at)
 
     async def versions(self, pool_id: int) -> list[BylawsVersion]:
         """Every version, oldest first. A pool with none yet (its bylaws were written without
@@ -89,6 +82,18 @@ class BylawsVersionStore:
             if version.number == number:
                 return version
         return None
+
+
+async def _archive(conn: Connection, pool_id: int, bylaws_json: str, proposal_uri: str,
+                   at: str) -> int:
+    """Write the next version; its number."""
+    cursor = await conn.execute(
+        "SELECT MAX(number) FROM bylaws_versions WHERE pool_id = ?", (pool_id,))
+    number = int((await cursor.fetchone())[0]) + 1
+    await conn.execute(
+        "INSERT INTO bylaws_versions (pool_id, number, bylaws_json, proposal_uri, adopted_at)"
+        " VALUES (?, ?, ?, ?, ?)", (pool_id, number, bylaws_json, proposal_uri, at))
+    return number
 
 
 async def _seed(conn: Connection, pool_id: int) -> None:
