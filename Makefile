@@ -10,7 +10,7 @@ POOL   ?= commons
 ADMIN  ?= admin
 TEST_WORKERS ?= 3
 
-.PHONY: run signin-link test lint bench bench-peers peers-deps demo screenshots clean venv test-venv messages translations vectors
+.PHONY: run signin-link test lint bench bench-peers peers-deps demo screenshots clean venv test-venv messages translations vectors golden pdf-deps
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -75,6 +75,11 @@ messages: $(VENV)/.installed-test
 
 translations: $(VENV)/.installed
 	$(BIN)/pybabel compile -d node/locale -D messages --statistics
+
+## golden: write the golden legal texts (tests/web/golden/<form>.<language>.md) from the code and
+## the catalogs; tests/web/test_bylaws_golden.py compares them byte for byte
+golden: $(VENV)/.installed-test
+	$(BIN)/python -m tests.web.bylaws_golden
 
 ## vectors: write docs/vectors/*.json and the vector blocks of docs/SPEC.md from the code
 ## (tests/spec/test_vectors.py fails when they are stale)
