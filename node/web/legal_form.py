@@ -17,6 +17,7 @@ from governance.legal import (
     LegalSettings,
 )
 from governance.money import parse_amount
+from node.web.formats import parse_share, share_input
 from node.web.i18n import N_
 from node.web.i18n import gettext as _
 from node.web.refusals import amount_problem, sentence
@@ -44,15 +45,17 @@ DISSOLUTIONS = [
     (Dissolution.COOPERATIVE.value, N_("It goes to another co-operative (an asset lock)")),
     (Dissolution.MEMBERS.value, N_("It is shared among the members by their shares")),
 ]
-LEGAL_FIELDS = ("legal_form", "registered_office", "notice_days", "governing_body", "board_size",
-                "extra_liability", "year_end", "dissolution")
+LEGAL_FIELDS = ("legal_form", "registered_office", "notice_days", "members_may_call",
+                "governing_body", "board_size", "extra_liability", "year_end", "dissolution")
 
 
 def legal_values(settings: LegalSettings, money: str) -> dict[str, str]:
     """The form's fields filled from settings (``money``: the liability as typed)."""
     return {
         "legal_form": settings.form.value, "registered_office": settings.registered_office,
-        "notice_days": str(settings.notice_days), "governing_body": settings.governing_body.value,
+        "notice_days": str(settings.notice_days),
+        "members_may_call": share_input(settings.members_may_call),
+        "governing_body": settings.governing_body.value,
         "board_size": str(settings.board_size), "extra_liability": money,
         "year_end": settings.year_end, "dissolution": settings.dissolution.value,
     }
@@ -83,6 +86,12 @@ def parse_legal(form: Mapping[str, str], currency: str | None, errors: dict[str,
     if notice is None:
         errors["notice_days"] = _("Give the notice of a general meeting as a number of days "
                                   "from 1 to %(n)d.", n=MAX_NOTICE_DAYS)
+    may_call = (parse_share(values["members_may_call"]) if values["members_may_call"]
+                else default.members_may_call)
+    if may_call is None:
+        errors["members_may_call"] = _("Write the share of members who may require a general "
+                                       "meeting as a fraction such as 1/10 or a percentage such "
+                                       "as 10%, between 0 and 1 (0: only the board or stewards).")
     body = values["governing_body"] or default.governing_body.value
     if body not in {value for value, _label in GOVERNING_BODIES}:
         errors["governing_body"] = _("Choose the stewards or an elected board.")
@@ -107,10 +116,10 @@ def parse_legal(form: Mapping[str, str], currency: str | None, errors: dict[str,
         errors["year_end"] = _("Give the last day of the financial year as MM-DD, e.g. 12-31.")
     if any(key in errors for key in LEGAL_FIELDS):
         return None
-    assert notice is not None and board is not None
+    assert notice is not None and board is not None and may_call is not None
     try:
         return replace(
-            default, form=LegalForm(chosen), registered_office=office, notice_days=notice,
+            default, form=LegalForm(chosen), registered_office=office, notice_days=notice, members_may_call=may_call,
             governing_body=GoverningBody(body), board_size=board, extra_liability=extra,
             year_end=year_end, dissolution=Dissolution(rest))
     except GovernanceError as exc:

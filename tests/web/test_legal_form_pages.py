@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from fractions import Fraction
 
 import pytest
 
@@ -16,7 +17,7 @@ from tests.web.test_amendments_pages import CURRENT, PROPOSALS
 from tests.web.test_pools_pages import WIZARD, signed_in
 
 LEGAL = {"legal_form": "de_eg", "registered_office": "Kanalstraße 3,  Leipzig", "notice_days": "21",
-         "governing_body": "board", "board_size": "4", "extra_liability": "150",
+         "members_may_call": "25%", "governing_body": "board", "board_size": "4", "extra_liability": "150",
          "year_end": "09-30", "dissolution": "cooperative"}
 
 
@@ -27,8 +28,8 @@ async def test_the_wizard_writes_the_legal_form_into_the_bylaws(client) -> None:
     response = await post_form(client, "/create-pool", {**WIZARD, **LEGAL})
     pool = await client.app[ACTORS].get("green_street_garden", "pool")
     legal = (await load_bylaws(client.app[ACTORS], pool)).legal
-    assert (legal.form, legal.registered_office, legal.notice_days) == (
-        LegalForm.DE_EG, "Kanalstraße 3, Leipzig", 21)
+    assert (legal.form, legal.registered_office, legal.notice_days, legal.members_may_call) == (
+        LegalForm.DE_EG, "Kanalstraße 3, Leipzig", 21, Fraction(1, 4))
     assert (legal.governing_body, legal.board_size, legal.extra_liability) == (
         GoverningBody.BOARD, 4, 15000)
     assert (legal.year_end, legal.dissolution) == ("09-30", Dissolution.COOPERATIVE)
@@ -45,7 +46,7 @@ async def test_the_wizard_writes_the_legal_form_into_the_bylaws(client) -> None:
     ("legal_form", "sarl"), ("notice_days", "0"), ("notice_days", "many"), ("board_size", "26"),
     ("extra_liability", "-5"), ("extra_liability", "1.234"), ("year_end", "02-30"),
     ("year_end", "June"), ("dissolution", "burn"), ("governing_body", "council"),
-    ("registered_office", "x" * 201),
+    ("registered_office", "x" * 201), ("members_may_call", "150%"), ("members_may_call", "a few"),
 ])
 async def test_a_bad_legal_field_is_refused_beside_it_and_nothing_is_stored(client, field, typed) -> None:  # type: ignore[no-untyped-def]
     await signed_in(client)
@@ -64,7 +65,7 @@ async def test_a_bylaws_change_can_choose_another_legal_form(client) -> None:  #
     assert 'id="new_legal_form-generic" name="new_legal_form" value="generic" checked' in html
     form = {"title": "Register as a society", "kind": "bylaws_change", "text": "", **CURRENT,
             "new_legal_form": "uk_coop", "new_registered_office": "1 Mill Lane, Leeds",
-            "new_notice_days": "14", "new_governing_body": "stewards", "new_board_size": "3",
+            "new_notice_days": "14", "new_members_may_call": "1/10", "new_governing_body": "stewards", "new_board_size": "3",
             "new_extra_liability": "0", "new_year_end": "12-31", "new_dissolution": "decided"}
     bad = await post_form(client, "/pools/commons/propose", {**form, "new_year_end": "31-12"},
                           from_page=PROPOSALS, status=422)
