@@ -10,7 +10,7 @@ POOL   ?= commons
 ADMIN  ?= admin
 TEST_WORKERS ?= 3
 
-.PHONY: run signin-link test lint bench bench-peers peers-deps demo screenshots clean venv test-venv messages translations vectors
+.PHONY: run signin-link test lint bench bench-peers peers-deps demo screenshots clean venv test-venv messages translations vectors golden pdf-deps
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,7 @@ test-venv: $(VENV)/.installed-test
 SERVE_FLAGS = $(if $(filter command line,$(origin HOST)),--host "$(HOST)") \
               $(if $(filter command line,$(origin PORT)),--port "$(PORT)")
 run: $(VENV)/.installed
+	@./scripts/pdf-deps.sh
 	@if [ ! -f "$(DATA)/poolnode.toml" ]; then \
 		$(BIN)/poolnode init --data "$(DATA)" --url "$(URL)" --pool "$(POOL)" --admin "$(ADMIN)" --host "$(HOST)" --port "$(PORT)"; \
 	else \
@@ -52,6 +53,7 @@ signin-link: $(VENV)/.installed
 ## in TEST_WORKERS processes (pytest-xdist, one test file per process at a time: most tests wait
 ## on node processes and sockets, so 3 suit a 2-core machine; TEST_WORKERS=0 runs them in one)
 test: $(VENV)/.installed-test
+	@./scripts/pdf-deps.sh
 	@./scripts/browser-deps.sh
 	@./scripts/axe-deps.sh
 	@./scripts/postgres.sh
@@ -75,6 +77,16 @@ messages: $(VENV)/.installed-test
 
 translations: $(VENV)/.installed
 	$(BIN)/pybabel compile -d node/locale -D messages --statistics
+
+## pdf-deps: install what the bylaws' PDF needs (Debian's pango and a font; make test and make run
+## do it when it is missing)
+pdf-deps:
+	./scripts/pdf-deps.sh
+
+## golden: write the golden legal texts (tests/web/golden/<form>.<language>.md) from the code and
+## the catalogs; tests/web/test_bylaws_golden.py compares them byte for byte
+golden: $(VENV)/.installed-test
+	$(BIN)/python -m tests.web.bylaws_golden
 
 ## vectors: write docs/vectors/*.json and the vector blocks of docs/SPEC.md from the code
 ## (tests/spec/test_vectors.py fails when they are stale)

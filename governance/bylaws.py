@@ -13,6 +13,7 @@ from governance.codec import fraction_from_str, fraction_to_str, get_field
 from governance.coop_rules import BookingLimits, ShareType, SurplusMeasure, check_coop_settings
 from governance.errors import RuleViolation
 from governance.kinds import Kind
+from governance.legal import LegalSettings
 from governance.money import check_currency
 
 __all__ = [
@@ -185,6 +186,8 @@ class Bylaws:
     """What a surplus is shared out in proportion to (none: the bylaws name no measure)."""
     booking_limits: BookingLimits = field(default_factory=BookingLimits)
     """Limits on members' bookings of the pool's assets."""
+    legal: LegalSettings = field(default_factory=LegalSettings)
+    """The legal form the text is written for and the particulars it needs."""
 
     def __post_init__(self) -> None:
         if not isinstance(self.name, str) or not self.name.strip():
@@ -226,6 +229,8 @@ class Bylaws:
         if not isinstance(self.outside_replies, OutsideReplies):
             raise _invalid("replies from outside the pool must be collapsed, refused or shown")
         self._check_rounds()
+        if not isinstance(self.legal, LegalSettings):
+            raise _invalid("the legal settings must be LegalSettings")
         check_coop_settings(self.member_classes, self.class_majority, self.share_types,
                             self.surplus_measure, self.booking_limits)
         object.__setattr__(self, "member_classes", tuple(self.member_classes))
@@ -291,6 +296,9 @@ class Bylaws:
             data["booking_hours_per_month"] = self.booking_limits.hours_per_month
         if self.booking_limits.equal_turns:
             data["booking_equal_turns"] = True
+        # The legal particulars, only when not the defaults (older bylaws keep their bytes).
+        if self.legal != LegalSettings():
+            data["legal"] = self.legal.to_dict()
         return data
 
     @classmethod
@@ -331,6 +339,8 @@ class Bylaws:
             allocations_visible=(get_field(data, "allocations_visible", bool)
                                  if "allocations_visible" in data else True),
             **_coop_from_dict(data),
+            legal=(LegalSettings.from_dict(get_field(data, "legal", dict))
+                   if "legal" in data else LegalSettings()),
         )
 
 

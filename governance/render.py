@@ -24,7 +24,21 @@ from governance.bylaws import (
 from governance.money import format_money
 from governance.render_coop import coop_sections
 
-__all__ = ["ENGLISH", "Words", "fraction_words", "render_bylaws", "threshold_words"]
+__all__ = [
+    "ENGLISH",
+    "Words",
+    "amendment_text",
+    "decision_rules",
+    "duration_words",
+    "finances_text",
+    "fraction_words",
+    "membership_text",
+    "one_vote_text",
+    "record_text",
+    "render_bylaws",
+    "threshold_words",
+    "withdrawal_text",
+]
 
 
 class Words(Protocol):
@@ -89,7 +103,8 @@ def threshold_words(threshold: Threshold, words: Words = ENGLISH) -> str:
     return _("at least %(share)s") % {"share": share}
 
 
-def _duration(seconds: int, words: Words) -> str:
+def duration_words(seconds: int, words: Words) -> str:
+    """E.g. ``"7 days"``, in the largest whole unit."""
     ngettext = words.ngettext
     if seconds % 86400 == 0:
         count = seconds // 86400
@@ -138,23 +153,23 @@ def _visibility(visibility: Visibility, words: Words) -> str:
     return f"{record} {rule}"
 
 
-def _finances(bylaws: Bylaws, words: Words) -> str:
+def _finances(bylaws: Bylaws, words: Words, record_section: int = 9) -> str:
     _ = words.gettext
-    wait = _duration(int(bylaws.funding_wait.total_seconds()), words)
+    wait = duration_words(int(bylaws.funding_wait.total_seconds()), words)
     if bylaws.commitment_lapse:
         lapse = _(
             "Money committed to a disbursement and not paid out within %(lapse)s returns to the "
             "fund."
-        ) % {"lapse": _duration(int(bylaws.commitment_lapse.total_seconds()), words)}
+        ) % {"lapse": duration_words(int(bylaws.commitment_lapse.total_seconds()), words)}
     else:
         lapse = _("Money committed and not paid out stays committed until a treasurer releases it.")
     return (
         _(
             "Members' shares and contributions go into the pool's fund, kept in %(currency)s. "
             "Money leaves the fund only by a passed disbursement proposal or a budget round, and "
-            "is paid out by a treasurer. Every booking is signed and tamper-evident; section 9 "
-            "says who may read them."
-        ) % {"currency": bylaws.currency}
+            "is paid out by a treasurer. Every booking is signed and tamper-evident; section "
+            "%(number)d says who may read them."
+        ) % {"currency": bylaws.currency, "number": record_section}
         + "\n\n"
         + _(
             "A passed disbursement the fund cannot cover yet waits for funds and is committed, "
@@ -187,7 +202,7 @@ def _rounds(bylaws: Bylaws, words: Words) -> str:
     count = bylaws.max_buckets_per_member
     stewards = bylaws.bucket_proposers is BucketProposers.STEWARDS
     if bylaws.bucket_window:
-        window = _duration(int(bylaws.bucket_window.total_seconds()), words)
+        window = duration_words(int(bylaws.bucket_window.total_seconds()), words)
         who = ngettext(
             "A steward may propose buckets (a use of money with a minimum and a maximum) during "
             "the first %(window)s of the round, at most %(num)d bucket each.",
@@ -236,51 +251,95 @@ def _rounds(bylaws: Bylaws, words: Words) -> str:
     )
 
 
-def render_bylaws(bylaws: Bylaws, words: Words = ENGLISH,
-                  money: Callable[[int, str], str] = format_money) -> str:
-    """The bylaws as a Markdown co-op agreement, with the pool's own numbers; in English unless
-    ``words`` translates (and ``money`` writes amounts the reader's way)."""
+def membership_text(bylaws: Bylaws, words: Words, money: Callable[[int, str], str]) -> str:
+    """Who may join, how they are admitted, and what the roles are."""
     _ = words.gettext
     share = money(bylaws.min_share, bylaws.currency)
+    return (_("Membership requires a minimum share of %(share)s.") % {"share": share}
+            + f" {_admission(bylaws.admission, words)} "
+            + _("Members may be stewards (who admit and moderate) or treasurers (who confirm "
+                "payments and record disbursements); these roles are duties and carry no extra "
+                "vote."))
+
+
+def one_vote_text(words: Words) -> str:
+    """The clause that cannot be amended."""
+    return words.gettext(
+        "Every member has exactly one vote on every proposal opened while they are a member. "
+        "No role, share or seniority gives anyone more than one vote. This clause cannot be "
+        "amended.")
+
+
+def decision_rules(bylaws: Bylaws, words: Words) -> str:
+    """The threshold, quorum, voting period and blocks, as a Markdown list."""
+    _ = words.gettext
     veto = (
         _("A single block vetoes a consent proposal.")
         if bylaws.block_vetoes
         else _("A block counts as a vote against; it does not veto on its own.")
     )
-    sections = [
-        "# " + _("Bylaws of %(name)s") % {"name": bylaws.name},
-        "## " + _("1. Purpose"),
-        bylaws.purpose.strip() or _("(No purpose stated.)"),
-        "## " + _("2. Membership and admission"),
-        _("Membership requires a minimum share of %(share)s.") % {"share": share}
-        + f" {_admission(bylaws.admission, words)} "
-        + _("Members may be stewards (who admit and moderate) or treasurers (who confirm payments "
-            "and record disbursements); these roles are duties and carry no extra vote."),
-        "## " + _("3. One member, one vote"),
-        _("Every member has exactly one vote on every proposal opened while they are a member. "
-          "No role, share or seniority gives anyone more than one vote. This clause cannot be "
-          "amended."),
-        "## " + _("4. Decision rules"),
+    return (
         "- " + _("A proposal passes with %(threshold)s of the votes cast (agree against disagree "
                  "and block; abstentions do not count as votes cast).")
         % {"threshold": threshold_words(bylaws.threshold, words)} + "\n"
         "- " + _("Quorum: %(share)s of the members who could vote must take part, abstentions "
                  "included.") % {"share": fraction_words(bylaws.quorum, words)} + "\n"
         "- " + _("Voting lasts %(period)s unless a proposal sets its own closing time.")
-        % {"period": _duration(int(bylaws.voting_period.total_seconds()), words)} + "\n"
+        % {"period": duration_words(int(bylaws.voting_period.total_seconds()), words)} + "\n"
         f"- {veto}\n"
-        "- " + _("Who may vote and the rule that applies are fixed when a proposal opens."),
+        "- " + _("Who may vote and the rule that applies are fixed when a proposal opens.")
+    )
+
+
+def withdrawal_text(words: Words) -> str:
+    """How a leaving member's capital is refunded."""
+    return words.gettext(
+        "A member who leaves is refunded the capital they paid in. When the fund's free money "
+        "does not cover it, the refund is booked as owed to them and paid, whole, as soon as "
+        "the fund allows, in turn with disbursements waiting for funds (oldest first). An "
+        "expelled member is refunded in the same way.")
+
+
+def amendment_text(bylaws: Bylaws, words: Words) -> str:
+    """How the bylaws change."""
+    return words.gettext(
+        "These bylaws change only by a bylaws proposal passed with %(threshold)s of the votes "
+        "cast, under the same quorum."
+    ) % {"threshold": threshold_words(bylaws.amendment_threshold, words)}
+
+
+def finances_text(bylaws: Bylaws, words: Words, record_section: int) -> str:
+    """The fund: where money comes from and how it leaves (``record_section``: the number of
+    the section on who may read the record)."""
+    return _finances(bylaws, words, record_section)
+
+
+def record_text(bylaws: Bylaws, words: Words) -> str:
+    """Who may read the pool's record."""
+    return _visibility(bylaws.visibility, words)
+
+
+def render_bylaws(bylaws: Bylaws, words: Words = ENGLISH,
+                  money: Callable[[int, str], str] = format_money) -> str:
+    """The bylaws as a Markdown co-op agreement, with the pool's own numbers; in English unless
+    ``words`` translates (and ``money`` writes amounts the reader's way)."""
+    _ = words.gettext
+    sections = [
+        "# " + _("Bylaws of %(name)s") % {"name": bylaws.name},
+        "## " + _("1. Purpose"),
+        bylaws.purpose.strip() or _("(No purpose stated.)"),
+        "## " + _("2. Membership and admission"),
+        membership_text(bylaws, words, money),
+        "## " + _("3. One member, one vote"),
+        one_vote_text(words),
+        "## " + _("4. Decision rules"),
+        decision_rules(bylaws, words),
         "## " + _("5. Finances and the fund"),
         _finances(bylaws, words),
         "## " + _("6. Withdrawal of capital"),
-        _("A member who leaves is refunded the capital they paid in. When the fund's free money "
-          "does not cover it, the refund is booked as owed to them and paid, whole, as soon as "
-          "the fund allows, in turn with disbursements waiting for funds (oldest first). An "
-          "expelled member is refunded in the same way."),
+        withdrawal_text(words),
         "## " + _("7. Amendments"),
-        _("These bylaws change only by a bylaws proposal passed with %(threshold)s of the votes "
-          "cast, under the same quorum.")
-        % {"threshold": threshold_words(bylaws.amendment_threshold, words)},
+        amendment_text(bylaws, words),
         "## " + _("8. Dissolution"),
         _("The pool is dissolved by a decision passed under the amendment rule. The fund then "
           "repays members' capital first; anything left goes to a purpose the members decide."),

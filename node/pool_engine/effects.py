@@ -17,11 +17,11 @@ from datetime import datetime
 from aiohttp import web
 
 from governance import BylawsChange, GovernanceError, Kind, Outcome, Proposal
-from node.appkeys import ACTORS
+from node.appkeys import ACTORS, DB
 from node.pool_engine.common import iso, named_lock, store
 from node.pool_engine.extensions import FLOOD_LINK_EFFECT
 from node.pool_engine.tallies import counted_ballots
-from node.storage import ActorRecord, StoredProposal
+from node.storage import ActorRecord, BylawsVersionStore, StoredProposal
 from node.wire.classes import count, roll_of
 
 __all__ = ["EFFECT_KINDS", "carry_out", "carry_out_pending", "effect_on_close"]
@@ -98,8 +98,10 @@ async def _carry_out(app: web.Application, pool: ActorRecord, stored: StoredProp
         elif proposal.kind is Kind.BYLAWS_CHANGE:
             motion = proposal.motion
             assert isinstance(motion, BylawsChange)
-            await app[ACTORS].set_bylaws_json(pool.id, json.dumps(motion.bylaws.to_dict()))
-            log.info("%s: bylaws amended by %s", pool.uri, proposal.id)
+            # The bylaws in force and their archived version, in one transaction.
+            number = await BylawsVersionStore(app[DB]).amend(
+                pool.id, json.dumps(motion.bylaws.to_dict()), stored.uri, iso(at))
+            log.info("%s: bylaws amended by %s (version %d)", pool.uri, proposal.id, number)
     except GovernanceError as exc:
         # Refused, visibly: the proposal shows the reason; other effects still go on.
         log.warning("%s passed but its effect was refused: %s (%s)", proposal.id, exc.reason, exc.code)

@@ -10,6 +10,7 @@ from node.storage.actors import ActorRecord, ActorStore, Membership
 from node.storage.ballot_sequences import BallotSequences
 from node.storage.blocks import BlockLogEntry, BlockRow, BlockStore, block_keys
 from node.storage.budget import BudgetStore, StoredAllocation, StoredBucket
+from node.storage.bylaws_versions import BylawsVersion, BylawsVersionStore
 from node.storage.database import Database, SchemaTooNew, StorageError
 from node.storage.deliveries import (
     ClaimedDelivery,
@@ -73,6 +74,8 @@ __all__ = [
     "BlockRow",
     "BlockStore",
     "BudgetStore",
+    "BylawsVersion",
+    "BylawsVersionStore",
     "ClaimedDelivery",
     "ClassChange",
     "CollectionPage",

@@ -128,6 +128,12 @@ class ActorStore:
                         "INSERT INTO pools (actor_id, bylaws_json) VALUES (?, ?)",
                         (actor_id, bylaws_json or "{}"),
                     )
+                    # The founding bylaws are version 1 of the archive (bylaws_versions.py).
+                    await conn.execute(
+                        "INSERT INTO bylaws_versions (pool_id, number, bylaws_json, proposal_uri,"
+                        " adopted_at) VALUES (?, 1, ?, NULL, ?)",
+                        (actor_id, bylaws_json or "{}", created_at),
+                    )
         except INTEGRITY_ERRORS:
             raise Conflict(f"the name {username!r} is already taken on this node") from None
         found = await self.by_username(username)

@@ -21,6 +21,8 @@ from node.web import (
     account,
     admissions,
     budget,
+    bylaws_archive,
+    bylaws_files,
     capital,
     discussion,
     exports,
@@ -108,9 +110,9 @@ def setup_web(app: web.Application) -> None:
     app[TEMPLATES] = make_environment()
     app[LANGUAGES] = Languages.load()
     app.cleanup_ctx.append(_web_ctx)
-    for module in (account, admissions, budget, capital, discussion, exports, floods, invitations,
-                   language, ledger, member_classes, membership, moderation, notifications,
-                   password_reset, pools, proposals, treasury, welcome, witnessing):
+    for module in (account, admissions, budget, bylaws_archive, bylaws_files, capital,
+                   discussion, exports, floods, invitations, language, ledger, member_classes,
+                   membership, moderation, notifications, password_reset, pools, proposals, treasury, welcome, witnessing):
         app.router.add_routes(module.routes)
     static = resources.files("node") / "static"
     app.router.add_static("/static/", str(static), name="web.static", append_version=True)

@@ -40,6 +40,7 @@ from node.web.formats import (
 )
 from node.web.i18n import N_
 from node.web.i18n import gettext as _
+from node.web.legal_rules import legal_defaults, legal_rows, read_legal_rules
 from node.web.localise import money
 from node.web.refusals import amount_problem, sentence
 from node.web.round_rules import read_round_rules, round_defaults, round_rows
@@ -99,6 +100,7 @@ def form_defaults(bylaws: Bylaws) -> dict[str, str]:
         "new_outside_replies": bylaws.outside_replies.value,
         **round_defaults(bylaws),
         **class_defaults(bylaws),
+        **legal_defaults(bylaws),
     }
 
 
@@ -173,6 +175,7 @@ def read_bylaws_form(form: Mapping[str, Any], current: Bylaws) -> tuple[Bylaws |
         lapse = current.commitment_lapse
     rounds = read_round_rules(form, current, values, errors)
     rounds.update(read_class_rules(form, current, values, errors))
+    rounds.update(read_legal_rules(form, current, values, errors))
     if errors:
         return None, errors, values
     assert threshold is not None and amendment is not None and quorum is not None
@@ -234,6 +237,7 @@ def _rows(bylaws: Bylaws) -> list[tuple[str, str]]:
          _(dict(OUTSIDE_REPLIES)[bylaws.outside_replies.value])),
         *round_rows(bylaws),
         *class_rows(bylaws),
+        *legal_rows(bylaws),
     ]
 
 

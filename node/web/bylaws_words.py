@@ -11,13 +11,16 @@ from fractions import Fraction
 
 from governance import Bylaws, Threshold
 from governance import render as core
+from governance.legal import LegalForm
+from governance.render_legal import render_legal
 from node.web.formats import period_input
-from node.web.i18n import current
+from node.web.i18n import Language, current, speaking
 from node.web.i18n import gettext as _
 from node.web.localise import money
 from node.web.wizard import ADMISSIONS
 
-__all__ = ["bylaws_markdown", "bylaws_summary", "fraction_words", "threshold_words"]
+__all__ = ["bylaws_markdown", "bylaws_summary", "fraction_words", "legal_markdown",
+           "threshold_words"]
 
 
 def fraction_words(value: Fraction) -> str:
@@ -33,6 +36,14 @@ def threshold_words(threshold: Threshold) -> str:
 def bylaws_markdown(bylaws: Bylaws) -> str:
     """The whole agreement as Markdown, in the reader's language."""
     return core.render_bylaws(bylaws, current().translations, money)
+
+
+def legal_markdown(bylaws: Bylaws, form: LegalForm | None = None,
+                   language: Language | None = None) -> str:
+    """The legal text of ``form`` (the bylaws' own when None) as Markdown, in ``language`` (the
+    reader's when None), amounts written that language's way."""
+    with speaking(language or current()) as speaking_now:
+        return render_legal(bylaws, form, speaking_now.translations, money)
 
 
 def bylaws_summary(bylaws: Bylaws) -> list[tuple[str, str]]:

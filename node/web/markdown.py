@@ -1,6 +1,7 @@
 """A tiny, safe Markdown renderer for the subset the bylaws use.
 
-Headings (``#``..``######``), paragraphs, ``-`` bullet lists and ``**bold**``/``*emphasis*``.
+Headings (``#``..``######``), paragraphs, ``-`` bullet lists, ``>`` quoted blocks and
+``**bold**``/``*emphasis*``.
 Every character of the input is HTML-escaped first, so no markup can be smuggled in: the
 output only ever contains the tags this module writes.
 """
@@ -42,6 +43,9 @@ def render_markdown(source: str, *, heading_offset: int = 0) -> Markup:
             level = min(6, len(heading[1]) + heading_offset)
             text = heading[2].strip()
             out.append(f'<h{level} id="{slug(text)}">{_inline(text)}</h{level}>')
+        elif all(line.startswith(">") for line in lines):
+            quoted = " ".join(line[1:].strip() for line in lines)
+            out.append(f"<blockquote><p>{_inline(quoted)}</p></blockquote>")
         elif all(line.lstrip().startswith(("- ", "* ")) for line in lines):
             items = "".join(f"<li>{_inline(line.lstrip()[2:].strip())}</li>" for line in lines)
             out.append(f"<ul>{items}</ul>")

@@ -8,6 +8,7 @@ from typing import Any
 
 from aiohttp import web
 
+from governance.legal import LegalSettings
 from node.access import Reader, may_read_record
 from node.accounts import create_pool, join_pool, now_iso
 from node.appkeys import ACTORS, CONFIG, DB, WEB
@@ -15,11 +16,13 @@ from node.errors import Conflict, Forbidden, NotFound
 from node.pool_engine.common import store
 from node.pools import load_bylaws
 from node.request_numbers import number_in_path
-from node.storage import ActorRecord, ActorStore, MemberClassStore, Membership
-from node.web.bylaws_words import bylaws_markdown, bylaws_summary
+from node.storage import ActorRecord, ActorStore, BylawsVersionStore, MemberClassStore, Membership
+from node.web.bylaws_files import chosen_form
+from node.web.bylaws_words import bylaws_summary, legal_markdown
 from node.web.home import needs_your_vote
 from node.web.i18n import current
 from node.web.i18n import gettext as _
+from node.web.legal_form import DISSOLUTIONS, GOVERNING_BODIES, LEGAL_FORMS, legal_values
 from node.web.outbox import post_as
 from node.web.render import render
 from node.web.sessions import current_user, require_user
@@ -109,7 +112,8 @@ async def landing(request: web.Request) -> web.Response:
 
 def _wizard_context(values: dict[str, str], errors: dict[str, str]) -> dict[str, Any]:
     defaults = {"currency": "EUR", "threshold": "more_than:1/2", "quorum": "1/2",
-                "admission": "steward", "min_share": "0", "voting_days": "7"}
+                "admission": "steward", "min_share": "0", "voting_days": "7",
+                **legal_values(LegalSettings(), "0")}
     return {
         "values": {**defaults, **{k: v for k, v in values.items() if v}},
         "errors": errors,
@@ -118,6 +122,9 @@ def _wizard_context(values: dict[str, str], errors: dict[str, str]) -> dict[str,
         "admissions": ADMISSIONS,
         "currencies": CURRENCIES,
         "class_kinds": CLASS_MAJORITY_CHOICES,
+        "legal_forms": LEGAL_FORMS,
+        "governing_bodies": GOVERNING_BODIES,
+        "dissolutions": DISSOLUTIONS,
     }
 
 
@@ -149,7 +156,7 @@ async def create_pool_submit(request: web.Request) -> web.StreamResponse:
         return await render(request, "create_pool.html",
                             _wizard_context({**parsed.values, "handle": parsed.handle}, errors),
                             status=409, form=True)
-    await actors.set_bylaws_json(pool.id, json.dumps(bylaws.to_dict()))
+    await BylawsVersionStore(request.app[DB]).found(pool.id, json.dumps(bylaws.to_dict()), now_iso())
     await join_pool(actors, pool, user.uri, ("member", "steward", "treasurer"))
     if bylaws.member_classes:
         await MemberClassStore(request.app[DB]).change(
@@ -193,10 +200,14 @@ async def bylaws_page(request: web.Request, params: dict[str, str]) -> web.Respo
     """A pool's bylaws, rendered from the Markdown the governance core writes."""
     pool = await _pool(request, params["name"])
     bylaws = await load_bylaws(request.app[ACTORS], pool)
+    form = chosen_form(request, bylaws)
     return await render(request, "bylaws.html", {
         "pool": pool,
-        "bylaws_markdown": bylaws_markdown(bylaws),
+        "bylaws_markdown": legal_markdown(bylaws, form),
         "created": request.query.get("created") == "1",
+        "form": form.value,
+        "own_form": bylaws.legal.form.value,
+        "forms": LEGAL_FORMS,
     })
 
 

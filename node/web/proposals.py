@@ -32,6 +32,7 @@ from node.web.discussion import proposal_thread
 from node.web.engine import free_fund
 from node.web.i18n import gettext as _
 from node.web.labels import label
+from node.web.legal_form import DISSOLUTIONS, GOVERNING_BODIES, LEGAL_FORMS
 from node.web.localise import money
 from node.web.names import Names
 from node.web.outbox import post_as
@@ -127,7 +128,8 @@ async def _form_context(request: web.Request, pool: ActorRecord, bylaws: Any) ->
     return {
         "pool": pool, "items": items, "bylaws": bylaws, "is_member": await _member(request, pool),
         "amend": form_defaults(bylaws), "free_fund": await _free_fund(request, pool, bylaws),
-        "kinds": KINDS, "class_kinds": CLASS_MAJORITY_CHOICES, "ballot_types": BALLOT_TYPES, "members": sorted(members),
+        "kinds": KINDS, "class_kinds": CLASS_MAJORITY_CHOICES, "legal_forms": LEGAL_FORMS,
+        "governing_bodies": GOVERNING_BODIES, "dissolutions": DISSOLUTIONS, "ballot_types": BALLOT_TYPES, "members": sorted(members),
         "pool_floods": pool_floods, "roles": ROLES,
     }
 

@@ -14,6 +14,7 @@ from governance.money import parse_amount
 from node.web.formats import parse_period
 from node.web.i18n import N_
 from node.web.i18n import gettext as _
+from node.web.legal_form import LEGAL_FIELDS, parse_legal
 from node.web.refusals import amount_problem, sentence
 
 __all__ = [
@@ -130,9 +131,12 @@ def parse_pool_form(form: Mapping[str, str]) -> PoolForm:
         errors["voting_days"] = _("Voting lasts between 1 second and 90 days: give a number of days, "
                                   "or a period such as 36 hours.")
     classes = _member_classes(values, errors)
+    legal = parse_legal(form, None if "currency" in errors else currency, errors)
+    values.update({key: str(form.get(key, "")).strip() for key in LEGAL_FIELDS})
     if errors:
         return result
     assert threshold is not None and min_share is not None and period is not None
+    assert legal is not None
     amendment = max(_DEFAULT_AMENDMENT, threshold, key=Threshold.strictness)
     try:
         result.bylaws = Bylaws(
@@ -147,6 +151,7 @@ def parse_pool_form(form: Mapping[str, str]) -> PoolForm:
             amendment_threshold=amendment,
             member_classes=classes,
             class_majority=frozenset(Kind(k) for k in values["class_majority"].split(",") if k),
+            legal=legal,
         )
     except GovernanceError as exc:
         errors["member_classes" if exc.code == "invalid_bylaws" and (classes or values[

@@ -244,6 +244,9 @@ async def _fill(world: World) -> None:
         "code": ["es", "en"],
         "token_id": ["1"],
         "invitation": ["1"],
+        # The bylaws as files (the .html one is a page) and the versions of the bylaws.
+        "ext": ["html", "md"],
+        "number": ["1"],
     })
 
 

@@ -109,7 +109,20 @@ PAGES: dict[str, Pages] = {
         Visit("b", "/pools/bikes"), Visit("c", "/pools/kitchen"), Visit("a", "/users/ana"),
         Visit("a", "/users/hana"), Visit("a", "/pools/no_such_pool", ("anonymous",))],
     "/pools/{name}/bylaws": lambda d: [Visit("a", "/pools/garden/bylaws"),
+                                       Visit("a", "/pools/garden/bylaws?form=de_eg", ("anonymous",)),
                                        Visit("c", "/pools/kitchen/bylaws", ("anonymous",))],
+    # The legal text as a standalone document (its .md and .pdf are the same text as downloads:
+    # tests/web/test_bylaws_files.py).
+    "/pools/{name}/bylaws.{ext}": lambda d: [
+        Visit("a", "/pools/garden/bylaws.html?form=uk_coop", ("anonymous",)),
+        Visit("a", "/pools/garden/bylaws.html?form=us_llc&lang=es", ("anonymous",))],
+    "/pools/{name}/bylaws/history": lambda d: [Visit("a", "/pools/garden/bylaws/history"),
+                                               Visit("c", "/pools/kitchen/bylaws/history",
+                                                     ("anonymous",))],
+    # Version 2 of garden's bylaws is the demo's passed bylaws change: its diff is shown.
+    "/pools/{name}/bylaws/versions/{number}": lambda d: [
+        Visit("a", "/pools/garden/bylaws/versions/1", ("anonymous",)),
+        Visit("a", "/pools/garden/bylaws/versions/2")],
     "/pools/{name}/join": lambda d: [Visit("a", "/pools/garden/join", WITH_APPLICANT),
                                      Visit("b", "/pools/bikes/join", ("anonymous",))],
     "/pools/{name}/application": lambda d: [
