@@ -7,8 +7,10 @@ backend will implement the same interface.
 """
 
 from node.storage.actors import ActorRecord, ActorStore, Membership
+from node.storage.assets import AssetStore, Handover, NewAsset, PurchaseEntry, StoredAsset
 from node.storage.ballot_sequences import BallotSequences
 from node.storage.blocks import BlockLogEntry, BlockRow, BlockStore, block_keys
+from node.storage.bookings import BookingStore, NewBooking, StoredBooking
 from node.storage.budget import BudgetStore, StoredAllocation, StoredBucket
 from node.storage.database import Database, SchemaTooNew, StorageError
 from node.storage.deliveries import (
@@ -68,10 +70,12 @@ from node.storage.witness import (
 __all__ = [
     "ActorRecord",
     "ActorStore",
+    "AssetStore",
     "BallotSequences",
     "BlockLogEntry",
     "BlockRow",
     "BlockStore",
+    "BookingStore",
     "BudgetStore",
     "ClaimedDelivery",
     "ClassChange",
@@ -87,6 +91,7 @@ __all__ = [
     "Follow",
     "FollowStore",
     "GovernanceStore",
+    "Handover",
     "HostRecord",
     "HostSummary",
     "IdempotencyRecord",
@@ -102,11 +107,14 @@ __all__ = [
     "MemberClassStore",
     "Membership",
     "ModerationEntry",
+    "NewAsset",
+    "NewBooking",
     "NewComment",
     "NewNotification",
     "NotificationSources",
     "NotificationStore",
     "ObjectStore",
+    "PurchaseEntry",
     "ReceivedObjectStore",
     "RemoteActor",
     "RemoteActorStore",
@@ -118,8 +126,10 @@ __all__ = [
     "StorageError",
     "StoredAlarm",
     "StoredAllocation",
+    "StoredAsset",
     "StoredAttestation",
     "StoredBallot",
+    "StoredBooking",
     "StoredBucket",
     "StoredComment",
     "StoredDiscussion",
