@@ -101,8 +101,7 @@ async def book(app: web.Application, pool: ActorRecord, asset_uri: str, member: 
         except RuleConflict as refused:
             if refused.code != "booking_overlap":
                 raise
-            clash = next(r for r in held if _core(r).overlaps(booking))
-            raise _overlap(clash) from None
+            raise _overlap(next(r for r in held if _core(r).overlaps(booking))) from None
         saved, clash = await store.add(pool.id, stored_asset.id, NewBooking(
             booking.id, member, iso(booking.start), iso(booking.end), iso(made), note, source))
     if clash is not None:
