@@ -20,14 +20,16 @@ from governance import Conflict as RuleConflict
 from governance.assets import Asset, AssetRegister
 from governance.bookings import Booking, BookingCalendar
 from governance.codec import utc
-from node.appkeys import DB
+from node.appkeys import ACTORS, DB
 from node.assets.documents import event_document, tombstone
-from node.assets.register import asset_of
+from node.assets.register import asset_of, assets
 from node.errors import Conflict, InvalidRequest, NotFound
 from node.pool_engine.common import iso, named_lock, publish, roster_of
-from node.storage import ActorRecord, BookingStore, NewBooking, StoredBooking
+from node.storage import ActorRecord, BookingStore, NewBooking, StoredAsset, StoredBooking
+from node.wire import check_document
 
-__all__ = ["MAX_NOTE", "MAX_TIME_TEXT", "book", "bookings", "cancel", "parse_time"]
+__all__ = ["MAX_NOTE", "MAX_TIME_TEXT", "asset_by_uri", "book", "book_from_event", "bookings",
+           "cancel", "parse_time"]
 
 MAX_NOTE = 500
 """The longest note a member adds to a booking, in characters."""
@@ -38,6 +40,11 @@ MAX_TIME_TEXT = 40
 def bookings(app: web.Application) -> BookingStore:
     """The bookings' queries over the app's database."""
     return BookingStore(app[DB])
+
+
+async def asset_by_uri(app: web.Application, uri: str) -> StoredAsset | None:
+    """A local pool's asset by its id, if any (a bounded look-up: ids are URLs)."""
+    return await assets(app).by_uri(uri) if len(uri) <= 2000 else None
 
 
 def parse_time(value: object, what: str) -> datetime:
@@ -129,3 +136,24 @@ async def cancel(app: web.Application, pool: ActorRecord, booking_uri: str, *, b
     if changed:
         await publish(app, pool, "Delete", tombstone(after), [after.member_uri])
     return after
+
+
+async def book_from_event(app: web.Application, member: str, event: dict[str, object],
+                          at: datetime) -> ActorRecord | None:
+    """A member's Create(Event) whose ``target`` is an asset of a local pool: booked (or refused
+    with the reason, nothing stored); the pool, or None when the target is no local asset."""
+    target = event.get("target")
+    found = await asset_by_uri(app, target) if isinstance(target, str) else None
+    if found is None:
+        return None
+    check_document("event", event)
+    pool = await app[ACTORS].by_id(found.pool_id)
+    if pool is None or not pool.is_pool:
+        return None
+    summary = event.get("summary")
+    source = event.get("id")
+    await book(app, pool, found.uri, member, parse_time(event.get("startTime"), "startTime"),
+               parse_time(event.get("endTime"), "endTime"), at=at,
+               note=summary if isinstance(summary, str) else "",
+               source=source if isinstance(source, str) else None)
+    return pool
