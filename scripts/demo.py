@@ -124,6 +124,7 @@ def summary(story: Story, nodes: list[Node]) -> dict[str, Any]:
         "results": story.results,
         "discussions": story.discussions,
         "comments": story.comments,
+        "assets": story.assets,
     }
 
 

@@ -8,26 +8,33 @@ from typing import Any
 from governance.assets import Depreciation, DepreciationPeriod
 from node.assets import AssetRequest, register_asset
 from node.pool_engine import close_due
+from node.pool_engine.common import store
 from node.storage import StoredAsset
-from tests.node.pools.helpers import POOL, post, propose, vote
+from tests.node.pools.helpers import post
 
 ACQUIRED = datetime(2025, 1, 10, tzinfo=UTC)
 
 
 async def funded_commitment(client: Any, node: Any, amount: int = 1_200_000) -> str:
-    """Alice pays ``amount`` in, a disbursement of ``amount`` passes: its commitment's id."""
-    contribution = {"type": "LedgerEntry", "pool": POOL, "entryKind": "contribution",
+    """Alice pays ``amount`` in, a disbursement of ``amount`` passes: its commitment's id.
+    ``client`` posts to paths of the node (a test client, or a session with a base URL)."""
+    pool = node.pool.uri
+    contribution = {"type": "LedgerEntry", "pool": pool, "entryKind": "contribution",
                     "person": node.alice.uri, "amount": amount, "reference": "bank 1"}
     resp = await post(client, "admin", node.admin_token, contribution)
     assert resp.status == 201, await resp.text()
-    proposal = await propose(client, "alice", node.alice_token, proposalKind="disbursement",
-                             amount=amount, currency="EUR", payee="Van dealer",
-                             purpose="a cargo van")
+    resp = await post(client, "alice", node.alice_token, {
+        "type": "Proposal", "pool": pool, "name": "Buy a cargo van", "proposalKind": "disbursement",
+        "amount": amount, "currency": "EUR", "payee": "Van dealer", "purpose": "a cargo van"})
+    assert resp.status == 201, await resp.text()
+    [proposal] = await store(client.app).proposals_of_pool(node.pool.id, limit=1)
     for user, token in (("alice", node.alice_token), ("admin", node.admin_token)):
-        assert (await vote(client, user, token, proposal["id"], "agree")).status == 201
-    closes = datetime.fromisoformat(proposal["closesAt"].replace("Z", "+00:00"))
-    assert await close_due(client.app, closes + timedelta(seconds=1)) == [proposal["id"]]
-    return str(proposal["id"])
+        resp = await post(client, user, token, {"type": "Ballot", "pool": pool,
+                                                "proposal": proposal.uri, "choice": ["agree"]})
+        assert resp.status == 201, await resp.text()
+    closes = datetime.fromisoformat(proposal.closes_at.replace("Z", "+00:00"))
+    assert await close_due(client.app, closes + timedelta(seconds=1)) == [proposal.uri]
+    return proposal.uri
 
 
 def van(node: Any, commitment: str, **changes: Any) -> AssetRequest:
