@@ -17,6 +17,7 @@ from types import MappingProxyType
 from aiohttp import web
 
 from governance import Conflict as RuleConflict
+from governance import RuleViolation
 from governance.assets import Asset, AssetRegister
 from governance.bookings import Booking, BookingCalendar
 from governance.codec import utc
@@ -28,13 +29,15 @@ from node.pool_engine.common import iso, named_lock, publish, roster_of
 from node.storage import ActorRecord, BookingStore, NewBooking, StoredAsset, StoredBooking
 from node.wire import check_document
 
-__all__ = ["MAX_NOTE", "MAX_TIME_TEXT", "asset_by_uri", "book", "book_from_event", "bookings",
+__all__ = ["MAX_HELD", "MAX_NOTE", "MAX_TIME_TEXT", "asset_by_uri", "book", "book_from_event", "bookings",
            "cancel", "parse_time"]
 
 MAX_NOTE = 500
 """The longest note a member adds to a booking, in characters."""
 MAX_TIME_TEXT = 40
 """The longest time text taken (ISO 8601 with an offset is 25 characters)."""
+MAX_HELD = 100
+"""The most bookings that have not ended one member holds in one pool, whatever the bylaws."""
 
 
 def bookings(app: web.Application) -> BookingStore:
@@ -100,6 +103,9 @@ async def book(app: web.Application, pool: ActorRecord, asset_uri: str, member: 
     async with named_lock(app, f"bookings:{pool.id}"):
         roster, bylaws, _ = await roster_of(app, pool)
         month = made.replace(day=1, hour=0, minute=0, second=0)
+        if await store.count_held(pool.id, member, iso(made)) >= MAX_HELD:
+            raise RuleViolation("too_many_bookings", f"a member holds at most {MAX_HELD} bookings "
+                                "that have not ended; cancel one or wait until one has ended")
         held = await store.of_asset(stored_asset.id, since=iso(month))
         register = AssetRegister(MappingProxyType({asset_uri: Asset.from_dict(stored_asset.asset)}))
         try:

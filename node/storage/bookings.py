@@ -134,6 +134,13 @@ class BookingStore:
             + " ORDER BY b.start_at, b.id LIMIT ?", (pool_id, since, limit))
         return [_booking(r) for r in rows]
 
+    async def count_held(self, pool_id: int, member_uri: str, since: str) -> int:
+        """How many active bookings of the pool's assets a member holds that end after ``since``."""
+        row = await self.db.fetchone(
+            "SELECT COUNT(*) AS n FROM bookings WHERE pool_id = ? AND member_uri = ?"
+            " AND cancelled_at IS NULL AND end_at > ?", (pool_id, member_uri, since))
+        return int(row["n"]) if row else 0
+
     async def count_of_pool(self, pool_id: int) -> int:
         """How many bookings a pool holds, cancelled ones included."""
         row = await self.db.fetchone(

@@ -94,3 +94,33 @@ async def test_only_treasurers_register_and_only_members_book(client, node) -> N
     assert "Register an asset" not in await page(client, ASSETS)
     denied = await client.post(ASSETS, data={"name": "x"}, headers=HTML, allow_redirects=False)
     assert denied.status in (400, 403)
+
+
+async def test_the_keeper_hands_the_asset_over(client, node) -> None:  # type: ignore[no-untyped-def]
+    path = await _register(client, node)  # kept by alice; the admin is a steward
+    await post_form(client, path + "/keeper", {"keeper": node.admin.uri}, from_page=path)
+    pool = await client.app[ACTORS].get("commons", "pool")
+    [van] = await assets(client.app).of_pool(pool.id)
+    assert van.keeper_uri == node.admin.uri
+    html = await page(client, path)
+    assert "Hand-overs" in html and 'data-field="keeper">admin<' in html
+    stranger = await post_form(client, path + "/keeper", {"keeper": "https://elsewhere.test/u/x"},
+                               from_page=path, status=422)
+    assert 'id="keeper-error"' in await stranger.text()
+
+
+async def test_odd_booking_forms_are_refused_with_the_reason(client, node) -> None:  # type: ignore[no-untyped-def]
+    path = await _register(client, node)
+    cases = [({"start_date": "2030-02-30", "start_time": "09:00"}, 422, "start_date-error"),
+             ({"start_time": "25:00"}, 422, "start_date-error"),
+             ({"end_time": "x" * 300}, 422, "end_date-error"),
+             ({"note": "n" * 501}, 422, "note-error"),
+             ({"start_date": "2020-01-01", "end_date": "2020-01-01"}, 422, "form-errors"),
+             ({"start_time": "09:00:30"}, 422, "form-errors")]
+    for changes, status, marker in cases:
+        form = {"start_date": DAY, "start_time": "09:00", "end_date": DAY, "end_time": "10:00",
+                "note": "", **changes}
+        answer = await post_form(client, path + "/bookings", form, from_page=path, status=status)
+        assert f'id="{marker}"' in await answer.text(), changes
+    pool = await client.app[ACTORS].get("commons", "pool")
+    assert await bookings(client.app).count_of_pool(pool.id) == 0

@@ -162,3 +162,17 @@ async def test_the_store_itself_refuses_the_second_of_two_racing_bookings(client
     refused = [clash for saved, clash in results if clash is not None]
     assert len(stored) == 1 and len(refused) == 7
     assert {c.uri for c in refused} == {stored[0].uri}
+
+
+async def test_a_member_holds_a_bounded_number_of_bookings(client, node, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import node.assets.bookings as engine
+
+    monkeypatch.setattr(engine, "MAX_HELD", 3)
+    van = await bought_van(client, node)
+    now = datetime.now(UTC)
+    for hour in (9, 10, 11):
+        await book(client.app, node.pool, van.uri, node.alice.uri, *hours(hour, hour + 1), at=now)
+    with pytest.raises(GovernanceError) as refused:
+        await book(client.app, node.pool, van.uri, node.alice.uri, *hours(12, 13), at=now)
+    assert refused.value.code == "too_many_bookings"
+    await book(client.app, node.pool, van.uri, node.admin.uri, *hours(12, 13), at=now)
