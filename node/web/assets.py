@@ -15,10 +15,10 @@ from governance import GovernanceError
 from governance.assets import Asset, Depreciation, DepreciationPeriod
 from governance.money import parse_amount
 from node.appkeys import ACTORS
-from node.assets import AssetRequest, asset_of, assets, hand_over, register_asset
+from node.assets import AssetRequest, assets, hand_over, register_asset
 from node.assets.bookings import bookings
 from node.assets.documents import ASSET_KINDS, TENURES
-from node.errors import Forbidden, NodeError
+from node.errors import Forbidden, NodeError, NotFound
 from node.pool_engine.common import ledger_of
 from node.pools import load_bylaws
 from node.storage import ActorRecord, StoredAsset, StoredBooking
@@ -31,7 +31,8 @@ from node.web.render import render
 from node.web.sessions import current_user, require_user
 from node.web.treasury import open_commitments, treasurer_of
 
-__all__ = ["KIND_LABELS", "AssetView", "asset_page", "assets_page", "render_asset", "routes"]
+__all__ = ["KIND_LABELS", "AssetView", "asset_here", "asset_page", "assets_page", "render_asset",
+           "routes"]
 
 routes = web.RouteTableDef()
 POOL = r"/pools/{name:[a-z0-9_]+}"
@@ -58,6 +59,14 @@ class AssetView:
     def key(self) -> str:
         """The last part of its id, as in its page's URL."""
         return self.stored.uri.rsplit("/", 1)[-1]
+
+
+async def asset_here(request: web.Request, pool: ActorRecord, key: str) -> StoredAsset:
+    """The pool's asset with this key; 404 in the reader's language otherwise."""
+    found = await assets(request.app).by_uri(f"{pool.uri}/assets/{key}")
+    if found is None or found.pool_id != pool.id:
+        raise NotFound(_("%(pool)s has no such asset.", pool=pool.display_name))
+    return found
 
 
 async def _view(stored: StoredAsset, names: Names, now: datetime) -> AssetView:
@@ -154,6 +163,9 @@ async def register(request: web.Request) -> web.StreamResponse:
     values = {k: str(form.get(k, "")).strip() for k in _FIELDS}
     bylaws = await load_bylaws(request.app[ACTORS], pool)
     errors: dict[str, str] = {}
+    members = {uri for uri, _name in await _members(request, pool, Names(request.app))}
+    if values["keeper"] not in members:
+        errors["keeper"] = _("Choose a member of the pool to look after it.")
     asset_request = _purchase_request(values, bylaws.currency, errors)
     status = _INVALID
     if asset_request is not None:
@@ -174,7 +186,7 @@ async def render_asset(request: web.Request, pool: ActorRecord, key: str, *,
                        status: int = 200) -> web.Response:
     """An asset's page: what it is and is worth, who keeps it, its bookings and the forms."""
     await require_record(request, pool)
-    stored = await asset_of(request.app, pool, f"{pool.uri}/assets/{key}")
+    stored = await asset_here(request, pool, key)
     bylaws = await load_bylaws(request.app[ACTORS], pool)
     names, now = Names(request.app), datetime.now(UTC)
     membership = await viewer_membership(request, pool)
@@ -212,14 +224,22 @@ async def change_keeper(request: web.Request) -> web.StreamResponse:
     user = require_user(request)
     pool = await _pool(request, request.match_info["name"])
     key = request.match_info["key"]
+    await asset_here(request, pool, key)
     form = await request.post()
     keeper = str(form.get("keeper", ""))
+    members = {uri for uri, _name in await _members(request, pool, Names(request.app))}
+    if keeper not in members:
+        return await render_asset(request, pool, key, status=422, errors={
+            "keeper": _("Choose a member of the pool to look after it.")})
     try:
         await hand_over(request.app, pool, f"{pool.uri}/assets/{key}", keeper, by=user.uri,
                         at=datetime.now(UTC))
     except GovernanceError as exc:
         if exc.status_hint == 403:
-            raise Forbidden(refusal(exc)) from None
-        return await render_asset(request, pool, key, errors={"keeper": refusal(exc)},
+            raise Forbidden(_("Only its keeper, a steward or a treasurer hands an asset over."))\
+                from None
+        reason = _("This member looks after it already.") if exc.code == "same_keeper" \
+            else refusal(exc)
+        return await render_asset(request, pool, key, errors={"keeper": reason},
                                   status=exc.status_hint)
     raise web.HTTPSeeOther(f"/pools/{pool.username}/assets/{key}#keeper")

@@ -15,8 +15,8 @@ from aiohttp import web
 from governance import GovernanceError
 from node.assets import assets
 from node.assets.bookings import MAX_NOTE, bookings, cancel
-from node.errors import Forbidden, NodeError
-from node.web.assets import KEY, POOL, render_asset
+from node.errors import Conflict, Forbidden, NodeError, NotFound
+from node.web.assets import KEY, POOL, asset_here, render_asset
 from node.web.i18n import gettext as _
 from node.web.names import Names
 from node.web.outbox import post_as
@@ -63,6 +63,7 @@ async def book_asset(request: web.Request) -> web.StreamResponse:
     membership = await viewer_membership(request, pool)
     if membership is None or membership.state != "member":
         raise Forbidden(_("Only members of %(pool)s book its assets.", pool=pool.display_name))
+    await asset_here(request, pool, key)
     form = await request.post()
     values = {k: str(form.get(k, "")).strip() for k in _FIELDS}
     errors: dict[str, str] = {}
@@ -95,17 +96,23 @@ async def book_asset(request: web.Request) -> web.StreamResponse:
     return await render_asset(request, pool, key, values=values, errors=errors, status=status)
 
 
-@routes.post(POOL + r"/bookings/{booking:[0-9a-f-]{36}}/cancel", name="web.cancel_booking")
+@routes.post(POOL + r"/bookings/{key:[0-9a-f-]{36}}/cancel", name="web.cancel_booking")
 async def cancel_booking(request: web.Request) -> web.StreamResponse:
     """The member who booked, or a steward, cancels a booking that has not ended."""
     user = require_user(request)
     pool = await _pool(request, request.match_info["name"])
-    uri = f"{pool.uri}/bookings/{request.match_info['booking']}"
+    uri = f"{pool.uri}/bookings/{request.match_info['key']}"
+    found = await bookings(request.app).by_uri(uri)
+    if found is None or found.pool_id != pool.id:
+        raise NotFound(_("%(pool)s has no such booking.", pool=pool.display_name))
     try:
         row = await cancel(request.app, pool, uri, by=user.uri, at=datetime.now(UTC))
     except GovernanceError as exc:
         if exc.status_hint == 403:
-            raise Forbidden(refusal(exc)) from None
+            raise Forbidden(_("Only the member who booked it, or a steward, cancels a booking."))\
+                from None
+        if exc.code == "booking_over":
+            raise Conflict(_("The booking is over: there is nothing left to cancel.")) from None
         raise
     raise web.HTTPSeeOther(f"/pools/{pool.username}/assets/{row.asset_uri.rsplit('/', 1)[-1]}"
                            "#bookings")

@@ -32,6 +32,8 @@ async def test_a_treasurer_registers_and_members_book_and_cancel(client, node) -
     path = await _register(client, node)
     html = await page(client, ASSETS)
     assert "Cargo van" in html and "EUR 12,000.00" in html
+    ledger = await page(client, "/pools/commons/ledger")
+    assert "Asset bought" in ledger and "Asset: Cargo van (what it cost)" in ledger
     html = await page(client, path)
     assert "Book value today" in html and "EUR 250.00 a month" in html and "bookings.ics" in html
     form = {"start_date": DAY, "start_time": "09:00", "end_date": DAY, "end_time": "13:00",
