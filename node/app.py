@@ -48,6 +48,7 @@ from node.storage import (
 )
 from node.views import (
     actors,
+    assets,
     budget,
     discovery,
     discussion,
@@ -111,7 +112,7 @@ def create_app(config: Config, *, workers: bool = True) -> web.Application:
     app.cleanup_ctx.append(notifications_ctx)
     app.cleanup_ctx.append(witness_ctx)
     for module in (discovery, actors, outbox, objects, inbox_view, governance, budget, flood_views,
-                   remote, discussion, witness):
+                   remote, discussion, witness, assets):
         app.router.add_routes(module.routes)
     setup_web(app)
     return app

@@ -8,6 +8,7 @@
 * ``Follow``, ``Join``, ``Leave`` and the ``Undo`` of a Follow are addressed to the actor they
   are about when the client did not (delivery follows the addressing).
 * ``Accept``/``Reject`` of a Join by a steward of a local pool decide the application.
+* ``Create(Event)`` with ``target`` an asset of a local pool books it (node/assets).
 * Every other activity: a Note or Page for a thread (node/discussion/outbox.py), then
   ``Update``, ``Delete`` and ``Block`` (node/changes.py).
 """
@@ -24,6 +25,7 @@ from federation.canonical import CanonicalizationError
 from governance import NotPermitted
 from governance.money import check_amount
 from node.appkeys import ACTORS, DB, FOLLOWS, OBJECTS
+from node.assets.bookings import book_from_event
 from node.changes import changes_outbox
 from node.discussion.outbox import discussion_outbox
 from node.errors import Forbidden, InvalidRequest
@@ -93,6 +95,10 @@ async def governance_outbox(
             else:
                 await ledger.record_request(app, owner.uri, obj, now)
         return prepared
+    if kind == "Create" and obj is not None and obj.get("type") == "Event":
+        pool = await book_from_event(app, owner.uri, obj, now)
+        if pool is not None:  # the pool publishes the booking; the member's Event names it
+            prepared = _addressed_to(prepared, pool.uri)
     target = activity.get("object")
     target_id = target if isinstance(target, str) else (target or {}).get("id") if isinstance(target, dict) else None
     if kind == "Follow" and isinstance(target_id, str):

@@ -3,8 +3,8 @@
 The operator's part is the command line: `poolnode init` creates each node (printing the
 founder's one-time sign-in link) and `poolnode registrations open` opens sign-up on two of
 them; then `poolnode serve` runs them. Everything else is done by people in their browsers,
-through the web pages (scripts/demo_story.py, demo_budget.py, demo_talk.py, demo_web.py): no JSON is posted and
-no database is touched. The demo prints each step, the results and the URLs to open.
+through the web pages (scripts/demo_story.py, demo_assets.py, demo_budget.py, demo_talk.py,
+demo_web.py): no JSON is posted and no database is touched. The demo prints each step, the results and the URLs to open.
 
 Without --once the nodes keep running until Ctrl-C. With --once the demo stops them after
 the summary. The data is deleted at the end unless --data names a directory to keep it in
@@ -124,6 +124,7 @@ def summary(story: Story, nodes: list[Node]) -> dict[str, Any]:
         "results": story.results,
         "discussions": story.discussions,
         "comments": story.comments,
+        "assets": story.assets,
     }
 
 

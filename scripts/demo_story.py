@@ -17,6 +17,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+from demo_assets import share_an_asset
 from demo_budget import open_round, spring_round
 from demo_web import Browser, DemoError, Page
 
@@ -66,6 +67,7 @@ class Story:
     results: dict[str, str] = field(default_factory=dict)
     discussions: dict[str, str] = field(default_factory=dict)
     comments: dict[str, str] = field(default_factory=dict)  # a comment's URL (#comment-N) by label
+    assets: dict[str, str] = field(default_factory=dict)  # an asset's page by label
     flood: str = ""
 
     def pool_url(self, pool: Pool) -> str:
@@ -347,6 +349,7 @@ async def leave_things_to_see(story: Story) -> None:
     await fill(story.people["ana"], f"/pools/{garden.handle}/ledger",
                f"/pools/{garden.handle}/ledger/pay", {"amount": "10", "reference": "invoice 311"},
                proposal=story.proposals["seed trays"])
+    await share_an_asset(story, garden.node, garden.handle)
     page = await fill(story.people["ana"], "/pools/commons/proposals", "/pools/commons/propose", {
         "title": "When does the hall open to everyone?", "kind": "decision",
         "ballot_type": "ranked_choice", "options": "Sunday afternoon\nFriday evening\nSaturday morning",

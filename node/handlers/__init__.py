@@ -18,6 +18,7 @@ from node.handlers import (
     create_ballot,
     create_bucket,
     create_discussion,
+    create_event,
     create_ledger_entry,
     create_proposal,
     delete,
@@ -64,6 +65,7 @@ HANDLERS: dict[tuple[str, str | None], Handler] = {
     ("Create", "Article"): create_discussion.handle,
     ("Create", "Bucket"): create_bucket.handle,  # a member's draft, or a remote pool's bucket
     ("Create", "Allocation"): create_allocation.handle,
+    ("Create", "Event"): create_event.handle,  # a member books a pool's asset (target)
     ("Create", "Electorate"): remote_results.handle_electorate,  # a flood's, or a remote pool's
     ("Create", "Attestation"): flood_attestation.handle,
     ("Create", "HeadAttestation"): witness.handle,  # a witness of a local pool's ledger head

@@ -7,8 +7,10 @@ backend will implement the same interface.
 """
 
 from node.storage.actors import ActorRecord, ActorStore, Membership
+from node.storage.assets import AssetStore, Handover, NewAsset, PurchaseEntry, StoredAsset
 from node.storage.ballot_sequences import BallotSequences
 from node.storage.blocks import BlockLogEntry, BlockRow, BlockStore, block_keys
+from node.storage.bookings import BookingStore, NewBooking, StoredBooking
 from node.storage.budget import BudgetStore, StoredAllocation, StoredBucket
 from node.storage.bylaws_versions import BylawsVersion, BylawsVersionStore
 from node.storage.database import Database, SchemaTooNew, StorageError
@@ -69,10 +71,12 @@ from node.storage.witness import (
 __all__ = [
     "ActorRecord",
     "ActorStore",
+    "AssetStore",
     "BallotSequences",
     "BlockLogEntry",
     "BlockRow",
     "BlockStore",
+    "BookingStore",
     "BudgetStore",
     "BylawsVersion",
     "BylawsVersionStore",
@@ -90,6 +94,7 @@ __all__ = [
     "Follow",
     "FollowStore",
     "GovernanceStore",
+    "Handover",
     "HostRecord",
     "HostSummary",
     "IdempotencyRecord",
@@ -105,11 +110,14 @@ __all__ = [
     "MemberClassStore",
     "Membership",
     "ModerationEntry",
+    "NewAsset",
+    "NewBooking",
     "NewComment",
     "NewNotification",
     "NotificationSources",
     "NotificationStore",
     "ObjectStore",
+    "PurchaseEntry",
     "ReceivedObjectStore",
     "RemoteActor",
     "RemoteActorStore",
@@ -121,8 +129,10 @@ __all__ = [
     "StorageError",
     "StoredAlarm",
     "StoredAllocation",
+    "StoredAsset",
     "StoredAttestation",
     "StoredBallot",
+    "StoredBooking",
     "StoredBucket",
     "StoredComment",
     "StoredDiscussion",

@@ -20,6 +20,8 @@ from node.storage import WebStore
 from node.web import (
     account,
     admissions,
+    assets,
+    bookings,
     budget,
     bylaws_archive,
     bylaws_files,
@@ -62,6 +64,8 @@ NEGOTIATED_PAGES: list[tuple[re.Pattern[str], Page]] = [
     (re.compile(rf"^/pools/{_NAME}/proposals$"), proposals.proposals_page),
     (re.compile(rf"^/pools/{_NAME}/proposals/(?P<key>[0-9a-f-]{{36}})$"), proposals.proposal_page),
     (re.compile(rf"^/pools/{_NAME}/ledger$"), ledger.ledger_page),
+    (re.compile(rf"^/pools/{_NAME}/assets$"), assets.assets_page),
+    (re.compile(rf"^/pools/{_NAME}/assets/(?P<key>[0-9a-f-]{{36}})$"), assets.asset_page),
     (re.compile(rf"^/pools/{_NAME}/floods$"), floods.flood_page),
     (re.compile(rf"^/pools/{_NAME}/discussions$"), discussion.discussions_page),
     (re.compile(rf"^/pools/{_NAME}/discussions/(?P<key>[0-9a-f-]{{36}})$"), discussion.discussion_page),
@@ -110,9 +114,10 @@ def setup_web(app: web.Application) -> None:
     app[TEMPLATES] = make_environment()
     app[LANGUAGES] = Languages.load()
     app.cleanup_ctx.append(_web_ctx)
-    for module in (account, admissions, budget, bylaws_archive, bylaws_files, capital,
-                   discussion, exports, floods, invitations, language, ledger, member_classes,
-                   membership, moderation, notifications, password_reset, pools, proposals, treasury, welcome, witnessing):
+    for module in (account, admissions, assets, bookings, budget, bylaws_archive, bylaws_files,
+                   capital, discussion, exports, floods, invitations, language, ledger,
+                   member_classes, membership, moderation, notifications, password_reset, pools,
+                   proposals, treasury, welcome, witnessing):
         app.router.add_routes(module.routes)
     static = resources.files("node") / "static"
     app.router.add_static("/static/", str(static), name="web.static", append_version=True)

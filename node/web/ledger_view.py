@@ -15,6 +15,7 @@ from aiohttp import web
 
 from governance import Ledger
 from governance.ledger import EntryKind, LedgerEntry
+from node.assets import assets
 from node.storage import ActorRecord
 from node.web.i18n import N_
 from node.web.i18n import gettext as _
@@ -80,6 +81,9 @@ class Labels:
         prefix, _sep, rest = account.partition(":")
         if prefix == "commitment":
             return await self.title(rest)
+        if prefix == "asset":
+            found = await assets(self._app).by_uri(rest)
+            return found.name if found is not None else rest
         return await self.names.of(rest) if rest else _("the fund")
 
     async def account(self, account: str, balance: int) -> str:
@@ -94,6 +98,8 @@ class Labels:
             return _("Set aside for %(name)s", name=name)
         if prefix == "owed":
             return _("Refund owed to %(name)s", name=name)
+        if prefix == "asset":
+            return _("Asset: %(name)s (what it cost)", name=name)
         if prefix == "external":
             return _("Paid to %(name)s", name=name) if balance > 0 else _("Given by %(name)s", name=name)
         return account
@@ -108,13 +114,14 @@ _WHAT = {
     EntryKind.RELEASE: N_("Returned to the fund"),
     EntryKind.REFUND: N_("Refund paid"),
     EntryKind.REFUND_OWED: N_("Refund owed"),
+    EntryKind.ASSET_PURCHASE: N_("Asset bought"),
 }
 
 
 async def _party_of(labels: Labels, entry: LedgerEntry) -> tuple[str, str | None]:
     tx = entry.transaction
     accounts = [p.account for p in tx.postings if p.account != _FUND]
-    people = [a for a in accounts if a.startswith(("capital:", "external:", "owed:"))]
+    people = [a for a in accounts if a.startswith(("capital:", "external:", "owed:", "asset:"))]
     commitments = [a for a in accounts if a.startswith("commitment:")]
     who = await labels.party(people[0]) if people else ""
     for_what = await labels.party(commitments[0]) if commitments else None

@@ -30,6 +30,8 @@ from governance import AdmissionPolicy, BucketProposers, Bylaws, OutsideReplies
 from node.accounts import create_member, create_pool, join_pool, now_iso
 from node.app import create_app
 from node.appkeys import ACTORS, CONFIG, DB, FOLLOWS, LANGUAGES
+from node.assets import assets
+from node.assets.bookings import bookings
 from node.config import Config, write_config
 from node.discussion import discussions
 from node.pool_engine import close_due
@@ -192,6 +194,18 @@ async def _fill(world: World) -> None:
         await app[FOLLOWS].put(a, b, f"{a}#follow", "accepted", now_iso())
     await ana.post(garden + "/ledger/pay", {"proposal": BASE + drill, "amount": "10",
                                             "reference": "qx-invoice-4"}, garden + "/ledger")
+    # A shared asset bought with EUR 5 of the drill's commitment, kept and booked by qxben.
+    await ana.post(garden + "/assets", {
+        "name": "Qxrack", "kind": "tool", "tenure": "owned", "commitment": BASE + drill,
+        "purchase": "5", "acquired": "2025-01-10", "reference": "qx-invoice-5",
+        "keeper": f"{BASE}/users/qxben", "depreciation": "1", "period": "month"}, garden + "/assets")
+    rack = (await assets(app).of_pool((await app[ACTORS].get(POOL, "pool")).id))[0].uri
+    rack_page = f"{garden}/assets/{rack.rsplit('/', 1)[-1]}"
+    day = (datetime.now(UTC) + timedelta(days=3)).strftime("%Y-%m-%d")
+    await ben.post(rack_page + "/bookings", {"start_date": day, "start_time": "09:00",
+                                             "end_date": day, "end_time": "10:00",
+                                             "note": "Qxsowing"}, rack_page)
+    booked = [b.uri for b in await bookings(app).of_pool((await app[ACTORS].get(POOL, "pool")).id)]
     await ana.post(garden + "/floods/propose", {"flood": river, "title": "Qxsharedvan",
                                                 "kind": "decision", "text": "Qxboth."},
                    garden + "/floods")
@@ -236,7 +250,8 @@ async def _fill(world: World) -> None:
     talks, comments = await _discuss(world, drill, colour)
     world.pages["no outcome yet"] = van
     world.samples.update({
-        "key": [u.rsplit("/", 1)[-1] for u in (drill, van, colour, spring, summer, *opened, *talks)],
+        "key": [u.rsplit("/", 1)[-1] for u in (drill, van, colour, spring, summer, *opened, *talks,
+                                                rack, *booked)],
         "comment": comments,
         "action": ["hide", "show"],
         "token": [token, link.url.rsplit("/", 1)[-1]],

@@ -74,6 +74,10 @@ class Demo:
         url = str(self.nodes.made["comments"][comment])
         pool = url.split("/pools/", 1)[1].split("/", 1)[0]
         return f"/pools/{pool}/comments/{url.rsplit('#comment-', 1)[1]}/edit"
+    def asset(self, label: str) -> str:
+        """The path of the demo's shared asset, by its label."""
+        return "/" + str(self.nodes.made["assets"][label]).split("/", 3)[3]
+
     def path(self, label: str) -> str:
         """The path of one of the demo's proposals (or budget rounds), by its label."""
         return "/" + str(self.nodes.made["proposals"][label]).split("/", 3)[3]
@@ -138,6 +142,10 @@ PAGES: dict[str, Pages] = {
                                        Visit("b", "/pools/bikes/ledger")],
     "/pools/{name}/ledger/pay": lambda d: [
         Visit("a", f"/pools/garden/ledger/pay?proposal={d.seed_trays()}", ("steward",))],
+    # The asset register (content negotiation): garden's rack, booked by dan; bikes has none.
+    "/pools/{name}/assets": lambda d: [Visit("a", "/pools/garden/assets"),
+                                       Visit("b", "/pools/bikes/assets")],
+    "/pools/{name}/assets/{key}": lambda d: [Visit("a", d.asset("tray rack"))],
     "/pools/{name}/capital": lambda d: [
         Visit("a", "/pools/garden/capital", SIGNED_IN),
         Visit("a", f"/pools/garden/capital?person={d.nodes.url('a')}/users/dan", ("steward",))],
@@ -199,6 +207,8 @@ MISTAKES = [
     Mistake("a", "steward", lambda d: "/pools/garden/moderation",
             (("Account or domain", "not a domain!"), ("Why? (logged for the other stewards)", "spam")),
             "Block", beside=(("Account or domain", "not a domain!"),)),
+    Mistake("a", "steward", lambda d: "/pools/garden/assets", (("Price paid in EUR", "12.345"),),
+            "Register and book the purchase"),
     Mistake("a", "steward", lambda d: f"/pools/garden/ledger/pay?proposal={d.seed_trays()}",
             (("Amount paid to Garden centre in EUR", "500"), ("Payment reference", "invoice 1")),
             "Record the payment"),
@@ -267,6 +277,9 @@ SKIPPED: dict[str, str] = {
     "/pools/{name}/conflicts/{key}": _DOCUMENT,
     "/pools/{name}/recounts/{key}": _DOCUMENT,
     "/pools/{name}/proposals/{key}/replies": _COLLECTION + ": a proposal's comments",
+    "/pools/{name}/bookings/{key}": "a booking's Event (JSON), as the pool federates it",
+    "/pools/{name}/bookings.ics": "an iCalendar feed of the pool's bookings, linked from its assets page",
+    "/pools/{name}/assets/{key}/bookings.ics": "an iCalendar feed of one asset's bookings, linked from its page",
 }
 # The skipped routes of the web app itself (the rest are node/views: JSON only), fetched as a
 # browser would to show they are not pages.

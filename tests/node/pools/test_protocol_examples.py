@@ -11,7 +11,8 @@ pytestmark = pytest.mark.both_backends
 
 SCHEMA_OF = {"Proposal": "proposal", "Ballot": "ballot", "Tally": "tally",
              "LedgerEntry": "ledger-entry", "Electorate": "electorate", "Bucket": "bucket",
-             "Allocation": "allocation", "BudgetResult": "budget-result"}
+             "Allocation": "allocation", "BudgetResult": "budget-result", "Asset": "asset",
+             "Event": "event"}
 
 
 def test_document_is_up_to_date() -> None:
