@@ -55,6 +55,13 @@ from node.storage.notifications import (
 from node.storage.objects import CollectionPage, ObjectStore, StoredObject
 from node.storage.remote_actors import RemoteActor, RemoteActorStore
 from node.storage.remote_results import RemoteDocument, RemoteRecount, RemoteResultStore
+from node.storage.shares import (
+    EntryRow,
+    MembershipRow,
+    ShareEventRow,
+    ShareStore,
+    StoredPatronage,
+)
 from node.storage.tokens import TokenRecord, TokenStore
 from node.storage.web import WebSession, WebStore
 from node.storage.witness import (
@@ -66,6 +73,11 @@ from node.storage.witness import (
 )
 
 __all__ = [
+    "EntryRow",
+    "MembershipRow",
+    "ShareEventRow",
+    "ShareStore",
+    "StoredPatronage",
     "ActorRecord",
     "ActorStore",
     "BallotSequences",
