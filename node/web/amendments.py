@@ -43,6 +43,7 @@ from node.web.i18n import gettext as _
 from node.web.localise import money
 from node.web.refusals import amount_problem, sentence
 from node.web.round_rules import read_round_rules, round_defaults, round_rows
+from node.web.share_rules import read_share_rules, share_defaults, share_rows
 from node.web.wizard import ADMISSIONS
 
 __all__ = [
@@ -99,6 +100,7 @@ def form_defaults(bylaws: Bylaws) -> dict[str, str]:
         "new_outside_replies": bylaws.outside_replies.value,
         **round_defaults(bylaws),
         **class_defaults(bylaws),
+        **share_defaults(bylaws),
     }
 
 
@@ -173,6 +175,7 @@ def read_bylaws_form(form: Mapping[str, Any], current: Bylaws) -> tuple[Bylaws |
         lapse = current.commitment_lapse
     rounds = read_round_rules(form, current, values, errors)
     rounds.update(read_class_rules(form, current, values, errors))
+    rounds.update(read_share_rules(form, current, values, errors))
     if errors:
         return None, errors, values
     assert threshold is not None and amendment is not None and quorum is not None
@@ -188,7 +191,8 @@ def read_bylaws_form(form: Mapping[str, Any], current: Bylaws) -> tuple[Bylaws |
             **rounds,
         )
     except GovernanceError as exc:
-        field = ("new_amendment_threshold" if "amendment" in exc.reason else "new_member_classes"
+        field = ("new_amendment_threshold" if "amendment" in exc.reason else "new_share_types"
+                 if "share type" in exc.reason else "new_member_classes"
                  if "class" in exc.reason else "bylaws")
         errors[field] = sentence(exc.reason)
         return None, errors, values
@@ -234,6 +238,7 @@ def _rows(bylaws: Bylaws) -> list[tuple[str, str]]:
          _(dict(OUTSIDE_REPLIES)[bylaws.outside_replies.value])),
         *round_rows(bylaws),
         *class_rows(bylaws),
+        *share_rows(bylaws),
     ]
 
 

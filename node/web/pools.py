@@ -23,6 +23,7 @@ from node.web.i18n import gettext as _
 from node.web.outbox import post_as
 from node.web.render import render
 from node.web.sessions import current_user, require_user
+from node.web.share_rules import MEASURES
 from node.web.wizard import (
     ADMISSIONS,
     CLASS_MAJORITY_CHOICES,
@@ -117,7 +118,7 @@ def _wizard_context(values: dict[str, str], errors: dict[str, str]) -> dict[str,
         "quorums": QUORUMS,
         "admissions": ADMISSIONS,
         "currencies": CURRENCIES,
-        "class_kinds": CLASS_MAJORITY_CHOICES,
+        "class_kinds": CLASS_MAJORITY_CHOICES, "surplus_measures": MEASURES,
     }
 
 

@@ -41,6 +41,7 @@ from node.web.proposal_form import BALLOT_TYPES, KINDS, ROLES, SPLIT, draft_from
 from node.web.refusals import refusal
 from node.web.render import render
 from node.web.sessions import require_user
+from node.web.share_rules import MEASURES
 from node.web.surplus_form import proposal_split
 from node.web.witnessing import proposal_recounts
 from node.web.wizard import CLASS_MAJORITY_CHOICES
@@ -129,7 +130,7 @@ async def _form_context(request: web.Request, pool: ActorRecord, bylaws: Any) ->
     return {
         "pool": pool, "items": items, "bylaws": bylaws, "is_member": await _member(request, pool),
         "amend": form_defaults(bylaws), "free_fund": await _free_fund(request, pool, bylaws),
-        "kinds": KINDS, "class_kinds": CLASS_MAJORITY_CHOICES, "ballot_types": BALLOT_TYPES, "members": sorted(members),
+        "kinds": KINDS, "class_kinds": CLASS_MAJORITY_CHOICES, "surplus_measures": MEASURES, "ballot_types": BALLOT_TYPES, "members": sorted(members),
         "pool_floods": pool_floods, "roles": ROLES,
     }
 

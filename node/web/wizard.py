@@ -15,6 +15,7 @@ from node.web.formats import parse_period
 from node.web.i18n import N_
 from node.web.i18n import gettext as _
 from node.web.refusals import amount_problem, sentence
+from node.web.share_rules import share_types_from_text, surplus_measure_from
 
 __all__ = [
     "ADMISSIONS",
@@ -88,7 +89,8 @@ def _threshold(raw: str) -> Threshold | None:
 def parse_pool_form(form: Mapping[str, str]) -> PoolForm:
     """Check every field, then let governance ``Bylaws`` validate the whole; nothing is stored."""
     keys = ("name", "handle", "purpose", "currency", "threshold", "quorum", "admission",
-            "min_share", "voting_days", "member_classes", "founder_class")
+            "min_share", "voting_days", "member_classes", "founder_class", "share_types",
+            "surplus_measure")
     values = {key: str(form.get(key, "")).strip() for key in keys}
     values["class_majority"] = ",".join(
         kind for kind, _label in CLASS_MAJORITY_CHOICES if form.get("class_majority_" + kind))
@@ -130,6 +132,9 @@ def parse_pool_form(form: Mapping[str, str]) -> PoolForm:
         errors["voting_days"] = _("Voting lasts between 1 second and 90 days: give a number of days, "
                                   "or a period such as 36 hours.")
     classes = _member_classes(values, errors)
+    share_types = share_types_from_text(values["share_types"], currency, "share_types", errors) \
+        if "currency" not in errors else ()
+    measure = surplus_measure_from(values["surplus_measure"], "surplus_measure", errors)
     if errors:
         return result
     assert threshold is not None and min_share is not None and period is not None
@@ -147,10 +152,12 @@ def parse_pool_form(form: Mapping[str, str]) -> PoolForm:
             amendment_threshold=amendment,
             member_classes=classes,
             class_majority=frozenset(Kind(k) for k in values["class_majority"].split(",") if k),
+            share_types=share_types, surplus_measure=measure,
         )
     except GovernanceError as exc:
-        errors["member_classes" if exc.code == "invalid_bylaws" and (classes or values[
-            "class_majority"]) else "form"] = sentence(exc.reason)
+        errors["share_types" if "share type" in exc.reason else "member_classes"
+               if exc.code == "invalid_bylaws" and (classes or values["class_majority"])
+               else "form"] = sentence(exc.reason)
     return result
 
 
@@ -162,6 +169,7 @@ CLASS_MAJORITY_CHOICES = [
     ("admission", N_("Admitting members")),
     ("expulsion", N_("Expelling members")),
     ("role_change", N_("Giving or taking away a role")),
+    ("surplus", N_("Sharing a surplus")),
 ]
 _MAX_CLASSES_TEXT = 400
 
