@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 from datetime import datetime, timedelta
 from fractions import Fraction
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -154,3 +156,34 @@ async def test_booked_shares_sum_to_the_amount_within_a_unit_of_exact(client, no
         for person in people:
             exact = Fraction(amount * measures[person], total)
             assert abs(shares.get(person, 0) - exact) < 1, (amount, measures, shares)
+
+
+def _doc_example() -> dict[str, str]:
+    doc = (Path(__file__).parents[3] / "docs" / "GOVERNANCE.md").read_text(encoding="utf-8")
+    found = re.search(r"^```example surplus-node\n(.*?)^```$", doc, re.MULTILINE | re.DOTALL)
+    assert found, "no example block surplus-node in docs/GOVERNANCE.md"
+    return dict(line.split(": ", 1) for line in found.group(1).splitlines())
+
+
+async def test_the_governance_doc_example_through_the_node(client, node) -> None:  # type: ignore[no-untyped-def]
+    example = _doc_example()
+    people = {"admin": node.admin.uri, "alice": node.alice.uri}
+    await measured_by(client, node, SurplusMeasure.PATRONAGE)
+    assert (await treasurer(client, node, {"type": "LedgerEntry", "entryKind": "donation",
+                                           "amount": 100000})).status == 201
+    for item in example["patronage"].split(", "):
+        who, amount = item.split()
+        assert (await treasurer(client, node, {"type": "Patronage", "person": people[who],
+                                               "amount": int(amount)})).status == 201
+    asked = dict(item.split() for item in example["proposed"].split(", "))
+    assert (await distribute(client, "alice", node.alice_token, surplus=int(asked["surplus"]),
+                             reserve=int(asked["reserve"]))).status == 201
+    proposal = (await proposals(client))[0]
+    assert await pass_it(client, node, proposal) == "done"
+    commitment, reserve = (await entries(client))[-2:]
+    booked = {p["account"].rsplit("|", 1)[1]: p["amount"] for p in commitment["postings"]
+              if p["account"].startswith("commitment:")}
+    *shares, kept = example["booked"].split(", ")
+    assert booked == {people[who]: int(n) for who, n in (s.split() for s in shares)}
+    _, fund, amount = kept.split()
+    assert {p["account"]: p["amount"] for p in reserve["postings"]}[f"reserve:{fund}"] == int(amount)
