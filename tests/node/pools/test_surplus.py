@@ -187,3 +187,47 @@ async def test_the_governance_doc_example_through_the_node(client, node) -> None
     assert booked == {people[who]: int(n) for who, n in (s.split() for s in shares)}
     _, fund, amount = kept.split()
     assert {p["account"]: p["amount"] for p in reserve["postings"]}[f"reserve:{fund}"] == int(amount)
+
+
+async def test_a_booking_that_fails_midway_books_nothing_and_is_repaired_once(  # type: ignore[no-untyped-def]
+        client, node, monkeypatch) -> None:
+    """The commitments and the reserve are one transaction: a failure between them leaves the
+    effect pending with nothing booked (never passed with half of it), and the next round of
+    the effects clock books it, once."""
+    import node.storage.shares as share_storage
+    from node.pool_engine.effects import carry_out_pending
+
+    await measured_by(client, node, SurplusMeasure.EQUAL)
+    assert (await treasurer(client, node, {"type": "LedgerEntry", "entryKind": "donation",
+                                           "amount": 1000})).status == 201
+    assert (await distribute(client, "alice", node.alice_token, surplus=101,
+                             reserve=50)).status == 201
+    proposal = (await proposals(client))[0]
+    for user, token in (("admin", node.admin_token), ("alice", node.alice_token)):
+        assert (await vote(client, user, token, proposal["id"], "agree")).status == 201
+    written: list[str] = []
+    real = share_storage.write_entry
+
+    async def fails_on_the_second(conn: Any, pool_id: int, **entry: Any) -> None:
+        written.append(entry["uri"])
+        if len(written) == 2:
+            raise OSError("the disk is full")
+        await real(conn, pool_id, **entry)
+
+    monkeypatch.setattr(share_storage, "write_entry", fails_on_the_second)
+    closes = datetime.fromisoformat(proposal["closesAt"].replace("Z", "+00:00"))
+    with pytest.raises(OSError):
+        await close_due(client.app, closes + timedelta(seconds=1))
+    stored = await store(client.app).proposal(proposal["id"])
+    assert stored is not None and stored.state == "closed" and stored.outcome == "passed"
+    assert await store(client.app).effect_of(stored.id) == "pending"
+    assert [e["entryKind"] for e in await entries(client)] == ["donation"]
+
+    monkeypatch.setattr(share_storage, "write_entry", real)
+    later = closes + timedelta(minutes=1)
+    await carry_out_pending(client.app, later)
+    await carry_out_pending(client.app, later)
+    assert await store(client.app).effect_of(stored.id) == "done"
+    booked = await entries(client)
+    assert [e["entryKind"] for e in booked] == ["donation", "commitment", "reserve"]
+    assert replay_documents("EUR", booked).fund == 1000 - 101 - 50
