@@ -144,12 +144,16 @@ def draft_from_document(doc: Mapping[str, Any]) -> ProposalDraft:
         default = (BallotType.ALLOCATION if doc.get("proposalKind") == Kind.BUDGET_ROUND
                    else BallotType.CONSENT)
         ballot_type = BallotType(doc.get("ballotType", default.value))
+        motion = _motion(doc)
+        if isinstance(motion, SurplusDistribution):
+            raise InvalidDocument("a surplus draft names the 'surplus' and the 'reserve': the pool "
+                                  "measures every member as it opens (no 'measures' or 'measure')")
         return ProposalDraft(
             id=doc["id"],
             author=doc["attributedTo"],
             pool=doc["pool"],
             title=doc["name"],
-            motion=_motion(doc),
+            motion=motion,
             ballot_type=ballot_type,
             options=tuple(doc.get("options", ())),
         )

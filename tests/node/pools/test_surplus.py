@@ -111,6 +111,10 @@ async def test_patronage_and_distributions_refuse_bad_input(client, node) -> Non
     negative = await distribute(client, "alice", node.alice_token, surplus=-1)
     assert negative.status == 422 and (await negative.json())["code"] == "invalid_document"
     assert (await distribute(client, "alice", node.alice_token, surplus=0, reserve=0)).status == 422
+    # The measures are the pool's to freeze, never the proposer's to claim.
+    claimed = await distribute(client, "alice", node.alice_token, surplus=10, measure="equal",
+                               measures={alice: 1, node.admin.uri: 1})
+    assert claimed.status == 422 and "measures every member" in (await claimed.json())["error"]
     not_treasurer = await post(client, "alice", node.alice_token, {
         "type": "Patronage", "pool": POOL, "person": alice, "amount": 5})
     assert not_treasurer.status == 403
@@ -231,3 +235,37 @@ async def test_a_booking_that_fails_midway_books_nothing_and_is_repaired_once(  
     booked = await entries(client)
     assert [e["entryKind"] for e in booked] == ["donation", "commitment", "reserve"]
     assert replay_documents("EUR", booked).fund == 1000 - 101 - 50
+
+
+async def test_a_distribution_needing_each_class_is_booked_only_with_each_class(client, node) -> None:  # type: ignore[no-untyped-def]
+    from governance import Kind
+    from node.appkeys import DB
+    from node.storage import MemberClassStore
+
+    bylaws = dataclasses.replace(await load_bylaws(client.app[ACTORS], node.pool),
+                                 surplus_measure=SurplusMeasure.EQUAL,
+                                 member_classes=("worker", "consumer"),
+                                 class_majority=frozenset({Kind.SURPLUS}))
+    await client.app[ACTORS].set_bylaws_json(node.pool.id, json.dumps(bylaws.to_dict()))
+    for person, chosen in ((node.admin.uri, "worker"), (node.alice.uri, "consumer")):
+        assert await MemberClassStore(client.app[DB]).change(
+            node.pool.id, person, chosen, steward_uri=node.admin.uri, reason="founding",
+            at="2026-01-01T00:00:00Z")
+    assert (await treasurer(client, node, {"type": "LedgerEntry", "entryKind": "donation",
+                                           "amount": 1000})).status == 201
+    assert (await distribute(client, "alice", node.alice_token, surplus=100)).status == 201
+    split_by_worker = (await proposals(client))[0]
+    assert split_by_worker["classMajority"] is True
+    assert (await vote(client, "admin", node.admin_token, split_by_worker["id"],
+                       "disagree")).status == 201
+    assert (await vote(client, "alice", node.alice_token, split_by_worker["id"],
+                       "agree")).status == 201
+    closes = datetime.fromisoformat(split_by_worker["closesAt"].replace("Z", "+00:00"))
+    assert await close_due(client.app, closes + timedelta(seconds=1)) == [split_by_worker["id"]]
+    assert (await get(client, split_by_worker["id"] + "/tally"))["outcome"] == "rejected"
+    assert [e["entryKind"] for e in await entries(client)] == ["donation"]
+
+    assert (await distribute(client, "alice", node.alice_token, surplus=100)).status == 201
+    agreed = (await proposals(client))[0]
+    assert await pass_it(client, node, agreed) == "done"
+    assert [e["entryKind"] for e in await entries(client)] == ["donation", "commitment"]
