@@ -119,3 +119,26 @@ async def test_membership_and_share_events_are_written_together_or_not_at_all(cl
     assert await state(client, node, carol) == "member"
     assert await entries(client) == before
     assert len((await register_of(client.app, node.pool)).events) == 1
+
+
+async def test_an_expelled_member_has_their_shares_redeemed_then_refunded(client, node) -> None:  # type: ignore[no-untyped-def]
+    from datetime import datetime, timedelta
+
+    from node.pool_engine import close_due
+    from tests.node.pools.helpers import propose, vote
+
+    await coop(client, node)
+    carol, _ = await applicant(client, node, "carol", "worker")
+    assert (await contribute(client, node, carol, 2000)).status == 201
+    assert (await register_of(client.app, node.pool)).held(carol) == 2
+    proposal = await propose(client, "admin", node.admin_token, proposalKind="expulsion",
+                             person=carol)
+    for user, token in (("admin", node.admin_token), ("alice", node.alice_token)):
+        assert (await vote(client, user, token, proposal["id"], "agree")).status == 201
+    closes = datetime.fromisoformat(proposal["closesAt"].replace("Z", "+00:00"))
+    assert await close_due(client.app, closes + timedelta(seconds=1)) == [proposal["id"]]
+    assert await state(client, node, carol) == "expelled"
+    booked = await entries(client)
+    assert [e["entryKind"] for e in booked[-2:]] == ["share_redemption", "refund"]
+    assert (await register_of(client.app, node.pool)).held(carol) == 0
+    assert replay_documents("EUR", booked).fund == 0
