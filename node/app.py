@@ -56,6 +56,7 @@ from node.views import (
     objects,
     outbox,
     remote,
+    shares,
     witness,
 )
 from node.views import floods as flood_views
@@ -112,7 +113,7 @@ def create_app(config: Config, *, workers: bool = True) -> web.Application:
     app.cleanup_ctx.append(notifications_ctx)
     app.cleanup_ctx.append(witness_ctx)
     for module in (discovery, actors, outbox, objects, inbox_view, governance, budget, flood_views,
-                   remote, discussion, witness, assets):
+                   remote, discussion, shares, witness, assets):
         app.router.add_routes(module.routes)
     setup_web(app)
     return app

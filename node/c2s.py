@@ -30,7 +30,7 @@ from node.changes import changes_outbox
 from node.discussion.outbox import discussion_outbox
 from node.errors import Forbidden, InvalidRequest
 from node.outbox import PreparedActivity
-from node.pool_engine import ledger, membership
+from node.pool_engine import ledger, membership, surplus
 from node.pool_engine.common import key_lookup, signed, store
 from node.pools import load_bylaws
 from node.routing import allocate, cast, propose, propose_bucket
@@ -41,7 +41,7 @@ from schemas import OBJECT_CONTEXT
 __all__ = ["GOVERNANCE_OBJECTS", "governance_outbox"]
 
 GOVERNANCE_OBJECTS = {"Proposal": "proposal", "Ballot": "ballot", "LedgerEntry": "ledger-entry",
-                      "Bucket": "bucket", "Allocation": "allocation"}
+                      "Bucket": "bucket", "Allocation": "allocation", "Patronage": "patronage"}
 _NUMBERED = ("Ballot", "Allocation")
 """Objects whose signer numbers them per (author, proposal): docs/PROTOCOL.md §Ballot order."""
 
@@ -92,6 +92,8 @@ async def governance_outbox(
                 await propose_bucket(app, obj, now)
             elif obj["type"] == "Allocation":
                 await allocate(app, obj, now, verified=True)
+            elif obj["type"] == "Patronage":
+                await surplus.record(app, owner.uri, obj, now)
             else:
                 await ledger.record_request(app, owner.uri, obj, now)
         return prepared
@@ -211,7 +213,7 @@ async def _check_money(app: web.Application, owner: ActorRecord, obj: dict[str, 
     if pool is not None and pool.is_pool:
         memberships = [m for m in await app[ACTORS].pools_of_person(owner.uri)
                        if m.pool_id == pool.id and m.state == "member"]
-        if obj["type"] == "LedgerEntry" and not any("treasurer" in m.roles for m in memberships):
+        if obj["type"] in ("LedgerEntry", "Patronage") and not any("treasurer" in m.roles for m in memberships):
             raise NotPermitted("not_permitted", "only a treasurer may record this")
         if obj["type"] == "Proposal" and not memberships:
             raise NotPermitted("not_a_member", "only a member of the pool may propose")

@@ -92,7 +92,7 @@ SCHEMA_NAMES = (
     "actor", "person", "group", "webfinger", "nodeinfo",
     "bylaws", "proposal", "electorate", "ballot", "tally", "ledger-entry",
     "flood", "attestation", "bucket", "allocation", "budget-result", "verify-report",
-    "head-attestation", "ledger-conflict", "recount", "asset", "event",
+    "head-attestation", "ledger-conflict", "recount", "asset", "event", "patronage",
 )
 
 

@@ -24,6 +24,7 @@ from node.wire import (
 )
 from node.wire.errors import ProofRejected
 from node.wire.floods import flood_electorate_document, flood_proposal_document
+from node.wire.surplus import SurplusDraft
 
 log = logging.getLogger("poolnode.floods")
 
@@ -41,8 +42,9 @@ def is_flood_draft(document: dict[str, Any]) -> bool:
 async def propose_flood(app: web.Application, draft_document: dict[str, Any], at: datetime) -> StoredFloodProposal:
     """Open a member's draft as a flood proposal under its pool's bylaws and announce it."""
     draft = draft_from_document(check_document("proposal", draft_document))
-    if draft.motion.kind not in FLOOD_KINDS:
+    if draft.motion.kind not in FLOOD_KINDS or isinstance(draft.motion, SurplusDraft):
         raise InvalidDocument("a flood proposal is a decision or a disbursement")
+    motion = draft.motion
     pool = await local_pool(app, draft.pool)
     flood = str(draft_document["flood"])
     pools = await flood_pools(app, pool, flood)
@@ -57,7 +59,7 @@ async def propose_flood(app: web.Application, draft_document: dict[str, Any], at
     at = at.replace(microsecond=0)
     proposal = open_proposal(
         id=new_id(pool, "floods/proposals"), author=draft.author, title=draft.title,
-        motion=draft.motion, bylaws=bylaws, electorate=roster.electorate(), opens_at=at,
+        motion=motion, bylaws=bylaws, electorate=roster.electorate(), opens_at=at,
         ballot_type=draft.ballot_type, options=draft.options,
     )
     document = flood_proposal_document(proposal_document(proposal, pool.uri, iso(at)), flood, pools,

@@ -100,7 +100,8 @@ async def roster_of(app: web.Application, pool: ActorRecord) -> tuple[Roster, By
         since = datetime.fromisoformat(row.joined_at.replace("Z", "+00:00"))
         roles = frozenset(Role(r) for r in row.roles if r in Role.__members__.values())
         entries[row.person_uri] = Membership(
-            row.person_uri, MemberState(row.state), since, roles, ledger.capital_of(row.person_uri)
+            row.person_uri, MemberState(row.state), since, roles,
+            ledger.capital_of(row.person_uri) + ledger.shares_of(row.person_uri),
         )
     from types import MappingProxyType
 

@@ -29,7 +29,8 @@ __all__ = ["EFFECT_KINDS", "carry_out", "carry_out_pending", "effect_on_close"]
 log = logging.getLogger("poolnode.pools")
 
 EFFECT_KINDS = frozenset({Kind.DISBURSEMENT, Kind.ADMISSION, Kind.EXPULSION, Kind.BYLAWS_CHANGE,
-                          Kind.JOIN_FLOOD, Kind.LEAVE_FLOOD, Kind.ROLE_CHANGE, Kind.BUDGET_ROUND})
+                          Kind.JOIN_FLOOD, Kind.LEAVE_FLOOD, Kind.ROLE_CHANGE, Kind.BUDGET_ROUND,
+                          Kind.SURPLUS})
 """Kinds whose passing changes something the node books or stores."""
 
 CRASH_AFTER_CLOSE = "POOLNODE_TEST_EXIT_AFTER_CLOSE"
@@ -70,7 +71,7 @@ async def carry_out(app: web.Application, pool: ActorRecord, stored: StoredPropo
 
 async def _carry_out(app: web.Application, pool: ActorRecord, stored: StoredProposal,
                      now: datetime) -> str:
-    from node.pool_engine import membership, obligations
+    from node.pool_engine import membership, obligations, surplus
 
     proposal = Proposal.from_dict(stored.proposal)
     governance = store(app)
@@ -85,8 +86,11 @@ async def _carry_out(app: web.Application, pool: ActorRecord, stored: StoredProp
             await obligations.serve(app, pool, at)
             refreshed = await governance.proposal(stored.uri)
             return refreshed.effect if refreshed is not None else "waiting_funds"
-        result = count(proposal, roll_of(stored.proposal), await counted_ballots(app, stored))[0]
-        if proposal.kind is Kind.ADMISSION:
+        result, classes = count(proposal, roll_of(stored.proposal), await counted_ballots(app, stored))
+        if proposal.kind is Kind.SURPLUS:
+            # Each member's share committed and the reserve set aside, in one transaction.
+            await surplus.book_distribution(app, pool, proposal, classes or result, at)
+        elif proposal.kind is Kind.ADMISSION:
             await membership.admit_by_vote(app, pool, proposal, result, at)
         elif proposal.kind is Kind.EXPULSION:
             await membership.expel(app, pool, proposal, result, at)

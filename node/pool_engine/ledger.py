@@ -10,6 +10,7 @@ from aiohttp import web
 
 from governance import (
     Bylaws,
+    Kind,
     Ledger,
     NotPermitted,
     Proposal,
@@ -24,6 +25,7 @@ from governance import (
     release,
 )
 from governance.codec import utc
+from governance.surplus_ledger import surplus_commitment
 from node.appkeys import DB
 from node.errors import NotFound
 from node.pool_engine.common import iso, local_pool, pool_lock, publish, roster_of, signed, store
@@ -111,10 +113,19 @@ async def record_request(
                 raise NotFound("no such disbursement proposal in this pool")
             proposal = found
         reference = str(request.get("reference", ""))
+        if proposal.kind is Kind.SURPLUS:  # a member's share of a booked distribution
+            payee = request.get("person")
+            if not isinstance(payee, str):
+                raise InvalidDocument("a payment of a surplus share names the 'person' paid")
+            share = surplus_commitment(proposal.id, payee)
 
-        def build(id: str, ledger: Ledger, roster: Roster, bylaws: Bylaws) -> Transaction:
-            return pay_disbursement(id, when, ledger, proposal, amount, reference=reference,
-                                    by=treasurer, roster=roster)
+            def build(id: str, ledger: Ledger, roster: Roster, bylaws: Bylaws) -> Transaction:
+                return pay(id, when, ledger, share, payee, amount, reference=reference,
+                           by=treasurer, roster=roster)
+        else:
+            def build(id: str, ledger: Ledger, roster: Roster, bylaws: Bylaws) -> Transaction:
+                return pay_disbursement(id, when, ledger, proposal, amount, reference=reference,
+                                        by=treasurer, roster=roster)
     elif kind == "release":
         commitment = request.get("proposal")
         if not isinstance(commitment, str):

@@ -21,6 +21,7 @@ from governance import (
 from governance.classes import ClassRoll
 from node.appkeys import DB
 from node.errors import NotFound
+from node.pool_engine import shares
 from node.pool_engine.common import iso, pool_lock, roster_of, store
 from node.storage import ActorRecord, MemberClassStore
 
@@ -57,6 +58,14 @@ def share_claim(value: object) -> dict[str, Any] | None:
     return claim
 
 
+def _paid_up(roster: Roster, bylaws: Bylaws, person: str, member_class: str | None) -> bool:
+    """Whether the capital ``person`` paid in covers the minimum share and the co-op shares
+    their class must hold (issued from that capital as they are admitted)."""
+    entry = roster.get(person)
+    paid = entry.share_paid if entry is not None else 0
+    return paid >= bylaws.min_share and paid >= shares.shares_due(bylaws, member_class)
+
+
 def chosen_class(bylaws: Bylaws, member_class: object) -> str | None:
     """The class an applicant chose, checked against the bylaws: required when they declare
     classes (``class_missing``), one of them (``unknown_class``), refused when they declare none
@@ -87,7 +96,7 @@ async def join(
     a pool with classes requires (docs/GOVERNANCE.md, "Member classes in the node").
     """
     async with pool_lock(app, pool):
-        roster, bylaws, _ = await roster_of(app, pool)
+        roster, bylaws, ledger = await roster_of(app, pool)
         chosen = chosen_class(bylaws, member_class)
         if bylaws.admission is AdmissionPolicy.VOTE and Kind.ADMISSION in bylaws.class_majority:
             # The admission proposal will freeze the class roll: refuse before storing anything
@@ -97,13 +106,15 @@ async def join(
         roster = roster.apply(person, at)
         state: str = "applicant"
         roles: tuple[str, ...] = ()
-        if bylaws.admission is AdmissionPolicy.OPEN and roster.get(person).share_paid >= bylaws.min_share:  # type: ignore[union-attr]
+        if bylaws.admission is AdmissionPolicy.OPEN and _paid_up(roster, bylaws, person, chosen):
             roster = roster.admit(person, at, bylaws)
             state, roles = "member", _roles(roster, person)
-        await store(app).set_membership(pool.id, person, state=state, roles=roles, at=iso(at),
-                                        join_activity=join_id, member_class=chosen)
+        entries = await shares.change_membership(
+            app, pool, bylaws, ledger, person, state=state, roles=roles, at=at,
+            join_activity=join_id, member_class=chosen)
         if state == "applicant":
             await store(app).set_share_claim(pool.id, person, claim)
+    await shares.publish_entries(app, pool, entries)
     if state == "member":
         await _answer(app, pool, "Accept", join_id, person)
     elif bylaws.admission is AdmissionPolicy.VOTE:
@@ -117,8 +128,10 @@ async def admit_if_share_paid(app: web.Application, pool: ActorRecord, person: s
     """Open policy: an applicant whose confirmed capital reaches the minimum share is admitted."""
     roster, bylaws, _ = await roster_of(app, pool)
     entry = roster.get(person)
-    if (bylaws.admission is not AdmissionPolicy.OPEN or entry is None
-            or entry.state is not MemberState.APPLICANT or entry.share_paid < bylaws.min_share):
+    row = await store(app).membership(pool.id, person)
+    if (bylaws.admission is not AdmissionPolicy.OPEN or entry is None or row is None
+            or entry.state is not MemberState.APPLICANT
+            or not _paid_up(roster, bylaws, person, row.member_class)):
         return False
     await admit(app, pool, person, at)
     return True
@@ -139,13 +152,15 @@ async def admit(app: web.Application, pool: ActorRecord, person: str, at: dateti
                 by: str | None = None, vote: tuple[object, object] | None = None) -> None:
     """Admit an applicant (by a steward, or by a passed admission vote) and tell them."""
     async with pool_lock(app, pool):
-        roster, bylaws, _ = await roster_of(app, pool)
+        roster, bylaws, ledger = await roster_of(app, pool)
         if vote is not None:
             roster = roster.admit_by_vote(vote[0], vote[1], at, bylaws)  # type: ignore[arg-type]
         else:
             roster = roster.admit(person, at, bylaws, by=by)
-        await store(app).set_membership(pool.id, person, state="member",
-                                        roles=_roles(roster, person), at=iso(at))
+        entries = await shares.change_membership(
+            app, pool, bylaws, ledger, person, state="member", roles=_roles(roster, person), at=at,
+            by=by)
+    await shares.publish_entries(app, pool, entries)
     await _answer(app, pool, "Accept", await store(app).join_activity(pool.id, person), person)
 
 
@@ -188,9 +203,11 @@ async def reject_join(
 async def leave(app: web.Application, pool: ActorRecord, person: str, at: datetime) -> None:
     """A member leaves; their capital is refunded, or booked as owed until the fund allows."""
     async with pool_lock(app, pool):
-        roster, _, _ = await roster_of(app, pool)
+        roster, bylaws, ledger = await roster_of(app, pool)
         roster = roster.leave(person, at)
-        await store(app).set_membership(pool.id, person, state="left", roles=(), at=iso(at))
+        entries = await shares.change_membership(app, pool, bylaws, ledger, person, state="left",
+                                                 roles=(), at=at)
+    await shares.publish_entries(app, pool, entries, tell=person)
     await _refund(app, pool, person, f"{pool.uri}#refund:{person}:{iso(at)}", at)
 
 
@@ -204,10 +221,13 @@ async def expel(app: web.Application, pool: ActorRecord, proposal: Proposal, res
     person = str(getattr(proposal.motion, "person", ""))
     async with pool_lock(app, pool):
         row = await store(app).membership(pool.id, person)
+        entries = []
         if row is None or row.state != "expelled":
-            roster, _, _ = await roster_of(app, pool)
+            roster, bylaws, ledger = await roster_of(app, pool)
             roster = roster.expel(proposal, result, at)
-            await store(app).set_membership(pool.id, person, state="expelled", roles=(), at=iso(at))
+            entries = await shares.change_membership(app, pool, bylaws, ledger, person,
+                                                     state="expelled", roles=(), at=at)
+    await shares.publish_entries(app, pool, entries, tell=person)
     await _refund(app, pool, person, proposal.id + "#refund", at)
     return person
 

@@ -22,6 +22,7 @@ from node.pool_engine.common import (
     signed,
     store,
 )
+from node.pool_engine.surplus import distribution
 from node.pool_engine.tallies import question_of, recount
 from node.storage import (
     ActorRecord,
@@ -38,6 +39,7 @@ from node.wire import (
     proposal_document,
 )
 from node.wire.classes import ROLL_KEY, count
+from node.wire.surplus import SurplusDraft
 
 __all__ = ["freeze_roll", "open_admission", "propose"]
 
@@ -54,13 +56,16 @@ async def propose(app: web.Application, draft_document: dict[str, Any], at: date
         known = await store(app).proposal_by_source(draft.id)
         if known is not None:
             return known
-        roster, bylaws, _ = await roster_of(app, pool)
+        roster, bylaws, ledger = await roster_of(app, pool)
         if not roster.is_member(draft.author):
             raise NotPermitted("not_a_member", "only a member of the pool may propose")
         discussion = await _discussion(app, pool, draft_document.get("discussion"))
+        motion = draft.motion
+        if isinstance(motion, SurplusDraft):  # the pool freezes every member's measure now
+            motion = await distribution(app, pool, motion, roster, ledger, at)
         proposal = open_proposal(
             id=new_id(pool, "proposals"), author=draft.author, title=draft.title,
-            motion=draft.motion, bylaws=bylaws, electorate=roster.electorate(), opens_at=at.replace(microsecond=0),
+            motion=motion, bylaws=bylaws, electorate=roster.electorate(), opens_at=at.replace(microsecond=0),
             ballot_type=draft.ballot_type, options=draft.options,
         )
         roll = await freeze_roll(app, pool, proposal, bylaws)

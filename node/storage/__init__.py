@@ -58,6 +58,13 @@ from node.storage.notifications import (
 from node.storage.objects import CollectionPage, ObjectStore, StoredObject
 from node.storage.remote_actors import RemoteActor, RemoteActorStore
 from node.storage.remote_results import RemoteDocument, RemoteRecount, RemoteResultStore
+from node.storage.shares import (
+    EntryRow,
+    MembershipRow,
+    ShareEventRow,
+    ShareStore,
+    StoredPatronage,
+)
 from node.storage.tokens import TokenRecord, TokenStore
 from node.storage.web import WebSession, WebStore
 from node.storage.witness import (
@@ -88,6 +95,7 @@ __all__ = [
     "DeliveryStore",
     "DeliveryTarget",
     "DiscussionStore",
+    "EntryRow",
     "EventRow",
     "FloodLink",
     "FloodStore",
@@ -109,6 +117,7 @@ __all__ = [
     "MailStore",
     "MemberClassStore",
     "Membership",
+    "MembershipRow",
     "ModerationEntry",
     "NewAsset",
     "NewBooking",
@@ -126,6 +135,8 @@ __all__ = [
     "RemoteRecount",
     "RemoteResultStore",
     "SchemaTooNew",
+    "ShareEventRow",
+    "ShareStore",
     "StorageError",
     "StoredAlarm",
     "StoredAllocation",
@@ -142,6 +153,7 @@ __all__ = [
     "StoredHeadAttestation",
     "StoredNotification",
     "StoredObject",
+    "StoredPatronage",
     "StoredProposal",
     "StoredRecountReport",
     "TokenRecord",

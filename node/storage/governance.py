@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from node.storage.actors import Membership
-from node.storage.database import INTEGRITY_ERRORS, Database
+from node.storage.database import INTEGRITY_ERRORS, Connection, Database
 from node.storage.dialect import json_json, json_text
 from node.storage.governance_rows import (
     CountedBallot,
@@ -27,11 +27,48 @@ __all__ = [
     "StoredBallot",
     "StoredEntry",
     "StoredProposal",
+    "write_entry",
+    "write_membership",
 ]
 
 
 def _dumps(value: Any) -> str:
     return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+
+
+async def write_membership(
+    conn: Connection, pool_id: int, person_uri: str, *, state: str, roles: tuple[str, ...],
+    at: str, join_activity: str | None = None, member_class: str | None = None,
+) -> None:
+    """Create or update a person's membership row inside the caller's transaction."""
+    cursor = await conn.execute(
+        "UPDATE memberships SET state = ?, roles = ?, updated_at = ?,"
+        " join_activity = COALESCE(?, join_activity),"
+        " member_class = COALESCE(?, member_class),"
+        " joined_at = CASE WHEN ? = 'member' AND state != 'member' THEN ? ELSE joined_at END"
+        " WHERE pool_id = ? AND person_uri = ?",
+        (state, ",".join(roles), at, join_activity, member_class, state, at, pool_id,
+         person_uri),
+    )
+    if cursor.rowcount == 0:
+        await conn.execute(
+            "INSERT INTO memberships (pool_id, person_uri, roles, state, joined_at,"
+            " join_activity, updated_at, member_class) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (pool_id, person_uri, ",".join(roles), state, at, join_activity, at, member_class),
+        )
+
+
+async def write_entry(
+    conn: Connection, pool_id: int, *, sequence: int, uri: str, source_uri: str | None,
+    kind: str, entry: dict[str, Any], document: dict[str, Any], created_at: str,
+) -> None:
+    """Append a booked ledger entry inside the caller's transaction."""
+    await conn.execute(
+        "INSERT INTO ledger_entries (pool_id, sequence, uri, source_uri, kind, entry_json,"
+        " document, hash, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (pool_id, sequence, uri, source_uri, kind, _dumps(entry), _dumps(document),
+         entry["hash"], created_at),
+    )
 
 
 class GovernanceStore:
@@ -102,22 +139,8 @@ class GovernanceStore:
         """Create or update a person's membership row (``member_class``: the class they chose
         when applying; None keeps the one recorded)."""
         async with self.db.transaction() as conn:
-            cursor = await conn.execute(
-                "UPDATE memberships SET state = ?, roles = ?, updated_at = ?,"
-                " join_activity = COALESCE(?, join_activity),"
-                " member_class = COALESCE(?, member_class),"
-                " joined_at = CASE WHEN ? = 'member' AND state != 'member' THEN ? ELSE joined_at END"
-                " WHERE pool_id = ? AND person_uri = ?",
-                (state, ",".join(roles), at, join_activity, member_class, state, at, pool_id,
-                 person_uri),
-            )
-            if cursor.rowcount == 0:
-                await conn.execute(
-                    "INSERT INTO memberships (pool_id, person_uri, roles, state, joined_at,"
-                    " join_activity, updated_at, member_class) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                    (pool_id, person_uri, ",".join(roles), state, at, join_activity, at,
-                     member_class),
-                )
+            await write_membership(conn, pool_id, person_uri, state=state, roles=roles, at=at,
+                                   join_activity=join_activity, member_class=member_class)
 
     # Proposals.
 
@@ -431,9 +454,6 @@ class GovernanceStore:
         entry: dict[str, Any], document: dict[str, Any], created_at: str,
     ) -> None:
         """Append a booked entry (the caller holds the pool's ledger lock)."""
-        await self.db.execute(
-            "INSERT INTO ledger_entries (pool_id, sequence, uri, source_uri, kind, entry_json,"
-            " document, hash, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (pool_id, sequence, uri, source_uri, kind, _dumps(entry), _dumps(document),
-             entry["hash"], created_at),
-        )
+        async with self.db.transaction() as conn:
+            await write_entry(conn, pool_id, sequence=sequence, uri=uri, source_uri=source_uri,
+                              kind=kind, entry=entry, document=document, created_at=created_at)

@@ -39,6 +39,7 @@ from node.web import (
     password_reset,
     pools,
     proposals,
+    shares,
     treasury,
     welcome,
     witnessing,
@@ -66,6 +67,7 @@ NEGOTIATED_PAGES: list[tuple[re.Pattern[str], Page]] = [
     (re.compile(rf"^/pools/{_NAME}/ledger$"), ledger.ledger_page),
     (re.compile(rf"^/pools/{_NAME}/assets$"), assets.assets_page),
     (re.compile(rf"^/pools/{_NAME}/assets/(?P<key>[0-9a-f-]{{36}})$"), assets.asset_page),
+    (re.compile(rf"^/pools/{_NAME}/shares$"), shares.share_register_page),
     (re.compile(rf"^/pools/{_NAME}/floods$"), floods.flood_page),
     (re.compile(rf"^/pools/{_NAME}/discussions$"), discussion.discussions_page),
     (re.compile(rf"^/pools/{_NAME}/discussions/(?P<key>[0-9a-f-]{{36}})$"), discussion.discussion_page),
@@ -117,7 +119,7 @@ def setup_web(app: web.Application) -> None:
     for module in (account, admissions, assets, bookings, budget, bylaws_archive, bylaws_files,
                    capital, discussion, exports, floods, invitations, language, ledger,
                    member_classes, membership, moderation, notifications, password_reset, pools,
-                   proposals, treasury, welcome, witnessing):
+                   proposals, shares, treasury, welcome, witnessing):
         app.router.add_routes(module.routes)
     static = resources.files("node") / "static"
     app.router.add_static("/static/", str(static), name="web.static", append_version=True)

@@ -44,6 +44,7 @@ from node.web.legal_rules import legal_defaults, legal_rows, read_legal_rules
 from node.web.localise import money
 from node.web.refusals import amount_problem, sentence
 from node.web.round_rules import read_round_rules, round_defaults, round_rows
+from node.web.share_rules import read_share_rules, share_defaults, share_rows
 from node.web.wizard import ADMISSIONS
 
 __all__ = [
@@ -101,6 +102,7 @@ def form_defaults(bylaws: Bylaws) -> dict[str, str]:
         **round_defaults(bylaws),
         **class_defaults(bylaws),
         **legal_defaults(bylaws),
+        **share_defaults(bylaws),
     }
 
 
@@ -176,6 +178,7 @@ def read_bylaws_form(form: Mapping[str, Any], current: Bylaws) -> tuple[Bylaws |
     rounds = read_round_rules(form, current, values, errors)
     rounds.update(read_class_rules(form, current, values, errors))
     rounds.update(read_legal_rules(form, current, values, errors))
+    rounds.update(read_share_rules(form, current, values, errors))
     if errors:
         return None, errors, values
     assert threshold is not None and amendment is not None and quorum is not None
@@ -191,7 +194,8 @@ def read_bylaws_form(form: Mapping[str, Any], current: Bylaws) -> tuple[Bylaws |
             **rounds,
         )
     except GovernanceError as exc:
-        field = ("new_amendment_threshold" if "amendment" in exc.reason else "new_member_classes"
+        field = ("new_amendment_threshold" if "amendment" in exc.reason else "new_share_types"
+                 if "share type" in exc.reason else "new_member_classes"
                  if "class" in exc.reason else "bylaws")
         errors[field] = sentence(exc.reason)
         return None, errors, values
@@ -238,6 +242,7 @@ def _rows(bylaws: Bylaws) -> list[tuple[str, str]]:
         *round_rows(bylaws),
         *class_rows(bylaws),
         *legal_rows(bylaws),
+        *share_rows(bylaws),
     ]
 
 

@@ -17,6 +17,7 @@ from governance.ledger import EntryKind, capital_account, owed_account
 from node.appkeys import ACTORS
 from node.errors import Conflict, Forbidden, NotFound
 from node.pool_engine.common import ledger_of
+from node.pool_engine.shares import register_of
 from node.pools import load_bylaws
 from node.storage import ActorRecord, Membership
 from node.web.i18n import gettext as _
@@ -92,7 +93,10 @@ def statement(ledger: Ledger, person: str, name: str, state: str) -> Statement:
         due -= legs.get(owed, 0)
         what = {EntryKind.CONTRIBUTION: _("Paid in"),
                 EntryKind.REFUND_OWED: _("Refund owed (waiting for funds)"),
-                EntryKind.REFUND: _("Refund paid")}.get(tx.kind, tx.kind.value.replace("_", " "))
+                EntryKind.REFUND: _("Refund paid"),
+                EntryKind.SHARE_ISSUE: _("Shares issued from capital (%(shares)s)", shares=tx.memo),
+                EntryKind.SHARE_REDEMPTION: _("Shares redeemed into capital (%(shares)s)",
+                                              shares=tx.memo)}.get(tx.kind, tx.kind.value.replace("_", " "))
         reference = tx.reference or "" if tx.kind is EntryKind.CONTRIBUTION else ""
         lines.append(CapitalLine(tx.at.astimezone(UTC), what, reference, paid_in, owed_now, paid_back,
                                  held, due))
@@ -140,7 +144,9 @@ async def capital_page(request: web.Request) -> web.Response:
         raise NotFound(_("That person has no membership or capital in this pool."))
     own_state = states.get(person) or (membership.state if membership and person == user.uri else "")
     mine = statement(ledger, person, await names.of(person), own_state)
+    holdings = (await register_of(request.app, pool)).holdings(person)
     return await render(request, "capital.html", {
         "pool": pool, "currency": bylaws.currency, "statement": mine, "own": person == user.uri,
-        "register": rows, "keeper": keeper,
+        "register": rows, "keeper": keeper, "holdings": holdings,
+        "share_capital": sum(lot.count * lot.nominal for lot in holdings),
     })

@@ -56,6 +56,15 @@ def _kind() -> dict[str, str]:
         "leave_flood": pgettext("proposal kind", "Leave flood"),
         "budget_round": pgettext("proposal kind", "Budget round"),
         "role_change": pgettext("proposal kind", "Role change"),
+        "surplus": pgettext("proposal kind", "Surplus distribution"),
+    }
+
+
+def _measure() -> dict[str, str]:
+    return {
+        "contributions": pgettext("measure", "contributions"),
+        "patronage": pgettext("measure", "patronage"),
+        "equal": pgettext("measure", "equal shares"),
     }
 
 
@@ -116,6 +125,7 @@ GROUPS: dict[str, Callable[[], dict[str, str]]] = {
     "effect": _effect,
     "invitation": _invitation,
     "comparator": _comparator,
+    "measure": _measure,
 }
 
 

@@ -26,6 +26,7 @@ from node.web.legal_form import DISSOLUTIONS, GOVERNING_BODIES, LEGAL_FORMS, leg
 from node.web.outbox import post_as
 from node.web.render import render
 from node.web.sessions import current_user, require_user
+from node.web.share_rules import MEASURES
 from node.web.wizard import (
     ADMISSIONS,
     CLASS_MAJORITY_CHOICES,
@@ -121,7 +122,7 @@ def _wizard_context(values: dict[str, str], errors: dict[str, str]) -> dict[str,
         "quorums": QUORUMS,
         "admissions": ADMISSIONS,
         "currencies": CURRENCIES,
-        "class_kinds": CLASS_MAJORITY_CHOICES,
+        "class_kinds": CLASS_MAJORITY_CHOICES, "surplus_measures": MEASURES,
         "legal_forms": LEGAL_FORMS,
         "governing_bodies": GOVERNING_BODIES,
         "dissolutions": DISSOLUTIONS,

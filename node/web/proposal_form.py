@@ -26,8 +26,12 @@ from node.web.i18n import gettext as _
 from node.web.localise import money
 from node.web.reasons import said
 from node.web.refusals import amount_problem, sentence
+from node.web.surplus_form import SplitRow, surplus_draft
 
-__all__ = ["BALLOT_TYPES", "KINDS", "MAX_OPTIONS", "ROLES", "draft_from_form", "form_values"]
+SPLIT: web.RequestKey[list[SplitRow]] = web.RequestKey("surplus_split")
+"""Where the request keeps the split a surplus form shows (its rows) for the page."""
+
+__all__ = ["BALLOT_TYPES", "KINDS", "MAX_OPTIONS", "ROLES", "SPLIT", "draft_from_form", "form_values"]
 
 # The labels are English catalog entries; the page shows each in the reader's language.
 KINDS = [
@@ -40,6 +44,7 @@ KINDS = [
     ("join_flood", N_("Join a flood (link with another pool)")),
     ("leave_flood", N_("Leave a flood")),
     ("budget_round", N_("A budget round: every member shares out an equal part of a pot")),
+    ("surplus", N_("Share a surplus among the members, or put it into reserves")),
 ]
 BALLOT_TYPES = [
     ("consent", N_("Consent: agree, disagree, abstain or block")),
@@ -51,7 +56,7 @@ MAX_OPTIONS = 50
 ROLES = [("steward", N_("Steward (admits members, keeps the pool running)")),
          ("treasurer", N_("Treasurer (records money in and out)"))]
 _FIELDS = ("title", "text", "kind", "amount", "payee", "ballot_type", "options", "person",
-           "flood", "flood_name", "peer", "role", "role_change", "discussion", "pot")
+           "flood", "flood_name", "peer", "role", "role_change", "discussion", "pot", "reserve")
 
 
 def form_values(form: MultiDictProxy[Any]) -> dict[str, str]:
@@ -117,7 +122,7 @@ async def draft_from_form(
                              "name": values["title"], "proposalKind": kind}
     if values["discussion"]:  # started from a discussion (the pool checks it is one of its own)
         draft["discussion"] = values["discussion"]
-    if values["text"] and kind not in ("decision", "disbursement", "bylaws_change"):
+    if values["text"] and kind not in ("decision", "disbursement", "bylaws_change", "surplus"):
         draft["content"] = values["text"]
     if kind == "decision":
         draft.update(content=values["text"], ballotType=ballot_type)
@@ -162,6 +167,10 @@ async def draft_from_form(
         draft["flood"] = values["flood"] or _new_flood(pool, values, errors)
         if values["flood_name"]:
             draft["floodName"] = values["flood_name"][:200]
+    elif kind == "surplus":  # the split is shown before it is proposed (node/web/surplus_form.py)
+        fields, split = await surplus_draft(request, pool, bylaws, form, values, errors)
+        draft.update(fields)
+        request[SPLIT] = split
     elif kind == "leave_flood":
         if not values["flood"]:
             errors["flood"] = _("Choose the flood to leave.")

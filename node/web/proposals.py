@@ -13,6 +13,7 @@ from aiohttp import web
 from governance import (
     Ballot,
     GovernanceError,
+    Kind,
     Proposal,
     Tally,
     counted_ballot,
@@ -37,10 +38,12 @@ from node.web.localise import money
 from node.web.names import Names
 from node.web.outbox import post_as
 from node.web.pools import _pool, require_record, viewer_membership
-from node.web.proposal_form import BALLOT_TYPES, KINDS, ROLES, draft_from_form, form_values
+from node.web.proposal_form import BALLOT_TYPES, KINDS, ROLES, SPLIT, draft_from_form, form_values
 from node.web.refusals import refusal
 from node.web.render import render
 from node.web.sessions import require_user
+from node.web.share_rules import MEASURES
+from node.web.surplus_form import proposal_split
 from node.web.witnessing import proposal_recounts
 from node.web.wizard import CLASS_MAJORITY_CHOICES
 
@@ -128,8 +131,9 @@ async def _form_context(request: web.Request, pool: ActorRecord, bylaws: Any) ->
     return {
         "pool": pool, "items": items, "bylaws": bylaws, "is_member": await _member(request, pool),
         "amend": form_defaults(bylaws), "free_fund": await _free_fund(request, pool, bylaws),
-        "kinds": KINDS, "class_kinds": CLASS_MAJORITY_CHOICES, "legal_forms": LEGAL_FORMS,
-        "governing_bodies": GOVERNING_BODIES, "dissolutions": DISSOLUTIONS, "ballot_types": BALLOT_TYPES, "members": sorted(members),
+        "kinds": KINDS, "class_kinds": CLASS_MAJORITY_CHOICES, "surplus_measures": MEASURES,
+        "legal_forms": LEGAL_FORMS, "governing_bodies": GOVERNING_BODIES, "dissolutions": DISSOLUTIONS,
+        "ballot_types": BALLOT_TYPES, "members": sorted(members),
         "pool_floods": pool_floods, "roles": ROLES,
     }
 
@@ -142,7 +146,7 @@ async def proposals_page(request: web.Request, params: dict[str, str]) -> web.Re
     context = await _form_context(request, pool, bylaws)
     values = {"kind": request.query.get("kind", ""), "person": request.query.get("person", ""),
               "discussion": request.query.get("discussion", "")}
-    return await render(request, "proposals.html", {**context, "errors": {}, "values": values},
+    return await render(request, "proposals.html", {**context, "errors": {}, "values": values, "split": None},
                         form=True)
 
 
@@ -181,7 +185,9 @@ async def propose(request: web.Request) -> web.StreamResponse:
         status = 422 if member else 403
         context = await _form_context(request, pool, bylaws)
         return await render(request, "proposals.html", {**context, "errors": errors,
-                                                        "values": values}, status=status, form=True)
+                                                        "values": values,
+                                                        "split": request.get(SPLIT)},
+                            status=status, form=True)
     opened = await store(request.app).proposal_by_source(activity["object"]["id"])
     if opened is None:
         # A flood proposal is opened by the flood, not as a pool proposal: its page lists it.
@@ -215,7 +221,8 @@ async def proposal_page(request: web.Request, params: dict[str, str], *,
     return await render(request, "proposal.html", {
         "pool": pool, "stored": stored, "proposal": proposal, "motion": motion,
         "amount": money(motion["amount"], motion.get("currency", "EUR"))
-        if "amount" in motion else None,
+        if "amount" in motion and proposal.kind is not Kind.SURPLUS else None,
+        "split": await proposal_split(request.app, proposal),
         "tally": tally_view(proposal, result, stored), "options": options,
         "class_rows": class_rows(by_class),
         "ballot_type": proposal.rule.ballot_type.value, "can_vote": can_vote,

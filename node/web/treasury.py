@@ -13,7 +13,7 @@ from typing import Any
 
 from aiohttp import web
 
-from governance import GovernanceError, Ledger, Proposal
+from governance import GovernanceError, Kind, Ledger, Proposal
 from governance.ledger import EntryKind, commitment_account
 from governance.money import parse_amount
 from node.appkeys import ACTORS
@@ -51,6 +51,13 @@ class CommitmentView:
     committed: int
     paid: int
     open: int
+    person: str | None = None
+    """The member a share of a surplus distribution is owed to (the ref is ``<proposal>|<them>``)."""
+
+    @property
+    def proposal(self) -> str:
+        """What a payment request names as its ``proposal``."""
+        return self.ref.rsplit("|", 1)[0] if self.person else self.ref
 
     @property
     def payable(self) -> bool:
@@ -115,9 +122,15 @@ async def open_commitments(app: web.Application, pool: ActorRecord, ledger: Ledg
         if not account.startswith(_COMMITMENT) or balance <= 0:
             continue
         ref = account.removeprefix(_COMMITMENT)
-        found = await disbursement_of(app, pool, ref)
+        person = await _surplus_member(app, pool, ref)
+        found = await disbursement_of(app, pool, ref.rsplit("|", 1)[0] if person else ref)
         title, url, payee = ref, None, None
-        if found is not None:
+        if found is not None and person is not None:
+            # A member's share of a passed surplus distribution, paid to that member.
+            proposal, url = found
+            payee = await Names(app).of(person)
+            title = _("%(proposal)s: share of %(member)s", proposal=proposal.title, member=payee)
+        elif found is not None:
             proposal, url = found
             title = proposal.title
             payee = getattr(proposal.motion, "payee", None)
@@ -125,8 +138,18 @@ async def open_commitments(app: web.Application, pool: ActorRecord, ledger: Ledg
             # A funded bucket is paid to the member who proposed it (docs/PROTOCOL.md §Budget rounds).
             title, url, payee = bucket.title, bucket.url, await Names(app).of(bucket.payee)
         views.append(CommitmentView(ref, title, url, payee, ledger.currency, ledger.committed(ref),
-                                    _paid(ledger, ref), balance))
+                                    _paid(ledger, ref), balance, person))
     return views
+
+
+async def _surplus_member(app: web.Application, pool: ActorRecord, ref: str) -> str | None:
+    """The member whose share of a surplus distribution of this pool ``ref`` names, if it does."""
+    if "|" not in ref:
+        return None
+    uri, person = ref.rsplit("|", 1)
+    stored = await store(app).proposal(uri)
+    return person if stored is not None and stored.pool_id == pool.id and stored.kind == Kind.SURPLUS \
+        else None
 
 
 async def treasurer_of(request: web.Request, pool: ActorRecord) -> ActorRecord:
@@ -196,8 +219,10 @@ async def pay(request: web.Request) -> web.StreamResponse:
     if not errors:
         request_entry: dict[str, Any] = {
             "type": "LedgerEntry", "pool": pool.uri, "to": [pool.uri], "entryKind": "payment",
-            "proposal": view.ref, "amount": amount, "reference": values["reference"],
+            "proposal": view.proposal, "amount": amount, "reference": values["reference"],
         }
+        if view.person:
+            request_entry["person"] = view.person
         try:
             await post_as(request.app, user, request_entry)
         except GovernanceError as exc:

@@ -16,6 +16,7 @@ from node.web.i18n import N_
 from node.web.i18n import gettext as _
 from node.web.legal_form import LEGAL_FIELDS, parse_legal
 from node.web.refusals import amount_problem, sentence
+from node.web.share_rules import share_types_from_text, surplus_measure_from
 
 __all__ = [
     "ADMISSIONS",
@@ -89,7 +90,8 @@ def _threshold(raw: str) -> Threshold | None:
 def parse_pool_form(form: Mapping[str, str]) -> PoolForm:
     """Check every field, then let governance ``Bylaws`` validate the whole; nothing is stored."""
     keys = ("name", "handle", "purpose", "currency", "threshold", "quorum", "admission",
-            "min_share", "voting_days", "member_classes", "founder_class")
+            "min_share", "voting_days", "member_classes", "founder_class", "share_types",
+            "surplus_measure")
     values = {key: str(form.get(key, "")).strip() for key in keys}
     values["class_majority"] = ",".join(
         kind for kind, _label in CLASS_MAJORITY_CHOICES if form.get("class_majority_" + kind))
@@ -133,6 +135,9 @@ def parse_pool_form(form: Mapping[str, str]) -> PoolForm:
     classes = _member_classes(values, errors)
     legal = parse_legal(form, None if "currency" in errors else currency, errors)
     values.update({key: str(form.get(key, "")).strip() for key in LEGAL_FIELDS})
+    share_types = share_types_from_text(values["share_types"], currency, "share_types", errors) \
+        if "currency" not in errors else ()
+    measure = surplus_measure_from(values["surplus_measure"], "surplus_measure", errors)
     if errors:
         return result
     assert threshold is not None and min_share is not None and period is not None
@@ -152,10 +157,12 @@ def parse_pool_form(form: Mapping[str, str]) -> PoolForm:
             member_classes=classes,
             class_majority=frozenset(Kind(k) for k in values["class_majority"].split(",") if k),
             legal=legal,
+            share_types=share_types, surplus_measure=measure,
         )
     except GovernanceError as exc:
-        errors["member_classes" if exc.code == "invalid_bylaws" and (classes or values[
-            "class_majority"]) else "form"] = sentence(exc.reason)
+        errors["share_types" if "share type" in exc.reason else "member_classes"
+               if exc.code == "invalid_bylaws" and (classes or values["class_majority"])
+               else "form"] = sentence(exc.reason)
     return result
 
 
@@ -167,6 +174,7 @@ CLASS_MAJORITY_CHOICES = [
     ("admission", N_("Admitting members")),
     ("expulsion", N_("Expelling members")),
     ("role_change", N_("Giving or taking away a role")),
+    ("surplus", N_("Sharing a surplus")),
 ]
 _MAX_CLASSES_TEXT = 400
 

@@ -30,6 +30,7 @@ from governance import (
     Proposal,
     RoleChange,
     RoundRules,
+    SurplusDistribution,
     Tally,
     Threshold,
 )
@@ -38,6 +39,7 @@ from governance.codec import datetime_from_str, datetime_to_str, fraction_from_s
 from governance.proposals import Motion
 from node.wire.classes import class_fields
 from node.wire.errors import InvalidDocument
+from node.wire.surplus import SurplusDraft, surplus_fields, surplus_motion
 from schemas import AS_CONTEXT_URL, AS_PUBLIC, OBJECT_CONTEXT
 
 __all__ = [
@@ -62,7 +64,7 @@ class ProposalDraft:
     author: str
     pool: str
     title: str
-    motion: Motion
+    motion: Motion | SurplusDraft
     ballot_type: BallotType
     options: tuple[str, ...]
 
@@ -71,8 +73,10 @@ def _invalid(exc: GovernanceError) -> InvalidDocument:
     return InvalidDocument(f"invalid proposal: {exc.reason}", detail=exc.code, code=exc.code)
 
 
-def _motion(doc: Mapping[str, Any]) -> Motion:
+def _motion(doc: Mapping[str, Any]) -> Motion | SurplusDraft:
     kind = doc.get("proposalKind", Kind.DECISION.value)
+    if kind == Kind.SURPLUS:  # a member's draft, or the opened distribution with its measures
+        return surplus_motion(doc)
     if kind == Kind.DECISION:
         return Decision(str(doc.get("content") or doc.get("name") or ""))
     if kind == Kind.DISBURSEMENT:
@@ -119,6 +123,8 @@ def _motion_fields(motion: Motion) -> dict[str, Any]:
     elif isinstance(motion, RoleChange):
         fields.update(person=motion.person, role=motion.role,
                       roleChange="grant" if motion.grant else "revoke")
+    elif isinstance(motion, SurplusDistribution):
+        fields.update(surplus_fields(motion))
     elif isinstance(motion, BudgetRound):
         fields.update(pot=motion.pot, currency=motion.currency)
         if motion.purpose:
@@ -138,12 +144,16 @@ def draft_from_document(doc: Mapping[str, Any]) -> ProposalDraft:
         default = (BallotType.ALLOCATION if doc.get("proposalKind") == Kind.BUDGET_ROUND
                    else BallotType.CONSENT)
         ballot_type = BallotType(doc.get("ballotType", default.value))
+        motion = _motion(doc)
+        if isinstance(motion, SurplusDistribution):
+            raise InvalidDocument("a surplus draft names the 'surplus' and the 'reserve': the pool "
+                                  "measures every member as it opens (no 'measures' or 'measure')")
         return ProposalDraft(
             id=doc["id"],
             author=doc["attributedTo"],
             pool=doc["pool"],
             title=doc["name"],
-            motion=_motion(doc),
+            motion=motion,
             ballot_type=ballot_type,
             options=tuple(doc.get("options", ())),
         )
@@ -237,7 +247,10 @@ def proposal_from_documents(doc: Mapping[str, Any], electorate: Mapping[str, Any
             block_vetoes=bool(doc["blockVetoes"]),
             class_majority=doc.get("classMajority") is True,
         )
-        return Proposal(doc["id"], doc["proposedBy"], doc["name"], _motion(doc), rule, members)
+        motion = _motion(doc)
+        if isinstance(motion, SurplusDraft):
+            raise InvalidDocument("an opened surplus distribution lists its 'measures'")
+        return Proposal(doc["id"], doc["proposedBy"], doc["name"], motion, rule, members)
     except GovernanceError as exc:
         raise _invalid(exc) from exc
     except (KeyError, ValueError, TypeError) as exc:

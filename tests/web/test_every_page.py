@@ -146,6 +146,9 @@ PAGES: dict[str, Pages] = {
     "/pools/{name}/assets": lambda d: [Visit("a", "/pools/garden/assets"),
                                        Visit("b", "/pools/bikes/assets")],
     "/pools/{name}/assets/{key}": lambda d: [Visit("a", d.asset("tray rack"))],
+    # The share register: members only (its types, who holds what, the patronage form).
+    "/pools/{name}/shares": lambda d: [Visit("a", "/pools/garden/shares", SIGNED_IN),
+                                       Visit("b", "/pools/bikes/shares", SIGNED_IN)],
     "/pools/{name}/capital": lambda d: [
         Visit("a", "/pools/garden/capital", SIGNED_IN),
         Visit("a", f"/pools/garden/capital?person={d.nodes.url('a')}/users/dan", ("steward",))],
@@ -202,6 +205,8 @@ MISTAKES = [
     Mistake("a", "member", lambda d: "/pools/garden/floods", (), "Open the flood proposal"),
     Mistake("a", "steward", lambda d: "/pools/garden/ledger", (("Amount in EUR", "12.345"),),
             "Record the contribution"),
+    Mistake("a", "steward", lambda d: "/pools/garden/shares", (("Patronage in EUR", "12.345"),),
+            "Record the patronage", beside=(("Patronage in EUR", "12.345"),)),
     Mistake("a", "steward", lambda d: "/pools/garden/invitations", (("Valid for how many days", "0"),),
             "Make an invite link"),
     Mistake("a", "steward", lambda d: "/pools/garden/moderation",

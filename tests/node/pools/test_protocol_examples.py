@@ -12,7 +12,7 @@ pytestmark = pytest.mark.both_backends
 SCHEMA_OF = {"Proposal": "proposal", "Ballot": "ballot", "Tally": "tally",
              "LedgerEntry": "ledger-entry", "Electorate": "electorate", "Bucket": "bucket",
              "Allocation": "allocation", "BudgetResult": "budget-result", "Asset": "asset",
-             "Event": "event"}
+             "Event": "event", "Patronage": "patronage"}
 
 
 def test_document_is_up_to_date() -> None:
@@ -26,3 +26,12 @@ def test_examples_match_their_schemas() -> None:
         for document in (example, example.get("object")):
             if isinstance(document, dict) and document.get("type") in SCHEMA_OF:
                 assert check_document(SCHEMA_OF[document["type"]], document), name
+
+
+def test_the_surplus_example_splits_as_the_text_says() -> None:
+    from governance import SurplusMeasure, split_surplus
+
+    proposal = examples()["surplus-proposal"]
+    split = split_surplus(proposal["surplus"], proposal["measures"], SurplusMeasure(proposal["measure"]))
+    assert split == {"https://a.example/users/ana": 701, "https://b.example/users/bo": 300}
+    assert "ana gets 700 (700.7 exactly) + 1 left over = 701 and bo 300 (300.3)" in DOC.read_text("utf-8")

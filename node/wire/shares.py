@@ -1,0 +1,35 @@
+"""The share register on the wire: who holds which co-op shares since when
+(docs/PROTOCOL.md, "The share register")."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from governance import Bylaws
+from governance.codec import datetime_to_str
+from governance.shares import ShareRegister
+from schemas import AS_CONTEXT_URL, POOLNODE_CONTEXT_URL
+
+__all__ = ["share_register_document"]
+
+
+def share_register_document(register: ShareRegister, bylaws: Bylaws, pool: str) -> dict[str, Any]:
+    """The pool's ``ShareRegister``: its share types, and every lot still held (oldest first per
+    holder, holders by id), each with the ledger entry that issued it."""
+    holdings = [
+        {"person": person, "shareType": lot.share_type, "count": lot.count,
+         "nominal": lot.nominal, "value": lot.count * lot.nominal,
+         "since": datetime_to_str(lot.since), "issuedBy": lot.event}
+        for person in register.holders() for lot in register.holdings(person)
+    ]
+    return {
+        "@context": [AS_CONTEXT_URL, POOLNODE_CONTEXT_URL],
+        "id": pool + "/shares",
+        "type": "ShareRegister",
+        "pool": pool,
+        "currency": bylaws.currency,
+        "shareTypes": [t.to_dict() for t in bylaws.share_types],
+        "holdings": holdings,
+        "totalValue": sum(h["value"] for h in holdings),
+        "events": len(register.events),
+    }
