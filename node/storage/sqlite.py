@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import sqlite3
 import threading
@@ -121,14 +122,32 @@ class SqliteDatabase(Database):
     async def transaction(self, *, lock: str | None = None) -> AsyncIterator[Connection]:
         """A write transaction; writers are serialised so BEGIN IMMEDIATE never deadlocks."""
         async with self._write_lock:
-            await self.conn.execute("BEGIN IMMEDIATE")
+            await self._begin()
             try:
                 yield self.conn
             except BaseException:
                 await self.conn.execute("ROLLBACK")
                 raise
             else:
-                await self.conn.execute("COMMIT")
+                try:
+                    await self.conn.execute("COMMIT")
+                except sqlite3.Error:
+                    with contextlib.suppress(sqlite3.Error):
+                        await self.conn.execute("ROLLBACK")
+                    raise
+
+    async def _begin(self) -> None:
+        # BEGIN runs on the database thread whatever happens to the task awaiting it: a task
+        # cancelled meanwhile (a worker stopped at shutdown) waits for it and rolls back, or the
+        # connection would stay inside a transaction no one owns once the lock is released.
+        begin = asyncio.ensure_future(self.conn.execute("BEGIN IMMEDIATE"))
+        try:
+            await asyncio.shield(begin)
+        except asyncio.CancelledError:
+            with contextlib.suppress(sqlite3.Error):
+                await begin
+                await self.conn.execute("ROLLBACK")
+            raise
 
     async def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
         """Run one write statement as its own transaction.

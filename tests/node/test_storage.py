@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import stat
 
 import pytest
@@ -55,10 +57,21 @@ async def test_migrations_are_numbered_and_recorded(tmp_path):
 
 async def test_existing_database_keeps_its_data_through_later_migrations(tmp_path):
     config = Config(data_dir=tmp_path, base_url="http://node.test")
+    # A pool made today, its actor row copied into a database at schema 1 (the columns schema 1
+    # has): creating a pool now writes tables schema 1 does not have.
+    (tmp_path / "today").mkdir()
+    today = Database.in_data_dir(tmp_path / "today")
+    await today.open()
+    pool = await create_pool(config, ActorStore(today), "oldpool")
+    row = await today.fetchone("SELECT * FROM actors WHERE username = ?", ("oldpool",))
+    await today.close()
     db = Database.in_data_dir(tmp_path)
     await db.open(migrate=False)
     await db.migrate(target=1)
-    pool = await create_pool(config, ActorStore(db), "oldpool")
+    columns = [c["name"] for c in await db.fetchall("PRAGMA table_info(actors)")]
+    assert "rsa_private_pem" in columns
+    await db.execute(f"INSERT INTO actors ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
+                     tuple(row[c] for c in columns))
     await db.close()
 
     db = Database.in_data_dir(tmp_path)
@@ -133,5 +146,31 @@ async def test_a_failing_inbox_batch_stores_none_of_its_rows(tmp_path, size):
         assert await store.count() == 0
         await store.insert_batch(rows[:-1])  # the connection is usable afterwards
         assert await store.count() == size - 1
+    finally:
+        await db.close()
+
+
+async def test_a_writer_cancelled_as_it_begins_leaves_no_transaction_open(tmp_path):
+    """A task cancelled while its BEGIN is on the database thread (a worker stopped at shutdown)
+    rolls back before it gives the writers' lock up: the next transaction begins."""
+    db = Database.in_data_dir(tmp_path)
+    await db.open()
+    try:
+        await db.execute("CREATE TABLE t (n INTEGER)")
+
+        async def write(n: int) -> None:
+            async with db.transaction() as conn:
+                await conn.execute("INSERT INTO t (n) VALUES (?)", (n,))
+
+        for turns in range(8):
+            task = asyncio.create_task(write(turns))
+            for _ in range(turns):
+                await asyncio.sleep(0)
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+            await write(100 + turns)  # "cannot start a transaction within a transaction" before
+        rows = await db.fetchall("SELECT n FROM t WHERE n >= 100 ORDER BY n")
+        assert [r["n"] for r in rows] == list(range(100, 108))
     finally:
         await db.close()

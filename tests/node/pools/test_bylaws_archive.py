@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import datetime
 from typing import Any
 
@@ -14,6 +15,7 @@ from node.pool_engine import close_due
 from node.pools import load_bylaws
 from node.storage import BylawsVersionStore, Database
 from node.storage import bylaws_versions as archive
+from node.storage.database import migrations
 from tests.node.pools.helpers import propose, vote
 from tests.web.helpers import HTML
 
@@ -118,8 +120,11 @@ async def test_the_migration_gives_existing_pools_their_bylaws_as_version_1(node
     try:
         custom = json.dumps(Bylaws(name="Commons", purpose="older", currency="EUR").to_dict())
         await db.execute("UPDATE pools SET bylaws_json = ?", (custom,))
-        await db.execute("DROP TABLE bylaws_versions")
-        await db.execute("DELETE FROM schema_migrations WHERE version = 27")
+        # Back to schema 26: every table migration 27 and the later ones made goes, newest first.
+        for step in reversed([m for m in migrations(db.dialect) if m.version >= 27]):
+            for table in reversed(re.findall(r"CREATE TABLE (\w+)", step.sql)):
+                await db.execute(f"DROP TABLE {table}")
+            await db.execute("DELETE FROM schema_migrations WHERE version = ?", (step.version,))
     finally:
         await db.close()
     db = Database.for_config(node.config)
