@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from governance import Bylaws, render_bylaws
+from governance.legal import LegalSettings
 from node.config import Config
 from node.storage import ActorRecord, ActorStore
 from schemas import OBJECT_CONTEXT
@@ -76,4 +77,16 @@ def coop_fields(bylaws: Bylaws) -> dict[str, Any]:
         fields["bookingHoursPerMonth"] = bylaws.booking_limits.hours_per_month
     if bylaws.booking_limits.equal_turns:
         fields["bookingEqualTurns"] = True
+    if bylaws.legal != LegalSettings():
+        legal = bylaws.legal.to_dict()
+        fields["legalForm"] = {_LEGAL_TERMS[key]: value for key, value in legal.items()}
     return fields
+
+
+# The legal settings' names in the Bylaws document (``Bylaws.to_dict``'s ``legal``, camelCase).
+_LEGAL_TERMS = {
+    "form": "form", "registered_office": "registeredOffice", "notice_days": "noticeDays",
+    "members_may_call": "membersMayCall", "governing_body": "governingBody",
+    "board_size": "boardSize", "extra_liability": "extraLiability", "year_end": "yearEnd",
+    "dissolution": "dissolution",
+}

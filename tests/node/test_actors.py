@@ -133,3 +133,28 @@ async def test_members_pages_continue_with_next_until_the_oldest(client, node):
     _, second = await _get(client, first["next"])
     assert len(second["orderedItems"]) == 5 and "next" not in second
     assert second["orderedItems"][-1] == node.admin.uri
+
+
+async def test_bylaws_document_carries_the_legal_settings_when_not_the_defaults(client, node):
+    import json
+    from dataclasses import replace
+    from fractions import Fraction
+
+    from governance import Bylaws
+    from governance.legal import GoverningBody, LegalForm, LegalSettings
+    from node.appkeys import ACTORS
+
+    _, plain = await _get(client, "/pools/commons/bylaws")
+    assert "legalForm" not in plain
+    actors = client.app[ACTORS]
+    bylaws = Bylaws.from_dict(json.loads(await actors.bylaws_json(node.pool.id)))
+    legal = LegalSettings(form=LegalForm.UK_COOP, registered_office="4 Mill Lane", notice_days=21,
+                          members_may_call=Fraction(1, 5), governing_body=GoverningBody.BOARD,
+                          board_size=5, year_end="06-30")
+    await actors.set_bylaws_json(node.pool.id, json.dumps(replace(bylaws, legal=legal).to_dict()))
+    _, doc = await _get(client, "/pools/commons/bylaws")
+    assert doc["legalForm"] == {
+        "form": "uk_coop", "registeredOffice": "4 Mill Lane", "noticeDays": 21,
+        "membersMayCall": "1/5", "governingBody": "board", "boardSize": 5, "extraLiability": 0,
+        "yearEnd": "06-30", "dissolution": "decided"}
+    assert validation_errors("bylaws", doc) == []
