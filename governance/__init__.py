@@ -90,6 +90,8 @@ from governance.shares import (
     redeem_shares,
     share_transaction,
 )
+from governance.capital_call import CallLine, CapitalCall, call_status
+from governance.investment import Investment, split_call
 from governance.surplus import SurplusDistribution, split_surplus
 from governance.surplus_ledger import (
     PatronageRecord,
@@ -121,6 +123,8 @@ __all__ = [
     "BudgetRound",
     "Bylaws",
     "BylawsChange",
+    "CallLine",
+    "CapitalCall",
     "CapitalStatement",
     "Change",
     "ClassResult",
@@ -141,6 +145,7 @@ __all__ = [
     "FloodTally",
     "FrozenRule",
     "GovernanceError",
+    "Investment",
     "JoinFlood",
     "Kind",
     "LeaveFlood",
@@ -206,6 +211,8 @@ __all__ = [
     "render_bylaws",
     "share_transaction",
     "split_pro_rata",
+    "call_status",
+    "split_call",
     "split_surplus",
     "surplus_commitment",
     "surplus_measures",
