@@ -71,7 +71,8 @@ async def book(
 async def record_request(
     app: web.Application, treasurer: str, request: dict[str, Any], at: datetime
 ) -> StoredEntry:
-    """A treasurer's ``LedgerEntry`` request: contribution, donation, payment or release.
+    """A treasurer's ``LedgerEntry`` request: contribution, donation, payment or release (a
+    payment toward a capital call is node/assets/investment.py's ``record_payment``).
 
     A booking that raises the fund (contribution, donation, release) then serves the pool's
     queue of obligations (disbursements waiting for funds, refunds owed), oldest first.
