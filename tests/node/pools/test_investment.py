@@ -4,6 +4,8 @@ steps is finished by the effects clock; a cancelled call owes members back what 
 
 from __future__ import annotations
 
+import dataclasses
+import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -11,7 +13,7 @@ import pytest
 
 from governance import GovernanceError, Ledger, Roster
 from governance.capital_call import CapitalCall, call_payment
-from node.appkeys import DB
+from node.appkeys import ACTORS, DB
 from node.assets import AssetRequest, register_asset
 from node.assets.investment import calls, cancel
 from node.errors import NodeError
@@ -19,6 +21,8 @@ from node.pool_engine import close_due
 from node.pool_engine.common import store
 from node.pool_engine.effects import carry_out_pending
 from node.pool_engine.ledger import book
+from node.pool_engine.obligations import lapse_commitments
+from node.pools import load_bylaws
 from node.storage.assets import AssetStore
 from node.wire import check_document, replay_documents
 from tests.conftest import BASE_URL
@@ -200,3 +204,24 @@ async def test_the_clock_finishes_what_a_crash_left(client, node) -> None:  # ty
     assert (await calls(app).by_proposal(proposal["id"])).state == "done"  # type: ignore[union-attr]
     await carry_out_pending(app, closes + timedelta(seconds=5))
     assert [e["entryKind"] for e in await entries(client)].count("asset_purchase") == 1
+
+
+async def test_only_cancelling_returns_an_investments_commitment(client, node) -> None:  # type: ignore[no-untyped-def]
+    """Neither a treasurer's release nor the bylaws' commitment lapse moves members' payments
+    toward an open call into the fund."""
+    alice = node.alice.uri
+    assert (await treasurer(client, node, {"type": "LedgerEntry", "entryKind": "donation",
+                                           "amount": 5_000})).status == 201
+    proposal = await invest(client, node)
+    await close(client, proposal)
+    assert (await treasurer(client, node, pay(node, proposal, alice, 2_000))).status == 201
+    release = await treasurer(client, node, {"type": "LedgerEntry", "entryKind": "release",
+                                             "proposal": proposal["id"], "amount": 1})
+    assert release.status == 409 and (await release.json())["code"] == "call_commitment"
+    bylaws = dataclasses.replace(await load_bylaws(client.app[ACTORS], node.pool),
+                                 commitment_lapse=timedelta(days=1))
+    await client.app[ACTORS].set_bylaws_json(node.pool.id, json.dumps(bylaws.to_dict()))
+    await lapse_commitments(client.app, node.pool, datetime.now(UTC) + timedelta(days=400))
+    ledger = replay_documents("EUR", await entries(client))
+    assert ledger.balance(f"commitment:{proposal['id']}") == 6_000
+    assert (await get(client, proposal["id"] + "/call"))["paid"] == 2_000
