@@ -19,6 +19,7 @@ from node.assets.investment import call_view, cancel, pay
 from node.errors import NodeError, NotFound
 from node.storage import ActorRecord, StoredProposal
 from node.web.i18n import gettext as _
+from node.web.localise import money
 from node.web.names import Names
 from node.web.pools import _pool, require_record, viewer_membership
 from node.web.proposals import _stored
@@ -92,6 +93,11 @@ async def record_payment(request: web.Request) -> web.StreamResponse:
         errors["amount"] = _("%(problem)s Enter the amount received in %(currency)s.",
                              problem=amount_problem(values["amount"], exc, view.currency),
                              currency=view.currency)
+    if "person" not in errors and "amount" not in errors and amount > lines[values["person"]].outstanding:
+        errors["amount"] = _("%(amount)s is more than this member still owes toward the call "
+                             "(%(owed)s); enter at most that.",
+                             amount=money(amount, view.currency),
+                             owed=money(lines[values["person"]].outstanding, view.currency))
     if len(values["reference"]) > 200:
         errors["reference"] = _("Keep the reference under 200 characters.")
     if not _UUID.fullmatch(values["request"]):
