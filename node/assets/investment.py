@@ -11,6 +11,7 @@ proposal), so a crash between any two of them is finished by the next round.
 from __future__ import annotations
 
 import logging
+import os
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -34,7 +35,7 @@ from governance.codec import utc
 from governance.ledger_entries import EntryKind, commitment_account
 from node.appkeys import DB
 from node.assets.register import AssetRequest, register_asset
-from node.errors import Conflict, InvalidRequest, NotFound
+from node.errors import Conflict, InvalidRequest, NodeError, NotFound
 from node.pool_engine.common import iso, local_pool, named_lock, roster_of, store
 from node.pool_engine.effects import carry_out
 from node.pool_engine.ledger import Build, book
@@ -49,6 +50,9 @@ FUND_SOURCE = "#call-fund"
 """Suffix of a proposal's id marking the commitment of its part from the fund (once)."""
 RELEASE_SOURCE = "#call-release"
 RETURN_SOURCE = "#call-return|"
+CRASH_AFTER_PAYMENT = "POOLNODE_TEST_EXIT_AFTER_CALL_PAYMENT"
+"""Test-only fault point: when set, the process exits hard right after a call payment commits,
+before the payment that completes a call registers the asset."""
 CANCELLED = "the capital call was cancelled; what members paid toward it is owed back to them"
 
 
@@ -106,18 +110,20 @@ async def carry_on(app: web.Application, pool: ActorRecord, stored: StoredPropos
                         stored.uri)
             return "pending", None
         motion = investment_of(proposal)
-        asset = purchased_asset(proposal, "-", at)
+        when = utc(at).replace(microsecond=0)  # the register's times are whole seconds
+        asset = purchased_asset(proposal, "-", when)
         try:
             await register_asset(app, pool, AssetRequest(
-                asset.name, motion.asset_kind, motion.tenure, motion.price, utc(at),
+                asset.name, motion.asset_kind, motion.tenure, motion.price, when,
                 motion.keeper, stored.uri, "capital call paid in full", asset.depreciation),
-                by=by, at=at, source=stored.uri)
-        except GovernanceError as exc:
+                by=by, at=when, source=stored.uri)
+        except (GovernanceError, NodeError) as exc:
             # E.g. the keeper left: the money stays committed and the call open, so a treasurer
-            # can cancel it (and members are owed back); the proposal shows why it waits.
+            # can cancel it (and members are owed back); the proposal shows why it waits, and
+            # the other proposals' effects go on.
             log.warning("%s: %s is paid but cannot be registered: %s", pool.uri, stored.uri,
                         exc.reason)
-            return "pending", f"{exc.code}: {exc.reason}"
+            return "pending", f"{exc.code or 'not_registered'}: {exc.reason}"
         await calls(app).close(stored.uri, "done", iso(at), by)
         log.info("%s: %s paid in full; its asset is registered", pool.uri, stored.uri)
     return "done", None
@@ -185,6 +191,8 @@ async def pay(app: web.Application, pool: ActorRecord, treasurer: str, proposal_
             return call_payment(id, when, ledger, _core(call), person, amount, by=treasurer,
                                 roster=roster, reference=reference)
         entry = await book(app, pool, build, source, at, tell=person)
+    if os.environ.get(CRASH_AFTER_PAYMENT):
+        os._exit(71)
     refreshed = await store(app).proposal(stored.uri)
     if refreshed is not None and refreshed.effect == "pending":
         await carry_out(app, pool, refreshed, at)
