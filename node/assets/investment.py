@@ -39,6 +39,7 @@ from node.errors import Conflict, InvalidRequest, NodeError, NotFound
 from node.pool_engine.common import iso, local_pool, named_lock, roster_of, store
 from node.pool_engine.effects import carry_out
 from node.pool_engine.ledger import Build, book
+from node.pool_engine.obligations import free_fund, serve
 from node.storage import ActorRecord, CallStore, StoredCall, StoredEntry, StoredProposal
 from schemas import OBJECT_CONTEXT
 
@@ -76,8 +77,6 @@ async def _open(app: web.Application, pool: ActorRecord, stored: StoredProposal,
                 proposal: Proposal, at: datetime) -> StoredCall:
     """Commit the part from the free fund (refused when it does not cover it) and store the
     call on the members now, in that order: a refusal leaves no call behind."""
-    from node.pool_engine.obligations import free_fund  # obligations books through this engine
-
     roster, _, ledger = await roster_of(app, pool)
     if investment_of(proposal).from_fund:
         free = await free_fund(app, pool, ledger)
@@ -137,8 +136,6 @@ async def _give_back(app: web.Application, pool: ActorRecord, call: StoredCall,
                      at: datetime) -> None:
     """Return a cancelled call's commitment to the fund and owe each payer what they paid, each
     entry once; then serve the queue, which pays refunds owed when the fund covers them."""
-    from node.pool_engine.obligations import serve
-
     governance = store(app)
     _, _, ledger = await roster_of(app, pool)
     by = call.closed_by or ""
