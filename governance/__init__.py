@@ -26,6 +26,7 @@ from governance.bylaws import (
     Threshold,
     Visibility,
 )
+from governance.capital_call import CallLine, CapitalCall, call_status
 from governance.classes import ClassResult, ClassRoll, ClassTally, class_tally
 from governance.coop_rules import BookingLimits, ShareType, SurplusMeasure
 from governance.electorate import Electorate, electorate_digest
@@ -40,6 +41,7 @@ from governance.flood import (
     open_flood_proposal,
     split_pro_rata,
 )
+from governance.investment import Investment, split_call
 from governance.ledger import (
     EntryKind,
     Ledger,
@@ -121,6 +123,8 @@ __all__ = [
     "BudgetRound",
     "Bylaws",
     "BylawsChange",
+    "CallLine",
+    "CapitalCall",
     "CapitalStatement",
     "Change",
     "ClassResult",
@@ -141,6 +145,7 @@ __all__ = [
     "FloodTally",
     "FrozenRule",
     "GovernanceError",
+    "Investment",
     "JoinFlood",
     "Kind",
     "LeaveFlood",
@@ -174,6 +179,7 @@ __all__ = [
     "ballots_digest",
     "book_purchase",
     "book_surplus",
+    "call_status",
     "capital_statement",
     "check_ballot",
     "class_tally",
@@ -205,6 +211,7 @@ __all__ = [
     "release",
     "render_bylaws",
     "share_transaction",
+    "split_call",
     "split_pro_rata",
     "split_surplus",
     "surplus_commitment",

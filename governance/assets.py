@@ -19,6 +19,7 @@ from typing import Any
 
 from governance.codec import datetime_from_str, datetime_to_str, get_field, utc
 from governance.errors import Conflict, NotPermitted, RuleViolation
+from governance.kinds import ASSET_KINDS, TENURES
 from governance.ledger import Ledger
 from governance.ledger_entries import (
     EntryKind,
@@ -31,7 +32,9 @@ from governance.membership import Role, Roster
 from governance.money import MAX_AMOUNT
 
 __all__ = [
+    "ASSET_KINDS",
     "MAX_ASSETS",
+    "TENURES",
     "Asset",
     "AssetRegister",
     "Depreciation",

@@ -1,10 +1,16 @@
-"""What a proposal decides (its kind) and how electors answer it (its ballot type)."""
+"""What a proposal decides (its kind), how electors answer it (its ballot type), and the kinds
+of asset the register records."""
 
 from __future__ import annotations
 
 from enum import StrEnum
 
-__all__ = ["BallotType", "Kind"]
+__all__ = ["ASSET_KINDS", "TENURES", "BallotType", "Kind"]
+
+ASSET_KINDS = ("room", "vehicle", "tool", "equipment", "land", "building", "other")
+"""What an asset is, as the register records it (and an investment proposal names)."""
+TENURES = ("owned", "rented")
+"""Whether the pool owns the asset or rents it."""
 
 
 class Kind(StrEnum):
@@ -20,6 +26,7 @@ class Kind(StrEnum):
     BUDGET_ROUND = "budget_round"
     ROLE_CHANGE = "role_change"
     SURPLUS = "surplus"
+    INVESTMENT = "investment"
 
 
 class BallotType(StrEnum):

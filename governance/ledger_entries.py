@@ -97,6 +97,8 @@ class EntryKind(StrEnum):
     """Money of the fund set aside in a reserve (reserve +R, fund -R)."""
     ASSET_PURCHASE = "asset_purchase"
     """Committed money paid for an asset the pool now owns (asset +P, commitment -P)."""
+    CALL_PAYMENT = "call_payment"
+    """A member pays toward an investment's capital call: its commitment +x, their capital -x."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,6 +19,7 @@ from governance.codec import (
 )
 from governance.electorate import Electorate
 from governance.errors import Conflict, NotPermitted, RuleViolation
+from governance.investment import Investment
 from governance.kinds import BallotType, Kind
 from governance.money import check_currency
 from governance.rounds import BudgetRound
@@ -33,6 +34,7 @@ __all__ = [
     "Disbursement",
     "Expulsion",
     "FrozenRule",
+    "Investment",
     "JoinFlood",
     "Kind",
     "LeaveFlood",
@@ -190,7 +192,7 @@ class LeaveFlood(_FloodMotion):
 
 Motion = (
     Decision | Disbursement | BylawsChange | Admission | Expulsion | JoinFlood | LeaveFlood
-    | BudgetRound | RoleChange | SurplusDistribution
+    | BudgetRound | RoleChange | SurplusDistribution | Investment
 )
 
 
@@ -223,6 +225,8 @@ def motion_from_dict(data: Mapping[str, Any]) -> Motion:
                           get_field(data, "grant", bool))
     if kind == Kind.SURPLUS:
         return SurplusDistribution.from_dict(data)
+    if kind == Kind.INVESTMENT:
+        return Investment.from_dict(data)
     raise RuleViolation("invalid_document", f"unknown proposal kind {kind!r}")
 
 
@@ -392,6 +396,8 @@ def open_proposal(
         raise RuleViolation("not_a_member", "only a member can hold a role")
     if isinstance(motion, SurplusDistribution):
         motion.check_opening(bylaws, electorate)
+    if isinstance(motion, Investment):
+        motion.check_opening(bylaws.currency, electorate)
     class_majority = motion.kind in bylaws.class_majority
     if class_majority and ballot_type is not BallotType.CONSENT:
         raise RuleViolation("ballot_type_not_allowed", f"a {motion.kind} proposal needs a "

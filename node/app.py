@@ -19,6 +19,7 @@ from node.appkeys import (
     TOKENS,
     WORKERS,
 )
+from node.assets.investment import carry_on
 from node.budget import RUNNING_RESULTS, commit_buckets, final_result
 from node.config import Config
 from node.delivery import delivery_ctx
@@ -35,6 +36,7 @@ from node.pool_engine.extensions import (
     BUDGET_RESULT,
     FLOOD_DISBURSEMENT,
     FLOOD_LINK_EFFECT,
+    INVESTMENT_EFFECT,
 )
 from node.request_body import body_deadline
 from node.storage import (
@@ -101,6 +103,8 @@ def create_app(config: Config, *, workers: bool = True) -> web.Application:
     # And its two calls up into budget rounds (node/budget): a round's result, its commitments.
     app[BUDGET_RESULT] = final_result
     app[BUDGET_COMMIT] = commit_buckets
+    # And its call up into the asset register: the next step of a passed investment.
+    app[INVESTMENT_EFFECT] = carry_on
     app[RUNNING_RESULTS] = {}
     app.cleanup_ctx.append(_database_ctx(config))
     app.cleanup_ctx.append(http_ctx)

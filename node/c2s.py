@@ -26,6 +26,7 @@ from governance import NotPermitted
 from governance.money import check_amount
 from node.appkeys import ACTORS, DB, FOLLOWS, OBJECTS
 from node.assets.bookings import book_from_event
+from node.assets.investment import record_payment
 from node.changes import changes_outbox
 from node.discussion.outbox import discussion_outbox
 from node.errors import Forbidden, InvalidRequest
@@ -94,6 +95,8 @@ async def governance_outbox(
                 await allocate(app, obj, now, verified=True)
             elif obj["type"] == "Patronage":
                 await surplus.record(app, owner.uri, obj, now)
+            elif obj.get("entryKind") == "call_payment":  # toward an investment's capital call
+                await record_payment(app, owner.uri, obj, now)
             else:
                 await ledger.record_request(app, owner.uri, obj, now)
         return prepared

@@ -277,7 +277,11 @@ async def decide(story: Story) -> None:
     role = await propose(story, garden, "ana", "dan treasurer", {
         "title": "Dan keeps the books too", "kind": "role_change", "person": "@dan",
         "role": "treasurer", "role_change": "grant", "text": "A second treasurer for the holidays."})
-    for path in (quorum, role):
+    barrow = await propose(story, garden, "eve", "wheelbarrow", {
+        "title": "Buy a wheelbarrow together", "kind": "investment", "asset_name": "Wheelbarrow",
+        "asset_kind": "tool", "tenure": "owned", "keeper": "@eve", "price": "30",
+        "text": "A sturdy wheelbarrow for the beds: each of us pays a third."})
+    for path in (quorum, role, barrow):
         for who in everyone:
             await vote(story, who, path, "agree")
 
@@ -350,6 +354,10 @@ async def leave_things_to_see(story: Story) -> None:
                f"/pools/{garden.handle}/ledger/pay", {"amount": "10", "reference": "invoice 311"},
                proposal=story.proposals["seed trays"])
     await share_an_asset(story, garden.node, garden.handle)
+    call = story.proposals["wheelbarrow"].removeprefix(story.urls[garden.node]) + "/call"
+    story.say("   eve pays her third of the wheelbarrow's capital call; ana records it")
+    await fill(story.people["ana"], call, call + "/pay", {
+        "person": f"{story.urls[garden.node]}/users/eve", "amount": "10", "reference": "cash"})
     page = await fill(story.people["ana"], "/pools/commons/proposals", "/pools/commons/propose", {
         "title": "When does the hall open to everyone?", "kind": "decision",
         "ballot_type": "ranked_choice", "options": "Sunday afternoon\nFriday evening\nSaturday morning",

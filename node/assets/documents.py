@@ -5,15 +5,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from governance.assets import ASSET_KINDS, TENURES
 from node.storage.bookings import StoredBooking
 from schemas import ACTOR_CONTEXT, OBJECT_CONTEXT
 
 __all__ = ["ASSET_KINDS", "TENURES", "asset_document", "event_document", "tombstone"]
 
-ASSET_KINDS = ("room", "vehicle", "tool", "equipment", "land", "building", "other")
-"""What an asset is, as the register records it."""
-TENURES = ("owned", "rented")
-"""Whether the pool owns the asset or rents it."""
 
 
 def asset_document(*, uri: str, pool: str, asset: dict[str, Any], kind: str, tenure: str,

@@ -19,7 +19,7 @@ from aiohttp import web
 from governance import BylawsChange, GovernanceError, Kind, Outcome, Proposal
 from node.appkeys import ACTORS, DB
 from node.pool_engine.common import iso, named_lock, store
-from node.pool_engine.extensions import FLOOD_LINK_EFFECT
+from node.pool_engine.extensions import FLOOD_LINK_EFFECT, INVESTMENT_EFFECT
 from node.pool_engine.tallies import counted_ballots
 from node.storage import ActorRecord, BylawsVersionStore, StoredProposal
 from node.wire.classes import count, roll_of
@@ -30,7 +30,7 @@ log = logging.getLogger("poolnode.pools")
 
 EFFECT_KINDS = frozenset({Kind.DISBURSEMENT, Kind.ADMISSION, Kind.EXPULSION, Kind.BYLAWS_CHANGE,
                           Kind.JOIN_FLOOD, Kind.LEAVE_FLOOD, Kind.ROLE_CHANGE, Kind.BUDGET_ROUND,
-                          Kind.SURPLUS})
+                          Kind.SURPLUS, Kind.INVESTMENT})
 """Kinds whose passing changes something the node books or stores."""
 
 CRASH_AFTER_CLOSE = "POOLNODE_TEST_EXIT_AFTER_CLOSE"
@@ -86,6 +86,16 @@ async def _carry_out(app: web.Application, pool: ActorRecord, stored: StoredProp
             await obligations.serve(app, pool, at)
             refreshed = await governance.proposal(stored.uri)
             return refreshed.effect if refreshed is not None else "waiting_funds"
+        if proposal.kind is Kind.INVESTMENT:
+            # Pending while its capital call is open: each round takes the next step, if any.
+            state, note = await app[INVESTMENT_EFFECT](app, pool, stored, proposal, at)
+            if state == "pending":
+                if note != stored.effect_reason:
+                    await governance.set_effect(stored.id, "pending", iso(at), note,
+                                                expected=("pending",))
+                return state
+            await governance.set_effect(stored.id, state, iso(at), note, expected=("pending",))
+            return state
         result, classes = count(proposal, roll_of(stored.proposal), await counted_ballots(app, stored))
         if proposal.kind is Kind.SURPLUS:
             # Each member's share committed and the reserve set aside, in one transaction.

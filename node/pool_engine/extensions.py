@@ -1,8 +1,8 @@
 """What the pool engine leaves to the layers above it: functions the shell hands in.
 
 The engine knows one pool. Two things it carries out concern floods, which build on the engine
-(node/floods), and two concern budget rounds (node/budget), so the engine cannot call them by
-import: the app factory (node/app.py) stores their functions under these keys
+(node/floods), two concern budget rounds (node/budget) and one the asset register (node/assets),
+so the engine cannot call them by import: the app factory (node/app.py) stores their functions under these keys
 (docs/ARCHITECTURE.md, "The pool engine and floods").
 """
 
@@ -22,10 +22,12 @@ __all__ = [
     "BUDGET_RESULT",
     "FLOOD_DISBURSEMENT",
     "FLOOD_LINK_EFFECT",
+    "INVESTMENT_EFFECT",
     "BudgetCommit",
     "BudgetResultOf",
     "FloodDisbursement",
     "FloodLinkEffect",
+    "InvestmentEffect",
 ]
 
 FloodLinkEffect = Callable[[web.Application, ActorRecord, StoredProposal, datetime], Awaitable[None]]
@@ -54,3 +56,11 @@ BUDGET_COMMIT: web.AppKey[BudgetCommit] = web.AppKey("budget_commit")
 proposed; raises ``overdraft`` when the fund cannot cover the next one:
 ``node.budget.commit_buckets``. Called when the pool's queue of obligations serves the round
 (node/pool_engine/obligations.py), as it serves a passed disbursement."""
+
+InvestmentEffect = Callable[[web.Application, ActorRecord, StoredProposal, Proposal, datetime],
+                            Awaitable[tuple[str, str | None]]]
+
+INVESTMENT_EFFECT: web.AppKey[InvestmentEffect] = web.AppKey("investment_effect")
+"""Takes a passed investment proposal's next step (open its capital call, register the asset
+once it is paid, or give a cancelled call back): ``node.assets.investment.carry_on``, the effect
+state it is in and its note. Called by ``carry_out`` (node/pool_engine/effects.py)."""

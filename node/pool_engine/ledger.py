@@ -27,7 +27,7 @@ from governance import (
 from governance.codec import utc
 from governance.surplus_ledger import surplus_commitment
 from node.appkeys import DB
-from node.errors import NotFound
+from node.errors import Conflict, NotFound
 from node.pool_engine.common import iso, local_pool, pool_lock, publish, roster_of, signed, store
 from node.pool_engine.extensions import FLOOD_DISBURSEMENT
 from node.storage import ActorRecord, BudgetStore, StoredBucket, StoredEntry
@@ -71,7 +71,8 @@ async def book(
 async def record_request(
     app: web.Application, treasurer: str, request: dict[str, Any], at: datetime
 ) -> StoredEntry:
-    """A treasurer's ``LedgerEntry`` request: contribution, donation, payment or release.
+    """A treasurer's ``LedgerEntry`` request: contribution, donation, payment or release (a
+    payment toward a capital call is node/assets/investment.py's ``record_payment``).
 
     A booking that raises the fund (contribution, donation, release) then serves the pool's
     queue of obligations (disbursements waiting for funds, refunds owed), oldest first.
@@ -130,6 +131,11 @@ async def record_request(
         commitment = request.get("proposal")
         if not isinstance(commitment, str):
             raise InvalidDocument("a release names the 'proposal' whose commitment it releases")
+        investment = await store(app).proposal(commitment)
+        if investment is not None and investment.kind == Kind.INVESTMENT:
+            # Members paid into it: only cancelling the call returns it, owing them back.
+            raise Conflict("an investment's commitment is released by cancelling its capital "
+                           "call", code="call_commitment")
 
         def build(id: str, ledger: Ledger, roster: Roster, bylaws: Bylaws) -> Transaction:
             return release(id, when, ledger, commitment, amount, by=treasurer, roster=roster)

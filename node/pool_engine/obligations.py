@@ -226,9 +226,17 @@ async def lapse_commitments(app: web.Application, pool: ActorRecord, now: dateti
     for ref, committed_at in first.items():
         if ledger.balance(f"commitment:{ref}") <= 0 or now < committed_at + bylaws.commitment_lapse:
             continue
+        if await _investment(app, ref):
+            continue  # members' payments toward a call: it ends registered or cancelled
         await book(app, pool, _lapsing(ref, committed_at, bylaws.commitment_lapse, now),
                    f"{ref}#lapse", now)
         log.info("%s: commitment %s lapsed; its rest is back in the fund", pool.uri, ref)
+
+
+async def _investment(app: web.Application, ref: str) -> bool:
+    """Whether ``ref`` is an investment proposal, whose commitment holds a capital call."""
+    stored = await store(app).proposal(ref)
+    return stored is not None and stored.kind == Kind.INVESTMENT
 
 
 async def sweep(app: web.Application, now: datetime) -> None:

@@ -13,6 +13,7 @@ from node.storage.blocks import BlockLogEntry, BlockRow, BlockStore, block_keys
 from node.storage.bookings import BookingStore, NewBooking, StoredBooking
 from node.storage.budget import BudgetStore, StoredAllocation, StoredBucket
 from node.storage.bylaws_versions import BylawsVersion, BylawsVersionStore
+from node.storage.capital_calls import CallStore, StoredCall
 from node.storage.database import Database, SchemaTooNew, StorageError
 from node.storage.deliveries import (
     ClaimedDelivery,
@@ -87,6 +88,7 @@ __all__ = [
     "BudgetStore",
     "BylawsVersion",
     "BylawsVersionStore",
+    "CallStore",
     "ClaimedDelivery",
     "ClassChange",
     "CollectionPage",
@@ -145,6 +147,7 @@ __all__ = [
     "StoredBallot",
     "StoredBooking",
     "StoredBucket",
+    "StoredCall",
     "StoredComment",
     "StoredDiscussion",
     "StoredEntry",

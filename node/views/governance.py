@@ -127,6 +127,19 @@ async def get_effect(request: web.Request) -> web.Response:
     return activity_response(request, document)
 
 
+@routes.get(PROPOSAL + "/call")
+async def get_call(request: web.Request) -> web.Response:
+    """A passed investment's capital call: each member's due, paid and outstanding
+    (docs/PROTOCOL.md, "Capital calls"); unsigned, like the Effect, as it sums signed entries."""
+    from node.assets.investment import call_document, call_view
+
+    pool, stored = await proposal_of(request)
+    view = await call_view(request.app, pool, stored) if stored.kind == "investment" else None
+    if view is None:
+        raise NotFound("this proposal has no capital call")
+    return activity_response(request, call_document(view, pool.uri))
+
+
 @routes.get(PROPOSAL + "/ballots")
 async def get_ballots(request: web.Request) -> web.Response:
     """Every accepted ballot as its signed document, newest first, paged on arrival order.

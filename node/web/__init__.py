@@ -26,6 +26,7 @@ from node.web import (
     bylaws_archive,
     bylaws_files,
     capital,
+    capital_calls,
     discussion,
     exports,
     floods,
@@ -64,6 +65,7 @@ NEGOTIATED_PAGES: list[tuple[re.Pattern[str], Page]] = [
     (re.compile(rf"^/users/{_NAME}$"), pools.member_page),
     (re.compile(rf"^/pools/{_NAME}/proposals$"), proposals.proposals_page),
     (re.compile(rf"^/pools/{_NAME}/proposals/(?P<key>[0-9a-f-]{{36}})$"), proposals.proposal_page),
+    (re.compile(rf"^/pools/{_NAME}/proposals/(?P<key>[0-9a-f-]{{36}})/call$"), capital_calls.call_page),
     (re.compile(rf"^/pools/{_NAME}/ledger$"), ledger.ledger_page),
     (re.compile(rf"^/pools/{_NAME}/assets$"), assets.assets_page),
     (re.compile(rf"^/pools/{_NAME}/assets/(?P<key>[0-9a-f-]{{36}})$"), assets.asset_page),
@@ -117,7 +119,7 @@ def setup_web(app: web.Application) -> None:
     app[LANGUAGES] = Languages.load()
     app.cleanup_ctx.append(_web_ctx)
     for module in (account, admissions, assets, bookings, budget, bylaws_archive, bylaws_files,
-                   capital, discussion, exports, floods, invitations, language, ledger,
+                   capital, capital_calls, discussion, exports, floods, invitations, language, ledger,
                    member_classes, membership, moderation, notifications, password_reset, pools,
                    proposals, shares, treasury, welcome, witnessing):
         app.router.add_routes(module.routes)

@@ -57,6 +57,7 @@ def _kind() -> dict[str, str]:
         "budget_round": pgettext("proposal kind", "Budget round"),
         "role_change": pgettext("proposal kind", "Role change"),
         "surplus": pgettext("proposal kind", "Surplus distribution"),
+        "investment": pgettext("proposal kind", "Investment"),
     }
 
 

@@ -115,6 +115,7 @@ _WHAT = {
     EntryKind.REFUND: N_("Refund paid"),
     EntryKind.REFUND_OWED: N_("Refund owed"),
     EntryKind.ASSET_PURCHASE: N_("Asset bought"),
+    EntryKind.CALL_PAYMENT: N_("Paid toward a capital call"),
 }
 
 

@@ -23,6 +23,7 @@ from node.web.amendments import bylaws_draft
 from node.web.engine import free_fund
 from node.web.i18n import N_
 from node.web.i18n import gettext as _
+from node.web.investment_form import INVESTMENT_FIELDS, investment_draft
 from node.web.localise import money
 from node.web.reasons import said
 from node.web.refusals import amount_problem, sentence
@@ -45,6 +46,7 @@ KINDS = [
     ("leave_flood", N_("Leave a flood")),
     ("budget_round", N_("A budget round: every member shares out an equal part of a pot")),
     ("surplus", N_("Share a surplus among the members, or put it into reserves")),
+    ("investment", N_("Buy an asset (investment): part from the fund, the rest called from the members")),
 ]
 BALLOT_TYPES = [
     ("consent", N_("Consent: agree, disagree, abstain or block")),
@@ -56,7 +58,8 @@ MAX_OPTIONS = 50
 ROLES = [("steward", N_("Steward (admits members, keeps the pool running)")),
          ("treasurer", N_("Treasurer (records money in and out)"))]
 _FIELDS = ("title", "text", "kind", "amount", "payee", "ballot_type", "options", "person",
-           "flood", "flood_name", "peer", "role", "role_change", "discussion", "pot", "reserve")
+           "flood", "flood_name", "peer", "role", "role_change", "discussion", "pot", "reserve",
+           *INVESTMENT_FIELDS)
 
 
 def form_values(form: MultiDictProxy[Any]) -> dict[str, str]:
@@ -122,7 +125,8 @@ async def draft_from_form(
                              "name": values["title"], "proposalKind": kind}
     if values["discussion"]:  # started from a discussion (the pool checks it is one of its own)
         draft["discussion"] = values["discussion"]
-    if values["text"] and kind not in ("decision", "disbursement", "bylaws_change", "surplus"):
+    if values["text"] and kind not in ("decision", "disbursement", "bylaws_change", "surplus",
+                                       "investment"):
         draft["content"] = values["text"]
     if kind == "decision":
         draft.update(content=values["text"], ballotType=ballot_type)
@@ -171,6 +175,9 @@ async def draft_from_form(
         fields, split = await surplus_draft(request, pool, bylaws, form, values, errors)
         draft.update(fields)
         request[SPLIT] = split
+    elif kind == "investment":  # node/web/investment_form.py
+        keeper = await _person(app, values["keeper"], "keeper", errors)
+        draft.update(await investment_draft(app, pool, bylaws, values, keeper, errors))
     elif kind == "leave_flood":
         if not values["flood"]:
             errors["flood"] = _("Choose the flood to leave.")

@@ -20,6 +20,7 @@ from governance import (
 )
 from governance.classes import ClassTally
 from node.appkeys import ACTORS
+from node.assets.investment import call_view
 from node.errors import Forbidden, InvalidRequest, NodeError, NotFound
 from node.floods import floods
 from node.pool_engine.common import ledger_of, store
@@ -28,6 +29,7 @@ from node.pools import load_bylaws
 from node.storage import ActorRecord, StoredProposal
 from node.web import budget
 from node.web.amendments import bylaws_changes, form_defaults
+from node.web.assets import KIND_LABELS, TENURE_LABELS
 from node.web.ballot_form import choice_from_form
 from node.web.discussion import proposal_thread
 from node.web.engine import free_fund
@@ -135,6 +137,7 @@ async def _form_context(request: web.Request, pool: ActorRecord, bylaws: Any) ->
         "legal_forms": LEGAL_FORMS, "governing_bodies": GOVERNING_BODIES, "dissolutions": DISSOLUTIONS,
         "ballot_types": BALLOT_TYPES, "members": sorted(members),
         "pool_floods": pool_floods, "roles": ROLES,
+        "asset_kinds": KIND_LABELS, "tenures": TENURE_LABELS,
     }
 
 
@@ -223,6 +226,8 @@ async def proposal_page(request: web.Request, params: dict[str, str], *,
         "amount": money(motion["amount"], motion.get("currency", "EUR"))
         if "amount" in motion and proposal.kind is not Kind.SURPLUS else None,
         "split": await proposal_split(request.app, proposal),
+        "call": await call_view(request.app, pool, stored) if proposal.kind is Kind.INVESTMENT
+        else None,
         "tally": tally_view(proposal, result, stored), "options": options,
         "class_rows": class_rows(by_class),
         "ballot_type": proposal.rule.ballot_type.value, "can_vote": can_vote,

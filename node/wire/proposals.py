@@ -24,6 +24,7 @@ from governance import (
     Expulsion,
     FrozenRule,
     GovernanceError,
+    Investment,
     JoinFlood,
     Kind,
     LeaveFlood,
@@ -39,6 +40,7 @@ from governance.codec import datetime_from_str, datetime_to_str, fraction_from_s
 from governance.proposals import Motion
 from node.wire.classes import class_fields
 from node.wire.errors import InvalidDocument
+from node.wire.investment import investment_fields, investment_motion
 from node.wire.surplus import SurplusDraft, surplus_fields, surplus_motion
 from schemas import AS_CONTEXT_URL, AS_PUBLIC, OBJECT_CONTEXT
 
@@ -77,6 +79,8 @@ def _motion(doc: Mapping[str, Any]) -> Motion | SurplusDraft:
     kind = doc.get("proposalKind", Kind.DECISION.value)
     if kind == Kind.SURPLUS:  # a member's draft, or the opened distribution with its measures
         return surplus_motion(doc)
+    if kind == Kind.INVESTMENT:  # buy an asset: part from the fund, the rest by a capital call
+        return investment_motion(doc)
     if kind == Kind.DECISION:
         return Decision(str(doc.get("content") or doc.get("name") or ""))
     if kind == Kind.DISBURSEMENT:
@@ -125,6 +129,8 @@ def _motion_fields(motion: Motion) -> dict[str, Any]:
                       roleChange="grant" if motion.grant else "revoke")
     elif isinstance(motion, SurplusDistribution):
         fields.update(surplus_fields(motion))
+    elif isinstance(motion, Investment):
+        fields.update(investment_fields(motion))
     elif isinstance(motion, BudgetRound):
         fields.update(pot=motion.pot, currency=motion.currency)
         if motion.purpose:

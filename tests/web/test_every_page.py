@@ -146,6 +146,9 @@ PAGES: dict[str, Pages] = {
     "/pools/{name}/assets": lambda d: [Visit("a", "/pools/garden/assets"),
                                        Visit("b", "/pools/bikes/assets")],
     "/pools/{name}/assets/{key}": lambda d: [Visit("a", d.asset("tray rack"))],
+    # The capital call of garden's wheelbarrow: a third paid, the rest owed (a treasurer sees
+    # the payment and cancel forms).
+    "/pools/{name}/proposals/{key}/call": lambda d: [Visit("a", d.path("wheelbarrow") + "/call")],
     # The share register: members only (its types, who holds what, the patronage form).
     "/pools/{name}/shares": lambda d: [Visit("a", "/pools/garden/shares", SIGNED_IN),
                                        Visit("b", "/pools/bikes/shares", SIGNED_IN)],

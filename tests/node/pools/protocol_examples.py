@@ -53,6 +53,7 @@ from node.wire.floods import (
 from schemas import ACTOR_CONTEXT, AS_CONTEXT_URL, OBJECT_CONTEXT
 from tests.node.pools.asset_examples import asset_examples
 from tests.node.pools.budget_examples import budget_examples
+from tests.node.pools.investment_examples import investment_examples
 from tests.node.pools.shares_examples import share_examples
 
 DOC = Path(__file__).resolve().parents[3] / "docs" / "PROTOCOL.md"
@@ -181,6 +182,7 @@ def examples() -> dict[str, dict[str, Any]]:
     out.update(budget_examples(pool, ana, bo, roster, bylaws, _activity))
     out.update(asset_examples(pool, ana, bo, roster, bylaws, _activity))
     out.update(share_examples(pool, ana, bo, roster, bylaws, _activity))
+    out.update(investment_examples(pool, ana, bo, roster, bylaws, _activity))
     from tests.node.discussion.protocol_examples import discussion_examples
 
     out.update(discussion_examples())

@@ -13,6 +13,7 @@ SCHEMA_OF = {"Proposal": "proposal", "Ballot": "ballot", "Tally": "tally",
              "LedgerEntry": "ledger-entry", "Electorate": "electorate", "Bucket": "bucket",
              "Allocation": "allocation", "BudgetResult": "budget-result", "Asset": "asset",
              "Event": "event", "Patronage": "patronage"}
+# The CapitalCall is unsigned and has no schema of its own: its numbers are checked below.
 
 
 def test_document_is_up_to_date() -> None:
@@ -35,3 +36,13 @@ def test_the_surplus_example_splits_as_the_text_says() -> None:
     split = split_surplus(proposal["surplus"], proposal["measures"], SurplusMeasure(proposal["measure"]))
     assert split == {"https://a.example/users/ana": 701, "https://b.example/users/bo": 300}
     assert "ana gets 700 (700.7 exactly) + 1 left over = 701 and bo 300 (300.3)" in DOC.read_text("utf-8")
+
+
+def test_the_investment_example_calls_what_the_text_says() -> None:
+    call = examples()["capital-call"]
+    assert (call["price"], call["fromFund"], call["amount"]) == (100_001, 25_000, 75_001)
+    assert [(d["person"], d["due"], d["paid"]) for d in call["dues"]] == [
+        ("https://a.example/users/ana", 37_501, 37_501), ("https://b.example/users/bo", 37_500, 0)]
+    assert call["paid"] + call["outstanding"] == call["amount"]
+    text = DOC.read_text("utf-8")
+    assert "ana owes 37501 (the odd unit to the smaller id) and bo 37500" in text
