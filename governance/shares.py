@@ -39,14 +39,17 @@ __all__ = [
     "HoldingLine",
     "Lot",
     "ShareAction",
+    "ShareDue",
     "ShareEvent",
     "ShareRegister",
     "admission_issue",
     "capital_statement",
+    "covered_issue",
     "issue_shares",
     "leaving_redemption",
     "redeem_shares",
     "share_transaction",
+    "shares_owed",
 ]
 
 MAX_SHARES_PER_EVENT = 1_000_000
@@ -233,6 +236,45 @@ def admission_issue(register: ShareRegister, bylaws: Bylaws, person: str,
         if missing > 0:
             events.append(issue_shares(bylaws, person, share_type.name, missing, at,
                                        f"{id}#{share_type.name}"))
+    return tuple(events)
+
+
+@dataclass(frozen=True, slots=True)
+class ShareDue:
+    """Shares of one type a member still owes: ``count`` short of their class's minimum under
+    the bylaws in force, worth ``value`` at the type's nominal value."""
+
+    person: str
+    share_type: str
+    count: int
+    nominal: int
+
+    @property
+    def value(self) -> int:
+        """What the shares still due are worth, in minor units."""
+        return self.count * self.nominal
+
+
+def shares_owed(register: ShareRegister, bylaws: Bylaws, person: str,
+                member_class: str | None) -> tuple[ShareDue, ...]:
+    """Per share type, in the bylaws' order, how many shares ``person`` holds below the minimum
+    of their class (a class the bylaws do not name owes the general minimum)."""
+    return tuple(ShareDue(person, t.name, missing, t.nominal) for t in bylaws.share_types
+                 if (missing := t.minimum_for(member_class) - register.held(person, t.name)) > 0)
+
+
+def covered_issue(register: ShareRegister, bylaws: Bylaws, person: str, member_class: str | None,
+                  capital: int, at: datetime, id: str) -> tuple[ShareEvent, ...]:
+    """The shares a member short of their minimum is issued from ``capital`` (paid in and not
+    in shares yet): whole shares only, the types in the bylaws' order, never beyond a type's
+    minimum (event ids ``<id>#<share type>``). Whatever the capital does not cover stays due."""
+    events = []
+    for due in shares_owed(register, bylaws, person, member_class):
+        count = min(due.count, capital // due.nominal)
+        if count > 0:
+            events.append(issue_shares(bylaws, person, due.share_type, count, at,
+                                       f"{id}#{due.share_type}"))
+            capital -= count * due.nominal
     return tuple(events)
 
 

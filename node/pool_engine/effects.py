@@ -9,7 +9,6 @@ is not done again), so a crash at any point between the close and the effect rep
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 from datetime import datetime
@@ -17,11 +16,11 @@ from datetime import datetime
 from aiohttp import web
 
 from governance import BylawsChange, GovernanceError, Kind, Outcome, Proposal
-from node.appkeys import ACTORS, DB
+from node.appkeys import ACTORS
 from node.pool_engine.common import iso, named_lock, store
 from node.pool_engine.extensions import FLOOD_LINK_EFFECT, INVESTMENT_EFFECT
 from node.pool_engine.tallies import counted_ballots
-from node.storage import ActorRecord, BylawsVersionStore, StoredProposal
+from node.storage import ActorRecord, StoredProposal
 from node.wire.classes import count, roll_of
 
 __all__ = ["EFFECT_KINDS", "carry_out", "carry_out_pending", "effect_on_close"]
@@ -71,7 +70,7 @@ async def carry_out(app: web.Application, pool: ActorRecord, stored: StoredPropo
 
 async def _carry_out(app: web.Application, pool: ActorRecord, stored: StoredProposal,
                      now: datetime) -> str:
-    from node.pool_engine import membership, obligations, surplus
+    from node.pool_engine import membership, obligations, shares, surplus
 
     proposal = Proposal.from_dict(stored.proposal)
     governance = store(app)
@@ -112,9 +111,9 @@ async def _carry_out(app: web.Application, pool: ActorRecord, stored: StoredProp
         elif proposal.kind is Kind.BYLAWS_CHANGE:
             motion = proposal.motion
             assert isinstance(motion, BylawsChange)
-            # The bylaws in force and their archived version, in one transaction.
-            number = await BylawsVersionStore(app[DB]).amend(
-                pool.id, json.dumps(motion.bylaws.to_dict()), stored.uri, iso(at))
+            # The bylaws in force, their archived version and the shares members' capital
+            # already covers under them, in one transaction.
+            number = await shares.amend_bylaws(app, pool, motion.bylaws, stored.uri, at)
             log.info("%s: bylaws amended by %s (version %d)", pool.uri, proposal.id, number)
     except GovernanceError as exc:
         # Refused, visibly: the proposal shows the reason; other effects still go on.

@@ -28,10 +28,11 @@ from governance.codec import utc
 from governance.surplus_ledger import surplus_commitment
 from node.appkeys import DB
 from node.errors import Conflict, NotFound
-from node.pool_engine.common import iso, local_pool, pool_lock, publish, roster_of, signed, store
+from node.pool_engine import shares
+from node.pool_engine.common import local_pool, pool_lock, publish, roster_of, store
 from node.pool_engine.extensions import FLOOD_DISBURSEMENT
-from node.storage import ActorRecord, BudgetStore, StoredBucket, StoredEntry
-from node.wire import InvalidDocument, check_document, ledger_entry_document
+from node.storage import ActorRecord, BudgetStore, ShareStore, StoredBucket, StoredEntry
+from node.wire import InvalidDocument, check_document
 
 __all__ = ["balances", "book", "book_commitment", "record_request"]
 
@@ -40,12 +41,14 @@ Build = Callable[[str, Ledger, Roster, Bylaws], Transaction]
 
 async def book(
     app: web.Application, pool: ActorRecord, build: Build, source: str | None, at: datetime,
-    *, tell: str | None = None,
+    *, tell: str | None = None, shares_for: str | None = None,
 ) -> StoredEntry:
     """Append one pool-signed entry built from the current ledger; once per ``source``.
 
     ``tell``: someone the entry concerns who may no longer be a member (a refund's person),
-    addressed beside the members."""
+    addressed beside the members. ``shares_for``: a member whose capital the entry raises; the
+    shares it now covers up to their class's minimum are issued in the same transaction
+    (docs/GOVERNANCE.md, "Shares and surplus in the node")."""
     governance = store(app)
     async with pool_lock(app, pool):
         if source is not None:
@@ -53,16 +56,16 @@ async def book(
             if known is not None:
                 return known
         roster, bylaws, ledger = await roster_of(app, pool)
-        sequence = len(ledger.entries) + 1
-        transaction = build(f"{pool.uri}/ledger/{sequence}", ledger, roster, bylaws)
-        ledger = ledger.apply(transaction)  # refuses an overdraft with the governance error
-        document = signed(ledger_entry_document(ledger.entries[-1], pool.uri, sequence), pool, at)
-        await governance.add_entry(
-            pool.id, sequence=sequence, uri=transaction.id, source_uri=source,
-            kind=transaction.kind.value, entry=ledger.entries[-1].to_dict(), document=document,
-            created_at=iso(at),
-        )
-    await publish(app, pool, "Create", document, [tell] if tell else None)
+        transaction = build(f"{pool.uri}/ledger/{len(ledger.entries) + 1}", ledger, roster, bylaws)
+        # Applying refuses an overdraft with the governance error, before anything is written.
+        issued = [] if shares_for is None else await shares.covered_by_capital(
+            app, pool, bylaws, ledger.apply(transaction), shares_for, at,
+            by=transaction.recorded_by)
+        _, rows = shares.signed_entries(pool, ledger, [transaction, *(tx for _, tx in issued)],
+                                        at, source)
+        await ShareStore(app[DB]).book(pool.id, entries=rows, events=shares.event_rows(issued))
+    for row in rows:
+        await publish(app, pool, "Create", row.document, [tell] if tell else None)
     entry = await governance.entry(transaction.id)
     assert entry is not None
     return entry
@@ -142,7 +145,8 @@ async def record_request(
     else:
         raise NotPermitted("not_permitted", f"{kind} entries are booked by the pool itself")
     source = request.get("id") if isinstance(request.get("id"), str) else None
-    entry = await book(app, pool, build, source, at)
+    entry = await book(app, pool, build, source, at,
+                       shares_for=str(request["person"]) if kind == "contribution" else None)
     if kind == "contribution":
         from node.pool_engine.membership import admit_if_share_paid
 

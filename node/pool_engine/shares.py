@@ -5,6 +5,7 @@ in the node")."""
 from __future__ import annotations
 
 import dataclasses
+import json
 from collections.abc import Sequence
 from datetime import datetime
 
@@ -14,18 +15,32 @@ from governance import Bylaws, Ledger, Transaction
 from governance.codec import datetime_from_str, utc
 from governance.shares import (
     ShareAction,
+    ShareDue,
     ShareEvent,
     ShareRegister,
     admission_issue,
+    covered_issue,
     leaving_redemption,
     share_transaction,
+    shares_owed,
 )
 from node.appkeys import DB
-from node.pool_engine.common import iso, publish, signed, store
-from node.storage import ActorRecord, EntryRow, MembershipRow, ShareEventRow, ShareStore
+from node.pool_engine.common import iso, pool_lock, publish, roster_of, signed, store
+from node.storage import (
+    ActorRecord,
+    BylawsVersionStore,
+    EntryRow,
+    MembershipRow,
+    ShareEventRow,
+    ShareStore,
+)
 from node.wire import ledger_entry_document
 
-__all__ = ["change_membership", "register_of", "shares_due", "signed_entries"]
+__all__ = ["Booking", "amend_bylaws", "bookings", "change_membership", "covered_by_capital",
+           "event_rows", "owing", "register_of", "shares_due", "signed_entries"]
+
+Booking = tuple[ShareEvent, Transaction]
+"""A share event and the ledger entry that books it (same id)."""
 
 
 def _event(row: ShareEventRow) -> ShareEvent:
@@ -36,6 +51,18 @@ def _event(row: ShareEventRow) -> ShareEvent:
 async def register_of(app: web.Application, pool: ActorRecord) -> ShareRegister:
     """The pool's share register replayed from its stored events."""
     return ShareRegister.replay(_event(r) for r in await ShareStore(app[DB]).events(pool.id))
+
+
+async def owing(app: web.Application, pool: ActorRecord, bylaws: Bylaws,
+                register: ShareRegister) -> tuple[ShareDue, ...]:
+    """Every member holding fewer shares than their class's minimum under ``bylaws`` (admitted
+    before a bylaws change raised it, or the founder who has not paid in yet): one line per
+    member and type, members by id, types in the bylaws' order."""
+    if not bylaws.share_types:
+        return ()
+    rows = sorted(await store(app).memberships(pool.id), key=lambda r: r.person_uri)
+    return tuple(due for row in rows if row.state == "member"
+                 for due in shares_owed(register, bylaws, row.person_uri, row.member_class))
 
 
 def shares_due(bylaws: Bylaws, member_class: str | None) -> int:
@@ -62,6 +89,39 @@ def _next_id(pool: ActorRecord, ledger: Ledger, n: int) -> str:
     return f"{pool.uri}/ledger/{len(ledger.entries) + 1 + n}"
 
 
+def bookings(pool: ActorRecord, ledger: Ledger, events: Sequence[ShareEvent], *,
+             by: str | None = None) -> list[Booking]:
+    """Each event with its ledger entry, taking the pool's next ledger ids after ``ledger`` (one
+    entry per event; each refused as the governance core would)."""
+    out: list[Booking] = []
+    working = ledger
+    for n, event in enumerate(events):
+        event = dataclasses.replace(event, id=_next_id(pool, ledger, n))
+        out.append((event, share_transaction(event, working, by=by)))
+        working = working.apply(out[-1][1])
+    return out
+
+
+def event_rows(booked: Sequence[Booking]) -> list[ShareEventRow]:
+    """The register rows of ``booked`` events."""
+    return [ShareEventRow(e.id, e.person, e.action.value, e.share_type, e.count, e.value,
+                          iso(e.at), e.id) for e, _ in booked]
+
+
+async def covered_by_capital(app: web.Application, pool: ActorRecord, bylaws: Bylaws,
+                             ledger: Ledger, person: str, at: datetime, *,
+                             by: str | None = None) -> list[Booking]:
+    """The shares a member short of their class's minimum is issued from the capital
+    ``ledger`` shows them paid in (whole shares, never beyond the minimum); none for an
+    applicant, whose shares come with their admission (the caller holds the pool's lock)."""
+    row = await store(app).membership(pool.id, person)
+    if not bylaws.share_types or row is None or row.state != "member":
+        return []
+    events = covered_issue(await register_of(app, pool), bylaws, person, row.member_class,
+                           ledger.capital_of(person), utc(at).replace(microsecond=0), "pending")
+    return bookings(pool, ledger, events, by=by)
+
+
 async def change_membership(
     app: web.Application, pool: ActorRecord, bylaws: Bylaws, ledger: Ledger, person: str, *,
     state: str, roles: tuple[str, ...], at: datetime, by: str | None = None,
@@ -81,20 +141,39 @@ async def change_membership(
         events = leaving_redemption(register, person, when, "pending")
     else:
         events = ()
-    transactions = []
-    working = ledger
-    for n, event in enumerate(events):
-        # One ledger entry per share type; the event takes the entry's id.
-        event = dataclasses.replace(event, id=_next_id(pool, ledger, n))
-        transactions.append((event, share_transaction(event, working, by=by)))
-        working = working.apply(transactions[-1][1])
-    _, entries = signed_entries(pool, ledger, [tx for _, tx in transactions], when)
+    booked = bookings(pool, ledger, events, by=by)  # one ledger entry per share type
+    _, entries = signed_entries(pool, ledger, [tx for _, tx in booked], when)
     await ShareStore(app[DB]).book(
-        pool.id, entries=entries,
-        events=[ShareEventRow(e.id, e.person, e.action.value, e.share_type, e.count, e.value,
-                              iso(e.at), e.id) for e, _ in transactions],
+        pool.id, entries=entries, events=event_rows(booked),
         membership=MembershipRow(person, state, roles, iso(at), join_activity, member_class))
     return entries
+
+
+async def amend_bylaws(app: web.Application, pool: ActorRecord, bylaws: Bylaws, proposal: str,
+                       at: datetime) -> int:
+    """Bring a passed bylaws change into force; the version's number. Every member whose paid-in
+    capital covers shares the new bylaws want of them (a new type, a raised minimum) is issued
+    them in the same transaction; what is not covered shows as due. Once per proposal: carried
+    out again after a crash, nothing more is written."""
+    versions = BylawsVersionStore(app[DB])
+    async with pool_lock(app, pool):
+        done = await versions.adopted(pool.id, proposal)
+        if done is not None:
+            return done
+        _, _, ledger = await roster_of(app, pool)
+        register = await register_of(app, pool)
+        when = utc(at).replace(microsecond=0)
+        events: list[ShareEvent] = []
+        for row in sorted(await store(app).memberships(pool.id), key=lambda r: r.person_uri):
+            if row.state == "member":
+                events += covered_issue(register, bylaws, row.person_uri, row.member_class,
+                                        ledger.capital_of(row.person_uri), when, "pending")
+        booked = bookings(pool, ledger, events)
+        _, entries = signed_entries(pool, ledger, [tx for _, tx in booked], when)
+        number = await versions.amend(pool.id, json.dumps(bylaws.to_dict()), proposal, iso(at),
+                                      entries=entries, events=event_rows(booked))
+    await publish_entries(app, pool, entries)
+    return number
 
 
 async def publish_entries(app: web.Application, pool: ActorRecord, entries: Sequence[EntryRow],

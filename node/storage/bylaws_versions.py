@@ -7,10 +7,12 @@ current bylaws in one transaction, so a crash never leaves one without the other
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from node.storage.database import Connection, Database
+from node.storage.shares import EntryRow, ShareEventRow, write_share_booking
 
 __all__ = ["BylawsVersion", "BylawsVersionStore"]
 
@@ -47,10 +49,20 @@ class BylawsVersionStore:
                 "INSERT INTO bylaws_versions (pool_id, number, bylaws_json, proposal_uri,"
                 " adopted_at) VALUES (?, 1, ?, NULL, ?)", (pool_id, bylaws_json, at))
 
-    async def amend(self, pool_id: int, bylaws_json: str, proposal_uri: str, at: str) -> int:
-        """Bring a passed bylaws change into force: the pool's bylaws and the next version, in
-        one transaction; the version's number. Once per proposal: carrying the same change out
-        again (after a crash before its effect was marked done) writes nothing new."""
+    async def adopted(self, pool_id: int, proposal_uri: str) -> int | None:
+        """The number of the version ``proposal_uri`` brought into force, or None."""
+        row = await self.db.fetchone(
+            "SELECT number FROM bylaws_versions WHERE pool_id = ? AND proposal_uri = ?",
+            (pool_id, proposal_uri))
+        return int(row["number"]) if row is not None else None
+
+    async def amend(self, pool_id: int, bylaws_json: str, proposal_uri: str, at: str, *,
+                    entries: Sequence[EntryRow] = (),
+                    events: Sequence[ShareEventRow] = ()) -> int:
+        """Bring a passed bylaws change into force: the pool's bylaws, the next version and
+        the shares it has issued (``entries`` and their ``events``), in one transaction; the
+        version's number. Once per proposal: carrying the same change out again (after a
+        crash before its effect was marked done) writes nothing new."""
         async with self.db.transaction(lock=f"bylaws:{pool_id}") as conn:
             cursor = await conn.execute(
                 "SELECT number FROM bylaws_versions WHERE pool_id = ? AND proposal_uri = ?",
@@ -61,6 +73,7 @@ class BylawsVersionStore:
             await _seed(conn, pool_id)
             await conn.execute("UPDATE pools SET bylaws_json = ? WHERE actor_id = ?",
                                (bylaws_json, pool_id))
+            await write_share_booking(conn, pool_id, entries, events)
             return await _archive(conn, pool_id, bylaws_json, proposal_uri, at)
 
     async def versions(self, pool_id: int) -> list[BylawsVersion]:

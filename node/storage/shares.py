@@ -7,10 +7,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from node.storage.database import INTEGRITY_ERRORS, Database
+from node.storage.database import INTEGRITY_ERRORS, Connection, Database
 from node.storage.governance import write_entry, write_membership
 
-__all__ = ["EntryRow", "MembershipRow", "ShareEventRow", "ShareStore", "StoredPatronage"]
+__all__ = ["EntryRow", "MembershipRow", "ShareEventRow", "ShareStore", "StoredPatronage",
+           "write_share_booking"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +66,21 @@ class StoredPatronage:
     note: str
 
 
+async def write_share_booking(conn: Connection, pool_id: int, entries: Sequence[EntryRow],
+                              events: Sequence[ShareEventRow]) -> None:
+    """Append ``entries`` and the share ``events`` they book inside the caller's transaction."""
+    for e in entries:
+        await write_entry(conn, pool_id, sequence=e.sequence, uri=e.uri, source_uri=e.source_uri,
+                          kind=e.kind, entry=e.entry, document=e.document,
+                          created_at=e.created_at)
+    for ev in events:
+        await conn.execute(
+            "INSERT INTO share_events (pool_id, uri, person_uri, action, share_type, count,"
+            " value, at, entry_uri) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (pool_id, ev.uri, ev.person_uri, ev.action, ev.share_type, ev.count, ev.value,
+             ev.at, ev.entry_uri))
+
+
 class ShareStore:
     """The ``share_events`` and ``patronage`` tables."""
 
@@ -82,7 +98,8 @@ class ShareStore:
                    events: Sequence[ShareEventRow] = (),
                    membership: MembershipRow | None = None) -> None:
         """Append ``entries`` and ``events`` and move ``membership``, all in one transaction:
-        a share is never issued or redeemed without the membership change it belongs to."""
+        a share is never issued or redeemed without the membership change or the contribution
+        it belongs to."""
         async with self.db.transaction() as conn:
             if membership is not None:
                 await write_membership(conn, pool_id, membership.person_uri,
@@ -90,16 +107,7 @@ class ShareStore:
                                        at=membership.at,
                                        join_activity=membership.join_activity,
                                        member_class=membership.member_class)
-            for e in entries:
-                await write_entry(conn, pool_id, sequence=e.sequence, uri=e.uri,
-                                  source_uri=e.source_uri, kind=e.kind, entry=e.entry,
-                                  document=e.document, created_at=e.created_at)
-            for ev in events:
-                await conn.execute(
-                    "INSERT INTO share_events (pool_id, uri, person_uri, action, share_type,"
-                    " count, value, at, entry_uri) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    (pool_id, ev.uri, ev.person_uri, ev.action, ev.share_type, ev.count,
-                     ev.value, ev.at, ev.entry_uri))
+            await write_share_booking(conn, pool_id, entries, events)
 
     async def add_patronage(self, pool_id: int, record: StoredPatronage,
                             source_uri: str | None) -> bool:

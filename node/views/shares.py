@@ -10,7 +10,7 @@ from node.activitypub import activity_response
 from node.appkeys import ACTORS
 from node.errors import Forbidden, NotFound
 from node.pool_engine.common import store
-from node.pool_engine.shares import register_of
+from node.pool_engine.shares import owing, register_of
 from node.pools import load_bylaws
 from node.wire.shares import share_register_document
 
@@ -29,6 +29,8 @@ async def get_share_register(request: web.Request) -> web.Response:
     rows = [await store(request.app).membership(pool.id, uri) for uri in reader.uris]
     if not any(row is not None and row.state == "member" for row in rows):
         raise Forbidden("only a member of this pool reads its share register")
-    document = share_register_document(await register_of(request.app, pool),
-                                       await load_bylaws(request.app[ACTORS], pool), pool.uri)
+    register = await register_of(request.app, pool)
+    bylaws = await load_bylaws(request.app[ACTORS], pool)
+    document = share_register_document(register, bylaws, pool.uri,
+                                       await owing(request.app, pool, bylaws, register))
     return activity_response(request, document)

@@ -14,9 +14,10 @@ from aiohttp import web
 
 from governance import GovernanceError, Ledger
 from governance.ledger import EntryKind, capital_account, owed_account
+from governance.shares import shares_owed
 from node.appkeys import ACTORS
 from node.errors import Conflict, Forbidden, NotFound
-from node.pool_engine.common import ledger_of
+from node.pool_engine.common import ledger_of, store
 from node.pool_engine.shares import register_of
 from node.pools import load_bylaws
 from node.storage import ActorRecord, Membership
@@ -144,9 +145,14 @@ async def capital_page(request: web.Request) -> web.Response:
         raise NotFound(_("That person has no membership or capital in this pool."))
     own_state = states.get(person) or (membership.state if membership and person == user.uri else "")
     mine = statement(ledger, person, await names.of(person), own_state)
-    holdings = (await register_of(request.app, pool)).holdings(person)
+    shares = await register_of(request.app, pool)
+    holdings = shares.holdings(person)
+    row = await store(request.app).membership(pool.id, person)
+    due = shares_owed(shares, bylaws, person, row.member_class) \
+        if row is not None and row.state == "member" else ()
     return await render(request, "capital.html", {
         "pool": pool, "currency": bylaws.currency, "statement": mine, "own": person == user.uri,
         "register": rows, "keeper": keeper, "holdings": holdings,
-        "share_capital": sum(lot.count * lot.nominal for lot in holdings),
+        "share_capital": sum(lot.count * lot.nominal for lot in holdings), "due": due,
+        "value_due": sum(d.value for d in due),
     })

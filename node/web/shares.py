@@ -13,7 +13,7 @@ from governance import GovernanceError
 from governance.money import parse_amount
 from node.appkeys import ACTORS
 from node.errors import Forbidden
-from node.pool_engine.shares import register_of
+from node.pool_engine.shares import owing, register_of
 from node.pool_engine.surplus import patronage_of, period_start
 from node.pools import load_bylaws
 from node.storage import ActorRecord, Membership
@@ -66,6 +66,8 @@ async def render_register(request: web.Request, pool: ActorRecord, membership: M
                        lot.count * lot.nominal, lot.since)
             for person in register.holders() for lot in register.holdings(person)]
     rows.sort(key=lambda r: (r.name.casefold(), r.since))
+    due = [(await names.of(d.person), d) for d in await owing(request.app, pool, bylaws, register)]
+    due.sort(key=lambda pair: pair[0].casefold())
     since = await period_start(request.app, pool)
     patronage = [(await names.of(r.person), r) for r in await patronage_of(request.app, pool)
                  if r.at >= since]
@@ -74,7 +76,8 @@ async def render_register(request: web.Request, pool: ActorRecord, membership: M
                     key=lambda p: p[1].casefold())
     context: dict[str, Any] = {
         "pool": pool, "bylaws": bylaws, "currency": bylaws.currency, "rows": rows,
-        "total": sum(r.value for r in rows),
+        "total": sum(r.value for r in rows), "due": due,
+        "total_due": sum(d.value for _, d in due),
         "is_treasurer": "treasurer" in membership.roles, "patronage": patronage,
         "people": people, "values": values or {}, "errors": errors or {}, "max_note": MAX_NOTE,
     }

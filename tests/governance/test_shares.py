@@ -16,10 +16,12 @@ from governance.shares import (
     ShareRegister,
     admission_issue,
     capital_statement,
+    covered_issue,
     issue_shares,
     leaving_redemption,
     redeem_shares,
     share_transaction,
+    shares_owed,
 )
 from tests.governance.builders import at, bylaws
 
@@ -198,3 +200,37 @@ def test_the_register_and_the_ledger_always_agree(ops: list[tuple[str, str, int,
             assert register.value_of(who) == ledger.shares_of(who) >= 0
             assert ledger.capital_of(who) + ledger.shares_of(who) == 40000
             assert ledger.capital_of(who) >= 0
+
+
+def test_a_member_short_of_their_minimum_is_issued_what_their_capital_covers() -> None:
+    held = ShareRegister.replay([issue_shares(COOP, "ana", "A", 1, at(1), "i1")])
+    assert [(d.share_type, d.count, d.value) for d in shares_owed(held, COOP, "ana", "worker")] \
+        == [("A", 2, 10000)]
+    events = covered_issue(held, COOP, "ana", "worker", 7500, at(2), "top")
+    assert [(e.id, e.share_type, e.count, e.value) for e in events] == [("top#A", "A", 1, 5000)]
+    # A consumer owes 1 A and 2 B: 5999 covers the A and no whole B, in the bylaws' order.
+    fresh = ShareRegister()
+    assert [(e.share_type, e.count) for e in covered_issue(fresh, COOP, "bo", "consumer", 5999,
+                                                           at(2), "top")] == [("A", 1)]
+    assert [(e.share_type, e.count) for e in covered_issue(fresh, COOP, "bo", "consumer", 8000,
+                                                           at(2), "top")] == [("A", 1), ("B", 2)]
+    # A class the bylaws do not name owes the general minimums.
+    assert [(d.share_type, d.count) for d in shares_owed(fresh, COOP, "cy", None)] == [("A", 1)]
+
+
+@settings(max_examples=200, deadline=None)
+@given(held=st.lists(st.integers(0, 4), min_size=2, max_size=2),
+       capital=st.integers(0, 40_000), member_class=st.sampled_from([None, "worker", "consumer"]))
+def test_an_issue_from_capital_never_passes_the_minimum_nor_the_capital(
+        held: list[int], capital: int, member_class: str | None) -> None:
+    register = ShareRegister.replay(
+        issue_shares(COOP, "ana", t.name, n, at(0), f"h{t.name}")
+        for t, n in zip(COOP.share_types, held, strict=True) if n)
+    events = covered_issue(register, COOP, "ana", member_class, capital, at(1), "top")
+    assert sum(e.value for e in events) <= capital
+    after = ShareRegister.replay([*register.events, *events])
+    for t, before in zip(COOP.share_types, held, strict=True):
+        assert after.held("ana", t.name) <= max(before, t.minimum_for(member_class))
+    # Nothing more is covered: every type still due costs more than the capital left.
+    left = capital - sum(e.value for e in events)
+    assert all(d.nominal > left for d in shares_owed(after, COOP, "ana", member_class))

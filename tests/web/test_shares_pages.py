@@ -111,3 +111,25 @@ async def test_only_a_treasurer_records_patronage(client, node) -> None:  # type
     assert "Record patronage" not in html
     await post_form(client, "/pools/commons/patronage", {"person": node.alice.uri, "amount": "1"},
                     from_page=PROPOSALS, status=403)
+
+
+async def test_the_register_and_the_capital_statement_show_the_shares_still_due(client, node) -> None:  # type: ignore[no-untyped-def]
+    await coop(client, share_types=(ShareType("member share", 1000, 3),))
+    # The founder (admin) pays in 25.00: two whole shares issued, the third still due.
+    assert (await post(client, "admin", node.admin_token, {
+        "type": "LedgerEntry", "pool": POOL, "entryKind": "contribution",
+        "person": node.admin.uri, "amount": 2500})).status == 201
+    await set_password(client, "admin")
+    await sign_in(client, "admin")
+    html = await page(client, "/pools/commons/shares")
+    due = html.split('id="due"', 1)[1].split("</section>", 1)[0]
+    founder = due.split(f'data-due="{node.admin.uri}"', 1)[1].split("</tr>", 1)[0]
+    assert "member share" in founder and ">1<" in founder and "EUR 10.00" in founder, founder
+    alice = due.split(f'data-due="{node.alice.uri}"', 1)[1].split("</tr>", 1)[0]
+    assert ">3<" in alice and "EUR 30.00" in alice, alice
+    assert "EUR 40.00" in due  # the total still due
+    capital = await page(client, "/pools/commons/capital")
+    assert 'data-field="share-capital">EUR 20.00' in capital
+    assert 'data-field="value-due">EUR 10.00' in capital and "Shares still due" in capital
+    other = await page(client, "/pools/commons/capital?person=" + node.alice.uri.replace(":", "%3A"))
+    assert 'data-field="value-due">EUR 30.00' in other

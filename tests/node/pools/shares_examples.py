@@ -1,5 +1,5 @@
 """The share and surplus examples of docs/PROTOCOL.md, built by the real wire code (fixed keys,
-times): commons (on b) has one share type; ana holds one share; ana proposes to share a surplus
+times): commons (on b) has one share type; ana holds one share, bo owes one; ana proposes to share a surplus
 by patronage, which bo, a treasurer, recorded."""
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from governance import (
     SurplusMeasure,
     open_proposal,
 )
-from governance.shares import ShareRegister, issue_shares
+from governance.shares import ShareRegister, issue_shares, shares_owed
 from node.storage import ActorRecord
 from node.wire import proposal_document, sign_document
 from node.wire.shares import share_register_document
@@ -40,7 +40,10 @@ def share_examples(pool: ActorRecord, ana: ActorRecord, bo: ActorRecord, roster:
                                surplus_measure=SurplusMeasure.PATRONAGE)
     issued = issue_shares(coop, ana.uri, "member share", 1, AT - timedelta(days=20),
                           POOL + "/ledger/2")
-    out["share-register"] = share_register_document(ShareRegister.replay([issued]), coop, POOL)
+    register = ShareRegister.replay([issued])
+    # bo was admitted before the bylaws declared shares, and has paid in nothing since: due.
+    out["share-register"] = share_register_document(register, coop, POOL,
+                                                    shares_owed(register, coop, bo.uri, None))
 
     patronage = {"@context": OBJECT_CONTEXT, "id": B + "/objects/patronage-1", "type": "Patronage",
                  "attributedTo": bo.uri, "pool": POOL, "person": ana.uri, "amount": 4200,
