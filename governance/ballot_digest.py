@@ -36,7 +36,11 @@ class BallotDigest:
         """Count one more ballot (the next one the pool accepted)."""
         if not isinstance(ballot_id, str) or not ballot_id or "\n" in ballot_id:
             raise RuleViolation("invalid_ballot", "a ballot id is non-empty single-line text")
-        self._hash.update(ballot_id.encode("utf-8") + _LF)
+        try:
+            data = ballot_id.encode("utf-8")
+        except UnicodeEncodeError:  # a lone surrogate has no UTF-8 bytes to hash
+            raise RuleViolation("invalid_ballot", "a ballot id is text UTF-8 can encode") from None
+        self._hash.update(data + _LF)
         self.count += 1
 
     def hexdigest(self) -> str:
