@@ -77,7 +77,7 @@ async def render_register(request: web.Request, pool: ActorRecord, membership: M
     context: dict[str, Any] = {
         "pool": pool, "bylaws": bylaws, "currency": bylaws.currency, "rows": rows,
         "total": sum(r.value for r in rows), "due": due,
-        "total_due": sum(d.value for _, d in due),
+        "total_due": sum(d.value for _person, d in due),
         "is_treasurer": "treasurer" in membership.roles, "patronage": patronage,
         "people": people, "values": values or {}, "errors": errors or {}, "max_note": MAX_NOTE,
     }
