@@ -18,7 +18,7 @@
 
 from node.floods.ballots import cast_in_flood, receive_relayed, receive_relayed_many
 from node.floods.common import flood_pools, floods, linked
-from node.floods.links import decided, follow_approved
+from node.floods.links import decided, follow_approved, link_lock
 from node.floods.proposals import (
     is_flood_draft,
     propose_flood,
@@ -47,6 +47,7 @@ __all__ = [
     "floods_ctx",
     "follow_approved",
     "is_flood_draft",
+    "link_lock",
     "linked",
     "list_complete",
     "pending_of",

@@ -6,6 +6,7 @@ accepted only while the followed pool has approved the link (docs/PROTOCOL.md §
 from __future__ import annotations
 
 import logging
+from contextlib import AbstractAsyncContextManager
 from datetime import datetime
 from typing import Any
 
@@ -15,14 +16,21 @@ from governance import JoinFlood, Kind, LeaveFlood, Proposal
 from node.accounts import now_iso
 from node.appkeys import CONFIG, FOLLOWS, OBJECTS
 from node.floods.common import flood_name, floods
-from node.pool_engine.common import iso
+from node.pool_engine.common import iso, named_lock
 from node.storage import ActorRecord, StoredProposal
 from node.urls import new_object_uri
 from node.wire.floods import follow_reference, link_activity
 
-__all__ = ["decided", "follow_approved"]
+__all__ = ["decided", "follow_approved", "link_lock"]
 
 log = logging.getLogger("poolnode.floods")
+
+
+def link_lock(app: web.Application, pool: ActorRecord) -> AbstractAsyncContextManager[None]:
+    """Held while ``pool`` decides another pool's Follow and while it approves a link: a Follow
+    that arrives as the link is approved is then either seen pending by the approval (and
+    accepted there) or decided after it (and accepted at once), never left pending."""
+    return named_lock(app, f"flood-link:{pool.id}")
 
 
 async def follow_approved(app: web.Application, pool: ActorRecord, follower: str) -> bool:
@@ -45,12 +53,14 @@ async def _join(app: web.Application, pool: ActorRecord, flood: str, peer: str, 
     if peer == pool.uri:
         log.warning("JoinFlood %s names the pool itself; nothing to link", by)
         return
-    await floods(app).set_link(pool.id, flood, flood_name(flood), peer, "approved", by, iso(at))
-    pending = await app[FOLLOWS].get(peer, pool.uri)
-    if pending is not None and pending.state == "pending":
-        await app[FOLLOWS].set_state(pending, "accepted", now_iso(), followee_local_id=pool.id)
-        follow = follow_reference(pending.follow_id, peer, pool.uri)
-        await _send(app, pool, "Accept", follow, peer)
+    async with link_lock(app, pool):
+        await floods(app).set_link(pool.id, flood, flood_name(flood), peer, "approved", by,
+                                   iso(at))
+        pending = await app[FOLLOWS].get(peer, pool.uri)
+        if pending is not None and pending.state == "pending":
+            await app[FOLLOWS].set_state(pending, "accepted", now_iso(), followee_local_id=pool.id)
+            follow = follow_reference(pending.follow_id, peer, pool.uri)
+            await _send(app, pool, "Accept", follow, peer)
     mine = await app[FOLLOWS].get(pool.uri, peer)
     if mine is None or mine.state == "rejected":
         activity = _activity(app, pool, "Follow", peer, peer)

@@ -39,12 +39,20 @@ async def handle(inbound: Inbound) -> None:
         log.debug("Follow %s is not of a local actor", inbound.activity["id"])
         return
     if followee.is_pool:
-        from node.floods import follow_approved
+        from node.floods import follow_approved, link_lock
 
-        decision = follow_policy(followee, await resolve_actor(app, inbound.actor),
-                                 approved=await follow_approved(app, followee, inbound.actor))
+        sender = await resolve_actor(app, inbound.actor)
+        # Decided and stored under the lock a JoinFlood's approval takes (node/floods/links.py).
+        async with link_lock(app, followee):
+            decision = follow_policy(followee, sender,
+                                     approved=await follow_approved(app, followee, inbound.actor))
+            await _record(inbound, followee, decision)
     else:
-        decision = "accept"  # members' accounts do not moderate followers
+        await _record(inbound, followee, "accept")  # members' accounts do not moderate followers
+
+
+async def _record(inbound: Inbound, followee: ActorRecord, decision: FollowDecision) -> None:
+    app = inbound.app
     follower = await local_actor_of(app, inbound.actor)
     state = {"accept": "accepted", "pending": "pending", "reject": "rejected"}[decision]
     follow = await app[FOLLOWS].put(
