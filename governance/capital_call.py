@@ -40,6 +40,7 @@ __all__ = [
     "call_status",
     "cancel_release",
     "commit_from_fund",
+    "held_in_open_calls",
     "investment_of",
     "owe_call_back",
     "paid_toward",
@@ -118,6 +119,21 @@ def paid_toward(ledger: Ledger, proposal_id: str) -> dict[str, int]:
                 person = posting.account.split(":", 1)[1]
                 paid[person] = paid.get(person, 0) - posting.amount
     return paid
+
+
+def held_in_open_calls(ledger: Ledger, person: str) -> int:
+    """What ``person`` paid toward calls whose commitment still holds money (neither spent on the
+    asset nor released by a cancel): capital earmarked for the call, which shares do not take,
+    since a cancel owes it back in full. Once the call is done it is capital like any other."""
+    paid: dict[str, int] = {}
+    for entry in ledger.entries:
+        tx = entry.transaction
+        if tx.kind is EntryKind.CALL_PAYMENT and tx.memo is not None:
+            for posting in tx.postings:
+                if posting.account == capital_account(person):
+                    paid[tx.memo] = paid.get(tx.memo, 0) - posting.amount
+    return sum(amount for proposal, amount in paid.items()
+               if ledger.balance(commitment_account(proposal)) > 0)
 
 
 def call_status(call: CapitalCall, ledger: Ledger) -> tuple[CallLine, ...]:

@@ -12,6 +12,7 @@ from datetime import datetime
 from aiohttp import web
 
 from governance import Bylaws, Ledger, Transaction
+from governance.capital_call import held_in_open_calls
 from governance.codec import datetime_from_str, utc
 from governance.shares import (
     ShareAction,
@@ -108,6 +109,12 @@ def event_rows(booked: Sequence[Booking]) -> list[ShareEventRow]:
                           iso(e.at), e.id) for e, _ in booked]
 
 
+def free_capital(ledger: Ledger, person: str) -> int:
+    """The capital shares may be issued from: all ``person`` paid in but what an open capital
+    call holds (a cancel owes that back in full)."""
+    return max(0, ledger.capital_of(person) - held_in_open_calls(ledger, person))
+
+
 async def covered_by_capital(app: web.Application, pool: ActorRecord, bylaws: Bylaws,
                              ledger: Ledger, person: str, at: datetime, *,
                              by: str | None = None) -> list[Booking]:
@@ -118,7 +125,7 @@ async def covered_by_capital(app: web.Application, pool: ActorRecord, bylaws: By
     if not bylaws.share_types or row is None or row.state != "member":
         return []
     events = covered_issue(await register_of(app, pool), bylaws, person, row.member_class,
-                           ledger.capital_of(person), utc(at).replace(microsecond=0), "pending")
+                           free_capital(ledger, person), utc(at).replace(microsecond=0), "pending")
     return bookings(pool, ledger, events, by=by)
 
 
@@ -167,7 +174,7 @@ async def amend_bylaws(app: web.Application, pool: ActorRecord, bylaws: Bylaws, 
         for row in sorted(await store(app).memberships(pool.id), key=lambda r: r.person_uri):
             if row.state == "member":
                 events += covered_issue(register, bylaws, row.person_uri, row.member_class,
-                                        ledger.capital_of(row.person_uri), when, "pending")
+                                        free_capital(ledger, row.person_uri), when, "pending")
         booked = bookings(pool, ledger, events)
         _, entries = signed_entries(pool, ledger, [tx for _, tx in booked], when)
         number = await versions.amend(pool.id, json.dumps(bylaws.to_dict()), proposal, iso(at),

@@ -28,6 +28,7 @@ from governance.capital_call import (
     call_status,
     cancel_release,
     commit_from_fund,
+    held_in_open_calls,
     owe_call_back,
     paid_toward,
     purchased_asset,
@@ -193,6 +194,28 @@ def test_cancelling_returns_the_commitment_and_owes_each_payer_what_they_paid() 
     assert info.value.code == "nothing_to_refund"
     with pytest.raises(NotPermitted):
         cancel_release("e6", at(3), _funded(1), "p1", by="zed", roster=roster)
+
+
+def test_what_an_open_call_holds_is_earmarked_until_it_is_spent_or_released() -> None:
+    proposal, roster = _proposal(_van()), _roster()
+    call = CapitalCall.of(proposal, MEMBERS)
+    ledger = _funded(30_000)
+    ledger = ledger.apply(commit_from_fund("e2", at(1), ledger, proposal, free=ledger.fund))
+    assert held_in_open_calls(ledger, "ana") == 0
+    for n, part in ((3, 7_000), (4, 1_000)):
+        ledger = ledger.apply(call_payment(f"e{n}", at(n), ledger, call, "ana", part, by="ben",
+                                           roster=roster))
+    assert held_in_open_calls(ledger, "ana") == 8_000 and held_in_open_calls(ledger, "ben") == 0
+    released = ledger.apply(cancel_release("e5", at(5), ledger, "p1", by="ben", roster=roster))
+    assert held_in_open_calls(released, "ana") == 0
+    for n, person in enumerate(MEMBERS, start=6):
+        ledger = ledger.apply(call_payment(f"e{n}", at(n), ledger, call, person,
+                                           25_000 - (8_000 if person == "ana" else 0),
+                                           by="ben", roster=roster))
+    assert held_in_open_calls(ledger, "cai") == 25_000
+    bought = ledger.apply(book_purchase("e9", at(9), ledger, purchased_asset(proposal, "van", at(9)),
+                                        "p1", reference="paid", by="ben", roster=roster))
+    assert held_in_open_calls(bought, "ana") == 0 and bought.capital_of("ana") == 25_000
 
 
 def test_a_call_on_many_members_stays_exact() -> None:

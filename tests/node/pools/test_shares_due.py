@@ -193,3 +193,33 @@ async def test_the_worked_example_of_the_governance_doc(client, node) -> None:  
         ledger = await ledger_of(client.app, node.pool,
                                  await load_bylaws(client.app[ACTORS], node.pool))
         assert ledger.capital_of(founder) == parse_amount(capital, "EUR", allow_zero=True), line
+
+
+async def test_what_an_open_capital_call_holds_is_not_taken_for_shares(client, node) -> None:  # type: ignore[no-untyped-def]
+    """A call payment is capital, but earmarked while the call is open: a contribution then
+    issues shares only from the rest, and a cancel owes back all that was paid toward the call."""
+    from node.assets.investment import cancel
+    from tests.node.pools.test_investment import close, invest, pay, treasurer
+
+    await share_types(client, node, ShareType("member share", 1000, 1))
+    founder = node.admin.uri
+    assert (await treasurer(client, node, {"type": "LedgerEntry", "entryKind": "donation",
+                                           "amount": 5_000})).status == 201
+    proposal = await invest(client, node)
+    assert (await close(client, proposal))[0] == "pending"
+    assert (await treasurer(client, node, pay(node, proposal, founder, 2_000))).status == 201
+
+    await contribute(client, node, founder, 500)  # 2,500 paid in, 2,000 of it toward the call
+    assert "share_issue" not in await kinds(client)
+    assert (founder, "member share", 1, 1000) in dues(await register_json(client, node))
+
+    await cancel(client.app, node.pool, proposal["id"], founder, datetime.now(UTC))
+    page = await get(client, "/pools/commons/ledger?page=true")
+    owed = [e for e in page["orderedItems"] if e["entryKind"] == "refund_owed"
+            and {"account": f"owed:{founder}", "amount": -2_000} in e["postings"]]
+    assert len(owed) == 1  # all of it, none kept as shares
+
+    # Once the call no longer holds it, capital is capital: 500 + 500 covers the share.
+    await contribute(client, node, founder, 500)
+    assert (await kinds(client))[-1] == "share_issue"
+    assert (await register_of(client.app, node.pool)).held(founder, "member share") == 1
