@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 from aiohttp import web
 
 from node import delivery
-from node.appkeys import ACTORS, DB, LANGUAGES, OBJECTS, REMOTE_ACTORS
+from node.appkeys import ACTORS, DB, DELIVERY, LANGUAGES, OBJECTS, REMOTE_ACTORS
 from node.documents import AS_CONTEXT
 from node.pool_engine.common import iso
 from node.storage import ActorRecord, NotificationStore, RemoteNotice, WebStore
@@ -103,9 +103,14 @@ async def send_direct_round(app: web.Application, now: datetime) -> int:
             with speaking(await language_of(app, pool, notice.person_uri)):
                 text = sentence(notice.kind, notice.title, notice.detail)
             activity = direct_note(pool.uri, notice, handle, text)
-            await app[OBJECTS].put_local_activity(
-                pool.id, activity, activity["object"], notice.created_at, collections=(),
-                private_recipients=(notice.person_uri,))
-            await delivery.enqueue_activity(app, pool, activity, [notice.person_uri])
+            # Stored, queued and marked are three steps: a process that died between them left
+            # the message stored (its id is fixed) or queued too; each is done once.
+            stored = await app[OBJECTS].get(activity["id"]) is not None
+            if not stored:
+                await app[OBJECTS].put_local_activity(
+                    pool.id, activity, activity["object"], notice.created_at, collections=(),
+                    private_recipients=(notice.person_uri,))
+            if not stored or not await app[DELIVERY].store.has_activity(activity["id"]):
+                await delivery.enqueue_activity(app, pool, activity, [notice.person_uri])
         await store.mark_remote_queued(notice.id, iso(now))
     return len(notices)

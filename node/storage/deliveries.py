@@ -153,6 +153,12 @@ class DeliveryStore:
             )
         return len(targets)
 
+    async def has_activity(self, activity_uri: str) -> bool:
+        """Whether this activity was queued for delivery already (whatever became of it)."""
+        return await self.db.fetchone(
+            "SELECT 1 FROM outgoing_activities WHERE activity_uri = ? LIMIT 1", (activity_uri,)
+        ) is not None
+
     async def release_locks(self) -> int:
         """At start-up no row can be in flight: unlock what a dead process left locked.
 

@@ -105,3 +105,49 @@ async def test_a_spanish_pool_writes_its_direct_messages_in_spanish(fed_client, 
     await client.app[WEB].set_locale(admin.id, "en", "2025-03-01T12:00:00Z")
     assert (await language_of(client.app, pool, admin.uri)).code == "en"
     assert (await language_of(client.app, pool, mo.uri)).code == "es"
+
+
+class _Died(Exception):
+    """The process dying between two steps of a round."""
+
+
+@pytest.mark.both_backends
+@pytest.mark.parametrize("dies_at", ["after storing", "after queueing"])
+async def test_a_round_cut_short_is_finished_once_by_the_next(fed_client, remote, monkeypatch,
+                                                              dies_at) -> None:  # type: ignore[no-untyped-def]
+    """A direct message is stored, queued, then its notice marked: a process that died between
+    two of those left the stored message (its id is fixed); the next round neither fails on it
+    forever nor queues it twice."""
+    import node.delivery
+    from node.appkeys import DB
+    from node.storage import NotificationStore
+
+    client = fed_client
+    mo = MastodonActor(f"{remote.base}/users/mo", "Person")
+    remote.actors[mo.uri] = mo
+    pool = await client.app[ACTORS].get("commons", "pool")
+    await join_pool(client.app[ACTORS], pool, mo.uri)
+    await set_password(client, "admin")
+    await sign_in(client, "admin")
+    await post_form(client, "/pools/commons/propose",
+                    {"title": "Paint the shed", "kind": "decision", "text": "Blue."},
+                    from_page="/pools/commons/proposals")
+    now = datetime.now(UTC)
+    await notify_round(client.app, now)
+
+    def dying(*_args: Any, **_kwargs: Any) -> Any:
+        raise _Died
+
+    if dies_at == "after storing":
+        monkeypatch.setattr(node.delivery, "enqueue_activity", dying)
+    else:
+        monkeypatch.setattr(NotificationStore, "mark_remote_queued", dying)
+    with pytest.raises(_Died):
+        await send_direct_round(client.app, now)
+    monkeypatch.undo()
+    assert await send_direct_round(client.app, now) == 1
+    assert await send_direct_round(client.app, now) == 0
+    (create,) = await _delivered(remote)
+    rows = await client.app[DB].fetchall(
+        "SELECT activity_uri FROM outgoing_activities WHERE activity_uri = ?", (create["id"],))
+    assert len(rows) == 1
