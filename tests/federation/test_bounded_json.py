@@ -46,12 +46,22 @@ def test_a_refused_character_is_refused_in_every_spelling_and_the_rest_parses_as
     value: Any, ascii_only: bool, indent: bool
 ) -> None:
     text = json.dumps(value, ensure_ascii=ascii_only, indent=1 if indent else None)
-    if _refused(value):
+    # What the text holds, not what was dumped: escaped, a high surrogate then a low one
+    # ("\\ud800\\udc00") is one astral character, which is not refused.
+    if _refused(json.loads(text)):
         with pytest.raises(JSONTextRefused):
             loads_bounded(text)
     else:
         assert loads_bounded(text) == json.loads(text)
         assert loads_bounded(text.encode("utf-8")) == json.loads(text)
+
+
+def test_an_escaped_surrogate_pair_is_one_character_and_raw_surrogates_are_refused() -> None:
+    assert loads_bounded('["\\ud800\\udc00"]') == ["\U00010000"]
+    with pytest.raises(JSONTextRefused):
+        loads_bounded('["\ud800\udc00"]')
+    with pytest.raises(JSONTextRefused):
+        loads_bounded('["\\udc00\\ud800"]')
 
 
 def test_a_raw_lone_surrogate_in_text_is_refused_and_a_byte_order_mark_is_not_json() -> None:
