@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from node.appkeys import ACTORS, DB
+from node.appkeys import ACTORS, CONFIG, DB
 from node.notifications import notify_round, retain
 from node.storage import FloodStore, MailStore, NewNotification, NotificationStore
 from node.web.notifications import PAGE_SIZE
@@ -63,19 +63,27 @@ async def test_bad_requests_are_refused_and_change_nothing(client) -> None:
 
 @pytest.mark.both_backends
 async def test_retention_deletes_old_notifications_only(client) -> None:
-    await _fill(client, "alice", 3, at="2026-01-01T00:00:00Z")
-    await _fill(client, "admin", 2, at="2026-11-30T00:00:00Z")
+    # Times around the real clock: the node's own retention clock runs beside the test.
+    now = datetime.now(UTC).replace(microsecond=0)
+    old = now - timedelta(days=client.app[CONFIG].notification_retention_days + 30)
+
+    def iso(moment: datetime) -> str:
+        return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+    await _fill(client, "alice", 3, at=iso(old))
+    await _fill(client, "admin", 2, at=iso(now - timedelta(days=2)))
     alice = await client.app[ACTORS].get("alice", "member")
     mail = MailStore(client.app[DB])
-    await mail.add_reset("expired", alice.id, "2026-01-01T00:00:00Z", "2026-01-01T01:00:00Z")
-    await mail.add_reset("live", alice.id, "2026-12-01T00:00:00Z", "2026-12-01T01:00:00Z")
+    await mail.add_reset("expired", alice.id, iso(old), iso(old + timedelta(hours=1)))
+    await mail.add_reset("live", alice.id, iso(now - timedelta(minutes=10)),
+                         iso(now + timedelta(hours=1)))
     # The node's own retention clock may take some of the four first; together they take them all.
-    assert await retain(client.app, datetime(2026, 12, 1, tzinfo=UTC)) <= 4
-    assert await mail.reset_actor("expired", "2026-01-01T00:30:00Z") is None
+    assert await retain(client.app, now) <= 4
+    assert await mail.reset_actor("expired", iso(old + timedelta(minutes=30))) is None
     admin = await client.app[ACTORS].get("admin", "member")
     store = NotificationStore(client.app[DB])
     assert await store.page(alice.id, before=None, limit=9) == []
-    assert await mail.reset_actor("live", "2026-12-01T00:30:00Z") == alice.id
+    assert await mail.reset_actor("live", iso(now + timedelta(minutes=5))) == alice.id
     assert len(await store.page(admin.id, before=None, limit=9)) == 2
 
 
