@@ -16,6 +16,7 @@ __all__ = [
     "StoredEntry",
     "StoredProposal",
     "ballot_from_row",
+    "dumps",
     "entry_from_row",
     "membership_from_row",
     "proposal_from_row",
@@ -119,3 +120,8 @@ def membership_from_row(row: Row) -> Membership:
     return Membership(row["id"], row["pool_id"], row["person_uri"],
                       tuple(r for r in row["roles"].split(",") if r), row["state"], row["joined_at"],
                       row["member_class"])
+
+
+def dumps(value: Any) -> str:
+    """The compact JSON a governance row keeps."""
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
