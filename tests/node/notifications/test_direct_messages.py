@@ -37,9 +37,9 @@ async def _delivered(remote: Any, within: float = 10.0) -> list[dict[str, Any]]:
     raise AssertionError(f"no direct message delivered: {remote.posts}")
 
 
-@pytest.mark.both_backends
-async def test_a_mastodon_member_gets_a_private_note_with_the_link(fed_client, remote) -> None:
-    client = fed_client
+async def _mastodon_member_and_a_proposal(client: Any, remote: Any) -> tuple[Any, Any, str]:
+    """Mo, a Mastodon account, joins the pool; the admin proposes (from the web): mo, the pool
+    and the proposal's URL."""
     mo = MastodonActor(f"{remote.base}/users/mo", "Person")
     remote.actors[mo.uri] = mo
     pool = await client.app[ACTORS].get("commons", "pool")
@@ -49,7 +49,13 @@ async def test_a_mastodon_member_gets_a_private_note_with_the_link(fed_client, r
     response = await post_form(client, "/pools/commons/propose",
                                {"title": "Paint the shed", "kind": "decision", "text": "Blue."},
                                from_page="/pools/commons/proposals")
-    url = client.app[CONFIG].url(str(response.headers["Location"]))
+    return mo, pool, client.app[CONFIG].url(str(response.headers["Location"]))
+
+
+@pytest.mark.both_backends
+async def test_a_mastodon_member_gets_a_private_note_with_the_link(fed_client, remote) -> None:
+    client = fed_client
+    mo, pool, url = await _mastodon_member_and_a_proposal(client, remote)
     now = datetime.now(UTC)
     await notify_round(client.app, now)
     await send_direct_round(client.app, now)
@@ -123,15 +129,7 @@ async def test_a_round_cut_short_is_finished_once_by_the_next(fed_client, remote
     from node.storage import NotificationStore
 
     client = fed_client
-    mo = MastodonActor(f"{remote.base}/users/mo", "Person")
-    remote.actors[mo.uri] = mo
-    pool = await client.app[ACTORS].get("commons", "pool")
-    await join_pool(client.app[ACTORS], pool, mo.uri)
-    await set_password(client, "admin")
-    await sign_in(client, "admin")
-    await post_form(client, "/pools/commons/propose",
-                    {"title": "Paint the shed", "kind": "decision", "text": "Blue."},
-                    from_page="/pools/commons/proposals")
+    await _mastodon_member_and_a_proposal(client, remote)
     now = datetime.now(UTC)
     await notify_round(client.app, now)
 
