@@ -93,6 +93,20 @@ async def vote(client: Any, user: str, token: str, proposal: str, *choice: str) 
                                             "choice": list(choice)})
 
 
+async def pass_bylaws_change(client: Any, node: Any, name: str,
+                             bylaws: dict[str, Any]) -> dict[str, Any]:
+    """The admin proposes ``bylaws`` (a whole Bylaws dict), both members agree, it closes."""
+    from node.pool_engine import close_due
+
+    proposal = await propose(client, "admin", node.admin_token, name=name,
+                             proposalKind="bylaws_change", proposedBylaws=bylaws)
+    for user, token in (("admin", node.admin_token), ("alice", node.alice_token)):
+        assert (await vote(client, user, token, proposal["id"], "agree")).status == 201
+    closes = datetime.fromisoformat(proposal["closesAt"].replace("Z", "+00:00"))
+    assert await close_due(client.app, closes) == [proposal["id"]]
+    return proposal
+
+
 async def stored_proposal(client: Any, proposal: dict[str, Any]) -> StoredProposal:
     """The stored row of a proposal the pool opened."""
     stored = await store(client.app).proposal(proposal["id"])

@@ -4,19 +4,17 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import datetime
 from typing import Any
 
 import pytest
 
 from governance import Bylaws
 from node.appkeys import ACTORS, DB
-from node.pool_engine import close_due
 from node.pools import load_bylaws
 from node.storage import BylawsVersionStore, Database
 from node.storage import bylaws_versions as archive
 from node.storage.database import migrations
-from tests.node.pools.helpers import propose, vote
+from tests.node.pools.helpers import pass_bylaws_change
 from tests.web.helpers import HTML
 
 pytestmark = pytest.mark.both_backends
@@ -33,13 +31,7 @@ async def _pass_change(client: Any, node: Any, **legal: Any) -> dict[str, Any]:
     current = (await load_bylaws(client.app[ACTORS], node.pool)).to_dict()
     new = {**current, "quorum": "1/3",
            "legal": {"form": "uk_coop", "registered_office": "1 Mill Lane, Leeds", **legal}}
-    proposal = await propose(client, "admin", node.admin_token, name="Register as a society",
-                             proposalKind="bylaws_change", proposedBylaws=new)
-    for user, token in (("admin", node.admin_token), ("alice", node.alice_token)):
-        assert (await vote(client, user, token, proposal["id"], "agree")).status == 201
-    closes = datetime.fromisoformat(proposal["closesAt"].replace("Z", "+00:00"))
-    assert await close_due(client.app, closes) == [proposal["id"]]
-    return proposal
+    return await pass_bylaws_change(client, node, "Register as a society", new)
 
 
 async def test_the_founding_bylaws_are_version_1(client, node) -> None:  # type: ignore[no-untyped-def]

@@ -17,14 +17,14 @@ import pytest
 from governance import ShareType
 from governance.money import parse_amount
 from node.appkeys import ACTORS, DB
-from node.pool_engine import close_due, record_request
+from node.pool_engine import record_request
 from node.pool_engine.common import ledger_of, store
 from node.pool_engine.shares import amend_bylaws, register_of
 from node.pools import load_bylaws
 from node.storage import BylawsVersionStore
 from node.storage.database import INTEGRITY_ERRORS
 from node.wire import replay_documents
-from tests.node.pools.helpers import AP, POOL, get, post, propose, vote
+from tests.node.pools.helpers import AP, POOL, get, pass_bylaws_change, post
 
 pytestmark = pytest.mark.both_backends
 
@@ -132,13 +132,7 @@ async def test_the_contribution_and_the_issue_are_one_transaction(client, node) 
 async def _pass_bylaws(client: Any, node: Any, *types: ShareType) -> dict[str, Any]:
     current = await load_bylaws(client.app[ACTORS], node.pool)
     new = dataclasses.replace(current, share_types=types).to_dict()
-    proposal = await propose(client, "admin", node.admin_token, name="Member shares",
-                             proposalKind="bylaws_change", proposedBylaws=new)
-    for user, token in (("admin", node.admin_token), ("alice", node.alice_token)):
-        assert (await vote(client, user, token, proposal["id"], "agree")).status == 201
-    closes = datetime.fromisoformat(proposal["closesAt"].replace("Z", "+00:00"))
-    assert await close_due(client.app, closes) == [proposal["id"]]
-    return proposal
+    return await pass_bylaws_change(client, node, "Member shares", new)
 
 
 async def test_a_bylaws_change_issues_covered_shares_and_shows_the_rest_due(client, node) -> None:  # type: ignore[no-untyped-def]
