@@ -44,8 +44,9 @@ def render_markdown(source: str, *, heading_offset: int = 0) -> Markup:
             text = heading[2].strip()
             out.append(f'<h{level} id="{slug(text)}">{_inline(text)}</h{level}>')
         elif all(line.startswith(">") for line in lines):
-            quoted = " ".join(line[1:].strip() for line in lines)
-            out.append(f"<blockquote><p>{_inline(quoted)}</p></blockquote>")
+            quoted = " ".join(part for line in lines if (part := line[1:].strip()))
+            if quoted:  # a quote of nothing is no block
+                out.append(f"<blockquote><p>{_inline(quoted)}</p></blockquote>")
         elif all(line.lstrip().startswith(("- ", "* ")) for line in lines):
             items = "".join(f"<li>{_inline(line.lstrip()[2:].strip())}</li>" for line in lines)
             out.append(f"<ul>{items}</ul>")

@@ -31,11 +31,17 @@ def test_escapes_markup() -> None:
     assert "&lt;script&gt;" in html
 
 
+def test_a_quoted_block_is_a_blockquote_and_an_empty_one_is_nothing() -> None:
+    assert str(render_markdown("> Not legal advice.\n> Ask a lawyer.")) == (
+        "<blockquote><p>Not legal advice. Ask a lawyer.</p></blockquote>")
+    assert str(render_markdown(">")) == str(render_markdown("> \n>")) == ""
+
+
 @given(st.text())
 def test_output_contains_only_our_tags(source: str) -> None:
     html = str(render_markdown(source))
     stripped = html
-    for tag in ("h1", "h2", "h3", "h4", "h5", "h6", "p", "ul", "li", "em", "strong"):
+    for tag in ("h1", "h2", "h3", "h4", "h5", "h6", "p", "ul", "li", "em", "strong", "blockquote"):
         stripped = stripped.replace(f"</{tag}>", "")
-    stripped = re.sub(r'<(h[1-6]) id="[a-z0-9-]+">|<(p|ul|li|em|strong)>', "", stripped)
+    stripped = re.sub(r'<(h[1-6]) id="[a-z0-9-]+">|<(p|ul|li|em|strong|blockquote)>', "", stripped)
     assert "<" not in stripped
