@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
@@ -9,6 +10,7 @@ from pathlib import Path
 
 import asyncpg
 import pytest
+from hypothesis import settings
 
 from node.accounts import create_member, create_pool, issue_token, join_pool
 from node.app import create_app
@@ -16,6 +18,13 @@ from node.config import Config, write_config
 from node.storage import ActorRecord, ActorStore, Database, TokenStore
 from tests.pg_server import PostgresServer
 from tests.pg_server import start as start_postgres
+
+# The property tests draw the same examples on every run of `make test` (a submission lands on a
+# clean run, not on a lucky one); `HYPOTHESIS_PROFILE=explore` draws new ones each run, to look
+# for counterexamples before committing (README, "The two commands").
+settings.register_profile("repeatable", derandomize=True)
+settings.register_profile("explore", derandomize=False)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "repeatable"))
 
 BASE_URL = "http://node.test"
 BACKENDS = ("sqlite", "postgresql")
