@@ -21,7 +21,7 @@ from node.delivery.recipients import expand_recipients
 from node.pool_engine import running
 from node.remote import RemoteActor
 from node.storage import DeliveryStore, DeliveryTarget, GovernanceStore, RemoteActorStore
-from node.storage import governance as governance_rows
+from node.storage import governance_memberships as governance_rows
 from tests.node.inbox_helpers import start_remote
 from tests.node.pools.helpers import POOL, propose, published_tally, tally_updates, vote
 
