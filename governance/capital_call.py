@@ -41,6 +41,7 @@ __all__ = [
     "cancel_release",
     "commit_from_fund",
     "held_in_open_calls",
+    "held_in_open_calls_by_person",
     "investment_of",
     "owe_call_back",
     "paid_toward",
@@ -125,15 +126,26 @@ def held_in_open_calls(ledger: Ledger, person: str) -> int:
     """What ``person`` paid toward calls whose commitment still holds money (neither spent on the
     asset nor released by a cancel): capital earmarked for the call, which shares do not take,
     since a cancel owes it back in full. Once the call is done it is capital like any other."""
-    paid: dict[str, int] = {}
+    return held_in_open_calls_by_person(ledger).get(person, 0)
+
+
+def held_in_open_calls_by_person(ledger: Ledger) -> dict[str, int]:
+    """``held_in_open_calls`` for everyone who paid toward a call, in one pass over the ledger."""
+    paid: dict[tuple[str, str], int] = {}
     for entry in ledger.entries:
         tx = entry.transaction
         if tx.kind is EntryKind.CALL_PAYMENT and tx.memo is not None:
             for posting in tx.postings:
-                if posting.account == capital_account(person):
-                    paid[tx.memo] = paid.get(tx.memo, 0) - posting.amount
-    return sum(amount for proposal, amount in paid.items()
-               if ledger.balance(commitment_account(proposal)) > 0)
+                if posting.account.startswith("capital:"):
+                    key = (tx.memo, posting.account.split(":", 1)[1])
+                    paid[key] = paid.get(key, 0) - posting.amount
+    held: dict[str, int] = {}
+    open_calls = {proposal for proposal, _ in paid
+                  if ledger.balance(commitment_account(proposal)) > 0}
+    for (proposal, person), amount in paid.items():
+        if proposal in open_calls:
+            held[person] = held.get(person, 0) + amount
+    return held
 
 
 def call_status(call: CapitalCall, ledger: Ledger) -> tuple[CallLine, ...]:

@@ -12,7 +12,7 @@ from datetime import datetime
 from aiohttp import web
 
 from governance import Bylaws, Ledger, Transaction
-from governance.capital_call import held_in_open_calls
+from governance.capital_call import held_in_open_calls, held_in_open_calls_by_person
 from governance.codec import datetime_from_str, utc
 from governance.shares import (
     ShareAction,
@@ -109,10 +109,11 @@ def event_rows(booked: Sequence[Booking]) -> list[ShareEventRow]:
                           iso(e.at), e.id) for e, _ in booked]
 
 
-def free_capital(ledger: Ledger, person: str) -> int:
+def free_capital(ledger: Ledger, person: str, held: int | None = None) -> int:
     """The capital shares may be issued from: all ``person`` paid in but what an open capital
-    call holds (a cancel owes that back in full)."""
-    return max(0, ledger.capital_of(person) - held_in_open_calls(ledger, person))
+    call holds (a cancel owes that back in full); ``held`` when the caller read it already."""
+    earmarked = held_in_open_calls(ledger, person) if held is None else held
+    return max(0, ledger.capital_of(person) - earmarked)
 
 
 async def covered_by_capital(app: web.Application, pool: ActorRecord, bylaws: Bylaws,
@@ -171,10 +172,12 @@ async def amend_bylaws(app: web.Application, pool: ActorRecord, bylaws: Bylaws, 
         register = await register_of(app, pool)
         when = utc(at).replace(microsecond=0)
         events: list[ShareEvent] = []
+        held = held_in_open_calls_by_person(ledger)  # one pass, not one per member
         for row in sorted(await store(app).memberships(pool.id), key=lambda r: r.person_uri):
             if row.state == "member":
+                capital = free_capital(ledger, row.person_uri, held.get(row.person_uri, 0))
                 events += covered_issue(register, bylaws, row.person_uri, row.member_class,
-                                        free_capital(ledger, row.person_uri), when, "pending")
+                                        capital, when, "pending")
         booked = bookings(pool, ledger, events)
         _, entries = signed_entries(pool, ledger, [tx for _, tx in booked], when)
         number = await versions.amend(pool.id, json.dumps(bylaws.to_dict()), proposal, iso(at),

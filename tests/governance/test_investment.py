@@ -29,6 +29,7 @@ from governance.capital_call import (
     cancel_release,
     commit_from_fund,
     held_in_open_calls,
+    held_in_open_calls_by_person,
     owe_call_back,
     paid_toward,
     purchased_asset,
@@ -213,6 +214,7 @@ def test_what_an_open_call_holds_is_earmarked_until_it_is_spent_or_released() ->
                                            25_000 - (8_000 if person == "ana" else 0),
                                            by="ben", roster=roster))
     assert held_in_open_calls(ledger, "cai") == 25_000
+    assert held_in_open_calls_by_person(ledger) == {p: 25_000 for p in MEMBERS}
     bought = ledger.apply(book_purchase("e9", at(9), ledger, purchased_asset(proposal, "van", at(9)),
                                         "p1", reference="paid", by="ben", roster=roster))
     assert held_in_open_calls(bought, "ana") == 0 and bought.capital_of("ana") == 25_000
