@@ -12,8 +12,12 @@ Two JSON lines in on stdin, two out on stdout:
    ``"voters"``: only the first that many members vote): pre-sign one ``Create(Ballot)`` per
    voter (FEP-8b32 eddsa-jcs-2022 proof by the voter, HTTP signature rsa-sha256 by the
    voter) before the clock starts, POST them with the given concurrency, and poll ``tally``
-   (every 50 ms) until its participation counts every voter or ``time_limit`` passes. Answer: statuses, latencies, the times of the last
-   202 and of the first tally that counted every ballot (seconds from the first POST).
+   (every 50 ms) until its participation counts every voter or ``time_limit`` passes.
+   Answer: statuses, latencies, and in seconds from the first POST the times of the last 202,
+   of the first answer by which the pool had counted every ballot (the signed running Tally's
+   participation plus its ``Poolnode-Unsigned-Ballots`` header: ballots verified, stored and
+   counted since it was signed; ``pool_counted_at``) and of the first signed running Tally
+   that counted them all (``counted_at``; the pool signs on its ``tally_interval`` clock).
    A request with ``"more": true`` says another one follows (another node or proposal).
 """
 
@@ -42,6 +46,7 @@ __all__ = ["main"]
 AS2 = "https://www.w3.org/ns/activitystreams"
 AP = "application/activity+json"
 POLL_SECONDS = 0.05
+UNSIGNED_BALLOTS = "Poolnode-Unsigned-Ballots"  # docs/PROTOCOL.md, "Running tallies"
 # Ballots that neither block nor end the proposal: every one is counted.
 CHOICES = tuple(c for c in CONSENT_CHOICES if c != "block")
 
@@ -143,14 +148,19 @@ class Members:
         return out
 
 
-async def _participation(session: aiohttp.ClientSession, tally: str) -> int:
+async def _participation(session: aiohttp.ClientSession, tally: str) -> tuple[int, int]:
+    """(the signed running Tally's participation, ballots the pool counted since it signed it);
+    (-1, 0) while there is no tally to read."""
     async with session.get(tally, headers={"Accept": AP}) as resp:
         if resp.status != 200:
             await resp.read()
-            return -1
+            return -1, 0
         document = await resp.json(content_type=None)
+        unsigned = resp.headers.get(UNSIGNED_BALLOTS, "0")
     value = document.get("participation")
-    return int(value) if isinstance(value, int) else -1
+    if not isinstance(value, int):
+        return -1, 0
+    return value, int(unsigned) if unsigned.isdigit() else 0
 
 
 async def send(members: Members, request: dict[str, Any]) -> dict[str, Any]:
@@ -170,6 +180,7 @@ async def send(members: Members, request: dict[str, Any]) -> dict[str, Any]:
     errors = 0
     last_accepted = 0.0
     counted_at: float | None = None
+    pool_counted_at: float | None = None
     seen = -1
     next_index = 0
     connector = aiohttp.TCPConnector(limit=concurrency + 1)
@@ -199,12 +210,14 @@ async def send(members: Members, request: dict[str, Any]) -> dict[str, Any]:
                     last_accepted = done - started
 
         async def poll() -> None:
-            nonlocal counted_at, seen
+            nonlocal counted_at, pool_counted_at, seen
             while True:
                 try:
-                    seen = await _participation(session, tally)
+                    seen, unsigned = await _participation(session, tally)
                 except (aiohttp.ClientError, TimeoutError, ValueError):
-                    seen = -1
+                    seen, unsigned = -1, 0
+                if pool_counted_at is None and seen >= 0 and seen + unsigned >= len(signed):
+                    pool_counted_at = time.perf_counter() - started
                 if seen >= len(signed):
                     counted_at = time.perf_counter() - started
                     return
@@ -233,6 +246,7 @@ async def send(members: Members, request: dict[str, Any]) -> dict[str, Any]:
         "sending_seconds": sending,
         "last_accepted": last_accepted,
         "counted_at": counted_at,
+        "pool_counted_at": pool_counted_at,
         "last_participation": seen,
         "timed_out": timed_out,
         "actor_fetches_during_load": members.fetches - fetches_before,

@@ -9,7 +9,11 @@ every member's document to deliver it, as it would on a real node). Then every m
 ``Create(Ballot)`` (voter's proof + voter's HTTP signature, pre-signed before the clock
 starts) is POSTed to the pool's inbox with bounded concurrency, and ``GET {proposal}/tally``
 is polled until it counts every ballot. Reported: accepted (202) per second, and verified
-and counted ballots per second (first POST until the pool's tally counts them all).
+and counted ballots per second: from the first POST until the pool has counted them all (the
+signed running Tally's ``participation`` plus its ``Poolnode-Unsigned-Ballots`` header, the
+ballots verified, stored and counted since it was signed). The pool signs its running Tally on
+a clock (``tally_interval``, 1 s by default), never on a read, so the time until a signed Tally
+counts every ballot is reported beside it: it measures that clock more than the counting.
 
 Secondary row: the governance core alone (``verify_proof_with_key`` + ``TallyState.add``),
 which is the lower bound of the pool's per-ballot work.
@@ -133,7 +137,7 @@ def _inbox_rows(sizes: Sizes, result: dict[str, Any] | None = None) -> list[Row]
     if result is None:
         result = inbox_run(members, hosts, sizes.inbox_concurrency, limit)
     accepted = result["statuses"].get("202", 0)
-    counted_at = result["counted_at"]
+    counted_at = result["pool_counted_at"]
     latencies = result["latencies"]
     setup = (f"{members:,} remote members on {hosts} hosts, one ballot each, concurrency "
              f"{sizes.inbox_concurrency}")
@@ -156,12 +160,19 @@ def _inbox_rows(sizes: Sizes, result: dict[str, Any] | None = None) -> list[Row]
         rows += [
             Row(NAME, "verified and counted ballots/s (first POST -> tally counts all)",
                 members / counted_at, "/s",
-                note=f"all {members:,} counted {counted_at:.2f} s after the first POST; the "
+                note=f"all {members:,} counted {counted_at:.2f} s after the first POST (the "
+                     f"running Tally's participation + Poolnode-Unsigned-Ballots); the "
                      f"pool sent {result['deliveries_received']:,} deliveries to the members' "
                      f"shared inboxes meanwhile"),
             Row(NAME, "last 202 -> tally counts every ballot", counted_at - result["last_accepted"],
                 "s", note=f"proposal opened (C2S, {members:,} member documents fetched) in "
                           f"{result['opening']:.1f} s before the clock"),
+            Row(NAME, "first POST -> a signed running Tally counts every ballot",
+                result["counted_at"], "s",
+                note="the pool signs its running Tally on its tally_interval clock (1 s), never "
+                     "on a read: this is that clock's lag more than the counting's"
+                     if result["counted_at"] is not None else
+                     "not available: no signed running Tally counted every ballot in time"),
         ]
     rows.append(Row(NAME, "every ballot counted, one per voter in the result", float(complete), "",
                     "= 1", complete, f"{result['stored']} stored from {result['voters']} voters, "
@@ -268,15 +279,15 @@ def _rounds(sizes: Sizes) -> list[tuple[dict[str, Any], float, float]]:
 
 def _ratio_rows(rounds: list[tuple[dict[str, Any], float, float]]) -> list[Row]:
     """End to end / core alone, per round; and the node's CPU per ballot against the core's."""
-    done = [(r, rate, cpu) for r, rate, cpu in rounds if r.get("counted_at")]
+    done = [(r, rate, cpu) for r, rate, cpu in rounds if r.get("pool_counted_at")]
     if not done:
         return [Row(NAME, "counted ballots/s end to end / governance core alone", None, "x",
                     note="not available: no round counted every ballot")]
-    ratios = sorted((r["members"] / r["counted_at"]) / rate for r, rate, _ in done)
+    ratios = sorted((r["members"] / r["pool_counted_at"]) / rate for r, rate, _ in done)
     cpu = sorted(r["node_cpu"] / r["members"] / core for r, _, core in done)
     ratio = ratios[len(ratios) // 2]
     per_round = ", ".join(
-        f"{r['members'] / r['counted_at']:,.0f}/{rate:,.0f}" for r, rate, _ in done)
+        f"{r['members'] / r['pool_counted_at']:,.0f}/{rate:,.0f}" for r, rate, _ in done)
     return [
         Row(NAME, "counted ballots/s end to end / governance core alone", ratio, "x",
             f">= {RATIO_TARGET:g}x", ratio >= RATIO_TARGET,
@@ -293,5 +304,6 @@ def _ratio_rows(rounds: list[tuple[dict[str, Any], float, float]]) -> list[Row]:
 def run(sizes: Sizes) -> list[Row]:
     """The pool inbox on a real node, then the governance core alone, and their ratio."""
     rounds = _rounds(sizes)
-    median = sorted(rounds, key=lambda r: r[0].get("counted_at") or float("inf"))[len(rounds) // 2]
+    median = sorted(rounds, key=lambda r: r[0].get("pool_counted_at") or float("inf"))[
+        len(rounds) // 2]
     return [*_inbox_rows(sizes, median[0]), *_core_rows(sizes), *_ratio_rows(rounds)]

@@ -149,3 +149,15 @@ def test_postgres_rows_compare_three_deployments(rows: list[Row], prefix: str) -
             assert "x SQLite 1 process" in row.note and "limit: " in row.note, row
     ratios = [r for r in found if r.unit == "x"]
     assert len(ratios) == 2 and all(r.value is not None and r.value > 0 for r in ratios), ratios
+
+
+def test_ballots_counted_by_the_pool_before_a_signed_tally_shows_them(rows: list[Row]) -> None:
+    """Benchmark 2 times the counting (participation + Poolnode-Unsigned-Ballots) apart from
+    the running Tally's signing clock, and the pool never counts later than it signs."""
+    ballots = {r.metric: r for r in rows if r.benchmark.startswith("2 ")}
+    counted = ballots["verified and counted ballots/s (first POST -> tally counts all)"]
+    signed = ballots["first POST -> a signed running Tally counts every ballot"]
+    assert counted.value is not None and signed.value is not None, (counted, signed)
+    assert "Poolnode-Unsigned-Ballots" in counted.note
+    members = int(ballots["Create(Ballot) accepted/s, pool inbox (202)"].note.split("/")[0])
+    assert members / counted.value <= signed.value + 1e-6
