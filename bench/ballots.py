@@ -5,7 +5,9 @@ members: the load generator (``bench.ballot_loadgen``, its own process) serves t
 documents (RSA key for HTTP signatures, Ed25519 ``assertionMethod`` for proofs) on a few
 loopback ports, and their memberships are written to the node's database before it starts
 (as accepted Joins leave them). The admin opens a proposal through C2S (the pool fetches
-every member's document to deliver it, as it would on a real node). Then every member's
+every member's document to deliver it, as it would on a real node; the direct messages the
+opening records for every member are marked sent before the clock, as in 13: the opening's
+work, not the ballots'; a smoke run sends its few meanwhile). Then every member's
 ``Create(Ballot)`` (voter's proof + voter's HTTP signature, pre-signed before the clock
 starts) is POSTed to the pool's inbox with bounded concurrency, and ``GET {proposal}/tally``
 is polled until it counts every ballot. Reported: accepted (202) per second, and verified
@@ -28,8 +30,6 @@ load blurs less).
 from __future__ import annotations
 
 import asyncio
-import json
-import select
 import tempfile
 import time
 from datetime import timedelta
@@ -39,8 +39,16 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric import ed25519
 
 from bench import govdata
-from bench.poolsetup import get_json, init_node, open_proposal, seed_members
-from bench.procs import NodeProcess, cpu_seconds, free_port, read_only_db, start_module, stop
+from bench.poolsetup import get_json, init_node, open_proposal, seed_members, skip_opening_notices
+from bench.procs import (
+    NodeProcess,
+    ask_json,
+    cpu_seconds,
+    free_port,
+    read_only_db,
+    start_module,
+    stop,
+)
 from bench.report import Row, percentile
 from bench.sizes import Sizes
 from federation.proofs import create_proof, verify_proof_with_key
@@ -51,6 +59,7 @@ from governance.codec import datetime_from_str, datetime_to_str
 __all__ = ["inbox_run", "run", "signed_ballots", "verify_and_count"]
 
 NAME = "2 ballots"
+LOADGEN = "ballot load generator"
 RATIO_TARGET = 0.4
 ROUNDS = 3
 AS2 = "https://www.w3.org/ns/activitystreams"
@@ -65,29 +74,6 @@ def _inbox_sizes(sizes: Sizes) -> tuple[int, int, float]:
 # ---- the node's pool inbox ------------------------------------------------------------------
 
 
-def _read_answer(proc: Any, timeout: float) -> dict[str, Any]:
-    """The next JSON line the load generator prints, within ``timeout`` seconds."""
-    deadline = time.monotonic() + timeout
-    while True:
-        if proc.poll() is not None:
-            raise RuntimeError(f"ballot load generator exited with status {proc.returncode}")
-        ready, _, _ = select.select([proc.stdout], [], [], min(1.0, max(0.0, deadline - time.monotonic())))
-        if ready:
-            line = proc.stdout.readline()
-            if not line:
-                raise RuntimeError("ballot load generator closed its output")
-            answer: dict[str, Any] = json.loads(line)
-            return answer
-        if time.monotonic() > deadline:
-            raise RuntimeError(f"ballot load generator did not answer within {timeout:.0f} s")
-
-
-def _ask(proc: Any, request: dict[str, Any], timeout: float) -> dict[str, Any]:
-    proc.stdin.write(json.dumps(request) + "\n")
-    proc.stdin.flush()
-    return _read_answer(proc, timeout)
-
-
 def _stored(node: NodeProcess, proposal: str) -> tuple[int, int]:
     """(ballot rows of the proposal, distinct voters), read-only."""
     with read_only_db(node.database) as conn:
@@ -98,11 +84,16 @@ def _stored(node: NodeProcess, proposal: str) -> tuple[int, int]:
     return int(rows), int(voters)
 
 
-def inbox_run(members: int, hosts: int, concurrency: int, time_limit: float) -> dict[str, Any]:
-    """One full run against a fresh node; the load generator's answer plus what was stored."""
+def inbox_run(members: int, hosts: int, concurrency: int, time_limit: float, *,
+              quiet_notices: bool = False) -> dict[str, Any]:
+    """One full run against a fresh node; the load generator's answer plus what was stored.
+
+    With ``quiet_notices`` the direct messages the opening records for every member are marked
+    sent before the clock starts (``skip_opening_notices``): they are the opening's work, not
+    the ballots'; without it (the smoke run's few members) the notifier sends them meanwhile."""
     gen = start_module("bench.ballot_loadgen")
     try:
-        announced = _ask(gen, {"members": members, "hosts": hosts}, timeout=120)
+        announced = ask_json(gen, {"members": members, "hosts": hosts}, timeout=120, name=LOADGEN)
         uris: list[str] = announced["members"]
         with tempfile.TemporaryDirectory(prefix="poolnode-bench-") as tmp:
             node = NodeProcess(Path(tmp) / "node", free_port())
@@ -113,12 +104,14 @@ def inbox_run(members: int, hosts: int, concurrency: int, time_limit: float) -> 
                 t0 = time.perf_counter()
                 proposal = open_proposal(node, info, "Benchmark: ballots into the pool's inbox")
                 opening = time.perf_counter() - t0
+                if quiet_notices:
+                    skip_opening_notices(node, members, time.monotonic() + 120)
                 cpu_before = cpu_seconds(node.proc.pid) if node.proc is not None else 0.0
-                answer = _ask(gen, {
+                answer = ask_json(gen, {
                     "inbox": info.pool + "/inbox", "pool": info.pool, "proposal": proposal,
                     "tally": proposal + "/tally", "concurrency": concurrency,
                     "time_limit": time_limit,
-                }, timeout=time_limit + 120)
+                }, timeout=time_limit + 120, name=LOADGEN)
                 node_cpu = (cpu_seconds(node.proc.pid) - cpu_before) if node.proc is not None else 0.0
                 tally = get_json(proposal + "/tally")
             finally:
@@ -271,7 +264,8 @@ def _rounds(sizes: Sizes) -> list[tuple[dict[str, Any], float, float]]:
     documents, keys = signed_ballots(members, members, rule.proposal_id)
     rounds = []
     for _ in range(1 if sizes.smoke else ROUNDS):
-        result = inbox_run(members, hosts, sizes.inbox_concurrency, limit)
+        result = inbox_run(members, hosts, sizes.inbox_concurrency, limit,
+                           quiet_notices=not sizes.smoke)
         rate, cpu = _core_rate(TallyState(rule, govdata.electorate(members)), documents, keys)
         rounds.append((result, rate, cpu))
     return rounds

@@ -17,10 +17,9 @@ from pathlib import Path
 from typing import Any
 
 from bench import inbox
-from bench.ballots import _ask
 from bench.pgdeploy import CONFIGS, Meter, deployment, limit_note, query
 from bench.poolsetup import InitInfo, get_json, open_proposal, seed_members
-from bench.procs import start_module, stop
+from bench.procs import ask_json, start_module, stop
 from bench.report import Row
 from bench.sizes import Sizes
 from tests import pg_server
@@ -124,11 +123,11 @@ def _one_vote(gen: Any, d: Any, sizes: Sizes, members: int) -> tuple[dict[str, A
     proposal = open_proposal(d.front, info, "Benchmark: ballots on PostgreSQL")
     meter = Meter(d)
     with meter.measure():
-        answer = _ask(gen, {
+        answer = ask_json(gen, {
             "inbox": info.pool + "/inbox", "pool": info.pool, "proposal": proposal,
             "tally": proposal + "/tally", "concurrency": sizes.inbox_concurrency,
             "time_limit": 40.0 if not sizes.smoke else 20.0,
-        }, timeout=160)
+        }, timeout=160, name="ballot load generator")
     tally = get_json(proposal + "/tally")
     stored, voters = query(
         d.database,
@@ -168,8 +167,8 @@ def run_ballots(sizes: Sizes) -> list[Row]:
             # The load generator answers one vote: one per deployment, each with its members.
             gen = start_module("bench.ballot_loadgen")
             try:
-                uris: list[str] = _ask(gen, {"members": members, "hosts": hosts},
-                                       timeout=120)["members"]
+                uris: list[str] = ask_json(gen, {"members": members, "hosts": hosts},
+                                           timeout=120, name="ballot load generator")["members"]
 
                 def prepare(data: Path, info: InitInfo, uris: list[str] = uris) -> None:
                     asyncio.run(seed_members(data, info.pool, uris))

@@ -14,7 +14,9 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 import subprocess
+import time
 import urllib.request
 import uuid
 from collections.abc import Iterable
@@ -25,7 +27,7 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric import ed25519
 
-from bench.procs import ROOT, NodeProcess, _env, _poolnode
+from bench.procs import ROOT, NodeProcess, _env, _poolnode, read_only_db
 from federation.proofs import create_proof
 from governance import Ballot, BallotType, Bylaws, Decision, Electorate, Proposal, tally
 from governance import open_proposal as open_proposal_value
@@ -33,7 +35,16 @@ from governance.ballots import CONSENT_CHOICES
 from node.storage import ActorStore, Database, GovernanceStore
 from node.wire import ballot_document, electorate_document, proposal_document, tally_document
 
-__all__ = ["InitInfo", "init_node", "open_proposal", "seed_ballots", "seed_members"]
+__all__ = [
+    "InitInfo",
+    "drained",
+    "init_node",
+    "open_proposal",
+    "queued_deliveries",
+    "seed_ballots",
+    "seed_members",
+    "skip_opening_notices",
+]
 
 AP = "application/activity+json"
 OPENS = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
@@ -115,6 +126,43 @@ def open_proposal(node: NodeProcess, info: InitInfo, title: str) -> str:
 
 
 # ---- stored ballots, through the storage layer ----------------------------------------------
+
+
+def queued_deliveries(node: NodeProcess) -> int:
+    """Deliveries the node has queued and not yet sent, read-only."""
+    with read_only_db(node.database) as conn:
+        (queued,) = conn.execute("SELECT count(*) FROM deliveries WHERE state = 'queued'").fetchone()
+    return int(queued)
+
+
+def drained(node: NodeProcess, deadline: float) -> None:
+    """Wait until the node's delivery queue is empty (or the deadline passes)."""
+    while queued_deliveries(node) and time.monotonic() < deadline:
+        time.sleep(0.05)
+
+
+def _notices(node: NodeProcess) -> int:
+    with read_only_db(node.database) as conn:
+        (count,) = conn.execute("SELECT count(*) FROM remote_notices").fetchone()
+    return int(count)
+
+
+def skip_opening_notices(node: NodeProcess, members: int, deadline: float) -> None:
+    """Opening a proposal records a direct message to every remote member, which the notifier
+    sends at 50 a second: not a vote's work. Wait until they are recorded, mark them sent, let
+    the notifier's round that may have read some before finish them (its interval is 1 s) and
+    the delivery queue drain."""
+    while _notices(node) < members and time.monotonic() < deadline:
+        time.sleep(0.05)
+    conn = sqlite3.connect(node.database, timeout=10)
+    try:
+        with conn:
+            conn.execute("UPDATE remote_notices SET queued_at = '2025-01-01T00:00:00Z'"
+                         " WHERE queued_at IS NULL")
+    finally:
+        conn.close()
+    time.sleep(1.1)
+    drained(node, deadline)
 
 
 def ballot_counts(total: int, proposals: int, members: int) -> list[int]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import select
 import signal
 import socket
 import sqlite3
@@ -26,8 +27,10 @@ __all__ = [
     "LOOPBACK",
     "ROOT",
     "NodeProcess",
+    "ask_json",
     "cpu_seconds",
     "free_port",
+    "read_json_line",
     "read_only_db",
     "rss_bytes",
     "run_module",
@@ -93,6 +96,34 @@ def run_module(module: str, request: dict[str, Any], timeout: float) -> dict[str
         raise RuntimeError(f"{module} exited with status {proc.returncode}")
     lines = [line for line in out.splitlines() if line.strip()]
     return json.loads(lines[-1])
+
+
+def read_json_line(proc: subprocess.Popen[str], timeout: float, name: str) -> dict[str, Any]:
+    """The next JSON line a helper started by ``start_module`` prints, within ``timeout`` s."""
+    assert proc.stdout is not None
+    deadline = time.monotonic() + timeout
+    while True:
+        if proc.poll() is not None:
+            raise RuntimeError(f"{name} exited with status {proc.returncode}")
+        wait = min(1.0, max(0.0, deadline - time.monotonic()))
+        ready, _, _ = select.select([proc.stdout], [], [], wait)
+        if ready:
+            line = proc.stdout.readline()
+            if not line:
+                raise RuntimeError(f"{name} closed its output")
+            answer: dict[str, Any] = json.loads(line)
+            return answer
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"{name} did not answer within {timeout:.0f} s")
+
+
+def ask_json(proc: subprocess.Popen[str], request: dict[str, Any], timeout: float,
+             name: str) -> dict[str, Any]:
+    """Send one JSON line to a helper started by ``start_module`` and read its answer."""
+    assert proc.stdin is not None
+    proc.stdin.write(json.dumps(request) + "\n")
+    proc.stdin.flush()
+    return read_json_line(proc, timeout, name)
 
 
 def stop(proc: subprocess.Popen[Any], grace: float = 10.0) -> None:

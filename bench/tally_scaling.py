@@ -26,9 +26,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import json
-import select
 import shutil
-import sqlite3
 import statistics
 import tempfile
 import time
@@ -36,12 +34,30 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bench.poolsetup import InitInfo, get_json, init_node, open_proposal, seed_members
-from bench.procs import NodeProcess, cpu_seconds, free_port, read_only_db, start_module, stop
+from bench.poolsetup import (
+    InitInfo,
+    drained,
+    get_json,
+    init_node,
+    open_proposal,
+    seed_members,
+    skip_opening_notices,
+)
+from bench.procs import (
+    NodeProcess,
+    ask_json,
+    cpu_seconds,
+    free_port,
+    read_only_db,
+    start_module,
+    stop,
+)
 from bench.report import Row
 from bench.sizes import Sizes
 
 __all__ = ["run"]
+
+LOADGEN = "ballot load generator"
 
 NAME = "13 running tally"
 
@@ -74,28 +90,6 @@ class _Vote:
     participation: int
 
 
-def _read_answer(proc: Any, timeout: float) -> dict[str, Any]:
-    deadline = time.monotonic() + timeout
-    while True:
-        if proc.poll() is not None:
-            raise RuntimeError(f"ballot load generator exited with status {proc.returncode}")
-        ready, _, _ = select.select([proc.stdout], [], [], min(1.0, max(0.0, deadline - time.monotonic())))
-        if ready:
-            line = proc.stdout.readline()
-            if not line:
-                raise RuntimeError("ballot load generator closed its output")
-            answer: dict[str, Any] = json.loads(line)
-            return answer
-        if time.monotonic() > deadline:
-            raise RuntimeError(f"ballot load generator did not answer within {timeout:.0f} s")
-
-
-def _ask(proc: Any, request: dict[str, Any], timeout: float) -> dict[str, Any]:
-    proc.stdin.write(json.dumps(request) + "\n")
-    proc.stdin.flush()
-    return _read_answer(proc, timeout)
-
-
 def _written(node: NodeProcess) -> tuple[int, int, int, int, int]:
     """(last object row, last outgoing activity row, bytes of local objects, bytes of
     delivery bodies, delivery rows) of the node's database, read-only."""
@@ -108,12 +102,6 @@ def _written(node: NodeProcess) -> tuple[int, int, int, int, int]:
         ).fetchone()
         (deliveries,) = conn.execute("SELECT count(*) FROM deliveries").fetchone()
     return int(objects), int(outgoing), int(object_bytes), int(body_bytes), int(deliveries)
-
-
-def _queued(node: NodeProcess) -> int:
-    with read_only_db(node.database) as conn:
-        (queued,) = conn.execute("SELECT count(*) FROM deliveries WHERE state = 'queued'").fetchone()
-    return int(queued)
 
 
 def _published(node: NodeProcess, participation: int) -> bool:
@@ -132,34 +120,7 @@ def _settled(node: NodeProcess, participation: int, deadline: float) -> None:
     """Wait until the pool published the tally of every ballot and delivered what it queued."""
     while not _published(node, participation) and time.monotonic() < deadline:
         time.sleep(0.05)
-    _drained(node, deadline)
-
-
-def _drained(node: NodeProcess, deadline: float) -> None:
-    while _queued(node) and time.monotonic() < deadline:
-        time.sleep(0.05)
-
-
-def _notices(node: NodeProcess) -> int:
-    with read_only_db(node.database) as conn:
-        (count,) = conn.execute("SELECT count(*) FROM remote_notices").fetchone()
-    return int(count)
-
-
-def _skip_notices(node: NodeProcess, members: int, deadline: float) -> None:
-    """Wait until the opening's direct messages are recorded, mark them sent, and let the
-    notifier's round that may have read some before finish them (its interval is 1 s)."""
-    while _notices(node) < members and time.monotonic() < deadline:
-        time.sleep(0.05)
-    conn = sqlite3.connect(node.database, timeout=10)
-    try:
-        with conn:
-            conn.execute("UPDATE remote_notices SET queued_at = '2025-01-01T00:00:00Z'"
-                         " WHERE queued_at IS NULL")
-    finally:
-        conn.close()
-    time.sleep(1.1)
-    _drained(node, deadline)
+    drained(node, deadline)
 
 
 def _vote(gen: Any, template: Path, port: int, uris: list[str], members: int, plan: _Plan,
@@ -175,15 +136,15 @@ def _vote(gen: Any, template: Path, port: int, uris: list[str], members: int, pl
         try:
             proposal = open_proposal(node, InitInfo(**info), "Benchmark: the running tally's cost")
             if plan.quiet_notices:
-                _skip_notices(node, members, time.monotonic() + 120)
+                skip_opening_notices(node, members, time.monotonic() + 120)
             assert node.proc is not None
             before = _written(node)
             cpu = cpu_seconds(node.proc.pid)
-            answer = _ask(gen, {
+            answer = ask_json(gen, {
                 "inbox": info["pool"] + "/inbox", "pool": info["pool"], "proposal": proposal,
                 "tally": proposal + "/tally", "concurrency": 16, "time_limit": plan.time_limit,
                 "voters": members, "more": more,
-            }, timeout=plan.time_limit + 120)
+            }, timeout=plan.time_limit + 120, name=LOADGEN)
             _settled(node, members, time.monotonic() + 15)
             cpu = cpu_seconds(node.proc.pid) - cpu
             participation = int(get_json(proposal + "/tally").get("participation", -1))
@@ -202,7 +163,8 @@ def _round(template: Path, port: int, plan: _Plan) -> list[_Vote]:
     """One vote with each electorate, on the same load generator."""
     gen = start_module("bench.ballot_loadgen")
     try:
-        uris = _ask(gen, {"members": plan.large, "hosts": plan.hosts}, timeout=300)["members"]
+        uris = ask_json(gen, {"members": plan.large, "hosts": plan.hosts}, timeout=300,
+                        name=LOADGEN)["members"]
         return [_vote(gen, template, port, uris, members, plan, more=members != plan.large)
                 for members in (plan.small, plan.large)]
     finally:
