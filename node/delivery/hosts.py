@@ -142,6 +142,14 @@ class HostBook:
         skip, self._to_skip = self._to_skip, set()
         return hosts, skip
 
+    def give_back(self, hosts: list[HostHealth], skip: set[str], revived: set[str]) -> None:
+        """Changes taken by ``take_changes``/``take_revived`` that could not be written: they
+        go with the next flush (a record changed since is newer and stays)."""
+        for health in hosts:
+            self._dirty.setdefault(health.host, self._health.get(health.host, health))
+        self._to_skip |= skip
+        self._revived |= revived
+
     def take_revived(self) -> set[str]:
         """Hosts that answered again after failing since the last call (rows to make due)."""
         revived, self._revived = self._revived, set()

@@ -152,7 +152,13 @@ class DeliveryQueue:
         await asyncio.gather(*attempts, return_exceptions=True)
         # Rows claimed but never attempted go back to the queue now, not when their lock ends.
         self._to_unlock.extend(item.row.id for item in self._ready.drop_all())
-        await self.flush()
+        try:
+            await self.flush()
+        except Exception:
+            # The rows stay locked: when the lock ends they are attempted again (a receiver
+            # keeps an activity once by its id), so stopping goes on rather than fail here.
+            log.error("delivery results could not be written while stopping; the rows they "
+                      "concern are attempted again when their lock ends", exc_info=True)
         await self.http.close()
         self._signer.shutdown(wait=False, cancel_futures=True)
 
@@ -202,7 +208,14 @@ class DeliveryQueue:
             self._start_probes()
             claimed = 0
             if len(self._ready) < self._low_water:
-                claimed = await self._claim()
+                try:
+                    claimed = await self._claim()
+                except Exception:
+                    # A database that is busy or gone for a moment: the rows stay queued and
+                    # the next poll claims them (a dispatcher that ended here would leave
+                    # every delivery waiting until the process restarts).
+                    log.warning("claiming deliveries failed; trying again in %g s",
+                                self.settings.poll_interval, exc_info=True)
             if claimed and self._more_due and len(self._ready) < self._low_water:
                 continue
             try:
@@ -422,7 +435,14 @@ class DeliveryQueue:
             if len(self._results) < _FLUSH_BATCH:
                 await asyncio.sleep(self.settings.flush_interval)
             self._flush_needed.clear()
-            await self.flush()
+            try:
+                await self.flush()
+            except Exception:
+                # Nothing taken is lost (flush gives it back); the next round writes it.
+                log.warning("writing delivery results failed; trying again in %g s",
+                            self.settings.poll_interval, exc_info=True)
+                self._flush_needed.set()
+                await asyncio.sleep(self.settings.poll_interval)
 
     async def flush(self) -> None:
         """Write buffered results and host health, and unlock rows given back, in one transaction."""
@@ -432,14 +452,29 @@ class DeliveryQueue:
             results, self._results = self._results, []
             hosts, skip = self._hosts.take_changes()
             unlock, self._to_unlock = self._to_unlock, []
-            await self.store.record(results, hosts, self._clock(), unlock)
-            for host in skip:
-                skipped = await self.store.skip_host(host, self._clock())
-                log.warning("skipped %d queued deliveries to unavailable host %s", skipped, host)
-            revived = self._hosts.take_revived()
-            for host in revived:
-                hastened = await self.store.hasten(host, self._clock())
-                if hastened:
-                    log.info("host %s answers again: %d waiting deliveries are due now", host, hastened)
+            try:
+                await self.store.record(results, hosts, self._clock(), unlock)
+            except BaseException:
+                # One transaction, so none of it was written: all of it goes with the next flush.
+                self._results[:0] = results
+                self._to_unlock[:0] = unlock
+                self._hosts.give_back(hosts, skip, set())
+                raise
+            skip_left, revived = set(skip), self._hosts.take_revived()
+            revived_left = set(revived)
+            try:
+                for host in skip:
+                    skipped = await self.store.skip_host(host, self._clock())
+                    skip_left.discard(host)
+                    log.warning("skipped %d queued deliveries to unavailable host %s", skipped, host)
+                for host in revived:
+                    hastened = await self.store.hasten(host, self._clock())
+                    revived_left.discard(host)
+                    if hastened:
+                        log.info("host %s answers again: %d waiting deliveries are due now",
+                                 host, hastened)
+            except BaseException:
+                self._hosts.give_back([], skip_left, revived_left)
+                raise
         if revived:
             self.wake()
