@@ -53,10 +53,25 @@ QUEUED_TOPIC = "inbox-queued"
 async def run_worker(app: web.Application) -> None:
     """Process due rows until cancelled; wakes on each inbox commit, polls for retries."""
     store, wake = app[INBOX], app[INBOX_WAKE]
-    await store.release_leases()
+    while True:
+        try:
+            await store.release_leases()
+            break
+        except RETRYABLE:
+            log.warning("releasing the inbox's leases failed; trying again in %g s",
+                        POLL_SECONDS, exc_info=True)
+            await asyncio.sleep(POLL_SECONDS)
     while True:
         wake.clear()
-        items = await store.claim_due(now_ms(), LEASE_MS, BATCH)
+        try:
+            items = await store.claim_due(now_ms(), LEASE_MS, BATCH)
+        except RETRYABLE:
+            # A database busy or gone for a moment: the rows stay due and the next poll takes
+            # them (a worker that ended here would leave the inbox unprocessed until a restart).
+            log.warning("claiming inbox items failed; trying again in %g s", POLL_SECONDS,
+                        exc_info=True)
+            await asyncio.sleep(POLL_SECONDS)
+            continue
         if not items:
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(POLL_SECONDS):

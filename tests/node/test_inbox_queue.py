@@ -77,3 +77,32 @@ async def test_unknown_type_is_stored_and_has_no_side_effect(fed, remote, aiohtt
     assert item.state == "done" and item.last_error is None
     assert await client.server.app[INBOX].count("done") == 1
     assert await _followers(client) == []
+
+
+async def test_a_claim_that_fails_is_tried_again_and_the_activity_processed(
+    fed, remote, aiohttp_client, monkeypatch
+):
+    """A database busy for a moment under the worker's claim (or its start) used to end the
+    worker: every activity then waited in the queue until the process restarted."""
+    import sqlite3
+
+    import node.inbox.worker as worker
+
+    monkeypatch.setattr(worker, "POLL_SECONDS", 0.05)
+    failures = {"release_leases": 2, "claim_due": 3}
+    for name in failures:
+        method = getattr(InboxStore, name)
+
+        async def flaky(self, *args, _name=name, _method=method):  # type: ignore[no-untyped-def]
+            if failures[_name]:
+                failures[_name] -= 1
+                raise sqlite3.OperationalError("database is locked")
+            return await _method(self, *args)
+
+        monkeypatch.setattr(InboxStore, name, flaky)
+    client = await aiohttp_client(create_app(fed.config))
+    bob = remote.add("bob")
+    odd = bob.activity("Dance", fed.pool.uri)
+    assert (await post_signed(client, bob, "/users/alice/inbox", odd)).status == 202
+    assert (await processed(client, odd["id"], within=30)).state == "done"
+    assert failures == {"release_leases": 0, "claim_due": 0}
