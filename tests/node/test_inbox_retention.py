@@ -122,3 +122,30 @@ async def test_retention_zero_keeps_every_item(tmp_path, aiohttp_client) -> None
     client = await aiohttp_client(app)
     assert not _sweeping()
     assert await _ids(client.app[INBOX]) == {"old", "newer"}
+
+
+async def test_a_failed_sweep_of_either_backend_is_tried_again(tmp_path, aiohttp_client,
+                                                               monkeypatch) -> None:
+    """Any error of a sweep (a PostgreSQL connection lost raises none of SQLite's errors) is
+    logged and the next sweep runs; it used to end the retention task until a restart."""
+    import node.inbox.retention as retention
+
+    monkeypatch.setattr(retention, "INTERVAL_SECONDS", 0.02)
+    real = retention.sweep
+    failures = [ConnectionResetError("connection lost"), OSError("gone")]
+
+    async def flaky(store: InboxStore, days: int) -> int:
+        if failures:
+            raise failures.pop(0)
+        return await real(store, days)
+
+    monkeypatch.setattr(retention, "sweep", flaky)
+    setup = await make_node(tmp_path / "data", inbox_retention_days=5)
+    await _old_rows(setup.config)
+    app = create_app(setup.config)
+    app[INBOX_WORKER_ENABLED] = False
+    client = await aiohttp_client(app)
+    async with asyncio.timeout(10):
+        while "old" in await _ids(client.app[INBOX]):  # noqa: ASYNC110
+            await asyncio.sleep(0.02)
+    assert failures == [] and await _ids(client.app[INBOX]) == {"newer"}
