@@ -20,7 +20,6 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from federation.errors import FetchError, UnsafeAddress
@@ -31,8 +30,9 @@ from node.delivery.hosts import HostBook
 from node.delivery.http1 import HTTP1Client, Limits
 from node.delivery.material import SigningMaterial
 from node.delivery.ready import ReadyRows
+from node.delivery.results import write_results
 from node.delivery.schedule import Outcome, classify_status, next_state
-from node.delivery.sending import USER_AGENT, Signed, post, probe, sign_chunk
+from node.delivery.sending import USER_AGENT, Claimed, post, probe, sign_chunk
 from node.delivery.settings import DeliverySettings
 from node.storage import ActorStore, ClaimedDelivery, DeliveryResult, DeliveryStore
 
@@ -46,17 +46,6 @@ _SIGN_CHUNK = 8
 """Rows signed per job in the signing threads: one wake-up of the event loop per chunk."""
 _SEND_MARGIN = 30.0
 """A claimed row is sent only while its lock has a whole attempt plus this much left."""
-
-
-@dataclass(frozen=True, slots=True)
-class _Claimed:
-    """A claimed row waiting for a worker, with its body and its (future) signature."""
-
-    row: ClaimedDelivery
-    body: bytes
-    signed: asyncio.Future[list[Signed]]
-    index: int
-    send_by: float
 
 
 class DeliveryQueue:
@@ -91,7 +80,7 @@ class DeliveryQueue:
         # event loop about three times as much per request); it is closed when the queue stops.
         self.http = http if http is not None else HTTP1Client(Limits(per_origin=settings.per_host))
         self._hosts = HostBook(settings.breaker, settings.per_host, clock)
-        self._ready: ReadyRows[_Claimed] = ReadyRows()
+        self._ready: ReadyRows[Claimed] = ReadyRows()
         self._claimed: set[int] = set()  # ids waiting or in flight in this process
         # Claim again when fewer rows than workers wait; hold up to four rounds.
         self._low_water = max(1, settings.workers)
@@ -154,9 +143,7 @@ class DeliveryQueue:
         self._to_unlock.extend(item.row.id for item in self._ready.drop_all())
         try:
             await self.flush()
-        except Exception:
-            # The rows stay locked: when the lock ends they are attempted again (a receiver
-            # keeps an activity once by its id), so stopping goes on rather than fail here.
+        except Exception:  # the rows stay locked and are attempted again when the lock ends
             log.error("delivery results could not be written while stopping; the rows they "
                       "concern are attempted again when their lock ends", exc_info=True)
         await self.http.close()
@@ -210,10 +197,7 @@ class DeliveryQueue:
             if len(self._ready) < self._low_water:
                 try:
                     claimed = await self._claim()
-                except Exception:
-                    # A database that is busy or gone for a moment: the rows stay queued and
-                    # the next poll claims them (a dispatcher that ended here would leave
-                    # every delivery waiting until the process restarts).
+                except Exception:  # a database busy for a moment: the next poll claims them
                     log.warning("claiming deliveries failed; trying again in %g s",
                                 self.settings.poll_interval, exc_info=True)
             if claimed and self._more_due and len(self._ready) < self._low_water:
@@ -293,7 +277,7 @@ class DeliveryQueue:
                     self._flush_needed.set()
                     continue
                 self._claimed.add(row.id)
-                self._ready.add(row.host, _Claimed(row, body, signed, index, send_by))
+                self._ready.add(row.host, Claimed(row, body, signed, index, send_by))
         self._wake_workers(len(jobs))
         return len(rows)
 
@@ -339,7 +323,7 @@ class DeliveryQueue:
                 if self._idle and len(self._ready):
                     self._wake_workers(1)
 
-    async def _attempt(self, item: _Claimed) -> None:
+    async def _attempt(self, item: Claimed) -> None:
         row = item.row
         try:
             pinned = await self._pinner.pin(row.inbox)
@@ -437,8 +421,7 @@ class DeliveryQueue:
             self._flush_needed.clear()
             try:
                 await self.flush()
-            except Exception:
-                # Nothing taken is lost (flush gives it back); the next round writes it.
+            except Exception:  # flush gave back what it took: the next round writes it
                 log.warning("writing delivery results failed; trying again in %g s",
                             self.settings.poll_interval, exc_info=True)
                 self._flush_needed.set()
@@ -450,31 +433,12 @@ class DeliveryQueue:
         # was called is written, even if the flusher had taken it a moment earlier.
         async with self._flushing:
             results, self._results = self._results, []
-            hosts, skip = self._hosts.take_changes()
             unlock, self._to_unlock = self._to_unlock, []
             try:
-                await self.store.record(results, hosts, self._clock(), unlock)
-            except BaseException:
-                # One transaction, so none of it was written: all of it goes with the next flush.
+                revived = await write_results(self.store, self._hosts, self._clock, results, unlock)
+            except BaseException:  # none of it was written: it goes with the next flush
                 self._results[:0] = results
                 self._to_unlock[:0] = unlock
-                self._hosts.give_back(hosts, skip, set())
-                raise
-            skip_left, revived = set(skip), self._hosts.take_revived()
-            revived_left = set(revived)
-            try:
-                for host in skip:
-                    skipped = await self.store.skip_host(host, self._clock())
-                    skip_left.discard(host)
-                    log.warning("skipped %d queued deliveries to unavailable host %s", skipped, host)
-                for host in revived:
-                    hastened = await self.store.hasten(host, self._clock())
-                    revived_left.discard(host)
-                    if hastened:
-                        log.info("host %s answers again: %d waiting deliveries are due now",
-                                 host, hastened)
-            except BaseException:
-                self._hosts.give_back([], skip_left, revived_left)
                 raise
         if revived:
             self.wake()

@@ -6,20 +6,34 @@ Each function turns the failures it expects into a short message for the row or 
 
 from __future__ import annotations
 
+import asyncio
+from dataclasses import dataclass
 from datetime import datetime
 
 from federation.errors import FetchError
 from federation.httpsig import PrivateKey, sign_request
 from federation.pinning import AddressPinner, PinnedURL
 from node.delivery.http1 import HTTP1Client
+from node.storage import ClaimedDelivery
 
-__all__ = ["CONTENT_TYPE", "USER_AGENT", "Signed", "post", "probe", "sign_chunk"]
+__all__ = ["CONTENT_TYPE", "USER_AGENT", "Claimed", "Signed", "post", "probe", "sign_chunk"]
 
 USER_AGENT = "poolnode/0.1 (+https://codeberg.org/poolnode)"
 CONTENT_TYPE = "application/activity+json"
 
 Signed = dict[str, str] | str
 """A row's request headers, or why it could not be signed."""
+
+
+@dataclass(frozen=True, slots=True)
+class Claimed:
+    """A claimed row waiting for a worker, with its body and its (future) signature."""
+
+    row: ClaimedDelivery
+    body: bytes
+    signed: asyncio.Future[list[Signed]]
+    index: int
+    send_by: float
 
 
 def sign_chunk(jobs: list[tuple[str, bytes, str, PrivateKey]], now: datetime) -> list[Signed]:
