@@ -57,7 +57,7 @@ async def run_worker(app: web.Application) -> None:
         try:
             await store.release_leases()
             break
-        except RETRYABLE:
+        except Exception:  # either backend's error: a database busy or away for a moment
             log.warning("releasing the inbox's leases failed; trying again in %g s",
                         POLL_SECONDS, exc_info=True)
             await asyncio.sleep(POLL_SECONDS)
@@ -65,9 +65,10 @@ async def run_worker(app: web.Application) -> None:
         wake.clear()
         try:
             items = await store.claim_due(now_ms(), LEASE_MS, BATCH)
-        except RETRYABLE:
-            # A database busy or gone for a moment: the rows stay due and the next poll takes
-            # them (a worker that ended here would leave the inbox unprocessed until a restart).
+        except Exception:
+            # A database busy or away for a moment (either backend's error): the rows stay due
+            # and the next poll takes them (a worker that ended here would leave the inbox
+            # unprocessed until a restart).
             log.warning("claiming inbox items failed; trying again in %g s", POLL_SECONDS,
                         exc_info=True)
             await asyncio.sleep(POLL_SECONDS)

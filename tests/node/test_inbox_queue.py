@@ -86,6 +86,8 @@ async def test_a_claim_that_fails_is_tried_again_and_the_activity_processed(
     worker: every activity then waited in the queue until the process restarted."""
     import sqlite3
 
+    import asyncpg
+
     import node.inbox.worker as worker
 
     monkeypatch.setattr(worker, "POLL_SECONDS", 0.05)
@@ -96,7 +98,9 @@ async def test_a_claim_that_fails_is_tried_again_and_the_activity_processed(
         async def flaky(self, *args, _name=name, _method=method):  # type: ignore[no-untyped-def]
             if failures[_name]:
                 failures[_name] -= 1
-                raise sqlite3.OperationalError("database is locked")
+                if failures[_name] % 2:  # SQLite's busy database, then PostgreSQL's lost one
+                    raise sqlite3.OperationalError("database is locked")
+                raise asyncpg.ConnectionDoesNotExistError("connection was closed")
             return await _method(self, *args)
 
         monkeypatch.setattr(InboxStore, name, flaky)
