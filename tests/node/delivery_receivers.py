@@ -6,8 +6,11 @@ import asyncio
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from aiohttp import web
+
+from node.storage import DeliveryTarget
 
 AP = "application/activity+json"
 
@@ -93,3 +96,17 @@ async def wait_for_async(predicate: Callable[[], Awaitable[bool]], within: float
         if time.monotonic() > deadline:
             raise AssertionError("condition not reached in time")
         await asyncio.sleep(0.02)
+
+
+async def enqueue_rows(setup: Any, queue: Any, receiver: Receiver, n: int) -> str:
+    """Queue ``n`` deliveries of small bodies from the pool to ``receiver``'s inbox and wake the
+    queue; the receiver's host."""
+    host = receiver.base.removeprefix("http://")
+    for i in range(n):
+        await queue.store.enqueue(
+            sender_id=setup.pool.id, activity_uri=f"urn:x:{i}", body=b'{"n":%d}' % i,
+            targets=[DeliveryTarget(receiver.base + "/inbox", host)], local_owner_ids=[],
+            now=time.time(), now_iso="2025-01-01T00:00:00Z",
+        )
+    queue.wake()
+    return host

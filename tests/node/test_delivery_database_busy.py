@@ -8,16 +8,15 @@ process restarted, and the error surfaced only when the node stopped.
 from __future__ import annotations
 
 import sqlite3
-import time
 from typing import Any
 
 import pytest
 
 from node.delivery import settings_from_config
 from node.delivery.queue import DeliveryQueue
-from node.storage import ActorStore, Database, DeliveryStore, DeliveryTarget
+from node.storage import ActorStore, Database, DeliveryStore
 from tests.conftest import make_node
-from tests.node.delivery_receivers import Receiver, start_receiver, wait_for_async
+from tests.node.delivery_receivers import Receiver, enqueue_rows, start_receiver, wait_for_async
 
 pytestmark = pytest.mark.both_backends
 
@@ -52,17 +51,6 @@ def _queue(setup: Any, db: Database) -> DeliveryQueue:
     return DeliveryQueue(DeliveryStore(db), ActorStore(db), settings_from_config(setup.config))
 
 
-async def _enqueue(setup: Any, queue: DeliveryQueue, receiver: Receiver, n: int) -> None:
-    host = receiver.base.removeprefix("http://")
-    for i in range(n):
-        await queue.store.enqueue(
-            sender_id=setup.pool.id, activity_uri=f"urn:x:{i}", body=b'{"n":%d}' % i,
-            targets=[DeliveryTarget(receiver.base + "/inbox", host)], local_owner_ids=[],
-            now=time.time(), now_iso="2025-01-01T00:00:00Z",
-        )
-    queue.wake()
-
-
 async def _states(db: Database) -> list[tuple[str, int]]:
     rows = await db.fetchall("SELECT state, attempts FROM deliveries ORDER BY id")
     return [(r["state"], r["attempts"]) for r in rows]
@@ -75,7 +63,7 @@ async def test_a_claim_that_fails_is_tried_again_and_the_rows_are_delivered(node
     claim = queue.store.claim = _Failing(queue.store.claim, times=3)  # type: ignore[method-assign]
     await queue.start()
     try:
-        await _enqueue(setup, queue, receiver, 2)
+        await enqueue_rows(setup, queue, receiver, 2)
 
         async def delivered() -> bool:
             await queue.flush()
@@ -95,11 +83,11 @@ async def test_results_a_flush_could_not_write_are_written_by_the_next(node, aio
     record = queue.store.record = _Failing(queue.store.record, times=2)  # type: ignore[method-assign]
     await queue.start()
     try:
-        await _enqueue(setup, queue, receiver, 1)
+        await enqueue_rows(setup, queue, receiver, 1)
         await wait_for_async(lambda: _states_are(db, [("delivered", 1)]), within=30)
         assert record.failed == 2
         # The flusher is still there: a later delivery's result is written without a stop.
-        await _enqueue(setup, queue, receiver, 1)
+        await enqueue_rows(setup, queue, receiver, 1)
         await wait_for_async(lambda: _states_are(db, [("delivered", 1)] * 2), within=30)
         assert len(receiver.received) == 2  # each sent once: the result was kept, not the row
     finally:
@@ -115,7 +103,7 @@ async def test_stopping_goes_on_when_the_last_results_cannot_be_written(node, ai
     receiver = await start_receiver(aiohttp_server, Receiver())
     queue = _queue(setup, db)
     await queue.start()
-    await _enqueue(setup, queue, receiver, 1)
+    await enqueue_rows(setup, queue, receiver, 1)
     await wait_for_async(lambda: _received(receiver), within=30)
     queue.store.record = _Failing(queue.store.record, times=100)  # type: ignore[method-assign]
     await queue.stop()  # logs the failure instead of raising it into the node's shutdown

@@ -10,9 +10,15 @@ import pytest
 
 from node.delivery import settings_from_config
 from node.delivery.queue import DeliveryQueue
-from node.storage import ActorStore, Database, DeliveryStore, DeliveryTarget
+from node.storage import ActorStore, Database, DeliveryStore
 from tests.conftest import make_node
-from tests.node.delivery_receivers import Receiver, start_receiver, wait_for, wait_for_async
+from tests.node.delivery_receivers import (
+    Receiver,
+    enqueue_rows,
+    start_receiver,
+    wait_for,
+    wait_for_async,
+)
 
 pytestmark = pytest.mark.both_backends
 
@@ -45,18 +51,6 @@ async def queues(tmp_path):  # type: ignore[no-untyped-def]
         await db.close()
 
 
-async def _enqueue(setup: Any, queue: DeliveryQueue, receiver: Receiver, n: int) -> str:
-    host = receiver.base.removeprefix("http://")
-    for i in range(n):
-        await queue.store.enqueue(
-            sender_id=setup.pool.id, activity_uri=f"urn:x:{i}", body=b'{"n":%d}' % i,
-            targets=[DeliveryTarget(receiver.base + "/inbox", host)], local_owner_ids=[],
-            now=time.time(), now_iso="2025-01-01T00:00:00Z",
-        )
-    queue.wake()
-    return host
-
-
 async def _rows(queue: DeliveryQueue) -> list[dict[str, Any]]:
     await queue.flush()
     return [dict(r) for r in await queue.store.db.fetchall("SELECT * FROM deliveries ORDER BY id")]
@@ -65,7 +59,7 @@ async def _rows(queue: DeliveryQueue) -> list[dict[str, Any]]:
 async def test_stop_gives_back_claimed_rows_and_a_restart_sends_each_once(queues, aiohttp_server):
     receiver = await start_receiver(aiohttp_server, Receiver(hang=True))
     setup, queue = await queues(delivery_per_host=1, delivery_workers=4)
-    host = await _enqueue(setup, queue, receiver, 3)
+    host = await enqueue_rows(setup, queue, receiver, 3)
     await wait_for(lambda: queue.in_flight(host) == 1)
     await queue.stop()
     rows = await _rows(queue)
@@ -105,7 +99,7 @@ async def test_a_row_that_waited_past_its_lock_margin_is_given_back_unsent(queue
         clock=lambda: time.time() + offset[0], delivery_per_host=1, delivery_workers=2,
         delivery_timeout=0.5, delivery_poll_interval=5.0,
     )
-    host = await _enqueue(setup, queue, receiver, 2)
+    host = await enqueue_rows(setup, queue, receiver, 2)
     await wait_for(lambda: queue.in_flight(host) == 1)
     rows: list[dict[str, Any]] = []
 
@@ -142,7 +136,7 @@ async def test_rows_waiting_for_a_host_whose_breaker_opens_are_given_back(queues
         delivery_per_host=1, delivery_breaker_threshold=2, delivery_breaker_cooldown=60.0,
     )
     dead = Receiver(base=f"http://127.0.0.1:{unused_tcp_port}")  # nothing listens there
-    host = await _enqueue(setup, queue, dead, 5)
+    host = await enqueue_rows(setup, queue, dead, 5)
     await wait_for(lambda: (h := queue.health(host)) is not None and h.consecutive_failures >= 2)
     await wait_for(lambda: queue.in_flight(host) == 0)
     rows = await _rows(queue)
@@ -158,6 +152,6 @@ async def test_a_host_with_more_rows_than_one_claim_takes_gets_them_without_wait
     receiver = await start_receiver(aiohttp_server, Receiver())
     # Two rows per claim for this host; the next poll would be a minute away.
     setup, queue = await queues(delivery_per_host=1, delivery_poll_interval=60.0)
-    await _enqueue(setup, queue, receiver, 12)
+    await enqueue_rows(setup, queue, receiver, 12)
     await wait_for(lambda: len(receiver.received) == 12)
     assert sorted(r.body for r in receiver.received) == sorted(b'{"n":%d}' % n for n in range(12))
