@@ -145,13 +145,13 @@ async def test_a_peer_seen_again_below_the_breaker_threshold_gets_its_waiting_ro
     # queued deliveries due now. A short cut fails a relay a few times, fewer than the breaker's
     # threshold: the breaker never opened, so no probe comes, and the row waits out its back-off
     # (here 10 minutes) unless the evidence hastens it too.
-    from tests.node.delivery_receivers import Receiver, wait_for, wait_for_async
-    from tests.node.test_delivery_workers import _enqueue, _rows
+    from tests.node.delivery_receivers import Receiver, enqueue_rows, wait_for, wait_for_async
+    from tests.node.test_delivery_workers import _rows
 
     setup, queue = await queues(delivery_per_host=1, delivery_breaker_threshold=10,
                                 delivery_breaker_cooldown=600.0, delivery_base_delay=600.0)
     receiver = Receiver(base=f"http://127.0.0.1:{unused_tcp_port}")  # nothing listens yet
-    host = await _enqueue(setup, queue, receiver, 2)
+    host = await enqueue_rows(setup, queue, receiver, 2)
     await wait_for(lambda: (h := queue.health(host)) is not None and h.consecutive_failures >= 1)
     await wait_for(lambda: queue.in_flight(host) == 0)
     assert queue.health(host).consecutive_failures < 10  # type: ignore[union-attr]

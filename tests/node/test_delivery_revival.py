@@ -6,9 +6,15 @@ from __future__ import annotations
 
 from node.delivery.breaker import BreakerPolicy
 from node.delivery.hosts import HostBook
-from tests.node.delivery_receivers import Receiver, start_receiver, wait_for, wait_for_async
+from tests.node.delivery_receivers import (
+    Receiver,
+    enqueue_rows,
+    start_receiver,
+    wait_for,
+    wait_for_async,
+)
 from tests.node.test_delivery_hosts import URL, Clock
-from tests.node.test_delivery_workers import _enqueue, _rows, queues  # noqa: F401  (fixture)
+from tests.node.test_delivery_workers import _rows, queues  # noqa: F401  (fixture)
 
 
 async def _all_delivered(queue) -> bool:  # type: ignore[no-untyped-def]
@@ -41,7 +47,7 @@ async def test_a_host_seen_again_gets_its_waiting_rows_at_once(queues, aiohttp_s
     setup, queue = await queues(delivery_per_host=1, delivery_breaker_threshold=2,
                                 delivery_breaker_cooldown=600.0, delivery_base_delay=600.0)
     receiver = Receiver(base=f"http://127.0.0.1:{unused_tcp_port}")  # nothing listens yet
-    host = await _enqueue(setup, queue, receiver, 3)
+    host = await enqueue_rows(setup, queue, receiver, 3)
     await wait_for(lambda: (h := queue.health(host)) is not None and h.consecutive_failures >= 2)
     await wait_for(lambda: queue.in_flight(host) == 0)
     assert all(r["state"] == "queued" for r in await _rows(queue))
@@ -55,7 +61,7 @@ async def test_an_open_breaker_is_probed_and_its_rows_sent_when_the_host_is_back
     setup, queue = await queues(delivery_per_host=1, delivery_breaker_threshold=2,
                                 delivery_breaker_cooldown=0.5, delivery_base_delay=600.0)
     receiver = Receiver(base=f"http://127.0.0.1:{unused_tcp_port}")
-    host = await _enqueue(setup, queue, receiver, 3)
+    host = await enqueue_rows(setup, queue, receiver, 3)
     await wait_for(lambda: (h := queue.health(host)) is not None and h.consecutive_failures >= 2)
     await aiohttp_server(receiver.app(), host="127.0.0.1", port=unused_tcp_port)
     # No row is due for 10 minutes and nothing arrives from the host: the probe finds it.
