@@ -47,8 +47,13 @@ async def node(tmp_path):  # type: ignore[no-untyped-def]
     await db.close()
 
 
-def _queue(setup: Any, db: Database) -> DeliveryQueue:
-    return DeliveryQueue(DeliveryStore(db), ActorStore(db), settings_from_config(setup.config))
+async def _started(setup: Any, db: Database, failing: str, times: int) -> tuple[DeliveryQueue, _Failing]:
+    """A started queue whose store's ``failing`` method raises ``BUSY`` its next ``times`` calls."""
+    queue = DeliveryQueue(DeliveryStore(db), ActorStore(db), settings_from_config(setup.config))
+    wrapper = _Failing(getattr(queue.store, failing), times)
+    setattr(queue.store, failing, wrapper)
+    await queue.start()
+    return queue, wrapper
 
 
 async def _states(db: Database) -> list[tuple[str, int]]:
@@ -59,9 +64,7 @@ async def _states(db: Database) -> list[tuple[str, int]]:
 async def test_a_claim_that_fails_is_tried_again_and_the_rows_are_delivered(node, aiohttp_server):
     setup, db = node
     receiver = await start_receiver(aiohttp_server, Receiver())
-    queue = _queue(setup, db)
-    claim = queue.store.claim = _Failing(queue.store.claim, times=3)  # type: ignore[method-assign]
-    await queue.start()
+    queue, claim = await _started(setup, db, "claim", times=3)
     try:
         await enqueue_rows(setup, queue, receiver, 2)
 
@@ -79,9 +82,7 @@ async def test_a_claim_that_fails_is_tried_again_and_the_rows_are_delivered(node
 async def test_results_a_flush_could_not_write_are_written_by_the_next(node, aiohttp_server):
     setup, db = node
     receiver = await start_receiver(aiohttp_server, Receiver())
-    queue = _queue(setup, db)
-    record = queue.store.record = _Failing(queue.store.record, times=2)  # type: ignore[method-assign]
-    await queue.start()
+    queue, record = await _started(setup, db, "record", times=2)
     try:
         await enqueue_rows(setup, queue, receiver, 1)
         await wait_for_async(lambda: _states_are(db, [("delivered", 1)]), within=30)
@@ -101,11 +102,10 @@ async def _states_are(db: Database, expected: list[tuple[str, int]]) -> bool:
 async def test_stopping_goes_on_when_the_last_results_cannot_be_written(node, aiohttp_server):
     setup, db = node
     receiver = await start_receiver(aiohttp_server, Receiver())
-    queue = _queue(setup, db)
-    await queue.start()
+    queue, record = await _started(setup, db, "record", times=0)
     await enqueue_rows(setup, queue, receiver, 1)
     await wait_for_async(lambda: _received(receiver), within=30)
-    queue.store.record = _Failing(queue.store.record, times=100)  # type: ignore[method-assign]
+    record.left = 100  # from now on every write of results fails
     await queue.stop()  # logs the failure instead of raising it into the node's shutdown
     # The result was not written: the row keeps its lock, and is attempted again when it ends.
     (row,) = await db.fetchall("SELECT state, attempts, locked_until FROM deliveries")
